@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.core.types import UTCDateTime, utcnow
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)
+    # Stored already normalised (trimmed, lower-cased), so a plain unique index is case-blind.
+    email: str = Field(max_length=320, sa_column_kwargs={"unique": True, "nullable": False})
+    password_hash: str = Field(max_length=255)
+    is_active: bool = True
+    is_admin: bool = False
+    timezone: str = Field(default="UTC", max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RefreshToken(SQLModel, table=True):
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (sa.Index("ix_refresh_tokens_family", "family_id"),)
+
+    id: uuid.UUID = Field(primary_key=True, sa_type=sa.Uuid)  # the token's jti
+    user_id: uuid.UUID = Field(
+        sa_column=sa.Column(
+            sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    family_id: uuid.UUID = Field(sa_type=sa.Uuid)
+    token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True, "nullable": False})
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

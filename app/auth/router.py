@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import TypeAdapter, ValidationError
+
+from app.auth import service
+from app.auth.dependencies import CurrentUser
+from app.auth.exceptions import InvalidCredentials
+from app.auth.schemas import (
+    LoginIn,
+    LogoutIn,
+    NormalisedEmail,
+    RefreshIn,
+    SignupIn,
+    TokenOut,
+    UserOut,
+)
+from app.core.deps import AuthLimit, SessionDep, SettingsDep
+from app.core.errors import problem_responses
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+_email = TypeAdapter(NormalisedEmail)
+
+
+@router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    operation_id="auth_signup",
+    dependencies=[AuthLimit],
+    responses=problem_responses(409, 422, 429),
+)
+async def signup(body: SignupIn, session: SessionDep) -> UserOut:
+    """Create an account. Emails are case-insensitive; passwords need at least 8 characters."""
+    user = await service.signup(session, body.email, body.password)
+    return UserOut.model_validate(user)
+
+
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    operation_id="auth_token",
+    dependencies=[AuthLimit],
+    responses=problem_responses(401, 429),
+)
+async def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenOut:
+    """OAuth2 password flow (form fields `username` = email, `password`); used by Swagger's
+    Authorize button."""
+    try:
+        email = _email.validate_python(form.username)
+    except ValidationError as exc:
+        raise InvalidCredentials("Email or password is incorrect") from exc
+    user = await service.authenticate(session, email, form.password)
+    access, refresh = await service.issue_tokens(session, settings, user.id)
+    return TokenOut(
+        access_token=access, refresh_token=refresh, expires_in=service.expires_in(settings)
+    )
+
+
+@router.post(
+    "/login",
+    response_model=TokenOut,
+    operation_id="auth_login",
+    dependencies=[AuthLimit],
+    responses=problem_responses(401, 422, 429),
+)
+async def login(body: LoginIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    """JSON login answering an access token (15 minutes by default) and a refresh token."""
+    user = await service.authenticate(session, body.email, body.password)
+    access, refresh = await service.issue_tokens(session, settings, user.id)
+    return TokenOut(
+        access_token=access, refresh_token=refresh, expires_in=service.expires_in(settings)
+    )
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenOut,
+    operation_id="auth_refresh",
+    dependencies=[AuthLimit],
+    responses=problem_responses(401, 422),
+)
+async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    """Exchange a refresh token for a new pair. Each refresh token works once; presenting a used
+    one revokes its whole chain (reuse detection)."""
+    access, new_refresh = await service.rotate_refresh(session, settings, body.refresh_token)
+    return TokenOut(
+        access_token=access, refresh_token=new_refresh, expires_in=service.expires_in(settings)
+    )
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="auth_logout",
+    responses=problem_responses(401),
+)
+async def logout(
+    body: LogoutIn, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> None:
+    """Revoke the given refresh token's chain, or every session with `all_sessions`.
+    Access tokens are short-lived and expire on their own."""
+    await service.logout(session, settings, user.id, body.refresh_token, body.all_sessions)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+
+def _normalise_email(v: str) -> str:
+    return v.strip().lower()
+
+
+NormalisedEmail = Annotated[EmailStr, AfterValidator(_normalise_email)]
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+
+
+class SignupIn(BaseModel):
+    email: NormalisedEmail
+    password: Password
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "ada@example.com", "password": "correct horse"}]}
+    )
+
+
+class LoginIn(BaseModel):
+    email: NormalisedEmail
+    password: Annotated[str, Field(min_length=1, max_length=128)]
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "ada@example.com", "password": "correct horse"}]}
+    )
+
+
+class RefreshIn(BaseModel):
+    refresh_token: Annotated[str, Field(min_length=10, max_length=4096)]
+
+
+class LogoutIn(BaseModel):
+    refresh_token: Annotated[str | None, Field(default=None, max_length=4096)] = None
+    all_sessions: bool = Field(
+        default=False, description="Revoke every refresh token of the user, on all devices."
+    )
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"  # noqa: S105  (the OAuth2 token type, not a secret)
+    expires_in: int = Field(description="Access token lifetime in seconds")
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    timezone: str
+    is_admin: bool
+    created_at: dt.datetime

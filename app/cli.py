@@ -1,0 +1,111 @@
+"""The `nexfitra` command: serve, migrate, foods, parse."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    if database_url:
+        cfg.attributes["database_url"] = database_url
+    return cfg
+
+
+def migrate(revision: str = "head", database_url: str | None = None, down: bool = False) -> None:
+    from alembic import command
+
+    cfg = alembic_config(database_url)
+    if down:
+        command.downgrade(cfg, revision)
+    else:
+        command.upgrade(cfg, revision)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.core.config import get_settings
+
+    settings = get_settings()
+    if args.migrate:
+        migrate()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        access_log=args.access_log,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    migrate(args.revision, down=args.down)
+    return 0
+
+
+def _foods(args: argparse.Namespace) -> int:
+    from app.foods.loader import load_foods_cli
+
+    return asyncio.run(load_foods_cli())
+
+
+def _parse(args: argparse.Namespace, rest: list[str]) -> int:
+    from app.foods.cli_parse import run
+
+    return run(rest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="nexfitra", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("serve", help="run the API with uvicorn")
+    p.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))  # noqa: S104
+    p.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
+    p.add_argument("--migrate", action="store_true", help="apply migrations first")
+    p.add_argument("--access-log", action="store_true")
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("migrate", help="apply database migrations (alembic upgrade)")
+    p.add_argument("revision", nargs="?", default="head")
+    p.add_argument("--down", action="store_true", help="downgrade to REVISION instead")
+    p.set_defaults(func=_migrate)
+
+    p = sub.add_parser("foods", help="food database commands")
+    fsub = p.add_subparsers(dest="foods_cmd", required=True)
+    fl = fsub.add_parser("load", help="load the packaged USDA SR28 foods (idempotent)")
+    fl.set_defaults(func=_foods)
+
+    sub.add_parser(
+        "parse", help="parse meal text offline (see `nexfitra parse --help`)", add_help=False
+    )
+
+    if argv and argv[0] == "parse":
+        return _parse(argparse.Namespace(), argv[1:])
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

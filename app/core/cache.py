@@ -1,0 +1,161 @@
+"""Per-user read cache: Redis in production, process memory in the embedded default.
+
+Entries live in one hash per user with a version field. Every write bumps the version and drops
+the entries, and a read only stores what it computed if the version it saw before querying is
+still current. That closes the race where a slow read would otherwise re-cache rows from before a
+write that committed while it ran. A cache outage never fails a request: reads go to the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("nexfitra.cache")
+
+T = TypeVar("T")
+_VERSION = "_v"
+
+_SET_IF_VERSION = """
+local cur = redis.call('HGET', KEYS[1], '_v')
+if (cur or '') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+return 1
+"""
+
+_INVALIDATE = """
+local v = redis.call('HINCRBY', KEYS[1], '_v', 1)
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], '_v', v)
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
+return v
+"""
+
+
+class Cache(Protocol):
+    async def get(self, scope: str, key: str) -> tuple[Any | None, str]:
+        """Cached value (or None) and the scope version to hand back to `put`."""
+
+    async def put(self, scope: str, key: str, value: Any, version: str) -> None: ...
+
+    async def invalidate(self, scope: str) -> None: ...
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def cached(cache: Cache, scope: str, key: str, compute: Callable[[], Awaitable[T]]) -> T:
+    """Read-through helper: JSON-able values only."""
+    value, version = await cache.get(scope, key)
+    if value is not None:
+        return value
+    result = await compute()
+    await cache.put(scope, key, result, version)
+    return result
+
+
+class MemoryCache:
+    def __init__(self, ttl_seconds: int) -> None:
+        self.ttl = ttl_seconds
+        self._data: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    def _scope(self, scope: str) -> dict[str, Any] | None:
+        entry = self._data.get(scope)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            del self._data[scope]
+            return None
+        return entry[1]
+
+    async def get(self, scope: str, key: str) -> tuple[Any | None, str]:
+        data = self._scope(scope)
+        if data is None:
+            return None, ""
+        raw = data.get(key)
+        # Stored serialised so callers can never mutate a cached object in place.
+        return (json.loads(raw) if raw is not None else None), str(data.get(_VERSION, ""))
+
+    async def put(self, scope: str, key: str, value: Any, version: str) -> None:
+        data = self._scope(scope)
+        if str((data or {}).get(_VERSION, "")) != version:
+            return
+        if data is None:
+            data = {}
+        data[key] = json.dumps(value, default=str)
+        self._data[scope] = (time.monotonic() + self.ttl, data)
+        if len(self._data) > 50_000:
+            self._evict()
+
+    async def invalidate(self, scope: str) -> None:
+        data = self._scope(scope) or {}
+        version = int(data.get(_VERSION, 0) or 0) + 1
+        self._data[scope] = (time.monotonic() + self.ttl, {_VERSION: version})
+
+    def _evict(self) -> None:
+        now = time.monotonic()
+        for k in [k for k, (exp, _) in self._data.items() if exp < now]:
+            del self._data[k]
+
+    def clear(self) -> None:
+        self._data.clear()
+
+    async def ping(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisCache:
+    def __init__(self, client: Redis, ttl_seconds: int, prefix: str = "nf:c:") -> None:
+        self.client = client
+        self.ttl = ttl_seconds
+        self.prefix = prefix
+        self._set = client.register_script(_SET_IF_VERSION)
+        self._invalidate = client.register_script(_INVALIDATE)
+
+    async def get(self, scope: str, key: str) -> tuple[Any | None, str]:
+        try:
+            raw, version = await self.client.hmget(self.prefix + scope, [key, _VERSION])
+        except (RedisError, OSError) as exc:
+            log.warning("cache read skipped: %s", exc)
+            return None, "unavailable"
+        value = json.loads(raw) if raw is not None else None
+        return value, (version.decode() if isinstance(version, bytes) else (version or ""))
+
+    async def put(self, scope: str, key: str, value: Any, version: str) -> None:
+        if version == "unavailable":
+            return
+        try:
+            await self._set(
+                keys=[self.prefix + scope],
+                args=[version, key, json.dumps(value, default=str), self.ttl],
+            )
+        except (RedisError, OSError) as exc:
+            log.warning("cache write skipped: %s", exc)
+
+    async def invalidate(self, scope: str) -> None:
+        try:
+            await self._invalidate(keys=[self.prefix + scope], args=[self.ttl])
+        except (RedisError, OSError) as exc:
+            # The TTL bounds how long a missed invalidation can be visible.
+            log.error("cache invalidation failed for %s: %s", scope, exc)
+
+    async def ping(self) -> None:
+        await self.client.ping()
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def user_scope(user_id: object) -> str:
+    return f"user:{user_id}"

@@ -1,0 +1,119 @@
+"""Rate limits with GCRA (a token bucket kept as one timestamp per key).
+
+The Redis variant runs as one Lua script using the server's clock, so several API processes
+share a limit exactly; the memory variant is for the embedded single-process default. If Redis
+is unreachable the limiter lets requests through: a limiter outage should not take the API down.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("nexfitra.ratelimit")
+
+_GCRA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local window = interval * limit
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - window
+if now < allow_at then
+  return {0, 0, allow_at - now, tat - now}
+end
+redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil(new_tat - now))
+return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RateResult:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after_s: int
+    reset_s: int
+
+    def headers(self) -> dict[str, str]:
+        h = {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_s),
+            "RateLimit-Policy": f"{self.limit};w=60",
+        }
+        if not self.allowed:
+            h["Retry-After"] = str(self.retry_after_s)
+        return h
+
+
+def _result(
+    allowed: bool, limit: int, remaining: float, retry_ms: float, reset_ms: float
+) -> RateResult:
+    return RateResult(
+        allowed=allowed,
+        limit=limit,
+        remaining=max(0, int(remaining)),
+        retry_after_s=max(1, math.ceil(retry_ms / 1000)) if not allowed else 0,
+        reset_s=max(0, math.ceil(reset_ms / 1000)),
+    )
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str, limit_per_minute: int) -> RateResult: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryRateLimiter:
+    def __init__(self) -> None:
+        self._tat: dict[str, float] = {}
+
+    async def hit(self, key: str, limit_per_minute: int) -> RateResult:
+        now = time.monotonic() * 1000
+        interval = 60_000 / limit_per_minute
+        tat = max(self._tat.get(key, now), now)
+        new_tat = tat + interval
+        allow_at = new_tat - interval * limit_per_minute
+        if now < allow_at:
+            return _result(False, limit_per_minute, 0, allow_at - now, tat - now)
+        self._tat[key] = new_tat
+        if len(self._tat) > 100_000:
+            self._tat = {k: v for k, v in self._tat.items() if v > now}
+        return _result(True, limit_per_minute, (now - allow_at) // interval, 0, new_tat - now)
+
+    def clear(self) -> None:
+        self._tat.clear()
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisRateLimiter:
+    def __init__(self, client: Redis, prefix: str = "nf:rl:") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._script = client.register_script(_GCRA)
+
+    async def hit(self, key: str, limit_per_minute: int) -> RateResult:
+        interval = 60_000 / limit_per_minute
+        try:
+            allowed, remaining, retry_ms, reset_ms = await self._script(
+                keys=[self.prefix + key], args=[interval, limit_per_minute]
+            )
+        except (RedisError, OSError) as exc:
+            log.warning("rate limiter unavailable, allowing request: %s", exc)
+            return RateResult(True, limit_per_minute, limit_per_minute, 0, 0)
+        return _result(bool(allowed), limit_per_minute, remaining, retry_ms, reset_ms)
+
+    async def close(self) -> None:
+        return None

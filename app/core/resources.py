@@ -1,0 +1,53 @@
+"""Process-wide resources chosen by configuration and shared through `app.state`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.core.cache import Cache, MemoryCache, RedisCache
+from app.core.config import Settings
+from app.core.db import create_engine, create_sessionmaker
+from app.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+
+log = logging.getLogger("nexfitra")
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    cache: Cache
+    limiter: RateLimiter
+    redis: Redis | None
+
+    @classmethod
+    def create(cls, settings: Settings) -> Resources:
+        engine = create_engine(settings)
+        redis: Redis | None = None
+        cache: Cache
+        limiter: RateLimiter
+        if settings.redis_url:
+            # Short timeouts: a hung Redis must degrade to "no cache", not stall every request.
+            redis = Redis.from_url(
+                settings.redis_url,
+                socket_timeout=0.5,
+                socket_connect_timeout=0.5,
+                health_check_interval=30,
+                max_connections=200,
+            )
+            cache = RedisCache(redis, settings.cache_ttl_seconds)
+            limiter = RedisRateLimiter(redis)
+        else:
+            cache = MemoryCache(settings.cache_ttl_seconds)
+            limiter = MemoryRateLimiter()
+        return cls(settings, engine, create_sessionmaker(engine), cache, limiter, redis)
+
+    async def close(self) -> None:
+        await self.limiter.close()
+        await self.cache.close()
+        await self.engine.dispose()

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.auth.dependencies import CurrentUser
+from app.core.cache import cached, user_scope
+from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, SessionDep
+from app.core.errors import Unprocessable, problem_responses
+from app.logs import service
+from app.logs.schemas import LogCreate, LogOut, LogPage, LogPatch, MealType
+
+router = APIRouter(prefix="/api/v1/logs", tags=["logs"])
+_errors = problem_responses(401, 404, 422, 429)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LogOut,
+    operation_id="logs_create",
+    dependencies=[LogWriteLimit],
+    responses=_errors,
+)
+async def create_log(
+    body: LogCreate, user: CurrentUser, session: SessionDep, cache: CacheDep
+) -> LogOut:
+    """Log a food with its nutrients. Give `date` (local day), `consumed_at` (an instant), both
+    (they must agree in your time zone) or neither (now)."""
+    (entry,) = await service.create_entries(session, cache, user, [body.model_dump()])
+    return LogOut.model_validate(entry)
+
+
+@router.get("", response_model=LogPage, operation_id="logs_list", responses=_errors)
+async def list_logs(
+    user_id: CurrentUserId,
+    session: SessionDep,
+    cache: CacheDep,
+    start: Annotated[dt.date | None, Query(description="First local date, inclusive")] = None,
+    end: Annotated[dt.date | None, Query(description="Last local date, inclusive")] = None,
+    meal_type: MealType | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> LogPage | dict[str, object]:
+    """Entries newest first, paginated, filtered by local date range and meal type."""
+    if start and end and start > end:
+        raise Unprocessable(f"start ({start}) is after end ({end})")
+
+    async def compute() -> dict[str, object]:
+        items, total = await service.list_entries(
+            session, user_id, start=start, end=end, meal_type=meal_type, limit=limit, offset=offset
+        )
+        nxt = offset + limit if offset + limit < total else None
+        page = LogPage(
+            items=[LogOut.model_validate(i) for i in items],
+            total=total,
+            limit=limit,
+            offset=offset,
+            next_offset=nxt,
+        )
+        return page.model_dump(mode="json")
+
+    if start is None and end is None and meal_type is None and offset == 0:
+        # The first unfiltered page is what apps show on open: worth caching.
+        return await cached(cache, user_scope(user_id), f"logs:first:{limit}", compute)
+    return await compute()
+
+
+@router.get("/{entry_id}", response_model=LogOut, operation_id="logs_get", responses=_errors)
+async def get_log(entry_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep) -> LogOut:
+    return LogOut.model_validate(await service.get_entry(session, user_id, entry_id))
+
+
+@router.patch(
+    "/{entry_id}",
+    response_model=LogOut,
+    operation_id="logs_update",
+    dependencies=[LogWriteLimit],
+    responses=_errors,
+)
+async def update_log(
+    entry_id: uuid.UUID, body: LogPatch, user: CurrentUser, session: SessionDep, cache: CacheDep
+) -> LogOut:
+    """Change some fields of an entry; only the fields sent change."""
+    changes = body.model_dump(exclude_unset=True)
+    entry = await service.update_entry(session, cache, user, entry_id, changes)
+    return LogOut.model_validate(entry)
+
+
+@router.delete(
+    "/{entry_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="logs_delete",
+    dependencies=[LogWriteLimit],
+    responses=_errors,
+)
+async def delete_log(
+    entry_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep, cache: CacheDep
+) -> None:
+    await service.delete_entry(session, cache, user_id, entry_id)

@@ -1,0 +1,153 @@
+"""Food log entries: one transaction per write, cache invalidated after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.auth.models import User
+from app.core.cache import Cache, user_scope
+from app.core.errors import NotFound, Unprocessable
+from app.core.timeutil import local_date, local_today
+from app.core.types import utcnow
+from app.logs.models import LogEntry
+from app.logs.schemas import check_macros_fit
+
+# Logging a day ahead is allowed because a user east of UTC may log "tomorrow" relative to a
+# server clock; anything further ahead is a typo.
+MAX_DAYS_AHEAD = 1
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
+class LogNotFound(NotFound):
+    code, title = "log-not-found", "Log entry not found"
+
+
+class InvalidLogDate(Unprocessable):
+    code, title = "invalid-log-date", "Invalid log date"
+
+
+def resolve_date(
+    tz: str, date: dt.date | None, consumed_at: dt.datetime | None
+) -> tuple[dt.date, dt.datetime | None]:
+    if consumed_at is not None:
+        day = local_date(consumed_at, tz)
+        if date is not None and date != day:
+            raise InvalidLogDate(
+                f"date {date} does not match consumed_at, which is {day} in time zone {tz}"
+            )
+        date = day
+    elif date is None:
+        consumed_at = utcnow()
+        date = local_date(consumed_at, tz)
+    today = local_today(tz)
+    if date > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise InvalidLogDate(f"date {date} is in the future (today is {today} in {tz})")
+    if date < EARLIEST_DATE:
+        raise InvalidLogDate(f"date {date} is before {EARLIEST_DATE}")
+    return date, consumed_at
+
+
+async def create_entries(
+    session: AsyncSession, cache: Cache, user: User, entries: Sequence[dict[str, Any]]
+) -> list[LogEntry]:
+    """Adds all entries or none."""
+    rows = []
+    for data in entries:
+        data = dict(data)
+        data["date"], data["consumed_at"] = resolve_date(
+            user.timezone, data.get("date"), data.get("consumed_at")
+        )
+        rows.append(LogEntry(user_id=user.id, **data))
+    session.add_all(rows)
+    await session.commit()
+    await cache.invalidate(user_scope(user.id))
+    return rows
+
+
+async def get_entry(session: AsyncSession, user_id: uuid.UUID, entry_id: uuid.UUID) -> LogEntry:
+    entry = await session.get(LogEntry, entry_id)
+    # Someone else's entry is indistinguishable from a missing one.
+    if entry is None or entry.user_id != user_id:
+        raise LogNotFound(f"No log entry {entry_id}")
+    return entry
+
+
+async def update_entry(
+    session: AsyncSession, cache: Cache, user: User, entry_id: uuid.UUID, changes: dict[str, Any]
+) -> LogEntry:
+    entry = await get_entry(session, user.id, entry_id)
+    tz = user.timezone
+    if changes.get("consumed_at") is not None:
+        entry.date, entry.consumed_at = resolve_date(
+            tz, changes.get("date"), changes["consumed_at"]
+        )
+    elif "date" in changes:
+        # A moved entry keeps its time only if that time still falls on the new day.
+        keep = entry.consumed_at
+        if "consumed_at" in changes or keep is None or local_date(keep, tz) != changes["date"]:
+            keep = None
+        entry.date, _ = resolve_date(tz, changes["date"], None)
+        entry.consumed_at = keep
+    elif "consumed_at" in changes:
+        entry.consumed_at = None
+    for key, value in changes.items():
+        if key not in ("date", "consumed_at"):
+            setattr(entry, key, value)
+    try:
+        check_macros_fit(entry.grams, entry.protein_g, entry.carbs_g, entry.fat_g)
+    except ValueError as exc:
+        raise Unprocessable(str(exc)) from exc
+    entry.updated_at = utcnow()
+    session.add(entry)
+    await session.commit()
+    await cache.invalidate(user_scope(user.id))
+    return entry
+
+
+async def delete_entry(
+    session: AsyncSession, cache: Cache, user_id: uuid.UUID, entry_id: uuid.UUID
+) -> None:
+    entry = await get_entry(session, user_id, entry_id)
+    await session.delete(entry)
+    await session.commit()
+    await cache.invalidate(user_scope(user_id))
+
+
+async def list_entries(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    start: dt.date | None,
+    end: dt.date | None,
+    meal_type: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[LogEntry], int]:
+    conds: list[Any] = [col(LogEntry.user_id) == user_id]
+    if start is not None:
+        conds.append(col(LogEntry.date) >= start)
+    if end is not None:
+        conds.append(col(LogEntry.date) <= end)
+    if meal_type is not None:
+        conds.append(col(LogEntry.meal_type) == meal_type)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(LogEntry).where(*conds))
+    rows = await session.scalars(
+        sa.select(LogEntry)
+        .where(*conds)
+        .order_by(
+            col(LogEntry.date).desc(),
+            sa.func.coalesce(LogEntry.consumed_at, LogEntry.created_at).desc(),
+            col(LogEntry.created_at).desc(),
+            col(LogEntry.id).desc(),
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)

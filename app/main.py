@@ -1,0 +1,134 @@
+"""Application factory: routers, middleware, problem+json handlers and lifespan."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import app.models  # noqa: F401  (every table registered before the first query)
+from app.auth.router import router as auth_router
+from app.core import security
+from app.core.config import Settings, get_settings
+from app.core.db import ping
+from app.core.errors import install_handlers, problem
+from app.core.resources import Resources
+from app.goals.router import router as goals_router
+from app.logs.router import router as logs_router
+from app.summaries.router import router as summaries_router
+from app.users.router import router as users_router
+
+log = logging.getLogger("nexfitra")
+
+
+class RequestIdMiddleware:
+    """Pure ASGI (no BaseHTTPMiddleware): tags each request with an id for logs and errors."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = None
+        for name, value in scope.get("headers", []):
+            if name == b"x-request-id":
+                rid = value.decode("latin-1")[:64]
+                break
+        rid = rid or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = Resources.create(settings)
+        app.state.resources = resources
+        security.warm_up()
+        for hook in app.state.startup_hooks:
+            await hook(resources)
+        try:
+            yield
+        finally:
+            await resources.close()
+
+    app = FastAPI(
+        title="NexFitra API",
+        version="0.1.0",
+        summary="Open nutrition and fitness backend",
+        description=(
+            "Food logs, goals and summaries backed by USDA data. Errors are RFC 9457 "
+            "`application/problem+json`. Authenticate with **Authorize** (OAuth2 password flow) "
+            "or `POST /api/v1/auth/login`."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.startup_hooks = []
+    install_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=[
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "X-Request-Id",
+            ],
+        )
+    app.add_middleware(RequestIdMiddleware)
+
+    for router in (auth_router, users_router, logs_router, goals_router, summaries_router):
+        app.include_router(router)
+
+    @app.get("/health", tags=["ops"], operation_id="health")
+    async def health() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["ops"], operation_id="ready", responses={503: {}})
+    async def ready() -> Any:
+        """Database and Redis (when configured) answer."""
+        res: Resources = app.state.resources
+        checks: dict[str, str] = {}
+        try:
+            await ping(res.engine)
+            checks["database"] = "ok"
+        except Exception as exc:
+            log.warning("readiness: database: %s", exc)
+            checks["database"] = "unavailable"
+        if res.redis is not None:
+            try:
+                await res.redis.ping()
+                checks["redis"] = "ok"
+            except Exception as exc:
+                log.warning("readiness: redis: %s", exc)
+                checks["redis"] = "unavailable"
+        else:
+            checks["redis"] = "not configured (in-process cache)"
+        if "unavailable" in checks.values():
+            return problem(503, "A backing service is unavailable", checks=checks)
+        return JSONResponse({"status": "ready", "checks": checks})
+
+    return app

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["under", "on_target", "over"]
+
+
+class Nutrients(BaseModel):
+    kcal: float = 0
+    protein_g: float = 0
+    carbs_g: float = 0
+    fat_g: float = 0
+    fiber_g: float = 0
+    sugars_g: float = 0
+    sat_fat_g: float = 0
+    sodium_mg: float = 0
+
+
+class GoalTargets(BaseModel):
+    effective_from: dt.date
+    kcal: float
+    protein_g: float
+    carbs_g: float
+    fat_g: float
+
+
+class Comparison(BaseModel):
+    goal: float
+    actual: float
+    difference: float = Field(description="actual - goal")
+    percent: float | None = Field(description="actual as a percentage of the goal")
+    status: Status
+
+
+class MealTotals(BaseModel):
+    meal_type: str
+    entries: int
+    totals: Nutrients
+
+
+class DailySummary(BaseModel):
+    date: dt.date
+    entries: int
+    totals: Nutrients
+    meals: list[MealTotals]
+    goal: GoalTargets | None
+    comparison: dict[str, Comparison] | None = Field(
+        description="Per goal nutrient (kcal, protein_g, carbs_g, fat_g); null without a goal"
+    )
+    tolerance_pct: float = Field(description="A nutrient within ±this % of its goal is on target")
+
+
+class DaySummary(BaseModel):
+    date: dt.date
+    logged: bool
+    entries: int
+    totals: Nutrients
+    goal: GoalTargets | None
+    comparison: dict[str, Comparison] | None
+
+
+class StatusCounts(BaseModel):
+    under: int = 0
+    on_target: int = 0
+    over: int = 0
+
+
+class WeeklySummary(BaseModel):
+    start: dt.date
+    end: dt.date
+    days: list[DaySummary]
+    totals: Nutrients
+    daily_averages: Nutrients = Field(description="Totals divided by the days logged")
+    days_logged: int
+    best_day: dt.date | None = Field(description="Logged day closest to its calorie goal")
+    worst_day: dt.date | None = Field(description="Logged day furthest from its calorie goal")
+    status_counts: dict[str, StatusCounts] = Field(
+        description="Logged days with a goal, per nutrient, under / on target / over"
+    )
+    adherence_pct: float | None = Field(
+        description="Share of (logged day with a goal, nutrient) pairs that were on target"
+    )
+    tolerance_pct: float

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.auth import service as auth_service
+from app.auth.dependencies import CurrentUser
+from app.auth.schemas import UserOut
+from app.core.cache import user_scope
+from app.core.deps import CacheDep, SessionDep
+from app.users.schemas import UserPatch
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+@router.get("/me", response_model=UserOut, operation_id="users_me")
+async def me(user: CurrentUser) -> UserOut:
+    """The signed-in user."""
+    return UserOut.model_validate(user)
+
+
+@router.patch("/me", response_model=UserOut, operation_id="users_me_update")
+async def update_me(
+    body: UserPatch, user: CurrentUser, session: SessionDep, cache: CacheDep
+) -> UserOut:
+    """Update account settings. The IANA time zone decides which local day each log falls on."""
+    if body.timezone is not None:
+        user = await auth_service.set_timezone(session, user, body.timezone)
+        await cache.invalidate(user_scope(user.id))
+    return UserOut.model_validate(user)
