@@ -20,8 +20,9 @@ from app.auth.exceptions import (
     RefreshTokenReused,
 )
 from app.auth.models import RefreshToken, User
-from app.core.cache import Cache, cached, user_scope
+from app.core.cache import Cache, cached, profile_scope
 from app.core.config import Settings
+from app.core.errors import Unauthorized
 from app.core.security import (
     InvalidToken,
     create_token,
@@ -176,11 +177,12 @@ def expires_in(settings: Settings) -> int:
 
 
 async def get_timezone(session: AsyncSession, cache: Cache, user_id: uuid.UUID) -> str:
-    """The user's IANA zone, cached with the user's other reads (a time zone change
-    invalidates the user's scope)."""
+    """The user's IANA zone, cached apart from log-derived reads so log writes keep it."""
 
-    async def load() -> str:
-        tz = await session.scalar(sa.select(col(User.timezone)).where(col(User.id) == user_id))
-        return tz or "UTC"
+    async def load() -> str | None:
+        return await session.scalar(sa.select(col(User.timezone)).where(col(User.id) == user_id))
 
-    return await cached(cache, user_scope(user_id), "tz", load)
+    tz = await cached(cache, profile_scope(user_id), "tz", load)
+    if tz is None:
+        raise Unauthorized("Account no longer exists")
+    return tz

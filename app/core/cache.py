@@ -1,5 +1,8 @@
 """Per-user read cache: Redis in production, process memory in the embedded default.
 
+Values are text (usually ready-to-send JSON), so a cache hit skips model validation and
+serialisation entirely.
+
 Entries live in one hash per user with a version field. Every write bumps the version and drops
 the entries, and a read only stores what it computed if the version it saw before querying is
 still current. That closes the race where a slow read would otherwise re-cache rows from before a
@@ -8,18 +11,17 @@ write that committed while it ran. A cache outage never fails a request: reads g
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
+from fastapi import Response
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger("nexfitra.cache")
 
-T = TypeVar("T")
 _VERSION = "_v"
 
 _SET_IF_VERSION = """
@@ -40,10 +42,10 @@ return v
 
 
 class Cache(Protocol):
-    async def get(self, scope: str, key: str) -> tuple[Any | None, str]:
-        """Cached value (or None) and the scope version to hand back to `put`."""
+    async def get(self, scope: str, key: str) -> tuple[str | None, str]:
+        """Cached text (or None) and the scope version to hand back to `put`."""
 
-    async def put(self, scope: str, key: str, value: Any, version: str) -> None: ...
+    async def put(self, scope: str, key: str, value: str, version: str) -> None: ...
 
     async def invalidate(self, scope: str) -> None: ...
 
@@ -52,13 +54,16 @@ class Cache(Protocol):
     async def close(self) -> None: ...
 
 
-async def cached(cache: Cache, scope: str, key: str, compute: Callable[[], Awaitable[T]]) -> T:
-    """Read-through helper: JSON-able values only."""
+async def cached(
+    cache: Cache, scope: str, key: str, compute: Callable[[], Awaitable[str | None]]
+) -> str | None:
+    """Read-through: the cached text, or `compute()`'s, stored unless it is None."""
     value, version = await cache.get(scope, key)
     if value is not None:
         return value
     result = await compute()
-    await cache.put(scope, key, result, version)
+    if result is not None:
+        await cache.put(scope, key, result, version)
     return result
 
 
@@ -76,21 +81,19 @@ class MemoryCache:
             return None
         return entry[1]
 
-    async def get(self, scope: str, key: str) -> tuple[Any | None, str]:
+    async def get(self, scope: str, key: str) -> tuple[str | None, str]:
         data = self._scope(scope)
         if data is None:
             return None, ""
-        raw = data.get(key)
-        # Stored serialised so callers can never mutate a cached object in place.
-        return (json.loads(raw) if raw is not None else None), str(data.get(_VERSION, ""))
+        return data.get(key), str(data.get(_VERSION, ""))
 
-    async def put(self, scope: str, key: str, value: Any, version: str) -> None:
+    async def put(self, scope: str, key: str, value: str, version: str) -> None:
         data = self._scope(scope)
         if str((data or {}).get(_VERSION, "")) != version:
             return
         if data is None:
             data = {}
-        data[key] = json.dumps(value, default=str)
+        data[key] = value
         self._data[scope] = (time.monotonic() + self.ttl, data)
         if len(self._data) > 50_000:
             self._evict()
@@ -123,22 +126,22 @@ class RedisCache:
         self._set = client.register_script(_SET_IF_VERSION)
         self._invalidate = client.register_script(_INVALIDATE)
 
-    async def get(self, scope: str, key: str) -> tuple[Any | None, str]:
+    async def get(self, scope: str, key: str) -> tuple[str | None, str]:
         try:
             raw, version = await self.client.hmget(self.prefix + scope, [key, _VERSION])
         except (RedisError, OSError) as exc:
             log.warning("cache read skipped: %s", exc)
             return None, "unavailable"
-        value = json.loads(raw) if raw is not None else None
+        value = raw.decode() if isinstance(raw, bytes) else raw
         return value, (version.decode() if isinstance(version, bytes) else (version or ""))
 
-    async def put(self, scope: str, key: str, value: Any, version: str) -> None:
+    async def put(self, scope: str, key: str, value: str, version: str) -> None:
         if version == "unavailable":
             return
         try:
             await self._set(
                 keys=[self.prefix + scope],
-                args=[version, key, json.dumps(value, default=str), self.ttl],
+                args=[version, key, value, self.ttl],
             )
         except (RedisError, OSError) as exc:
             log.warning("cache write skipped: %s", exc)
@@ -158,4 +161,15 @@ class RedisCache:
 
 
 def user_scope(user_id: object) -> str:
+    """Reads derived from the user's logs and goals; every log or goal write drops them."""
     return f"user:{user_id}"
+
+
+def profile_scope(user_id: object) -> str:
+    """Account settings such as the time zone, read on every write but rarely changed."""
+    return f"user:{user_id}:profile"
+
+
+def json_response(text: str) -> Response:
+    """Sends already-serialised JSON as is (FastAPI skips response_model work for a Response)."""
+    return Response(content=text, media_type="application/json")

@@ -42,7 +42,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
     kwargs.update(
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip on every checkout. Recycling bounds connection age,
+        # and a connection that died is discarded by the pool when its error surfaces.
         pool_recycle=1800,
     )
     return create_async_engine(url, **kwargs)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.auth import service as auth_service
-from app.core.cache import cached, user_scope
+from app.core.cache import cached, json_response, user_scope
 from app.core.deps import CacheDep, CurrentUserId, SessionDep
 from app.core.errors import problem_responses
 from app.core.timeutil import local_today
@@ -46,20 +46,19 @@ async def set_goal(
     operation_id="goals_current",
     responses=problem_responses(401, 404),
 )
-async def current_goal(user_id: CurrentUserId, session: SessionDep, cache: CacheDep) -> object:
+async def current_goal(user_id: CurrentUserId, session: SessionDep, cache: CacheDep) -> Response:
     """The goal in force today."""
     tz = await auth_service.get_timezone(session, cache, user_id)
     today = local_today(tz)
 
-    async def load() -> dict[str, object] | None:
+    async def load() -> str | None:
         goal = await service.goal_on(session, user_id, today)
-        return GoalOut.model_validate(goal).model_dump(mode="json") if goal else None
+        return GoalOut.model_validate(goal).model_dump_json() if goal else None
 
-    # A missing goal is not cached (None means "miss"), so the first PUT is seen at once.
     data = await cached(cache, user_scope(user_id), f"goal:{today}", load)
     if data is None:
         raise service.GoalNotSet("No goal is in force today; set one with PUT /api/v1/goals")
-    return data
+    return json_response(data)
 
 
 @router.get(

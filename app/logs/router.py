@@ -4,10 +4,10 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
-from app.auth.dependencies import CurrentUser
-from app.core.cache import cached, user_scope
+from app.auth import service as auth_service
+from app.core.cache import cached, json_response, user_scope
 from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, SessionDep
 from app.core.errors import Unprocessable, problem_responses
 from app.logs import service
@@ -29,11 +29,12 @@ MAX_LIMIT = 200
     responses=_errors,
 )
 async def create_log(
-    body: LogCreate, user: CurrentUser, session: SessionDep, cache: CacheDep
+    body: LogCreate, user_id: CurrentUserId, session: SessionDep, cache: CacheDep
 ) -> LogOut:
     """Log a food with its nutrients. Give `date` (local day), `consumed_at` (an instant), both
     (they must agree in your time zone) or neither (now)."""
-    (entry,) = await service.create_entries(session, cache, user, [body.model_dump()])
+    tz = await auth_service.get_timezone(session, cache, user_id)
+    (entry,) = await service.create_entries(session, cache, user_id, tz, [body.model_dump()])
     return LogOut.model_validate(entry)
 
 
@@ -47,12 +48,12 @@ async def list_logs(
     meal_type: MealType | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> LogPage | dict[str, object]:
+) -> Response:
     """Entries newest first, paginated, filtered by local date range and meal type."""
     if start and end and start > end:
         raise Unprocessable(f"start ({start}) is after end ({end})")
 
-    async def compute() -> dict[str, object]:
+    async def compute() -> str:
         items, total = await service.list_entries(
             session, user_id, start=start, end=end, meal_type=meal_type, limit=limit, offset=offset
         )
@@ -64,12 +65,13 @@ async def list_logs(
             offset=offset,
             next_offset=nxt,
         )
-        return page.model_dump(mode="json")
+        return page.model_dump_json()
 
     if start is None and end is None and meal_type is None and offset == 0:
         # The first unfiltered page is what apps show on open: worth caching.
-        return await cached(cache, user_scope(user_id), f"logs:first:{limit}", compute)
-    return await compute()
+        text = await cached(cache, user_scope(user_id), f"logs:first:{limit}", compute)
+        return json_response(text or "")
+    return json_response(await compute())
 
 
 @router.get("/{entry_id}", response_model=LogOut, operation_id="logs_get", responses=_errors)
@@ -85,11 +87,16 @@ async def get_log(entry_id: uuid.UUID, user_id: CurrentUserId, session: SessionD
     responses=_errors,
 )
 async def update_log(
-    entry_id: uuid.UUID, body: LogPatch, user: CurrentUser, session: SessionDep, cache: CacheDep
+    entry_id: uuid.UUID,
+    body: LogPatch,
+    user_id: CurrentUserId,
+    session: SessionDep,
+    cache: CacheDep,
 ) -> LogOut:
     """Change some fields of an entry; only the fields sent change."""
     changes = body.model_dump(exclude_unset=True)
-    entry = await service.update_entry(session, cache, user, entry_id, changes)
+    tz = await auth_service.get_timezone(session, cache, user_id)
+    entry = await service.update_entry(session, cache, user_id, tz, entry_id, changes)
     return LogOut.model_validate(entry)
 
 

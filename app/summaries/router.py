@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.auth import service as auth_service
-from app.core.cache import cached, user_scope
+from app.core.cache import cached, json_response, user_scope
 from app.core.deps import CacheDep, CurrentUserId, SessionDep
 from app.core.errors import problem_responses
 from app.core.timeutil import local_today, week_start
@@ -27,16 +27,16 @@ async def daily_summary(
     session: SessionDep,
     cache: CacheDep,
     date: Annotated[dt.date | None, Query(description="Local date; default today")] = None,
-) -> object:
+) -> Response:
     """Totals for a day, per meal, and against the goal in force that day (±10% is on target)."""
     if date is None:
         date = local_today(await auth_service.get_timezone(session, cache, user_id))
     day = date
 
-    async def compute() -> dict[str, object]:
-        return (await service.daily(session, user_id, day)).model_dump(mode="json")
+    async def compute() -> str:
+        return (await service.daily(session, user_id, day)).model_dump_json()
 
-    return await cached(cache, user_scope(user_id), f"sum:d:{day}", compute)
+    return json_response(await cached(cache, user_scope(user_id), f"sum:d:{day}", compute) or "")
 
 
 @router.get(
@@ -53,14 +53,14 @@ async def weekly_summary(
         dt.date | None,
         Query(description="First of the seven days; default Monday of this week (your zone)"),
     ] = None,
-) -> object:
+) -> Response:
     """Seven days from `start`: per-day totals and goal comparison, week totals, averages over
     logged days, best/worst day by closeness to the calorie goal, and adherence."""
     if start is None:
         start = week_start(local_today(await auth_service.get_timezone(session, cache, user_id)))
     first = start
 
-    async def compute() -> dict[str, object]:
-        return (await service.weekly(session, user_id, first)).model_dump(mode="json")
+    async def compute() -> str:
+        return (await service.weekly(session, user_id, first)).model_dump_json()
 
-    return await cached(cache, user_scope(user_id), f"sum:w:{first}", compute)
+    return json_response(await cached(cache, user_scope(user_id), f"sum:w:{first}", compute) or "")

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from app.auth import service as auth_service
 from app.auth.dependencies import CurrentUser
 from app.auth.schemas import UserOut
-from app.core.cache import user_scope
+from app.core.cache import profile_scope, user_scope
 from app.core.deps import CacheDep, SessionDep
 from app.users.schemas import UserPatch
 
@@ -25,5 +25,7 @@ async def update_me(
     """Update account settings. The IANA time zone decides which local day each log falls on."""
     if body.timezone is not None:
         user = await auth_service.set_timezone(session, user, body.timezone)
+        # Local dates of summaries and "today" depend on the zone: drop both scopes.
+        await cache.invalidate(profile_scope(user.id))
         await cache.invalidate(user_scope(user.id))
     return UserOut.model_validate(user)
