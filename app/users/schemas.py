@@ -1,9 +1,20 @@
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from app.users import energy
 
 
 def validate_timezone(v: str) -> str:
@@ -27,3 +38,360 @@ class UserPatch(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"timezone": "America/New_York"}]}
     )
+
+
+# --- profile --------------------------------------------------------------------------------
+
+Sex = Literal["male", "female"]
+ActivityLevel = Literal["sedentary", "light", "moderate", "very_active", "extra_active"]
+GoalKind = Literal["lose", "maintain", "gain"]
+DietaryPattern = Literal[
+    "omnivore", "vegetarian", "vegan", "pescatarian", "keto", "paleo", "mediterranean"
+]
+Allergen = Literal[
+    "dairy", "egg", "gluten", "nuts", "peanuts", "soy", "fish", "shellfish", "sesame"
+]
+FoodGroup = Literal[
+    "meat",
+    "poultry",
+    "pork",
+    "beef",
+    "fish",
+    "shellfish",
+    "dairy",
+    "eggs",
+    "grains",
+    "legumes",
+    "nuts",
+    "soy",
+    "added_sugar",
+    "alcohol",
+    "caffeine",
+]
+Units = Literal["metric", "imperial"]
+GoalMode = Literal["manual", "auto"]
+MealSlot = Literal["breakfast", "lunch", "dinner", "snack"]
+
+MAX_LIST_ITEMS = 50
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+WakeTime = Annotated[
+    str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["07:00"], description="HH:MM")
+]
+
+_KG = energy.WEIGHT_KG_RANGE
+_CM = energy.HEIGHT_CM_RANGE
+WeightKg = Annotated[float, Field(ge=_KG[0], le=_KG[1])]
+WeightLb = Annotated[
+    float,
+    Field(ge=round(energy.kg_to_lb(_KG[0]), 1), le=round(energy.kg_to_lb(_KG[1]), 1)),
+]
+HeightCm = Annotated[float, Field(ge=_CM[0], le=_CM[1])]
+BodyFat = Annotated[float, Field(ge=energy.BODY_FAT_PCT_RANGE[0], le=energy.BODY_FAT_PCT_RANGE[1])]
+RateKg = Annotated[
+    float,
+    Field(ge=0, le=5, description="Weekly change as a positive magnitude; the goal gives the sign"),
+]
+
+
+def _dedupe(items: list[Any] | None) -> list[Any] | None:
+    """Drops repeats (case-blind for text), keeping the first spelling and the order."""
+    if items is None:
+        return None
+    seen: set[Any] = set()
+    out = []
+    for item in items:
+        key = item.casefold() if isinstance(item, str) else item
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+class ProfileIn(BaseModel):
+    """A profile write. PUT replaces the whole profile (sex, date_of_birth, a height, a weight,
+    activity_level and goal required; other fields reset to their defaults when left out);
+    PATCH changes only the fields sent.
+
+    Imperial inputs are accepted whatever `units` says and are stored metric: `height_ft` +
+    `height_in` (or `height_in` alone as total inches), `weight_lb`, `target_weight_lb`,
+    `weekly_rate_lb`. Send a value in one unit only.
+
+    `weekly_rate_kg` is a **positive magnitude**; its direction follows `goal` (lose: down,
+    gain: up, maintain: 0). Leave it out for the goal's default (0.5% of body weight per week
+    to lose, 0.25% to gain). More than 1% of body weight per week is refused.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "sex": "female",
+                    "date_of_birth": "1992-04-18",
+                    "height_cm": 168,
+                    "weight_kg": 72.5,
+                    "activity_level": "light",
+                    "goal": "lose",
+                    "target_weight_kg": 65,
+                    "weekly_rate_kg": 0.4,
+                    "dietary_pattern": "vegetarian",
+                    "allergies": ["peanuts"],
+                    "timezone": "Europe/Berlin",
+                    "units": "metric",
+                    "goal_mode": "auto",
+                },
+                {
+                    "sex": "male",
+                    "date_of_birth": "1990-01-01",
+                    "height_ft": 5,
+                    "height_in": 11,
+                    "weight_lb": 180,
+                    "activity_level": "moderate",
+                    "goal": "maintain",
+                    "units": "imperial",
+                },
+            ]
+        },
+    )
+
+    sex: Sex | None = None
+    date_of_birth: dt.date | None = Field(default=None, description="Age must be 13-120")
+    height_cm: HeightCm | None = None
+    height_ft: Annotated[int, Field(ge=3, le=8)] | None = None
+    height_in: Annotated[float, Field(ge=0, le=99)] | None = Field(
+        default=None, description="Inches on top of height_ft, or the total height in inches"
+    )
+    weight_kg: WeightKg | None = None
+    weight_lb: WeightLb | None = None
+    activity_level: ActivityLevel | None = None
+    goal: GoalKind | None = None
+    target_weight_kg: WeightKg | None = None
+    target_weight_lb: WeightLb | None = None
+    weekly_rate_kg: RateKg | None = None
+    weekly_rate_lb: Annotated[float, Field(ge=0, le=11)] | None = None
+    body_fat_pct: BodyFat | None = None
+    dietary_pattern: DietaryPattern | None = None
+    allergies: Annotated[list[Allergen], Field(max_length=MAX_LIST_ITEMS)] | None = None
+    excluded_foods: Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)] | None = None
+    excluded_food_groups: Annotated[list[FoodGroup], Field(max_length=MAX_LIST_ITEMS)] | None = None
+    liked_foods: Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)] | None = None
+    liked_exercises: Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)] | None = None
+    timezone: TimeZoneName | None = None
+    units: Units | None = None
+    goal_mode: GoalMode | None = None
+    add_activity_kcal: bool | None = None
+    wake_time: WakeTime | None = None
+    meal_slots: Annotated[list[MealSlot], Field(min_length=1, max_length=4)] | None = None
+
+    @field_validator(
+        "allergies",
+        "excluded_foods",
+        "excluded_food_groups",
+        "liked_foods",
+        "liked_exercises",
+        "meal_slots",
+    )
+    @classmethod
+    def _unique(cls, v: list[Any] | None) -> list[Any] | None:
+        return _dedupe(v)
+
+
+class ImperialProfile(BaseModel):
+    height_ft: int | None
+    height_in: float | None = Field(description="Inches on top of height_ft, to 0.1")
+    weight_lb: float | None
+    target_weight_lb: float | None
+    weekly_rate_lb: float | None
+
+
+class ProfileOut(BaseModel):
+    sex: Sex | None
+    date_of_birth: dt.date | None
+    age_years: int | None
+    height_cm: float | None
+    weight_kg: float | None
+    activity_level: ActivityLevel | None
+    goal: GoalKind | None
+    target_weight_kg: float | None
+    weekly_rate_kg: float | None = Field(
+        description="Positive magnitude (direction from goal); null means the goal's default"
+    )
+    body_fat_pct: float | None
+    dietary_pattern: DietaryPattern
+    allergies: list[str]
+    excluded_foods: list[str]
+    excluded_food_groups: list[str]
+    liked_foods: list[str]
+    liked_exercises: list[str]
+    timezone: str
+    units: Units
+    goal_mode: GoalMode
+    add_activity_kcal: bool
+    wake_time: str
+    meal_slots: list[str]
+    complete: bool = Field(description="Whether targets can be computed from this profile")
+    missing_fields: list[str]
+    imperial: ImperialProfile | None = Field(
+        default=None, description="The same values in imperial units, when units is imperial"
+    )
+    updated_at: dt.datetime | None
+
+
+# --- weights --------------------------------------------------------------------------------
+
+
+class WeightIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"date": "2024-05-01", "weight_kg": 81.4}]},
+    )
+
+    date: dt.date | None = Field(default=None, description="Local date; default today")
+    weight_kg: WeightKg | None = None
+    weight_lb: WeightLb | None = None
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> WeightIn:
+        if (self.weight_kg is None) == (self.weight_lb is None):
+            raise ValueError("give exactly one of weight_kg or weight_lb")
+        return self
+
+    def kilograms(self) -> float:
+        if self.weight_kg is not None:
+            return round(self.weight_kg, 2)
+        assert self.weight_lb is not None
+        return round(energy.lb_to_kg(self.weight_lb), 2)
+
+
+class WeightOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    date: dt.date
+    weight_kg: float
+    weight_lb: float
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class WeightPage(BaseModel):
+    items: list[WeightOut]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class TrendPointOut(BaseModel):
+    date: dt.date
+    weight_kg: float
+    trend_kg: float
+
+
+class Step(BaseModel):
+    """One step of a calculation: what, how, with which numbers, and the result."""
+
+    step: str
+    text: str
+    value: float | None = None
+    unit: str | None = None
+    formula: str | None = None
+    inputs: dict[str, int | float | str | None] = Field(default_factory=dict)
+
+
+class WeightTrendOut(BaseModel):
+    alpha: float
+    latest_date: dt.date | None
+    latest_weight_kg: float | None
+    latest_trend_kg: float | None
+    weekly_rate_kg: float | None
+    rate_window_start: dt.date | None
+    target_weight_kg: float | None
+    projected_date: dt.date | None
+    series: list[TrendPointOut]
+    explanation: list[Step]
+
+
+# --- targets --------------------------------------------------------------------------------
+
+
+class TargetInputsOut(BaseModel):
+    sex: str
+    weight_kg: float
+    height_cm: float
+    age_years: int
+    activity_level: str
+    goal: str
+    rate_kg_per_week: float | None
+    body_fat_pct: float | None
+    target_weight_kg: float | None
+    diet_pattern: str
+    adaptive_tdee_kcal: float | None
+    adaptive_confidence: str | None
+    extra_active_kcal: float
+
+
+class AdaptiveOut(BaseModel):
+    """Expenditure from your own logged intake and weigh-ins (see trend.adaptive_expenditure)."""
+
+    tdee_kcal: int | None
+    raw_tdee_kcal: int | None
+    confidence: Literal["none", "low", "medium", "high"]
+    used: bool = Field(description="Whether the recommendation uses this estimate")
+    clamped: bool
+    window_start: dt.date | None
+    window_end: dt.date | None
+    window_days: int
+    logged_days: int
+    weigh_ins: int
+    mean_intake_kcal: int | None
+    weight_change_kg: float | None
+    weekly_rate_kg: float | None
+    energy_balance_kcal: int | None
+    standard_error_kcal: int | None
+    explanation: list[Step]
+
+
+class ActiveKcalOut(BaseModel):
+    opted_in: bool
+    date: dt.date = Field(description="The day whose activity is added (yesterday)")
+    kcal: float = Field(description="Net active kcal added to today's target")
+    activities: int
+    note: str
+
+
+class GoalInForce(BaseModel):
+    effective_from: dt.date
+    kcal: float
+    protein_g: float
+    carbs_g: float
+    fat_g: float
+    source: str
+
+
+class TargetsOut(BaseModel):
+    date: dt.date
+    kcal: int
+    protein_g: int
+    carbs_g: int
+    fat_g: int
+    fiber_g: int
+    bmr_kcal: int
+    bmr_formula: str
+    tdee_kcal: int = Field(description="The expenditure the recommendation is built on")
+    tdee_source: Literal["activity_factor", "adaptive"]
+    activity_factor: float
+    formula_tdee_kcal: int = Field(description="BMR × activity factor, always shown")
+    rate_kg_per_week: float = Field(description="Signed: negative to lose")
+    adjustment_kcal: int
+    extra_active_kcal: int
+    floor_kcal: int
+    floor_applied: bool
+    effective_rate_kg_per_week: float
+    protein_reference_weight_kg: float
+    protein_g_per_kg: float
+    inputs: TargetInputsOut
+    explanation: list[Step]
+    adaptive: AdaptiveOut
+    active_kcal: ActiveKcalOut
+    goal_mode: GoalMode
+    goal_in_force: GoalInForce | None

@@ -1,0 +1,346 @@
+"""Activities: manual entries, MET estimates, daily totals and file imports.
+
+Daily step counts (`activity_type == "daily_steps"`) are stored as activities with duration 0,
+`steps` set and usually no kcal, so one table, one index and one GROUP BY serve them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from app.core.timeutil import local_date, local_today
+from app.core.types import utcnow
+from app.users.models import UserProfile
+from app.workouts import met
+from app.workouts.importers import DAILY_STEPS, IMPORTERS, ImportedActivity, ImportFormatError
+from app.workouts.models import Activity
+
+MAX_DAYS_AHEAD = 1
+EARLIEST_DATE = dt.date(1900, 1, 1)
+MAX_RANGE_DAYS = 366
+_CHUNK = 500
+
+
+class ActivityNotFound(NotFound):
+    code, title = "activity-not-found", "Activity not found"
+
+
+class InvalidActivityDate(Unprocessable):
+    code, title = "invalid-activity-date", "Invalid activity date"
+
+
+class WeightUnknown(Unprocessable):
+    code, title = "weight-unknown", "Body weight unknown"
+
+
+class UnknownProvider(Unprocessable):
+    code, title = "unknown-provider", "Unknown import provider"
+
+
+class InvalidImportFile(Unprocessable):
+    code, title = "invalid-import-file", "Invalid import file"
+
+
+def resolve_date(
+    tz: str, date: dt.date | None, started_at: dt.datetime | None
+) -> tuple[dt.date, dt.datetime | None]:
+    if started_at is not None:
+        try:
+            day = local_date(started_at, tz)
+            started_at.astimezone(dt.UTC)  # stored in UTC: must be representable there
+        except OverflowError:
+            raise InvalidActivityDate(
+                f"started_at {started_at.isoformat()} is outside the supported date range"
+            ) from None
+        if date is not None and date != day:
+            raise InvalidActivityDate(
+                f"date {date} does not match started_at, which is {day} in time zone {tz}"
+            )
+        date = day
+    elif date is None:
+        started_at = utcnow()
+        date = local_date(started_at, tz)
+    today = local_today(tz)
+    if date > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise InvalidActivityDate(f"date {date} is in the future (today is {today} in {tz})")
+    if date < EARLIEST_DATE:
+        raise InvalidActivityDate(f"date {date} is before {EARLIEST_DATE}")
+    return date, started_at
+
+
+async def body_weight(session: AsyncSession, user_id: uuid.UUID) -> float | None:
+    """The profile's current weight (kept equal to the newest weigh-in)."""
+    return await session.scalar(
+        sa.select(col(UserProfile.weight_kg)).where(col(UserProfile.user_id) == user_id)
+    )
+
+
+def _estimate(
+    activity_type: str, duration_min: float, distance_km: float | None, weight_kg: float
+) -> met.ActivityEnergy:
+    return met.estimate_activity(activity_type, duration_min, weight_kg, distance_km=distance_km)
+
+
+async def create_activity(
+    session: AsyncSession, user_id: uuid.UUID, tz: str, data: dict[str, Any]
+) -> Activity:
+    day, started_at = resolve_date(tz, data.get("date"), data.get("started_at"))
+    activity = Activity(
+        user_id=user_id,
+        date=day,
+        started_at=started_at,
+        activity_type=data["activity_type"],
+        duration_min=data["duration_min"],
+        steps=data.get("steps"),
+        distance_km=data.get("distance_km"),
+        kcal=data.get("kcal"),
+        source=data.get("source", "manual"),
+    )
+    if activity.kcal is None and activity.activity_type != DAILY_STEPS:
+        weight = await body_weight(session, user_id)
+        if weight is None:
+            raise WeightUnknown(
+                "kcal was not given and cannot be estimated without your body weight: send "
+                "kcal, or set weight_kg in your profile or log a weight first"
+            )
+        energy = _estimate(
+            activity.activity_type, activity.duration_min, activity.distance_km, weight
+        )
+        activity.kcal, activity.met, activity.kcal_estimated = energy.kcal, energy.met, True
+    session.add(activity)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Unauthorized("Account no longer exists") from exc
+    return activity
+
+
+async def get_activity(
+    session: AsyncSession, user_id: uuid.UUID, activity_id: uuid.UUID
+) -> Activity:
+    activity = await session.get(Activity, activity_id)
+    # Someone else's activity is indistinguishable from a missing one.
+    if activity is None or activity.user_id != user_id:
+        raise ActivityNotFound(f"No activity {activity_id}")
+    return activity
+
+
+async def delete_activity(
+    session: AsyncSession, user_id: uuid.UUID, activity_id: uuid.UUID
+) -> None:
+    activity = await get_activity(session, user_id, activity_id)
+    await session.delete(activity)
+    await session.commit()
+
+
+async def list_activities(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    start: dt.date | None,
+    end: dt.date | None,
+    activity_type: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Activity], int]:
+    conds: list[Any] = [col(Activity.user_id) == user_id]
+    if start is not None:
+        conds.append(col(Activity.date) >= start)
+    if end is not None:
+        conds.append(col(Activity.date) <= end)
+    if activity_type is not None:
+        conds.append(col(Activity.activity_type) == activity_type)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Activity).where(*conds))
+    rows = await session.scalars(
+        sa.select(Activity)
+        .where(*conds)
+        .order_by(
+            col(Activity.date).desc(),
+            sa.func.coalesce(Activity.started_at, Activity.created_at).desc(),
+            col(Activity.id).desc(),
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def daily_totals(
+    session: AsyncSession, user_id: uuid.UUID, start: dt.date, end: dt.date
+) -> list[dict[str, Any]]:
+    """Per-day totals in one GROUP BY. Steps: the day's step-count row when there is one (it
+    already includes the steps walked in workouts), else the sum of the workouts' steps."""
+    is_steps = col(Activity.activity_type) == DAILY_STEPS
+    rows = await session.execute(
+        sa.select(
+            col(Activity.date),
+            sa.func.sum(sa.case((is_steps, 0), else_=1)).label("activities"),
+            sa.func.coalesce(sa.func.sum(col(Activity.duration_min)), 0).label("duration_min"),
+            sa.func.coalesce(sa.func.sum(col(Activity.kcal)), 0).label("kcal"),
+            sa.func.coalesce(
+                sa.func.max(sa.case((is_steps, col(Activity.steps)))),
+                sa.func.sum(sa.case((is_steps, None), else_=col(Activity.steps))),
+                0,
+            ).label("steps"),
+            sa.func.coalesce(sa.func.sum(col(Activity.distance_km)), 0).label("distance_km"),
+        )
+        .where(
+            col(Activity.user_id) == user_id,
+            col(Activity.date) >= start,
+            col(Activity.date) <= end,
+        )
+        .group_by(col(Activity.date))
+        .order_by(col(Activity.date))
+    )
+    return [
+        {
+            "date": r.date,
+            "activities": int(r.activities or 0),
+            "duration_min": round(float(r.duration_min), 1),
+            "kcal": round(float(r.kcal), 1),
+            "steps": int(r.steps or 0),
+            "distance_km": round(float(r.distance_km), 3),
+        }
+        for r in rows.all()
+    ]
+
+
+async def net_active_kcal(
+    session: AsyncSession, user_id: uuid.UUID, day: dt.date
+) -> tuple[float, int]:
+    """Activity energy of `day` on top of resting energy, and how many activities had any.
+
+    Estimated kcal are gross (MET × kg × h), so the resting 1 MET is taken out:
+    kcal × (MET − 1) / MET. Given or imported kcal are taken as reported (trackers report
+    active energy, which is already net)."""
+    net = sa.case(
+        (
+            sa.and_(col(Activity.kcal_estimated), col(Activity.met) > 1),
+            col(Activity.kcal) * (col(Activity.met) - 1) / col(Activity.met),
+        ),
+        (col(Activity.kcal_estimated), 0.0),
+        else_=col(Activity.kcal),
+    )
+    row = (
+        await session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(net), 0.0), sa.func.count()).where(
+                col(Activity.user_id) == user_id,
+                col(Activity.date) == day,
+                col(Activity.kcal).is_not(None),
+            )
+        )
+    ).one()
+    return float(row[0] or 0.0), int(row[1] or 0)
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    provider: str
+    total: int
+    imported: int
+    updated: int
+    skipped: int
+
+
+_COMPARED = ("date", "started_at", "activity_type", "duration_min", "steps", "distance_km")
+
+
+def _row(item: ImportedActivity, weight: float | None) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "date": item.date,
+        "started_at": item.started_at,
+        "activity_type": item.activity_type,
+        "duration_min": item.duration_min,
+        "steps": item.steps,
+        "distance_km": item.distance_km,
+        "kcal": item.kcal,
+        "kcal_estimated": False,
+        "met": None,
+    }
+    if item.kcal is None and item.activity_type != DAILY_STEPS and weight is not None:
+        energy = _estimate(item.activity_type, item.duration_min, item.distance_km, weight)
+        row.update(kcal=energy.kcal, met=energy.met, kcal_estimated=True)
+    return row
+
+
+async def import_file(
+    session: AsyncSession, user_id: uuid.UUID, provider: str, data: bytes
+) -> ImportCounts:
+    """Parses an export and upserts its rows by (user, source, external_id): new rows are
+    inserted, rows seen before are updated when their values changed and skipped otherwise,
+    so importing the same file twice changes nothing."""
+    importer = IMPORTERS.get(provider)
+    if importer is None:
+        raise UnknownProvider(
+            f"unknown provider {provider!r}; known: {', '.join(sorted(IMPORTERS))}"
+        )
+    try:
+        # Parsing a large export is CPU-bound: keep it off the event loop.
+        items = await asyncio.to_thread(importer.parse, data)
+    except ImportFormatError as exc:
+        raise InvalidImportFile(str(exc)) from exc
+    # A file may repeat an id (the same workout written twice): the last one wins.
+    by_id = {i.external_id: i for i in items}
+    weight = await body_weight(session, user_id)
+    existing: dict[str, Activity] = {}
+    ids = list(by_id)
+    for n in range(0, len(ids), _CHUNK):
+        rows = await session.scalars(
+            sa.select(Activity).where(
+                col(Activity.user_id) == user_id,
+                col(Activity.source) == importer.name,
+                col(Activity.external_id).in_(ids[n : n + _CHUNK]),
+            )
+        )
+        existing.update({a.external_id: a for a in rows if a.external_id})
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    updated = skipped = 0
+    for ext_id, item in by_id.items():
+        row = _row(item, weight)
+        current = existing.get(ext_id)
+        if current is None:
+            row.update(
+                id=uuid.uuid4(),
+                user_id=user_id,
+                source=importer.name,
+                external_id=ext_id,
+                created_at=now,
+                updated_at=now,
+            )
+            new_rows.append(row)
+            continue
+        changed = any(getattr(current, k) != row[k] for k in _COMPARED)
+        if item.kcal is not None and current.kcal != item.kcal:
+            changed = True
+        if not changed:
+            skipped += 1
+            continue
+        for key, value in row.items():
+            if key in _COMPARED or item.kcal is not None or current.kcal is None:
+                setattr(current, key, value)
+        current.updated_at = now
+        session.add(current)
+        updated += 1
+    try:
+        if new_rows:
+            await session.execute(sa.insert(Activity), new_rows)
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict("Another import of the same data ran at the same time; retry") from exc
+    return ImportCounts(importer.name, len(by_id), len(new_rows), updated, skipped)
