@@ -37,7 +37,10 @@ def resolve_date(
     tz: str, date: dt.date | None, consumed_at: dt.datetime | None
 ) -> tuple[dt.date, dt.datetime | None]:
     if consumed_at is not None:
-        day = local_date(consumed_at, tz)
+        try:
+            day = local_date(consumed_at, tz)
+        except OverflowError as exc:  # an instant whose local time is past year 9999
+            raise InvalidLogDate(f"consumed_at {consumed_at.isoformat()} is out of range") from exc
         if date is not None and date != day:
             raise InvalidLogDate(
                 f"date {date} does not match consumed_at, which is {day} in time zone {tz}"
