@@ -20,7 +20,8 @@ class SignupIn(BaseModel):
     password: Password
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"email": "ada@example.com", "password": "correct horse"}]}
+        extra="forbid",
+        json_schema_extra={"examples": [{"email": "ada@example.com", "password": "correct horse"}]},
     )
 
 
@@ -29,7 +30,8 @@ class LoginIn(BaseModel):
     password: Annotated[str, Field(min_length=1, max_length=128)]
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"email": "ada@example.com", "password": "correct horse"}]}
+        extra="forbid",
+        json_schema_extra={"examples": [{"email": "ada@example.com", "password": "correct horse"}]},
     )
 
 

@@ -181,9 +181,12 @@ def install_handlers(app: FastAPI) -> None:
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
         rid = _request_id(request)
         log.exception("unhandled error (request_id=%s)", rid)
+        # The request-id middleware sits inside the server-error layer that sends this answer,
+        # so the header has to be set here.
         return problem(
             500,
             "An unexpected error occurred. Quote the request id when reporting it.",
             instance=request.url.path,
+            headers={"X-Request-Id": rid} if rid else None,
             request_id=rid,
         )

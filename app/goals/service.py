@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -55,7 +56,22 @@ async def set_goal(
         goal.kcal, goal.protein_g, goal.carbs_g, goal.fat_g = kcal, protein_g, carbs_g, fat_g
         goal.source, goal.updated_at = source, now
     session.add(goal)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:
+        # A concurrent PUT created the same day's goal first: apply ours as an update to it.
+        await session.rollback()
+        return await set_goal(
+            session,
+            cache,
+            user_id,
+            effective_from=effective_from,
+            kcal=kcal,
+            protein_g=protein_g,
+            carbs_g=carbs_g,
+            fat_g=fat_g,
+            source=source,
+        )
     await cache.invalidate(user_scope(user_id))
     return goal
 

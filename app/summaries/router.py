@@ -51,7 +51,10 @@ async def weekly_summary(
     cache: CacheDep,
     start: Annotated[
         dt.date | None,
-        Query(description="First of the seven days; default Monday of this week (your zone)"),
+        Query(
+            description="First of the seven days; default Monday of this week (your zone)",
+            le=dt.date.max - dt.timedelta(days=6),
+        ),
     ] = None,
 ) -> Response:
     """Seven days from `start`: per-day totals and goal comparison, week totals, averages over

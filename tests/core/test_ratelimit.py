@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from tests.conftest import assert_problem, create_user
+from tests.logs.helpers import log_body
+
+LOGS = "/api/v1/logs"
+
+
+async def test_log_writes_are_limited_per_user(client_factory):
+    async with client_factory(rate_limit_log_writes_per_minute=3) as c:
+        user = await create_user(c)
+        remaining = []
+        for _ in range(3):
+            r = await c.post(LOGS, json=log_body(), headers=user.headers)
+            assert r.status_code == 201, r.text
+            assert r.headers["RateLimit-Limit"] == "3"
+            remaining.append(int(r.headers["RateLimit-Remaining"]))
+        assert remaining == [2, 1, 0]
+
+        r = await c.post(LOGS, json=log_body(kcal=1), headers=user.headers)
+        body = assert_problem(r, 429, "rate-limited")
+        assert int(r.headers["Retry-After"]) >= 1
+        assert r.headers["RateLimit-Remaining"] == "0"
+        assert "3 requests per minute" in body["detail"]
+
+        page = (await c.get(LOGS, headers=user.headers)).json()
+        assert page["total"] == 3
+        assert 1 not in [e["kcal"] for e in page["items"]]
+
+        # Reads are not limited, and another user has a budget of their own.
+        other = await create_user(c)
+        r = await c.post(LOGS, json=log_body(), headers=other.headers)
+        assert r.status_code == 201
+        assert r.headers["RateLimit-Remaining"] == "2"
+
+
+async def test_patch_and_delete_spend_the_same_budget(client_factory):
+    async with client_factory(rate_limit_log_writes_per_minute=2) as c:
+        user = await create_user(c)
+        entry = (await c.post(LOGS, json=log_body(), headers=user.headers)).json()
+        url = f"{LOGS}/{entry['id']}"
+        assert (await c.patch(url, json={"kcal": 5}, headers=user.headers)).status_code == 200
+        assert_problem(await c.delete(url, headers=user.headers), 429, "rate-limited")
+        assert (await c.get(url, headers=user.headers)).json()["kcal"] == 5
+
+
+async def test_auth_requests_are_limited_per_client(client, client_factory):
+    async with client_factory(rate_limit_auth_per_minute=2) as limited:
+        user = await create_user(client)  # through the unlimited app, same database
+        creds = {"email": user.email, "password": user.password}
+        for _ in range(2):
+            r = await limited.post("/api/v1/auth/login", json=creds)
+            assert r.status_code == 200, r.text
+        r = await limited.post("/api/v1/auth/login", json=creds)
+        assert_problem(r, 429, "rate-limited")
+        assert int(r.headers["Retry-After"]) >= 1
+        r = await limited.post("/api/v1/auth/token", data={"username": user.email, "password": "x"})
+        assert_problem(r, 429, "rate-limited")
+
+
+async def test_limiter_is_atomic_under_concurrency(client):
+    limiter = client._transport.app.state.resources.limiter
+    key = f"test:{uuid.uuid4()}"
+    results = await asyncio.gather(*(limiter.hit(key, 5) for _ in range(20)))
+    assert sum(r.allowed for r in results) == 5
+    assert sorted(r.remaining for r in results if r.allowed) == [0, 1, 2, 3, 4]
+    denied = [r for r in results if not r.allowed]
+    assert all(r.retry_after_s >= 1 and "Retry-After" in r.headers() for r in denied)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from tests.conftest import BACKEND
+
+
+async def test_health(client):
+    r = await client.get("/health")
+    assert (r.status_code, r.json()) == (200, {"status": "ok"})
+
+
+async def test_ready(client):
+    r = await client.get("/ready")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "ready"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["redis"] == (
+        "ok" if BACKEND == "server" else "not configured (in-process cache)"
+    )
+
+
+async def test_docs_serve_html(client):
+    r = await client.get("/docs")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert "swagger-ui" in r.text.lower()
+
+
+async def test_openapi_has_operation_ids_and_tags(client):
+    spec = (await client.get("/openapi.json")).json()
+    operations = [
+        (path, method, op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert len(operations) >= 20
+    missing = [(p, m) for p, m, op in operations if not op.get("operationId") or not op.get("tags")]
+    assert missing == []
+    ids = [op["operationId"] for _, _, op in operations]
+    assert len(ids) == len(set(ids))
+    assert {"auth", "logs", "goals", "summaries", "ops"} <= {
+        t for _, _, op in operations for t in op["tags"]
+    }
+    assert spec["paths"]["/api/v1/logs"]["post"]["operationId"] == "logs_create"
