@@ -1,0 +1,901 @@
+"""Hand-written word lists the parser relies on: numbers, units, filler words, synonyms, priors.
+
+Everything here is general English or general food knowledge; nothing is tuned to particular
+sentences. Words are lower case; multi-word keys are matched on whole tokens.
+"""
+
+from __future__ import annotations
+
+# --- amounts ---------------------------------------------------------------------------------
+
+NUMBER_WORDS: dict[str, float] = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "half": 0.5,
+    "quarter": 0.25,
+    "dozen": 12,
+    "couple": 2,
+    "few": 3,
+    "several": 3,
+    "pair": 2,
+    "both": 2,
+}
+
+# Multi-word amounts, longest first so "a couple of" wins over "a".
+AMOUNT_PHRASES: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("one", "and", "a", "half"), 1.5),
+    (("a", "half", "dozen"), 6),
+    (("half", "a", "dozen"), 6),
+    (("a", "couple", "of"), 2),
+    (("a", "couple"), 2),
+    (("a", "few"), 3),
+    (("a", "dozen"), 12),
+    (("a", "pair", "of"), 2),
+    (("half", "a"), 0.5),
+    (("half", "an"), 0.5),
+    (("a", "half"), 0.5),
+    (("a", "quarter"), 0.25),
+    (("a", "third", "of"), 1 / 3),
+    (("one", "third", "of"), 1 / 3),
+    (("a", "bit", "of"), 0.5),
+    (("a", "little"), 0.5),
+    (("some",), 1),
+)
+
+UNICODE_FRACTIONS: dict[str, str] = {
+    "½": " 1/2",
+    "⅓": " 1/3",
+    "⅔": " 2/3",
+    "¼": " 1/4",
+    "¾": " 3/4",
+    "⅕": " 1/5",
+    "⅛": " 1/8",
+}
+
+# --- units -----------------------------------------------------------------------------------
+
+# Mass units: grams per unit. These never depend on the food.
+MASS_UNITS: dict[str, float] = {
+    "g": 1.0,
+    "gram": 1.0,
+    "grams": 1.0,
+    "gr": 1.0,
+    "gm": 1.0,
+    "kg": 1000.0,
+    "kilo": 1000.0,
+    "kilogram": 1000.0,
+    "kilograms": 1000.0,
+    "mg": 0.001,
+    "oz": 28.35,
+    "ounce": 28.35,
+    "ounces": 28.35,
+    "lb": 453.6,
+    "lbs": 453.6,
+    "pound": 453.6,
+    "pounds": 453.6,
+}
+
+# Volume units in millilitres; mapped to the food's own cup/tbsp/tsp/fl oz measure when it has one.
+VOLUME_UNITS: dict[str, float] = {
+    "ml": 1.0,
+    "milliliter": 1.0,
+    "milliliters": 1.0,
+    "millilitre": 1.0,
+    "millilitres": 1.0,
+    "cl": 10.0,
+    "dl": 100.0,
+    "l": 1000.0,
+    "liter": 1000.0,
+    "liters": 1000.0,
+    "litre": 1000.0,
+    "litres": 1000.0,
+    "floz": 29.57,
+    "cup": 236.6,
+    "cups": 236.6,
+    "c": 236.6,
+    "tbsp": 14.79,
+    "tbs": 14.79,
+    "tbl": 14.79,
+    "tablespoon": 14.79,
+    "tablespoons": 14.79,
+    "tsp": 4.93,
+    "teaspoon": 4.93,
+    "teaspoons": 4.93,
+    "pint": 473.2,
+    "pints": 473.2,
+    "quart": 946.4,
+    "quarts": 946.4,
+    "gallon": 3785.0,
+    "shot": 44.4,
+    "shots": 44.4,
+    "glass": 236.6,
+    "glasses": 236.6,
+    "mug": 236.6,
+    "mugs": 236.6,
+    "bowl": 354.9,
+    "bowls": 354.9,
+    "ladle": 118.3,
+}
+
+# Canonical key of a volume unit as it appears in USDA measure descriptions.
+VOLUME_KEY: dict[str, str] = {
+    "cup": "cup",
+    "cups": "cup",
+    "c": "cup",
+    "glass": "cup",
+    "glasses": "cup",
+    "mug": "cup",
+    "mugs": "cup",
+    "bowl": "cup",
+    "bowls": "cup",
+    "tbsp": "tbsp",
+    "tbs": "tbsp",
+    "tbl": "tbsp",
+    "tablespoon": "tbsp",
+    "tablespoons": "tbsp",
+    "tsp": "tsp",
+    "teaspoon": "tsp",
+    "teaspoons": "tsp",
+    "floz": "floz",
+    "pint": "pint",
+    "pints": "pint",
+    "quart": "quart",
+    "quarts": "quart",
+}
+
+# Count-like units ("a slice of", "two scoops") -> canonical key used to find the food's measure.
+COUNT_UNITS: dict[str, str] = {
+    "slice": "slice",
+    "slices": "slice",
+    "piece": "piece",
+    "pieces": "piece",
+    "pc": "piece",
+    "pcs": "piece",
+    "can": "can",
+    "cans": "can",
+    "bottle": "bottle",
+    "bottles": "bottle",
+    "scoop": "scoop",
+    "scoops": "scoop",
+    "serving": "serving",
+    "servings": "serving",
+    "portion": "serving",
+    "portions": "serving",
+    "helping": "serving",
+    "helpings": "serving",
+    "bag": "bag",
+    "bags": "bag",
+    "packet": "packet",
+    "packets": "packet",
+    "package": "package",
+    "pack": "package",
+    "container": "container",
+    "containers": "container",
+    "cup_container": "container",
+    "carton": "carton",
+    "box": "box",
+    "bar": "bar",
+    "bars": "bar",
+    "stick": "stick",
+    "sticks": "stick",
+    "patty": "patty",
+    "patties": "patty",
+    "link": "link",
+    "links": "link",
+    "strip": "strip",
+    "strips": "strip",
+    "wedge": "wedge",
+    "wedges": "wedge",
+    "fillet": "fillet",
+    "fillets": "fillet",
+    "filet": "fillet",
+    "handful": "handful",
+    "handfuls": "handful",
+    "pat": "pat",
+    "pats": "pat",
+    "leaf": "leaf",
+    "leaves": "leaf",
+    "clove": "clove",
+    "cloves": "clove",
+    "sprig": "sprig",
+    "spear": "spear",
+    "spears": "spear",
+    "stalk": "stalk",
+    "stalks": "stalk",
+    "square": "square",
+    "squares": "square",
+    "pouch": "pouch",
+    "jar": "jar",
+    "order": "order",
+    "plate": "serving",
+    "plateful": "serving",
+    "dash": "dash",
+    "pinch": "dash",
+    "splash": "splash",
+    "drizzle": "drizzle",
+    "dollop": "dollop",
+}
+
+# Grams for count units when the food has no matching measure (a rough, typical item).
+COUNT_DEFAULT_GRAMS: dict[str, float] = {
+    "handful": 30.0,
+    "dash": 0.5,
+    "splash": 15.0,
+    "drizzle": 5.0,
+    "dollop": 20.0,
+    "packet": 12.0,
+    "pat": 5.0,
+    "clove": 3.0,
+    "leaf": 5.0,
+    "sprig": 1.0,
+}
+
+# Volume (ml) of a container when the food has no matching measure; drinks mostly.
+CONTAINER_ML: dict[str, float] = {
+    "can": 355.0,
+    "box": 200.0,
+    "pouch": 177.0,
+    "bottle": 500.0,
+    "glass": 240.0,
+    "carton": 240.0,
+}
+
+SIZE_WORDS: dict[str, str] = {
+    "small": "small",
+    "little": "small",
+    "mini": "small",
+    "medium": "medium",
+    "regular": "medium",
+    "medium-sized": "medium",
+    "medium-size": "medium",
+    "small-sized": "small",
+    "large-sized": "large",
+    "snack-size": "small",
+    "snack-sized": "small",
+    "fun-size": "small",
+    "bite-size": "small",
+    "bite-sized": "small",
+    "average": "medium",
+    "large": "large",
+    "big": "large",
+    "extra-large": "extra large",
+    "jumbo": "jumbo",
+    "huge": "large",
+    "miniature": "small",
+    "regular-sized": "medium",
+    "regular-size": "medium",
+    "large-size": "large",
+    "king-size": "large",
+}
+
+# Relative size when the food has no measure for the size word.
+SIZE_FACTOR: dict[str, float] = {
+    "small": 0.7,
+    "medium": 1.0,
+    "large": 1.3,
+    "extra large": 1.45,
+    "jumbo": 1.6,
+}
+
+# --- segmentation ----------------------------------------------------------------------------
+
+# Phrases that always separate two food items.
+HARD_SEPARATORS: tuple[tuple[str, ...], ...] = (
+    ("accompanied", "by"),
+    ("accompanied", "with"),
+    ("complemented", "by"),
+    ("complemented", "with"),
+    ("complemented", "it", "with"),
+    ("paired", "with"),
+    ("paired", "it", "with"),
+    ("along", "with"),
+    ("alongside",),
+    ("together", "with"),
+    ("followed", "by"),
+    ("washed", "it", "down", "with"),
+    ("washed", "down", "with"),
+    ("washing", "it", "down", "with"),
+    ("as", "well", "as"),
+    ("in", "addition", "to"),
+    ("plus",),
+    ("while",),
+    ("then",),
+    ("also",),
+    ("served", "with"),
+    ("finished", "with"),
+    ("topped", "off", "with"),
+    ("rounded", "out", "with"),
+    ("on", "the", "side"),
+    ("with", "a", "side", "of"),
+    ("a", "side", "of"),
+    ("side", "of"),
+)
+
+# Words that may separate two items or may be part of one dish name ("macaroni and cheese");
+# the parser keeps them joined only when the joined phrase names a food better.
+SOFT_SEPARATORS: frozenset[str] = frozenset({"and", "with", "on", "over", "in", "topped"})
+
+# Words that, after "with", "topped", "in" ..., describe the dish before them rather than a
+# separate item ("a cinnamon bun topped with frosting", "pears in syrup", "a burrito with meat").
+MODIFIER_WORDS: frozenset[str] = frozenset(
+    """
+    sauce sauces gravy frosting frosted icing iced glaze glazed syrup dressing cheese cheesy
+    meat meats beef chicken pork bean beans vegetable vegetables veggies cream sour whipped
+    butter oil seasoning seasonings spices spice salt pepper peppers toppings topping filling
+    sugar cinnamon onion onions tomato tomatoes lettuce mayo mayonnaise mustard ketchup catsup
+    skin breading batter coating crust fat milk water juice raisins nuts fruit fruits sprinkles
+    chocolate caramel fudge nut herbs garlic
+    added without no extra light heavy regular plain fried sweet savory spicy tangy crispy
+    crunchy melted gooey golden thin thick medium side flavored flavor buttery cheesy
+    calcium vitamin vitamins fiber protein iron pulp omega
+    """.split()
+)
+
+# Verbs that introduce a description of the dish just named ("a burrito filled with beans,
+# rice and cheese"): the words after them, up to the next quantified item, describe it.
+DESCRIBE_MARKERS: frozenset[str] = frozenset(
+    """
+    made filled packed loaded stuffed coated covered drizzled smothered bursting containing
+    reconstituted crafted mixed blended dipped sprinkled spread layered garnished seasoned
+    dressed infused studded skipping unaccompanied which that who featuring from
+    """.split()
+)
+
+# Words that start a side remark after a food ("..., which was just what I needed", "to quench
+# my thirst", "for some crunch"); the rest of the clause is not about food amounts.
+CLAUSE_STARTERS: frozenset[str] = frozenset(
+    """
+    whose to because since so making giving keeping providing ensuring hitting offering
+    bringing perfect ideal measuring
+    """.split()
+)
+
+BREAD_WORDS: frozenset[str] = frozenset(
+    """
+    bun buns bread roll rolls white wheat whole grain multigrain toast toasted bagel english
+    muffin tortilla wrap croissant biscuit rye sourdough french italian kaiser hoagie sub
+    hamburger hotdog hot dog pita ciabatta brioche potato sesame seed flour corn
+    """.split()
+)
+SANDWICH_WORDS: frozenset[str] = frozenset(
+    """
+    sandwich sandwiches burger burgers cheeseburger cheeseburgers hamburger hamburgers hotdog
+    dog dogs sub hoagie wrap melt blt slider sliders whopper
+    """.split()
+)
+
+# Words that never name a food on their own ("a light snack", "a perfect combination").
+WEAK_WORDS: frozenset[str] = frozenset(
+    """
+    light sweet warm hot cold perfect combination fix ending day side regular plain fresh small
+    medium large little big part piece bite time treat mix snack meal dessert style type kind
+    homemade home-made serving portion flavor flavored extra half whole cooking lean thick
+    smoked sliced diced chopped shredded grated crispy spicy iced frozen canned dried organic
+    unsweetened sweetened salted unsalted nonfat skim low-fat fat-free reduced-fat smooth creamy
+    soft fluffy tender buttery diet low-calorie
+    """.split()
+)
+
+# "..., savoring its creamy filling", "enjoying the perfect blend of ...": a gerund followed by
+# one of these words talks about the food just named, not a new one.
+GERUNDS: frozenset[str] = frozenset(
+    {"enjoying", "savoring", "savouring", "relishing", "tasting", "adding", "loving"}
+)
+# "for" starts a side remark only before one of these ("for a quick bite"); "for" alone often
+# starts the sentence ("For lunch I had ...").
+SIDE_REMARK_PREPOSITIONS: frozenset[str] = frozenset({"for"})
+BACK_REFERENCES: frozenset[str] = frozenset(
+    {"the", "its", "their", "his", "her", "every", "each", "this", "these", "those", "it"}
+)
+
+# --- filler ----------------------------------------------------------------------------------
+
+FILLER_WORDS: frozenset[str] = frozenset(
+    """
+    i i'm im me my mine we our us you your he she they it its it's this that these those there
+    had have has having ate eat eating eaten enjoy enjoyed enjoying savored savoured savor
+    savoring relished relish indulged indulge indulging treated treat treating grabbed grab
+    grabbing got get getting made make making prepared preparing consumed consume
+    drank drinking sipped sip sipping snacked snacking munched munching nibbled
+    devoured tried opted opt chose decided kicked started start began begin fixed
+    went going go picked picking took take taking tasted taste tasting included including
+    includes consisted consisting featured comprised along complemented complement
+    accompanied paired served having heated warmed reheated
+    for breakfast lunch dinner supper brunch meal meals appetizer stirred poured snack snacks
+    morning afternoon evening night today tonight yesterday day midday noon late early
+    time break lunchtime dinnertime breakfast-time snacktime midmorning mid-morning
+    quick quickly little bit some just really very so too quite also then while after
+    before during at as to of the by from into onto out up down off about around
+    delicious delightful tasty yummy scrumptious lovely nice great good perfect perfectly
+    satisfying satisfy hearty comforting comfort refreshing refreshed refreshment wonderful
+    amazing fantastic awesome savory flavorful flavourful healthy nutritious wholesome
+    generous classic simple simply favorite favourite fancy indulgent indulgence
+    decadent sweet-tooth cozy cosy juicy crunchy crispy creamy chilled
+    steaming fluffy rich moist zesty tangy zingy ripe crisp fresh-tasting
+    goodness treat sweetness flavor flavour satisfied craving cravings
+    every bit complete finished off energy boost fuel nourishing lightly
+    today's day's everyday perfectly-cooked well-cooked nicely
+    individual variety was were is are be been being kick mid-afternoon satisfaction creaminess
+    warmth fuss mostly addition concluded warming authentic aromatic whimsical relaxed unwind
+    designed stayed followed leaving chewed ending evening's reached reach convenient
+    conveniently scooped fizzy sprinkle sprinkled their opened open popped local couldn't can't
+    resist resisting another fun joint generously various colorful relaxing washed yet
+    personal succulent soothing bubbly thirst-quenching thirst quench quenched relishing
+    feasted iconic found discarded routine combining besides beloved beyond brought known
+    moment additional equally measured luscious array soaking even afterward afterwards
+    theater set aside exterior buddy pick-me-up them touch deliciously cafeteria slathered
+    alongside accompanying accompany pairing paired side-by-side mouthwatering irresistible
+    enhanced wrapped wrapping myself himself herself ourselves tonight's yesterday's
+    morning's vibrant
+    which who what when where with-out
+    alongside along-side too
+    """.split()
+)
+
+# Removed from the food phrase but do not count as unmatched: these are not food words.
+QUIET_WORDS: frozenset[str] = frozenset(
+    {"of", "the", "and", "with", "on", "over", "in", "topped", "or", "a", "an", "some", "each", "s"}
+)
+
+# --- synonyms --------------------------------------------------------------------------------
+
+# True synonyms and spellings: the key phrase is replaced wherever it occurs in a food phrase.
+SYNONYMS: dict[str, str] = {
+    "sorbet": "sherbet",
+    "lollipop": "candies hard",
+    "cupcake": "cake snack cakes creme-filled chocolate with frosting",
+    "cupcakes": "cake snack cakes creme-filled chocolate with frosting",
+    "coffee creamer": "cream substitute liquid",
+    "creamer": "cream substitute liquid",
+    "white bun": "rolls hamburger or hotdog plain",
+    "soy milk": "soymilk",
+    "fruit muffin": "muffins blueberry",
+    "oj": "orange juice",
+    "coke": "carbonated beverage cola",
+    "pepsi": "carbonated beverage cola",
+    "soda": "carbonated beverage cola",
+    "soda pop": "carbonated beverage cola",
+    "soft drink": "carbonated beverage cola",
+    "diet coke": "carbonated beverage low calorie cola",
+    "diet soda": "carbonated beverage low calorie cola",
+    "sprite": "carbonated beverage lemon-lime soda",
+    "ginger ale": "carbonated beverage ginger ale",
+    "root beer": "carbonated beverage root beer",
+    "sparkling water": "carbonated beverage club soda",
+    "seltzer": "carbonated beverage club soda",
+    "pb": "peanut butter",
+    "hot chocolate": "beverages cocoa mix powder prepared with water",
+    "hot cocoa": "beverages cocoa mix powder prepared with water",
+    "fat-free milk": "milk nonfat fluid",
+    "fat free milk": "milk nonfat fluid",
+    "nonfat milk": "milk nonfat fluid",
+    "low-fat milk": "milk lowfat fluid 1% milkfat",
+    "lowfat milk": "milk lowfat fluid 1% milkfat",
+    "reduced-fat milk": "milk reduced fat fluid 2% milkfat",
+    "reduced fat milk": "milk reduced fat fluid 2% milkfat",
+    "half-and-half": "cream fluid half and half",
+    "diet cola": "carbonated beverage low calorie cola",
+    "slush": "frozen novelties ice type italian",
+    "slushie": "frozen novelties ice type italian",
+    "slushy": "frozen novelties ice type italian",
+    "italian ice": "frozen novelties ice type italian",
+    "m&m": "candies m&m's milk chocolate",
+    "m&ms": "candies m&m's milk chocolate",
+    "fig newton": "cookies fig bars",
+    "fig newtons": "cookies fig bars",
+    "calzone": "pizza cheese topping regular crust",
+    "calzones": "pizza cheese topping regular crust",
+    "fried rice": "restaurant chinese fried rice",
+    "latte": "coffee ready to drink milk based",
+    "diet": "diet low calorie",
+    "pepper soft drink": "carbonated beverage pepper-type",
+    "pepper soda": "carbonated beverage pepper-type",
+    "dr pepper": "carbonated beverage pepper-type",
+    "pepper-type soft drink": "carbonated beverage pepper-type",
+    "diet pepsi": "carbonated beverage low calorie cola",
+    "coke zero": "carbonated beverage low calorie cola",
+    "chicken tender": "chicken breast tenders breaded cooked",
+    "chicken tenders": "chicken breast tenders breaded cooked",
+    "chicken strip": "chicken breast tenders breaded cooked",
+    "chicken strips": "chicken breast tenders breaded cooked",
+    "chicken fingers": "chicken breast tenders breaded cooked",
+    "bottled water": "water bottled generic",
+    "unsweetened water": "water bottled generic",
+    "ice cream cone": "ice cream sundae cone",
+    "corn snacks": "snacks corn-based extruded puffs or twists",
+    "hot dog bun": "rolls hamburger or hotdog plain",
+    "hotdog bun": "rolls hamburger or hotdog plain",
+    "hamburger bun": "rolls hamburger or hotdog plain",
+    "burger bun": "rolls hamburger or hotdog plain",
+    "cheetos": "snacks cheese puffs and twists corn based",
+    "cheese puffs": "snacks cheese puffs and twists corn based",
+    "doritos": "snacks tortilla chips nacho cheese",
+    "fritos": "snacks corn-based extruded chips plain",
+    "tortilla chips": "snacks tortilla chips plain",
+    "corn chips": "snacks corn-based extruded chips plain",
+    "pringles": "snacks potato chips made from dried potatoes",
+    "gatorade": "beverages sports drink gatorade",
+    "sports drink": "beverages sports drink",
+    "energy drink": "beverages energy drink",
+    "kool-aid": "fruit flavored drink",
+    "pbj": "peanut butter jelly",
+    "mac and cheese": "macaroni and cheese",
+    "mac n cheese": "macaroni and cheese",
+    "fries": "potato french fried",
+    "french fries": "potato french fried",
+    "ketchup": "catsup",
+    "donut": "doughnut",
+    "donuts": "doughnut",
+    "yoghurt": "yogurt",
+    "hotdog": "fast foods hotdog plain",
+    "hot dog": "fast foods hotdog plain",
+    "frankfurter sandwich": "fast foods hotdog plain",
+    "hot dog sandwich": "fast foods hotdog plain",
+    "snack-mix": "snacks mixed snack",
+    "snack-cake": "cake snack cakes",
+    "snack-bar": "snacks granola bar",
+    "chips": "potato chips",
+    "chocolate chips": "candies semisweet chocolate",
+    "banana chips": "banana chips",
+    "pita chips": "pita chips",
+    "bagel chips": "bagel chips",
+    "plantain chips": "plantain chips",
+    "kale chips": "kale chips",
+    "veggie chips": "vegetable chips",
+    "omelette": "egg omelet",
+    "scrambled eggs": "egg whole cooked scrambled",
+    "scrambled egg": "egg scrambled",
+    "fried egg": "egg fried",
+    "fried eggs": "egg fried",
+    "boiled egg": "egg hard-boiled",
+    "boiled eggs": "egg hard-boiled",
+    "hard boiled egg": "egg hard-boiled",
+    "poached egg": "egg poached",
+    "pb&j": "peanut butter jelly",
+    "evoo": "olive oil",
+    "mayo": "mayonnaise",
+    "milkshake": "milk shake",
+    "popsicle": "ice pop",
+    "jello": "gelatin dessert",
+    "jell-o": "gelatin dessert",
+    "hash browns": "potatoes hash brown",
+    "hashbrowns": "potatoes hash brown",
+    "veggies": "vegetables mixed",
+    "chicken nuggets": "chicken nuggets",
+    "chickpeas": "chickpeas cooked",
+    "olive oil": "oil olive",
+    "french toast": "french toast",
+    "cheese toast": "cheese toast",
+}
+
+# What a bare word means when it is the whole food phrase ("rice" is cooked white rice); with
+# other words around it ("rice pudding") the phrase is matched as written.
+DEFAULT_FORMS: dict[str, str] = {
+    "meat": "beef ground cooked",
+    "meats": "beef ground cooked",
+    "drumstick": "chicken drumstick meat and skin cooked roasted",
+    "drumsticks": "chicken drumstick meat and skin cooked roasted",
+    "soymilk": "soymilk original and vanilla",
+    "soy milk": "soymilk original and vanilla",
+    "vegetables": "vegetables mixed frozen cooked boiled drained",
+    "vegetable": "vegetables mixed frozen cooked boiled drained",
+    "mixed vegetables": "vegetables mixed frozen cooked boiled drained",
+    "fruit": "apples raw with skin",
+    "fresh fruit": "apples raw with skin",
+    "piece of fruit": "apples raw with skin",
+    "toast": "bread white commercially prepared toasted",
+    "white toast": "bread white commercially prepared toasted",
+    "wheat toast": "bread wheat toasted",
+    "whole wheat toast": "bread whole-wheat commercially prepared toasted",
+    "buttered toast": "bread white commercially prepared toasted",
+    "bottled water": "water bottled generic",
+    "tap water": "water tap drinking",
+    "black coffee": "coffee brewed prepared with tap water",
+    "green tea": "tea brewed green",
+    "iced tea": "tea ready-to-drink",
+    "red wine": "alcoholic beverage wine table red",
+    "white wine": "alcoholic beverage wine table white",
+    "brown rice": "rice brown cooked",
+    "mashed potatoes": "potatoes mashed",
+    "baked potato": "potatoes baked flesh and skin",
+    "sweet potato": "sweet potato cooked baked",
+    "pork chop": "pork chop cooked",
+    "ground beef": "beef ground cooked",
+    "hamburger patty": "beef ground patty cooked",
+    "chicken breast": "chicken breast meat only cooked roasted",
+    "chicken thigh": "chicken thigh meat only cooked roasted",
+    "chicken wings": "chicken wing cooked",
+    "cream cheese": "cream cheese",
+    "cottage cheese": "cottage cheese",
+    "maple syrup": "syrups maple",
+    "skim milk": "milk nonfat fluid",
+    "whole milk": "milk whole 3.25% milkfat",
+    "chocolate milk": "milk chocolate fluid",
+    "almond milk": "almond milk",
+    "whole wheat bread": "bread whole-wheat commercially prepared",
+    "dark chocolate": "chocolate dark",
+    "green beans": "beans snap green cooked",
+    "vegetable oil": "oil vegetable",
+    "protein shake": "beverages protein powder",
+    "cola": "carbonated beverage cola",
+    "pop": "carbonated beverage cola",
+    "lemonade": "lemonade frozen concentrate prepared",
+    "water": "water tap drinking",
+    "coffee": "coffee brewed prepared with tap water",
+    "espresso": "coffee brewed espresso restaurant-prepared",
+    "tea": "tea brewed prepared with tap water",
+    "beer": "alcoholic beverage beer regular all",
+    "wine": "alcoholic beverage wine table",
+    "mac": "macaroni",
+    "chips": "potato chips",
+    "crisps": "potato chips",
+    "burger": "hamburger",
+    "cheeseburger": "cheeseburger",
+    "frank": "frankfurter",
+    "oatmeal": "oats cooked",
+    "porridge": "oats cooked",
+    "oats": "oats",
+    "pasta": "pasta cooked",
+    "noodles": "noodles cooked",
+    "spaghetti": "spaghetti cooked",
+    "rice": "rice white cooked",
+    "omelet": "egg omelet",
+    "shake": "milk shake",
+    "smoothie": "smoothie",
+    "pancake": "pancakes",
+    "waffle": "waffles",
+    "veg": "vegetables mixed",
+    "salad": "lettuce salad",
+    "steak": "beef steak cooked",
+    "bacon": "bacon cooked",
+    "ham": "ham sliced",
+    "sausage": "sausage cooked",
+    "chicken": "chicken meat cooked roasted",
+    "turkey": "turkey meat roasted",
+    "salmon": "salmon cooked",
+    "tuna": "tuna canned light water",
+    "shrimp": "shrimp cooked",
+    "tofu": "tofu",
+    "beans": "beans cooked",
+    "lentils": "lentils cooked boiled",
+    "hummus": "hummus commercial",
+    "cheese": "cheese cheddar",
+    "butter": "butter salted",
+    "margarine": "margarine",
+    "sugar": "sugars granulated",
+    "honey": "honey",
+    "jam": "jams and preserves",
+    "jelly": "jams and preserves",
+    "syrup": "syrups table blends pancake",
+    "milk": "milk whole 3.25% milkfat",
+    "ice cream": "ice creams",
+    "cereal": "cereals ready-to-eat",
+    "granola": "granola",
+    "bagel": "bagels plain",
+    "muffin": "muffins plain",
+    "croissant": "croissants butter",
+    "bread": "bread white commercially prepared",
+    "roll": "rolls dinner",
+    "bun": "rolls hamburger or hotdog",
+    "tortilla": "tortillas",
+    "pizza": "pizza",
+    "sandwich": "sandwich",
+    "apple": "apples raw with skin",
+    "banana": "bananas raw",
+    "orange": "oranges raw",
+    "grapes": "grapes raw",
+    "strawberries": "strawberries raw",
+    "blueberries": "blueberries raw",
+    "avocado": "avocados raw",
+    "peanuts": "peanuts",
+    "almonds": "nuts almonds",
+    "walnuts": "nuts walnuts",
+    "cashews": "nuts cashew",
+    "nuts": "nuts mixed",
+    "popcorn": "snacks popcorn",
+    "pretzels": "snacks pretzels",
+    "crackers": "crackers",
+    "cookie": "cookies chocolate chip commercially prepared",
+    "cake": "cake",
+    "pie": "pie",
+    "candy": "candies",
+    "chocolate": "candies chocolate",
+    "gum": "chewing gum",
+    "broccoli": "broccoli cooked",
+    "carrots": "carrots raw",
+    "spinach": "spinach raw",
+    "corn": "corn sweet yellow cooked",
+    "peas": "peas green cooked",
+    "potato": "potatoes baked flesh and skin",
+    "potatoes": "potatoes baked flesh and skin",
+    "oil": "oil vegetable",
+    "dressing": "salad dressing",
+    "ranch": "salad dressing ranch",
+    "salsa": "salsa",
+    "soup": "soup",
+    "whey": "whey protein powder",
+}
+
+# Query words that stand for several USDA spellings; a food matches if it contains any of them.
+TOKEN_ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "grilled": ("grilled", "broiled", "roasted"),
+    "roasted": ("roasted", "roast", "baked"),
+    "baked": ("baked", "roasted"),
+    "boiled": ("boiled", "cooked", "steamed"),
+    "steamed": ("steamed", "boiled", "cooked"),
+    "sauteed": ("sauteed", "fried", "pan-fried"),
+    "fried": ("fried", "pan-fried", "fried in"),
+    "cooked": ("cooked", "boiled", "roasted", "baked", "prepared"),
+    "nonfat": ("nonfat", "fat-free", "fat free", "skim"),
+    "skim": ("nonfat", "skim", "fat-free"),
+    "lowfat": ("lowfat", "low-fat", "low fat", "1%"),
+    "unsweetened": ("unsweetened", "without added sugar", "no sugar"),
+    "sweetened": ("sweetened", "with added sugar"),
+    "wholewheat": ("whole-wheat", "whole wheat", "whole grain"),
+    "doughnut": ("doughnut", "doughnuts"),
+    "mix": ("mix", "mixed"),
+    "mixed": ("mixed", "mix"),
+}
+
+# Words in a USDA description that mark forms people rarely eat as such. Unless the query asks
+# for them, foods carrying them are pushed down.
+PENALTY_TERMS: dict[str, float] = {
+    "dry mix": 0.25,
+    "mix": 0.08,
+    "powder": 0.15,
+    "dry": 0.12,
+    "dried": 0.08,
+    "dehydrated": 0.2,
+    "industrial": 0.3,
+    "babyfood": 0.35,
+    "infant": 0.35,
+    "toddler": 0.3,
+    "frozen": 0.04,
+    "unprepared": 0.15,
+    "as purchased": 0.06,
+    "concentrate": 0.12,
+    "condensed": 0.1,
+    "evaporated": 0.1,
+    "uncooked": 0.15,
+    "unheated": 0.1,
+    "imitation": 0.12,
+    "formulated": 0.08,
+    "fortified": 0.03,
+    "flour": 0.12,
+    "meal": 0.06,
+    "paste": 0.08,
+    "oil-roasted": 0.03,
+    "unenriched": 0.03,
+    "low sodium": 0.03,
+    "no salt": 0.03,
+    "without salt": 0.02,
+    "reduced sodium": 0.02,
+    "school lunch": 0.05,
+    "usda commodity": 0.05,
+    "restaurant": 0.02,
+    "alaska native": 0.3,
+    "navajo": 0.3,
+    "hopi": 0.3,
+    "apache": 0.3,
+    "shoshone": 0.3,
+    "raw": 0.0,  # handled per group below
+    "separable fat": 0.2,
+    "variety meats": 0.2,
+    "by-products": 0.2,
+    "glucose reduced": 0.1,
+    "stabilized": 0.05,
+    "salted": 0.0,
+    "with added nonfat milk solids": 0.02,
+    "protein fortified": 0.04,
+    "select": 0.02,
+    "choice": 0.01,
+    "trimmed to 1/8": 0.01,
+    "trimmed to 1/4": 0.02,
+    "heated": 0.0,
+    "canned": 0.02,
+    "diet": 0.05,
+    "extender": 0.2,
+    "low carb": 0.05,
+    "reduced sugar": 0.05,
+    "no sugar added": 0.05,
+    "sugar free": 0.06,
+    "zero": 0.05,
+    "nonfat": 0.04,
+    "fat free": 0.04,
+    "fat-free": 0.04,
+    "low fat": 0.03,
+    "lowfat": 0.03,
+    "reduced fat": 0.03,
+    "light": 0.03,
+    "low calorie": 0.06,
+    "sugar-free": 0.06,
+    "reduced calorie": 0.06,
+}
+
+# Groups where "raw" means "not how people eat it": meat, fish, grains, legumes, potatoes.
+RAW_PENALTY_GROUPS: dict[str, float] = {
+    "Beef Products": 0.18,
+    "Pork Products": 0.18,
+    "Lamb, Veal, and Game Products": 0.18,
+    "Poultry Products": 0.18,
+    "Finfish and Shellfish Products": 0.1,
+    "Cereal Grains and Pasta": 0.2,
+    "Legumes and Legume Products": 0.15,
+    "Sausages and Luncheon Meats": 0.1,
+}
+
+# Prior for each food group: how likely a plain word refers to a food of that group.
+GROUP_PRIOR: dict[str, float] = {
+    "Baby Foods": -0.3,
+    "American Indian/Alaska Native Foods": -0.3,
+    "Restaurant Foods": -0.03,
+    "Fast Foods": -0.04,
+    "Lamb, Veal, and Game Products": -0.05,
+    "Spices and Herbs": -0.03,
+    "Meals, Entrees, and Side Dishes": -0.01,
+}
+
+# Query words that lift the penalty of a group ("baby carrots" is not baby food, "babyfood" is).
+GROUP_TRIGGERS: dict[str, frozenset[str]] = {
+    "Baby Foods": frozenset(
+        {"babyfood", "infant", "toddler", "baby-food", "strained", "junior", "teething"}
+    ),
+    "American Indian/Alaska Native Foods": frozenset(
+        {"alaska", "native", "navajo", "hopi", "apache", "shoshone", "whale", "seal", "caribou"}
+    ),
+    "Fast Foods": frozenset({"fast", "mcdonald's", "mcdonalds", "burger", "wendy's", "kfc"}),
+    "Restaurant Foods": frozenset({"restaurant", "takeout", "take-out"}),
+}
+
+# Words that describe how food was prepared; used to prefer the matching prepared form.
+COOKING_WORDS: frozenset[str] = frozenset(
+    {
+        "scrambled",
+        "fried",
+        "grilled",
+        "broiled",
+        "roasted",
+        "baked",
+        "boiled",
+        "steamed",
+        "poached",
+        "sauteed",
+        "stewed",
+        "braised",
+        "toasted",
+        "mashed",
+        "raw",
+        "cooked",
+        "smoked",
+        "pan-fried",
+        "deep-fried",
+        "microwaved",
+    }
+)
+
+# Descriptive words in USDA names that add little meaning; extra ones in a name cost less.
+NEUTRAL_NAME_WORDS: frozenset[str] = frozenset(
+    """
+    raw fresh whole cooked prepared regular plain commercial commercially ns all types type
+    fluid with added vitamin a d and or without salt salted includes include enriched
+    ready-to-eat ready-to-serve ready to eat serve drink made from recipe generic brand
+    vitamins vitamin c iron calcium milkfat fortified boneless skinless meat only edible portion
+    lean fat varieties variety style from in water drained solids liquids heated tap
+    drinking boiled roasted baked plain nfs white yellow usda commodity
+    """.split()
+)

@@ -1,0 +1,664 @@
+"""Deterministic meal-text parser: "2 eggs n toast" -> USDA foods, grams and nutrients.
+
+Pipeline: normalise the text, cut it into item phrases (hard separators always cut; "and",
+"with", ... cut only when the joined phrase does not name a food better), read each phrase's
+amount, unit and size word, match the remaining words to a food with :class:`FoodIndex`, and
+convert the amount to grams with the food's own household measures (:mod:`app.foods.units`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.foods import lexicon
+from app.foods.dataset import MACRO_FIELDS, NUTRIENT_FIELDS, FoodRecord, load_usda_foods
+from app.foods.matcher import FoodIndex, stem
+from app.foods.units import to_grams
+
+__all__ = [
+    "ExtractedItem",
+    "FoodIndex",
+    "ParseResult",
+    "ParsedItem",
+    "default_index",
+    "parse",
+    "resolve_items",
+    "to_jsonl_dict",
+]
+
+# A phrase whose best food scores below this is reported as unmatched rather than guessed.
+MIN_SCORE = 0.45
+# How much better a joined phrase ("macaroni and cheese") must score than its parts to stay joined.
+JOIN_MARGIN = 0.03
+
+_TOKEN_RE = re.compile(
+    r"\d+\s+\d+/\d+"  # mixed number 1 1/2
+    r"|\d+/\d+"
+    r"|\d+(?:\.\d+)?%"
+    r"|\d*\.?\d+\s*-\s*\d*\.?\d+(?![\d/])"  # range 2-3
+    r"|\d*\.\d+|\d+"
+    r"|[a-z]+(?:'[a-z]+)?(?:[-&][a-z]+)*"
+    r"|[,;.!?():]"
+)
+_PUNCT = frozenset(",;.!?:")
+_AMOUNTS = dict(lexicon.AMOUNT_PHRASES)
+# Count units that also name the food's shape; kept as food words after a weight.
+_FOOD_UNITS = frozenset({"bar", "bars", "stick", "sticks", "patty", "patties", "strip", "strips"})
+_EXTRA_FILLER = frozenset(
+    {"weighing", "weighs", "weighed", "about", "approximately", "roughly", "around", "approx"}
+)
+
+
+@dataclass
+class ParsedItem:
+    text: str
+    food: FoodRecord
+    quantity: float
+    unit: str
+    grams: float
+    nutrients: dict[str, float]
+    confidence: float
+    alternatives: list[FoodRecord] = field(default_factory=list)
+
+
+@dataclass
+class ParseResult:
+    text: str
+    items: list[ParsedItem]
+    unmatched: list[str]
+    totals: dict[str, float]
+
+
+@dataclass
+class ExtractedItem:
+    food: str
+    quantity: float | None = None
+    unit: str | None = None
+
+
+@functools.cache
+def default_index() -> FoodIndex:
+    return FoodIndex(load_usda_foods())
+
+
+# --- text normalisation ----------------------------------------------------------------------
+
+
+def _normalise(text: str) -> list[str]:
+    t = text.lower()
+    for ch, rep in lexicon.UNICODE_FRACTIONS.items():
+        t = t.replace(ch, rep)
+    # Accents off ("sautéed" -> "sauteed") so words match the plain-ASCII USDA names.
+    t = unicodedata.normalize("NFKD", t).replace("’", "'").replace("‘", "'").replace("⁄", "/")
+    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    t = re.sub(r"\bw/o\b", " without ", t)
+    t = re.sub(r"\bjuice (box|pouch)\b", r"\1 of juice", t)
+    # A school or individual carton is the small single-serve container.
+    t = re.sub(r"\b(?:individual|school)(?: school| individual)? carton\b", " container", t)
+    t = re.sub(r"\bbaby[ -]food\b", " babyfood ", t)
+    # "meat- and cheese-filled": a suspended hyphen joins both words to what follows.
+    t = re.sub(r"\b([a-z]+)- (and|or) ([a-z]+)-", r"\1-\2-\3-", t)
+    # Meal words are filler ("for my snack", "breakfast today"), but not inside these names.
+    t = re.sub(r"\bsnack (cake|mix|bar)s?\b", r" snack-\1 ", t)
+    t = re.sub(r"\b(breakfast|dinner) (burrito|sandwich|link|sausage|roll)", r" \1-\2", t)
+    t = re.sub(r"\blunch(eon)? meat", " luncheon-meat", t)
+    t = re.sub(r"\bhalf[ -](?:and|n|&)[ -]half\b", " half-and-half ", t)
+    t = re.sub(r"\bw/", " with ", t)
+    t = re.sub(r"\s&\s", " and ", t)
+    t = re.sub(r"\bfl(?:uid)?\.?\s*(?:oz|ounces?)\b\.?", " floz ", t)
+    t = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", t)  # "28-gram" -> "28 gram"
+    t = re.sub(r"(\d)(?=[a-z])", r"\1 ", t)  # "200g" -> "200 g"
+    t = re.sub(r"(\d),(\d{3})\b", r"\1\2", t)  # "1,000" -> "1000"
+    # "one and a half cups" must not be split at "and" later.
+    t = re.sub(
+        r"\b(\d+|one|two|three|four|five)\s+and\s+a\s+half\b",
+        lambda m: f"{_number(m.group(1)) + 0.5:g}",
+        t,
+    )
+    out: list[str] = []
+    for tok in _TOKEN_RE.findall(t):
+        if tok in ("n", "'n'", "&"):
+            tok = "and"
+        out.append(tok)
+    return out
+
+
+def _number(tok: str) -> float:
+    tok = tok.strip()
+    if tok in lexicon.NUMBER_WORDS:
+        return float(lexicon.NUMBER_WORDS[tok])
+    if " " in tok:  # mixed number
+        whole, frac = tok.split(None, 1)
+        return float(whole) + _number(frac)
+    if "/" in tok:
+        num, den = tok.split("/")
+        return float(num) / float(den) if float(den) else float(num)
+    if "-" in tok and not tok.startswith("-"):
+        lo, hi = tok.split("-")
+        return (float(lo) + float(hi)) / 2  # a range means its middle
+    return float(tok)
+
+
+def _is_number(tok: str) -> bool:
+    return bool(tok) and (tok[0].isdigit() or tok[0] == ".") and not tok.endswith("%")
+
+
+# --- item phrases ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Phrase:
+    words: list[str] = field(default_factory=list)  # food words in order
+    quantity: float | None = None
+    unit: str | None = None
+    size: str | None = None
+    metric: bool = False  # the amount came with a mass / metric unit and fixes the grams
+    amount_first: bool = False  # "300 g of X ..." (the amount scopes over what follows)
+    text: str = ""
+    mods: list[str] = field(default_factory=list)  # "with frosting": refines, never drives
+
+    counted: bool = False  # the amount was a number or a unit, not just "a"/"an"
+
+    @property
+    def explicit(self) -> bool:
+        return self.quantity is not None or self.unit is not None
+
+    @property
+    def strong(self) -> bool:
+        return self.counted or self.unit is not None
+
+
+def _by_first_word(
+    phrases: Sequence[tuple[str, ...]],
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for ph in sorted(phrases, key=len, reverse=True):  # longest first
+        out.setdefault(ph[0], []).append(ph)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+_AMOUNT_KEYS = _by_first_word([p for p, _ in lexicon.AMOUNT_PHRASES])
+_HARD = _by_first_word(lexicon.HARD_SEPARATORS)
+
+
+def _match_phrase(
+    tokens: list[str], i: int, phrases: dict[str, tuple[tuple[str, ...], ...]]
+) -> int:
+    for ph in phrases.get(tokens[i], ()):
+        if tuple(tokens[i : i + len(ph)]) == ph:
+            return len(ph)
+    return 0
+
+
+def _is_unit(tok: str) -> bool:
+    return tok in lexicon.MASS_UNITS or tok in lexicon.VOLUME_UNITS or tok in lexicon.COUNT_UNITS
+
+
+def _read_phrase(tokens: list[str]) -> _Phrase:
+    """Amount, unit, size word and food words of one item phrase."""
+    ph = _Phrase(text=" ".join(tokens))
+    i = 0
+    after_amount = False  # an amount came just before (adjectives aside): a unit word is a unit
+    after_unit = False  # a unit came just before: a container word after it adds nothing
+    while i < len(tokens):
+        tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        n = _match_phrase(tokens, i, _AMOUNT_KEYS)
+        if n:
+            if ph.quantity is None:
+                ph.quantity = float(_AMOUNTS[tuple(tokens[i : i + n])])
+                ph.counted = tokens[i] != "some"
+            i += n
+            after_amount, after_unit = True, False
+            continue
+        if tok in ("(", ")"):
+            i += 1
+            continue
+        if _is_number(tok) or (tok in lexicon.NUMBER_WORDS and tok != "both"):
+            value = _number(tok)
+            # "2 to 3" and "2 or 3" are ranges too.
+            if (
+                i + 2 < len(tokens)
+                and nxt in ("to", "or")
+                and (_is_number(tokens[i + 2]) or tokens[i + 2] in lexicon.NUMBER_WORDS)
+                and tokens[i + 2] not in ("a", "an")
+            ):
+                value = (value + _number(tokens[i + 2])) / 2
+                i += 2
+                nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if not ph.metric:
+                ph.counted = ph.counted or tok not in ("a", "an")
+                if nxt in lexicon.MASS_UNITS and _is_number(tok):
+                    # "a bowl of 40 g cereal": a weight beats any count or container before it.
+                    ph.quantity, ph.unit = value, None
+                elif ph.quantity is None or after_amount or ph.unit is None:
+                    # "a 12 fl oz can": the digits refine the article before them.
+                    ph.quantity = value
+                    if after_amount:
+                        ph.unit = None
+            i += 1
+            after_amount, after_unit = True, False
+            continue
+        if tok in lexicon.SIZE_WORDS and (after_amount or i == 0) and nxt:
+            ph.size = lexicon.SIZE_WORDS[tok]
+            i += 1
+            continue
+        if _is_unit(tok):
+            is_mass = tok in lexicon.MASS_UNITS
+            unit_ok = (
+                after_amount
+                or (is_mass and ph.quantity is not None and tok not in ("g", "l"))
+                or (nxt == "of" and ph.unit is None and ph.quantity is not None)
+            )
+            if unit_ok and not (tok in ("g", "l", "c") and not after_amount):
+                metric = is_mass or tok in ("ml", "l", "liter", "litre", "cl")
+                if not ph.metric or metric:
+                    # A weight wins over a count or volume given for the same food.
+                    ph.unit = tok
+                    ph.metric = ph.metric or metric
+                i += 1
+                after_amount, after_unit = False, True
+                if i < len(tokens) and tokens[i] == "of":
+                    i += 1
+                continue
+            if (after_unit or ph.metric) and tok in lexicon.COUNT_UNITS and tok not in _FOOD_UNITS:
+                # "a 15 oz can of ...", "12 fl oz can": the container adds nothing to the weight.
+                i += 1
+                continue
+        if tok in lexicon.FILLER_WORDS or tok in _EXTRA_FILLER or tok == "of":
+            # Adjectives between an amount and its unit ("a refreshing cup of") keep the link.
+            i += 1
+            continue
+        after_amount = after_unit = False
+        if not ph.words:
+            ph.amount_first = ph.metric
+        ph.words.append(tok)
+        i += 1
+    return ph
+
+
+def _content(words: list[str]) -> list[str]:
+    return [w for w in words if w not in lexicon.QUIET_WORDS]
+
+
+def _has_food_words(tokens: list[str]) -> bool:
+    return any(
+        t not in lexicon.FILLER_WORDS
+        and t not in lexicon.QUIET_WORDS
+        and t not in lexicon.NUMBER_WORDS
+        and not _is_number(t)
+        for t in tokens
+    )
+
+
+def _split(tokens: list[str]) -> list[tuple[list[str], str | None]]:
+    """Cut at punctuation and hard separators; soft separators are kept as markers."""
+    pieces: list[tuple[list[str], str | None]] = []
+    cur: list[str] = []
+    joiner: str | None = None
+    skipping = False  # inside a side remark ("which was just what I needed")
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        n = _match_phrase(tokens, i, _HARD)
+        if tok in _PUNCT or n:
+            if cur:
+                pieces.append((cur, joiner))
+            cur, joiner, skipping = [], None, False
+            i += n or 1
+            continue
+        if skipping:
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if (_is_number(tok) or tok in ("half", "a", "an")) and _is_unit(nxt) and pieces:
+                # "..., which was 12 fl oz": the amount still belongs to the item before.
+                pieces[-1] = ([*pieces[-1][0], tok, nxt], pieces[-1][1])
+                i += 2
+                continue
+            if tok == "and" and i + 1 < len(tokens) and tokens[i + 1] in lexicon.NUMBER_WORDS:
+                skipping = False  # "..., to stay hydrated and a cookie": a new item
+                joiner = None
+            i += 1
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        back_ref = (tok in lexicon.GERUNDS and nxt in lexicon.BACK_REFERENCES) or (
+            tok in lexicon.SIDE_REMARK_PREPOSITIONS and nxt in _REMARK_OPENERS
+        )
+        if (tok in lexicon.CLAUSE_STARTERS or back_ref) and (
+            _has_food_words(cur) or (not cur and pieces)
+        ):
+            if not (tok == "to" and (_is_number(nxt) or nxt in lexicon.NUMBER_WORDS)):
+                pieces.append((cur, joiner))
+                cur, joiner, skipping = [], None, True
+                i += 1
+                continue
+        if tok in lexicon.SOFT_SEPARATORS or tok in lexicon.DESCRIBE_MARKERS:
+            if cur:
+                pieces.append((cur, joiner))
+                cur = []
+                joiner = tok
+            elif joiner not in lexicon.DESCRIBE_MARKERS:
+                joiner = tok  # "filled with": the describing verb is the one that counts
+            i += 1
+            continue
+        cur.append(tok)
+        i += 1
+    if cur:
+        pieces.append((cur, joiner))
+    return pieces
+
+
+class _Matcher:
+    def __init__(self, index: FoodIndex, extra: Sequence[FoodRecord]) -> None:
+        self.index = index
+        self.extra = tuple(extra)
+        self._memo: dict[str, list[tuple[FoodRecord, float]]] = {}
+
+    def search(self, words: list[str], mods: Sequence[str] = ()) -> list[tuple[FoodRecord, float]]:
+        core = _content(words)
+        query = " ".join([*core, *(f"~{w}" for w in mods if w not in core)])
+        if not query:
+            return []
+        if query not in self._memo:
+            self._memo[query] = self.index.search(query, limit=6, extra=self.extra)
+        return self._memo[query]
+
+    def best(self, words: list[str]) -> float:
+        hits = self.search(words)
+        return hits[0][1] if hits else 0.0
+
+
+def _only(words: list[str], allowed: frozenset[str]) -> bool:
+    content = _content(words)
+    return bool(content) and all(w in allowed for w in content)
+
+
+_QUIET = lexicon.QUIET_WORDS
+_RELATIVE = frozenset({"which", "that", "who", "from"})
+_REMARK_OPENERS = lexicon.BACK_REFERENCES | {"a", "an", "my", "our", "some", "that"}
+# After a weighed dish ("198 g of fried rice with shrimp") these are in the weight too.
+_FILLINGS = frozenset(
+    "shrimp egg eggs sausage bacon ham turkey tuna tofu mushroom mushrooms onion onions "
+    "pepper peppers salmon fish steak".split()
+)
+_MODIFIER_OK = lexicon.MODIFIER_WORDS | lexicon.COOKING_WORDS | lexicon.WEAK_WORDS | _QUIET
+_ABSORBING_JOINERS = frozenset({"with", "topped", "in", "on", "over"})
+
+
+def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
+    tokens = _normalise(text)
+    out: list[_Phrase] = []
+    cur: _Phrase | None = None
+    cur_tokens: list[str] = []
+    absorbing = False
+    describing = False
+    relative = False
+    prefix: list[str] = []
+    prefix_joiner: str | None = None
+    for toks, joiner in _split(tokens):
+        if prefix:
+            toks, joiner, prefix = [*prefix, *toks], prefix_joiner, []
+        ph = _read_phrase(toks)
+        weak_only = _only(ph.words, lexicon.COOKING_WORDS | lexicon.WEAK_WORDS)
+        if weak_only and (ph.strong or set(ph.words) & lexicon.COOKING_WORDS):
+            prefix_joiner = joiner
+            # "a cup of cooked, diced beef", "a thick slice of lean, smoked ham": adjectives
+            # before a comma belong to the phrase after it.
+            prefix = toks
+            continue
+        if not ph.strong and _only(ph.words, lexicon.WEAK_WORDS | lexicon.COOKING_WORDS):
+            continue  # "a light snack", "a perfect combination": no food named
+        if cur is not None and not ph.strong and _content(ph.words):
+            # Hyphenated adjectives ("tomato-based") count by their parts.
+            words = {p for w in ph.words for p in w.split("-")}
+            if (
+                joiner == "on"
+                and words & lexicon.BREAD_WORDS
+                and words <= lexicon.BREAD_WORDS | lexicon.WEAK_WORDS | _QUIET
+                and set(cur.words) & lexicon.SANDWICH_WORDS
+            ):
+                # "a cheeseburger on a white bun": the bread is part of the sandwich.
+                cur.mods.extend(_content(ph.words))
+                continue
+            if (
+                describing
+                or joiner in lexicon.DESCRIBE_MARKERS
+                or (relative and joiner == "and")
+                or (cur.metric and cur.amount_first and joiner in _ABSORBING_JOINERS)
+            ):
+                # "468 g of fried chicken with potatoes and vegetables": the weight covers the
+                # whole dish, so the rest describes it.
+                # Inside a description ("filled with meat, beans and rice"): refine, don't add.
+                cur.mods.extend(_content(ph.words))
+                # "which was fried" ends at the next comma; "filled with a, b, and c" does not.
+                relative = joiner in _RELATIVE or (relative and joiner == "and")
+                describing = not relative or joiner == "and"
+                continue
+            if absorbing and not ph.explicit and joiner in (None, "and"):
+                # "with gravy, potatoes, and vegetables": the rest of the list is the dish too.
+                cur.mods.extend(_content(ph.words))
+                continue
+            if joiner is not None and not ph.explicit and _content(cur.words):
+                joined_tokens = [*cur_tokens, joiner, *toks]
+                joined = _read_phrase(joined_tokens)
+                s_join = m.best(joined.words)
+                s_parts = (m.best(cur.words) + m.best(ph.words)) / 2
+                if s_join >= s_parts + JOIN_MARGIN:
+                    # "macaroni and cheese" names one food better than its two halves do.
+                    joined.mods = cur.mods
+                    cur, cur_tokens = joined, joined_tokens
+                    continue
+            modifier_ok = (
+                joiner is None or joiner in _ABSORBING_JOINERS or (joiner == "and" and absorbing)
+            )
+            if modifier_ok and (
+                words <= _MODIFIER_OK or (cur.metric and words <= _MODIFIER_OK | _FILLINGS)
+            ):
+                # Part of the dish just named (its sauce, filling, topping), not a new item.
+                cur.mods.extend(_content(ph.words))
+                absorbing = True
+                continue
+        elif cur is not None and not ph.explicit and not _content(ph.words):
+            continue  # "and more", "with it": nothing to match
+        describing = absorbing = False
+        if (
+            cur is not None
+            and joiner == "and"
+            and not ph.explicit
+            and cur.quantity
+            and cur.unit is not None
+            and cur.unit in lexicon.VOLUME_UNITS
+            and not cur.mods
+        ):
+            # "a cup of beans and rice", "300 g of rice and beans": one measured mixture.
+            cur.quantity /= 2
+            ph.quantity, ph.unit, ph.metric, ph.counted = cur.quantity, cur.unit, cur.metric, True
+        if not _content(ph.words) and not ph.strong:
+            continue  # "I wrapped up my day with a satisfying dinner": nothing to log
+        if cur is not None:
+            out.append(cur)
+        cur, cur_tokens = ph, toks
+    if cur is not None:
+        if prefix:
+            cur.mods.extend(_content(_read_phrase(prefix).words))
+        out.append(cur)
+    # When most foods were weighed, an unweighed mention ("a bit of added fat", "a cone") is
+    # part of the weighed food before it, not a food of its own.
+    if sum(1 for ph in out if ph.metric and _content(ph.words)) >= 2:
+        kept: list[_Phrase] = []
+        for ph in out:
+            if kept and kept[-1].metric and not ph.metric and not ph.counted:
+                kept[-1].mods.extend(_content(ph.words))
+                continue
+            kept.append(ph)
+        out = kept
+    # A bare amount ("200 g") belongs to the food before it when that one has no amount of its
+    # own ("a lollipop, weighing half an ounce"), else to the food phrase right after it.
+    merged: list[_Phrase] = []
+    for ph in out:
+        if not _content(ph.words) and ph.strong and merged and _content(merged[-1].words):
+            prev = merged[-1]
+            # A weight also refines a bare count ("one granola bar, weighing 1.5 oz").
+            if not prev.strong or (ph.metric and prev.unit is None):
+                prev.quantity, prev.unit, prev.metric, prev.counted = (
+                    ph.quantity,
+                    ph.unit,
+                    ph.metric,
+                    True,
+                )
+                prev.size = prev.size or ph.size
+                continue
+        if merged and not _content(merged[-1].words) and merged[-1].explicit and not ph.explicit:
+            prev = merged.pop()
+            ph.quantity, ph.unit, ph.size, ph.metric = (
+                prev.quantity,
+                prev.unit,
+                prev.size,
+                prev.metric,
+            )
+            ph.text = f"{prev.text} {ph.text}"
+        merged.append(ph)
+    return merged
+
+
+# --- items -----------------------------------------------------------------------------------
+
+
+def _scaled(food: FoodRecord, grams: float) -> dict[str, float]:
+    f = grams / 100.0
+    return {k: (v * f if v is not None else 0.0) for k, v in food.nutrients.items()} | {
+        k: 0.0 for k in NUTRIENT_FIELDS if food.nutrients.get(k) is None
+    }
+
+
+def _totals(items: Sequence[ParsedItem]) -> dict[str, float]:
+    return {k: sum(it.nutrients.get(k, 0.0) for it in items) for k in NUTRIENT_FIELDS}
+
+
+def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
+    content = _content(ph.words)
+    if not content:
+        return None
+    hits = m.search(ph.words, ph.mods)
+    if not hits or hits[0][1] < MIN_SCORE:
+        # Extra adjectives can sink a phrase ("strong espresso"): English puts the food last,
+        # so retry with shorter and shorter endings of the phrase.
+        for k in range(min(3, len(content) - 1), 0, -1):
+            tail = m.search(content[-k:], ph.mods)
+            if tail and tail[0][1] >= MIN_SCORE:
+                hits = tail
+                break
+        else:
+            unmatched.append(" ".join(content))
+            return None
+    food, score = hits[0]
+    for w in content:
+        parts = [p for p in re.split(r"[-'&]", w) if len(p) > 2]
+        if w in lexicon.COOKING_WORDS or w in lexicon.COUNT_UNITS or w in lexicon.VOLUME_UNITS:
+            continue  # "a water pouch": a container word, not an unknown food
+        if not any(m.index.correct(p) for p in parts or [w]):
+            unmatched.append(w)
+    hints = frozenset(stem(w) for w in ph.words)
+    quantity = ph.quantity if ph.quantity is not None else 1.0
+    amount = to_grams(food, quantity, ph.unit, ph.size, hints)
+    second = hits[1][1] if len(hits) > 1 else 0.0
+    # Close runners-up make the choice less certain.
+    confidence = score * (0.85 + 0.15 * min(1.0, (score - second) / 0.05))
+    return ParsedItem(
+        text=ph.text,
+        food=food,
+        quantity=quantity,
+        unit=amount.unit,
+        grams=amount.grams,
+        nutrients=_scaled(food, amount.grams),
+        confidence=round(max(0.0, min(1.0, confidence)), 3),
+        alternatives=[f for f, _ in hits[1:4]],
+    )
+
+
+def parse(
+    text: str, index: FoodIndex | None = None, extra: Sequence[FoodRecord] = ()
+) -> ParseResult:
+    """Parse a free-text meal description into matched foods with grams and nutrients."""
+    m = _Matcher(index or default_index(), extra)
+    items: list[ParsedItem] = []
+    unmatched: list[str] = []
+    for ph in _phrases(text, m):
+        item = _item(ph, m, unmatched)
+        if item is None:
+            continue
+        if not ph.explicit and any(it.food.id == item.food.id for it in items):
+            continue  # "... I enjoyed every bite of the doughnut": the same one again
+        if not ph.explicit and "the" in ph.text.split() and ph.words:
+            # "soaking in the sweetness of honey" after "Honey Nut Cheerios": a back-reference.
+            last = stem(ph.words[-1])
+            if any(last in (stem(w) for w in it.text.split()) for it in items):
+                continue
+        items.append(item)
+    return ParseResult(text=text, items=items, unmatched=unmatched, totals=_totals(items))
+
+
+def resolve_items(
+    items: Sequence[ExtractedItem],
+    index: FoodIndex | None = None,
+    extra: Sequence[FoodRecord] = (),
+    text: str = "",
+) -> ParseResult:
+    """Match items another extractor (e.g. an LLM) produced, with parse()'s matcher and units."""
+    m = _Matcher(index or default_index(), extra)
+    parsed: list[ParsedItem] = []
+    unmatched: list[str] = []
+    for it in items:
+        unit_tokens = _normalise(it.unit) if it.unit else []
+        amount = f"{it.quantity:g}" if it.quantity is not None else ""
+        ph = _read_phrase([*([amount] if amount else []), *unit_tokens])
+        food_ph = _read_phrase(_normalise(it.food))
+        ph.words = food_ph.words
+        ph.size = ph.size or food_ph.size
+        if it.quantity is None and ph.quantity is None:
+            ph.quantity = food_ph.quantity
+        if ph.unit is None and unit_tokens and unit_tokens[0] in lexicon.COUNT_UNITS:
+            ph.unit = unit_tokens[0]
+        ph.text = it.food
+        item = _item(ph, m, unmatched)
+        if item is not None:
+            parsed.append(item)
+    return ParseResult(
+        text=text or ", ".join(i.food for i in items),
+        items=parsed,
+        unmatched=unmatched,
+        totals=_totals(parsed),
+    )
+
+
+def _round(value: float, digits: int) -> float:
+    r = round(value, digits)
+    return 0.0 if r == 0 else r
+
+
+def to_jsonl_dict(result: ParseResult) -> dict[str, object]:
+    """A compact JSON-ready view: ids, grams and macros per item and in total."""
+    return {
+        "text": result.text,
+        "items": [
+            {
+                "food_id": str(it.food.id),
+                "food": it.food.name,
+                "quantity": _round(it.quantity, 3),
+                "unit": it.unit,
+                "grams": _round(it.grams, 1),
+                "kcal": _round(it.nutrients.get("kcal", 0.0), 1),
+                "protein_g": _round(it.nutrients.get("protein_g", 0.0), 2),
+                "carbs_g": _round(it.nutrients.get("carbs_g", 0.0), 2),
+                "fat_g": _round(it.nutrients.get("fat_g", 0.0), 2),
+                "confidence": _round(it.confidence, 3),
+            }
+            for it in result.items
+        ],
+        "totals": {
+            k: _round(result.totals.get(k, 0.0), 1 if k == "kcal" else 2) for k in MACRO_FIELDS
+        },
+    }

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+
+from app.auth import service as auth_service
+from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, SessionDep
+from app.core.errors import problem_responses
+from app.foods import service
+from app.foods.schemas import (
+    CustomFoodIn,
+    FoodOut,
+    FoodSearchPage,
+    NaturalLogIn,
+    NaturalLogOut,
+    ParseIn,
+    ParseOut,
+)
+from app.llm.client import LLMClient
+from app.logs.schemas import LogOut
+
+router = APIRouter(prefix="/api/v1/foods", tags=["foods"])
+# Natural-language logging lives under /logs for clients, but depends on the food domain.
+nl_router = APIRouter(prefix="/api/v1/logs", tags=["logs"])
+
+
+def _llm(request: Request) -> LLMClient | None:
+    return getattr(request.app.state, "llm", None)
+
+
+@router.get(
+    "",
+    response_model=FoodSearchPage,
+    operation_id="foods_search",
+    responses=problem_responses(401, 422),
+)
+async def search_foods(
+    user_id: CurrentUserId,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="What to look for")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> FoodSearchPage:
+    """Ranked search over USDA SR28 foods and your custom foods. Tolerates typos ("chiken
+    brest"), plurals and common names ("coke")."""
+    return FoodSearchPage(query=q, items=await service.search(session, user_id, q, limit))
+
+
+@router.get(
+    "/{food_id}",
+    response_model=FoodOut,
+    operation_id="foods_get",
+    responses=problem_responses(401, 404, 422),
+)
+async def get_food(food_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep) -> FoodOut:
+    """A food with its nutrients per 100 g and its household measures."""
+    return await service.get_food(session, user_id, food_id)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FoodOut,
+    operation_id="foods_create_custom",
+    responses=problem_responses(401, 422),
+)
+async def create_custom_food(
+    body: CustomFoodIn, user_id: CurrentUserId, session: SessionDep
+) -> FoodOut:
+    """Add a private food. Only you see it, in search and when parsing your text."""
+    return await service.create_custom(session, user_id, body)
+
+
+@router.delete(
+    "/{food_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="foods_delete_custom",
+    responses=problem_responses(401, 404),
+)
+async def delete_custom_food(
+    food_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep
+) -> None:
+    """Delete one of your custom foods. Log entries keep their nutrient snapshot."""
+    await service.delete_custom(session, user_id, food_id)
+
+
+@nl_router.post(
+    "/parse",
+    response_model=ParseOut,
+    operation_id="logs_parse",
+    responses=problem_responses(401, 422),
+)
+async def parse_text(
+    body: ParseIn, request: Request, user_id: CurrentUserId, session: SessionDep
+) -> ParseOut:
+    """Preview: read a meal description ("2 eggs n toast") into foods, grams and nutrients from
+    USDA data. Nothing is saved."""
+    return await service.parse(session, user_id, body.text, _llm(request))
+
+
+@nl_router.post(
+    "/natural",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NaturalLogOut,
+    operation_id="logs_create_natural",
+    dependencies=[LogWriteLimit],
+    responses=problem_responses(401, 422, 429),
+)
+async def log_natural(
+    body: NaturalLogIn,
+    request: Request,
+    user_id: CurrentUserId,
+    session: SessionDep,
+    cache: CacheDep,
+) -> NaturalLogOut:
+    """Parse a meal description and save one log entry per recognised item, all or nothing.
+    Text with nothing recognisable answers 422."""
+    tz = await auth_service.get_timezone(session, cache, user_id)
+    parsed, entries = await service.log_natural(
+        session, cache, user_id, tz, body.text, body.meal_type, body.date, _llm(request)
+    )
+    return NaturalLogOut(**parsed.model_dump(), entries=[LogOut.model_validate(e) for e in entries])
