@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# One item is at most a bulk bag or a case of something (50 kg).
+Grams = Annotated[float, Field(gt=0, le=50_000)]
+ExpiresOn = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 1, 1))]
+
+
+class InventoryIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "food_id": "1c3b2499-2809-5cf0-b97e-cd71f160abd9",
+                    "grams": 500,
+                    "expires_on": "2024-05-08",
+                }
+            ]
+        },
+    )
+
+    food_id: uuid.UUID = Field(description="A USDA food or one of your custom foods")
+    grams: Grams
+    expires_on: ExpiresOn | None = None
+
+
+class InventoryPatch(BaseModel):
+    """Only the fields sent change; `expires_on: null` clears the date."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"grams": 250}, {"expires_on": None}]}
+    )
+
+    grams: Grams | None = None
+    expires_on: ExpiresOn | None = None
+
+    @model_validator(mode="after")
+    def _grams_not_null(self) -> InventoryPatch:
+        if "grams" in self.model_fields_set and self.grams is None:
+            raise ValueError("grams cannot be null")
+        return self
+
+
+class InventoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    food_id: uuid.UUID
+    food: str = Field(description="The food's name")
+    grams: float
+    expires_on: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class InventoryPage(BaseModel):
+    items: list[InventoryOut]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="Offset of the next page, or null on the last")
+
+
+class ReceiptIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"text": "2 lb chicken breast\n1 gallon milk\n6 bananas\nspinach 300 g"},
+            ]
+        },
+    )
+
+    text: str = Field(
+        min_length=1, max_length=10_000, description="One item per line; prices are ignored"
+    )
+    expires_on: ExpiresOn | None = Field(
+        default=None, description="Expiry date given to every item added"
+    )
+
+
+class ReceiptLineOut(BaseModel):
+    line: str
+    item: InventoryOut
+
+
+class ReceiptOut(BaseModel):
+    added: list[ReceiptLineOut]
+    unrecognised: list[str] = Field(description="Lines no food could be read from; not added")

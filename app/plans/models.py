@@ -1,0 +1,63 @@
+"""Private custom recipes and stored meal plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.core.types import UTCDateTime, utcnow
+
+
+def _json(nullable: bool = False) -> Any:
+    return Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=nullable))
+
+
+class CustomRecipe(SQLModel, table=True):
+    """A user's own recipe. `ingredients` holds `{food_id, grams, name, group, nutrients}` per
+    ingredient: the food's per-100 g nutrients are snapshotted at write time so the recipe stays
+    computable if a custom food it uses is deleted; USDA foods are re-read from the packaged
+    data, so corrections there flow in. Nutrients per serving are never stored."""
+
+    __tablename__ = "custom_recipes"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)
+    user_id: uuid.UUID = Field(
+        sa_column=sa.Column(
+            sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    name: str = Field(max_length=120)
+    cuisine: str | None = Field(default=None, max_length=40)
+    meal_types: list[str] = _json()
+    servings: int = 1
+    prep_minutes: int = 0
+    steps: list[str] = _json()
+    ingredients: list[dict[str, Any]] = _json()
+    tags: list[str] = _json()
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MealPlan(SQLModel, table=True):
+    """One user's plan for one local day: the structured plan (JSON) and optional words.
+
+    (user_id, date) is unique in the database: regenerating a day replaces its row, and the
+    nightly pipeline relies on it to never store two plans for a day."""
+
+    __tablename__ = "meal_plans"
+    __table_args__ = (sa.UniqueConstraint("user_id", "date", name="uq_meal_plans_user_date"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)
+    user_id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    date: dt.date = Field(description="The user's local date the plan is for")
+    plan: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    text: str | None = None
+    text_source: str | None = Field(default=None, max_length=16)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,963 @@
+"""Recipes (built-in and private), meal plans, choosing and logging options, shopping lists.
+
+The numbers all come from `recipes.py` (nutrients computed from USDA ingredients) and
+`optimizer.py` (the day plan); this module loads what the user's profile, goals, inventory and
+past plans say, hands it to them, and stores the result. A stored plan is a self-contained
+snapshot (recipe names, servings, nutrients and ingredient grams per option), so later edits to
+a custom recipe or food never rewrite a plan, and logging or shopping from it needs no lookups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import datetime as dt
+import functools
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import col
+
+from app.core.cache import Cache, user_scope
+from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from app.core.types import utcnow
+from app.foods import service as foods_service
+from app.foods.dataset import NUTRIENT_FIELDS, FoodRecord, load_usda_foods
+from app.foods.parser import default_index, parse
+from app.goals import service as goals_service
+from app.inventory import service as inventory_service
+from app.llm.client import LLMClient
+from app.llm.plan_text import describe_plan
+from app.logs import service as logs_service
+from app.logs.schemas import NUTRIENT_KEYS, LogCreate
+from app.plans import optimizer
+from app.plans.models import CustomRecipe, MealPlan
+from app.plans.recipes import (
+    Recipe,
+    RecipeDataError,
+    check_tags,
+    food_flags,
+    load_recipes,
+    recipe_from_dict,
+    recipes_by_id,
+)
+from app.plans.schemas import (
+    CustomRecipeIn,
+    IngredientIn,
+    IngredientOut,
+    Nutrients,
+    PlanOut,
+    RecipeOut,
+    RecipeSummary,
+    ShoppingItem,
+    ShoppingList,
+)
+from app.users import service as users_service
+from app.users import targets as targets_service
+from app.users.models import DEFAULT_MEAL_SLOTS, UserProfile
+
+MAX_CUSTOM_RECIPES = 500
+RECENT_DAYS = 3  # a recipe planned within 3 days of a day is not offered on it
+MAX_SHOPPING_DAYS = 31
+# How far from the user's today a plan may be generated.
+PLAN_DAYS_BACK = 7
+PLAN_DAYS_AHEAD = 60
+_MACROS = ("kcal", "protein_g", "carbs_g", "fat_g")
+
+
+class RecipeNotFound(NotFound):
+    code, title = "recipe-not-found", "Recipe not found"
+
+
+class UnrecognisedIngredients(Unprocessable):
+    code, title = "unrecognised-ingredients", "Unrecognised ingredients"
+
+
+class UnknownFood(Unprocessable):
+    code, title = "unknown-food", "Unknown food"
+
+
+class TagsNotSupported(Unprocessable):
+    code, title = "tags-not-supported", "Tags contradict the ingredients"
+
+
+class PlanNotFound(NotFound):
+    code, title = "plan-not-found", "No plan for that day"
+
+
+class TargetsUnavailable(Conflict):
+    code, title = "targets-unavailable", "No targets to plan for"
+
+
+class SlotNotInPlan(Unprocessable):
+    code, title = "slot-not-in-plan", "Slot not in the plan"
+
+
+class InvalidPlanRange(Unprocessable):
+    code, title = "invalid-plan-range", "Invalid date range"
+
+
+# --------------------------------------------------------------------------------------------
+# Recipes: built-in and custom as one `Recipe` type
+# --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _usda_by_id() -> Mapping[uuid.UUID, FoodRecord]:
+    return {f.id: f for f in load_usda_foods()}
+
+
+def _snapshot(food: FoodRecord, grams: float) -> dict[str, Any]:
+    return {
+        "food_id": str(food.id),
+        "name": food.name,
+        "group": food.group,
+        "grams": round(grams, 1),
+        "nutrients": {k: food.nutrients.get(k) for k in NUTRIENT_FIELDS},
+    }
+
+
+def _snapshot_record(ing: Mapping[str, Any]) -> FoodRecord:
+    """The live USDA record when the food is a USDA one (data fixes flow in), else the
+    snapshot taken when the recipe was written."""
+    food_id = uuid.UUID(str(ing["food_id"]))
+    live = _usda_by_id().get(food_id)
+    if live is not None:
+        return live
+    return FoodRecord(
+        id=food_id,
+        ndb_no=None,
+        name=str(ing["name"]),
+        group=ing.get("group"),
+        nutrients=dict(ing.get("nutrients") or {}),
+        portions=(),
+    )
+
+
+def custom_recipe(row: CustomRecipe) -> Recipe:
+    """A custom recipe as a library `Recipe`: nutrients, flags and tags computed by the same
+    code as the built-in ones (`recipe_from_dict`, keyed by food id instead of NDB number)."""
+    foods: dict[str, FoodRecord] = {}
+    ingredients = []
+    for ing in row.ingredients:
+        rec = _snapshot_record(ing)
+        foods[str(rec.id)] = rec
+        ingredients.append({"ndb_no": str(rec.id), "grams": ing["grams"]})
+    data = {
+        "slug": f"custom-{row.id}",
+        "name": row.name,
+        "meal_types": row.meal_types,
+        "cuisine": row.cuisine or "",
+        "servings": row.servings,
+        "prep_minutes": row.prep_minutes,
+        "steps": row.steps,
+        "ingredients": ingredients,
+        "tags": row.tags,
+    }
+    return dataclasses.replace(recipe_from_dict(data, foods), id=row.id)
+
+
+def is_custom(recipe: Recipe) -> bool:
+    return recipe.slug.startswith("custom-")
+
+
+async def custom_rows(session: AsyncSession, user_id: uuid.UUID) -> list[CustomRecipe]:
+    rows = await session.scalars(
+        sa.select(CustomRecipe)
+        .where(col(CustomRecipe.user_id) == user_id)
+        .order_by(col(CustomRecipe.created_at))
+    )
+    return list(rows)
+
+
+async def user_recipes(
+    session: AsyncSession, user_id: uuid.UUID
+) -> tuple[list[Recipe], dict[uuid.UUID, CustomRecipe]]:
+    """The library plus the user's own recipes, and the custom rows by id."""
+    rows = await custom_rows(session, user_id)
+    return [*load_recipes(), *(custom_recipe(r) for r in rows)], {r.id: r for r in rows}
+
+
+def _per_serving(recipe: Recipe) -> Nutrients:
+    return Nutrients(**{k: round(recipe.per_serving.get(k, 0.0), 1) for k in NUTRIENT_KEYS})
+
+
+def recipe_summary(recipe: Recipe, row: CustomRecipe | None = None) -> RecipeSummary:
+    return RecipeSummary(
+        id=recipe.id,
+        name=recipe.name,
+        custom=row is not None,
+        meal_types=list(recipe.meal_types),
+        cuisine=(row.cuisine if row is not None else recipe.cuisine) or None,
+        servings=recipe.servings,
+        prep_minutes=recipe.prep_minutes,
+        tags=sorted(recipe.derived_tags),
+        per_serving=_per_serving(recipe),
+    )
+
+
+def recipe_out(recipe: Recipe, row: CustomRecipe | None = None) -> RecipeOut:
+    return RecipeOut(
+        **recipe_summary(recipe, row).model_dump(),
+        allergens=sorted(recipe.allergens),
+        ingredients=[
+            IngredientOut(
+                food_id=i.food_id,
+                food=i.name,
+                grams=round(i.grams, 1),
+                grams_per_serving=round(i.grams / recipe.servings, 1),
+                note=i.note,
+            )
+            for i in recipe.ingredients
+        ],
+        steps=list(recipe.steps),
+        created_at=row.created_at if row is not None else None,
+        updated_at=row.updated_at if row is not None else None,
+    )
+
+
+def _matches_query(recipe: Recipe, words: Sequence[str]) -> bool:
+    hay = " ".join([recipe.name, recipe.cuisine, *(i.name for i in recipe.ingredients)]).lower()
+    return all(w in hay for w in words)
+
+
+async def list_recipes(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    q: str | None,
+    tags: Sequence[str],
+    meal_type: str | None,
+    feasible: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[RecipeSummary], int]:
+    """Built-in and own recipes, by name; filters trust tags derived from the ingredients."""
+    pool, rows = await user_recipes(session, user_id)
+    if feasible:
+        rules = diet_rules(await session.get(UserProfile, user_id), pool)
+        pool = rules.apply(pool)
+    want = frozenset(tags)
+    words = q.lower().split() if q else []
+    found = [
+        r
+        for r in pool
+        if (not want or want <= r.derived_tags)
+        and (meal_type is None or meal_type in r.meal_types)
+        and (not words or _matches_query(r, words))
+    ]
+    found.sort(key=lambda r: (r.name.lower(), str(r.id)))
+    page = found[offset : offset + limit]
+    return [recipe_summary(r, rows.get(r.id)) for r in page], len(found)
+
+
+async def _own_row(session: AsyncSession, user_id: uuid.UUID, recipe_id: uuid.UUID) -> CustomRecipe:
+    row = await session.get(CustomRecipe, recipe_id)
+    # Another user's recipe is indistinguishable from a missing one.
+    if row is None or row.user_id != user_id:
+        raise RecipeNotFound(f"No recipe {recipe_id}")
+    return row
+
+
+async def get_recipe(session: AsyncSession, user_id: uuid.UUID, recipe_id: uuid.UUID) -> RecipeOut:
+    builtin = recipes_by_id().get(recipe_id)
+    if builtin is not None:
+        return recipe_out(builtin)
+    row = await _own_row(session, user_id, recipe_id)
+    return recipe_out(custom_recipe(row), row)
+
+
+_PREPARATION = re.compile(
+    r",\s*(?:finely |roughly |thinly )?(?:diced|chopped|sliced|minced|grated|peeled|crushed"
+    r"|cubed|halved|quartered|shredded|rinsed|drained|to taste|divided|optional)\b.*$",
+    re.IGNORECASE,
+)
+
+
+async def resolve_ingredients(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    ingredients: Sequence[IngredientIn] | None,
+    text: str | None,
+) -> list[dict[str, Any]]:
+    """Ingredient snapshots from `[{food_id, grams}]` or from text read by the food parser.
+
+    A text line counts only when the parser recognised all of it: an ingredient read half-way
+    would silently change the nutrients, so such lines are refused and named."""
+    custom = await foods_service.custom_records(session, user_id)
+    if ingredients is not None:
+        known = {**_usda_by_id(), **{r.id: r for r in custom}}
+        unknown = [str(i.food_id) for i in ingredients if i.food_id not in known]
+        if unknown:
+            raise UnknownFood(
+                "Unknown foods (neither USDA nor yours): " + ", ".join(unknown),
+                extra={"food_ids": unknown},
+            )
+        return [_snapshot(known[i.food_id], i.grams) for i in ingredients]
+    out: list[dict[str, Any]] = []
+    bad: list[str] = []
+    index = default_index()
+    for line in (text or "").splitlines():
+        line = line.strip().lstrip("-*•").strip()
+        if not line:
+            continue
+        result = parse(_PREPARATION.sub("", line), index=index, extra=custom)
+        items = [it for it in result.items if 0 < it.grams <= 5000]
+        if not items or len(items) != len(result.items) or not inventory_service.fully_read(result):
+            bad.append(line)
+            continue
+        out.extend(_snapshot(it.food, it.grams) for it in items)
+    if bad:
+        raise UnrecognisedIngredients(
+            "Could not read these ingredient lines: " + "; ".join(bad),
+            extra={"unrecognised": bad},
+        )
+    if not out:
+        raise UnrecognisedIngredients(
+            "ingredients_text has no ingredient", extra={"unrecognised": []}
+        )
+    if len(out) > 50:
+        raise Unprocessable("A recipe has at most 50 ingredients")
+    return out
+
+
+def _checked(row: CustomRecipe) -> Recipe:
+    try:
+        recipe = custom_recipe(row)
+    except RecipeDataError as exc:
+        raise Unprocessable(str(exc).removeprefix(f"custom-{row.id}: ")) from exc
+    problems = [p.removeprefix(f"{recipe.slug}: ") for p in check_tags(recipe)]
+    if problems:
+        raise TagsNotSupported("; ".join(problems), extra={"problems": problems})
+    return recipe
+
+
+async def create_custom(
+    session: AsyncSession, cache: Cache, user_id: uuid.UUID, body: CustomRecipeIn
+) -> RecipeOut:
+    count = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(CustomRecipe)
+        .where(col(CustomRecipe.user_id) == user_id)
+    )
+    if (count or 0) >= MAX_CUSTOM_RECIPES:
+        raise Unprocessable(f"A user can keep at most {MAX_CUSTOM_RECIPES} custom recipes")
+    ingredients = await resolve_ingredients(
+        session, user_id, body.ingredients, body.ingredients_text
+    )
+    row = CustomRecipe(
+        user_id=user_id,
+        name=body.name,
+        cuisine=body.cuisine,
+        meal_types=list(dict.fromkeys(body.meal_types)),
+        servings=body.servings,
+        prep_minutes=body.prep_minutes,
+        steps=list(body.steps),
+        ingredients=ingredients,
+        tags=sorted(set(body.tags)),
+    )
+    recipe = _checked(row)
+    session.add(row)
+    await _commit(session)
+    await cache.invalidate(user_scope(user_id))
+    return recipe_out(recipe, row)
+
+
+async def update_custom(
+    session: AsyncSession,
+    cache: Cache,
+    user_id: uuid.UUID,
+    recipe_id: uuid.UUID,
+    changes: dict[str, Any],
+) -> RecipeOut:
+    row = await _own_row(session, user_id, recipe_id)
+    if "ingredients" in changes or "ingredients_text" in changes:
+        given = changes.pop("ingredients", None)
+        parsed = [IngredientIn.model_validate(i) for i in given] if given is not None else None
+        row.ingredients = await resolve_ingredients(
+            session, user_id, parsed, changes.pop("ingredients_text", None)
+        )
+        flag_modified(row, "ingredients")
+    for key, value in changes.items():
+        if key == "meal_types":
+            value = list(dict.fromkeys(value))
+        elif key == "tags":
+            value = sorted(set(value))
+        setattr(row, key, value)
+    recipe = _checked(row)
+    row.updated_at = utcnow()
+    session.add(row)
+    await _commit(session)
+    await cache.invalidate(user_scope(user_id))
+    return recipe_out(recipe, row)
+
+
+async def delete_custom(
+    session: AsyncSession, cache: Cache, user_id: uuid.UUID, recipe_id: uuid.UUID
+) -> None:
+    """Plans keep their snapshot of the recipe; it is only no longer offered."""
+    row = await _own_row(session, user_id, recipe_id)
+    await session.delete(row)
+    await session.commit()
+    await cache.invalidate(user_scope(user_id))
+
+
+async def _commit(session: AsyncSession) -> None:
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Unauthorized("Account no longer exists") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# What the profile allows and prefers
+# --------------------------------------------------------------------------------------------
+
+
+def _rx(*words: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(words) + r")", re.IGNORECASE)
+
+
+_GroupRule = Callable[[str, str, frozenset[str]], bool]  # (USDA group, name, flags)
+_POULTRY = _rx(r"chicken", r"turkey", r"duck", r"goose", r"quail")
+_PORK = _rx(r"pork", r"bacon", r"ham\b", r"prosciutto", r"chorizo", r"salami", r"pepperoni")
+_BEEF = _rx(r"beef", r"veal")
+_GRAIN_GROUPS = frozenset({"Cereal Grains and Pasta", "Baked Products", "Breakfast Cereals"})
+_SUGAR = _rx(r"sugars?\b", r"syrup", r"honey", r"molasses", r"jams?\b", r"candies", r"chocolate")
+_ALCOHOL = _rx(r"alcoholic", r"wine", r"beer", r"liqueur", r"rum\b", r"vodka", r"whisk", r"sake\b")
+_CAFFEINE = _rx(r"coffee", r"tea\b", r"espresso", r"cola", r"energy drink", r"cocoa", r"chocolate")
+
+# The profile's excluded food groups, as rules on each ingredient food.
+GROUP_RULES: dict[str, _GroupRule] = {
+    "meat": lambda g, n, f: "meat" in f,
+    "poultry": lambda g, n, f: g == "Poultry Products" or bool(_POULTRY.search(n)),
+    "pork": lambda g, n, f: g == "Pork Products" or bool(_PORK.search(n)),
+    "beef": lambda g, n, f: g == "Beef Products" or bool(_BEEF.search(n)),
+    "fish": lambda g, n, f: "fish" in f,
+    "shellfish": lambda g, n, f: "shellfish" in f,
+    "dairy": lambda g, n, f: "dairy" in f,
+    "eggs": lambda g, n, f: "egg" in f,
+    "grains": lambda g, n, f: g in _GRAIN_GROUPS or "gluten" in f,
+    "legumes": lambda g, n, f: g == "Legumes and Legume Products",
+    "nuts": lambda g, n, f: bool(f & {"nuts", "peanuts"}),
+    "soy": lambda g, n, f: "soy" in f,
+    "added_sugar": lambda g, n, f: g == "Sweets" or bool(_SUGAR.search(n)),
+    "alcohol": lambda g, n, f: bool(_ALCOHOL.search(n)),
+    "caffeine": lambda g, n, f: bool(_CAFFEINE.search(n)),
+}
+
+# Dietary patterns as (diet tags the recipe must carry, food groups it must not use).
+# Mediterranean is a style rather than a restriction; paleo leaves out grains, legumes, dairy
+# and added sugar.
+PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "omnivore": ((), ()),
+    "mediterranean": ((), ()),
+    "vegetarian": (("vegetarian",), ()),
+    "vegan": (("vegan",), ()),
+    "pescatarian": (("pescatarian",), ()),
+    "keto": (("keto",), ()),
+    "paleo": ((), ("grains", "legumes", "dairy", "added_sugar")),
+}
+
+
+def _term_rx(term: str) -> re.Pattern[str] | None:
+    """Every word of `term` as a whole word of the food name, singular or plural."""
+    parts = []
+    for w in re.findall(r"[a-z]+", term.lower()):
+        if w.endswith("ies") and len(w) > 4:
+            stem = w[:-3] + "(?:y|ies)"
+        elif w.endswith("y") and len(w) > 2:
+            stem = w[:-1] + "(?:y|ies)"
+        elif w.endswith(("oes", "shes", "ches", "sses", "xes")) and len(w) > 4:
+            stem = w[:-2] + "(?:es)?"
+        elif w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+            stem = w[:-1] + "s?"
+        else:
+            stem = w + "(?:e?s)?"
+        parts.append(rf"(?=.*\b{stem}\b)")
+    return re.compile("".join(parts), re.IGNORECASE) if parts else None
+
+
+def match_foods(terms: Iterable[str], foods: Mapping[uuid.UUID, str]) -> frozenset[uuid.UUID]:
+    """Ids of the foods whose name contains every word of one of `terms`."""
+    out: set[uuid.UUID] = set()
+    for term in terms:
+        rx = _term_rx(term)
+        if rx is not None:
+            out.update(fid for fid, name in foods.items() if rx.search(name))
+    return frozenset(out)
+
+
+@dataclasses.dataclass(frozen=True)
+class DietRules:
+    diet: tuple[str, ...]
+    label: str | None
+    allergies: tuple[str, ...]
+    excluded_food_ids: frozenset[uuid.UUID]
+    liked_food_ids: frozenset[uuid.UUID]
+    slots: tuple[str, ...]
+
+    def apply(self, recipes: Sequence[Recipe]) -> list[Recipe]:
+        return optimizer.feasible_recipes(
+            recipes,
+            diet=self.diet or None,
+            allergies=self.allergies,
+            excluded_foods=self.excluded_food_ids,
+        )
+
+
+def _ingredient_foods(recipes: Iterable[Recipe]) -> dict[uuid.UUID, tuple[str, str]]:
+    return {i.food_id: (i.name, i.group or "") for r in recipes for i in r.ingredients}
+
+
+def diet_rules(profile: UserProfile | None, pool: Sequence[Recipe]) -> DietRules:
+    if profile is None:
+        return DietRules((), None, (), frozenset(), frozenset(), tuple(DEFAULT_MEAL_SLOTS))
+    tags, pattern_groups = PATTERNS.get(profile.dietary_pattern, ((), ()))
+    foods = _ingredient_foods(pool)
+    names = {fid: name for fid, (name, _) in foods.items()}
+    rules = [
+        GROUP_RULES[g] for g in (*pattern_groups, *profile.excluded_food_groups) if g in GROUP_RULES
+    ]
+    by_group = {
+        fid
+        for fid, (name, group) in foods.items()
+        if rules and any(rule(group, name, food_flags(group, name)) for rule in rules)
+    }
+    excluded = match_foods(profile.excluded_foods, names) | by_group
+    slots = tuple(s for s in dict.fromkeys(profile.meal_slots) if s in optimizer.DEFAULT_SLOTS)
+    return DietRules(
+        diet=tags,
+        label=profile.dietary_pattern if profile.dietary_pattern != "omnivore" else None,
+        allergies=tuple(profile.allergies),
+        excluded_food_ids=excluded,
+        # A liked food the user also excluded stays excluded.
+        liked_food_ids=match_foods(profile.liked_foods, names) - excluded,
+        slots=slots or tuple(DEFAULT_MEAL_SLOTS),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Plans
+# --------------------------------------------------------------------------------------------
+
+
+async def day_targets(
+    session: AsyncSession, user_id: uuid.UUID, day: dt.date
+) -> tuple[optimizer.MacroTargets, str]:
+    """The profile's targets for `day` (yesterday's activity added when opted in), else the
+    goal in force that day. A user in manual goal mode who set a goal is planned against that
+    goal: it is the number they chose to follow."""
+    goal = await goals_service.goal_on(session, user_id, day)
+    profile = await users_service.get_profile(session, user_id)
+    manual = profile is None or profile.goal_mode != "auto"
+    if not (manual and goal is not None):
+        t = await targets_service.targets_for(session, user_id, day)
+        if t is not None:
+            return optimizer.MacroTargets(t.kcal, t.protein_g, t.carbs_g, t.fat_g), "profile"
+    if goal is not None:
+        return optimizer.MacroTargets(goal.kcal, goal.protein_g, goal.carbs_g, goal.fat_g), "goal"
+    raise TargetsUnavailable(
+        f"No targets for {day}: complete your profile (GET /api/v1/targets says what is "
+        "missing) or set a goal (PUT /api/v1/goals)"
+    )
+
+
+def chosen_options(plan: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(slot, chosen option) of every slot that has options."""
+    out = []
+    for slot in plan.get("slots", []):
+        options = slot.get("options") or []
+        if options:
+            idx = slot.get("chosen", 0)
+            out.append((slot["slot"], options[idx if 0 <= idx < len(options) else 0]))
+    return out
+
+
+async def _nearby_recipes(
+    session: AsyncSession, user_id: uuid.UUID, start: dt.date, end: dt.date
+) -> dict[dt.date, set[uuid.UUID]]:
+    """Chosen recipes of the stored plans within RECENT_DAYS of [start, end] (outside it: the
+    days inside are being replaced)."""
+    window = dt.timedelta(days=RECENT_DAYS)
+    rows = await session.execute(
+        sa.select(col(MealPlan.date), col(MealPlan.plan)).where(
+            col(MealPlan.user_id) == user_id,
+            sa.or_(
+                sa.and_(col(MealPlan.date) >= start - window, col(MealPlan.date) < start),
+                sa.and_(col(MealPlan.date) > end, col(MealPlan.date) <= end + window),
+            ),
+        )
+    )
+    return {
+        day: {uuid.UUID(str(opt["recipe_id"])) for _, opt in chosen_options(plan)}
+        for day, plan in rows.all()
+    }
+
+
+def _option_dict(opt: optimizer.MealOption) -> dict[str, Any]:
+    r, s = opt.recipe, opt.servings
+    share = s / r.servings  # the fraction of the whole recipe these servings are
+    nutrients = {k: round(r.per_serving.get(k, 0.0) * s, 1) for k in NUTRIENT_KEYS}
+    nutrients.update({k: float(opt.nutrients[k]) for k in _MACROS})
+    return {
+        "recipe_id": str(r.id),
+        "name": r.name,
+        "custom": is_custom(r),
+        "servings": s,
+        "grams": round(sum(i.grams for i in r.ingredients) * share, 1),
+        "nutrients": nutrients,
+        "day_totals": {k: float(opt.day_totals[k]) for k in _MACROS},
+        "within_tolerance": opt.within_tolerance,
+        "ingredients": [
+            {"food_id": str(i.food_id), "food": i.name, "grams": round(i.grams * share, 1)}
+            for i in r.ingredients
+        ],
+    }
+
+
+def plan_dict(
+    day: dt.date, targets: optimizer.MacroTargets, source: str, plan: optimizer.DayPlan
+) -> dict[str, Any]:
+    firsts = [_option_dict(s.options[0]) for s in plan.slots if s.options]
+    return {
+        "date": day.isoformat(),
+        "targets": {k: float(getattr(targets, k)) for k in _MACROS},
+        "targets_source": source,
+        "slots": [
+            {"slot": s.slot, "chosen": 0, "options": [_option_dict(o) for o in s.options]}
+            for s in plan.slots
+        ],
+        "snack_options": [_option_dict(o) for o in plan.extra_snacks],
+        # The sum of the options as shown (each rounded), so the numbers add up on screen.
+        "totals": _sum_macros(firsts) if firsts else {k: float(plan.totals[k]) for k in _MACROS},
+        "deviations": dict(plan.deviations),
+        "met": plan.met,
+        "reason": plan.reason,
+        "solver": plan.solver,
+    }
+
+
+def _words_input(plan: Mapping[str, Any]) -> dict[str, Any]:
+    """The day in the shape `describe_plan` reads: chosen meals, totals and targets."""
+    return {
+        "meals": [
+            {"meal_type": slot, "recipe": opt["name"], **{k: opt["nutrients"][k] for k in _MACROS}}
+            for slot, opt in chosen_options(plan)
+        ],
+        "totals": plan["totals"],
+        "targets": plan["targets"],
+    }
+
+
+def _variety_seed(user_id: uuid.UUID, day: dt.date) -> int:
+    return (user_id.int ^ (day.toordinal() * 2654435761)) & 0x7FFFFFFF
+
+
+def _plan_days(
+    user_id: uuid.UUID,
+    days: Sequence[tuple[dt.date, optimizer.MacroTargets]],
+    pool: Sequence[Recipe],
+    rules: DietRules,
+    expiry: Mapping[uuid.UUID, float],
+    recent: dict[dt.date, set[uuid.UUID]],
+) -> list[optimizer.DayPlan]:
+    """Plans the days in order. A recipe planned within RECENT_DAYS before or after a day (a
+    stored plan's chosen option, or a first option of this span) is not offered on it.
+    CPU only (numpy and HiGHS), run off the event loop."""
+    start = days[0][0]
+    out = []
+    for day, targets in days:
+        shift = (day - start).days
+        blocked: set[uuid.UUID] = set()
+        for n in range(1, RECENT_DAYS + 1):
+            blocked |= recent.get(day - dt.timedelta(days=n), set())
+            blocked |= recent.get(day + dt.timedelta(days=n), set())
+        prefs = optimizer.Preferences(
+            liked_food_ids=rules.liked_food_ids,
+            inventory={fid: d - shift for fid, d in expiry.items()},
+            recent_recipe_ids=frozenset(blocked),
+        )
+        plan = optimizer.plan_day(
+            targets,
+            pool,
+            slots=rules.slots,
+            preferences=prefs,
+            variety_seed=_variety_seed(user_id, day),
+            diet_label=rules.label,
+        )
+        recent[day] = {s.options[0].recipe.id for s in plan.slots if s.options}
+        out.append(plan)
+    return out
+
+
+def _insert(session: AsyncSession) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def store_plans(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    plans: Sequence[tuple[dict[str, Any], str | None, str | None]],
+) -> None:
+    """Upserts (plan, text, text_source) per day in one transaction: a regenerated day replaces
+    its row, and a concurrent generation of the same day cannot create a second one."""
+    now = utcnow()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "user_id": user_id,
+            "date": dt.date.fromisoformat(plan["date"]),
+            "plan": plan,
+            "text": text,
+            "text_source": source,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for plan, text, source in plans
+    ]
+    stmt = _insert(session)(MealPlan).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["user_id", "date"],
+        set_={
+            "plan": stmt.excluded.plan,
+            "text": stmt.excluded.text,
+            "text_source": stmt.excluded.text_source,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+    try:
+        await session.execute(stmt)
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Unauthorized("Account no longer exists") from exc
+
+
+async def generate(
+    session: AsyncSession,
+    cache: Cache,
+    user_id: uuid.UUID,
+    start: dt.date,
+    days: int,
+    llm: LLMClient | None,
+) -> list[MealPlan]:
+    """Plans `days` local days from `start`, stores them (replacing those days' plans) and
+    answers the stored rows. Also the entry point for background generation."""
+    dates = [start + dt.timedelta(days=i) for i in range(days)]
+    targets = [await day_targets(session, user_id, d) for d in dates]
+    pool, _ = await user_recipes(session, user_id)
+    rules = diet_rules(await session.get(UserProfile, user_id), pool)
+    feasible = rules.apply(pool)
+    expiry = await inventory_service.days_to_expiry(session, user_id, start)
+    recent = await _nearby_recipes(session, user_id, start, dates[-1])
+    # Nothing is written before the plans are computed, so no transaction stays open meanwhile.
+    await session.rollback()
+    day_plans = await asyncio.to_thread(
+        _plan_days,
+        user_id,
+        [(d, t) for d, (t, _) in zip(dates, targets, strict=True)],
+        feasible,
+        rules,
+        expiry,
+        recent,
+    )
+    dicts = [
+        plan_dict(d, t, src, p) for d, (t, src), p in zip(dates, targets, day_plans, strict=True)
+    ]
+    words = await asyncio.gather(*(describe_plan(_words_input(p), llm) for p in dicts))
+    await store_plans(
+        session, user_id, [(p, text, src) for p, (text, src) in zip(dicts, words, strict=True)]
+    )
+    await cache.invalidate(user_scope(user_id))
+    rows = await session.scalars(
+        sa.select(MealPlan)
+        .where(col(MealPlan.user_id) == user_id, col(MealPlan.date).in_(dates))
+        .order_by(col(MealPlan.date))
+        # A caller may hold the replaced rows in this session already.
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+def plan_cache_key(day: dt.date) -> str:
+    """Key of a day's plan read in the user's cache scope (`user_scope`)."""
+    return f"plan:{day}"
+
+
+def check_start(start: dt.date, today: dt.date) -> None:
+    lo = today - dt.timedelta(days=PLAN_DAYS_BACK)
+    hi = today + dt.timedelta(days=PLAN_DAYS_AHEAD)
+    if not lo <= start <= hi:
+        raise InvalidPlanRange(f"start must be between {lo} and {hi} (today is {today})")
+
+
+def _sum_macros(options: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    options = list(options)
+    return {k: round(sum(float(o["nutrients"][k]) for o in options), 1) for k in _MACROS}
+
+
+def plan_out(row: MealPlan) -> PlanOut:
+    plan = row.plan
+    return PlanOut.model_validate(
+        {
+            **{k: plan[k] for k in ("targets", "targets_source", "slots", "snack_options")},
+            **{k: plan[k] for k in ("totals", "deviations", "met", "reason")},
+            "date": row.date,
+            "chosen_totals": _sum_macros(opt for _, opt in chosen_options(plan)),
+            "fallback_from": plan.get("fallback_from"),
+            "text": row.text,
+            "text_source": row.text_source,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+        }
+    )
+
+
+async def find_plan(session: AsyncSession, user_id: uuid.UUID, day: dt.date) -> MealPlan | None:
+    return await session.scalar(
+        sa.select(MealPlan)
+        .where(col(MealPlan.user_id) == user_id, col(MealPlan.date) == day)
+        # Fresh values even when this session loaded the row before an upsert replaced it.
+        .execution_options(populate_existing=True)
+    )
+
+
+async def get_plan(session: AsyncSession, user_id: uuid.UUID, day: dt.date) -> MealPlan:
+    row = await find_plan(session, user_id, day)
+    if row is None:
+        raise PlanNotFound(f"No meal plan for {day}; generate one with POST /api/v1/plans/generate")
+    return row
+
+
+def _slot(plan: dict[str, Any], name: str, day: dt.date) -> dict[str, Any]:
+    for slot in plan.get("slots", []):
+        if slot["slot"] == name:
+            return dict(slot)
+    raise SlotNotInPlan(f"The plan for {day} has no {name} slot")
+
+
+async def choose(
+    session: AsyncSession,
+    cache: Cache,
+    user_id: uuid.UUID,
+    day: dt.date,
+    slot_name: str,
+    option: int,
+) -> MealPlan:
+    row = await get_plan(session, user_id, day)
+    plan = copy.deepcopy(row.plan)
+    slot = _slot(plan, slot_name, day)
+    n = len(slot.get("options") or [])
+    if option >= n:
+        raise Unprocessable(
+            f"The {slot_name} slot of {day} has {n} option{'s' if n != 1 else ''}; "
+            f"option {option} does not exist"
+        )
+    for s in plan["slots"]:
+        if s["slot"] == slot_name:
+            s["chosen"] = option
+    row.plan = plan
+    flag_modified(row, "plan")
+    row.updated_at = utcnow()
+    session.add(row)
+    await session.commit()
+    await cache.invalidate(user_scope(user_id))
+    return row
+
+
+def _servings_text(servings: float) -> str:
+    return f"{servings:g} serving" + ("" if servings == 1 else "s")
+
+
+async def log_plan(
+    session: AsyncSession,
+    cache: Cache,
+    user_id: uuid.UUID,
+    tz: str,
+    day: dt.date,
+    slots: Sequence[str] | None,
+) -> list[dict[str, Any]]:
+    """One food log entry per chosen option (of every slot, or of `slots`), all or none."""
+    row = await get_plan(session, user_id, day)
+    chosen = dict(chosen_options(row.plan))
+    if slots is None:
+        wanted = list(chosen)
+    else:
+        wanted = list(dict.fromkeys(slots))
+        for name in wanted:
+            _slot(row.plan, name, day)
+            if name not in chosen:
+                raise SlotNotInPlan(f"The {name} slot of {day} has no option to log")
+    if not wanted:
+        raise SlotNotInPlan(f"The plan for {day} has no option to log")
+    entries = []
+    for name in wanted:
+        opt = chosen[name]
+        entry = {
+            "date": day,
+            "meal_type": name,
+            "description": f"{opt['name']} ({_servings_text(float(opt['servings']))})"[:500],
+            "grams": opt["grams"] if opt["grams"] > 0 else None,
+            **{k: float(opt["nutrients"][k]) for k in NUTRIENT_KEYS},
+        }
+        try:
+            LogCreate.model_validate(entry)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first.get("loc", ()))
+            raise Unprocessable(f"{entry['description']}: {field} {first.get('msg')}") from exc
+        entries.append({**entry, "source": "plan", "food_id": None})
+    return await logs_service.create_entries(session, cache, user_id, tz, entries)
+
+
+async def shopping_list(
+    session: AsyncSession, user_id: uuid.UUID, start: dt.date, end: dt.date
+) -> ShoppingList:
+    """Ingredients of the chosen options of [start, end], summed per food, minus what the
+    inventory holds (items that expire before `start` do not count)."""
+    if end < start:
+        raise InvalidPlanRange(f"start ({start}) is after end ({end})")
+    if (end - start).days + 1 > MAX_SHOPPING_DAYS:
+        raise InvalidPlanRange(f"A shopping list covers at most {MAX_SHOPPING_DAYS} days")
+    plans = list(
+        await session.scalars(
+            sa.select(col(MealPlan.plan)).where(
+                col(MealPlan.user_id) == user_id,
+                col(MealPlan.date) >= start,
+                col(MealPlan.date) <= end,
+            )
+        )
+    )
+    needed: dict[uuid.UUID, list[Any]] = {}
+    for plan in plans:
+        for _, opt in chosen_options(plan):
+            for ing in opt["ingredients"]:
+                fid = uuid.UUID(str(ing["food_id"]))
+                needed.setdefault(fid, [ing["food"], 0.0])[1] += float(ing["grams"])
+    stock = await inventory_service.stock(session, user_id, start)
+    items: list[ShoppingItem] = []
+    covered: list[ShoppingItem] = []
+    for fid, (name, grams) in needed.items():
+        have = stock.get(fid, 0.0)
+        item = ShoppingItem(
+            food_id=fid,
+            food=name,
+            needed_g=round(grams, 1),
+            inventory_g=round(have, 1),
+            grams=round(max(grams - have, 0.0), 1),
+        )
+        (items if item.grams > 0 else covered).append(item)
+    items.sort(key=lambda i: (-i.grams, i.food))
+    covered.sort(key=lambda i: i.food)
+    return ShoppingList(start=start, end=end, plans=len(plans), items=items, covered=covered)
