@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
 from app.auth import service as auth_service
 from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, SessionDep
@@ -18,16 +18,12 @@ from app.foods.schemas import (
     ParseIn,
     ParseOut,
 )
-from app.llm.client import LLMClient
+from app.llm.client import LLMDep
 from app.logs.schemas import LogOut
 
 router = APIRouter(prefix="/api/v1/foods", tags=["foods"])
 # Natural-language logging lives under /logs for clients, but depends on the food domain.
 nl_router = APIRouter(prefix="/api/v1/logs", tags=["logs"])
-
-
-def _llm(request: Request) -> LLMClient | None:
-    return getattr(request.app.state, "llm", None)
 
 
 @router.get(
@@ -92,11 +88,11 @@ async def delete_custom_food(
     responses=problem_responses(401, 422),
 )
 async def parse_text(
-    body: ParseIn, request: Request, user_id: CurrentUserId, session: SessionDep
+    body: ParseIn, llm: LLMDep, user_id: CurrentUserId, session: SessionDep
 ) -> ParseOut:
     """Preview: read a meal description ("2 eggs n toast") into foods, grams and nutrients from
     USDA data. Nothing is saved."""
-    return await service.parse(session, user_id, body.text, _llm(request))
+    return await service.parse(session, user_id, body.text, llm)
 
 
 @nl_router.post(
@@ -109,7 +105,7 @@ async def parse_text(
 )
 async def log_natural(
     body: NaturalLogIn,
-    request: Request,
+    llm: LLMDep,
     user_id: CurrentUserId,
     session: SessionDep,
     cache: CacheDep,
@@ -118,6 +114,6 @@ async def log_natural(
     Text with nothing recognisable answers 422."""
     tz = await auth_service.get_timezone(session, cache, user_id)
     parsed, entries = await service.log_natural(
-        session, cache, user_id, tz, body.text, body.meal_type, body.date, _llm(request)
+        session, cache, user_id, tz, body.text, body.meal_type, body.date, llm
     )
     return NaturalLogOut(**parsed.model_dump(), entries=[LogOut.model_validate(e) for e in entries])

@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Annotated, Any
 
 import openai
+from fastapi import Depends, Request
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -247,3 +248,12 @@ class LLMClient:
         if not text:
             raise LLMInvalidOutput("the answer is empty")
         return _cap_text(text, MAX_PLAN_TEXT_CHARS)
+
+
+async def get_llm(request: Request) -> LLMClient | None:
+    """The app's optional LLM client (None when none is configured)."""
+    llm: LLMClient | None = getattr(request.app.state, "llm", None)
+    return llm
+
+
+LLMDep = Annotated[LLMClient | None, Depends(get_llm)]

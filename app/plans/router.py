@@ -4,14 +4,14 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.auth import service as auth_service
 from app.core.cache import Cache, cached, json_response, user_scope
 from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, SessionDep
 from app.core.errors import problem_responses
 from app.core.timeutil import local_today
-from app.llm.client import LLMClient
+from app.llm.client import LLMDep
 from app.logs.schemas import LogOut, MealType
 from app.plans import service
 from app.plans.schemas import (
@@ -34,10 +34,6 @@ plans_router = APIRouter(prefix="/api/v1/plans", tags=["plans"])
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-
-
-def _llm(request: Request) -> LLMClient | None:
-    return getattr(request.app.state, "llm", None)
 
 
 # --- recipes ---------------------------------------------------------------------------------
@@ -153,7 +149,7 @@ async def delete_recipe(
 )
 async def generate_plans(
     body: GenerateIn,
-    request: Request,
+    llm: LLMDep,
     user_id: CurrentUserId,
     session: SessionDep,
     cache: CacheDep,
@@ -167,7 +163,7 @@ async def generate_plans(
     today = local_today(tz)
     start = body.start or today
     service.check_start(start, today)
-    rows = await service.generate(session, cache, user_id, start, body.days, _llm(request))
+    rows = await service.generate(session, cache, user_id, start, body.days, llm)
     return GenerateOut(plans=[service.plan_out(r) for r in rows])
 
 
