@@ -281,6 +281,7 @@ SIZE_WORDS: dict[str, str] = {
     "regular-size": "medium",
     "large-size": "large",
     "king-size": "large",
+    "personal": "personal",
 }
 
 # Relative size when the food has no measure for the size word.
@@ -290,6 +291,7 @@ SIZE_FACTOR: dict[str, float] = {
     "large": 1.3,
     "extra large": 1.45,
     "jumbo": 1.6,
+    "personal": 1.0,
 }
 
 # --- segmentation ----------------------------------------------------------------------------
@@ -477,6 +479,7 @@ SYNONYMS: dict[str, str] = {
     "ginger ale": "carbonated beverage ginger ale",
     "root beer": "carbonated beverage root beer",
     "sparkling water": "carbonated beverage club soda",
+    "club soda": "carbonated beverage club soda",
     "seltzer": "carbonated beverage club soda",
     "pb": "peanut butter",
     "hot chocolate": "beverages cocoa mix powder prepared with water",
@@ -496,6 +499,20 @@ SYNONYMS: dict[str, str] = {
     "italian ice": "frozen novelties ice type italian",
     "m&m": "candies m&m's milk chocolate",
     "m&ms": "candies m&m's milk chocolate",
+    # Hot cereals as eaten (cooked / prepared with water); "dry" steers back to the powder.
+    "instant oatmeal": "cereals oats instant fortified plain prepared with water",
+    "cream wheat": "cereals farina cream of wheat cooked with water",
+    "cream rice": "cereals cream of rice cooked with water",
+    "grits": "cereals corn grits cooked with water",
+    # "oatmeal" alone is the cooked cereal; baked goods made with it keep their own noun.
+    "oatmeal": "cereals oats regular and quick cooked with water",
+    "oatmeal cookie": "cookies oatmeal",
+    "oatmeal cookies": "cookies oatmeal",
+    "oatmeal raisin": "oatmeal raisin",
+    "oatmeal bread": "bread oatmeal",
+    "oatmeal bar": "oatmeal bar",
+    "oatmeal muffin": "muffin oatmeal",
+    "oatmeal pie": "oatmeal pie",
     "fig newton": "cookies fig bars",
     "fig newtons": "cookies fig bars",
     "calzone": "pizza cheese topping regular crust",
@@ -642,12 +659,24 @@ DEFAULT_FORMS: dict[str, str] = {
     "beer": "alcoholic beverage beer regular all",
     "wine": "alcoholic beverage wine table",
     "mac": "macaroni",
+    "whiskey": "alcoholic beverage distilled whiskey 86 proof",
+    "whisky": "alcoholic beverage distilled whiskey 86 proof",
+    "bourbon": "alcoholic beverage distilled whiskey 86 proof",
+    "scotch": "alcoholic beverage distilled whiskey 86 proof",
+    "vodka": "alcoholic beverage distilled vodka 80 proof",
+    "rum": "alcoholic beverage distilled rum 80 proof",
+    "gin": "alcoholic beverage distilled gin 90 proof",
+    "tequila": "alcoholic beverage distilled all gin rum vodka whiskey 80 proof",
+    # A burrito as served (fast-food style recipes, ~20-30 g carbs/100 g), not the dense frozen
+    # microwave product; named fillings ("with meat, beans") refine it.
+    "burrito": "fast foods burrito",
+    "burritos": "fast foods burrito",
     "chips": "potato chips",
     "crisps": "potato chips",
     "burger": "hamburger",
     "cheeseburger": "cheeseburger",
     "frank": "frankfurter",
-    "oatmeal": "oats cooked",
+    "oatmeal": "cereals oats regular and quick cooked with water",
     "porridge": "oats cooked",
     "oats": "oats",
     "pasta": "pasta cooked",
@@ -683,7 +712,7 @@ DEFAULT_FORMS: dict[str, str] = {
     "jelly": "jams and preserves",
     "syrup": "syrups table blends pancake",
     "milk": "milk whole 3.25% milkfat",
-    "ice cream": "ice creams",
+    "ice cream": "ice creams vanilla",
     "cereal": "cereals ready-to-eat",
     "granola": "granola",
     "bagel": "bagels plain",
@@ -707,7 +736,7 @@ DEFAULT_FORMS: dict[str, str] = {
     "walnuts": "nuts walnuts",
     "cashews": "nuts cashew",
     "nuts": "nuts mixed",
-    "popcorn": "snacks popcorn",
+    "popcorn": "snacks popcorn air-popped",
     "pretzels": "snacks pretzels",
     "crackers": "crackers",
     "cookie": "cookies chocolate chip commercially prepared",
@@ -749,6 +778,7 @@ TOKEN_ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "wholewheat": ("whole-wheat", "whole wheat", "whole grain"),
     "doughnut": ("doughnut", "doughnuts"),
     "mix": ("mix", "mixed"),
+    "meat": ("meat", "beef"),  # "a burrito with meat": USDA dishes name the meat
     "mixed": ("mixed", "mix"),
 }
 
@@ -897,5 +927,136 @@ NEUTRAL_NAME_WORDS: frozenset[str] = frozenset(
     vitamins vitamin c iron calcium milkfat fortified boneless skinless meat only edible portion
     lean fat varieties variety style from in water drained solids liquids heated tap
     drinking boiled roasted baked plain nfs white yellow usda commodity
+    """.split()
+)
+
+# --- as-eaten forms and typical portions ------------------------------------------------------
+
+# Hot cereals are sold dry but eaten cooked: a name with one of these words that is not a
+# cooked/prepared form is the powder, which nobody means by "a bowl of instant oatmeal".
+HOT_CEREAL_WORDS: tuple[str, ...] = (
+    "oatmeal",
+    "instant",
+    "grits",
+    "farina",
+    "cream of wheat",
+    "cream of rice",
+    "malt-o-meal",
+    "hot wheat",
+    "wheatena",
+)
+# Query words that do ask for the dry product.
+DRY_FORM_WORDS: frozenset[str] = frozenset({"dry", "uncooked", "raw", "powder", "powdered"})
+
+# Typical US portion weights (grams) for dishes whose USDA SR28 household measure is often a
+# small reference piece (a 1/9-of-a-frozen-pizza serving, a 57 g recipe muffin). Keyed by the
+# phrase's head noun, then by unit: "each" is one item with no unit ("a calzone"); size words
+# ("small", "medium", "large") apply to "each". Values are rounded approximations of the usual
+# sizes in USDA FNDDS portion descriptions and US retail/restaurant package labels:
+#   pizza slice: 1/8 of a 14" medium-crust pizza (~105-115 g); whole pizzas: 10"/12"/14"
+#   (~400/600/850 g), personal/individual 6-7" ~250 g; calzone / stromboli ~12 oz;
+#   bakery/commercial muffin ~4 oz (SR28's 57 g muffin is a small home-recipe one).
+# Used only when the matched food is that dish (its name has the head noun, or the head noun is a
+# lexicon synonym for it) and its own measure is clearly smaller (see units.typical_portion).
+TYPICAL_PORTIONS: dict[str, dict[str, float]] = {
+    "pizza": {
+        "slice": 110.0,
+        "piece": 110.0,
+        "serving": 110.0,
+        "each": 600.0,
+        "small": 400.0,
+        "medium": 600.0,
+        "large": 850.0,
+        "extra large": 1000.0,
+        "personal": 250.0,
+    },
+    "muffin": {"each": 113.0, "medium": 113.0, "large": 140.0},
+    "calzone": {"each": 340.0, "serving": 340.0, "small": 230.0, "large": 450.0},
+    "stromboli": {"each": 340.0, "slice": 110.0, "piece": 110.0},
+}
+
+# --- composed dishes -------------------------------------------------------------------------
+
+# A sandwich USDA has no entry for ("a tuna salad sandwich", "grilled cheese on wheat") is its
+# bread plus its filling. Bread words in the phrase pick the bread; the rest is the filling.
+SANDWICH_NOUNS: frozenset[str] = frozenset({"sandwich", "sandwiches"})
+# Phrases where "sandwich" names a different food (a cookie, a cracker, a frozen dessert).
+NOT_SANDWICH_WORDS: frozenset[str] = frozenset(
+    """
+    ice cream cookie cookies cracker crackers oreo oreos wafer wafers spread sandwich-style
+    """.split()
+)
+# Bread word in the phrase -> (words to match the bread, how many of them a sandwich uses).
+# Two slices of sandwich bread (~26-32 g each, USDA SR28 "1 slice") or one roll/biscuit/etc.
+SANDWICH_BREADS: tuple[tuple[str, str, float], ...] = (
+    ("croissant", "croissants butter", 1.0),
+    ("biscuit", "biscuits plain", 1.0),
+    ("bagel", "bagels plain", 1.0),
+    ("english", "english muffins plain", 1.0),
+    ("bun", "rolls hamburger or hotdog plain", 1.0),
+    ("roll", "rolls hamburger or hotdog plain", 1.0),
+    ("hoagie", "rolls hamburger or hotdog plain", 2.0),
+    ("sub", "rolls hamburger or hotdog plain", 2.0),
+    ("pita", "bread pita white", 1.0),
+    ("wrap", "tortillas ready-to-bake or -fry flour", 1.0),
+    ("tortilla", "tortillas ready-to-bake or -fry flour", 1.0),
+    ("rye", "bread rye", 2.0),
+    ("sourdough", "bread french or vienna", 2.0),
+    ("multigrain", "bread multi-grain", 2.0),
+    ("whole", "bread whole-wheat commercially prepared", 2.0),
+    ("wheat", "bread wheat", 2.0),
+)
+# Sandwich fillings spread by the spoonful rather than layered by the ounce.
+SPREAD_WORDS: frozenset[str] = frozenset(
+    "jelly jam preserves marmalade peanut nutella honey butter mayo mayonnaise spread".split()
+)
+NUT_SPREAD_WORDS: frozenset[str] = frozenset({"peanut", "nutella", "almond", "cashew", "hazelnut"})
+DEFAULT_SANDWICH_BREAD = "bread white commercially prepared soft crumbs"
+# Share of a weighed sandwich's weight that is bread: two ~28 g slices in a 110-180 g sandwich.
+SANDWICH_BREAD_SHARE = 0.4
+# Words that say how the sandwich was made, not what is in it.
+SANDWICH_STYLE_WORDS: frozenset[str] = frozenset(
+    """
+    grilled toasted bread slice slices white open-faced open faced classic regular deli
+    homemade crustless frozen half double triple club plain
+    """.split()
+)
+
+# Plural category nouns that head a list ("a couple of soft drinks: a cola and a root beer",
+# "snacks: chips and a cookie"): before a colon they name no food of their own.
+CATEGORY_NOUNS: frozenset[str] = frozenset(
+    """
+    drinks beverages sodas soft snacks fruits vegetables veggies sweets treats desserts items
+    things foods dishes sides
+    """.split()
+)
+
+# A weighed starch served as a mixed dish ("250 g of pasta with cream sauce and chicken",
+# "200 g of rice mixed with vegetables"): the weight covers the whole dish, and the
+# starch is roughly 60% of it in typical USDA FNDDS mixed-dish recipes (the rest is sauce, meat
+# and vegetables, lower in carbohydrate).
+STARCH_GROUPS: frozenset[str] = frozenset({"Cereal Grains and Pasta"})
+STARCH_SHARE_OF_DISH = 0.6
+DISH_PART_WORDS: frozenset[str] = frozenset(
+    """
+    sauce sauces gravy meat meats beef chicken pork poultry turkey sausage shrimp fish seafood
+    vegetables vegetable veggies beans cheese tomato tomatoes egg eggs tofu ham bacon meatballs
+    """.split()
+)
+
+# Highballs: a spirit mixed with a soft drink ("whiskey and ginger ale", "rum and coke").
+SPIRITS: frozenset[str] = frozenset(
+    "whiskey whisky bourbon scotch rum vodka gin tequila brandy".split()
+)
+MIXERS: frozenset[str] = frozenset(
+    "soda club ginger ale tonic cola coke pepsi sprite juice lemonade seltzer".split()
+)
+
+# Words that describe a food's form, style or labelling but never identify it: a match that
+# shares only these with the phrase is not a match (see parser._item).
+FORM_ONLY_WORDS: frozenset[str] = frozenset(
+    """
+    powder organic style traditional type nutritional flavored flavor original regular classic
+    homemade natural brand kid size light fresh plain mix instant ready serve easy open
     """.split()
 )

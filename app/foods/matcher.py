@@ -160,6 +160,15 @@ def _prepare(food: FoodRecord, order: int) -> _Entry:
             continue
         if term in name and pattern.search(name):
             penalties.append((frozenset(tokens(term)), pen))
+    if (
+        food.group == "Breakfast Cereals"
+        and not prepared
+        and not re.search(r"\b(cooked|prepared)\b", name)
+        and not name.startswith("cereals ready-to-eat")
+        and any(w in name for w in lexicon.HOT_CEREAL_WORDS)
+    ):
+        # Hot cereals are eaten cooked: the dry packet is only meant when the eater says so.
+        penalties.append((lexicon.DRY_FORM_WORDS, 0.2))
     brands = [r for r in raw_segments if r.isupper() and sum(c.isalpha() for c in r) >= 3]
     if brands:
         # A brand the eater did not name is a worse guess than the generic food.

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from app.foods import lexicon
 from app.foods.dataset import MACRO_FIELDS, NUTRIENT_FIELDS, FoodRecord, load_usda_foods
-from app.foods.matcher import FoodIndex, stem
-from app.foods.units import to_grams
+from app.foods.matcher import FoodIndex, apply_synonyms, stem, tokens
+from app.foods.units import Amount, to_grams
 
 __all__ = [
     "ExtractedItem",
@@ -100,6 +100,22 @@ def _normalise(text: str) -> list[str]:
     # A school or individual carton is the small single-serve container.
     t = re.sub(r"\b(?:individual|school)(?: school| individual)? carton\b", " container", t)
     t = re.sub(r"\bbaby[ -]food\b", " babyfood ", t)
+    # "strained dinner for babies": the audience names the food group, not a food word.
+    t = re.sub(
+        r"\b(?:made )?for (?:a |an |my |the |our )?(?:bab(?:y|ies)|infants?)\b",
+        " babyfood ",
+        t,
+    )
+    # Dry milk made back up with water is drunk as fluid milk of that fat level.
+    t = re.sub(
+        r"\b(?:reconstituted )?(?:instant )?(?:dry|powdered) milk,?"
+        r" (?:that was |was )?reconstituted\b|\breconstituted (?:dry|powdered) milk\b",
+        " milk ",
+        t,
+    )
+    # "ice cream scooped into a cone", "soup in a bread bowl": what it was put into is its own
+    # item (when edible) or nothing, never part of the food's name.
+    t = re.sub(r"\b(?:scooped|poured|served|placed|packed|stuffed) (?:into|in|onto) ", " , ", t)
     # "meat- and cheese-filled": a suspended hyphen joins both words to what follows.
     t = re.sub(r"\b([a-z]+)- (and|or) ([a-z]+)-", r"\1-\2-\3-", t)
     # Meal words are filler ("for my snack", "breakfast today"), but not inside these names.
@@ -108,6 +124,18 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"\blunch(eon)? meat", " luncheon-meat", t)
     t = re.sub(r"\bhalf[ -](?:and|n|&)[ -]half\b", " half-and-half ", t)
     t = re.sub(r"\bw/", " with ", t)
+    # After a spirit, "soda" is the club soda it is mixed with, not a cola.
+    t = re.sub(
+        r"\b(whiskey|whisky|bourbon|scotch|rum|vodka|gin|tequila|brandy) (and|with|&) soda\b",
+        r"\1 \2 club soda",
+        t,
+    )
+    # "medium crust", "thin-crust" describe the crust, not the size of the pizza.
+    t = re.sub(
+        r"\b(thin|thick|medium|regular|deep|hand[- ]tossed|stuffed)[ -]crust\b", r" \1-crust ", t
+    )
+    # A personal (individual) pizza or pan is its own size.
+    t = re.sub(r"\b(?:personal|individual)[ -](?:size[d]?|pan)\b|\bpersonal\b", " personal ", t)
     t = re.sub(r"\s&\s", " and ", t)
     t = re.sub(r"\bfl(?:uid)?\.?\s*(?:oz|ounces?)\b\.?", " floz ", t)
     t = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", t)  # "28-gram" -> "28 gram"
@@ -243,7 +271,7 @@ def _read_phrase(tokens: list[str]) -> _Phrase:
             i += 1
             after_amount, after_unit = True, False
             continue
-        if tok in lexicon.SIZE_WORDS and (after_amount or i == 0) and nxt:
+        if tok in lexicon.SIZE_WORDS and (after_amount or i == 0 or tok == "personal") and nxt:
             ph.size = lexicon.SIZE_WORDS[tok]
             i += 1
             continue
@@ -295,6 +323,19 @@ def _has_food_words(tokens: list[str]) -> bool:
     )
 
 
+def _names_category(tokens: list[str]) -> bool:
+    """Only a plural category ("soft drinks", "two snacks") and amount or filler words."""
+    words = [
+        t
+        for t in tokens
+        if t not in lexicon.FILLER_WORDS
+        and t not in lexicon.QUIET_WORDS
+        and t not in lexicon.NUMBER_WORDS
+        and not _is_number(t)
+    ]
+    return bool(words) and words[-1] in lexicon.CATEGORY_NOUNS and len(words) <= 3
+
+
 def _split(tokens: list[str]) -> list[tuple[list[str], str | None]]:
     """Cut at punctuation and hard separators; soft separators are kept as markers."""
     pieces: list[tuple[list[str], str | None]] = []
@@ -306,6 +347,12 @@ def _split(tokens: list[str]) -> list[tuple[list[str], str | None]]:
         tok = tokens[i]
         n = _match_phrase(tokens, i, _HARD)
         if tok in _PUNCT or n:
+            if tok == ":":
+                # "a couple of soft drinks (for my snack): ...": the list after it holds the foods.
+                if _names_category(cur):
+                    cur = []
+                elif (skipping or not cur) and pieces and _names_category(pieces[-1][0]):
+                    pieces.pop()
             if cur:
                 pieces.append((cur, joiner))
             cur, joiner, skipping = [], None, False
@@ -386,6 +433,9 @@ _FILLINGS = frozenset(
 )
 _MODIFIER_OK = lexicon.MODIFIER_WORDS | lexicon.COOKING_WORDS | lexicon.WEAK_WORDS | _QUIET
 _ABSORBING_JOINERS = frozenset({"with", "topped", "in", "on", "over"})
+_UNSWEETENED = frozenset(
+    {"unsweetened", "unsweet", "diet", "sugar-free", "zero", "sweetened", "no", "without"}
+)
 
 
 def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
@@ -476,6 +526,19 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             # "a cup of beans and rice", "300 g of rice and beans": one measured mixture.
             cur.quantity /= 2
             ph.quantity, ph.unit, ph.metric, ph.counted = cur.quantity, cur.unit, cur.metric, True
+        if (
+            cur is not None
+            and joiner in ("and", "with")
+            and not ph.explicit
+            and cur.quantity
+            and cur.unit is not None
+            and set(cur.words) & lexicon.SPIRITS
+            and set(ph.words) & lexicon.MIXERS
+        ):
+            # "225 g of whiskey and ginger ale": one highball, about 1 part spirit to 2 of mixer.
+            total = cur.quantity
+            cur.quantity = total / 3
+            ph.quantity, ph.unit, ph.metric, ph.counted = total * 2 / 3, cur.unit, cur.metric, True
         if not _content(ph.words) and not ph.strong:
             continue  # "I wrapped up my day with a satisfying dinner": nothing to log
         if cur is not None:
@@ -542,7 +605,13 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
     content = _content(ph.words)
     if not content:
         return None
-    hits = m.search(ph.words, ph.mods)
+    words = ph.words
+    if "tea" in words and "iced" in words and not set(words) & _UNSWEETENED:
+        # Iced tea bought or served in the US is presweetened unless said otherwise (it is the
+        # most reported iced tea in USDA WWEIA / FNDDS); hot tea stays plain.
+        at = words.index("tea")
+        words = [*words[:at], "sweetened", *words[at:]]
+    hits = m.search(words, ph.mods)
     if not hits or hits[0][1] < MIN_SCORE:
         # Extra adjectives can sink a phrase ("strong espresso"): English puts the food last,
         # so retry with shorter and shorter endings of the phrase.
@@ -555,6 +624,14 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
             unmatched.append(" ".join(content))
             return None
     food, score = hits[0]
+    name_words = set(tokens(food.name))
+    # Compared after synonyms ("white bun" -> rolls), as the matcher saw the phrase.
+    shared = set(tokens(" ".join(apply_synonyms(content)))) & name_words
+    if shared and shared <= lexicon.FORM_ONLY_WORDS:
+        # "traditional style", "nutritional powder", "organic": only descriptive words agree, so
+        # the food itself was not recognised; report it rather than log an unrelated food.
+        unmatched.append(" ".join(content))
+        return None
     for w in content:
         parts = [p for p in re.split(r"[-'&]", w) if len(p) > 2]
         if w in lexicon.COOKING_WORDS or w in lexicon.COUNT_UNITS or w in lexicon.VOLUME_UNITS:
@@ -563,7 +640,21 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
             unmatched.append(w)
     hints = frozenset(stem(w) for w in ph.words)
     quantity = ph.quantity if ph.quantity is not None else 1.0
-    amount = to_grams(food, quantity, ph.unit, ph.size, hints)
+    # The head noun is the phrase's last word ("cheese pizza" is a pizza); a dish the user named
+    # without any article or number ("had pizza") is not assumed to be a whole one.
+    head = stem(content[-1]) if ph.quantity is not None or ph.unit is not None else None
+    if head and head not in lexicon.SYNONYMS and head not in tokens(food.name):
+        head = None  # the food found is not that dish ("French bread pizza" -> bread)
+    amount = to_grams(food, quantity, ph.unit, ph.size, hints, head)
+    if (
+        ph.unit in lexicon.MASS_UNITS
+        and food.group in lexicon.STARCH_GROUPS
+        and set(ph.mods) & lexicon.DISH_PART_WORDS
+    ):
+        # "250 g of pasta with cream sauce and chicken": the weight is the whole mixed dish, of
+        # which the starch is only a part. (A cup of such a dish weighs more than a cup of plain
+        # pasta, so by volume it holds about a cup's worth of starch: volumes are left alone.)
+        amount = Amount(amount.grams * lexicon.STARCH_SHARE_OF_DISH, amount.unit)
     second = hits[1][1] if len(hits) > 1 else 0.0
     # Close runners-up make the choice less certain.
     confidence = score * (0.85 + 0.15 * min(1.0, (score - second) / 0.05))
@@ -579,6 +670,71 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
     )
 
 
+def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
+    """A sandwich USDA does not list, as its bread and its filling; None to match it as is."""
+    content = _content(ph.words)
+    if not content or not set(content) & lexicon.SANDWICH_NOUNS:
+        return None
+    words = {p for w in [*content, *ph.mods] for p in w.split("-")}
+    if words & lexicon.NOT_SANDWICH_WORDS:
+        return None
+    bread_words = lexicon.SANDWICH_NOUNS | lexicon.SANDWICH_STYLE_WORDS | lexicon.BREAD_WORDS
+    filling = [w for w in content if w not in bread_words and w not in lexicon.COUNT_UNITS]
+    if not filling:
+        filling = [w for w in ph.mods if w not in bread_words][:2]
+    hits = m.search(ph.words, ph.mods)
+    if hits:
+        name = set(tokens(hits[0][0].name))
+        bread_named = {stem(w) for w in words & lexicon.BREAD_WORDS}
+        sandwich_named = {stem(w) for w in lexicon.SANDWICH_WORDS} | bread_named
+        if (name & sandwich_named) and not name & {"spread", "cracker"}:
+            # A sandwich USDA lists (fast-food ones): keep it when it has the named filling.
+            telling = [
+                stem(w)
+                for w in filling
+                if w not in lexicon.COOKING_WORDS and w not in lexicon.WEAK_WORDS
+            ]
+            # Spelling variants ("fillet" / "filet") count as the same word.
+            found = sum(1 for w in telling if w in name or w[:3] in {n[:3] for n in name})
+            if found * 2 >= len(telling):
+                return None
+    weighed = ph.metric and ph.unit in lexicon.MASS_UNITS and bool(ph.quantity)
+    if not weighed and (
+        ph.metric or ph.quantity not in (None, 1.0) or (ph.unit and ph.unit != "serving")
+    ):
+        return None  # a counted sandwich ("2 sandwiches") stays one item
+    bread, count = lexicon.DEFAULT_SANDWICH_BREAD, 2.0
+    for word, match, n in lexicon.SANDWICH_BREADS:
+        if word in words:
+            bread, count = match, n
+            break
+    if weighed and ph.unit is not None and ph.quantity:
+        # A weighed sandwich: about half its weight is bread (two ~28 g slices in a ~110 g
+        # sandwich, as in USDA FNDDS sandwich recipes), the rest its filling.
+        grams = ph.quantity * lexicon.MASS_UNITS[ph.unit]
+        share = lexicon.SANDWICH_BREAD_SHARE if filling else 1.0
+        parts = [
+            _Phrase(bread.split(), grams * share, "g", metric=True, counted=True, text=ph.text)
+        ]
+        if filling:
+            rest = grams * (1 - share)
+            parts.append(_Phrase(filling, rest, "g", metric=True, counted=True, text=ph.text))
+        return parts
+    parts = [_Phrase(words=bread.split(), quantity=count, counted=True, text=f"{ph.text} (bread)")]
+    if filling:
+        # About 2 oz of filling (USDA FNDDS sandwich recipes use roughly 1.5-3 oz of meat, fish
+        # salad or cheese per sandwich).
+        if set(filling) & lexicon.NUT_SPREAD_WORDS:
+            # Nut butters: the label serving, 2 tbsp (32 g).
+            parts.append(_Phrase(filling, 2.0, "tbsp", counted=True, text=ph.text))
+        elif set(filling) & lexicon.SPREAD_WORDS:
+            # Other spreads (jelly, honey) go on by the spoonful: their own default measure.
+            parts.append(_Phrase(words=filling, quantity=1.0, counted=True, text=ph.text))
+        else:
+            parts.append(_Phrase(filling, 2.0, "oz", metric=True, counted=True, text=ph.text))
+    return parts
+
+
 def parse(
     text: str, index: FoodIndex | None = None, extra: Sequence[FoodRecord] = ()
 ) -> ParseResult:
@@ -586,7 +742,16 @@ def parse(
     m = _Matcher(index or default_index(), extra)
     items: list[ParsedItem] = []
     unmatched: list[str] = []
-    for ph in _phrases(text, m):
+    phrases = _phrases(text, m)
+    # Where weights are given, only weighed sandwiches are split (a "jelly sandwich" after
+    # "60 g of peanut butter" is the rest of one weighed sandwich, not a second one).
+    weighed_text = any(ph.metric for ph in phrases)
+    phrases = [
+        part
+        for ph in phrases
+        for part in ((_sandwich_parts(ph, m) if ph.metric or not weighed_text else None) or [ph])
+    ]
+    for ph in phrases:
         item = _item(ph, m, unmatched)
         if item is None:
             continue

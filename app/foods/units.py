@@ -97,6 +97,9 @@ def _describe(p: Portion) -> MeasureInfo:
     if key == "extra" and len(words) > 1 and words[1] == "large":
         key = "extra large"
     amount = p.amount if p.amount > 0 else 1.0
+    if key == "inch" and amount > 1 and len(words) > 1:
+        # "6 inch sub = 196 g": the number is the item's length, not a count of inches.
+        return MeasureInfo(p, words[1], frozenset(words) | {words[1]}, p.grams)
     if amount < 1 and key not in _VOLUME_KEYS and key not in _MASS_KEYS:
         # "0.25 pizza = 127 g" describes one piece of a whole item: that piece is the unit.
         return MeasureInfo(p, "piece", frozenset(words) | {"piece", "slice", "serving"}, p.grams)
@@ -262,14 +265,47 @@ class Amount:
     unit: str  # label for display: "g", "cup", "large", "serving", ...
 
 
+def typical_portion(head: str | None, unit: str | None, size: str | None) -> float | None:
+    """Typical US grams of one "slice"/"each"/... of a dish named by its head noun, if known."""
+    if not head:
+        return None
+    table = lexicon.TYPICAL_PORTIONS.get(head)
+    if table is None:
+        return None
+    if unit is None:
+        return table.get(size or "each")  # a size the table lacks: keep USDA's own measure
+    if unit in lexicon.MASS_UNITS or unit in lexicon.VOLUME_UNITS:
+        return None
+    return table.get(lexicon.COUNT_UNITS.get(unit, unit))
+
+
 def to_grams(
     food: FoodRecord,
     quantity: float,
     unit: str | None,
     size: str | None = None,
     hints: frozenset[str] = frozenset(),
+    head: str | None = None,
 ) -> Amount:
-    """Grams of ``food`` for ``quantity`` ``unit`` (unit None: count of typical items)."""
+    """Grams of ``food`` for ``quantity`` ``unit`` (unit None: count of typical items).
+
+    ``head`` is the phrase's head noun ("pizza", "calzone"): when USDA's own measure for it is
+    clearly a small reference piece, the typical US portion of that dish is used instead.
+    """
+    amount = _to_grams(food, quantity, unit, size, hints)
+    typical = typical_portion(head, unit, size)
+    if typical is not None and amount.grams < 0.75 * quantity * typical:
+        return Amount(quantity * typical, size or amount.unit)
+    return amount
+
+
+def _to_grams(
+    food: FoodRecord,
+    quantity: float,
+    unit: str | None,
+    size: str | None,
+    hints: frozenset[str],
+) -> Amount:
     ms = [m for m in measures(food) if m.grams_each > 0]
     if unit in lexicon.MASS_UNITS:
         return Amount(quantity * lexicon.MASS_UNITS[unit], _mass_label(unit))
@@ -291,7 +327,10 @@ def to_grams(
             same = [m for m in ms if m.words & alike and m.grams_each <= _SINGLE_MAX]
         if key in ("bag", "packet", "package", "box", "pouch") and same:
             # A bag of chips someone eats is a snack bag, not the family pack USDA lists.
-            if food.group != "Beverages" and min(m.grams_each for m in same) > 100:
+            as_eaten = [m for m in same if m.words & {"prepared", "yield", "yields"}]
+            if as_eaten:
+                same = as_eaten  # "1 packet, prepared": the cereal as eaten from one packet
+            elif food.group != "Beverages" and min(m.grams_each for m in same) > 100:
                 same = []
         if size:
             sized = [m for m in same if size in m.words]
