@@ -1,4 +1,4 @@
-"""The `nexfitra` command: serve, migrate, foods, parse."""
+"""The `nexfitra` command: serve, migrate, foods, parse, worker."""
 
 from __future__ import annotations
 
@@ -68,6 +68,19 @@ def _foods(args: argparse.Namespace) -> int:
     return asyncio.run(load_foods_cli())
 
 
+def _worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from app.core.config import get_settings
+    from app.pipeline.worker import run_worker
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    return asyncio.run(
+        run_worker(settings, schedule=not args.no_scheduler, concurrency=args.concurrency)
+    )
+
+
 def _parse(args: argparse.Namespace, rest: list[str]) -> int:
     from app.foods.cli_parse import run
 
@@ -96,6 +109,17 @@ def main(argv: list[str] | None = None) -> int:
     fsub = p.add_subparsers(dest="foods_cmd", required=True)
     fl = fsub.add_parser("load", help="load the packaged USDA SR28 foods (idempotent)")
     fl.set_defaults(func=_foods)
+
+    p = sub.add_parser(
+        "worker", help="run nightly-plan jobs from Redis (plus the scheduler and the outbox)"
+    )
+    p.add_argument("--concurrency", type=int, default=None, help="jobs at once (default 8)")
+    p.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="only consume jobs; leave the 15-minute scheduler and the outbox to other workers",
+    )
+    p.set_defaults(func=_worker)
 
     sub.add_parser(
         "parse", help="parse meal text offline (see `nexfitra parse --help`)", add_help=False

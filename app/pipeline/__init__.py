@@ -1,0 +1,1 @@
+"""The nightly plan pipeline: scheduler, per-user jobs, notification outbox."""

@@ -1,0 +1,172 @@
+"""Operators' pipeline view and users' webhook registration."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import uuid
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlmodel import col
+
+from app.auth.models import User
+from app.core.deps import CurrentUserId, SessionDep, SettingsDep
+from app.core.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
+from app.core.types import utcnow
+from app.pipeline import service
+from app.pipeline.models import Notification, NotificationDelivery, Webhook
+from app.pipeline.schemas import DeliveryOut, PipelineStats, WebhookIn, WebhookOut
+
+admin_router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+webhook_router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+
+
+async def require_admin(user_id: CurrentUserId, session: SessionDep) -> uuid.UUID:
+    is_admin = await session.scalar(sa.select(col(User.is_admin)).where(col(User.id) == user_id))
+    if is_admin is None:
+        raise Unauthorized("Account no longer exists")
+    if not is_admin:
+        raise Forbidden("Operators only")
+    return user_id
+
+
+AdminId = Annotated[uuid.UUID, Depends(require_admin)]
+
+
+@admin_router.get(
+    "/pipeline",
+    response_model=PipelineStats,
+    operation_id="admin_pipeline",
+    responses=problem_responses(401, 403),
+)
+async def pipeline_stats(
+    _admin: AdminId,
+    request: Request,
+    session: SessionDep,
+    cycles: Annotated[int, Query(ge=1, le=96)] = 12,
+) -> PipelineStats:
+    """Queue length (scale workers on it), jobs processed, and per scheduler cycle the runs
+    enqueued, processed, failed for good and given a fallback plan."""
+    queue = request.app.state.pipeline.queue
+    return PipelineStats.model_validate(await service.stats(queue, session, cycles))
+
+
+class InvalidWebhookUrl(Unprocessable):
+    code, title = "invalid-webhook-url", "Invalid webhook URL"
+
+
+def check_url(url: str, production: bool) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidWebhookUrl("The URL must be an absolute http(s) URL")
+    if production:
+        if parts.scheme != "https":
+            raise InvalidWebhookUrl("Webhook URLs must use https")
+        try:
+            addr = ipaddress.ip_address(parts.hostname)
+        except ValueError:
+            addr = None
+        if parts.hostname == "localhost" or (
+            addr is not None and (addr.is_private or addr.is_loopback or addr.is_link_local)
+        ):
+            raise InvalidWebhookUrl("Webhook URLs must point at a public host")
+    return url
+
+
+def _out(hook: Webhook, secret: str | None) -> WebhookOut:
+    return WebhookOut(
+        url=hook.url, secret=secret, created_at=hook.created_at, updated_at=hook.updated_at
+    )
+
+
+@webhook_router.put(
+    "/webhook",
+    response_model=WebhookOut,
+    operation_id="webhook_put",
+    responses=problem_responses(401, 422),
+)
+async def put_webhook(
+    body: WebhookIn, user_id: CurrentUserId, session: SessionDep, settings: SettingsDep
+) -> WebhookOut:
+    """Register (or change) the URL that receives your "plan ready" notifications. The
+    signing secret is answered on first registration and when `rotate_secret` is true."""
+    url = check_url(body.url, settings.environment == "production")
+    hook = await session.get(Webhook, user_id)
+    issued: str | None = None
+    now = utcnow()
+    if hook is None:
+        issued = secrets.token_urlsafe(32)
+        hook = Webhook(user_id=user_id, url=url, secret=issued, created_at=now, updated_at=now)
+    else:
+        hook.url, hook.updated_at = url, now
+        if body.rotate_secret:
+            issued = hook.secret = secrets.token_urlsafe(32)
+    session.add(hook)
+    await session.commit()
+    return _out(hook, issued)
+
+
+@webhook_router.get(
+    "/webhook",
+    response_model=WebhookOut,
+    operation_id="webhook_get",
+    responses=problem_responses(401, 404),
+)
+async def get_webhook(user_id: CurrentUserId, session: SessionDep) -> WebhookOut:
+    hook = await session.get(Webhook, user_id)
+    if hook is None:
+        raise NotFound("No webhook registered")
+    return _out(hook, None)
+
+
+@webhook_router.delete(
+    "/webhook",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="webhook_delete",
+    responses=problem_responses(401, 404),
+)
+async def delete_webhook(user_id: CurrentUserId, session: SessionDep) -> Response:
+    hook = await session.get(Webhook, user_id)
+    if hook is None:
+        raise NotFound("No webhook registered")
+    await session.delete(hook)
+    await session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@webhook_router.get(
+    "/deliveries",
+    response_model=list[DeliveryOut],
+    operation_id="notification_deliveries",
+    responses=problem_responses(401),
+)
+async def list_deliveries(
+    user_id: CurrentUserId,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[DeliveryOut]:
+    """Your latest notification delivery attempts, newest first."""
+    rows = await session.execute(
+        sa.select(NotificationDelivery, Notification)
+        .join(Notification, col(Notification.id) == col(NotificationDelivery.notification_id))
+        .where(col(Notification.user_id) == user_id)
+        .order_by(col(NotificationDelivery.created_at).desc())
+        .limit(limit)
+    )
+    return [
+        DeliveryOut(
+            notification_id=n.id,
+            kind=n.kind,
+            date=n.date,
+            attempt=d.attempt,
+            channel=d.channel,
+            ok=d.ok,
+            status_code=d.status_code,
+            error=d.error,
+            created_at=d.created_at,
+        )
+        for d, n in rows.all()
+    ]

@@ -1,0 +1,154 @@
+"""Running the pipeline: `nexfitra worker` (Redis) or asyncio tasks in the API process.
+
+A worker process consumes plan jobs from the Redis stream, and (unless `--no-scheduler`) also
+runs the scheduler cycle and the outbox dispatcher. Several workers may all run the scheduler:
+the database makes the cycles idempotent. In the embedded default (no REDIS_URL) the API's
+lifespan starts the same three loops in-process (`start_for_app`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from app.core.config import Settings
+from app.core.jobs import JobQueue, MemoryJobQueue, RedisJobQueue
+from app.core.resources import Resources
+from app.core.types import utcnow
+from app.pipeline import notify, service
+from app.pipeline.config import PipelineSettings, get_pipeline_settings
+from app.pipeline.limits import ProviderLimiter
+
+log = logging.getLogger("nexfitra.worker")
+
+
+def make_queue(settings: Settings) -> JobQueue:
+    if settings.redis_url:
+        return RedisJobQueue.from_url(settings.redis_url)
+    return MemoryJobQueue()
+
+
+def make_context(
+    resources: Resources, queue: JobQueue, config: PipelineSettings
+) -> service.PipelineContext:
+    return service.PipelineContext(
+        sessionmaker=resources.sessionmaker,
+        cache=resources.cache,
+        queue=queue,
+        limiter=ProviderLimiter(resources.limiter, config.provider_limit_per_minute),
+        config=config,
+    )
+
+
+async def _every(
+    interval_s: float, stop: asyncio.Event, fn: Callable[[], Awaitable[object]], align: bool
+) -> None:
+    while not stop.is_set():
+        try:
+            await fn()
+        except Exception:
+            log.exception("pipeline loop iteration failed")
+        delay = interval_s
+        if align:  # wake at the next multiple of the interval (:00, :15, :30, :45)
+            now = utcnow().timestamp()
+            delay = interval_s - (now % interval_s) + 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)
+
+
+@dataclass
+class Runtime:
+    ctx: service.PipelineContext
+    http: httpx.AsyncClient
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[object]] = field(default_factory=list)
+
+    @property
+    def queue(self) -> JobQueue:
+        return self.ctx.queue
+
+    def start(self, *, consume: bool, schedule: bool) -> None:
+        cfg = self.ctx.config
+        notifiers = notify.default_notifiers(self.http)
+
+        async def cycle() -> object:
+            return await service.schedule_cycle(self.ctx)
+
+        async def dispatch() -> object:
+            return await notify.dispatch_due(
+                self.ctx.sessionmaker, notifiers, cfg, self.ctx.clock()
+            )
+
+        if schedule:
+            self.tasks.append(asyncio.create_task(_every(cfg.interval_s, self.stop, cycle, True)))
+            self.tasks.append(
+                asyncio.create_task(_every(cfg.notify_interval_s, self.stop, dispatch, False))
+            )
+        if consume:
+            self.tasks.append(
+                asyncio.create_task(
+                    self.queue.work(
+                        service.handlers(self.ctx), concurrency=cfg.concurrency, stop=self.stop
+                    )
+                )
+            )
+
+    async def close(self) -> None:
+        self.stop.set()
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.http.aclose()
+        await self.queue.close()
+
+
+def _http(config: PipelineSettings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=config.webhook_timeout_s, follow_redirects=False)
+
+
+async def start_for_app(resources: Resources) -> Runtime:
+    """The API's pipeline: always a queue (the admin view reads its length); in the embedded
+    default also the scheduler, consumer and dispatcher loops, unless disabled."""
+    settings = resources.settings
+    config = get_pipeline_settings()
+    runtime = Runtime(make_context(resources, make_queue(settings), config), _http(config))
+    in_process = config.in_process
+    if in_process is None:
+        in_process = settings.environment != "test"
+    if in_process and not settings.redis_url:
+        runtime.start(consume=True, schedule=True)
+    return runtime
+
+
+async def run_worker(settings: Settings, *, schedule: bool, concurrency: int | None) -> int:
+    if not settings.redis_url:
+        log.error(
+            "nexfitra worker needs REDIS_URL; without Redis the API process runs the jobs itself"
+        )
+        return 2
+    config = get_pipeline_settings()
+    if concurrency:
+        config = config.model_copy(update={"concurrency": concurrency})
+    resources = Resources.create(settings)
+    runtime = Runtime(make_context(resources, make_queue(settings), config), _http(config))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, runtime.stop.set)
+    log.info(
+        "worker started (concurrency %d, scheduler %s) at %s",
+        config.concurrency,
+        "on" if schedule else "off",
+        dt.datetime.now(dt.UTC).isoformat(),
+    )
+    runtime.start(consume=True, schedule=schedule)
+    await runtime.stop.wait()
+    await runtime.close()
+    await resources.close()
+    return 0
