@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -20,10 +21,23 @@ from app.core.config import Settings, get_settings
 from app.core.db import ping
 from app.core.errors import install_handlers, problem
 from app.core.resources import Resources
+from app.foods import loader as foods_loader
+from app.foods.parser import default_index
+from app.foods.router import nl_router as foods_nl_router
+from app.foods.router import router as foods_router
 from app.goals.router import router as goals_router
+from app.inventory.router import router as inventory_router
+from app.llm.client import LLMClient
 from app.logs.router import router as logs_router
+from app.pipeline import worker as pipeline_worker
+from app.pipeline.router import admin_router as pipeline_admin_router
+from app.pipeline.router import webhook_router
+from app.plans.router import plans_router, recipes_router
 from app.summaries.router import router as summaries_router
+from app.users.profile_router import router as profile_router
+from app.users.profile_router import targets_router, weights_router
 from app.users.router import router as users_router
+from app.workouts.router import router as activities_router
 
 log = logging.getLogger("nexfitra")
 
@@ -62,11 +76,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resources = Resources.create(settings)
         app.state.resources = resources
         security.warm_up()
-        for hook in app.state.startup_hooks:
-            await hook(resources)
+        # Build the in-memory food index off the event loop while the database work runs.
+        warm_index = asyncio.create_task(asyncio.to_thread(default_index))
+        if settings.foods_autoload:
+            await foods_loader.load_usda(resources.engine)
+        await warm_index
+        app.state.llm = LLMClient.from_settings(settings)
+        # The nightly plan pipeline: its queue, and without Redis its loops in this process.
+        app.state.pipeline = await pipeline_worker.start_for_app(resources)
         try:
             yield
         finally:
+            await app.state.pipeline.close()
+            if app.state.llm is not None:
+                await app.state.llm.aclose()
             await resources.close()
 
     app = FastAPI(
@@ -74,14 +97,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Open nutrition and fitness backend",
         description=(
-            "Food logs, goals and summaries backed by USDA data. Errors are RFC 9457 "
+            "Food logs, goals, summaries, targets and meal plans backed by USDA data. "
+            "Errors are RFC 9457 "
             "`application/problem+json`. Authenticate with **Authorize** (OAuth2 password flow) "
             "or `POST /api/v1/auth/login`."
         ),
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.startup_hooks = []
+    app.state.llm = None
     install_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -99,7 +123,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(RequestIdMiddleware)
 
-    for router in (auth_router, users_router, logs_router, goals_router, summaries_router):
+    for router in (
+        auth_router,
+        users_router,
+        foods_nl_router,
+        logs_router,
+        foods_router,
+        goals_router,
+        summaries_router,
+        profile_router,
+        targets_router,
+        weights_router,
+        activities_router,
+        recipes_router,
+        plans_router,
+        inventory_router,
+        webhook_router,
+        pipeline_admin_router,
+    ):
         app.include_router(router)
 
     @app.get("/health", tags=["ops"], operation_id="health")

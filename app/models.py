@@ -3,6 +3,28 @@
 from app.auth.models import RefreshToken, User
 from app.foods.models import Food, FoodPortion
 from app.goals.models import Goal
+from app.inventory.models import InventoryItem
 from app.logs.models import LogEntry
+from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
+from app.plans.models import CustomRecipe, MealPlan
+from app.users.models import UserProfile, WeightEntry
+from app.workouts.models import Activity
 
-__all__ = ["Food", "FoodPortion", "Goal", "LogEntry", "RefreshToken", "User"]
+__all__ = [
+    "Activity",
+    "CustomRecipe",
+    "Food",
+    "FoodPortion",
+    "Goal",
+    "InventoryItem",
+    "LogEntry",
+    "MealPlan",
+    "Notification",
+    "NotificationDelivery",
+    "PlanRun",
+    "RefreshToken",
+    "User",
+    "UserProfile",
+    "Webhook",
+    "WeightEntry",
+]
