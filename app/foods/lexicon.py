@@ -409,7 +409,7 @@ BACK_REFERENCES: frozenset[str] = frozenset(
 
 FILLER_WORDS: frozenset[str] = frozenset(
     """
-    i i'm im me my mine we our us you your he she they it its it's this that these those there
+    all i i'm im me my mine we our us you your he she they it its it's this that these those there
     had have has having ate eat eating eaten enjoy enjoyed enjoying savored savoured savor
     savoring relished relish indulged indulge indulging treated treat treating grabbed grab
     grabbing got get getting made make making prepared preparing consumed consume
@@ -519,6 +519,22 @@ SYNONYMS: dict[str, str] = {
     "calzones": "pizza cheese topping regular crust",
     "fried rice": "restaurant chinese fried rice",
     "latte": "coffee ready to drink milk based",
+    # Chinese-American takeout dishes: USDA has them as restaurant dishes.
+    "orange chicken": "restaurant chinese orange chicken",
+    "sesame chicken": "restaurant chinese sesame chicken",
+    "lemon chicken": "restaurant chinese lemon chicken",
+    "general tso's chicken": "restaurant chinese general tso's chicken",
+    "general tso chicken": "restaurant chinese general tso's chicken",
+    "kung pao chicken": "restaurant chinese kung pao chicken",
+    "pan dulce": "bread pan dulce sweet yeast bread",
+    "pan dulces": "bread pan dulce sweet yeast bread",
+    # A scone is a sweetened biscuit dough; USDA lists no scone.
+    "scone": "biscuits plain or buttermilk prepared from recipe",
+    "scones": "biscuits plain or buttermilk prepared from recipe",
+    "non-dairy milk": "soymilk original and vanilla",
+    "nondairy milk": "soymilk original and vanilla",
+    "plant milk": "soymilk original and vanilla",
+    "plant-based milk": "soymilk original and vanilla",
     "diet": "diet low calorie",
     "pepper soft drink": "carbonated beverage pepper-type",
     "pepper soda": "carbonated beverage pepper-type",
@@ -691,10 +707,10 @@ DEFAULT_FORMS: dict[str, str] = {
     "veg": "vegetables mixed",
     "salad": "lettuce salad",
     "steak": "beef steak cooked",
-    "bacon": "bacon cooked",
+    "bacon": "bacon pork cured cooked pan-fried",
     "ham": "ham sliced",
     "sausage": "sausage cooked",
-    "chicken": "chicken meat cooked roasted",
+    "chicken": "chicken broilers or fryers meat only cooked roasted",
     "turkey": "turkey meat roasted",
     "salmon": "salmon cooked",
     "tuna": "tuna canned light water",
@@ -741,7 +757,7 @@ DEFAULT_FORMS: dict[str, str] = {
     "crackers": "crackers",
     "cookie": "cookies chocolate chip commercially prepared",
     "cake": "cake",
-    "pie": "pie",
+    "pie": "pie apple commercially prepared enriched flour",
     "candy": "candies",
     "chocolate": "candies chocolate",
     "gum": "chewing gum",
@@ -1058,5 +1074,33 @@ FORM_ONLY_WORDS: frozenset[str] = frozenset(
     """
     powder organic style traditional type nutritional flavored flavor original regular classic
     homemade natural brand kid size light fresh plain mix instant ready serve easy open
+    """.split()
+)
+
+# "chicken, rice and vegetables, all in a 9 oz portion", "... from the 11 oz frozen meal": a
+# weight stated for the whole plate or tray is shared out over the foods listed before it.
+TOTAL_MARKERS: frozenset[str] = frozenset(
+    {"all", "total", "altogether", "portion", "tray", "meal", "entree", "dinner", "everything"}
+)
+TOTAL_PHRASE_WORDS: frozenset[str] = TOTAL_MARKERS | frozenset(
+    {"frozen", "whole", "package", "packaged", "prepared", "microwave", "tv", "in", "from", "the"}
+)
+
+# Dishes mostly eaten from restaurants or chains when not said otherwise (see parser._item).
+TAKEOUT_DISHES: frozenset[str] = frozenset({"pizza", "pizzas"})
+TAKEOUT_HINT: tuple[str, ...] = ("fast", "food", "chain")
+NOT_TAKEOUT_WORDS: frozenset[str] = frozenset(
+    """
+    frozen school homemade home-made microwave microwaved bagel french english muffin pocket
+    pockets rolls roll snack snacks bites mini kid's kids lunchable
+    """.split()
+)
+
+# Fried without saying how: battered, with skin (see parser._item).
+BATTERED_WHEN_FRIED: frozenset[str] = frozenset({"chicken"})
+NOT_BATTERED_WORDS: frozenset[str] = frozenset(
+    """
+    skinless skin meat only nugget nuggets tender tenders tenderloin strips patty patties sandwich
+    rice steak liver livers gizzard gizzards feet breaded flour floured batter battered
     """.split()
 )

@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.foods import lexicon
 from app.foods.dataset import MACRO_FIELDS, NUTRIENT_FIELDS, FoodRecord, load_usda_foods
@@ -122,6 +122,27 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"\bsnack (cake|mix|bar)s?\b", r" snack-\1 ", t)
     t = re.sub(r"\b(breakfast|dinner) (burrito|sandwich|link|sausage|roll)", r" \1-\2", t)
     t = re.sub(r"\blunch(eon)? meat", " luncheon-meat", t)
+    # "an 11 oz frozen meal of chicken, rice and vegetables": the weight is the whole tray,
+    # said last the way "..., all in an 11 oz portion" is (shared out over the parts).
+    t = re.sub(
+        r"\b(\d+(?:\.\d+)?) ?(oz|ounces?|g|grams?)\b([^.,;:]*?\b(?:frozen (?:meal|dinner|entree)s?"
+        r"|tv dinner|meal|entree))(?: for (?:breakfast|lunch|dinner|supper))?,?"
+        r" (of|consisting of|containing|with|which included|that included|including|featuring)"
+        r" ([^.;:]*)",
+        r"\3 \4 \5, all in \1 \2 portion",
+        t,
+    )
+    # "a meat and cheese calzone", "a bean and cheese burrito": the pair fills one dish.
+    t = re.sub(
+        r"\b([a-z]+) (?:and|&|n) ([a-z]+)(?=[ -](?:calzone|burrito|quesadilla|pizza|empanada"
+        r"|omelet|omelette|taco|enchilada|tamale|pie)s?\b)",
+        r"\1-and-\2",
+        t,
+    )
+    # "a drink of cola", "a drink combining whiskey and soda": "drink" is only the serving.
+    t = re.sub(r"\bdrinks? (?:of|combining|mixing|made (?:with|from|of))\b", " ", t)
+    # "energy" is filler ("an energy boost") except in the names of drinks, bars and gels.
+    t = re.sub(r"\benergy (drink|bar|gel|shot)", r" energy-\1", t)
     t = re.sub(r"\bhalf[ -](?:and|n|&)[ -]half\b", " half-and-half ", t)
     t = re.sub(r"\bw/", " with ", t)
     # After a spirit, "soda" is the club soda it is mixed with, not a cola.
@@ -190,6 +211,7 @@ class _Phrase:
     mods: list[str] = field(default_factory=list)  # "with frosting": refines, never drives
 
     counted: bool = False  # the amount was a number or a unit, not just "a"/"an"
+    total: bool = False  # a weight for everything listed before it, not a food of its own
 
     @property
     def explicit(self) -> bool:
@@ -449,6 +471,17 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
     prefix: list[str] = []
     prefix_joiner: str | None = None
     for toks, joiner in _split(tokens):
+        if (
+            prefix
+            and _read_phrase(prefix).unit in lexicon.MASS_UNITS
+            and set(prefix) & lexicon.TOTAL_MARKERS
+            and _read_phrase(toks).strong
+        ):
+            # "..., all from the 11 oz frozen meal. I had a slice of bread": an amount of its
+            # own starts a new item, so the words before stand alone (a weight for the dish).
+            if cur is not None:
+                out.append(cur)
+            cur, cur_tokens, prefix = _read_phrase(prefix), prefix, []
         if prefix:
             toks, joiner, prefix = [*prefix, *toks], prefix_joiner, []
         ph = _read_phrase(toks)
@@ -562,6 +595,10 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
     # own ("a lollipop, weighing half an ounce"), else to the food phrase right after it.
     merged: list[_Phrase] = []
     for ph in out:
+        if not _content(ph.words) and _is_total(ph, merged):
+            ph.total = True
+            merged.append(ph)
+            continue
         if not _content(ph.words) and ph.strong and merged and _content(merged[-1].words):
             prev = merged[-1]
             # A weight also refines a bare count ("one granola bar, weighing 1.5 oz").
@@ -573,8 +610,16 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
                     True,
                 )
                 prev.size = prev.size or ph.size
+                prev.text = f"{prev.text} {ph.text}"
+                prev.total = _is_total(prev, merged[:-1])
                 continue
-        if merged and not _content(merged[-1].words) and merged[-1].explicit and not ph.explicit:
+        if (
+            merged
+            and not _content(merged[-1].words)
+            and merged[-1].explicit
+            and not ph.explicit
+            and not _is_total(merged[-1], merged[:-1])
+        ):
             prev = merged.pop()
             ph.quantity, ph.unit, ph.size, ph.metric = (
                 prev.quantity,
@@ -583,8 +628,19 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
                 prev.metric,
             )
             ph.text = f"{prev.text} {ph.text}"
+        ph.total = ph.total or _is_total(ph, merged)
         merged.append(ph)
     return merged
+
+
+def _is_total(ph: _Phrase, before: list[_Phrase]) -> bool:
+    """A weight for the whole plate or tray listed before it ("..., all in a 9 oz portion")."""
+    return (
+        ph.unit in lexicon.MASS_UNITS
+        and bool(set(ph.text.split()) & lexicon.TOTAL_MARKERS)
+        and set(ph.words) <= lexicon.TOTAL_PHRASE_WORDS | _QUIET
+        and any(_content(p.words) and not p.metric for p in before)
+    )
 
 
 # --- items -----------------------------------------------------------------------------------
@@ -611,7 +667,20 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
         # most reported iced tea in USDA WWEIA / FNDDS); hot tea stays plain.
         at = words.index("tea")
         words = [*words[:at], "sweetened", *words[at:]]
-    hits = m.search(words, ph.mods)
+    if (
+        "fried" in words
+        and set(words) & lexicon.BATTERED_WHEN_FRIED
+        and not set(words) & lexicon.NOT_BATTERED_WORDS
+    ):
+        # "fried chicken" as bought or served in the US is battered and eaten with its skin
+        # (USDA FNDDS codes it so); "meat only" is the exception and has to be said.
+        words = [*words, "skin", "batter"]
+    mods = list(ph.mods)
+    if content[-1] in lexicon.TAKEOUT_DISHES and not set(content) & lexicon.NOT_TAKEOUT_WORDS:
+        # A pizza named without "frozen" or "school" is, most often, bought from a pizzeria or
+        # chain (thicker, breadier crust than USDA's frozen pizzas): lean to those entries.
+        mods += lexicon.TAKEOUT_HINT
+    hits = m.search(words, mods)
     if not hits or hits[0][1] < MIN_SCORE:
         # Extra adjectives can sink a phrase ("strong espresso"): English puts the food last,
         # so retry with shorter and shorter endings of the phrase.
@@ -735,6 +804,20 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
     return parts
 
 
+def _share_total(items: list[ParsedItem], weighed: list[bool], start: int, grams: float) -> None:
+    """Scale the unweighed solid foods from ``start`` on so that together they weigh ``grams``."""
+    idx = [
+        k for k in range(start, len(items)) if not weighed[k] and items[k].food.group != "Beverages"
+    ]
+    have = sum(items[k].grams for k in idx)
+    if not idx or have <= 0:
+        return
+    f = grams / have
+    for k in idx:
+        it = items[k]
+        items[k] = replace(it, grams=it.grams * f, nutrients=_scaled(it.food, it.grams * f))
+
+
 def parse(
     text: str, index: FoodIndex | None = None, extra: Sequence[FoodRecord] = ()
 ) -> ParseResult:
@@ -751,7 +834,15 @@ def parse(
         for ph in phrases
         for part in ((_sandwich_parts(ph, m) if ph.metric or not weighed_text else None) or [ph])
     ]
+    start = 0  # first item the next whole-plate weight can cover
+    weighed: list[bool] = []
     for ph in phrases:
+        if ph.total:
+            _share_total(
+                items, weighed, start, (ph.quantity or 1.0) * lexicon.MASS_UNITS[ph.unit or "g"]
+            )
+            start = len(items)
+            continue
         item = _item(ph, m, unmatched)
         if item is None:
             continue
@@ -763,6 +854,7 @@ def parse(
             if any(last in (stem(w) for w in it.text.split()) for it in items):
                 continue
         items.append(item)
+        weighed.append(ph.metric)
     return ParseResult(text=text, items=items, unmatched=unmatched, totals=_totals(items))
 
 

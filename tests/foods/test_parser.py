@@ -317,3 +317,70 @@ def test_highball_splits_weight_between_spirit_and_mixer():
     r = parse("300 g of vodka and soda")
     assert [round(it.grams) for it in r.items] == [100, 200]
     assert r.totals["carbs_g"] < 2
+
+
+def test_whole_plate_weight_is_shared_over_the_listed_foods():
+    r = parse("a frozen meal of chicken, rice and broccoli, all in a 9 oz portion")
+    assert len(r.items) >= 2
+    assert sum(it.grams for it in r.items) == pytest.approx(9 * 28.35, rel=0.01)
+
+
+def test_plate_weight_does_not_carry_into_the_next_sentence():
+    r = parse(
+        "a salisbury steak with gravy, all from the 11 oz frozen meal. I had a slice of bread."
+    )
+    bread = [it for it in r.items if it.food.name.lower().startswith("bread")]
+    assert bread and bread[0].grams < 60
+
+
+def test_energy_drink_is_not_filler():
+    (item,) = parse("a can of Monster energy drink").items
+    assert "low carb" not in item.food.name.lower()
+    assert item.nutrients["carbs_g"] > 20
+
+
+def test_all_is_not_a_food():
+    r = parse("a slice of white bread and a fried egg, all made without added fat")
+    assert not any("bran" in it.food.name.lower() for it in r.items)
+
+
+def test_pizza_without_frozen_leans_to_pizzeria():
+    (item,) = parse("a slice of pepperoni pizza").items
+    assert "frozen" not in item.food.name.lower()
+    (item,) = parse("a slice of frozen pepperoni pizza").items
+    assert "frozen" in item.food.name.lower()
+
+
+def test_pair_before_dish_fills_the_dish():
+    (item,) = parse("a 400 g meat and cheese calzone").items
+    assert item.nutrients["carbs_g"] > 60
+
+
+def test_drink_of_names_only_the_serving():
+    r = parse("a drink of whiskey and soda")
+    assert not any("sour" in it.food.name.lower() for it in r.items)
+
+
+def test_fried_chicken_is_battered_unless_said_otherwise():
+    (item,) = parse("a fried chicken thigh").items
+    assert "batter" in item.food.name.lower()
+    (item,) = parse("a skinless fried chicken thigh").items
+    assert "batter" not in item.food.name.lower()
+
+
+def test_tray_weight_said_first_is_shared_over_its_parts():
+    r = parse("a 10 oz frozen dinner of fried chicken, mashed potatoes and corn")
+    assert len(r.items) == 3
+    assert sum(it.grams for it in r.items) == pytest.approx(10 * 28.35, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("a cup of chicken", "chicken, broilers or fryers"),
+        ("2 strips of bacon", "pork, cured, bacon"),
+    ],
+)
+def test_bare_meat_words_mean_the_common_cooked_cut(text, start):
+    (item,) = parse(text).items
+    assert item.food.name.lower().startswith(start)
