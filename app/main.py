@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -82,6 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await foods_loader.load_usda(resources.engine)
         await warm_index
         app.state.llm = LLMClient.from_settings(settings)
+        # The food index and recipe data are millions of long-lived objects; without this every
+        # full collection walks them all, which showed up as 200+ ms tail-latency pauses.
+        gc.collect()
+        gc.freeze()
         # The nightly plan pipeline: its queue, and without Redis its loops in this process.
         app.state.pipeline = await pipeline_worker.start_for_app(resources)
         try:
