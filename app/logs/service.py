@@ -14,15 +14,10 @@ from sqlmodel import col
 
 from app.core.cache import Cache, user_scope
 from app.core.errors import NotFound, Unauthorized, Unprocessable
-from app.core.timeutil import local_date, local_today
+from app.core.timeutil import local_date, resolve_local_day
 from app.core.types import utcnow
 from app.logs.models import LogEntry
 from app.logs.schemas import check_macros_fit
-
-# Logging a day ahead is allowed because a user east of UTC may log "tomorrow" relative to a
-# server clock; anything further ahead is a typo.
-MAX_DAYS_AHEAD = 1
-EARLIEST_DATE = dt.date(1900, 1, 1)
 
 
 class LogNotFound(NotFound):
@@ -36,25 +31,9 @@ class InvalidLogDate(Unprocessable):
 def resolve_date(
     tz: str, date: dt.date | None, consumed_at: dt.datetime | None
 ) -> tuple[dt.date, dt.datetime | None]:
-    if consumed_at is not None:
-        try:
-            day = local_date(consumed_at, tz)
-        except OverflowError as exc:  # an instant whose local time is past year 9999
-            raise InvalidLogDate(f"consumed_at {consumed_at.isoformat()} is out of range") from exc
-        if date is not None and date != day:
-            raise InvalidLogDate(
-                f"date {date} does not match consumed_at, which is {day} in time zone {tz}"
-            )
-        date = day
-    elif date is None:
-        consumed_at = utcnow()
-        date = local_date(consumed_at, tz)
-    today = local_today(tz)
-    if date > today + dt.timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidLogDate(f"date {date} is in the future (today is {today} in {tz})")
-    if date < EARLIEST_DATE:
-        raise InvalidLogDate(f"date {date} is before {EARLIEST_DATE}")
-    return date, consumed_at
+    return resolve_local_day(
+        tz, date, consumed_at, instant_name="consumed_at", error=InvalidLogDate
+    )
 
 
 async def create_entries(

@@ -15,7 +15,7 @@ from sqlmodel import col
 from app.auth.models import User
 from app.core.cache import Cache, profile_scope, user_scope
 from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
-from app.core.timeutil import local_today
+from app.core.timeutil import MAX_DAYS_AHEAD, local_today, resolve_local_day
 from app.core.types import utcnow
 from app.users import energy, targets
 from app.users import trend as trend_mod
@@ -61,8 +61,6 @@ PLAIN_FIELDS = (
     "meal_slots",
 )
 # Weigh-ins a day ahead are allowed (as for food logs); further ahead is a typo.
-MAX_DAYS_AHEAD = 1
-EARLIEST_DATE = dt.date(1900, 1, 1)
 
 
 class ProfileInvalid(Unprocessable):
@@ -349,14 +347,7 @@ async def write_profile(
 
 
 def resolve_weight_date(tz: str, date: dt.date | None) -> dt.date:
-    today = local_today(tz)
-    if date is None:
-        return today
-    if date > today + dt.timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidWeightDate(f"date {date} is in the future (today is {today} in {tz})")
-    if date < EARLIEST_DATE:
-        raise InvalidWeightDate(f"date {date} is before {EARLIEST_DATE}")
-    return date
+    return resolve_local_day(tz, date, None, instant_name="", error=InvalidWeightDate)[0]
 
 
 async def _latest_weight(session: AsyncSession, user_id: uuid.UUID) -> WeightEntry | None:

@@ -18,15 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
-from app.core.timeutil import local_date, local_today
+from app.core.timeutil import resolve_local_day
 from app.core.types import utcnow
 from app.users.models import UserProfile
 from app.workouts import met
 from app.workouts.importers import DAILY_STEPS, IMPORTERS, ImportedActivity, ImportFormatError
 from app.workouts.models import Activity
 
-MAX_DAYS_AHEAD = 1
-EARLIEST_DATE = dt.date(1900, 1, 1)
 MAX_RANGE_DAYS = 366
 _CHUNK = 500
 
@@ -54,28 +52,9 @@ class InvalidImportFile(Unprocessable):
 def resolve_date(
     tz: str, date: dt.date | None, started_at: dt.datetime | None
 ) -> tuple[dt.date, dt.datetime | None]:
-    if started_at is not None:
-        try:
-            day = local_date(started_at, tz)
-            started_at.astimezone(dt.UTC)  # stored in UTC: must be representable there
-        except OverflowError:
-            raise InvalidActivityDate(
-                f"started_at {started_at.isoformat()} is outside the supported date range"
-            ) from None
-        if date is not None and date != day:
-            raise InvalidActivityDate(
-                f"date {date} does not match started_at, which is {day} in time zone {tz}"
-            )
-        date = day
-    elif date is None:
-        started_at = utcnow()
-        date = local_date(started_at, tz)
-    today = local_today(tz)
-    if date > today + dt.timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidActivityDate(f"date {date} is in the future (today is {today} in {tz})")
-    if date < EARLIEST_DATE:
-        raise InvalidActivityDate(f"date {date} is before {EARLIEST_DATE}")
-    return date, started_at
+    return resolve_local_day(
+        tz, date, started_at, instant_name="started_at", error=InvalidActivityDate
+    )
 
 
 async def body_weight(session: AsyncSession, user_id: uuid.UUID) -> float | None:
