@@ -229,6 +229,8 @@ COUNT_UNITS: dict[str, str] = {
     "splash": "splash",
     "drizzle": "drizzle",
     "dollop": "dollop",
+    "rod": "rod",
+    "rods": "rod",
 }
 
 # Grams for count units when the food has no matching measure (a rough, typical item).
@@ -243,7 +245,14 @@ COUNT_DEFAULT_GRAMS: dict[str, float] = {
     "clove": 3.0,
     "leaf": 5.0,
     "sprig": 1.0,
+    "rod": 11.0,  # a pretzel rod
+    "pouch": 25.0,  # a snack pouch (fruit snacks, trail mix); drinks use CONTAINER_ML
 }
+
+# A packet of a high-intensity sweetener (stevia, sucralose, aspartame) holds about 1 g.
+SWEETENER_PACKET_GRAMS = 1.0
+# One piece of candy or chocolate broken from a bar or bag when the food has no "piece" measure.
+CANDY_PIECE_GRAMS = 10.0
 
 # Volume (ml) of a container when the food has no matching measure; drinks mostly.
 CONTAINER_ML: dict[str, float] = {
@@ -344,7 +353,7 @@ MODIFIER_WORDS: frozenset[str] = frozenset(
     chocolate caramel fudge nut herbs garlic
     added without no extra light heavy regular plain fried sweet savory spicy tangy crispy
     crunchy melted gooey golden thin thick medium side flavored flavor buttery cheesy
-    calcium vitamin vitamins fiber protein iron pulp omega
+    calcium vitamin vitamins fiber protein iron pulp omega meatless skinless
     """.split()
 )
 
@@ -374,6 +383,18 @@ BREAD_WORDS: frozenset[str] = frozenset(
     hamburger hotdog hot dog pita ciabatta brioche potato sesame seed flour corn
     """.split()
 )
+# Breads a filling is put "on" to make a sandwich ("sausage on a biscuit").
+SANDWICH_ROLLS: frozenset[str] = frozenset(
+    """
+    bun buns biscuit biscuits roll rolls bagel croissant muffin kaiser hoagie ciabatta brioche
+    """.split()
+)
+# Kinds of bread in USDA sandwich names (singular, as the matcher stems them).
+SANDWICH_BREAD_KINDS: frozenset[str] = frozenset(
+    """
+    bun roll biscuit bagel croissant muffin griddle pancake waffle tortilla pita wrap toast
+    """.split()
+)
 SANDWICH_WORDS: frozenset[str] = frozenset(
     """
     sandwich sandwiches burger burgers cheeseburger cheeseburgers hamburger hamburgers hotdog
@@ -389,7 +410,7 @@ WEAK_WORDS: frozenset[str] = frozenset(
     homemade home-made serving portion flavor flavored extra half whole cooking lean thick
     smoked sliced diced chopped shredded grated crispy spicy iced frozen canned dried organic
     unsweetened sweetened salted unsalted nonfat skim low-fat fat-free reduced-fat smooth creamy
-    soft fluffy tender buttery diet low-calorie
+    soft fluffy tender buttery diet low-calorie meatless skinless
     """.split()
 )
 
@@ -443,7 +464,7 @@ FILLER_WORDS: frozenset[str] = frozenset(
     theater set aside exterior buddy pick-me-up them touch deliciously cafeteria slathered
     alongside accompanying accompany pairing paired side-by-side mouthwatering irresistible
     enhanced wrapped wrapping myself himself herself ourselves tonight's yesterday's
-    morning's vibrant
+    morning's vibrant enriched
     which who what when where with-out
     alongside along-side too
     """.split()
@@ -518,7 +539,10 @@ SYNONYMS: dict[str, str] = {
     "calzone": "pizza cheese topping regular crust",
     "calzones": "pizza cheese topping regular crust",
     "fried rice": "restaurant chinese fried rice",
-    "latte": "coffee ready to drink milk based",
+    # A latte is a shot of espresso topped up with steamed milk (about 5/6 of the cup): its
+    # nutrients are those of the milk, 2% in US coffee shops. Bottled ones say "bottled".
+    "latte": "milk reduced fat fluid 2% milkfat",
+    "lattes": "milk reduced fat fluid 2% milkfat",
     # Chinese-American takeout dishes: USDA has them as restaurant dishes.
     "orange chicken": "restaurant chinese orange chicken",
     "sesame chicken": "restaurant chinese sesame chicken",
@@ -549,8 +573,19 @@ SYNONYMS: dict[str, str] = {
     "chicken fingers": "chicken breast tenders breaded cooked",
     "bottled water": "water bottled generic",
     "unsweetened water": "water bottled generic",
-    "ice cream cone": "ice cream sundae cone",
+    # A cone with ice cream in it as served (~120 g), not the empty wafer cone.
+    "ice cream cone": "fast foods vanilla soft-serve ice cream with cone",
+    "ice cream cones": "fast foods vanilla soft-serve ice cream with cone",
+    "chow mein": "restaurant chinese chicken chow mein",
+    "chow mein noodles": "noodles chinese chow mein",
+    "mac-and-cheese": "macaroni and cheese box mix with cheese sauce prepared",
+    "corn-snacks": "snacks corn-based extruded puffs or twists",
+    "cheese-snacks": "snacks corn-based extruded puffs or twists cheese-flavor",
+    "fruit-snacks": "candies fruit snacks",
+    "pretzel": "snacks pretzels hard",
     "corn snacks": "snacks corn-based extruded puffs or twists",
+    "buttered popcorn": "snacks popcorn oil-popped white popcorn salt added",
+    "buttery popcorn": "snacks popcorn oil-popped white popcorn salt added",
     "hot dog bun": "rolls hamburger or hotdog plain",
     "hotdog bun": "rolls hamburger or hotdog plain",
     "hamburger bun": "rolls hamburger or hotdog plain",
@@ -567,6 +602,9 @@ SYNONYMS: dict[str, str] = {
     "energy drink": "beverages energy drink",
     "kool-aid": "fruit flavored drink",
     "pbj": "peanut butter jelly",
+    # Burritos as served (fast-food style recipes), not the dense frozen microwave product.
+    "burrito": "fast foods burrito",
+    "burritos": "fast foods burrito",
     "mac and cheese": "macaroni and cheese",
     "mac n cheese": "macaroni and cheese",
     "fries": "potato french fried",
@@ -620,6 +658,21 @@ SYNONYMS: dict[str, str] = {
 # other words around it ("rice pudding") the phrase is matched as written.
 DEFAULT_FORMS: dict[str, str] = {
     "meat": "beef ground cooked",
+    # Bare meat words mean the everyday cooked cut, not cured, pickled or processed forms.
+    "pork": "pork fresh loin whole separable lean and fat cooked roasted",
+    "beef": "beef ground 85% lean meat crumbles cooked",
+    "fish": "fish cod atlantic cooked dry heat",
+    # A biscuit as bought or served (~2.5-3", 35-75 g), not USDA's 4" recipe biscuit.
+    "biscuit": "biscuits plain or buttermilk frozen baked",
+    "biscuits": "biscuits plain or buttermilk frozen baked",
+    "enchilada": "restaurant mexican cheese enchilada",
+    "enchiladas": "restaurant mexican cheese enchilada",
+    "taco": "fast foods taco with beef cheese and lettuce hard shell",
+    "tacos": "fast foods taco with beef cheese and lettuce hard shell",
+    "lasagna": "lasagna with meat sauce frozen prepared",
+    "lasagne": "lasagna with meat sauce frozen prepared",
+    "juice": "apple juice canned or bottled unsweetened",
+    "fruit juice": "apple juice canned or bottled unsweetened",
     "meats": "beef ground cooked",
     "drumstick": "chicken drumstick meat and skin cooked roasted",
     "drumsticks": "chicken drumstick meat and skin cooked roasted",
@@ -685,19 +738,21 @@ DEFAULT_FORMS: dict[str, str] = {
     "tequila": "alcoholic beverage distilled all gin rum vodka whiskey 80 proof",
     # A burrito as served (fast-food style recipes, ~20-30 g carbs/100 g), not the dense frozen
     # microwave product; named fillings ("with meat, beans") refine it.
-    "burrito": "fast foods burrito",
-    "burritos": "fast foods burrito",
+    "burrito": "fast foods burrito with beans and beef",
+    "burritos": "fast foods burrito with beans and beef",
     "chips": "potato chips",
     "crisps": "potato chips",
-    "burger": "hamburger",
-    "cheeseburger": "cheeseburger",
+    # A plain "hamburger" is the single-patty sandwich, not a chain's triple-patty one.
+    "burger": "hamburger single regular patty with condiments",
+    "hamburger": "hamburger single regular patty with condiments",
+    "cheeseburger": "cheeseburger single regular patty with condiments",
     "frank": "frankfurter",
     "oatmeal": "cereals oats regular and quick cooked with water",
     "porridge": "oats cooked",
     "oats": "oats",
     "pasta": "pasta cooked",
     "noodles": "noodles cooked",
-    "spaghetti": "spaghetti cooked",
+    "spaghetti": "pasta cooked enriched",
     "rice": "rice white cooked",
     "omelet": "egg omelet",
     "shake": "milk shake",
@@ -752,14 +807,15 @@ DEFAULT_FORMS: dict[str, str] = {
     "walnuts": "nuts walnuts",
     "cashews": "nuts cashew",
     "nuts": "nuts mixed",
-    "popcorn": "snacks popcorn air-popped",
-    "pretzels": "snacks pretzels",
+    # Most popcorn eaten (microwave, movie theater) is popped in oil; "air-popped" says so.
+    "popcorn": "snacks popcorn oil-popped white popcorn salt added",
+    "pretzels": "snacks pretzels hard",
     "crackers": "crackers",
     "cookie": "cookies chocolate chip commercially prepared",
-    "cake": "cake",
+    "cake": "cake yellow commercially prepared with vanilla frosting",
     "pie": "pie apple commercially prepared enriched flour",
     "candy": "candies",
-    "chocolate": "candies chocolate",
+    "chocolate": "candies milk chocolate",
     "gum": "chewing gum",
     "broccoli": "broccoli cooked",
     "carrots": "carrots raw",
@@ -820,6 +876,9 @@ PENALTY_TERMS: dict[str, float] = {
     "uncooked": 0.15,
     "unheated": 0.1,
     "imitation": 0.12,
+    "meatless": 0.25,
+    "pickled": 0.1,
+    "surimi": 0.1,
     "formulated": 0.08,
     "fortified": 0.03,
     "flour": 0.12,
@@ -989,6 +1048,10 @@ TYPICAL_PORTIONS: dict[str, dict[str, float]] = {
     "muffin": {"each": 113.0, "medium": 113.0, "large": 140.0},
     "calzone": {"each": 340.0, "serving": 340.0, "small": 230.0, "large": 450.0},
     "stromboli": {"each": 340.0, "slice": 110.0, "piece": 110.0},
+    # Movie-theater popcorn tubs (about 5, 9 and 13 cups of popped corn at ~11 g a cup).
+    "popcorn": {"small": 55.0, "medium": 100.0, "large": 140.0},
+    # A large bakery-style cookie (3.5-4" across) weighs ~40 g; USDA's "large" is 14 g.
+    "cookie": {"large": 40.0, "jumbo": 60.0},
 }
 
 # --- composed dishes -------------------------------------------------------------------------
@@ -1006,7 +1069,7 @@ NOT_SANDWICH_WORDS: frozenset[str] = frozenset(
 # Two slices of sandwich bread (~26-32 g each, USDA SR28 "1 slice") or one roll/biscuit/etc.
 SANDWICH_BREADS: tuple[tuple[str, str, float], ...] = (
     ("croissant", "croissants butter", 1.0),
-    ("biscuit", "biscuits plain", 1.0),
+    ("biscuit", "biscuits plain or buttermilk frozen baked", 1.0),
     ("bagel", "bagels plain", 1.0),
     ("english", "english muffins plain", 1.0),
     ("bun", "rolls hamburger or hotdog plain", 1.0),
@@ -1021,6 +1084,12 @@ SANDWICH_BREADS: tuple[tuple[str, str, float], ...] = (
     ("multigrain", "bread multi-grain", 2.0),
     ("whole", "bread whole-wheat commercially prepared", 2.0),
     ("wheat", "bread wheat", 2.0),
+)
+# Main fillings that tell USDA's listed sandwiches apart (singular, as the matcher stems them).
+SANDWICH_FILLINGS: frozenset[str] = frozenset(
+    """
+    fish chicken steak beef ham turkey egg sausage bacon tuna pork roast salmon shrimp crab
+    """.split()
 )
 # Sandwich fillings spread by the spoonful rather than layered by the ounce.
 SPREAD_WORDS: frozenset[str] = frozenset(
@@ -1046,6 +1115,13 @@ CATEGORY_NOUNS: frozenset[str] = frozenset(
     things foods dishes sides
     """.split()
 )
+
+# A category word standing for foods already listed ("one fruit" after "a pear") -> group.
+CATEGORY_GROUPS: dict[str, str] = {
+    "fruit": "Fruits and Fruit Juices",
+    "vegetable": "Vegetables and Vegetable Products",
+    "veggie": "Vegetables and Vegetable Products",
+}
 
 # A weighed starch served as a mixed dish ("250 g of pasta with cream sauce and chicken",
 # "200 g of rice mixed with vegetables"): the weight covers the whole dish, and the

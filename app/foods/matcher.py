@@ -253,7 +253,8 @@ class FoodIndex:
         self._df = dict(df)
         spell: dict[str, list[str]] = defaultdict(list)
         for word in sorted(df):
-            if word.isalpha() and len(word) >= 4:
+            # Three-letter words are targets too ("eggz" -> "egg"), though never corrected.
+            if word.isalpha() and len(word) >= 3:
                 for d in _deletes(word, 2 if len(word) >= 7 else 1):
                     spell[d].append(word)
         self._spell = {k: tuple(v) for k, v in spell.items()}

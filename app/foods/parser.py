@@ -96,6 +96,22 @@ def _normalise(text: str) -> list[str]:
     t = unicodedata.normalize("NFKD", t).replace("’", "'").replace("‘", "'").replace("⁄", "/")
     t = "".join(ch for ch in t if not unicodedata.combining(ch))
     t = re.sub(r"\bw/o\b", " without ", t)
+    t = re.sub(r"\b(?:in total|in all|of each)\b", " ", t)
+    # What was left out is not eaten: "no sauce" drops the sauce, "without skin" is skinless.
+    t = re.sub(r"\b(?:without|no|minus) (?:the |any |its |their )?(skin|meat)s?\b", r" \1less ", t)
+    t = re.sub(
+        r"\b(?:without|no|minus|hold the) (?:the |any |added |extra |its )?(?:sauce|gravy|dressing"
+        r"|spread|toppings?|butter|mayo|mayonnaise|cheese|ice|salt|condiments|frosting|icing"
+        r"|syrup|cream|filling)s?\b",
+        " ",
+        t,
+    )
+    # "a peanut butter and jelly sandwich" is one sandwich with both spreads.
+    t = re.sub(
+        r"\bpeanut butter (?:and|n|&) (jelly|jam|preserves|honey|banana)(?= sandwich| sammie)",
+        r"peanut butter \1",
+        t,
+    )
     t = re.sub(r"\bjuice (box|pouch)\b", r"\1 of juice", t)
     # A school or individual carton is the small single-serve container.
     t = re.sub(r"\b(?:individual|school)(?: school| individual)? carton\b", " container", t)
@@ -135,7 +151,8 @@ def _normalise(text: str) -> list[str]:
     # "a meat and cheese calzone", "a bean and cheese burrito": the pair fills one dish.
     t = re.sub(
         r"\b([a-z]+) (?:and|&|n) ([a-z]+)(?=[ -](?:calzone|burrito|quesadilla|pizza|empanada"
-        r"|omelet|omelette|taco|enchilada|tamale|pie)s?\b)",
+        r"|omelet|omelette|taco|enchilada|tamale|pie|biscuit"
+        r"|bagel|croissant|muffin)s?\b)",
         r"\1-and-\2",
         t,
     )
@@ -158,6 +175,12 @@ def _normalise(text: str) -> list[str]:
     # A personal (individual) pizza or pan is its own size.
     t = re.sub(r"\b(?:personal|individual)[ -](?:size[d]?|pan)\b|\bpersonal\b", " personal ", t)
     t = re.sub(r"\s&\s", " and ", t)
+    # One dish, never to be cut at its "and" (each half alone names another food).
+    t = re.sub(r"\bmac(?:aroni)?[ -](?:and|n|'n'?|&)[ -]cheese\b", " mac-and-cheese ", t)
+    # "corn snacks", "fruit snacks": here "snacks" names the food, not the meal.
+    t = re.sub(r"\b(corn|cheese|fruit)[ -]snacks?\b", r" \1-snacks ", t)
+    # "a pretzel rod": the shape is the count unit.
+    t = re.sub(r"\b(?:(hard|soft) )?pretzel rods?\b", r" rod of \1 pretzels ", t)
     t = re.sub(r"\bfl(?:uid)?\.?\s*(?:oz|ounces?)\b\.?", " floz ", t)
     t = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", t)  # "28-gram" -> "28 gram"
     t = re.sub(r"(\d)(?=[a-z])", r"\1 ", t)  # "200g" -> "200 g"
@@ -446,6 +469,7 @@ def _only(words: list[str], allowed: frozenset[str]) -> bool:
 
 
 _QUIET = lexicon.QUIET_WORDS
+_SYN = lexicon.SYNONYMS
 _RELATIVE = frozenset({"which", "that", "who", "from"})
 _REMARK_OPENERS = lexicon.BACK_REFERENCES | {"a", "an", "my", "our", "some", "that"}
 # After a weighed dish ("198 g of fried rice with shrimp") these are in the weight too.
@@ -494,9 +518,23 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             continue
         if not ph.strong and _only(ph.words, lexicon.WEAK_WORDS | lexicon.COOKING_WORDS):
             continue  # "a light snack", "a perfect combination": no food named
+        if (
+            cur is not None
+            and joiner == "on"
+            and ph.metric
+            and not ph.amount_first
+            and not cur.metric
+            and set(cur.words) & lexicon.SANDWICH_WORDS
+            and set(ph.words) <= lexicon.BREAD_WORDS | lexicon.WEAK_WORDS | _QUIET
+        ):
+            # "a cheeseburger on a white bun weighing 210 g": the weight is the sandwich's.
+            cur.quantity, cur.unit, cur.metric, cur.counted = ph.quantity, ph.unit, True, True
+            cur.mods.extend(_content(ph.words))
+            continue
         if cur is not None and not ph.strong and _content(ph.words):
             # Hyphenated adjectives ("tomato-based") count by their parts.
-            words = {p for w in ph.words for p in w.split("-")}
+            # ... unless the hyphenated word is a food of its own ("half-and-half").
+            words = {p for w in ph.words for p in (w.split("-") if w not in _SYN else [w])}
             if (
                 joiner == "on"
                 and words & lexicon.BREAD_WORDS
@@ -505,6 +543,19 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             ):
                 # "a cheeseburger on a white bun": the bread is part of the sandwich.
                 cur.mods.extend(_content(ph.words))
+                continue
+            if (
+                joiner == "on"
+                and words & lexicon.SANDWICH_ROLLS
+                and words
+                <= lexicon.BREAD_WORDS | lexicon.SANDWICH_NOUNS | lexicon.WEAK_WORDS | _QUIET
+                and _content(cur.words)
+                and not set(cur.words) & (lexicon.BREAD_WORDS | lexicon.SANDWICH_WORDS)
+            ):
+                # "sausage on a biscuit", "egg and cheese on a bun": a sandwich of that roll.
+                roll = [w for w in _content(ph.words) if w not in lexicon.SANDWICH_NOUNS]
+                cur.mods.extend(roll)
+                cur.words = [*cur.words, *roll, "sandwich"]
                 continue
             if (
                 describing
@@ -714,7 +765,10 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
     head = stem(content[-1]) if ph.quantity is not None or ph.unit is not None else None
     if head and head not in lexicon.SYNONYMS and head not in tokens(food.name):
         head = None  # the food found is not that dish ("French bread pizza" -> bread)
-    amount = to_grams(food, quantity, ph.unit, ph.size, hints, head)
+    # "a gumdrop", "one pretzel": a single piece named in the singular is one piece, not the
+    # handful USDA lists as its serving ("10 gumdrops = 36 g").
+    one = content[-1] == stem(content[-1]) and content[-1].isalpha() and ph.unit is None
+    amount = to_grams(food, quantity, ph.unit, ph.size, hints, head, one=one)
     if (
         ph.unit in lexicon.MASS_UNITS
         and food.group in lexicon.STARCH_GROUPS
@@ -765,7 +819,16 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
             ]
             # Spelling variants ("fillet" / "filet") count as the same word.
             found = sum(1 for w in telling if w in name or w[:3] in {n[:3] for n in name})
-            if found * 2 >= len(telling):
+            # ... and no main filling of its own the eater did not name (a "cheese sandwich" is
+            # not the fish sandwich with cheese).
+            said = {stem(w) for w in [*words, *ph.words]}
+            unsaid = (name & lexicon.SANDWICH_FILLINGS) - said
+            # Nor on another bread than the one named ("on a bun" is no griddle-cake sandwich).
+            if bread_named and (name & lexicon.SANDWICH_BREAD_KINDS) - bread_named:
+                unsaid.add("bread")
+            if hits[0][0].group == "Baked Products":
+                unsaid.add("bread")  # the bread alone ("Bagels, egg"), not a filled sandwich
+            if found * 2 >= len(telling) and not unsaid:
                 return None
     weighed = ph.metric and ph.unit in lexicon.MASS_UNITS and bool(ph.quantity)
     if not weighed and (
@@ -785,12 +848,19 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
         parts = [
             _Phrase(bread.split(), grams * share, "g", metric=True, counted=True, text=ph.text)
         ]
-        if filling:
-            rest = grams * (1 - share)
-            parts.append(_Phrase(filling, rest, "g", metric=True, counted=True, text=ph.text))
+        spreads = _two_spreads(filling)
+        for part in spreads or ([filling] if filling else []):
+            rest = grams * (1 - share) / max(1, len(spreads))
+            parts.append(_Phrase(part, rest, "g", metric=True, counted=True, text=ph.text))
         return parts
-    parts = [_Phrase(words=bread.split(), quantity=count, counted=True, text=f"{ph.text} (bread)")]
-    if filling:
+    # One roll, biscuit or bagel holding a filling is a regular (medium) one.
+    size = "medium" if count == 1 and not words & {"wrap", "tortilla", "pita"} else None
+    parts = [_Phrase(bread.split(), count, size=size, counted=True, text=f"{ph.text} (bread)")]
+    spreads = _two_spreads(filling)
+    if spreads:
+        # Peanut butter and jelly: a spoonful of each (about half the label serving of each).
+        parts.extend(_Phrase(part, 1.0, "tbsp", counted=True, text=ph.text) for part in spreads)
+    elif filling:
         # About 2 oz of filling (USDA FNDDS sandwich recipes use roughly 1.5-3 oz of meat, fish
         # salad or cheese per sandwich).
         if set(filling) & lexicon.NUT_SPREAD_WORDS:
@@ -802,6 +872,36 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
         else:
             parts.append(_Phrase(filling, 2.0, "oz", metric=True, counted=True, text=ph.text))
     return parts
+
+
+def _restates(ph: _Phrase, items: Sequence[ParsedItem]) -> bool:
+    """ "..., enjoying one fruit and one banana in total": a recap of single foods already logged.
+
+    A lone count of one, with no unit and no word that earlier phrases did not already use
+    (or only the category of an earlier food: "one fruit"), names nothing new.
+    """
+    if ph.metric or ph.unit is not None or ph.quantity not in (None, 1.0) or not items:
+        return False
+    content = [stem(w) for w in _content(ph.words)]
+    if not content:
+        return False
+    if len(content) == 1 and content[0] in lexicon.CATEGORY_GROUPS:
+        group = lexicon.CATEGORY_GROUPS[content[0]]
+        return any(it.food.group == group for it in items)
+    for it in items:
+        said = {stem(w) for w in it.text.split()}
+        if content[-1] in said and set(content) <= said:
+            return True
+    return False
+
+
+def _two_spreads(filling: list[str]) -> list[list[str]]:
+    """A nut butter plus another spread ("peanut butter jelly") as two fillings, else []."""
+    nut = [w for w in filling if w in lexicon.NUT_SPREAD_WORDS or w == "butter"]
+    other = [w for w in filling if w not in nut]
+    if nut and other and set(other) <= lexicon.SPREAD_WORDS | {"banana", "grape", "strawberry"}:
+        return [nut if "butter" in nut else [*nut, "butter"], other]
+    return []
 
 
 def _share_total(items: list[ParsedItem], weighed: list[bool], start: int, grams: float) -> None:
@@ -848,6 +948,8 @@ def parse(
             continue
         if not ph.explicit and any(it.food.id == item.food.id for it in items):
             continue  # "... I enjoyed every bite of the doughnut": the same one again
+        if _restates(ph, items):
+            continue
         if not ph.explicit and "the" in ph.text.split() and ph.words:
             # "soaking in the sweetness of honey" after "Honey Nut Cheerios": a back-reference.
             last = stem(ph.words[-1])

@@ -52,7 +52,19 @@ _SINGLE_MAX = 400.0
 _FOUNTAIN_ML = {"small": 355.0, "medium": 473.0, "large": 710.0, "extra large": 946.0}
 _DRINK_ML = {"small": 240.0, "medium": 355.0, "large": 473.0, "extra large": 591.0}
 # Drinks sold by cup size at counters; juice and milk come in smaller servings.
-_FOUNTAIN = ("carbonated", "cola", "soda", "tea", "coffee", "slush", "frozen", "lemonade")
+_FOUNTAIN = (
+    "carbonated",
+    "cola",
+    "soda",
+    "tea",
+    "coffee",
+    "slush",
+    "frozen",
+    "lemonade",
+    "juice drink",
+    "fruit punch",
+    "sports drink",
+)
 # Count words people use interchangeably.
 _ALIKE = {
     "piece": frozenset({"piece", "slice", "item", "each", "serving", "unit"}),
@@ -200,6 +212,8 @@ _CONDIMENT_HEADS = (
     "catsup",
     "mustard",
     "cream, sour",
+    "cream, fluid",
+    "cream substitute",
     "sour cream",
     "salsa",
     "seasoning",
@@ -276,7 +290,10 @@ def typical_portion(head: str | None, unit: str | None, size: str | None) -> flo
         return table.get(size or "each")  # a size the table lacks: keep USDA's own measure
     if unit in lexicon.MASS_UNITS or unit in lexicon.VOLUME_UNITS:
         return None
-    return table.get(lexicon.COUNT_UNITS.get(unit, unit))
+    key = lexicon.COUNT_UNITS.get(unit, unit)
+    if size and key == "order":
+        return table.get(size)  # "a medium order of popcorn": the size says how much
+    return table.get(key)
 
 
 def to_grams(
@@ -286,13 +303,14 @@ def to_grams(
     size: str | None = None,
     hints: frozenset[str] = frozenset(),
     head: str | None = None,
+    one: bool = False,
 ) -> Amount:
     """Grams of ``food`` for ``quantity`` ``unit`` (unit None: count of typical items).
 
     ``head`` is the phrase's head noun ("pizza", "calzone"): when USDA's own measure for it is
     clearly a small reference piece, the typical US portion of that dish is used instead.
     """
-    amount = _to_grams(food, quantity, unit, size, hints)
+    amount = _to_grams(food, quantity, unit, size, hints, one)
     typical = typical_portion(head, unit, size)
     if typical is not None and amount.grams < 0.75 * quantity * typical:
         return Amount(quantity * typical, size or amount.unit)
@@ -305,6 +323,7 @@ def _to_grams(
     unit: str | None,
     size: str | None,
     hints: frozenset[str],
+    one: bool = False,
 ) -> Amount:
     ms = [m for m in measures(food) if m.grams_each > 0]
     if unit in lexicon.MASS_UNITS:
@@ -324,7 +343,12 @@ def _to_grams(
         same = [m for m in ms if m.key == key and m.grams_each <= _limit(food)]
         if not same:
             alike = _ALIKE.get(key, frozenset({key}))
-            same = [m for m in ms if m.words & alike and m.grams_each <= _SINGLE_MAX]
+            # "a piece of fried chicken" is one piece, not USDA's "unit (yield from 1 lb ...)".
+            same = [
+                m
+                for m in ms
+                if m.words & alike and m.grams_each <= _SINGLE_MAX and not m.words & _BULK_WORDS
+            ]
         if key in ("bag", "packet", "package", "box", "pouch") and same:
             # A bag of chips someone eats is a snack bag, not the family pack USDA lists.
             as_eaten = [m for m in same if m.words & {"prepared", "yield", "yields"}]
@@ -347,10 +371,30 @@ def _to_grams(
         if key == "container" and "juice" in food.name.lower():
             # Individual (school) juice containers hold about 4 fl oz.
             return Amount(quantity * 125.0 * _density(food), key)
-        if key in lexicon.CONTAINER_ML:
+        if key in lexicon.CONTAINER_ML and (
+            _is_drink(food) or key not in lexicon.COUNT_DEFAULT_GRAMS
+        ):
             return Amount(quantity * lexicon.CONTAINER_ML[key] * _density(food), key)
+        if key in ("piece", "square") and food.group == "Sweets":
+            # A piece of a candy bar or block of chocolate is a bite, not the whole bar.
+            factor = lexicon.SIZE_FACTOR.get(size, 1.0) if size else 1.0
+            return Amount(quantity * lexicon.CANDY_PIECE_GRAMS * factor, key)
+        if key == "packet" and "sweetener" in food.name.lower():
+            return Amount(quantity * lexicon.SWEETENER_PACKET_GRAMS, key)
         if key in lexicon.COUNT_DEFAULT_GRAMS:
             return Amount(quantity * lexicon.COUNT_DEFAULT_GRAMS[key], key)
+    if (
+        size
+        and _is_drink(food)
+        and size in _DRINK_ML
+        and not (unit and unit in lexicon.COUNT_UNITS)
+    ):
+        name = food.name.lower()
+        sizes = _FOUNTAIN_ML if any(w in name for w in _FOUNTAIN) else _DRINK_ML
+        # "a large cola": the drink in a fountain or coffee-shop cup of that size. USDA's own
+        # "drink, large (32 fl oz)" is the cup, most of which an iced fountain drink fills with
+        # ice, so the tables here (drink without the ice) beat the food's own sized measures.
+        return Amount(quantity * sizes[size] * _density(food), size)
     if size:
         limit = _limit(food)
         sized = [m for m in ms if (m.key == size or size in m.words) and 5 <= m.grams_each <= limit]
@@ -358,12 +402,6 @@ def _to_grams(
             m = _pick(sized, hints)
             return Amount(quantity * m.grams_each, size)
     factor = lexicon.SIZE_FACTOR.get(size, 1.0) if size and unit is None else 1.0
-    if _is_drink(food):
-        if size in _DRINK_ML and not (unit and unit in lexicon.COUNT_UNITS):
-            name = food.name.lower()
-            sizes = _FOUNTAIN_ML if any(w in name for w in _FOUNTAIN) else _DRINK_ML
-            # "a large iced tea": fountain and coffee-shop sizes, not a scaled fluid ounce.
-            return Amount(quantity * sizes[size] * _density(food), size)
     dm = default_measure(food, hints)
     if dm is None:
         if _is_condiment(food):
@@ -372,6 +410,11 @@ def _to_grams(
     label = size or (dm.key if dm.key not in _VOLUME_KEYS | _MASS_KEYS else dm.portion.unit)
     each = dm.grams_each
     if "serving" in dm.words and dm.portion.amount > 1 and quantity <= 2:
+        if not one:
+            each = dm.portion.grams
+    elif dm.key == "oz" and dm.portion.amount > 1:
+        # "3 oz = 85 g" is USDA's reference serving of a meat or fish: "some pork" is that
+        # serving, not one ounce.
         each = dm.portion.grams
     if dm.key in ("floz", "tbsp", "tsp") and _is_drink(food):
         each *= lexicon.VOLUME_UNITS["cup"] / lexicon.VOLUME_UNITS[dm.key]  # a drink is a cup

@@ -1,0 +1,159 @@
+"""Everyday defaults of the meal parser: as-eaten foods, household portions, drink sizes."""
+
+import pytest
+
+from app.foods.parser import parse
+
+
+def _one(text: str):
+    r = parse(text)
+    assert len(r.items) == 1, [(it.food.name, it.grams) for it in r.items]
+    return r.items[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "head"),
+    [
+        ("some pork", "Pork, fresh, loin"),
+        ("beef for dinner", "Beef, ground"),
+        ("baked fish", "Fish, cod"),
+    ],
+)
+def test_bare_meat_words_mean_plain_cooked_cuts(text, head):
+    item = _one(text)
+    assert item.food.name.startswith(head)
+    assert "pickled" not in item.food.name and "cured" not in item.food.name
+
+
+def test_a_bare_meat_serving_is_three_ounces():
+    item = _one("some pork")
+    assert item.grams == pytest.approx(85, abs=1)
+
+
+def test_meatless_foods_only_when_asked():
+    assert "meatless" not in _one("a plate of teriyaki chicken").food.name.lower()
+    assert "meatless" in _one("a meatless chicken patty").food.name.lower()
+
+
+def test_fountain_drink_sizes_leave_room_for_ice():
+    small, large = _one("a small root beer"), _one("a large cola")
+    # 12 and 24 fl oz of drink, not the 16 / 32 fl oz cups USDA lists.
+    assert small.grams == pytest.approx(355 * 1.04, rel=0.03)
+    assert large.grams == pytest.approx(710 * 1.04, rel=0.03)
+
+
+def test_latte_is_mostly_milk():
+    item = _one("a latte")
+    assert item.food.name.startswith("Milk, reduced fat")
+    assert item.nutrients["carbs_g"] == pytest.approx(11.7, abs=1.5)
+
+
+def test_pretzel_rod_is_one_rod():
+    item = _one("two pretzel rods")
+    assert "pretzels, hard" in item.food.name.lower()
+    assert item.grams == pytest.approx(22)
+
+
+def test_a_single_piece_is_not_the_handful_serving():
+    one = _one("one gumdrop")
+    some = _one("some gumdrops")
+    assert one.grams == pytest.approx(3.6)
+    assert some.grams == pytest.approx(36)
+
+
+def test_a_piece_of_chocolate_is_a_bite_not_the_bar():
+    item = _one("a small piece of dark chocolate")
+    assert item.grams < 15
+
+
+def test_a_piece_of_fried_chicken_is_one_piece():
+    item = _one("a piece of fried chicken")
+    assert 60 <= item.grams <= 150
+
+
+def test_ice_cream_cone_is_a_filled_cone():
+    item = _one("an ice cream cone")
+    assert "cone" in item.food.name.lower()
+    assert 90 <= item.grams <= 150
+    assert item.nutrients["carbs_g"] > 20
+
+
+def test_corn_and_fruit_snacks_are_snack_foods():
+    corn = _one("a bag of cheese corn snacks")
+    assert corn.food.name.startswith("Snacks, corn-based")
+    fruit = _one("a pouch of fruit snacks")
+    assert "fruit snacks" in fruit.food.name.lower()
+    assert fruit.grams < 50
+
+
+def test_mac_and_cheese_stays_one_dish():
+    item = _one("a cup of mac n cheese")
+    assert item.food.name.lower().startswith("macaroni and cheese")
+
+
+def test_cheese_sandwich_is_not_a_fish_sandwich():
+    r = parse("a cheese sandwich")
+    assert all("fish" not in it.food.name.lower() for it in r.items)
+    assert any(it.food.name.startswith("Bread") for it in r.items)
+
+
+def test_filling_on_a_roll_is_a_sandwich():
+    r = parse("an egg on a bagel")
+    names = [it.food.name for it in r.items]
+    assert any(n.startswith("Bagels") for n in names)
+    assert any(n.startswith("Egg") for n in names)
+
+
+def test_weight_after_the_bun_is_the_whole_burgers():
+    item = _one("a cheeseburger on a sesame bun weighing 150g")
+    assert "cheeseburger" in item.food.name.lower()
+    assert item.grams == pytest.approx(150)
+
+
+def test_peanut_butter_and_jelly_sandwich_has_both_spreads():
+    r = parse("a peanut butter and jelly sandwich")
+    names = " | ".join(it.food.name for it in r.items)
+    assert "Peanut butter" in names and "Jams" in names and "Bread" in names
+
+
+def test_left_out_parts_are_not_eaten():
+    r = parse("a cup of rice and beans without any sauce")
+    assert all("sauce" not in it.food.name.lower() for it in r.items)
+    item = _one("a roasted chicken thigh without the skin")
+    assert "skin" not in item.food.name.lower() or "meat only" in item.food.name.lower()
+
+
+def test_recap_of_single_foods_is_not_counted_twice():
+    r = parse("Snack: a pear and a peach; one fruit and one peach in total.")
+    assert [it.food.name.split(",")[0] for it in r.items] == ["Pears", "Peaches"]
+
+
+def test_misspelt_plural_finds_short_word():
+    item = _one("3 eggz")
+    assert item.food.name.startswith("Egg, whole")
+    assert item.grams == pytest.approx(150)
+
+
+def test_sweetener_packet_weighs_a_gram():
+    item = _one("a packet of stevia sweetener")
+    assert item.grams == pytest.approx(1)
+
+
+def test_half_and_half_in_coffee_is_its_own_spoonful():
+    r = parse("coffee with half and half")
+    assert len(r.items) == 2
+    cream = r.items[1]
+    assert cream.food.name.startswith("Cream, fluid, half and half")
+    assert cream.grams < 40
+
+
+def test_burrito_is_a_served_burrito():
+    item = _one("300 g burrito with beans and beef")
+    assert item.food.name.startswith("Fast foods, burrito")
+    assert item.nutrients["carbs_g"] / item.grams < 0.25
+
+
+def test_medium_order_of_popcorn_is_a_theater_tub():
+    item = _one("a medium order of popcorn")
+    assert item.grams == pytest.approx(100)
+    assert "oil-popped" in item.food.name
