@@ -104,6 +104,42 @@ async def goals_for_range(
     return in_force[-1:] + later
 
 
+async def goals_for_range_many(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], start: dt.date, end: dt.date
+) -> dict[uuid.UUID, list[Goal]]:
+    """`goals_for_range` for many users: the goal in force at `start` per user (a window
+    function, so one row each however long the history) plus those starting in (start, end]."""
+    if not user_ids:
+        return {}
+    newest = (
+        sa.func.row_number()
+        .over(partition_by=col(Goal.user_id), order_by=col(Goal.effective_from).desc())
+        .label("rn")
+    )
+    ranked = (
+        sa.select(col(Goal.id), newest)
+        .where(col(Goal.user_id).in_(user_ids), col(Goal.effective_from) <= start)
+        .subquery()
+    )
+    in_force = sa.select(ranked.c.id).where(ranked.c.rn == 1)
+    cond: sa.ColumnElement[bool] = col(Goal.id).in_(in_force)
+    if end > start:
+        cond = sa.or_(
+            cond,
+            sa.and_(
+                col(Goal.user_id).in_(user_ids),
+                col(Goal.effective_from) > start,
+                col(Goal.effective_from) <= end,
+            ),
+        )
+    out: dict[uuid.UUID, list[Goal]] = {}
+    for g in await session.scalars(sa.select(Goal).where(cond)):
+        out.setdefault(g.user_id, []).append(g)
+    for goals in out.values():
+        goals.sort(key=lambda g: g.effective_from)
+    return out
+
+
 def goal_for_day(goals: Sequence[Goal], day: dt.date) -> Goal | None:
     chosen = None
     for g in goals:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,14 +237,24 @@ async def days_to_expiry(
     session: AsyncSession, user_id: uuid.UUID, on: dt.date
 ) -> dict[uuid.UUID, float]:
     """Per food in stock on `on`, days until its soonest-expiring item expires."""
+    return (await days_to_expiry_many(session, [user_id], on)).get(user_id, {})
+
+
+async def days_to_expiry_many(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], on: dt.date
+) -> dict[uuid.UUID, dict[uuid.UUID, float]]:
+    """`days_to_expiry` of several users in one query; users with no stock are absent."""
     rows = await session.execute(
-        sa.select(col(InventoryItem.food_id), col(InventoryItem.expires_on)).where(
-            col(InventoryItem.user_id) == user_id,
+        sa.select(
+            col(InventoryItem.user_id), col(InventoryItem.food_id), col(InventoryItem.expires_on)
+        ).where(
+            col(InventoryItem.user_id).in_(user_ids),
             sa.or_(col(InventoryItem.expires_on).is_(None), col(InventoryItem.expires_on) >= on),
         )
     )
-    out: dict[uuid.UUID, float] = {}
-    for fid, expires in rows.all():
+    out: dict[uuid.UUID, dict[uuid.UUID, float]] = {}
+    for uid, fid, expires in rows.all():
         days = NO_EXPIRY_DAYS if expires is None else float((expires - on).days)
-        out[fid] = min(out.get(fid, days), days)
+        mine = out.setdefault(uid, {})
+        mine[fid] = min(mine.get(fid, days), days)
     return out

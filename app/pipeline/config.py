@@ -23,6 +23,9 @@ class PipelineSettings(BaseSettings):
     # worker); long enough that a large backlog is not enqueued twice.
     stale_after_s: int = Field(10_800, ge=60)
     concurrency: int = Field(8, ge=1, le=256)
+    # Users per job: a job plans its users together with set-based reads and writes, so
+    # bigger batches cost fewer queries per user; smaller ones spread better over workers.
+    batch_size: int = Field(50, ge=1, le=1000)
     provider_limit_per_minute: int = Field(50, ge=1)
     notify_interval_s: int = Field(30, ge=1)
     notify_max_attempts: int = Field(5, ge=1, le=20)

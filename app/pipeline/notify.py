@@ -68,28 +68,44 @@ async def schedule_plan_ready(
     fallback: bool,
 ) -> None:
     """One "plan ready" notification per user and day (a retried job adds none)."""
-    due = max(wake_instant(day, tz, wake_time), now)
-    payload = {
-        "event": PLAN_READY,
-        "user_id": str(user_id),
-        "date": day.isoformat(),
-        "fallback": fallback,
-        "plan_url": f"/api/v1/plans/{day.isoformat()}",
-    }
+    await schedule_plan_ready_many(session, [(user_id, tz, wake_time)], day, now, fallback=fallback)
+
+
+async def schedule_plan_ready_many(
+    session: AsyncSession,
+    users: Sequence[tuple[uuid.UUID, str, str]],
+    day: dt.date,
+    now: dt.datetime,
+    *,
+    fallback: bool,
+) -> None:
+    """`schedule_plan_ready` for (user, time zone, wake time) triples, in one statement."""
+    if not users:
+        return
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "user_id": user_id,
+            "kind": PLAN_READY,
+            "date": day,
+            "payload": {
+                "event": PLAN_READY,
+                "user_id": str(user_id),
+                "date": day.isoformat(),
+                "fallback": fallback,
+                "plan_url": f"/api/v1/plans/{day.isoformat()}",
+            },
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": max(wake_instant(day, tz, wake_time), now),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for user_id, tz, wake_time in users
+    ]
     stmt = (
         _insert(session)(Notification)
-        .values(
-            id=uuid.uuid4(),
-            user_id=user_id,
-            kind=PLAN_READY,
-            date=day,
-            payload=payload,
-            status="pending",
-            attempts=0,
-            next_attempt_at=due,
-            created_at=now,
-            updated_at=now,
-        )
+        .values(rows)
         .on_conflict_do_nothing(index_elements=["user_id", "kind", "date"])
     )
     await session.execute(stmt)

@@ -22,10 +22,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -35,6 +36,7 @@ from sqlmodel import col
 
 from app.auth.models import User
 from app.core.cache import Cache, user_scope
+from app.core.concurrency import gather_limited
 from app.core.jobs import Job, JobQueue
 from app.core.timeutil import zone
 from app.core.types import utcnow
@@ -51,11 +53,13 @@ from app.workouts.models import Activity
 
 log = logging.getLogger("nexfitra.pipeline")
 
-JOB_PLAN_DAY = "plan_user_day"
+JOB_PLAN_DAY = "plan_user_day"  # one user (jobs enqueued before batches existed)
+JOB_PLAN_BATCH = "plan_batch"  # up to `batch_size` users of one local date
 _BATCH = 1000
 
 GenerateFn = Callable[
-    [AsyncSession, Cache, uuid.UUID, dt.date, int, LLMClient | None], Awaitable[list[MealPlan]]
+    [AsyncSession, Cache, Sequence[plans_service.PlanRequest], LLMClient | None],
+    Awaitable[dict[uuid.UUID, list[MealPlan] | Exception]],
 ]
 
 
@@ -77,7 +81,7 @@ class PipelineContext:
     providers: Sequence[ActivityProvider] = ()
     llm: LLMClient | None = None
     clock: Callable[[], dt.datetime] = utcnow
-    generate: GenerateFn = plans_service.generate
+    generate: GenerateFn = plans_service.generate_many
 
 
 @dataclasses.dataclass
@@ -87,7 +91,8 @@ class CycleResult:
     created: int
     retried: int
     recovered: int
-    enqueued: int
+    enqueued: int  # runs (users) sent to the workers
+    jobs: int = 0  # jobs those runs were grouped into
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -108,13 +113,40 @@ def due_zones(zones: Sequence[str], now: dt.datetime, plan_hour: int) -> dict[dt
     return dict(out)
 
 
-def job_for(user_id: uuid.UUID, day: dt.date, attempts: int, cycle_at: dt.datetime) -> Job:
-    # The id names the attempt, so a retry is a new job while a duplicate enqueue is dropped.
-    return Job(
-        JOB_PLAN_DAY,
-        {"user_id": str(user_id), "date": day.isoformat(), "cycle_at": cycle_at.isoformat()},
-        f"plan:{user_id}:{day.isoformat()}:{attempts}",
-    )
+def batch_jobs(
+    runs: Sequence[tuple[uuid.UUID, dt.date, int]],
+    cycle_at: dt.datetime,
+    batch_size: int,
+    *,
+    stamp: str = "",
+) -> list[Job]:
+    """Jobs of up to `batch_size` runs of one local date: the job plans its users together
+    (set-based reads and writes), which is most of the pipeline's speed. The id names the
+    users and their attempt numbers, so a retry is a new job while a duplicate enqueue of
+    the same runs is dropped; `stamp` makes re-enqueued lost jobs distinct."""
+    by_date: dict[dt.date, list[tuple[uuid.UUID, int]]] = defaultdict(list)
+    for uid, day, attempts in runs:
+        by_date[day].append((uid, attempts))
+    jobs = []
+    for day, members in sorted(by_date.items()):
+        members.sort()
+        for start in range(0, len(members), batch_size):
+            part = members[start : start + batch_size]
+            digest = hashlib.sha1(
+                "|".join(f"{uid}:{n}" for uid, n in part).encode(), usedforsecurity=False
+            ).hexdigest()
+            jobs.append(
+                Job(
+                    JOB_PLAN_BATCH,
+                    {
+                        "date": day.isoformat(),
+                        "users": [str(uid) for uid, _ in part],
+                        "cycle_at": cycle_at.isoformat(),
+                    },
+                    f"plans:{day.isoformat()}:{digest}{stamp}",
+                )
+            )
+    return jobs
 
 
 async def _create_runs(
@@ -199,21 +231,23 @@ async def schedule_cycle(ctx: PipelineContext, now: dt.datetime | None = None) -
             ),
             now,
         )
-    jobs = [job_for(uid, day, 0, now) for uid, day in created]
-    jobs += [job_for(uid, day, attempts, now) for uid, day, attempts in retried]
+    size = cfg.batch_size
+    jobs = batch_jobs([(uid, day, 0) for uid, day in created], now, size)
+    jobs += batch_jobs(retried, now, size)
     # A lost job's id was already used: the cycle stamp makes the new one distinct.
-    jobs += [
-        dataclasses.replace(j, job_id=f"{j.job_id}:{now.isoformat()}")
-        for j in (job_for(uid, day, attempts, now) for uid, day, attempts in recovered)
-    ]
-    enqueued = await ctx.queue.enqueue_many(jobs)
+    jobs += batch_jobs(recovered, now, size, stamp=f":{now.isoformat()}")
+    new_jobs = {j.job_id for j in jobs}
+    fresh = await ctx.queue.enqueue_many(jobs)
+    if fresh != len(new_jobs):
+        log.warning("%d of %d jobs were duplicates and dropped", len(new_jobs) - fresh, len(jobs))
     result = CycleResult(
         cycle_at=now,
         due_dates={d.isoformat(): len(z) for d, z in by_date.items()},
         created=len(created),
         retried=len(retried),
         recovered=len(recovered),
-        enqueued=enqueued,
+        enqueued=len(created) + len(retried) + len(recovered),
+        jobs=fresh,
     )
     log.info("scheduler cycle: %s", result)
     return result
@@ -222,30 +256,44 @@ async def schedule_cycle(ctx: PipelineContext, now: dt.datetime | None = None) -
 # --- the per-user job ------------------------------------------------------------------------
 
 
-async def _claim_run(
-    session: AsyncSession, user_id: uuid.UUID, day: dt.date, now: dt.datetime
-) -> int | None:
+async def _claim_runs(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], day: dt.date, now: dt.datetime
+) -> dict[uuid.UUID, int]:
+    """queued -> running with attempts + 1, atomically; answers the claimed users' attempt
+    numbers. A run another worker holds, or one already finished, is not claimed."""
     stmt = (
         sa.update(PlanRun)
         .where(
-            col(PlanRun.user_id) == user_id,
+            col(PlanRun.user_id).in_(user_ids),
             col(PlanRun.date) == day,
             col(PlanRun.status) == "queued",
         )
         .values(status="running", attempts=col(PlanRun.attempts) + 1, updated_at=now)
-        .returning(col(PlanRun.attempts))
+        .returning(col(PlanRun.user_id), col(PlanRun.attempts))
     )
-    attempts = (await session.execute(stmt)).scalar_one_or_none()
+    claimed = {uid: int(n) for uid, n in (await session.execute(stmt)).all()}
     await session.commit()
-    return None if attempts is None else int(attempts)
+    return claimed
 
 
 async def _finish(
     session: AsyncSession, user_id: uuid.UUID, day: dt.date, now: dt.datetime, **values: Any
 ) -> None:
+    await _finish_many(session, [user_id], day, now, **values)
+
+
+async def _finish_many(
+    session: AsyncSession,
+    user_ids: Sequence[uuid.UUID],
+    day: dt.date,
+    now: dt.datetime,
+    **values: Any,
+) -> None:
+    if not user_ids:
+        return
     await session.execute(
         sa.update(PlanRun)
-        .where(col(PlanRun.user_id) == user_id, col(PlanRun.date) == day)
+        .where(col(PlanRun.user_id).in_(user_ids), col(PlanRun.date) == day)
         .values(updated_at=now, **values)
     )
     await session.commit()
@@ -286,12 +334,11 @@ async def _store_activities(
     await session.commit()
 
 
-async def import_yesterday(
+async def _import_one(
     ctx: PipelineContext, session: AsyncSession, user_id: uuid.UUID, yesterday: dt.date
-) -> str:
-    """Pulls yesterday's activity from every provider; answers the activity source:
-    "activity" (yesterday has activity data) or "baseline" (none, or an import failed)."""
-    failed = False
+) -> bool:
+    """Pulls yesterday's activity from every provider; False when an import failed."""
+    ok = True
     for provider in ctx.providers:
         try:
             await ctx.limiter.acquire(provider.name)
@@ -299,20 +346,40 @@ async def import_yesterday(
             await _store_activities(session, user_id, items)
         except Exception as exc:
             await session.rollback()
-            failed = True
+            ok = False
             log.warning("activity import from %s failed for %s: %s", provider.name, user_id, exc)
-    if failed:
-        return "baseline"
-    count = await session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Activity)
-        .where(col(Activity.user_id) == user_id, col(Activity.date) == yesterday)
+    return ok
+
+
+async def import_yesterday_many(
+    ctx: PipelineContext, session: AsyncSession, user_ids: Sequence[uuid.UUID], day: dt.date
+) -> dict[uuid.UUID, str]:
+    """Imports the day before `day` for each user; answers each user's activity source:
+    "activity" (yesterday has activity data) or "baseline" (none, or an import failed, in
+    which case whatever is stored for yesterday is not used either: it may be partial)."""
+    yesterday = day - dt.timedelta(days=1)
+    failed = {uid for uid in user_ids if not await _import_one(ctx, session, uid, yesterday)}
+    counted = set(
+        await session.scalars(
+            sa.select(col(Activity.user_id))
+            .where(col(Activity.user_id).in_(user_ids), col(Activity.date) == yesterday)
+            .distinct()
+        )
     )
-    return "activity" if count else "baseline"
+    return {
+        uid: "activity" if uid in counted and uid not in failed else "baseline" for uid in user_ids
+    }
+
+
+async def import_yesterday(
+    ctx: PipelineContext, session: AsyncSession, user_id: uuid.UUID, yesterday: dt.date
+) -> str:
+    day = yesterday + dt.timedelta(days=1)
+    return (await import_yesterday_many(ctx, session, [user_id], day))[user_id]
 
 
 async def _warm_cache(cache: Cache, row: MealPlan) -> None:
-    scope, key = user_scope(row.user_id), f"plan:{row.date}"
+    scope, key = user_scope(row.user_id), plans_service.plan_cache_key(row.date)
     _, version = await cache.get(scope, key)
     await cache.put(scope, key, plans_service.plan_out(row).model_dump_json(), version)
 
@@ -336,68 +403,129 @@ async def _copy_previous(
     return await plans_service.find_plan(session, user_id, day)
 
 
-async def _user_local(session: AsyncSession, user_id: uuid.UUID) -> tuple[str, str]:
-    row = (
-        await session.execute(
-            sa.select(col(User.timezone), col(UserProfile.wake_time))
-            .select_from(User)
-            .outerjoin(UserProfile, col(UserProfile.user_id) == col(User.id))
-            .where(col(User.id) == user_id)
+async def _users_local(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str]]:
+    rows = await session.execute(
+        sa.select(col(User.id), col(User.timezone), col(UserProfile.wake_time))
+        .select_from(User)
+        .outerjoin(UserProfile, col(UserProfile.user_id) == col(User.id))
+        .where(col(User.id).in_(user_ids))
+    )
+    return {uid: (str(tz), str(wake or DEFAULT_WAKE_TIME)) for uid, tz, wake in rows.all()}
+
+
+async def _real_plans(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], day: dt.date
+) -> set[uuid.UUID]:
+    """Users who already have a plan (not a fallback copy) for `day`."""
+    rows = await session.execute(
+        sa.select(col(MealPlan.user_id), col(MealPlan.plan)).where(
+            col(MealPlan.user_id).in_(user_ids), col(MealPlan.date) == day
         )
-    ).one()
-    return str(row[0]), str(row[1] or DEFAULT_WAKE_TIME)
+    )
+    return {uid for uid, plan in rows.all() if not (plan or {}).get("fallback_from")}
 
 
 async def plan_user_day(ctx: PipelineContext, user_id: uuid.UUID, day: dt.date) -> str:
-    """The job: answers the run's final status for this attempt (or "skipped-claim" when
-    another worker holds the run, the job is a duplicate, or the run is already finished)."""
+    """One user's run: the final status of this attempt (or "skipped-claim" when another
+    worker holds the run, the job is a duplicate, or the run is already finished)."""
+    return (await plan_users_day(ctx, [user_id], day)).get(user_id, "skipped-claim")
+
+
+async def plan_users_day(
+    ctx: PipelineContext, user_ids: Sequence[uuid.UUID], day: dt.date
+) -> dict[uuid.UUID, str]:
+    """The job: plans `day` for the users whose runs it can claim, together. Answers each
+    claimed user's final status for this attempt (done, skipped, retry or failed)."""
+    out: dict[uuid.UUID, str] = {}
     async with ctx.sessionmaker() as session:
-        attempts = await _claim_run(session, user_id, day, ctx.clock())
-        if attempts is None:
-            return "skipped-claim"
-        source, tz, wake = "baseline", "UTC", DEFAULT_WAKE_TIME
+        claimed = await _claim_runs(session, user_ids, day, ctx.clock())
+        if not claimed:
+            return out
+        ids = sorted(claimed)
+        local: dict[uuid.UUID, tuple[str, str]] = {}
+        sources: dict[uuid.UUID, str] = {}
         try:
-            tz, wake = await _user_local(session, user_id)
-            existing = await plans_service.find_plan(session, user_id, day)
-            if existing is not None and not existing.plan.get("fallback_from"):
-                # The user generated today's plan themselves after the run was scheduled.
-                await _finish(session, user_id, day, ctx.clock(), status="done", last_error=None)
-                return "done"
-            source = await import_yesterday(ctx, session, user_id, day - dt.timedelta(days=1))
+            local = await _users_local(session, ids)
+            # Users who generated today's plan themselves after the run was scheduled.
+            own = await _real_plans(session, ids, day)
+            await _finish_many(session, sorted(own), day, ctx.clock(), status="done")
+            out.update(dict.fromkeys(own, "done"))
+            todo = [uid for uid in ids if uid not in own]
+            sources = await import_yesterday_many(ctx, session, todo, day)
             await session.rollback()
-            rows = await ctx.generate(session, ctx.cache, user_id, day, 1, ctx.llm)
-        except plans_service.TargetsUnavailable as exc:
+            requests = [
+                plans_service.PlanRequest(
+                    uid, day, 1, include_active=sources.get(uid) == "activity"
+                )
+                for uid in todo
+            ]
+            results = await ctx.generate(session, ctx.cache, requests, ctx.llm)
+        except Exception as exc:
+            # The batch as a whole failed (the database went away, ...): every user's run
+            # takes the failure path on its own.
             await session.rollback()
+            results = {uid: exc for uid in ids if uid not in out}
+        await _settle(ctx, session, day, claimed, local, sources, results, out)
+    return out
+
+
+async def _settle(
+    ctx: PipelineContext,
+    session: AsyncSession,
+    day: dt.date,
+    claimed: dict[uuid.UUID, int],
+    local: dict[uuid.UUID, tuple[str, str]],
+    sources: dict[uuid.UUID, str],
+    results: Mapping[uuid.UUID, list[MealPlan] | Exception],
+    out: dict[uuid.UUID, str],
+) -> None:
+    """Warms the cache, schedules the notifications and finishes the runs of a batch."""
+    now = ctx.clock()
+    done: list[MealPlan] = []
+    for uid, result in results.items():
+        if isinstance(result, list) and result:
+            done.append(result[0])
+            continue
+        if not isinstance(result, Exception):
+            result = RuntimeError("no plan was stored")
+        tz, wake = local.get(uid, ("UTC", DEFAULT_WAKE_TIME))
+        source = sources.get(uid, "baseline")
+        if isinstance(result, plans_service.TargetsUnavailable):
             await _finish(
                 session,
-                user_id,
+                uid,
                 day,
-                ctx.clock(),
+                now,
                 status="skipped",
                 activity_source=source,
-                last_error=str(exc)[:500],
+                last_error=str(result)[:500],
             )
-            return "skipped"
-        except Exception as exc:
-            await session.rollback()
-            return await _failed(ctx, session, user_id, day, attempts, source, tz, wake, exc)
-        row = rows[0]
-        await _warm_cache(ctx.cache, row)
-        await notify.schedule_plan_ready(
-            session, user_id, day, tz, wake, ctx.clock(), fallback=False
-        )
-        await _finish(
+            out[uid] = "skipped"
+        else:
+            out[uid] = await _failed(ctx, session, uid, day, claimed[uid], source, tz, wake, result)
+    await gather_limited(_warm_cache(ctx.cache, row) for row in done)
+    await notify.schedule_plan_ready_many(
+        session,
+        [(row.user_id, *local.get(row.user_id, ("UTC", DEFAULT_WAKE_TIME))) for row in done],
+        day,
+        now,
+        fallback=False,
+    )
+    for source in ("activity", "baseline"):
+        await _finish_many(
             session,
-            user_id,
+            [r.user_id for r in done if sources.get(r.user_id, "baseline") == source],
             day,
-            ctx.clock(),
+            now,
             status="done",
             fallback=False,
             activity_source=source,
             last_error=None,
             next_attempt_at=None,
         )
-        return "done"
+    out.update(dict.fromkeys((r.user_id for r in done), "done"))
 
 
 async def _failed(
@@ -452,12 +580,19 @@ async def _failed(
 
 
 def handlers(ctx: PipelineContext) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
+    async def plan_batch(payload: dict[str, Any]) -> None:
+        await plan_users_day(
+            ctx,
+            [uuid.UUID(u) for u in payload["users"]],
+            dt.date.fromisoformat(payload["date"]),
+        )
+
     async def plan_job(payload: dict[str, Any]) -> None:
         await plan_user_day(
             ctx, uuid.UUID(payload["user_id"]), dt.date.fromisoformat(payload["date"])
         )
 
-    return {JOB_PLAN_DAY: plan_job}
+    return {JOB_PLAN_BATCH: plan_batch, JOB_PLAN_DAY: plan_job}
 
 
 # --- operators' view ---------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 import sqlalchemy as sa
@@ -79,35 +81,83 @@ async def daily_intake(
     session: AsyncSession, user_id: uuid.UUID, start: dt.date, end: dt.date
 ) -> list[tuple[dt.date, float]]:
     """Logged kcal per local day in [start, end]: one GROUP BY on (user_id, date)."""
+    return (await _intake_many(session, [user_id], start, end)).get(user_id, [])
+
+
+async def _intake_many(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], start: dt.date, end: dt.date
+) -> dict[uuid.UUID, list[tuple[dt.date, float]]]:
     rows = await session.execute(
-        sa.select(col(LogEntry.date), sa.func.sum(col(LogEntry.kcal)))
+        sa.select(col(LogEntry.user_id), col(LogEntry.date), sa.func.sum(col(LogEntry.kcal)))
         .where(
-            col(LogEntry.user_id) == user_id,
+            col(LogEntry.user_id).in_(user_ids),
             col(LogEntry.date) >= start,
             col(LogEntry.date) <= end,
         )
-        .group_by(col(LogEntry.date))
+        .group_by(col(LogEntry.user_id), col(LogEntry.date))
     )
-    return [(d, float(k or 0)) for d, k in rows.all()]
+    out: dict[uuid.UUID, list[tuple[dt.date, float]]] = defaultdict(list)
+    for uid, d, k in rows.all():
+        out[uid].append((d, float(k or 0)))
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class TargetData:
+    """Everything `report_from` reads besides the profile, loaded for many users and days in
+    a few set-based queries (the nightly pipeline plans thousands of users a minute)."""
+
+    intake: Mapping[uuid.UUID, list[tuple[dt.date, float]]]
+    weights: Mapping[uuid.UUID, list[tuple[dt.date, float]]]
+    # (user, local day) -> net active kcal and activity count; only for users asked for.
+    active: Mapping[tuple[uuid.UUID, dt.date], tuple[float, int]]
+
+    def adaptive(self, user_id: uuid.UUID, day: dt.date) -> trend.AdaptiveEstimate:
+        end = day - dt.timedelta(days=1)
+        start = end - dt.timedelta(days=ADAPTIVE_WINDOW_DAYS - 1)
+        intake = [(d, k) for d, k in self.intake.get(user_id, ()) if start <= d <= end]
+        weights = [(d, w) for d, w in self.weights.get(user_id, ()) if start <= d <= end]
+        return trend.adaptive_expenditure(
+            intake, weights, window_days=ADAPTIVE_WINDOW_DAYS, end_date=end
+        )
+
+
+async def load_target_data(
+    session: AsyncSession,
+    user_ids: Sequence[uuid.UUID],
+    days: Sequence[dt.date],
+    active_for: Sequence[uuid.UUID] = (),
+) -> TargetData:
+    """Intake and weights of the adaptive windows of `days`, and yesterday's active kcal of
+    each day for the users in `active_for`: three queries whatever the number of users."""
+    if not user_ids or not days:
+        return TargetData({}, {}, {})
+    start = min(days) - dt.timedelta(days=ADAPTIVE_WINDOW_DAYS)
+    end = max(days) - dt.timedelta(days=1)
+    intake = await _intake_many(session, user_ids, start, end)
+    rows = await session.execute(
+        sa.select(
+            col(WeightEntry.user_id), col(WeightEntry.date), col(WeightEntry.weight_kg)
+        ).where(
+            col(WeightEntry.user_id).in_(user_ids),
+            col(WeightEntry.date) >= start,
+            col(WeightEntry.date) <= end,
+        )
+    )
+    weights: dict[uuid.UUID, list[tuple[dt.date, float]]] = defaultdict(list)
+    for uid, d, w in rows.all():
+        weights[uid].append((d, float(w)))
+    active: dict[tuple[uuid.UUID, dt.date], tuple[float, int]] = {}
+    if active_for:
+        yesterdays = sorted({d - dt.timedelta(days=1) for d in days})
+        active = await workouts_service.net_active_many(session, active_for, yesterdays)
+    return TargetData(intake, weights, active)
 
 
 async def adaptive_for(
     session: AsyncSession, user_id: uuid.UUID, day: dt.date
 ) -> trend.AdaptiveEstimate:
-    end = day - dt.timedelta(days=1)
-    start = end - dt.timedelta(days=ADAPTIVE_WINDOW_DAYS - 1)
-    intake = await daily_intake(session, user_id, start, end)
-    rows = await session.execute(
-        sa.select(col(WeightEntry.date), col(WeightEntry.weight_kg)).where(
-            col(WeightEntry.user_id) == user_id,
-            col(WeightEntry.date) >= start,
-            col(WeightEntry.date) <= end,
-        )
-    )
-    weights = [(d, float(w)) for d, w in rows.all()]
-    return trend.adaptive_expenditure(
-        intake, weights, window_days=ADAPTIVE_WINDOW_DAYS, end_date=end
-    )
+    return (await load_target_data(session, [user_id], [day])).adaptive(user_id, day)
 
 
 def build_inputs(
@@ -165,16 +215,9 @@ def formula_tdee(inputs: energy.TargetInputs) -> int:
     return round(bmr * energy.ACTIVITY_FACTORS[inputs.activity_level])
 
 
-async def compute(
-    session: AsyncSession,
-    user_id: uuid.UUID,
-    day: dt.date,
-    *,
-    include_active: bool = True,
-    profile: UserProfile | None = None,
-) -> TargetsReport:
-    """Targets for the local `day`; raises ProfileIncomplete naming the missing fields."""
-    profile = profile or await session.get(UserProfile, user_id)
+def check_profile(profile: UserProfile | None, day: dt.date) -> UserProfile:
+    """The profile if targets can be computed from it for `day`, else ProfileIncomplete
+    naming the missing fields."""
     missing = missing_fields(profile)
     if profile is None or missing:
         raise ProfileIncomplete(
@@ -185,11 +228,22 @@ async def compute(
         raise ProfileIncomplete(
             f"date_of_birth is after {day}", extra={"missing_fields": ["date_of_birth"]}
         )
-    adaptive = await adaptive_for(session, user_id, day)
+    return profile
+
+
+def report_from(
+    profile: UserProfile | None, day: dt.date, data: TargetData, *, include_active: bool = True
+) -> TargetsReport:
+    """Targets for the local `day` from preloaded data (no I/O). With `include_active` off,
+    yesterday's activity is left out even for a user who opted in (the pipeline does this
+    when an activity import failed: the baseline is planned for)."""
+    profile = check_profile(profile, day)
+    user_id = profile.user_id
+    adaptive = data.adaptive(user_id, day)
     yesterday = day - dt.timedelta(days=1)
     extra, count = 0.0, 0
     if profile.add_activity_kcal and include_active:
-        extra, count = await workouts_service.net_active_kcal(session, user_id, yesterday)
+        extra, count = data.active.get((user_id, yesterday), (0.0, 0))
         note = (
             f"{count} activities on {yesterday}: {round(extra)} net active kcal added."
             if count
@@ -221,6 +275,21 @@ async def compute(
         notes=notes,
         goal_mode=profile.goal_mode,
     )
+
+
+async def compute(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    day: dt.date,
+    *,
+    include_active: bool = True,
+    profile: UserProfile | None = None,
+) -> TargetsReport:
+    """Targets for the local `day`; raises ProfileIncomplete naming the missing fields."""
+    profile = check_profile(profile or await session.get(UserProfile, user_id), day)
+    active_for = [user_id] if profile.add_activity_kcal and include_active else []
+    data = await load_target_data(session, [user_id], [day], active_for)
+    return report_from(profile, day, data, include_active=include_active)
 
 
 async def targets_for(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,6 +204,13 @@ async def net_active_kcal(
     Estimated kcal are gross (MET × kg × h), so the resting 1 MET is taken out:
     kcal × (MET − 1) / MET. Given or imported kcal are taken as reported (trackers report
     active energy, which is already net)."""
+    return (await net_active_many(session, [user_id], [day])).get((user_id, day), (0.0, 0))
+
+
+async def net_active_many(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], days: Sequence[dt.date]
+) -> dict[tuple[uuid.UUID, dt.date], tuple[float, int]]:
+    """`net_active_kcal` of several users and days in one GROUP BY; absent pairs had none."""
     net = sa.case(
         (
             sa.and_(col(Activity.kcal_estimated), col(Activity.met) > 1),
@@ -211,16 +219,21 @@ async def net_active_kcal(
         (col(Activity.kcal_estimated), 0.0),
         else_=col(Activity.kcal),
     )
-    row = (
-        await session.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(net), 0.0), sa.func.count()).where(
-                col(Activity.user_id) == user_id,
-                col(Activity.date) == day,
-                col(Activity.kcal).is_not(None),
-            )
+    rows = await session.execute(
+        sa.select(
+            col(Activity.user_id),
+            col(Activity.date),
+            sa.func.coalesce(sa.func.sum(net), 0.0),
+            sa.func.count(),
         )
-    ).one()
-    return float(row[0] or 0.0), int(row[1] or 0)
+        .where(
+            col(Activity.user_id).in_(user_ids),
+            col(Activity.date).in_(days),
+            col(Activity.kcal).is_not(None),
+        )
+        .group_by(col(Activity.user_id), col(Activity.date))
+    )
+    return {(uid, d): (float(k or 0.0), int(n or 0)) for uid, d, k, n in rows.all()}
 
 
 # --- imports --------------------------------------------------------------------------------

@@ -11,7 +11,14 @@ from app.core.cache import user_scope
 from app.pipeline.service import plan_user_day, schedule_cycle
 from app.workouts.importers import ImportedActivity
 from tests.logs.helpers import set_goal
-from tests.pipeline.helpers import Clock, cycle_and_run, get_run, notifications, today_noon
+from tests.pipeline.helpers import (
+    Clock,
+    cycle_and_run,
+    get_run,
+    notifications,
+    run_jobs,
+    today_noon,
+)
 from tests.users.helpers import put_profile
 
 
@@ -167,3 +174,89 @@ async def test_user_without_targets_is_skipped_not_failed(ctx, make_user):
     await cycle_and_run(ctx, now)
     run = await get_run(ctx, user.id, now.date())
     assert run.status == "skipped" and not run.fallback
+
+
+async def test_failed_import_plans_for_baseline_even_with_stored_activity(
+    make_ctx, client, make_user
+):
+    """An import that fails part-way may leave some of yesterday's activity stored: the
+    baseline is planned for, not a partial figure."""
+    user = await make_user(tz="UTC")
+    await put_profile(client, user, add_activity_kcal=True)
+    now = today_noon()
+    day = now.date()
+    baseline = (await client.get("/api/v1/targets", headers=user.headers)).json()
+    baseline_kcal = baseline["targets"]["kcal"] if "targets" in baseline else baseline["kcal"]
+    r = await client.post(
+        "/api/v1/activities",
+        json={
+            "date": str(day - dt.timedelta(days=1)),
+            "activity_type": "running",
+            "duration_min": 30,
+            "kcal": 400,
+        },
+        headers=user.headers,
+    )
+    assert r.status_code == 201, r.text
+    # With the activity counted, the day's target is higher than the baseline ...
+    counted = (await client.get(f"/api/v1/targets?date={day}", headers=user.headers)).json()
+    counted_kcal = counted["targets"]["kcal"] if "targets" in counted else counted["kcal"]
+    assert counted_kcal == pytest.approx(baseline_kcal + 400, abs=2)
+
+    # ... but the provider fails, so the plan is made for the baseline.
+    ctx = make_ctx(providers=[Provider(None)], clock=Clock(now))
+    await cycle_and_run(ctx, now)
+    run = await get_run(ctx, user.id, day)
+    assert (run.status, run.activity_source) == ("done", "baseline")
+    plan = (await client.get(f"/api/v1/plans/{day}", headers=user.headers)).json()
+    assert plan["targets"]["kcal"] == pytest.approx(baseline_kcal, abs=1)
+
+
+async def test_one_batch_with_every_outcome(make_ctx, client, make_user):
+    """Users planned together keep their own outcomes: a plan, a skip (no targets), a
+    failure with a fallback copy, and one who made today's plan themselves."""
+    now = today_noon()
+    day = now.date()
+    yesterday = day - dt.timedelta(days=1)
+    planned, no_targets, broken, own = [await make_user(tz="UTC") for _ in range(4)]
+    for u in (planned, broken, own):
+        await set_goal(client, u, effective_from=str(day - dt.timedelta(days=5)))
+    r = await client.post(
+        "/api/v1/plans/generate", json={"start": str(yesterday)}, headers=broken.headers
+    )
+    assert r.status_code == 201, r.text
+
+    from app.plans import service as plans_service
+
+    async def generate(session, cache, requests, llm):
+        # The user who generated their own plan is not sent to the planner at all.
+        assert {str(r.user_id) for r in requests} == {planned.id, no_targets.id, broken.id}
+        fine = [r for r in requests if str(r.user_id) != broken.id]
+        out = await plans_service.generate_many(session, cache, fine, llm)
+        out[uuid.UUID(broken.id)] = RuntimeError("solver exploded")
+        return out
+
+    ctx = make_ctx(generate=generate, clock=Clock(now))
+    result = await schedule_cycle(ctx, now)
+    assert (result.created, result.jobs) == (4, 1)
+    # After the run was scheduled, one user makes today's plan in the app.
+    r = await client.post("/api/v1/plans/generate", json={"start": str(day)}, headers=own.headers)
+    assert r.status_code == 201, r.text
+    own_plan = r.json()["plans"][0]
+    assert await run_jobs(ctx) == 1
+    status = {u.id: (await get_run(ctx, u.id, day)).status for u in (planned, no_targets, broken)}
+    assert status == {planned.id: "done", no_targets.id: "skipped", broken.id: "retry"}
+    own_run = await get_run(ctx, own.id, day)
+    assert own_run.status == "done"
+    assert (await get_run(ctx, broken.id, day)).fallback is True
+
+    r = await client.get(f"/api/v1/plans/{day}", headers=own.headers)
+    assert r.json()["slots"] == own_plan["slots"]
+    r = await client.get(f"/api/v1/plans/{day}", headers=planned.headers)
+    assert r.status_code == 200 and r.json()["date"] == str(day)
+    r = await client.get(f"/api/v1/plans/{day}", headers=no_targets.headers)
+    assert r.status_code == 404
+    # Notifications: the planned user and the fallback copy; none for the skipped user.
+    assert len(await notifications(ctx, planned.id)) == 1
+    assert len(await notifications(ctx, broken.id)) == 1
+    assert await notifications(ctx, no_targets.id) == []

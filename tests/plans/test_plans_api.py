@@ -514,3 +514,39 @@ async def test_a_day_planned_before_its_neighbours_does_not_repeat_them(client, 
     offered = {o["recipe_id"] for s in plan["slots"] for o in s["options"]}
     assert not offered & eaten
     check_day(plan, GOAL)
+
+
+async def test_batch_generation_equals_one_user_at_a_time(app, client, make_user):
+    """The pipeline plans users in batches (set-based reads over all of them); each user's
+    plan must be exactly the one the API makes for that user alone."""
+    from app.plans import service as plans_service
+    from tests.users.helpers import put_profile
+
+    users = [await make_user(tz="UTC") for _ in range(4)]
+    day = local_today("UTC") + dt.timedelta(days=1)
+    # Different sources of targets: goals, a vegetarian profile, an auto-mode profile and a
+    # user with nothing (who gets an error of their own, not the batch's).
+    await set_goal(client, users[0], **GOAL)
+    await put_profile(client, users[1], dietary_pattern="vegetarian")
+    await put_profile(client, users[2], goal_mode="auto", allergies=["peanuts"])
+    # A stored plan the day before: its chosen recipes are not repeated.
+    await generate(client, users[0], start=str(day - dt.timedelta(days=1)))
+
+    res = app.state.resources
+    async with res.sessionmaker() as session:
+        batch = await plans_service.generate_many(
+            session,
+            res.cache,
+            [plans_service.PlanRequest(uuid.UUID(u.id), day) for u in users],
+            None,
+        )
+    assert isinstance(batch[uuid.UUID(users[3].id)], plans_service.TargetsUnavailable)
+    for u in users[:3]:
+        (row,) = batch[uuid.UUID(u.id)]
+        assert row.date == day
+        alone = (await generate(client, u, start=str(day)))[0]
+        assert firsts(alone) == [s["options"][0]["recipe_id"] for s in row.plan["slots"]]
+        assert alone["targets"] == row.plan["targets"]
+        assert alone["totals"] == row.plan["totals"]
+    vegetarian = await get_plan(client, users[1], day)
+    assert vegetarian["targets_source"] == "profile"
