@@ -32,7 +32,7 @@ from app.llm.client import LLMClient
 from app.logs.router import router as logs_router
 from app.pipeline import worker as pipeline_worker
 from app.pipeline.router import admin_router as pipeline_admin_router
-from app.pipeline.router import webhook_router
+from app.pipeline.router import metrics_router, webhook_router
 from app.plans.router import plans_router, recipes_router
 from app.summaries.router import router as summaries_router
 from app.users.profile_router import router as profile_router
@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inventory_router,
         webhook_router,
         pipeline_admin_router,
+        metrics_router,
     ):
         app.include_router(router)
 

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
 
     cache_ttl_seconds: int = Field(300, ge=1)
 
+    # GET /metrics (Prometheus text format) answers only with `Authorization: Bearer <token>`;
+    # unset, the endpoint does not exist (it reveals operational figures).
+    metrics_token: str | None = None
+
     # Loads the packaged USDA data into an empty foods table at start-up.
     foods_autoload: bool = True
 

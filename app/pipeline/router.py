@@ -5,11 +5,12 @@ from __future__ import annotations
 import ipaddress
 import secrets
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
 from sqlmodel import col
 
 from app.auth.models import User
@@ -52,6 +53,93 @@ async def pipeline_stats(
     enqueued, processed, failed for good and given a fallback plan."""
     queue = request.app.state.pipeline.queue
     return PipelineStats.model_validate(await service.stats(queue, session, cycles))
+
+
+metrics_router = APIRouter(tags=["ops"])
+
+
+def _metric(
+    lines: list[str], name: str, kind: str, help_: str, samples: list[tuple[str, float]]
+) -> None:
+    lines += [f"# HELP {name} {help_}", f"# TYPE {name} {kind}"]
+    # Integers in full (a Unix time in %g would lose its last digits), other values by repr.
+    lines += [
+        f"{name}{labels} {int(v) if float(v).is_integer() else repr(float(v))}"
+        for labels, v in samples
+    ]
+
+
+def render_metrics(stats: dict[str, Any]) -> str:
+    """The operators' figures in the Prometheus text exposition format (0.0.4)."""
+    lines: list[str] = []
+    _metric(
+        lines,
+        "nexfitra_pipeline_queue_length",
+        "gauge",
+        "Jobs waiting or in flight (scale workers on this).",
+        [("", stats["queue_length"])],
+    )
+    _metric(
+        lines,
+        "nexfitra_pipeline_jobs_processed_total",
+        "counter",
+        "Jobs finished by the workers.",
+        [("", stats["jobs_processed"])],
+    )
+    by_status = {s: 0 for s in ("queued", "running", "done", "retry", "failed", "skipped")}
+    by_status.update(stats["runs_by_status"])
+    _metric(
+        lines,
+        "nexfitra_pipeline_runs",
+        "gauge",
+        "Plan runs (one per user and local day) by status.",
+        [(f'{{status="{k}"}}', v) for k, v in sorted(by_status.items())],
+    )
+    latest = stats["cycles"][0] if stats["cycles"] else None
+    for key, help_ in (
+        ("enqueued", "Runs the latest scheduler cycle enqueued."),
+        ("processed", "Runs of the latest cycle a worker has finished."),
+        ("failures", "Runs of the latest cycle that failed for good."),
+        ("fallbacks", "Runs of the latest cycle given a copy of the previous plan."),
+        ("retrying", "Runs of the latest cycle waiting for another attempt."),
+        ("skipped", "Users of the latest cycle with nothing to plan for."),
+    ):
+        _metric(
+            lines,
+            f"nexfitra_pipeline_last_cycle_{key}",
+            "gauge",
+            help_,
+            [("", latest[key] if latest else 0)],
+        )
+    if latest:
+        _metric(
+            lines,
+            "nexfitra_pipeline_last_cycle_timestamp_seconds",
+            "gauge",
+            "When the latest scheduler cycle ran (Unix time).",
+            [("", latest["cycle_at"].timestamp())],
+        )
+    return "\n".join(lines) + "\n"
+
+
+@metrics_router.get(
+    "/metrics",
+    operation_id="metrics",
+    response_class=PlainTextResponse,
+    responses=problem_responses(401, 404),
+)
+async def metrics(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Pipeline figures for Prometheus. Enabled by METRICS_TOKEN; send it as a bearer token."""
+    token = settings.metrics_token
+    if not token:
+        raise NotFound("Metrics are disabled (set METRICS_TOKEN to enable them)")
+    sent = request.headers.get("authorization", "")
+    if not secrets.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+        raise Unauthorized("A valid metrics token is required")
+    stats = await service.stats(request.app.state.pipeline.queue, session, cycles=1)
+    return PlainTextResponse(
+        render_metrics(stats), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )
 
 
 class InvalidWebhookUrl(Unprocessable):

@@ -8,6 +8,7 @@ import uuid
 import sqlalchemy as sa
 
 from app.auth.models import User
+from app.pipeline.models import PlanRun
 from app.pipeline.service import schedule_cycle
 from app.plans import service as plans_service
 from tests.conftest import assert_problem
@@ -65,3 +66,55 @@ async def test_cycle_figures(app, client, make_ctx, make_user):
     (failure,) = body["recent_failures"]
     assert failure["user_id"] == broken.id and "boom" in failure["last_error"]
     assert body["jobs_processed"] >= 1
+
+
+async def test_prometheus_metrics(client, client_factory, make_user):
+    # Off unless a token is configured.
+    assert_problem(await client.get("/metrics"), 404, "not-found")
+
+    async with client_factory(metrics_token="scrape-token") as c:
+        assert_problem(await c.get("/metrics"), 401)
+        r = await c.get("/metrics", headers={"Authorization": "Bearer wrong"})
+        assert_problem(r, 401)
+
+        sessionmaker = c.app.state.resources.sessionmaker
+        now = today_noon()
+        async with sessionmaker() as s:
+            users = []
+            for i in range(3):
+                u = User(email=f"m{i}@example.com", password_hash="x", timezone="UTC")
+                s.add(u)
+                users.append(u)
+            await s.flush()
+            for u, status in zip(users, ("done", "failed", "queued"), strict=True):
+                s.add(
+                    PlanRun(
+                        user_id=u.id,
+                        date=now.date(),
+                        status=status,
+                        attempts=1,
+                        fallback=status == "failed",
+                        cycle_at=now,
+                    )
+                )
+            await s.commit()
+
+        r = await c.get("/metrics", headers={"Authorization": "Bearer scrape-token"})
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith("text/plain; version=0.0.4")
+        samples = {
+            line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in r.text.splitlines()
+            if line and not line.startswith("#")
+        }
+        assert samples["nexfitra_pipeline_queue_length"] == 0
+        assert samples['nexfitra_pipeline_runs{status="done"}'] == 1
+        assert samples['nexfitra_pipeline_runs{status="failed"}'] == 1
+        assert samples['nexfitra_pipeline_runs{status="queued"}'] == 1
+        assert samples['nexfitra_pipeline_runs{status="retry"}'] == 0
+        assert samples["nexfitra_pipeline_last_cycle_enqueued"] == 3
+        assert samples["nexfitra_pipeline_last_cycle_processed"] == 2
+        assert samples["nexfitra_pipeline_last_cycle_failures"] == 1
+        assert samples["nexfitra_pipeline_last_cycle_fallbacks"] == 1
+        assert samples["nexfitra_pipeline_last_cycle_timestamp_seconds"] == now.timestamp()
+        assert "# TYPE nexfitra_pipeline_jobs_processed_total counter" in r.text
