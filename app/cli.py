@@ -113,7 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser(
         "worker", help="run nightly-plan jobs from Redis (plus the scheduler and the outbox)"
     )
-    p.add_argument("--concurrency", type=int, default=None, help="jobs at once (default 8)")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="jobs (batches of users) at once (default PIPELINE_CONCURRENCY, 2)",
+    )
     p.add_argument(
         "--no-scheduler",
         action="store_true",

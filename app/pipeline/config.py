@@ -22,10 +22,12 @@ class PipelineSettings(BaseSettings):
     # A queued or running run untouched this long is enqueued again (a lost job or a dead
     # worker); long enough that a large backlog is not enqueued twice.
     stale_after_s: int = Field(10_800, ge=60)
-    concurrency: int = Field(8, ge=1, le=256)
+    # Jobs (batches) one worker runs at once: two let one batch's database work overlap the
+    # other's planning; planning itself is one thread per process.
+    concurrency: int = Field(2, ge=1, le=256)
     # Users per job: a job plans its users together with set-based reads and writes, so
     # bigger batches cost fewer queries per user; smaller ones spread better over workers.
-    batch_size: int = Field(50, ge=1, le=1000)
+    batch_size: int = Field(100, ge=1, le=1000)
     provider_limit_per_minute: int = Field(50, ge=1)
     notify_interval_s: int = Field(30, ge=1)
     notify_max_attempts: int = Field(5, ge=1, le=20)

@@ -103,12 +103,11 @@ async def schedule_plan_ready_many(
         }
         for user_id, tz, wake_time in users
     ]
-    stmt = (
-        _insert(session)(Notification)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["user_id", "kind", "date"])
+    # Executemany: compiled once and cached, unlike a multi-row `.values(rows)`.
+    stmt = _insert(session)(Notification).on_conflict_do_nothing(
+        index_elements=["user_id", "kind", "date"]
     )
-    await session.execute(stmt)
+    await session.execute(stmt, rows)
     await session.commit()
 
 

@@ -736,9 +736,10 @@ async def store_plans(
 async def _store_many(
     session: AsyncSession,
     plans: Sequence[tuple[uuid.UUID, dict[str, Any], str | None, str | None]],
-) -> None:
-    """One multi-row upsert of (user, plan, text, text_source), committed; rolls back and
-    re-raises IntegrityError (a user deleted meanwhile)."""
+) -> list[MealPlan]:
+    """One upsert of (user, plan, text, text_source) rows, committed; answers the stored rows
+    (built from what was written and the ids RETURNING gives, so the plans are not read back
+    and decoded again). Rolls back and re-raises IntegrityError (a user deleted meanwhile)."""
     now = utcnow()
     rows = [
         {
@@ -753,7 +754,9 @@ async def _store_many(
         }
         for user_id, plan, text, source in plans
     ]
-    stmt = _insert(session)(MealPlan).values(rows)
+    # Executemany form: the statement compiles once per process and is cached, where
+    # `.values(rows)` compiled a new multi-row statement for every batch.
+    stmt = _insert(session)(MealPlan)
     stmt = stmt.on_conflict_do_update(
         index_elements=["user_id", "date"],
         set_={
@@ -762,13 +765,23 @@ async def _store_many(
             "text_source": stmt.excluded.text_source,
             "updated_at": stmt.excluded.updated_at,
         },
+    ).returning(
+        col(MealPlan.id),
+        col(MealPlan.created_at),
+        sort_by_parameter_order=True,
     )
     try:
-        await session.execute(stmt)
+        result = await session.execute(stmt, rows)
+        stored = result.all()
         await session.commit()
     except IntegrityError:
         await session.rollback()
         raise
+    # A replaced day keeps its row's id and created_at.
+    return [
+        MealPlan(**{**row, "id": got[0], "created_at": got[1]})
+        for row, got in zip(rows, stored, strict=True)
+    ]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -938,32 +951,23 @@ async def generate_many(
             dicts.append((job.request.user_id, plan_dict(d, t, src, day_plan)))
     words = await _describe_all([p for _, p in dicts], llm)
     stored = [(uid, p, text, src) for (uid, p), (text, src) in zip(dicts, words, strict=True)]
+    saved: list[MealPlan] = []
     if stored:
         try:
-            await _store_many(session, stored)
+            saved = await _store_many(session, stored)
         except IntegrityError:
             # Someone in the batch was deleted meanwhile: store one user at a time.
             for uid in dict.fromkeys(u for u, *_ in stored):
                 try:
-                    await _store_many(session, [s for s in stored if s[0] == uid])
+                    saved += await _store_many(session, [s for s in stored if s[0] == uid])
                 except IntegrityError:
                     results[uid] = Unauthorized("Account no longer exists")
     done = [uid for uid in dict.fromkeys(u for u, *_ in stored) if uid not in results]
     await gather_limited(cache.invalidate(user_scope(uid)) for uid in done)
-    if done:
-        plan_rows = await session.scalars(
-            sa.select(MealPlan)
-            .where(col(MealPlan.user_id).in_(done), col(MealPlan.date).in_(all_days))
-            .order_by(col(MealPlan.date))
-            # A caller may hold the replaced rows in this session already.
-            .execution_options(populate_existing=True)
-        )
-        wanted = {r.user_id: set(r.dates) for r in requests}
-        for plan_row in plan_rows:
-            if plan_row.date in wanted[plan_row.user_id]:
-                got = results.setdefault(plan_row.user_id, [])
-                assert isinstance(got, list)
-                got.append(plan_row)
+    for plan_row in sorted(saved, key=lambda r: r.date):
+        got = results.setdefault(plan_row.user_id, [])
+        assert isinstance(got, list)
+        got.append(plan_row)
     return results
 
 
