@@ -1,9 +1,11 @@
 """Running the pipeline: `nexfitra worker` (Redis) or asyncio tasks in the API process.
 
-A worker process consumes plan jobs from the Redis stream, and (unless `--no-scheduler`) also
-runs the scheduler cycle and the outbox dispatcher. Several workers may all run the scheduler:
-the database makes the cycles idempotent. In the embedded default (no REDIS_URL) the API's
-lifespan starts the same three loops in-process (`start_for_app`).
+A worker process consumes plan jobs from the Redis-backed taskiq queue (`app.core.jobs`; the
+taskiq receiver runs inside this process, so no separate `taskiq worker` command is needed),
+and (unless `--no-scheduler`) also runs the scheduler cycle and the outbox dispatcher. Several
+workers may all run the scheduler: the database makes the cycles idempotent. In the embedded
+default (no REDIS_URL) the API's lifespan starts the same three loops in-process
+(`start_for_app`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from app.core.config import Settings
-from app.core.jobs import JobQueue, MemoryJobQueue, RedisJobQueue
+from app.core.jobs import JobQueue, create_queue
 from app.core.resources import Resources
 from app.core.types import utcnow
 from app.pipeline import notify, service
@@ -30,9 +32,7 @@ log = logging.getLogger("nexfitra.worker")
 
 
 def make_queue(settings: Settings) -> JobQueue:
-    if settings.redis_url:
-        return RedisJobQueue.from_url(settings.redis_url)
-    return MemoryJobQueue()
+    return create_queue(settings.redis_url)
 
 
 def make_context(
