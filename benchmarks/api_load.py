@@ -11,9 +11,14 @@ throttled (the limiter still runs on every write):
 
 Phases: cached reads (daily and weekly summaries) and log writes, each first as fast as the
 clients can go (throughput) and then paced at the goal rates (latency at that load), then a mix
-of both with log list reads. The client is a minimal keep-alive HTTP/1.1 implementation on
-asyncio streams, so the load generator costs far less CPU than the server it measures on a
-shared machine.
+of both with log list reads; `--phases writes` (or `reads`, `mix`, comma-separated) runs only
+those. The client is a minimal keep-alive HTTP/1.1 implementation on asyncio streams, so the load
+generator costs far less CPU than the server it measures on a shared machine.
+
+Each phase also prints how busy the whole machine was and, given `--server-pid` (the `nexfitra
+serve` process; its uvicorn workers are counted too), the server's CPU time per request. On a
+machine shared with other work, latency swings with the neighbours' load while CPU per request
+barely moves, so compare changes on that figure as well as on the percentiles.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import random
 import statistics
 import time
@@ -145,6 +151,40 @@ async def client_loop(
         stats.latencies[name].append(dt_ms)
 
 
+def _proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_s(pid: int | None) -> float:
+    """CPU seconds used so far by the server: the given process and its direct children (the
+    uvicorn workers). On a shared machine CPU per request is a steadier figure than latency."""
+    if pid is None:
+        return 0.0
+    total = _proc_cpu_s(pid)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rpartition(")")[2].split()[1])
+            if ppid == pid:
+                total += _proc_cpu_s(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def machine_busy() -> tuple[int, int]:
+    """(busy, total) jiffies over all CPUs, to report how loaded the machine was."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
@@ -158,12 +198,14 @@ async def phase(
     mix: list[str],
     seconds: float,
     rate: float | None = None,
+    server_pid: int | None = None,
 ) -> None:
     stats = Stats()
     # The generator's own collector pauses showed up as server latency; it allocates no cycles
     # worth collecting during a phase, so it is paused while one runs.
     gc.collect()
     gc.disable()
+    cpu0, (busy0, all0) = server_cpu_s(server_pid), machine_busy()
     deadline = time.perf_counter() + seconds
     t0 = time.perf_counter()
     interval = len(users) / rate if rate else None
@@ -178,11 +220,16 @@ async def phase(
     if rate:
         label += f" (paced at {rate:,.0f} req/s)"
     wall = time.perf_counter() - t0
+    cpu1, (busy1, all1) = server_cpu_s(server_pid), machine_busy()
     gc.enable()
     total = sum(len(v) for v in stats.latencies.values())
     print(
         f"\n== {label}: {total / wall:,.0f} req/s overall over {wall:.1f} s, {len(users)} clients"
     )
+    extra = f"machine CPU busy {100 * (busy1 - busy0) / max(1, all1 - all0):.0f}%"
+    if server_pid is not None and total:
+        extra += f", server CPU {1000 * (cpu1 - cpu0) / total:.2f} ms per request"
+    print(extra)
     print(f"{'route':<24}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, lat in sorted(stats.latencies.items()):
         print(
@@ -200,7 +247,22 @@ async def main() -> None:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--read-rate", type=float, default=1000, help="paced cached-read phase, req/s")
     ap.add_argument("--write-rate", type=float, default=500, help="paced write phase, req/s")
+    ap.add_argument(
+        "--server-pid",
+        type=int,
+        default=None,
+        help="uvicorn master pid (Linux): also report the server's CPU time per request",
+    )
+    ap.add_argument(
+        "--phases",
+        default="reads,writes,mix",
+        help="comma-separated subset of reads, writes, mix (default: all, in that order)",
+    )
     args = ap.parse_args()
+    phases = {p.strip() for p in args.phases.split(",") if p.strip()}
+    unknown = phases - {"reads", "writes", "mix"}
+    if unknown:
+        ap.error(f"unknown phase(s): {', '.join(sorted(unknown))}")
     u = urllib.parse.urlsplit(args.base)
     host, port = u.hostname or "127.0.0.1", u.port or 80
     users = []
@@ -208,23 +270,23 @@ async def main() -> None:
         batch = range(start, min(start + 10, args.clients))
         users += await asyncio.gather(*(setup_user(host, port, i) for i in batch))
     reads = ["GET /summaries/daily", "GET /summaries/weekly"]
-    # Warm the caches, then run the read phases back to back: writes invalidate what they read.
-    await phase("warm-up", host, port, users, reads, 1)
-    await phase("cached summary reads", host, port, users, reads, args.seconds)
-    await phase("cached summary reads", host, port, users, reads, args.seconds, args.read_rate)
-    await phase("log writes", host, port, users, ["POST /logs"], args.seconds)
-    await phase("log writes", host, port, users, ["POST /logs"], args.seconds, args.write_rate)
-    await phase(
-        "mix (60% reads, 20% list, 20% writes)",
-        host,
-        port,
-        users,
-        ["GET /summaries/daily"] * 3
-        + ["GET /summaries/weekly"] * 3
-        + ["GET /logs"] * 2
-        + ["POST /logs"] * 2,
-        args.seconds,
-    )
+    writes = ["POST /logs"]
+    mix = ["GET /summaries/daily"] * 3 + ["GET /summaries/weekly"] * 3
+    mix += ["GET /logs"] * 2 + ["POST /logs"] * 2
+
+    async def run(label: str, routes: list[str], seconds: float, rate: float | None) -> None:
+        await phase(label, host, port, users, routes, seconds, rate, args.server_pid)
+
+    if "reads" in phases:
+        # Warm the caches, then run the read phases back to back: writes invalidate what they read.
+        await run("warm-up", reads, 1, None)
+        await run("cached summary reads", reads, args.seconds, None)
+        await run("cached summary reads", reads, args.seconds, args.read_rate)
+    if "writes" in phases:
+        await run("log writes", writes, args.seconds, None)
+        await run("log writes", writes, args.seconds, args.write_rate)
+    if "mix" in phases:
+        await run("mix (60% reads, 20% list, 20% writes)", mix, args.seconds, None)
 
 
 if __name__ == "__main__":

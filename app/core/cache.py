@@ -49,6 +49,10 @@ class Cache(Protocol):
 
     async def invalidate(self, scope: str) -> None: ...
 
+    def redis_location(self, scope: str, key: str) -> tuple[str, str] | None:
+        """The (hash key, field) holding an entry in Redis, so a script that already makes a
+        round trip (the rate limiter's) can read it too; None when the cache is not Redis."""
+
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
@@ -103,6 +107,9 @@ class MemoryCache:
         version = int(data.get(_VERSION, 0) or 0) + 1
         self._data[scope] = (time.monotonic() + self.ttl, {_VERSION: version})
 
+    def redis_location(self, scope: str, key: str) -> tuple[str, str] | None:
+        return None
+
     def _evict(self) -> None:
         now = time.monotonic()
         for k in [k for k, (exp, _) in self._data.items() if exp < now]:
@@ -153,6 +160,9 @@ class RedisCache:
             # The TTL bounds how long a missed invalidation can be visible.
             log.error("cache invalidation failed for %s: %s", scope, exc)
 
+    def redis_location(self, scope: str, key: str) -> tuple[str, str] | None:
+        return self.prefix + scope, key
+
     async def ping(self) -> None:
         await self.client.ping()
 
@@ -168,6 +178,10 @@ def user_scope(user_id: object) -> str:
 def profile_scope(user_id: object) -> str:
     """Account settings such as the time zone, read on every write but rarely changed."""
     return f"user:{user_id}:profile"
+
+
+# The key under `profile_scope` where `auth.service.get_timezone` caches the user's zone.
+TIMEZONE_KEY = "tz"
 
 
 def json_response(text: str) -> Response:

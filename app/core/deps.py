@@ -14,11 +14,12 @@ from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.cache import Cache
+from app.core.cache import TIMEZONE_KEY, Cache, profile_scope
 from app.core.config import Settings
 from app.core.errors import RateLimited, Unauthorized
+from app.core.ratelimit import RateResult
 from app.core.resources import Resources
-from app.core.security import InvalidToken, TokenClaims, decode_token
+from app.core.security import InvalidToken, TokenClaims, decode_access_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -59,7 +60,7 @@ async def get_access_claims(
     if not token:
         raise Unauthorized("Missing bearer token")
     try:
-        return decode_token(settings, token, "access")
+        return decode_access_token(settings, token)
     except InvalidToken as exc:
         raise Unauthorized("Invalid or expired access token") from exc
 
@@ -78,21 +79,29 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+async def _spend(
+    res: Resources,
+    response: Response,
+    key: str,
+    limit: int,
+    also_read: tuple[str, str] | None = None,
+) -> RateResult | None:
+    if limit <= 0:
+        return None
+    result = await res.limiter.hit(key, limit, also_read=also_read)
+    if not result.allowed:
+        raise RateLimited(
+            f"Rate limit of {limit} requests per minute exceeded; "
+            f"retry in {result.retry_after_s} s",
+            headers=result.headers(),
+        )
+    for name, value in result.headers().items():
+        response.headers[name] = value
+    return result
+
+
 def rate_limit(kind: Literal["log_writes", "auth"]) -> Callable[..., Awaitable[None]]:
     """A dependency that spends one unit of the caller's budget for `kind`."""
-
-    async def _spend(res: Resources, response: Response, key: str, limit: int) -> None:
-        if limit <= 0:
-            return
-        result = await res.limiter.hit(key, limit)
-        if not result.allowed:
-            raise RateLimited(
-                f"Rate limit of {limit} requests per minute exceeded; "
-                f"retry in {result.retry_after_s} s",
-                headers=result.headers(),
-            )
-        for name, value in result.headers().items():
-            response.headers[name] = value
 
     async def _per_ip(request: Request, response: Response, res: ResourcesDep) -> None:
         limit = res.settings.rate_limit_auth_per_minute
@@ -108,3 +117,26 @@ def rate_limit(kind: Literal["log_writes", "auth"]) -> Callable[..., Awaitable[N
 
 LogWriteLimit = Depends(rate_limit("log_writes"))
 AuthLimit = Depends(rate_limit("auth"))
+
+
+async def spend_log_write_with_timezone(
+    claims: AccessClaims, response: Response, res: ResourcesDep
+) -> str | None:
+    """`LogWriteLimit` that also answers the user's cached time zone, read by the limiter's
+    script in the same Redis round trip; None when it was not cached or could not be read that
+    way (memory backends, limits off, Redis down), and the route then reads it as usual.
+
+    The cached zone is as fresh as any cache hit: a zone change invalidates the profile scope
+    before it answers, and this reads that scope after the request arrived."""
+    also_read = None
+    client = getattr(res.limiter, "client", None)
+    # The peek only works when limiter and cache talk to the same Redis server.
+    if client is not None and client is getattr(res.cache, "client", None):
+        also_read = res.cache.redis_location(profile_scope(claims.sub), TIMEZONE_KEY)
+    limit = res.settings.rate_limit_log_writes_per_minute
+    result = await _spend(res, response, f"logw:{claims.sub}", limit, also_read)
+    return result.read if result is not None else None
+
+
+# Use in place of `dependencies=[LogWriteLimit]` on writes that need the user's time zone.
+LogWriteTimezone = Annotated[str | None, Depends(spend_log_write_with_timezone)]

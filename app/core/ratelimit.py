@@ -3,6 +3,10 @@
 The Redis variant runs as one Lua script using the server's clock, so several API processes
 share a limit exactly; the memory variant is for the embedded single-process default. If Redis
 is unreachable the limiter lets requests through: a limiter outage should not take the API down.
+
+A hit can also read one hash field on the same Redis server (`also_read`). The write routes need
+the user's cached time zone right after the limiter, and fetching both in one script saves a
+round trip on every write.
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ if now < allow_at then
   return {0, 0, allow_at - now, tat - now}
 end
 redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil(new_tat - now))
-return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
+local read = false
+if KEYS[2] then read = redis.call('HGET', KEYS[2], ARGV[3]) end
+return {1, math.floor((now - allow_at) / interval), 0, new_tat - now, read}
 """
 
 
@@ -43,6 +49,9 @@ class RateResult:
     remaining: int
     retry_after_s: int
     reset_s: int
+    # The `also_read` field's value: None when it is absent, was not asked for, or the backend
+    # cannot read it (memory limiter, Redis down); callers then read it the ordinary way.
+    read: str | None = None
 
     def headers(self) -> dict[str, str]:
         h = {
@@ -57,7 +66,12 @@ class RateResult:
 
 
 def _result(
-    allowed: bool, limit: int, remaining: float, retry_ms: float, reset_ms: float
+    allowed: bool,
+    limit: int,
+    remaining: float,
+    retry_ms: float,
+    reset_ms: float,
+    read: str | None = None,
 ) -> RateResult:
     return RateResult(
         allowed=allowed,
@@ -65,11 +79,16 @@ def _result(
         remaining=max(0, int(remaining)),
         retry_after_s=max(1, math.ceil(retry_ms / 1000)) if not allowed else 0,
         reset_s=max(0, math.ceil(reset_ms / 1000)),
+        read=read,
     )
 
 
 class RateLimiter(Protocol):
-    async def hit(self, key: str, limit_per_minute: int) -> RateResult: ...
+    async def hit(
+        self, key: str, limit_per_minute: int, *, also_read: tuple[str, str] | None = None
+    ) -> RateResult:
+        """Spends one unit of `key`'s budget. `also_read` is a (Redis hash key, field) pair to
+        read in the same round trip when the request is allowed; see `RateResult.read`."""
 
     async def close(self) -> None: ...
 
@@ -78,7 +97,9 @@ class MemoryRateLimiter:
     def __init__(self) -> None:
         self._tat: dict[str, float] = {}
 
-    async def hit(self, key: str, limit_per_minute: int) -> RateResult:
+    async def hit(
+        self, key: str, limit_per_minute: int, *, also_read: tuple[str, str] | None = None
+    ) -> RateResult:
         now = time.monotonic() * 1000
         interval = 60_000 / limit_per_minute
         tat = max(self._tat.get(key, now), now)
@@ -104,16 +125,26 @@ class RedisRateLimiter:
         self.prefix = prefix
         self._script = client.register_script(_GCRA)
 
-    async def hit(self, key: str, limit_per_minute: int) -> RateResult:
+    async def hit(
+        self, key: str, limit_per_minute: int, *, also_read: tuple[str, str] | None = None
+    ) -> RateResult:
         interval = 60_000 / limit_per_minute
+        keys: list[str] = [self.prefix + key]
+        args: list[float | str] = [interval, limit_per_minute]
+        if also_read is not None:
+            keys.append(also_read[0])
+            args.append(also_read[1])
         try:
-            allowed, remaining, retry_ms, reset_ms = await self._script(
-                keys=[self.prefix + key], args=[interval, limit_per_minute]
-            )
+            reply = await self._script(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             log.warning("rate limiter unavailable, allowing request: %s", exc)
             return RateResult(True, limit_per_minute, limit_per_minute, 0, 0)
-        return _result(bool(allowed), limit_per_minute, remaining, retry_ms, reset_ms)
+        allowed, remaining, retry_ms, reset_ms = reply[:4]
+        # Lua's false arrives as None; a denied hit answers only four values.
+        read = reply[4] if len(reply) > 4 else None
+        if isinstance(read, bytes):
+            read = read.decode()
+        return _result(bool(allowed), limit_per_minute, remaining, retry_ms, reset_ms, read)
 
     async def close(self) -> None:
         return None

@@ -7,9 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth import service as auth_service
-from app.core.cache import cached, json_response, user_scope
-from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, SessionDep
+from app.core.cache import Cache, cached, json_response, user_scope
+from app.core.deps import (
+    CacheDep,
+    CurrentUserId,
+    LogWriteLimit,
+    LogWriteTimezone,
+    ResourcesDep,
+    SessionDep,
+)
 from app.core.errors import Unprocessable, problem_responses
+from app.core.resources import Resources
 from app.logs import service
 from app.logs.schemas import LogCreate, LogOut, LogPage, LogPatch, MealType
 
@@ -25,17 +33,26 @@ MAX_LIMIT = 200
     status_code=status.HTTP_201_CREATED,
     response_model=LogOut,
     operation_id="logs_create",
-    dependencies=[LogWriteLimit],
     responses=_errors,
 )
 async def create_log(
-    body: LogCreate, user_id: CurrentUserId, session: SessionDep, cache: CacheDep
+    body: LogCreate,
+    user_id: CurrentUserId,
+    cached_tz: LogWriteTimezone,
+    res: ResourcesDep,
+    cache: CacheDep,
 ) -> LogOut:
     """Log a food with its nutrients. Give `date` (local day), `consumed_at` (an instant), both
     (they must agree in your time zone) or neither (now)."""
-    tz = await auth_service.get_timezone(session, cache, user_id)
-    (entry,) = await service.create_entries(session, cache, user_id, tz, [body.model_dump()])
+    tz = cached_tz or await _timezone(res, cache, user_id)
+    entry = await service.create_entry(res.engine, cache, user_id, tz, body.model_dump())
     return LogOut.model_validate(entry)
+
+
+async def _timezone(res: Resources, cache: Cache, user_id: uuid.UUID) -> str:
+    # A session only when the zone was not cached: the usual write needs none.
+    async with res.sessionmaker() as session:
+        return await auth_service.get_timezone(session, cache, user_id)
 
 
 @router.get("", response_model=LogPage, operation_id="logs_list", responses=_errors)
@@ -83,19 +100,19 @@ async def get_log(entry_id: uuid.UUID, user_id: CurrentUserId, session: SessionD
     "/{entry_id}",
     response_model=LogOut,
     operation_id="logs_update",
-    dependencies=[LogWriteLimit],
     responses=_errors,
 )
 async def update_log(
     entry_id: uuid.UUID,
     body: LogPatch,
     user_id: CurrentUserId,
+    cached_tz: LogWriteTimezone,
     session: SessionDep,
     cache: CacheDep,
 ) -> LogOut:
     """Change some fields of an entry; only the fields sent change."""
     changes = body.model_dump(exclude_unset=True)
-    tz = await auth_service.get_timezone(session, cache, user_id)
+    tz = cached_tz or await auth_service.get_timezone(session, cache, user_id)
     entry = await service.update_entry(session, cache, user_id, tz, entry_id, changes)
     return LogOut.model_validate(entry)
 

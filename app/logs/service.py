@@ -9,10 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from app.core.cache import Cache, user_scope
+from app.core.db import execute_single
 from app.core.errors import NotFound, Unauthorized, Unprocessable
 from app.core.timeutil import local_date, resolve_local_day
 from app.core.types import utcnow
@@ -36,18 +37,9 @@ def resolve_date(
     )
 
 
-async def create_entries(
-    session: AsyncSession,
-    cache: Cache,
-    user_id: uuid.UUID,
-    tz: str,
-    entries: Sequence[dict[str, Any]],
+def _new_rows(
+    user_id: uuid.UUID, tz: str, entries: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Adds all entries or none; answers the stored rows as dicts.
-
-    A Core INSERT rather than ORM objects: building SQLModel instances and flushing them through
-    the unit of work cost more CPU than the rest of the request on this hot path.
-    """
     now = utcnow()
     rows = []
     for data in entries:
@@ -59,6 +51,22 @@ async def create_entries(
         row.update(id=uuid.uuid4(), user_id=user_id, created_at=now, updated_at=now)
         row.setdefault("source", "manual")
         rows.append(row)
+    return rows
+
+
+async def create_entries(
+    session: AsyncSession,
+    cache: Cache,
+    user_id: uuid.UUID,
+    tz: str,
+    entries: Sequence[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Adds all entries or none, committing the session; answers the stored rows as dicts.
+
+    A Core INSERT rather than ORM objects: building SQLModel instances and flushing them through
+    the unit of work cost more CPU than the rest of the request on this hot path.
+    """
+    rows = _new_rows(user_id, tz, entries)
     try:
         await session.execute(sa.insert(LogEntry), rows)
         await session.commit()
@@ -68,6 +76,27 @@ async def create_entries(
         raise Unauthorized("Account no longer exists") from exc
     await cache.invalidate(user_scope(user_id))
     return rows
+
+
+_INSERT_ONE = sa.insert(LogEntry)
+
+
+async def create_entry(
+    engine: AsyncEngine, cache: Cache, user_id: uuid.UUID, tz: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Adds one entry as a single autocommitted INSERT; answers the stored row as a dict.
+
+    The hot path of the API: one database round trip instead of BEGIN, INSERT and COMMIT, and
+    no session. The cache is invalidated after the row is durable and before the caller
+    answers, so a read that follows the response sees the entry.
+    """
+    (row,) = _new_rows(user_id, tz, [data])
+    try:
+        await execute_single(engine, _INSERT_ONE, row)
+    except IntegrityError as exc:
+        raise Unauthorized("Account no longer exists") from exc
+    await cache.invalidate(user_scope(user_id))
+    return row
 
 
 _NULLABLE = ("grams", "fiber_g", "sugars_g", "sat_fat_g", "sodium_mg", "food_id", "consumed_at")

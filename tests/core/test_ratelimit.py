@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from tests.conftest import assert_problem, create_user
+from tests.conftest import BACKEND, assert_problem, create_user
 from tests.logs.helpers import log_body
 
 LOGS = "/api/v1/logs"
@@ -69,3 +69,38 @@ async def test_limiter_is_atomic_under_concurrency(client):
     assert sorted(r.remaining for r in results if r.allowed) == [0, 1, 2, 3, 4]
     denied = [r for r in results if not r.allowed]
     assert all(r.retry_after_s >= 1 and "Retry-After" in r.headers() for r in denied)
+
+
+async def test_limiter_reads_a_field_alongside_an_allowed_hit(client):
+    res = client._transport.app.state.resources
+    key, scope = f"test:{uuid.uuid4()}", f"user:{uuid.uuid4()}:profile"
+    _, version = await res.cache.get(scope, "tz")
+    await res.cache.put(scope, "tz", "Asia/Tokyo", version)
+    location = res.cache.redis_location(scope, "tz")
+    first = await res.limiter.hit(key, 2, also_read=location)
+    missing = await res.limiter.hit(key, 2, also_read=res.cache.redis_location(scope, "nope"))
+    denied = await res.limiter.hit(key, 2, also_read=location)
+    assert (first.allowed, missing.allowed, denied.allowed) == (True, True, False)
+    assert (first.remaining, missing.remaining) == (1, 0)
+    assert denied.headers()["Retry-After"] == "30"
+    if BACKEND == "server":
+        assert location is not None
+        assert (first.read, missing.read, denied.read) == ("Asia/Tokyo", None, None)
+    else:
+        # The memory cache has no Redis location, so callers read the zone the usual way.
+        assert location is None
+        assert (first.read, missing.read, denied.read) == (None, None, None)
+
+
+async def test_limiter_fails_open_when_redis_is_down(client_factory):
+    async with client_factory(
+        redis_url="redis://127.0.0.1:1/0", rate_limit_log_writes_per_minute=1
+    ) as c:
+        user = await create_user(c)
+        for kcal in (100, 200):
+            r = await c.post(LOGS, json=log_body(kcal=kcal), headers=user.headers)
+            assert r.status_code == 201, r.text
+            # Fails open: the outage answer claims a full budget rather than inventing one.
+            assert r.headers["RateLimit-Remaining"] == "1"
+        page = (await c.get(LOGS, headers=user.headers)).json()
+        assert sorted(e["kcal"] for e in page["items"]) == [100, 200]

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
+import sqlalchemy as sa
+from sqlmodel import col
 
-from tests.conftest import assert_problem
+from app.auth.models import User
+from app.logs import router as log_router
+from app.logs.models import LogEntry
+from tests.conftest import BACKEND, assert_problem
 from tests.logs.helpers import add_log, error_fields, lenient, local_today, log_body
 
 LOGS = "/api/v1/logs"
@@ -131,6 +137,57 @@ async def test_macros_heavier_than_the_food_are_422(client, user):
     body = assert_problem(r, 422, "validation-error")
     assert "add up to 60 g" in body["errors"][0]["message"]
     assert (await post_log(client, user, grams=60, protein_g=20, carbs_g=30, fat_g=10)).is_success
+
+
+async def test_writes_follow_a_time_zone_change(client, make_user):
+    """Writes read the zone cached next to the rate limit; a zone change must still apply to
+    the very next write."""
+    user = await make_user(tz="Pacific/Kiritimati")  # UTC+14
+    instant = "2024-03-04T12:00:00Z"
+    days = []
+    for _ in range(2):  # the first write caches the zone, the second reads it from the cache
+        r = await post_log(client, user, date=..., consumed_at=instant)
+        days.append(r.json()["date"])
+    r = await client.patch(
+        "/api/v1/users/me", json={"timezone": "Pacific/Pago_Pago"}, headers=user.headers
+    )
+    assert r.status_code == 200, r.text
+    for _ in range(2):
+        r = await post_log(client, user, date=..., consumed_at=instant)
+        days.append(r.json()["date"])
+    assert days == ["2024-03-05", "2024-03-05", "2024-03-04", "2024-03-04"]
+
+
+async def test_cached_zone_comes_with_the_rate_limit_reply(client, make_user, monkeypatch):
+    user = await make_user(tz="Asia/Tokyo")
+    await add_log(client, user, date=..., consumed_at="2024-03-09T15:30:00Z")
+    calls = []
+    real = log_router.auth_service.get_timezone
+
+    async def counting(*args, **kwargs):
+        calls.append(1)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(log_router.auth_service, "get_timezone", counting)
+    entry = await add_log(client, user, date=..., consumed_at="2024-03-09T15:30:00Z")
+    assert entry["date"] == "2024-03-10"
+    # With Redis the limiter's script read the zone; the memory backends read it separately.
+    assert len(calls) == (0 if BACKEND == "server" else 1)
+
+
+async def test_write_for_an_account_deleted_meanwhile_is_401_and_stores_nothing(client, user):
+    await add_log(client, user)  # caches the zone, so the next write finds it without the row
+    engine = client._transport.app.state.resources.engine
+    async with engine.begin() as conn:
+        await conn.execute(sa.delete(User).where(col(User.id) == uuid.UUID(user.id)))
+    assert_problem(await post_log(client, user), 401, "unauthorized")
+    async with engine.connect() as conn:
+        count = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(LogEntry)
+            .where(col(LogEntry.user_id) == uuid.UUID(user.id))
+        )
+    assert count == 0
 
 
 # --- list -----------------------------------------------------------------------------------
