@@ -34,6 +34,7 @@ NUMBER_WORDS: dict[str, float] = {
     "several": 3,
     "pair": 2,
     "both": 2,
+    "another": 1,
 }
 
 # Multi-word amounts, longest first so "a couple of" wins over "a".
@@ -231,6 +232,8 @@ COUNT_UNITS: dict[str, str] = {
     "dollop": "dollop",
     "rod": "rod",
     "rods": "rod",
+    "tube": "tube",
+    "tubes": "tube",
 }
 
 # Grams for count units when the food has no matching measure (a rough, typical item).
@@ -247,12 +250,22 @@ COUNT_DEFAULT_GRAMS: dict[str, float] = {
     "sprig": 1.0,
     "rod": 11.0,  # a pretzel rod
     "pouch": 25.0,  # a snack pouch (fruit snacks, trail mix); drinks use CONTAINER_ML
+    "container": 113.0,  # a single-serve cup of applesauce, pudding or fruit (4 oz)
+    "tube": 64.0,  # a squeeze tube of yogurt (2.25 oz)
 }
 
 # A packet of a high-intensity sweetener (stevia, sucralose, aspartame) holds about 1 g.
 SWEETENER_PACKET_GRAMS = 1.0
 # One piece of candy or chocolate broken from a bar or bag when the food has no "piece" measure.
 CANDY_PIECE_GRAMS = 10.0
+
+# Count units that are packages: what they hold, when stated, is the amount eaten.
+CONTAINER_UNITS: frozenset[str] = frozenset(
+    {"box", "pouch", "bottle", "can", "carton", "container", "jar", "packet", "bag", "package"}
+)
+
+# A single-serve bottle of juice or juice drink: 12 fl oz.
+JUICE_BOTTLE_ML = 355.0
 
 # Volume (ml) of a container when the food has no matching measure; drinks mostly.
 CONTAINER_ML: dict[str, float] = {
@@ -262,12 +275,13 @@ CONTAINER_ML: dict[str, float] = {
     "bottle": 500.0,
     "glass": 240.0,
     "carton": 240.0,
+    "container": 240.0,  # a half-pint carton of milk; juice and snack cups are smaller
 }
 
 SIZE_WORDS: dict[str, str] = {
     "small": "small",
     "little": "small",
-    "mini": "small",
+    "mini": "mini",
     "medium": "medium",
     "regular": "medium",
     "medium-sized": "medium",
@@ -276,16 +290,16 @@ SIZE_WORDS: dict[str, str] = {
     "large-sized": "large",
     "snack-size": "small",
     "snack-sized": "small",
-    "fun-size": "small",
-    "bite-size": "small",
-    "bite-sized": "small",
+    "fun-size": "mini",
+    "bite-size": "mini",
+    "bite-sized": "mini",
     "average": "medium",
     "large": "large",
     "big": "large",
     "extra-large": "extra large",
     "jumbo": "jumbo",
     "huge": "large",
-    "miniature": "small",
+    "miniature": "mini",
     "regular-sized": "medium",
     "regular-size": "medium",
     "large-size": "large",
@@ -294,7 +308,11 @@ SIZE_WORDS: dict[str, str] = {
 }
 
 # Relative size when the food has no measure for the size word.
+# Words in USDA measure descriptions for the bite-sized versions ("mini", "fun size", ...).
+MINI_MEASURE_WORDS: frozenset[str] = frozenset({"mini", "miniature", "bite", "fun", "snack"})
+
 SIZE_FACTOR: dict[str, float] = {
+    "mini": 0.35,
     "small": 0.7,
     "medium": 1.0,
     "large": 1.3,
@@ -316,6 +334,7 @@ HARD_SEPARATORS: tuple[tuple[str, ...], ...] = (
     ("paired", "it", "with"),
     ("along", "with"),
     ("alongside",),
+    ("besides",),
     ("together", "with"),
     ("followed", "by"),
     ("washed", "it", "down", "with"),
@@ -329,6 +348,10 @@ HARD_SEPARATORS: tuple[tuple[str, ...], ...] = (
     ("also",),
     ("served", "with"),
     ("finished", "with"),
+    ("finished", "off", "with"),
+    ("finished", "it", "off", "with"),
+    ("rounded", "it", "out", "with"),
+    ("rounded", "off", "with"),
     ("topped", "off", "with"),
     ("rounded", "out", "with"),
     ("on", "the", "side"),
@@ -350,7 +373,7 @@ MODIFIER_WORDS: frozenset[str] = frozenset(
     butter oil seasoning seasonings spices spice salt pepper peppers toppings topping filling
     sugar cinnamon onion onions tomato tomatoes lettuce mayo mayonnaise mustard ketchup catsup
     skin breading batter coating crust fat milk water juice raisins nuts fruit fruits sprinkles
-    chocolate caramel fudge nut herbs garlic
+    chocolate caramel fudge nut herbs garlic vanilla
     added without no extra light heavy regular plain fried sweet savory spicy tangy crispy
     crunchy melted gooey golden thin thick medium side flavored flavor buttery cheesy
     calcium vitamin vitamins fiber protein iron pulp omega meatless skinless
@@ -363,7 +386,7 @@ DESCRIBE_MARKERS: frozenset[str] = frozenset(
     """
     made filled packed loaded stuffed coated covered drizzled smothered bursting containing
     reconstituted crafted mixed blended dipped sprinkled spread layered garnished seasoned
-    dressed infused studded skipping unaccompanied which that who featuring from
+    dressed infused studded skipping unaccompanied which that who featuring from holding
     """.split()
 )
 
@@ -410,7 +433,9 @@ WEAK_WORDS: frozenset[str] = frozenset(
     homemade home-made serving portion flavor flavored extra half whole cooking lean thick
     smoked sliced diced chopped shredded grated crispy spicy iced frozen canned dried organic
     unsweetened sweetened salted unsalted nonfat skim low-fat fat-free reduced-fat smooth creamy
-    soft fluffy tender buttery diet low-calorie meatless skinless
+    soft fluffy tender buttery diet low-calorie meatless skinless sugar-free sugarfree
+    caffeine-free gluten-free dairy-free ready ready-to-drink ready-to-eat ready-to-serve
+    brewed preserved removed flaked choice variety mixture pre-sweetened without coating
     """.split()
 )
 
@@ -464,7 +489,7 @@ FILLER_WORDS: frozenset[str] = frozenset(
     theater set aside exterior buddy pick-me-up them touch deliciously cafeteria slathered
     alongside accompanying accompany pairing paired side-by-side mouthwatering irresistible
     enhanced wrapped wrapping myself himself herself ourselves tonight's yesterday's
-    morning's vibrant enriched
+    morning's vibrant enriched right own fully burst crunch hint dipping dunking dunked warm
     which who what when where with-out
     alongside along-side too
     """.split()
@@ -601,6 +626,11 @@ SYNONYMS: dict[str, str] = {
     "sports drink": "beverages sports drink",
     "energy drink": "beverages energy drink",
     "kool-aid": "fruit flavored drink",
+    # Drink brands USDA SR28 does not list, as the generic drink they are.
+    "capri sun": "fruit juice drink",
+    "hi-c": "fruit juice drink",
+    "sunny d": "orange drink",
+    "sunny delight": "orange drink",
     "pbj": "peanut butter jelly",
     # Burritos as served (fast-food style recipes), not the dense frozen microwave product.
     "burrito": "fast foods burrito",
@@ -617,6 +647,10 @@ SYNONYMS: dict[str, str] = {
     "hot dog": "fast foods hotdog plain",
     "frankfurter sandwich": "fast foods hotdog plain",
     "hot dog sandwich": "fast foods hotdog plain",
+    "sub": "submarine sandwich",
+    "subs": "submarine sandwich",
+    "hoagie": "submarine sandwich",
+    "hoagies": "submarine sandwich",
     "snack-mix": "snacks mixed snack",
     "snack-cake": "cake snack cakes",
     "snack-bar": "snacks granola bar",
@@ -707,7 +741,7 @@ DEFAULT_FORMS: dict[str, str] = {
     "chicken thigh": "chicken thigh meat only cooked roasted",
     "chicken wings": "chicken wing cooked",
     "cream cheese": "cream cheese",
-    "cottage cheese": "cottage cheese",
+    "cottage cheese": "cheese cottage creamed large or small curd",
     "maple syrup": "syrups maple",
     "skim milk": "milk nonfat fluid",
     "whole milk": "milk whole 3.25% milkfat",
@@ -760,7 +794,11 @@ DEFAULT_FORMS: dict[str, str] = {
     "pancake": "pancakes",
     "waffle": "waffles",
     "veg": "vegetables mixed",
-    "salad": "lettuce salad",
+    # A plain (green) salad: USDA SR28 has no mixed green salad, lettuce is the bulk of one.
+    "salad": "lettuce green leaf raw",
+    "green salad": "lettuce green leaf raw",
+    "side salad": "lettuce green leaf raw",
+    "garden salad": "lettuce green leaf raw",
     "steak": "beef steak cooked",
     "bacon": "bacon pork cured cooked pan-fried",
     "ham": "ham sliced",
@@ -843,6 +881,7 @@ TOKEN_ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "fried": ("fried", "pan-fried", "fried in"),
     "cooked": ("cooked", "boiled", "roasted", "baked", "prepared"),
     "nonfat": ("nonfat", "fat-free", "fat free", "skim"),
+    "free": ("free", "sugarless"),  # "sugar-free gum" is USDA's "sugarless" gum
     "skim": ("nonfat", "skim", "fat-free"),
     "lowfat": ("lowfat", "low-fat", "low fat", "1%"),
     "unsweetened": ("unsweetened", "without added sugar", "no sugar"),
@@ -900,6 +939,8 @@ PENALTY_TERMS: dict[str, float] = {
     "shoshone": 0.3,
     "raw": 0.0,  # handled per group below
     "separable fat": 0.2,
+    "rendered fat": 0.25,
+    "dough": 0.12,  # refrigerated dough is baked before it is eaten
     "variety meats": 0.2,
     "by-products": 0.2,
     "glucose reduced": 0.1,
@@ -1029,7 +1070,7 @@ DRY_FORM_WORDS: frozenset[str] = frozenset({"dry", "uncooked", "raw", "powder", 
 # ("small", "medium", "large") apply to "each". Values are rounded approximations of the usual
 # sizes in USDA FNDDS portion descriptions and US retail/restaurant package labels:
 #   pizza slice: 1/8 of a 14" medium-crust pizza (~105-115 g); whole pizzas: 10"/12"/14"
-#   (~400/600/850 g), personal/individual 6-7" ~250 g; calzone / stromboli ~12 oz;
+#   (~400/600/850 g), personal/individual 6-7" ~250 g; pizzeria calzone ~1 lb, stromboli ~12 oz;
 #   bakery/commercial muffin ~4 oz (SR28's 57 g muffin is a small home-recipe one).
 # Used only when the matched food is that dish (its name has the head noun, or the head noun is a
 # lexicon synonym for it) and its own measure is clearly smaller (see units.typical_portion).
@@ -1046,12 +1087,40 @@ TYPICAL_PORTIONS: dict[str, dict[str, float]] = {
         "personal": 250.0,
     },
     "muffin": {"each": 113.0, "medium": 113.0, "large": 140.0},
-    "calzone": {"each": 340.0, "serving": 340.0, "small": 230.0, "large": 450.0},
+    "calzone": {"each": 450.0, "serving": 450.0, "small": 300.0, "large": 560.0},
     "stromboli": {"each": 340.0, "slice": 110.0, "piece": 110.0},
     # Movie-theater popcorn tubs (about 5, 9 and 13 cups of popped corn at ~11 g a cup).
     "popcorn": {"small": 55.0, "medium": 100.0, "large": 140.0},
-    # A large bakery-style cookie (3.5-4" across) weighs ~40 g; USDA's "large" is 14 g.
-    "cookie": {"large": 40.0, "jumbo": 60.0},
+    # Bakery and coffee-shop cookies: ~2.5" small ~20 g, ~3" medium ~30 g, 3.5-4" large ~45 g
+    # (USDA's "medium" is a 10-16 g packaged cookie).
+    "cookie": {"small": 20.0, "medium": 30.0, "large": 45.0, "jumbo": 60.0},
+    # A bakery or shop doughnut (~3.5" across) weighs 60-80 g; USDA's picks include the hole.
+    "doughnut": {"each": 70.0, "small": 45.0, "medium": 70.0, "large": 95.0},
+    "donut": {"each": 70.0, "small": 45.0, "medium": 70.0, "large": 95.0},
+    # Bakery danish and frosted cinnamon rolls sold singly run 85-140 g.
+    "danish": {"each": 90.0, "small": 55.0, "medium": 90.0, "large": 140.0},
+    "pastry": {"each": 90.0, "small": 55.0, "medium": 90.0, "large": 140.0},
+    "cinnamon bun": {"each": 85.0, "small": 55.0, "medium": 85.0, "large": 140.0},
+    "cinnamon roll": {"each": 85.0, "small": 55.0, "medium": 85.0, "large": 140.0},
+    # Restaurant pancakes: 4" ~40 g, 6" ~75 g, a 7-8" "large" one ~110 g.
+    "pancake": {"large": 80.0, "extra large": 110.0, "jumbo": 110.0},
+    "bagel": {"each": 100.0, "medium": 100.0},
+    # A bakery or restaurant slice of cheesecake is 4-5 oz (USDA's 1/6 of a 17 oz cake is 80 g).
+    "cheesecake": {"each": 125.0, "piece": 125.0, "slice": 125.0, "serving": 125.0},
+    # Not a (quick-bread) muffin: USDA's own 57 g English muffin stands.
+    "english muffin": {},
+    # A standard stick lollipop weighs 15-20 g (USDA's hard candy "piece" is a 6 g drop).
+    "lollipop": {"each": 17.0, "small": 10.0, "large": 28.0},
+}
+
+# Grams in a bag of chips, puffs or other snack food by its size word, when the food has no bag
+# measure of a single-serving size: vending (1 oz), "medium"/grab bag (2 oz), large (3 oz).
+SNACK_BAG_GRAMS: dict[str, float] = {
+    "mini": 28.0,
+    "small": 28.0,
+    "medium": 57.0,
+    "large": 85.0,
+    "extra large": 113.0,
 }
 
 # --- composed dishes -------------------------------------------------------------------------
@@ -1099,6 +1168,15 @@ NUT_SPREAD_WORDS: frozenset[str] = frozenset({"peanut", "nutella", "almond", "ca
 DEFAULT_SANDWICH_BREAD = "bread white commercially prepared soft crumbs"
 # Share of a weighed sandwich's weight that is bread: two ~28 g slices in a 110-180 g sandwich.
 SANDWICH_BREAD_SHARE = 0.4
+# A cheese or spread sandwich (two slices of bread, one or two of cheese): ~55% bread.
+THIN_SANDWICH_BREAD_SHARE = 0.55
+THIN_FILLINGS: frozenset[str] = frozenset(
+    """
+    cheese american cheddar swiss provolone mozzarella pepper jack muenster processed reduced fat
+    low lowfat reduced-fat grilled melted peanut butter jelly jam preserves honey nutella spread
+    cream and
+    """.split()
+)
 # Words that say how the sandwich was made, not what is in it.
 SANDWICH_STYLE_WORDS: frozenset[str] = frozenset(
     """
@@ -1136,6 +1214,53 @@ DISH_PART_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Dishes whose "with ..." names what is inside them ("a burrito with rice and beans").
+FILLED_DISHES: frozenset[str] = frozenset(
+    """
+    burrito burritos taco tacos quesadilla quesadillas enchilada enchiladas tamale tamales wrap
+    wraps omelet omelets omelette calzone empanada empanadas gordita chalupa fajita fajitas
+    crepe crepes pita soup soups stew stews chili casserole pizza pizzas
+    """.split()
+)
+DISH_FILLINGS: frozenset[str] = frozenset(
+    """
+    rice egg eggs potato potatoes sausage bacon ham turkey steak fish shrimp tuna guacamole
+    salsa lettuce spinach mushrooms mushroom chorizo carnitas pasta noodles noodle carrots celery
+    corn peas chunks chunk pieces bits pepperoni olives pineapple jalapenos anchovies
+    """.split()
+)
+
+# A plate or frozen dinner of meat "with potatoes and vegetables": the sides are foods of their
+# own. A weight given for the plate is shared: the meat about 40% (50% beside one side), the
+# sides the rest, as in USDA FNDDS frozen-meal and plate recipes.
+PLATE_SIDES: frozenset[str] = frozenset(
+    """
+    potato potatoes rice noodles pasta macaroni vegetable vegetables veggies dressing stuffing
+    corn peas carrots broccoli beans green-beans fries
+    """.split()
+)
+# Words that describe a side ("whipped potatoes", "assorted vegetables").
+PLATE_SIDE_ADJECTIVES: frozenset[str] = frozenset(
+    "whipped mashed steamed mixed assorted buttered seasoned white brown fried baked".split()
+)
+# What a bare side word means on a plate or tray: "dressing" beside turkey is bread stuffing.
+PLATE_SIDE_FORMS: dict[str, str] = {"dressing": "bread stuffing", "stuffing": "bread stuffing"}
+PLATE_MAIN_GROUPS: frozenset[str] = frozenset(
+    {
+        "Poultry Products",
+        "Beef Products",
+        "Pork Products",
+        "Lamb, Veal, and Game Products",
+        "Finfish and Shellfish Products",
+        "Sausages and Luncheon Meats",
+        "Meals, Entrees, and Side Dishes",
+    }
+)
+PLATE_MAIN_SHARE = 0.4
+# A plate or frozen dinner named without a weight: about 12 oz (US frozen dinners are 9-14 oz).
+TYPICAL_PLATE_GRAMS = 340.0
+PLATE_MAIN_SHARE_ONE_SIDE = 0.5
+
 # Highballs: a spirit mixed with a soft drink ("whiskey and ginger ale", "rum and coke").
 SPIRITS: frozenset[str] = frozenset(
     "whiskey whisky bourbon scotch rum vodka gin tequila brandy".split()
@@ -1150,7 +1275,15 @@ FORM_ONLY_WORDS: frozenset[str] = frozenset(
     """
     powder organic style traditional type nutritional flavored flavor original regular classic
     homemade natural brand kid size light fresh plain mix instant ready serve easy open
+    dish dishes plate entree meal recipe creation
+    mexican italian chinese american southern asian cajun puerto rican latino greek indian
     """.split()
+)
+
+# Form words that may close a food phrase without being its head noun ("SlimFast nutritional
+# powder", "cocoa mix"): the word before them is what the phrase is about.
+NOT_HEAD_WORDS: frozenset[str] = frozenset(
+    "powder nutritional mix instant organic natural original classic homemade traditional".split()
 )
 
 # "chicken, rice and vegetables, all in a 9 oz portion", "... from the 11 oz frozen meal": a

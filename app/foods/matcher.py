@@ -35,6 +35,20 @@ _PENALTY_PATTERNS = [
     if pen
 ]
 _MAX_POSTING = 700
+_MEASURE_BRAND_RE = re.compile(r"\b[A-Z][A-Za-z'&-]{2,}")
+# Capitalised words in measure descriptions that are no brand.
+_MEASURE_STOP = frozenset(
+    """
+    nlea food foods serving strained container yield from cup tbsp patty burger entr nfs
+    first second third stage table time baby beginner graduate sum bag biscuit italian florida
+    california mini chunk crispy crown rich fudge sugar jigger label
+    """.split()
+)
+# Names that are a sauce or topping for other foods; matched by a refining word alone, they lose.
+_TOPPING_WORDS = frozenset({"sauce", "gravy", "dressing", "syrup", "topping", "frosting", "dip"})
+_TOPPING_PENALTY = 0.2
+# Split brand words are joined ("slim fast" -> "slimfast") only when one half is this rare.
+_JOIN_MAX_DF = 20
 _SHORTLIST = 50
 _TOKEN_RE = re.compile(r"\d+(?:\.\d+)?%|[a-z]+|\d+")
 # Words that carry no meaning in a food name or a query.
@@ -76,6 +90,9 @@ def stem(word: str) -> str:
     if word.endswith("s") and not word.endswith(("ss", "us", "is", "ous")):
         return word[:-1]
     return word
+
+
+_NOT_HEAD = frozenset(stem(w) for w in lexicon.NOT_HEAD_WORDS)
 
 
 def tokens(text: str) -> list[str]:
@@ -126,11 +143,12 @@ class _Entry:
     prior: float
     penalties: tuple[tuple[frozenset[str], float], ...]  # (words that lift it, penalty)
     length: int
+    topping: frozenset[str] = frozenset()  # "Sauce, enchilada": the topping or part it is
 
 
 def _prepare(food: FoodRecord, order: int) -> _Entry:
     name = food.name.lower()
-    raw_segments = [s.strip() for s in re.split(r"[,(]", food.name) if s.strip()]
+    raw_segments = [s.strip() for s in re.split(r"[,(;]", food.name) if s.strip()]
     tokw: dict[str, float] = {}
     heads: list[frozenset[str]] = []
     nouns: set[str] = set()
@@ -151,6 +169,13 @@ def _prepare(food: FoodRecord, order: int) -> _Entry:
             # "GENERAL MILLS, HONEY NUT CHEERIOS": after a brand comes the product's name.
             heads.append(frozenset(seg_tokens))
             nouns.update((seg_tokens[0], seg_tokens[-1]))
+    for portion in food.portions:
+        # USDA names the brands a generic entry stands for in its measures ("crackers,
+        # Triscuits", "cup Cheez-its"): those brand words find it too, costing little unasked.
+        for word in _MEASURE_BRAND_RE.findall(portion.unit):
+            for t in tokens(word):
+                if len(t) >= 4 and t not in _MEASURE_STOP:
+                    tokw.setdefault(t, 0.05)
     prior = lexicon.GROUP_PRIOR.get(food.group or "", 0.0)
     penalties: list[tuple[frozenset[str], float]] = []
     # "dry mix, prepared with water" is the as-eaten food, not the powder.
@@ -182,6 +207,14 @@ def _prepare(food: FoodRecord, order: int) -> _Entry:
         prior = 0.0
     # Foods with many household measures are the commonly eaten ones.
     prior += 0.006 * min(len(food.portions), 6)
+    named = [r for r in raw_segments if not (r.isupper() and len(r) > 2)][:1]
+    head_words = tokens(named[0]) if named else []
+    # "Sauce, enchilada, red", "PACE, Enchilada Sauce", "Gravy, turkey" (not "Salisbury steak
+    # with gravy", a dish whose gravy is only part of it).
+    ends = head_words[:1] + (head_words[-1:] if len(head_words) <= 2 else [])
+    topping = frozenset(w for w in ends if w in _TOPPING_WORDS)
+    if re.match(r"[a-z ]+, skin\b", name):
+        topping = frozenset({"skin"})  # "Chicken, skin (drumsticks and thighs)": skin alone
     return _Entry(
         food,
         order,
@@ -192,6 +225,7 @@ def _prepare(food: FoodRecord, order: int) -> _Entry:
         prior,
         tuple(penalties),
         len(tokw),
+        topping,
     )
 
 
@@ -280,6 +314,10 @@ class FoodIndex:
             for cand in self._spell.get(d, ()):
                 if cand[0] != word[0]:
                     continue  # people rarely get the first letter wrong; verbs would match foods
+                if len(cand) == len(word) and cand[:-1] == word[:-1]:
+                    # Only the last letter differs ("casabe" / "casaba", "paste" / "pasta"): a
+                    # different word, usually, not a slip of the finger.
+                    continue
                 dist = _edit_distance(word, cand, limit)
                 if dist <= limit:
                     key = (dist, -self._df.get(cand, 0), cand)
@@ -306,9 +344,11 @@ class FoodIndex:
                 terms.append(_Term(frozenset(alts), weight, word, optional))
         core = [i for i, t in enumerate(terms) if not t.optional]
         if len(core) > 1:
-            # English puts the food noun last ("whole grain pancake"): it must weigh the most.
-            t = terms[core[-1]]
-            terms[core[-1]] = _Term(t.alts, t.weight * _HEAD_NOUN_BOOST, t.word, t.optional)
+            # English puts the food noun last ("whole grain pancake"): it must weigh the most;
+            # a closing form word ("... nutritional powder") is not the food.
+            named = [i for i in core if terms[i].word not in _NOT_HEAD] or core
+            t = terms[named[-1]]
+            terms[named[-1]] = _Term(t.alts, t.weight * _HEAD_NOUN_BOOST, t.word, t.optional)
         return terms
 
     def _score(self, e: _Entry, terms: list[_Term], qwords: frozenset[str]) -> float:
@@ -357,10 +397,47 @@ class FoodIndex:
         for lift, pen in e.penalties:
             if not (lift & qwords):
                 score -= pen
+        if e.topping and not any(e.topping & t.alts for t in terms if not t.optional):
+            # "enchiladas ~with ~sauce": a dish that comes with a sauce is not the sauce (nor is
+            # a thigh "with skin" the skin).
+            score -= _TOPPING_PENALTY
         return max(0.0, min(1.0, score))
 
+    def _together(self, a: str, b: str) -> int:
+        """How many food names hold both words."""
+        pa = self._postings.get(stem(a), ())
+        pb = self._postings.get(stem(b), ())
+        return len(set(pa) & set(pb)) if pa and pb else 0
+
+    def join_split(self, query: str) -> str:
+        """ "slim fast" -> "slimfast", "cheese burger" -> "cheeseburger": two words that USDA
+        spells as one word of a food name."""
+        parts = query.split()
+        if len(parts) < 2:
+            return query
+        out: list[str] = []
+        i = 0
+        while i < len(parts):
+            a = parts[i]
+            b = parts[i + 1] if i + 1 < len(parts) else ""
+            joined = stem(a + b) if b and a.isalpha() and b.isalpha() else ""
+            if (
+                joined in self._df
+                and self._df[joined] > 2 * self._together(a, b)
+                and min(self._df.get(stem(a), 0), self._df.get(stem(b), 0)) <= _JOIN_MAX_DF
+            ):
+                # ... unless USDA as often writes them apart ("milk shake"), or both halves are
+                # everyday food words that name other foods too ("cheese burger": the Whopper
+                # with cheese is no cheeseburger by name).
+                out.append(joined)
+                i += 2
+                continue
+            out.append(a)
+            i += 1
+        return " ".join(out)
+
     def _search_uncached(self, query: str, limit: int) -> tuple[tuple[int, float], ...]:
-        terms = self._query_terms(_rewrite(query))
+        terms = self._query_terms(self.join_split(_rewrite(query)))
         if not terms:
             return ()
         qwords = frozenset(w for t in terms for w in t.alts)
@@ -383,6 +460,18 @@ class FoodIndex:
             for a in rarest.alts:
                 for i in self._postings.get(a, ()):
                     acc[i] = rarest.weight
+        if len(acc) > _SHORTLIST:
+            # Refining words ("~fast ~food" after "pizza") rank the shortlist too, so that a
+            # long name they point to is not cut for its length.
+            for t in terms:
+                if not t.optional:
+                    continue
+                for a in t.alts:
+                    posting = self._postings.get(a, ())
+                    if len(posting) <= _MAX_POSTING:
+                        for i in posting:
+                            if i in acc:
+                                acc[i] += t.weight
         # Shorter names first among equals: they carry fewer unrequested words.
         for i in acc:
             acc[i] -= self._lengths[i]
@@ -398,7 +487,7 @@ class FoodIndex:
         results = [(self._entries[i].food, s) for i, s in self._cached_search(query, limit)]
         if extra:
             own = frozenset(t for food in extra for t in tokens(food.name))
-            terms = self._query_terms(_rewrite(query), own)
+            terms = self._query_terms(self.join_split(_rewrite(query)), own)
             qwords = frozenset(w for t in terms for w in t.alts)
             for k, food in enumerate(extra):
                 # Users name their own foods the way they type, so they win ties.

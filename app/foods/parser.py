@@ -102,10 +102,12 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(
         r"\b(?:without|no|minus|hold the) (?:the |any |added |extra |its )?(?:sauce|gravy|dressing"
         r"|spread|toppings?|butter|mayo|mayonnaise|cheese|ice|salt|condiments|frosting|icing"
-        r"|syrup|cream|filling)s?\b",
+        r"|syrup|cream|filling|fat|oil)s?\b",
         " ",
         t,
     )
+    # "rice with some added fat": fat added in cooking is a cooking oil.
+    t = re.sub(r"\b(?:added|cooking) fat\b", " vegetable oil ", t)
     # "a peanut butter and jelly sandwich" is one sandwich with both spreads.
     t = re.sub(
         r"\bpeanut butter (?:and|n|&) (jelly|jam|preserves|honey|banana)(?= sandwich| sammie)",
@@ -113,8 +115,29 @@ def _normalise(text: str) -> list[str]:
         t,
     )
     t = re.sub(r"\bjuice (box|pouch)\b", r"\1 of juice", t)
+    # "tea sweetened with honey": the sweetener is the honey, not a presweetened tea.
+    t = re.sub(r"\b(?:lightly |slightly )?sweetened (with|by)\b", r" \1", t)
+    # Where a topping went and what was thrown away are not foods ("cheese on top", "peel
+    # discarded").
+    t = re.sub(r"\b(?:on|over) (?:the )?top(?: of (?:it|them|that))?\b", " ", t)
+    t = re.sub(
+        r"\b(?:the |its )?skins? (?:was |were )?(?:discarded|removed|not eaten)\b", " skinless ", t
+    )
+    t = re.sub(
+        r"\b(?:the |its )?(?:peel|rind|shell|fat|bones?|seeds?|pits?)s? (?:was |were )?"
+        r"(?:discarded|removed|trimmed|not eaten)\b",
+        " ",
+        t,
+    )
+    # "cassava bread, also known as casabe": another name for the food just named.
+    t = re.sub(r"\b(?:also |otherwise )?(?:known|referred to) as [^,.;:()]*", " ", t)
+    # Brand names made of amount or size words are not amounts ("Little Debbie", "Big Mac").
+    t = re.sub(r"\b(little|big) (debbie|mac)('?s)?\b", r" \1-\2 ", t)
     # A school or individual carton is the small single-serve container.
     t = re.sub(r"\b(?:individual|school)(?: school| individual)? carton\b", " container", t)
+    t = re.sub(
+        r"\b(?:individual|school)(?: school| individual)? (container|cup|box|pouch)\b", r" \1", t
+    )
     t = re.sub(r"\bbaby[ -]food\b", " babyfood ", t)
     # "strained dinner for babies": the audience names the food group, not a food word.
     t = re.sub(
@@ -129,9 +152,24 @@ def _normalise(text: str) -> list[str]:
         " milk ",
         t,
     )
+    # "a cone of vanilla ice cream" is a (filled) ice cream cone.
+    t = re.sub(
+        r"\bcone (?:of|filled with) (?:scooped )?((?:[a-z]+ ){0,2})ice cream\b",
+        r"\1ice cream cone",
+        t,
+    )
     # "ice cream scooped into a cone", "soup in a bread bowl": what it was put into is its own
     # item (when edible) or nothing, never part of the food's name.
     t = re.sub(r"\b(?:scooped|poured|served|placed|packed|stuffed) (?:into|in|onto) ", " , ", t)
+    # "meat other than pepperoni", "flavors besides chocolate": what is excluded is not eaten.
+    t = re.sub(
+        r"\b(?:other than|besides|except(?: for)?|excluding|apart from|but not|beyond)"
+        r"(?: the| any)? (?!(?:a|an|my|some|one)\b)[a-z]+(?:(?:,| or| nor) [a-z]+)?",
+        " ",
+        t,
+    )
+    # "a blend of vegetables", "a medley of berries": the foods, not a juice blend or a mix.
+    t = re.sub(r"\b(?:blend|medley|assortment|selection) of\b", " ", t)
     # "meat- and cheese-filled": a suspended hyphen joins both words to what follows.
     t = re.sub(r"\b([a-z]+)- (and|or) ([a-z]+)-", r"\1-\2-\3-", t)
     # Meal words are filler ("for my snack", "breakfast today"), but not inside these names.
@@ -145,15 +183,24 @@ def _normalise(text: str) -> list[str]:
         r"|tv dinner|meal|entree))(?: for (?:breakfast|lunch|dinner|supper))?,?"
         r" (of|consisting of|containing|with|which included|that included|including|featuring)"
         r" ([^.;:]*)",
-        r"\3 \4 \5, all in \1 \2 portion",
+        _tray_total,
         t,
     )
-    # "a meat and cheese calzone", "a bean and cheese burrito": the pair fills one dish.
+    # "a meat and cheese calzone", "a steak and cheese sub": the pair fills one dish.
     t = re.sub(
-        r"\b([a-z]+) (?:and|&|n) ([a-z]+)(?=[ -](?:calzone|burrito|quesadilla|pizza|empanada"
+        r"\b(?!(?:a|an|the|one|my)\b)([a-z]+) (?:and|&|n) (?!(?:a|an|the|one|my)\b)([a-z]+)"
+        r"(?=[ -](?:calzone|burrito|quesadilla|pizza|empanada"
         r"|omelet|omelette|taco|enchilada|tamale|pie|biscuit"
-        r"|bagel|croissant|muffin)s?\b)",
+        r"|bagel|croissant|muffin|frankfurter|sausage|hot ?dog|meatball|meatloaf|patty)s?\b)",
         r"\1-and-\2",
+        t,
+    )
+    # ... and of a sandwich named right after its article or weight ("a steak and cheese sub",
+    # "260 g ham and cheese sandwich"; "chips and a turkey sandwich" are two foods).
+    t = re.sub(
+        r"\b(a|an|one|\d+ ?(?:g|oz|grams?|ounces?)) (?!(?:a|an|the|one|my)\b)([a-z]+) (?:and|&|n) "
+        r"(?!(?:a|an|the|one|my)\b)([a-z]+)(?= (?:sub|sandwich|hoagie|wrap|melt|panini)s?\b)",
+        r"\1 \2-and-\3",
         t,
     )
     # "a drink of cola", "a drink combining whiskey and soda": "drink" is only the serving.
@@ -176,7 +223,7 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"\b(?:personal|individual)[ -](?:size[d]?|pan)\b|\bpersonal\b", " personal ", t)
     t = re.sub(r"\s&\s", " and ", t)
     # One dish, never to be cut at its "and" (each half alone names another food).
-    t = re.sub(r"\bmac(?:aroni)?[ -](?:and|n|'n'?|&)[ -]cheese\b", " mac-and-cheese ", t)
+    t = re.sub(r"\bmac(?:aroni)?[ -](?:and|n|'n'?|&|with)[ -]cheese\b", " mac-and-cheese ", t)
     # "corn snacks", "fruit snacks": here "snacks" names the food, not the meal.
     t = re.sub(r"\b(corn|cheese|fruit)[ -]snacks?\b", r" \1-snacks ", t)
     # "a pretzel rod": the shape is the count unit.
@@ -197,6 +244,25 @@ def _normalise(text: str) -> list[str]:
             tok = "and"
         out.append(tok)
     return out
+
+
+# Where the list of a tray's contents ends: the next separately eaten food, counted on its own
+# ("..., along with a slice of bread"; "..., complemented by rice and vegetables" is the tray).
+_TRAY_END_RE = re.compile(
+    r",? \b(?:"
+    + "|".join(re.escape(" ".join(p)) for p in lexicon.HARD_SEPARATORS if len(p) > 1)
+    + r")\b(?= (?:a|an|one|two|three|\d))"
+)
+
+
+def _tray_total(m: re.Match[str]) -> str:
+    """ "an 11 oz frozen meal of X, Y and Z" -> "X, Y and Z, all in 11 oz portion" (and what
+    follows "along with ..." stays outside the tray)."""
+    contents, rest = m.group(5), ""
+    end = _TRAY_END_RE.search(contents)
+    if end:
+        contents, rest = contents[: end.start()], contents[end.start() :]
+    return f"{m.group(3)} {m.group(4)} {contents}, all in {m.group(1)} {m.group(2)} portion{rest}"
 
 
 def _number(tok: str) -> float:
@@ -235,6 +301,7 @@ class _Phrase:
 
     counted: bool = False  # the amount was a number or a unit, not just "a"/"an"
     total: bool = False  # a weight for everything listed before it, not a food of its own
+    again: bool = False  # "a small one": one more of the food named before, never a recap
 
     @property
     def explicit(self) -> bool:
@@ -305,8 +372,12 @@ def _read_phrase(tokens: list[str]) -> _Phrase:
                 nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
             if not ph.metric:
                 ph.counted = ph.counted or tok not in ("a", "an")
-                if nxt in lexicon.MASS_UNITS and _is_number(tok):
-                    # "a bowl of 40 g cereal": a weight beats any count or container before it.
+                if _is_number(tok) and (
+                    nxt in lexicon.MASS_UNITS
+                    or (nxt in lexicon.VOLUME_UNITS and ph.unit in lexicon.COUNT_UNITS)
+                ):
+                    # "a bowl of 40 g cereal", "a can of 8 fl oz of juice": a weight or volume
+                    # beats any count or container before it.
                     ph.quantity, ph.unit = value, None
                 elif ph.quantity is None or after_amount or ph.unit is None:
                     # "a 12 fl oz can": the digits refine the article before them.
@@ -381,6 +452,13 @@ def _names_category(tokens: list[str]) -> bool:
     return bool(words) and words[-1] in lexicon.CATEGORY_NOUNS and len(words) <= 3
 
 
+def _announces(head: list[str], rest: list[str]) -> bool:
+    """ "two enchiladas: a chicken enchilada and a beef one": a count of the foods listed next."""
+    counts = [t for t in head if t in lexicon.NUMBER_WORDS and lexicon.NUMBER_WORDS[t] > 1]
+    words = [t for t in head if t.isalpha() and t not in lexicon.FILLER_WORDS]
+    return bool(counts and words) and stem(words[-1]) in {stem(t) for t in rest}
+
+
 def _split(tokens: list[str]) -> list[tuple[list[str], str | None]]:
     """Cut at punctuation and hard separators; soft separators are kept as markers."""
     pieces: list[tuple[list[str], str | None]] = []
@@ -394,13 +472,14 @@ def _split(tokens: list[str]) -> list[tuple[list[str], str | None]]:
         if tok in _PUNCT or n:
             if tok == ":":
                 # "a couple of soft drinks (for my snack): ...": the list after it holds the foods.
-                if _names_category(cur):
+                if _names_category(cur) or _announces(cur, tokens[i + 1 :]):
                     cur = []
                 elif (skipping or not cur) and pieces and _names_category(pieces[-1][0]):
                     pieces.pop()
             if cur:
                 pieces.append((cur, joiner))
-            cur, joiner, skipping = [], None, False
+            # A hard separator ("along with", "a side of") ends any list the dish was absorbing.
+            cur, joiner, skipping = [], (_HARD_JOIN if n else None), False
             i += n or 1
             continue
         if skipping:
@@ -479,6 +558,33 @@ _FILLINGS = frozenset(
 )
 _MODIFIER_OK = lexicon.MODIFIER_WORDS | lexicon.COOKING_WORDS | lexicon.WEAK_WORDS | _QUIET
 _ABSORBING_JOINERS = frozenset({"with", "topped", "in", "on", "over"})
+# Words USDA writes in capitals are brand or product names ("HOT POCKETS", "McDONALD'S").
+_BRAND_WORD_RE = re.compile(r"\b[A-Za-z]*[A-Z]{3,}[A-Za-z']*")
+_PLAIN_SANDWICH = (
+    lexicon.SANDWICH_NOUNS
+    | lexicon.SANDWICH_STYLE_WORDS
+    | lexicon.WEAK_WORDS
+    | lexicon.FILLER_WORDS
+)
+_SANDWICH_FILLING_OK = (
+    _MODIFIER_OK
+    | lexicon.DISH_FILLINGS
+    | lexicon.SANDWICH_FILLINGS
+    | lexicon.SPREAD_WORDS
+    | lexicon.THIN_FILLINGS
+)
+_NOT_SANDWICH_STEMS = frozenset(stem(w) for w in lexicon.NOT_SANDWICH_WORDS)
+_SERVED_GROUPS = frozenset({"Fast Foods", "Restaurant Foods"})
+_HARD_JOIN = "+"
+# What comes "with" a dish without being the dish ("chicken with gravy", "a thigh with skin").
+_TOPPING_NOUNS = frozenset(
+    {"sauce", "sauces", "gravy", "dressing", "syrup", "dip", "frosting", "icing", "glaze", "skin"}
+)
+# How well an article-led phrase inside a description must name a food to be one of its own.
+_NEW_ITEM_SCORE = 0.6
+_POSSESSIVES = frozenset({"its", "their", "it's"})
+_FILLED_JOINERS = frozenset({"filled", "containing", "holding", "packed", "loaded", "stuffed"})
+_HOLDING_JOINERS = frozenset({"containing", "filled", "packed", "with", "holding", "of"})
 _UNSWEETENED = frozenset(
     {"unsweetened", "unsweet", "diet", "sugar-free", "zero", "sweetened", "no", "without"}
 )
@@ -495,6 +601,8 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
     prefix: list[str] = []
     prefix_joiner: str | None = None
     for toks, joiner in _split(tokens):
+        if joiner == _HARD_JOIN:
+            joiner, absorbing, describing, relative = None, False, False, False
         if (
             prefix
             and _read_phrase(prefix).unit in lexicon.MASS_UNITS
@@ -509,6 +617,10 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
         if prefix:
             toks, joiner, prefix = [*prefix, *toks], prefix_joiner, []
         ph = _read_phrase(toks)
+        if cur is not None and not _content(ph.words) and _is_pronoun_one(toks):
+            # "a small Danish with cheese and a small one with fruit": another of the same food.
+            ph.words, ph.again = list(cur.words), True
+            toks = [*toks, *cur.words]
         weak_only = _only(ph.words, lexicon.COOKING_WORDS | lexicon.WEAK_WORDS)
         if weak_only and (ph.strong or set(ph.words) & lexicon.COOKING_WORDS):
             prefix_joiner = joiner
@@ -518,6 +630,35 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             continue
         if not ph.strong and _only(ph.words, lexicon.WEAK_WORDS | lexicon.COOKING_WORDS):
             continue  # "a light snack", "a perfect combination": no food named
+        if (
+            cur is not None
+            and not _content(cur.words)
+            and cur.unit is not None
+            and joiner in _FILLED_JOINERS
+            and not ph.explicit
+            and _content(ph.words)
+        ):
+            # "a carton filled with chocolate milk": the container's amount is the contents'.
+            ph.quantity, ph.unit, ph.size, ph.counted = cur.quantity, cur.unit, cur.size, True
+            cur, cur_tokens = ph, toks
+            continue
+        if (
+            cur is not None
+            and joiner in _HOLDING_JOINERS
+            and ph.unit is not None
+            and (ph.unit in lexicon.MASS_UNITS or ph.unit in lexicon.VOLUME_UNITS)
+            and lexicon.COUNT_UNITS.get(cur.unit or "") in lexicon.CONTAINER_UNITS
+            and cur.quantity in (None, 1.0)
+            and not cur.metric
+        ):
+            # "a juice box containing 6.75 fl oz of fruit drink": the stated contents are what
+            # was drunk, the container only says how it came.
+            if not _content(ph.words):
+                ph.words = cur.words
+            else:
+                ph.mods.extend(w for w in _content(cur.words) if w not in ph.words)
+            cur, cur_tokens = ph, toks
+            continue
         if (
             cur is not None
             and joiner == "on"
@@ -557,7 +698,14 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
                 cur.mods.extend(roll)
                 cur.words = [*cur.words, *roll, "sandwich"]
                 continue
-            if (
+            new_item = (
+                (describing or relative)
+                and joiner in (None, "and")
+                and toks[0] in ("a", "an")
+                and not words <= _MODIFIER_OK
+                and m.best(ph.words) >= _NEW_ITEM_SCORE
+            )  # "... filled with meat and a soft taco": an article starts the next food
+            if not new_item and (
                 describing
                 or joiner in lexicon.DESCRIBE_MARKERS
                 or (relative and joiner == "and")
@@ -571,11 +719,43 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
                 relative = joiner in _RELATIVE or (relative and joiner == "and")
                 describing = not relative or joiner == "and"
                 continue
+            if (
+                joiner == "with"
+                and not ph.explicit
+                and set(cur.words) & lexicon.SANDWICH_NOUNS
+                and set(_content(cur.words)) <= _PLAIN_SANDWICH
+                and not cur.mods
+                and words <= _SANDWICH_FILLING_OK
+            ):
+                # "a sandwich with ham and cheese": what a plain "sandwich" comes with is its
+                # filling.
+                cur.mods.extend(_content(ph.words))
+                absorbing = True
+                continue
+            if (
+                joiner in ("with", "and")
+                and (joiner == "with" or absorbing)
+                and not ph.explicit
+                and _content(cur.words)
+                and _content(cur.words)[-1] in lexicon.FILLED_DISHES
+                and words <= _MODIFIER_OK | lexicon.DISH_FILLINGS
+            ):
+                # "a burrito with rice and beans": what a wrapped or filled dish comes with is
+                # inside it.
+                cur.mods.extend(_content(ph.words))
+                absorbing = True
+                continue
             if absorbing and not ph.explicit and joiner in (None, "and"):
                 # "with gravy, potatoes, and vegetables": the rest of the list is the dish too.
                 cur.mods.extend(_content(ph.words))
                 continue
-            if joiner is not None and not ph.explicit and _content(cur.words):
+            topping_after_with = joiner == "with" and _content(ph.words)[-1] in _TOPPING_NOUNS
+            if (
+                joiner is not None
+                and not ph.explicit
+                and _content(cur.words)
+                and not topping_after_with  # "enchiladas with red sauce" is no sauce
+            ):
                 joined_tokens = [*cur_tokens, joiner, *toks]
                 joined = _read_phrase(joined_tokens)
                 s_join = m.best(joined.words)
@@ -684,6 +864,16 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
     return merged
 
 
+def _is_pronoun_one(toks: list[str]) -> bool:
+    """ "a small one", "another one", "the large one": "one" standing for a food just named."""
+    if "one" not in toks:
+        return False
+    at = toks.index("one")
+    return at > 0 and (
+        toks[at - 1] in ("a", "an", "another", "the", "other") or toks[at - 1] in lexicon.SIZE_WORDS
+    )
+
+
 def _is_total(ph: _Phrase, before: list[_Phrase]) -> bool:
     """A weight for the whole plate or tray listed before it ("..., all in a 9 oz portion")."""
     return (
@@ -746,7 +936,7 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
     food, score = hits[0]
     name_words = set(tokens(food.name))
     # Compared after synonyms ("white bun" -> rolls), as the matcher saw the phrase.
-    shared = set(tokens(" ".join(apply_synonyms(content)))) & name_words
+    shared = set(tokens(m.index.join_split(" ".join(apply_synonyms(content))))) & name_words
     if shared and shared <= lexicon.FORM_ONLY_WORDS:
         # "traditional style", "nutritional powder", "organic": only descriptive words agree, so
         # the food itself was not recognised; report it rather than log an unrelated food.
@@ -765,6 +955,8 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
     head = stem(content[-1]) if ph.quantity is not None or ph.unit is not None else None
     if head and head not in lexicon.SYNONYMS and head not in tokens(food.name):
         head = None  # the food found is not that dish ("French bread pizza" -> bread)
+    if head and len(content) > 1 and f"{stem(content[-2])} {head}" in lexicon.TYPICAL_PORTIONS:
+        head = f"{stem(content[-2])} {head}"  # "cinnamon bun" is not any bun
     # "a gumdrop", "one pretzel": a single piece named in the singular is one piece, not the
     # handful USDA lists as its serving ("10 gumdrops = 36 g").
     one = content[-1] == stem(content[-1]) and content[-1].isalpha() and ph.unit is None
@@ -799,12 +991,21 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
     if not content or not set(content) & lexicon.SANDWICH_NOUNS:
         return None
     words = {p for w in [*content, *ph.mods] for p in w.split("-")}
-    if words & lexicon.NOT_SANDWICH_WORDS:
+    # Only the sandwich's own name decides ("a bagel sandwich with cream cheese" is no ice
+    # cream sandwich).
+    if {p for w in content for p in w.split("-")} & lexicon.NOT_SANDWICH_WORDS:
         return None
     bread_words = lexicon.SANDWICH_NOUNS | lexicon.SANDWICH_STYLE_WORDS | lexicon.BREAD_WORDS
     filling = [w for w in content if w not in bread_words and w not in lexicon.COUNT_UNITS]
     if not filling:
         filling = [w for w in ph.mods if w not in bread_words][:2]
+        described = [
+            w for w in ph.mods if w not in lexicon.WEAK_WORDS and w not in lexicon.COOKING_WORDS
+        ]
+        if filling and len(described) <= 4:
+            # "a sandwich filled with egg, cheese and bacon on a biscuit": what it is made of
+            # names the sandwich (USDA lists many by their fillings and bread).
+            ph.words, ph.mods = [*described, *ph.words], []
     hits = m.search(ph.words, ph.mods)
     if hits:
         name = set(tokens(hits[0][0].name))
@@ -826,6 +1027,13 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
             # Nor on another bread than the one named ("on a bun" is no griddle-cake sandwich).
             if bread_named and (name & lexicon.SANDWICH_BREAD_KINDS) - bread_named:
                 unsaid.add("bread")
+            brands = set(tokens(" ".join(_BRAND_WORD_RE.findall(hits[0][0].name))))
+            if brands and not brands & said and hits[0][0].group not in _SERVED_GROUPS:
+                # A packaged branded product the eater did not name (a chain's sandwich is
+                # still what a "chicken sandwich" bought out usually is).
+                unsaid.add("brand")
+            if name & _NOT_SANDWICH_STEMS:
+                unsaid.add("kind")  # an ice cream or cookie "sandwich" the eater did not name
             if hits[0][0].group == "Baked Products":
                 unsaid.add("bread")  # the bread alone ("Bagels, egg"), not a filled sandwich
             if found * 2 >= len(telling) and not unsaid:
@@ -845,6 +1053,9 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
         # sandwich, as in USDA FNDDS sandwich recipes), the rest its filling.
         grams = ph.quantity * lexicon.MASS_UNITS[ph.unit]
         share = lexicon.SANDWICH_BREAD_SHARE if filling else 1.0
+        if filling and {p for w in filling for p in w.split("-")} <= lexicon.THIN_FILLINGS:
+            # Cheese or spreads alone are a thin layer: the bread is most of the weight.
+            share = lexicon.THIN_SANDWICH_BREAD_SHARE
         parts = [
             _Phrase(bread.split(), grams * share, "g", metric=True, counted=True, text=ph.text)
         ]
@@ -870,8 +1081,56 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
             # Other spreads (jelly, honey) go on by the spoonful: their own default measure.
             parts.append(_Phrase(words=filling, quantity=1.0, counted=True, text=ph.text))
         else:
-            parts.append(_Phrase(filling, 2.0, "oz", metric=True, counted=True, text=ph.text))
+            # "egg-and-cheese": the named fillings share the 2 oz.
+            pairs = [p.split("-and-") for p in filling if "-and-" in p]
+            fills = [[w] for pair in pairs for w in pair] or [filling]
+            for part in fills:
+                oz = 2.0 / len(fills)
+                parts.append(_Phrase(part, oz, "oz", metric=True, counted=True, text=ph.text))
     return parts
+
+
+def _plate_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
+    """Meat "with potatoes and vegetables" as the meat and each side; None to keep it whole."""
+    if not ph.mods or ph.unit in lexicon.VOLUME_UNITS:
+        return None
+    sides: list[list[str]] = []
+    keep: list[str] = []
+    pending: list[str] = []
+    for w in ph.mods:
+        if w in lexicon.PLATE_SIDES:
+            side = [*pending, *lexicon.PLATE_SIDE_FORMS.get(w, w).split()]
+            if not pending or w not in lexicon.PLATE_SIDE_FORMS:
+                side = [*pending, w] if pending else side
+            sides.append(side)
+            pending = []
+        elif w in lexicon.PLATE_SIDE_ADJECTIVES:
+            pending.append(w)
+        else:
+            keep.extend(pending)
+            pending = []
+            keep.append(w)
+    keep.extend(pending)
+    if not sides:
+        return None
+    hits = m.search(ph.words, keep)
+    if not hits or hits[0][0].group not in lexicon.PLATE_MAIN_GROUPS:
+        return None
+    if set(tokens(hits[0][0].name)) & {stem(w) for side in sides for w in side}:
+        return None  # USDA lists the dish with that side ("chicken and rice"): keep it whole
+    main = replace(ph, mods=keep)
+    share = lexicon.PLATE_MAIN_SHARE_ONE_SIDE if len(sides) == 1 else lexicon.PLATE_MAIN_SHARE
+    if ph.metric and ph.unit in lexicon.MASS_UNITS and ph.quantity:
+        grams = ph.quantity * lexicon.MASS_UNITS[ph.unit]
+    else:
+        grams = lexicon.TYPICAL_PLATE_GRAMS  # a plate or tray of usual size
+    if not (ph.counted or ph.unit) or ph.metric:
+        main.quantity, main.unit, main.metric, main.counted = grams * share, "g", True, True
+    rest = grams * (1 - share) / len(sides)
+    return [
+        main,
+        *(_Phrase(side, rest, "g", metric=True, counted=True, text=ph.text) for side in sides),
+    ]
 
 
 def _restates(ph: _Phrase, items: Sequence[ParsedItem]) -> bool:
@@ -886,6 +1145,8 @@ def _restates(ph: _Phrase, items: Sequence[ParsedItem]) -> bool:
     if not content:
         return False
     if len(content) == 1 and content[0] in lexicon.CATEGORY_GROUPS:
+        if not ph.counted:
+            return False  # "potatoes and vegetables": a food of its own, no count recapped
         group = lexicon.CATEGORY_GROUPS[content[0]]
         return any(it.food.group == group for it in items)
     for it in items:
@@ -934,6 +1195,7 @@ def parse(
         for ph in phrases
         for part in ((_sandwich_parts(ph, m) if ph.metric or not weighed_text else None) or [ph])
     ]
+    phrases = [part for ph in phrases for part in (_plate_parts(ph, m) or [ph])]
     start = 0  # first item the next whole-plate weight can cover
     weighed: list[bool] = []
     for ph in phrases:
@@ -946,10 +1208,14 @@ def parse(
         item = _item(ph, m, unmatched)
         if item is None:
             continue
-        if not ph.explicit and any(it.food.id == item.food.id for it in items):
+        if ph.again:
+            pass
+        elif not ph.explicit and any(it.food.id == item.food.id for it in items):
             continue  # "... I enjoyed every bite of the doughnut": the same one again
-        if _restates(ph, items):
+        elif _restates(ph, items):
             continue
+        if not ph.explicit and set(ph.text.split()) & _POSSESSIVES:
+            continue  # "..., savoring its cornbread coating": part of the food before
         if not ph.explicit and "the" in ph.text.split() and ph.words:
             # "soaking in the sweetness of honey" after "Honey Nut Cheerios": a back-reference.
             last = stem(ph.words[-1])

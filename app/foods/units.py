@@ -47,9 +47,15 @@ _BULK_WORDS = frozenset(
 )
 # Heavier than this, a measure is a whole pizza or pie rather than one piece of it.
 _SINGLE_MAX = 400.0
-# Drink sizes in ml when the food has no measure for the size word: fountain and coffee-shop
-# cups (12, 16, 24, 32 fl oz) and other drinks (8, 12, 16, 20 fl oz).
+# ... or a whole ring or rope of sausage rather than one sausage (a bun-length one is ~75 g).
+_SAUSAGE_MAX = 150.0
+_SAUSAGE_GROUP = "Sausages and Luncheon Meats"
+# Drink sizes in ml when the food has no measure for the size word: iced tea, coffee and other
+# counter drinks (12, 16, 24, 32 fl oz of drink, room left for ice), fountain soft drinks (16,
+# 21, 30, 40 fl oz: US chain cup sizes, counted in full as USDA FNDDS portions do) and other
+# drinks (8, 12, 16, 20 fl oz).
 _FOUNTAIN_ML = {"small": 355.0, "medium": 473.0, "large": 710.0, "extra large": 946.0}
+_SODA_ML = {"small": 473.0, "medium": 621.0, "large": 887.0, "extra large": 1183.0}
 _DRINK_ML = {"small": 240.0, "medium": 355.0, "large": 473.0, "extra large": 591.0}
 # Drinks sold by cup size at counters; juice and milk come in smaller servings.
 _FOUNTAIN = (
@@ -73,6 +79,9 @@ _ALIKE = {
     "bar": frozenset({"bar", "item", "piece"}),
 }
 _FIRST_CLASS_COUNT = frozenset({"slice", "piece", "serving", "bar", "item", "each", "unit"})
+_SIZED = frozenset({"small", "medium", "large", "regular", "jumbo", "mini", "extra"})
+# Foods sold in snack bags of standard sizes.
+_BAGGED_GROUPS = frozenset({"Snacks", "Sweets", "Nut and Seed Products"})
 _SMALL_GROUPS = frozenset({"Fats and Oils", "Spices and Herbs"})
 _OZ_FIRST_GROUPS = frozenset(
     {"Snacks", "Nut and Seed Products", "Sweets", "Sausages and Luncheon Meats"}
@@ -133,8 +142,11 @@ def _measures(portions: tuple[Portion, ...]) -> tuple[MeasureInfo, ...]:
 
 
 def _limit(food: FoodRecord) -> float:
-    # Drinks come in big sizes (a large soda is ~1 l); solid single items do not.
-    return 1100.0 if food.group == "Beverages" else _SINGLE_MAX
+    # Drinks come in big sizes (a large soda is ~1 l); solid single items do not, and a sausage
+    # "link" of 370 g is a whole rope of kielbasa, not one sausage eaten.
+    if food.group == "Beverages":
+        return 1100.0
+    return _SAUSAGE_MAX if food.group == _SAUSAGE_GROUP else _SINGLE_MAX
 
 
 def _pick(cands: list[MeasureInfo], hints: frozenset[str]) -> MeasureInfo:
@@ -243,10 +255,15 @@ def default_measure(food: FoodRecord, hints: frozenset[str] = frozenset()) -> Me
     ms = [m for m in measures(food) if m.grams_each > 0]
     if not ms:
         return None
-    counts = [m for m in ms if _is_count(m)]
+    counts = [m for m in ms if _is_count(m) and m.grams_each <= _limit(food)]
     named = [m for m in counts if m.key in hints]
     if named:
-        return named[0]  # "a hash brown patty": the food's "patty" measure
+        # "a hash brown patty": the food's "patty" measure; of "potato large / medium / small",
+        # the medium one.
+        if all(m.words & _SIZED for m in named):
+            medium = [m for m in named if m.words & {"medium", "regular"}]
+            return medium[0] if medium else named[0]
+        return named[0]
     if counts and not _is_condiment(food):
         first = ms[0]
         if first in counts:
@@ -273,6 +290,10 @@ def default_measure(food: FoodRecord, hints: frozenset[str] = frozenset()) -> Me
     return small[0] if small else None
 
 
+def _size_words(size: str) -> frozenset[str]:
+    return lexicon.MINI_MEASURE_WORDS if size == "mini" else frozenset({size})
+
+
 @dataclass(frozen=True, slots=True)
 class Amount:
     grams: float
@@ -283,7 +304,10 @@ def typical_portion(head: str | None, unit: str | None, size: str | None) -> flo
     """Typical US grams of one "slice"/"each"/... of a dish named by its head noun, if known."""
     if not head:
         return None
+    # Two-word dish names ("cinnamon bun") before the bare head noun ("bun").
     table = lexicon.TYPICAL_PORTIONS.get(head)
+    if table is None and " " in head:
+        table = lexicon.TYPICAL_PORTIONS.get(head.rsplit(" ", 1)[1])
     if table is None:
         return None
     if unit is None:
@@ -311,8 +335,9 @@ def to_grams(
     clearly a small reference piece, the typical US portion of that dish is used instead.
     """
     amount = _to_grams(food, quantity, unit, size, hints, one)
-    typical = typical_portion(head, unit, size)
-    if typical is not None and amount.grams < 0.75 * quantity * typical:
+    # Baby foods come in their own (small) sizes.
+    typical = typical_portion(head, unit, size) if food.group != "Baby Foods" else None
+    if typical is not None and amount.grams < 0.85 * quantity * typical:
         return Amount(quantity * typical, size or amount.unit)
     return amount
 
@@ -347,7 +372,9 @@ def _to_grams(
             same = [
                 m
                 for m in ms
-                if m.words & alike and m.grams_each <= _SINGLE_MAX and not m.words & _BULK_WORDS
+                if m.words & alike
+                and m.grams_each <= min(_SINGLE_MAX, _limit(food))
+                and not m.words & _BULK_WORDS
             ]
         if key in ("bag", "packet", "package", "box", "pouch") and same:
             # A bag of chips someone eats is a snack bag, not the family pack USDA lists.
@@ -356,8 +383,12 @@ def _to_grams(
                 same = as_eaten  # "1 packet, prepared": the cereal as eaten from one packet
             elif food.group != "Beverages" and min(m.grams_each for m in same) > 100:
                 same = []
+        if key in ("bag", "container") and not same and food.group in _BAGGED_GROUPS:
+            bag = lexicon.SNACK_BAG_GRAMS.get(size or "small")
+            if bag:
+                return Amount(quantity * bag, key)
         if size:
-            sized = [m for m in same if size in m.words]
+            sized = [m for m in same if _size_words(size) & m.words]
             same = sized or same
         if same:
             m = _pick(same, hints)
@@ -371,6 +402,9 @@ def _to_grams(
         if key == "container" and "juice" in food.name.lower():
             # Individual (school) juice containers hold about 4 fl oz.
             return Amount(quantity * 125.0 * _density(food), key)
+        if key == "bottle" and "juice" in food.name.lower():
+            # Single-serve juice bottles hold 10-15.2 fl oz, not the half litre of water ones.
+            return Amount(quantity * lexicon.JUICE_BOTTLE_ML * _density(food), key)
         if key in lexicon.CONTAINER_ML and (
             _is_drink(food) or key not in lexicon.COUNT_DEFAULT_GRAMS
         ):
@@ -381,7 +415,9 @@ def _to_grams(
             return Amount(quantity * lexicon.CANDY_PIECE_GRAMS * factor, key)
         if key == "packet" and "sweetener" in food.name.lower():
             return Amount(quantity * lexicon.SWEETENER_PACKET_GRAMS, key)
-        if key in lexicon.COUNT_DEFAULT_GRAMS:
+        if key in lexicon.COUNT_DEFAULT_GRAMS and not (key == "container" and _is_condiment(food)):
+            # (A container of creamer, sauce or sour cream is a small portion cup: the food's
+            # spoonful measure below.)
             return Amount(quantity * lexicon.COUNT_DEFAULT_GRAMS[key], key)
     if (
         size
@@ -391,13 +427,19 @@ def _to_grams(
     ):
         name = food.name.lower()
         sizes = _FOUNTAIN_ML if any(w in name for w in _FOUNTAIN) else _DRINK_ML
-        # "a large cola": the drink in a fountain or coffee-shop cup of that size. USDA's own
-        # "drink, large (32 fl oz)" is the cup, most of which an iced fountain drink fills with
-        # ice, so the tables here (drink without the ice) beat the food's own sized measures.
+        if "carbonated" in name and "water" not in name and "club soda" not in name:
+            sizes = _SODA_ML
+        # "a large cola": the drink in a fountain or coffee-shop cup of that size; the tables
+        # here beat the food's own sized measures (USDA's "drink, large (32 fl oz)" for tea is
+        # the cup, much of which ice fills).
         return Amount(quantity * sizes[size] * _density(food), size)
     if size:
         limit = _limit(food)
-        sized = [m for m in ms if (m.key == size or size in m.words) and 5 <= m.grams_each <= limit]
+        sized = [
+            m
+            for m in ms
+            if (m.key == size or _size_words(size) & m.words) and 5 <= m.grams_each <= limit
+        ]
         if sized:
             m = _pick(sized, hints)
             return Amount(quantity * m.grams_each, size)

@@ -35,11 +35,16 @@ def test_meatless_foods_only_when_asked():
     assert "meatless" in _one("a meatless chicken patty").food.name.lower()
 
 
-def test_fountain_drink_sizes_leave_room_for_ice():
+def test_counter_drink_sizes_leave_room_for_ice():
+    # 24 fl oz of drink in a large cup, not the 32 fl oz cup USDA lists.
+    assert _one("a large iced coffee").grams < 24 * 29.57 * 1.15
+
+
+def test_fountain_soft_drinks_come_in_chain_cup_sizes():
     small, large = _one("a small root beer"), _one("a large cola")
-    # 12 and 24 fl oz of drink, not the 16 / 32 fl oz cups USDA lists.
-    assert small.grams == pytest.approx(355 * 1.04, rel=0.03)
-    assert large.grams == pytest.approx(710 * 1.04, rel=0.03)
+    # 16 and 30 fl oz: the fountain cup sizes, counted in full as USDA FNDDS portions are.
+    assert small.grams == pytest.approx(473 * 1.04, rel=0.03)
+    assert large.grams == pytest.approx(887 * 1.04, rel=0.03)
 
 
 def test_latte_is_mostly_milk():
