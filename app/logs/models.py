@@ -16,6 +16,16 @@ class LogEntry(SQLModel, table=True):
     __table_args__ = (
         # Daily/weekly summaries are GROUP BYs over this index; listing is newest-first on it.
         sa.Index("ix_log_entries_user_date", "user_id", "date"),
+        # A day's plan slot is logged once (POST /plans/{date}/log), even under a double submit.
+        sa.Index(
+            "uq_log_entries_plan_slot",
+            "user_id",
+            "date",
+            "meal_type",
+            unique=True,
+            postgresql_where=sa.text("source = 'plan'"),
+            sqlite_where=sa.text("source = 'plan'"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)

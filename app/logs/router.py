@@ -100,7 +100,7 @@ async def get_log(entry_id: uuid.UUID, user_id: CurrentUserId, session: SessionD
     "/{entry_id}",
     response_model=LogOut,
     operation_id="logs_update",
-    responses=_errors,
+    responses=problem_responses(401, 404, 409, 422, 429),
 )
 async def update_log(
     entry_id: uuid.UUID,

@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from app.core.cache import Cache, user_scope
 from app.core.db import execute_single
-from app.core.errors import NotFound, Unauthorized, Unprocessable
+from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.timeutil import local_date, resolve_local_day
 from app.core.types import utcnow
 from app.logs.models import LogEntry
@@ -27,6 +27,21 @@ class LogNotFound(NotFound):
 
 class InvalidLogDate(Unprocessable):
     code, title = "invalid-log-date", "Invalid log date"
+
+
+class PlanSlotAlreadyLogged(Conflict):
+    code, title = "plan-slot-already-logged", "Plan slot already logged"
+
+
+def _integrity_error(exc: IntegrityError) -> AppError:
+    """What a constraint failure on log_entries means to the client. A valid body can break two:
+    the user's foreign key (the account was deleted meanwhile) and the one-entry-per-plan-slot
+    index (a plan slot logged twice at once). Drivers name them differently; both say unique."""
+    if "unique" in str(exc.orig).lower():
+        return PlanSlotAlreadyLogged(
+            "That plan slot is already logged for that day; delete its entry to log it again"
+        )
+    return Unauthorized("Account no longer exists")
 
 
 def resolve_date(
@@ -71,9 +86,8 @@ async def create_entries(
         await session.execute(sa.insert(LogEntry), rows)
         await session.commit()
     except IntegrityError as exc:
-        # The only constraint a valid body can break: the account was deleted meanwhile.
         await session.rollback()
-        raise Unauthorized("Account no longer exists") from exc
+        raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
     return rows
 
@@ -94,9 +108,25 @@ async def create_entry(
     try:
         await execute_single(engine, _INSERT_ONE, row)
     except IntegrityError as exc:
-        raise Unauthorized("Account no longer exists") from exc
+        raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
     return row
+
+
+async def meal_types_logged(
+    session: AsyncSession, user_id: uuid.UUID, day: dt.date, source: str
+) -> set[str]:
+    """The meal types that already have an entry from `source` on the user's local `day`."""
+    rows = await session.scalars(
+        sa.select(col(LogEntry.meal_type))
+        .where(
+            col(LogEntry.user_id) == user_id,
+            col(LogEntry.date) == day,
+            col(LogEntry.source) == source,
+        )
+        .distinct()
+    )
+    return set(rows)
 
 
 _NULLABLE = ("grams", "fiber_g", "sugars_g", "sat_fat_g", "sodium_mg", "food_id", "consumed_at")
@@ -141,7 +171,12 @@ async def update_entry(
         raise Unprocessable(str(exc)) from exc
     entry.updated_at = utcnow()
     session.add(entry)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        # Moving a logged plan slot onto a day or meal where that slot is already logged.
+        await session.rollback()
+        raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
     return entry
 

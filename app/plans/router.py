@@ -250,7 +250,7 @@ async def choose_option(
     response_model=LogPlanOut,
     operation_id="plans_log",
     dependencies=[LogWriteLimit],
-    responses=problem_responses(401, 404, 422, 429),
+    responses=problem_responses(401, 404, 409, 422, 429),
 )
 async def log_plan(
     date: dt.date,
@@ -260,7 +260,8 @@ async def log_plan(
     body: LogPlanIn | None = None,
 ) -> LogPlanOut:
     """Log the chosen option of every slot (or of `slots`) as food log entries, all or none:
-    one entry per recipe with its servings, grams and nutrients."""
+    one entry per recipe with its servings, grams and nutrients. A slot is logged once per
+    day: 409 names the slots already logged (delete their entries to log them again)."""
     tz = await auth_service.get_timezone(session, cache, user_id)
     slots = body.slots if body is not None else None
     entries = await service.log_plan(session, cache, user_id, tz, date, slots)

@@ -1113,6 +1113,15 @@ async def log_plan(
                 raise SlotNotInPlan(f"The {name} slot of {day} has no option to log")
     if not wanted:
         raise SlotNotInPlan(f"The plan for {day} has no option to log")
+    # Logging a slot twice would count its food twice; the database refuses it as well
+    # (uq_log_entries_plan_slot), this names the slots.
+    logged = await logs_service.meal_types_logged(session, user_id, day, "plan")
+    if already := [n for n in wanted if n in logged]:
+        names = ", ".join(already)
+        raise logs_service.PlanSlotAlreadyLogged(
+            f"Already logged for {day}: {names}. Delete those entries to log them again, "
+            "or pass `slots` without them"
+        )
     entries = []
     for name in wanted:
         opt = chosen[name]

@@ -285,6 +285,16 @@ async def test_choose_and_log_the_day(client, user):
     for k in MACROS:
         assert totals[k] == pytest.approx(after["chosen_totals"][k], abs=0.05)
 
+    # A slot is logged once: again is a 409 naming it, and nothing is added.
+    r = await client.post(f"{url}/log", json={"slots": ["lunch", "snack"]}, headers=user.headers)
+    assert_problem(r, 409, "plan-slot-already-logged")
+    assert "lunch, snack" in r.json()["detail"]
+    r = await client.get("/api/v1/logs", headers=user.headers)
+    assert r.json()["total"] == 4
+    # Deleting the entry frees the slot.
+    snack_id = next(e["id"] for e in entries if e["meal_type"] == "snack")
+    r = await client.delete(f"/api/v1/logs/{snack_id}", headers=user.headers)
+    assert r.status_code == 204, r.text
     r = await client.post(f"{url}/log", json={"slots": ["snack"]}, headers=user.headers)
     assert r.status_code == 201, r.text
     (snack,) = r.json()["entries"]
@@ -295,6 +305,43 @@ async def test_choose_and_log_the_day(client, user):
     far = today + dt.timedelta(days=5)
     r = await client.post(f"/api/v1/plans/{far}/log", json={}, headers=user.headers)
     assert_problem(r, 404, "plan-not-found")
+
+
+async def test_a_double_submit_logs_the_day_once(client, user):
+    await set_goal(client, user, **GOAL)
+    today = local_today("UTC")
+    await generate(client, user)
+    url = f"/api/v1/plans/{today}/log"
+    answers = await asyncio.gather(
+        *(client.post(url, json={"slots": ["dinner"]}, headers=user.headers) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in answers) == [201, 409, 409, 409]
+    for r in answers:
+        if r.status_code == 409:
+            assert_problem(r, 409, "plan-slot-already-logged")
+    r = await client.get("/api/v1/logs", headers=user.headers)
+    assert [e["meal_type"] for e in r.json()["items"]] == ["dinner"]
+
+
+async def test_moving_a_logged_slot_onto_a_logged_one_is_a_conflict(client, user):
+    await set_goal(client, user, **GOAL)
+    today = local_today("UTC")
+    await generate(client, user)
+    r = await client.post(f"/api/v1/plans/{today}/log", headers=user.headers)
+    assert r.status_code == 201, r.text
+    lunch = next(e for e in r.json()["entries"] if e["meal_type"] == "lunch")
+    r = await client.patch(
+        f"/api/v1/logs/{lunch['id']}", json={"meal_type": "dinner"}, headers=user.headers
+    )
+    assert_problem(r, 409, "plan-slot-already-logged")
+    r = await client.get(f"/api/v1/logs/{lunch['id']}", headers=user.headers)
+    assert r.json()["meal_type"] == "lunch"
+    # Hand-logged entries are not plan slots: any number per meal.
+    for _ in range(2):
+        body = {"meal_type": "dinner", "description": "extra", "kcal": 100}
+        body |= {"protein_g": 1, "carbs_g": 20, "fat_g": 1}
+        r = await client.post("/api/v1/logs", json=body, headers=user.headers)
+        assert r.status_code == 201, r.text
 
 
 async def test_logging_a_future_day_is_refused(client, user):
