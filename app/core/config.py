@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
 
     database_url: str = f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
-    db_pool_size: int = Field(10, ge=1, le=200)
+    db_pool_size: int = Field(20, ge=1, le=200)
     db_echo: bool = False
     redis_url: str | None = None
 

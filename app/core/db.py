@@ -41,11 +41,10 @@ def create_engine(settings: Settings) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.update(
-        # Up to twice DB_POOL_SIZE connections, as with pool_size=N plus N overflow before, but
-        # all of them kept: the pool closes an overflow connection as soon as it is returned,
-        # so under steady load past N it opened and closed a connection (a backend fork, an
-        # SSL probe and authentication) every few requests.
-        pool_size=2 * settings.db_pool_size,
+        # A fixed pool, no overflow: the pool closes an overflow connection as soon as it is
+        # returned, so under steady load past the pool size it opened and closed a connection
+        # (a backend fork, an SSL probe and authentication) every few requests.
+        pool_size=settings.db_pool_size,
         max_overflow=0,
         # No pre-ping: it costs a round trip on every checkout. Recycling bounds connection age,
         # and a connection that died is discarded by the pool when its error surfaces.
