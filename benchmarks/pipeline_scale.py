@@ -9,7 +9,7 @@ drain the Redis queue. Prints users/s, wall time and each worker's peak memory (
 
 Usage:
   .venv/bin/python benchmarks/pipeline_scale.py [--users 100000] [--workers 1,2]
-      [--concurrency 8] [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/nexfitra_bench_pipeline]
+      [--concurrency 2] [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/nexfitra_bench_pipeline]
       [--redis-url redis://127.0.0.1:6379/14] [--skip-seed]
 """
 
@@ -24,6 +24,7 @@ import random
 import resource
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -194,6 +195,68 @@ def _settings(url: str, redis_url: str) -> Settings:
     )
 
 
+class CpuSampler(threading.Thread):
+    """CPU seconds used by processes with the given names while it runs (Linux /proc).
+
+    Sampled every half second because PostgreSQL serves each connection from its own process,
+    which exits with the worker that opened it: a before/after reading would miss them all.
+    """
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        super().__init__(daemon=True)
+        self.names = names
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, float]] = {}
+        self.done = threading.Event()
+        self.started = False
+
+    def _sample(self) -> None:
+        tck = os.sysconf("SC_CLK_TCK")
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            if name not in self.names:
+                continue
+            fields = stat.rpartition(")")[2].split()
+            cpu = (int(fields[11]) + int(fields[12])) / tck
+            pid = int(entry)
+            # A process first seen after the start ran all of its time within the window.
+            self.first.setdefault(pid, cpu if not self.started else 0.0)
+            self.last[pid] = (name, cpu)
+        self.started = True
+
+    def run(self) -> None:
+        self._sample()
+        while not self.done.wait(0.5):
+            self._sample()
+
+    def stop(self) -> dict[str, float]:
+        self.done.set()
+        self.join()
+        self._sample()
+        out = dict.fromkeys(self.names, 0.0)
+        for pid, (name, cpu) in self.last.items():
+            out[name] += cpu - self.first.get(pid, 0.0)
+        return out
+
+
+def _machine_jiffies() -> tuple[int, int]:
+    """(busy, total) jiffies over all CPUs."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+SERVICES = ("postgres", "redis-server")
+
+
 async def run_cycle(url: str, redis_url: str) -> tuple[int, float]:
     settings = _settings(url, redis_url)
     res = Resources.create(settings)
@@ -257,7 +320,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--users", type=int, default=100_000)
     p.add_argument("--workers", default="1,2")
-    p.add_argument("--concurrency", type=int, default=8)
+    # The worker default (`nexfitra worker --concurrency`), so the figures are what ships.
+    p.add_argument("--concurrency", type=int, default=PipelineSettings().concurrency)
     p.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -287,6 +351,8 @@ def main() -> int:
         enqueued, cycle_s = asyncio.run(run_cycle(url, args.redis_url))
         print(f"\nworkers={n}: scheduler cycles enqueued {enqueued} in {cycle_s:.1f} s")
         t0 = time.perf_counter()
+        sampler, machine0 = CpuSampler(SERVICES), _machine_jiffies()
+        sampler.start()
         procs = [
             subprocess.Popen(
                 [
@@ -307,13 +373,35 @@ def main() -> int:
         ]
         reports = [json.loads(proc.communicate()[0].strip().splitlines()[-1]) for proc in procs]
         wall = time.perf_counter() - t0
+        services, machine1 = sampler.stop(), _machine_jiffies()
         counts = asyncio.run(status_counts(url))
-        total = sum(r["jobs"] for r in reports)
-        print(f"  wall {wall:.1f} s, {total / wall:.0f} users/s, runs {counts}")
+        # A job carries a batch of users (PIPELINE_BATCH_SIZE): count users by their runs.
+        users = counts.get("done", 0)
+        print(
+            f"  workers' wall {wall:.1f} s, {users / wall:.0f} users/s; with the scheduler "
+            f"cycles {cycle_s + wall:.1f} s, {users / (cycle_s + wall):.0f} users/s; runs {counts}"
+        )
         for i, r in enumerate(reports):
             print(
                 f"  worker {i}: {r['jobs']} jobs in {r['seconds']:.1f} s, "
                 f"cpu {r['cpu_s']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB"
+            )
+        # Where the machine's CPU went, per user planned: on a small machine shared with the
+        # databases, what N workers can reach is bounded by cores / (CPU per user, all
+        # processes together), not by N times one worker's rate.
+        per_user = {
+            "workers": sum(r["cpu_s"] for r in reports),
+            **services,
+        }
+        busy, total = machine1[0] - machine0[0], machine1[1] - machine0[1]
+        cores = os.cpu_count() or 1
+        if users:
+            spent = sum(per_user.values())
+            print(
+                "  CPU per user: "
+                + ", ".join(f"{k} {1000 * v / users:.2f} ms" for k, v in per_user.items())
+                + f"; machine busy {100 * busy / max(1, total):.0f}% of {cores} cores; "
+                f"bound at this cost {cores * users / spent:.0f} users/s"
             )
     return 0
 
