@@ -351,6 +351,15 @@ HARD_SEPARATORS: tuple[tuple[str, ...], ...] = (
     ("finished", "off", "with"),
     ("finished", "it", "off", "with"),
     ("rounded", "it", "out", "with"),
+    ("rounded", "it", "off", "with"),
+    # A new clause about the eater ends any description ("... made with butter, and I had").
+    ("and", "i"),
+    ("and", "we"),
+    # What a food goes with is eaten too ("juice, a perfect accompaniment to my doughnut").
+    ("accompaniment", "to"),
+    ("accompaniment", "for"),
+    ("complement", "to"),
+    ("companion", "to"),
     ("rounded", "off", "with"),
     ("topped", "off", "with"),
     ("rounded", "out", "with"),
@@ -543,8 +552,9 @@ SYNONYMS: dict[str, str] = {
     "slushie": "frozen novelties ice type italian",
     "slushy": "frozen novelties ice type italian",
     "italian ice": "frozen novelties ice type italian",
-    "m&m": "candies m&m's milk chocolate",
-    "m&ms": "candies m&m's milk chocolate",
+    "m&m": "candies mars m&m's milk chocolate",
+    "m&ms": "candies mars m&m's milk chocolate",
+    "m&m's": "candies mars m&m's milk chocolate",
     # Hot cereals as eaten (cooked / prepared with water); "dry" steers back to the powder.
     "instant oatmeal": "cereals oats instant fortified plain prepared with water",
     "cream wheat": "cereals farina cream of wheat cooked with water",
@@ -628,6 +638,7 @@ SYNONYMS: dict[str, str] = {
     "kool-aid": "fruit flavored drink",
     # Drink brands USDA SR28 does not list, as the generic drink they are.
     "capri sun": "fruit juice drink",
+    "v8": "v8 100% vegetable juice",
     "hi-c": "fruit juice drink",
     "sunny d": "orange drink",
     "sunny delight": "orange drink",

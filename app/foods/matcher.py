@@ -50,7 +50,8 @@ _TOPPING_PENALTY = 0.2
 # Split brand words are joined ("slim fast" -> "slimfast") only when one half is this rare.
 _JOIN_MAX_DF = 20
 _SHORTLIST = 50
-_TOKEN_RE = re.compile(r"\d+(?:\.\d+)?%|[a-z]+|\d+")
+# Letters run into digits are one product name ("G2", "V8"), as the parser reads them.
+_TOKEN_RE = re.compile(r"\d+(?:\.\d+)?%|[a-z]+\d+\b|[a-z]+|\d+")
 # Words that carry no meaning in a food name or a query.
 _STOP = frozenset({"and", "or", "with", "of", "the", "a", "an", "in", "on", "to", "s", "for", "by"})
 # First segments that name a category rather than the food ("Snacks, potato chips, plain").

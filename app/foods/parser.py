@@ -41,7 +41,8 @@ _TOKEN_RE = re.compile(
     r"|\d+(?:\.\d+)?%"
     r"|\d*\.?\d+\s*-\s*\d*\.?\d+(?![\d/])"  # range 2-3
     r"|\d*\.\d+|\d+"
-    r"|[a-z]+(?:'[a-z]+)?(?:[-&][a-z]+)*"
+    r"|[a-z]+\d+\b"  # a product name of letters and digits ("g2", "v8") is one word
+    r"|[a-z]+(?:'[a-z]+)?(?:[-&][a-z]+)*(?:'s)?"
     r"|[,;.!?():]"
 )
 _PUNCT = frozenset(",;.!?:")
@@ -228,9 +229,13 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"\b(corn|cheese|fruit)[ -]snacks?\b", r" \1-snacks ", t)
     # "a pretzel rod": the shape is the count unit.
     t = re.sub(r"\b(?:(hard|soft) )?pretzel rods?\b", r" rod of \1 pretzels ", t)
+    # "fun size", "snack size": one size word, as the hyphenated spelling is.
+    t = re.sub(r"\b(fun|snack|bite|king|regular|medium|large|small)[ -]siz(e|ed)\b", r"\1-siz\2", t)
+    # Ordinals name a stage or a rank, never an amount ("Gerber 2nd Foods", "my 3rd cup").
+    t = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", t)
     t = re.sub(r"\bfl(?:uid)?\.?\s*(?:oz|ounces?)\b\.?", " floz ", t)
     t = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", t)  # "28-gram" -> "28 gram"
-    t = re.sub(r"(\d)(?=[a-z])", r"\1 ", t)  # "200g" -> "200 g"
+    t = re.sub(r"(?<![a-z])(\d)(?=[a-z])", r"\1 ", t)  # "200g" -> "200 g", not "g2", "v8"
     t = re.sub(r"(\d),(\d{3})\b", r"\1\2", t)  # "1,000" -> "1000"
     # "one and a half cups" must not be split at "and" later.
     t = re.sub(
@@ -943,10 +948,10 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
         unmatched.append(" ".join(content))
         return None
     for w in content:
-        parts = [p for p in re.split(r"[-'&]", w) if len(p) > 2]
+        parts = [p for p in re.split(r"[-'&]", w) if len(p) > 2 or any(c.isdigit() for c in p)]
         if w in lexicon.COOKING_WORDS or w in lexicon.COUNT_UNITS or w in lexicon.VOLUME_UNITS:
             continue  # "a water pouch": a container word, not an unknown food
-        if not any(m.index.correct(p) for p in parts or [w]):
+        if not any(m.index.correct(p) for p in parts or tokens(w) or [w]):
             unmatched.append(w)
     hints = frozenset(stem(w) for w in ph.words)
     quantity = ph.quantity if ph.quantity is not None else 1.0

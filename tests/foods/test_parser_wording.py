@@ -1,0 +1,45 @@
+"""How the meal parser reads wording: product names, ordinals, clauses, appositions."""
+
+from app.foods.parser import parse
+
+
+def _one(text: str):
+    r = parse(text)
+    assert len(r.items) == 1, [(it.food.name, it.grams) for it in r.items]
+    return r.items[0]
+
+
+def _names(text: str) -> list[str]:
+    return [it.food.name for it in parse(text).items]
+
+
+def test_letters_and_digits_are_one_product_name():
+    item = _one("a 12 fl oz bottle of Gatorade G2")
+    assert "G2" in item.food.name
+    assert item.nutrients["carbs_g"] < 10
+    assert "V8" in _one("a glass of V8").food.name
+
+
+def test_a_possessive_brand_is_one_word():
+    r = parse("a bag of M&M's")
+    assert "M&M's" in r.items[0].food.name
+    assert r.unmatched == []
+
+
+def test_ordinals_are_not_amounts():
+    item = _one("a 3rd Foods jar of strained pears")
+    assert item.quantity == 1
+
+
+def test_fun_size_written_apart_is_a_size():
+    assert parse("a fun size Snickers bar").items[0].grams < 25
+
+
+def test_a_new_clause_ends_the_description():
+    names = _names("a bowl of oatmeal made with milk, and I finished off with a pear")
+    assert any(n.startswith("Pears") for n in names)
+
+
+def test_what_a_food_accompanies_is_eaten_too():
+    names = _names("a glass of milk, which was a great accompaniment to my slice of apple pie")
+    assert any(n.startswith("Pie, apple") for n in names)
