@@ -1124,6 +1124,10 @@ TYPICAL_PORTIONS: dict[str, dict[str, float]] = {
     "lollipop": {"each": 17.0, "small": 10.0, "large": 28.0},
 }
 
+# Round dishes served cut into wedges, by how many: "a slice of quesadilla" is one wedge of it
+# (an 8-10" quesadilla is cut into 6 at restaurants and in USDA FNDDS' "1 slice" portions).
+WEDGES_PER_ITEM: dict[str, int] = {"quesadilla": 6}
+
 # Grams in a bag of chips, puffs or other snack food by its size word, when the food has no bag
 # measure of a single-serving size: vending (1 oz), "medium"/grab bag (2 oz), large (3 oz).
 SNACK_BAG_GRAMS: dict[str, float] = {

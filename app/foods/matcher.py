@@ -250,10 +250,11 @@ def apply_synonyms(words: list[str]) -> list[str]:
         else:
             out.append(words[i])
             i += 1
-    if len(out) == 2 and out[0] in lexicon.COOKING_WORDS and out[1] in lexicon.DEFAULT_FORMS:
-        # "grilled chicken", "boiled potatoes": the bare word's as-eaten meaning, with the
-        # cooking word choosing the form instead of the default one.
-        head = lexicon.DEFAULT_FORMS[out[1]].split()
+    rest = " ".join(out[1:])
+    if len(out) >= 2 and out[0] in lexicon.COOKING_WORDS and rest in lexicon.DEFAULT_FORMS:
+        # "grilled chicken", "boiled potatoes", "grilled chicken breast": the bare name's
+        # as-eaten meaning, with the cooking word choosing the form instead of the default one.
+        head = lexicon.DEFAULT_FORMS[rest].split()
         out = [out[0], *(w for w in head if w not in lexicon.COOKING_WORDS)]
     return out
 

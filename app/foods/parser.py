@@ -204,6 +204,9 @@ def _normalise(text: str) -> list[str]:
         r"\1 \2-and-\3",
         t,
     )
+    # "a tender fried chicken breast", "a chop, tender and juicy": praise, not chicken tenders
+    # (which follow the meat's name: "chicken tenders").
+    t = re.sub(r"(?<!chicken )(?<!turkey )(?<!beef )(?<!pork )\btender\b(?!s)", " ", t)
     # "a drink of cola", "a drink combining whiskey and soda": "drink" is only the serving.
     t = re.sub(r"\bdrinks? (?:of|combining|mixing|made (?:with|from|of))\b", " ", t)
     # "energy" is filler ("an energy boost") except in the names of drinks, bars and gels.
@@ -627,6 +630,11 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             ph.words, ph.again = list(cur.words), True
             toks = [*toks, *cur.words]
         weak_only = _only(ph.words, lexicon.COOKING_WORDS | lexicon.WEAK_WORDS)
+        if weak_only and cur is not None and joiner in lexicon.DESCRIBE_MARKERS and not ph.strong:
+            # "chicken that was stewed, alongside a biscuit": how the food before was cooked,
+            # never an adjective of the next food.
+            cur.mods.extend(_content(ph.words))
+            continue
         if weak_only and (ph.strong or set(ph.words) & lexicon.COOKING_WORDS):
             prefix_joiner = joiner
             # "a cup of cooked, diced beef", "a thick slice of lean, smoked ham": adjectives

@@ -78,6 +78,7 @@ _ALIKE = {
     "serving": frozenset({"serving", "portion", "item"}),
     "bar": frozenset({"bar", "item", "piece"}),
 }
+_WEDGE_KEYS = frozenset({"slice", "piece", "wedge"})
 _FIRST_CLASS_COUNT = frozenset({"slice", "piece", "serving", "bar", "item", "each", "unit"})
 _SIZED = frozenset({"small", "medium", "large", "regular", "jumbo", "mini", "extra"})
 # Foods sold in snack bags of standard sizes.
@@ -334,12 +335,22 @@ def to_grams(
     ``head`` is the phrase's head noun ("pizza", "calzone"): when USDA's own measure for it is
     clearly a small reference piece, the typical US portion of that dish is used instead.
     """
+    wedges = lexicon.WEDGES_PER_ITEM.get(head or "")
+    key = lexicon.COUNT_UNITS.get(unit or "")
+    if wedges and key in _WEDGE_KEYS and not _has_measure(food, _WEDGE_KEYS):
+        # "a slice of quesadilla": one wedge of the whole one USDA weighs.
+        whole = _to_grams(food, 1.0, None, size, hints)
+        return Amount(quantity * whole.grams / wedges, key)
     amount = _to_grams(food, quantity, unit, size, hints, one)
     # Baby foods come in their own (small) sizes.
     typical = typical_portion(head, unit, size) if food.group != "Baby Foods" else None
     if typical is not None and amount.grams < 0.85 * quantity * typical:
         return Amount(quantity * typical, size or amount.unit)
     return amount
+
+
+def _has_measure(food: FoodRecord, words: frozenset[str]) -> bool:
+    return any(m.key in words for m in measures(food))
 
 
 def _to_grams(

@@ -43,3 +43,23 @@ def test_a_new_clause_ends_the_description():
 def test_what_a_food_accompanies_is_eaten_too():
     names = _names("a glass of milk, which was a great accompaniment to my slice of apple pie")
     assert any(n.startswith("Pie, apple") for n in names)
+
+
+def test_tender_as_praise_is_not_chicken_tenders():
+    item = _one("a tender grilled chicken breast")
+    assert "tenders" not in item.food.name
+    assert item.grams > 100
+    assert "tenders" in _one("three chicken tenders").food.name
+
+
+def test_how_a_food_was_cooked_stays_with_it():
+    r = parse("a cup of diced chicken breast that was stewed, alongside a slice of cornbread")
+    assert len(r.items) == 2
+    assert "stewed" in r.items[0].food.name
+    assert r.items[1].food.name.startswith("Bread, cornbread")
+
+
+def test_a_slice_of_quesadilla_is_one_wedge():
+    whole, wedge = _one("a cheese quesadilla"), _one("a slice of cheese quesadilla")
+    assert 25 <= wedge.grams <= 40
+    assert wedge.grams < whole.grams / 4
