@@ -305,6 +305,7 @@ SIZE_WORDS: dict[str, str] = {
     "large-size": "large",
     "king-size": "large",
     "personal": "personal",
+    "junior": "junior",
 }
 
 # Relative size when the food has no measure for the size word.
@@ -319,6 +320,9 @@ SIZE_FACTOR: dict[str, float] = {
     "extra large": 1.45,
     "jumbo": 1.6,
     "personal": 1.0,
+    # A chain's "junior" burger is about half its signature one (a Whopper Jr. ~150 g, a Whopper
+    # ~290 g on Burger King's nutrition guide).
+    "junior": 0.5,
 }
 
 # --- segmentation ----------------------------------------------------------------------------
@@ -499,7 +503,7 @@ FILLER_WORDS: frozenset[str] = frozenset(
     alongside accompanying accompany pairing paired side-by-side mouthwatering irresistible
     enhanced wrapped wrapping myself himself herself ourselves tonight's yesterday's
     morning's vibrant enriched right own fully burst crunch hint dipping dunking dunked warm
-    which who what when where with-out
+    which who what when where with-out way
     alongside along-side too
     """.split()
 )
@@ -639,6 +643,23 @@ SYNONYMS: dict[str, str] = {
     # Drink brands USDA SR28 does not list, as the generic drink they are.
     "capri sun": "fruit juice drink",
     "v8": "v8 100% vegetable juice",
+    # Cornmeal fritters (hush puppies, Puerto Rican sorullitos) are one food.
+    "cornmeal fritter": "hush puppies",
+    "cornmeal fritters": "hush puppies",
+    "corn fritter": "hush puppies",
+    "corn fritters": "hush puppies",
+    "sorullito": "hush puppies",
+    "sorullitos": "hush puppies",
+    # A gordita is a thick corn masa cake (see TYPICAL_PORTIONS for its size).
+    "gordita": "tortillas ready-to-bake or -fry corn",
+    "gorditas": "tortillas ready-to-bake or -fry corn",
+    # High-intensity sweeteners by their sweetening agent or best-known brand.
+    "aspartame": "sweeteners tabletop aspartame",
+    "sucralose": "sweeteners tabletop sucralose",
+    "splenda": "sweeteners tabletop sucralose",
+    "saccharin": "sweeteners tabletop saccharin",
+    # Strawberry milk is milk sweetened with strawberry syrup or powder.
+    "strawberry milk": "strawberry-flavor beverage mix powder prepared with whole milk",
     "hi-c": "fruit juice drink",
     "sunny d": "orange drink",
     "sunny delight": "orange drink",
@@ -1122,6 +1143,9 @@ TYPICAL_PORTIONS: dict[str, dict[str, float]] = {
     "english muffin": {},
     # A standard stick lollipop weighs 15-20 g (USDA's hard candy "piece" is a 6 g drop).
     "lollipop": {"each": 17.0, "small": 10.0, "large": 28.0},
+    # A gordita (a corn masa cake ~4" across and 1/4" thick) weighs about twice a 6" corn
+    # tortilla's 26 g.
+    "gordita": {"each": 50.0, "small": 35.0, "medium": 50.0, "large": 65.0},
 }
 
 # Round dishes served cut into wedges, by how many: "a slice of quesadilla" is one wedge of it

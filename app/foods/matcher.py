@@ -47,6 +47,9 @@ _MEASURE_STOP = frozenset(
 # Names that are a sauce or topping for other foods; matched by a refining word alone, they lose.
 _TOPPING_WORDS = frozenset({"sauce", "gravy", "dressing", "syrup", "topping", "frosting", "dip"})
 _TOPPING_PENALTY = 0.2
+# Words that say a food is made for babies: adult foods are then a worse guess.
+_BABY_WORDS = frozenset({"babyfood", "infant", "toddler"})
+_NOT_BABY_PENALTY = 0.15
 # Split brand words are joined ("slim fast" -> "slimfast") only when one half is this rare.
 _JOIN_MAX_DF = 20
 _SHORTLIST = 50
@@ -399,6 +402,8 @@ class FoodIndex:
         for lift, pen in e.penalties:
             if not (lift & qwords):
                 score -= pen
+        if qwords & _BABY_WORDS and e.food.group != "Baby Foods":
+            score -= _NOT_BABY_PENALTY  # "baby food bananas" are the jarred ones
         if e.topping and not any(e.topping & t.alts for t in terms if not t.optional):
             # "enchiladas ~with ~sauce": a dish that comes with a sauce is not the sauce (nor is
             # a thigh "with skin" the skin).

@@ -125,13 +125,18 @@ def _normalise(text: str) -> list[str]:
         r"\b(?:the |its )?skins? (?:was |were )?(?:discarded|removed|not eaten)\b", " skinless ", t
     )
     t = re.sub(
-        r"\b(?:the |its )?(?:peel|rind|shell|fat|bones?|seeds?|pits?)s? (?:was |were )?"
+        r"\b(?:the |its )?(?:(?:peel|rind|shell|fat|bones?|seeds?|pits?|skin)s?,? (?:and|or) "
+        r"(?:the )?)?(?:peel|rind|shell|fat|bones?|seeds?|pits?)s? (?:was |were )?"
         r"(?:discarded|removed|trimmed|not eaten)\b",
         " ",
         t,
     )
     # "cassava bread, also known as casabe": another name for the food just named.
     t = re.sub(r"\b(?:also |otherwise )?(?:known|referred to) as [^,.;:()]*", " ", t)
+    # A chain's "junior" burger is its single regular-patty one ("Jr. cheeseburger"); a junior
+    # signature burger ("Whopper Jr.") is the smaller size of that burger.
+    t = re.sub(r"\b(?:jr|junior)\.? (?=(?:bacon )?(?:cheeseburger|hamburger|burger)s?\b)", " ", t)
+    t = re.sub(r"\b([a-z]+) (?:jr|junior)\b\.?", r"junior \1", t)
     # Brand names made of amount or size words are not amounts ("Little Debbie", "Big Mac").
     t = re.sub(r"\b(little|big) (debbie|mac)('?s)?\b", r" \1-\2 ", t)
     # A school or individual carton is the small single-serve container.
@@ -139,7 +144,8 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(
         r"\b(?:individual|school)(?: school| individual)? (container|cup|box|pouch)\b", r" \1", t
     )
-    t = re.sub(r"\bbaby[ -]food\b", " babyfood ", t)
+    # Gerber and Beech-Nut make baby food; their jars and pouches are that.
+    t = re.sub(r"\bbaby[ -]foods?\b|\b(?:gerber|beech-nut|beechnut)\b", " babyfood ", t)
     # "strained dinner for babies": the audience names the food group, not a food word.
     t = re.sub(
         r"\b(?:made )?for (?:a |an |my |the |our )?(?:bab(?:y|ies)|infants?)\b",
@@ -207,6 +213,7 @@ def _normalise(text: str) -> list[str]:
     # "a tender fried chicken breast", "a chop, tender and juicy": praise, not chicken tenders
     # (which follow the meat's name: "chicken tenders").
     t = re.sub(r"(?<!chicken )(?<!turkey )(?<!beef )(?<!pork )\btender\b(?!s)", " ", t)
+    t = re.sub(r"\bgordita (?:shell|flatbread)(s?)\b", r"gordita\1", t)
     # "a drink of cola", "a drink combining whiskey and soda": "drink" is only the serving.
     t = re.sub(r"\bdrinks? (?:of|combining|mixing|made (?:with|from|of))\b", " ", t)
     # "energy" is filler ("an energy boost") except in the names of drinks, bars and gels.
@@ -591,6 +598,7 @@ _TOPPING_NOUNS = frozenset(
 # How well an article-led phrase inside a description must name a food to be one of its own.
 _NEW_ITEM_SCORE = 0.6
 _POSSESSIVES = frozenset({"its", "their", "it's"})
+_WEIGHING = frozenset({"weighed", "weighing", "weighs", "weigh"})
 _FILLED_JOINERS = frozenset({"filled", "containing", "holding", "packed", "loaded", "stuffed"})
 _HOLDING_JOINERS = frozenset({"containing", "filled", "packed", "with", "holding", "of"})
 _UNSWEETENED = frozenset(
@@ -630,11 +638,16 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             ph.words, ph.again = list(cur.words), True
             toks = [*toks, *cur.words]
         weak_only = _only(ph.words, lexicon.COOKING_WORDS | lexicon.WEAK_WORDS)
-        if weak_only and cur is not None and joiner in lexicon.DESCRIBE_MARKERS and not ph.strong:
-            # "chicken that was stewed, alongside a biscuit": how the food before was cooked,
-            # never an adjective of the next food.
-            cur.mods.extend(_content(ph.words))
-            continue
+        if weak_only and cur is not None and joiner in lexicon.DESCRIBE_MARKERS:
+            if ph.metric and not cur.metric and set(toks) & _WEIGHING:
+                # "a pork chop that weighed 5.5 ounces after cooking": the chop's weight.
+                cur.quantity, cur.unit, cur.metric, cur.counted = ph.quantity, ph.unit, True, True
+                continue
+            if not ph.strong:
+                # "chicken that was stewed, alongside a biscuit": how the food before was
+                # cooked, never an adjective of the next food.
+                cur.mods.extend(_content(ph.words))
+                continue
         if weak_only and (ph.strong or set(ph.words) & lexicon.COOKING_WORDS):
             prefix_joiner = joiner
             # "a cup of cooked, diced beef", "a thick slice of lean, smoked ham": adjectives

@@ -1,0 +1,56 @@
+"""Food names the meal parser maps to their USDA equivalents, with typical sizes."""
+
+import pytest
+
+from app.foods.parser import parse
+
+
+def _one(text: str):
+    r = parse(text)
+    assert len(r.items) == 1, [(it.food.name, it.grams) for it in r.items]
+    return r.items[0]
+
+
+def test_a_junior_burger_is_the_smaller_size():
+    full, junior = _one("a Whopper"), _one("a Whopper Jr.")
+    assert junior.food.name == full.food.name
+    assert junior.grams == pytest.approx(full.grams / 2, rel=0.05)
+    assert "single, regular patty" in _one("a jr cheeseburger").food.name
+
+
+def test_a_cornmeal_fritter_is_a_hush_puppy():
+    item = _one("two corn fritters")
+    assert item.food.name.startswith("Hush puppies")
+    assert item.grams == pytest.approx(44, abs=2)
+
+
+def test_a_gordita_is_a_thick_corn_cake():
+    item = _one("a gordita shell")
+    assert "corn" in item.food.name.lower() and "Tortillas" in item.food.name
+    assert item.grams == pytest.approx(50)
+
+
+@pytest.mark.parametrize(("word", "agent"), [("Splenda", "sucralose"), ("aspartame", "aspartame")])
+def test_a_sweetener_packet_is_a_tabletop_sweetener(word, agent):
+    item = _one(f"a packet of {word}")
+    assert agent in item.food.name.lower()
+    assert item.grams < 2
+
+
+def test_strawberry_milk_is_sweetened_milk():
+    item = _one("a glass of strawberry milk")
+    assert "Strawberry" in item.food.name and "milk" in item.food.name
+    assert item.nutrients["carbs_g"] > 25
+
+
+def test_baby_food_brands_and_words_mean_jarred_baby_food():
+    assert _one("a jar of Gerber pears").food.group == "Baby Foods"
+    assert _one("a spoonful of baby food bananas").food.group == "Baby Foods"
+    assert _one("a handful of baby carrots").food.group != "Baby Foods"
+
+
+def test_a_weight_said_of_the_food_before_is_its_weight():
+    r = parse("a pork chop that weighed 6 ounces after cooking, bone removed, and a cup of rice")
+    assert len(r.items) == 2
+    assert r.items[0].grams == pytest.approx(170, abs=1)
+    assert r.items[1].food.name.startswith("Rice")
