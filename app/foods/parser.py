@@ -494,7 +494,8 @@ def _split(tokens: list[str]) -> list[tuple[list[str], str | None]]:
             if cur:
                 pieces.append((cur, joiner))
             # A hard separator ("along with", "a side of") ends any list the dish was absorbing.
-            cur, joiner, skipping = [], (_HARD_JOIN if n else None), False
+            joiner = _HARD_JOIN if n else (_COMMA if tok == "," else None)
+            cur, skipping = [], False
             i += n or 1
             continue
         if skipping:
@@ -591,6 +592,9 @@ _SANDWICH_FILLING_OK = (
 _NOT_SANDWICH_STEMS = frozenset(stem(w) for w in lexicon.NOT_SANDWICH_WORDS)
 _SERVED_GROUPS = frozenset({"Fast Foods", "Restaurant Foods"})
 _HARD_JOIN = "+"
+_COMMA = ","
+# "a doughnut, the cake type": words that make an apposition a kind of the food before it.
+_KIND_WORDS = frozenset({"type", "kind", "variety", "version", "style", "sort"})
 # What comes "with" a dish without being the dish ("chicken with gravy", "a thigh with skin").
 _TOPPING_NOUNS = frozenset(
     {"sauce", "sauces", "gravy", "dressing", "syrup", "dip", "frosting", "icing", "glaze", "skin"}
@@ -617,6 +621,9 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
     prefix: list[str] = []
     prefix_joiner: str | None = None
     for toks, joiner in _split(tokens):
+        after_comma = joiner == _COMMA
+        if after_comma:
+            joiner = None
         if joiner == _HARD_JOIN:
             joiner, absorbing, describing, relative = None, False, False, False
         if (
@@ -637,6 +644,8 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             # "a small Danish with cheese and a small one with fruit": another of the same food.
             ph.words, ph.again = list(cur.words), True
             toks = [*toks, *cur.words]
+        if after_comma and cur is not None and _apposition(cur, ph, toks, m):
+            continue
         weak_only = _only(ph.words, lexicon.COOKING_WORDS | lexicon.WEAK_WORDS)
         if weak_only and cur is not None and joiner in lexicon.DESCRIBE_MARKERS:
             if ph.metric and not cur.metric and set(toks) & _WEIGHING:
@@ -888,6 +897,32 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
         ph.total = ph.total or _is_total(ph, merged)
         merged.append(ph)
     return merged
+
+
+def _apposition(cur: _Phrase, ph: _Phrase, toks: list[str], m: _Matcher) -> bool:
+    """ "a cheeseburger, the Whopper with cheese", "a doughnut, the cake type": a name or kind
+    for the food just named, not another food. Folds it into ``cur`` and says so."""
+    content = _content(ph.words)
+    if toks[:1] != ["the"] or ph.explicit or not content or not _content(cur.words):
+        return False
+    if cur.text.split()[:1] == ["the"] or (cur.quantity not in (None, 1.0) and not cur.metric):
+        return False  # "the soup, the salad": a list of foods; "two tacos, the ...": a recap
+    if set(toks) & _KIND_WORDS:
+        kind = [w for w in content if w not in _KIND_WORDS]
+        if len(_content(cur.words)) == 1:
+            # A bare name ("a muffin") would keep its everyday default whatever refines it:
+            # say it the usual way, "a blueberry muffin".
+            cur.words = [*cur.words[:-1], *kind, cur.words[-1]]
+        else:
+            cur.mods.extend(kind)
+        return True
+    named, renamed = m.search(cur.words), m.search(ph.words)
+    if not named or not renamed or renamed[0][1] < _NEW_ITEM_SCORE:
+        return False
+    if named[0][0].group != renamed[0][0].group:
+        return False  # "a burger, the fries ...": a food of another kind is another food
+    cur.words, cur.mods = list(ph.words), [*cur.mods, *ph.mods]
+    return True
 
 
 def _is_pronoun_one(toks: list[str]) -> bool:

@@ -63,3 +63,18 @@ def test_a_slice_of_quesadilla_is_one_wedge():
     whole, wedge = _one("a cheese quesadilla"), _one("a slice of cheese quesadilla")
     assert 25 <= wedge.grams <= 40
     assert wedge.grams < whole.grams / 4
+
+
+def test_an_apposition_names_the_food_before():
+    names = _names("a burger, the Whopper from Burger King, and a soda")
+    assert len(names) == 2
+    assert "WHOPPER" in names[0]
+
+
+def test_an_apposition_of_a_kind_refines_the_food():
+    item = _one("a muffin, the blueberry kind")
+    assert "blueberry" in item.food.name.lower()
+
+
+def test_a_list_of_the_foods_is_no_apposition():
+    assert len(_names("the soup, the salad and the bread")) == 3
