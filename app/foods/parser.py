@@ -183,6 +183,14 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"\bsnack (cake|mix|bar)s?\b", r" snack-\1 ", t)
     t = re.sub(r"\b(breakfast|dinner) (burrito|sandwich|link|sausage|roll)", r" \1-\2", t)
     t = re.sub(r"\blunch(eon)? meat", " luncheon-meat", t)
+    # A frozen-meal brand names the tray, not a food ("a Lean Cuisine meal of chicken and rice").
+    t = re.sub(
+        r"\b(?:lean cuisine|banquet|stouffer'?s|healthy choice|marie callender'?s|hungry[- ]man"
+        r"|swanson|smart ones|kid cuisine|michelina'?s)"
+        r"(?= (?:[a-z]+ ){0,2}(?:frozen )?(?:meal|dinner|entree|tray)s?\b)",
+        " ",
+        t,
+    )
     # "an 11 oz frozen meal of chicken, rice and vegetables": the weight is the whole tray,
     # said last the way "..., all in an 11 oz portion" is (shared out over the parts).
     t = re.sub(

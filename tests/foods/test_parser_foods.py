@@ -54,3 +54,10 @@ def test_a_weight_said_of_the_food_before_is_its_weight():
     assert len(r.items) == 2
     assert r.items[0].grams == pytest.approx(170, abs=1)
     assert r.items[1].food.name.startswith("Rice")
+
+
+def test_a_frozen_meal_brand_names_the_tray_not_a_food():
+    r = parse("a 10 oz Stouffer's meal of meatloaf and mashed potatoes")
+    assert r.unmatched == []
+    assert sum(it.grams for it in r.items) == pytest.approx(283.5, abs=1)
+    assert not any("STOUFFER" in it.food.name for it in r.items)
