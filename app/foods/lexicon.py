@@ -615,6 +615,8 @@ SYNONYMS: dict[str, str] = {
     # A cone with ice cream in it as served (~120 g), not the empty wafer cone.
     "ice cream cone": "fast foods vanilla soft-serve ice cream with cone",
     "ice cream cones": "fast foods vanilla soft-serve ice cream with cone",
+    "packaged-ice-cream-cone": "ice cream cone chocolate covered with nuts",
+    "packaged-ice-cream-cones": "ice cream cone chocolate covered with nuts",
     "chow mein": "restaurant chinese chicken chow mein",
     "chow mein noodles": "noodles chinese chow mein",
     "mac-and-cheese": "macaroni and cheese box mix with cheese sauce prepared",
@@ -1151,6 +1153,12 @@ TYPICAL_PORTIONS: dict[str, dict[str, float]] = {
 # Round dishes served cut into wedges, by how many: "a slice of quesadilla" is one wedge of it
 # (an 8-10" quesadilla is cut into 6 at restaurants and in USDA FNDDS' "1 slice" portions).
 WEDGES_PER_ITEM: dict[str, int] = {"quesadilla": 6}
+
+# Ice cream shop cups by size: one, two and three scoops, about 4.5, 8 and 12 oz (Baskin-Robbins
+# scoops are 4 oz; Cold Stone's Like It / Love It / Gotta Have It are 5 / 8 / 12 oz).
+ICE_CREAM_SHOP_GRAMS: dict[str, float] = {"small": 130.0, "medium": 230.0, "large": 340.0}
+# What is served by the shop cup: ice cream and its frozen look-alikes.
+ICE_CREAM_HEADS: tuple[str, ...] = ("ice cream", "frozen yogurt", "sherbet", "gelato")
 
 # Grams in a bag of chips, puffs or other snack food by its size word, when the food has no bag
 # measure of a single-serving size: vending (1 oz), "medium"/grab bag (2 oz), large (3 oz).

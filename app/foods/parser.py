@@ -165,6 +165,14 @@ def _normalise(text: str) -> list[str]:
         r"\1ice cream cone",
         t,
     )
+    # A packaged ice cream cone from the freezer aisle is the chocolate-lined, nut-topped kind.
+    t = re.sub(
+        r"\b(?:pre-?packaged|packaged|store-bought|boxed)((?: [a-z]+){0,2}) ice cream cone(s?)\b",
+        r"\1 packaged-ice-cream-cone\2",
+        t,
+    )
+    # "a medium ice cream cup": a cup of that size from an ice cream shop (see units).
+    t = re.sub(r"\b(ice cream|frozen yogurt|gelato) cups?\b", r"cup of \1", t)
     # "ice cream scooped into a cone", "soup in a bread bowl": what it was put into is its own
     # item (when edible) or nothing, never part of the food's name.
     t = re.sub(r"\b(?:scooped|poured|served|placed|packed|stuffed) (?:into|in|onto) ", " , ", t)

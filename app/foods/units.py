@@ -366,6 +366,10 @@ def _to_grams(
         return Amount(quantity * lexicon.MASS_UNITS[unit], _mass_label(unit))
     if unit is not None and unit in lexicon.VOLUME_UNITS:
         key = lexicon.VOLUME_KEY.get(unit)
+        shop = lexicon.ICE_CREAM_SHOP_GRAMS.get(size or "")
+        if shop and key == "cup" and food.name.lower().startswith(lexicon.ICE_CREAM_HEADS):
+            # "a medium cup of ice cream" is the shop's cup of that size, not a measuring cup.
+            return Amount(quantity * shop, size or key)
         factor = 1.5 if unit in ("bowl", "bowls") else 1.0
         if key:
             same = [m for m in ms if m.key == key]

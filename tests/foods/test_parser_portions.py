@@ -162,3 +162,19 @@ def test_medium_order_of_popcorn_is_a_theater_tub():
     item = _one("a medium order of popcorn")
     assert item.grams == pytest.approx(100)
     assert "oil-popped" in item.food.name
+
+
+@pytest.mark.parametrize(("size", "grams"), [("small", 130), ("medium", 230), ("large", 340)])
+def test_a_sized_cup_of_ice_cream_is_a_shop_cup(size, grams):
+    assert _one(f"a {size} cup of vanilla ice cream").grams == pytest.approx(grams)
+    assert _one(f"a {size} ice cream cup").grams == pytest.approx(grams)
+
+
+def test_a_cup_of_ice_cream_is_a_measuring_cup():
+    assert _one("a cup of vanilla ice cream").grams < 150
+
+
+def test_a_packaged_ice_cream_cone_is_the_chocolate_coated_kind():
+    item = _one("a packaged ice cream cone")
+    assert item.food.name.startswith("Ice cream cone, chocolate covered")
+    assert item.grams == pytest.approx(96)
