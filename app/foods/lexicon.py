@@ -267,6 +267,21 @@ CONTAINER_UNITS: frozenset[str] = frozenset(
 # A single-serve bottle of juice or juice drink: 12 fl oz.
 JUICE_BOTTLE_ML = 355.0
 
+# Cans of energy drinks by brand, when the food has no can measure: Monster, Rockstar, NOS,
+# Full Throttle, AMP and Bang come in 16 fl oz cans, Red Bull in 8.4 fl oz ones.
+ENERGY_DRINK_CAN_ML: dict[str, float] = {
+    "monster": 473.0,
+    "rockstar": 473.0,
+    "nos": 473.0,
+    "full throttle": 473.0,
+    "amp": 473.0,
+    "bang": 473.0,
+    "red bull": 250.0,
+}
+# A single-serve bottle of drinkable yogurt: the small probiotic bottles (DanActive,
+# Danimals, Activia Dailies) hold 93-100 ml.
+YOGURT_DRINK_BOTTLE_ML = 100.0
+
 # Volume (ml) of a container when the food has no matching measure; drinks mostly.
 CONTAINER_ML: dict[str, float] = {
     "can": 355.0,

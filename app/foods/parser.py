@@ -998,6 +998,9 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
         # A pizza named without "frozen" or "school" is, most often, bought from a pizzeria or
         # chain (thicker, breadier crust than USDA's frozen pizzas): lean to those entries.
         mods += lexicon.TAKEOUT_HINT
+    elif lexicon.COUNT_UNITS.get(ph.unit or "") == "order":
+        # "a small order of fries": orders are what restaurants and chains serve.
+        mods += lexicon.TAKEOUT_HINT
     hits = m.search(words, mods)
     if not hits or hits[0][1] < MIN_SCORE:
         # Extra adjectives can sink a phrase ("strong espresso"): English puts the food last,

@@ -417,6 +417,14 @@ def _to_grams(
         if key == "container" and "juice" in food.name.lower():
             # Individual (school) juice containers hold about 4 fl oz.
             return Amount(quantity * 125.0 * _density(food), key)
+        name = food.name.lower()
+        if key == "can" and _is_drink(food):
+            # Energy drink brands sell their own can sizes (a Monster is a 16 fl oz can).
+            for brand, ml in lexicon.ENERGY_DRINK_CAN_ML.items():
+                if brand in name:
+                    return Amount(quantity * ml * _density(food), key)
+        if key == "bottle" and name.startswith("yogurt"):
+            return Amount(quantity * lexicon.YOGURT_DRINK_BOTTLE_ML * _density(food), key)
         if key == "bottle" and "juice" in food.name.lower():
             # Single-serve juice bottles hold 10-15.2 fl oz, not the half litre of water ones.
             return Amount(quantity * lexicon.JUICE_BOTTLE_ML * _density(food), key)

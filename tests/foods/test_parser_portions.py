@@ -178,3 +178,16 @@ def test_a_packaged_ice_cream_cone_is_the_chocolate_coated_kind():
     item = _one("a packaged ice cream cone")
     assert item.food.name.startswith("Ice cream cone, chocolate covered")
     assert item.grams == pytest.approx(96)
+
+
+def test_energy_drink_cans_come_in_their_brand_sizes():
+    assert _one("a can of Monster energy drink").grams == pytest.approx(473 * 1.0, rel=0.05)
+
+
+def test_a_bottle_of_drinkable_yogurt_is_a_small_probiotic_bottle():
+    assert 90 <= _one("a bottle of drinkable yogurt").grams <= 110
+
+
+def test_an_order_is_served_by_a_restaurant():
+    item = _one("a small order of french fries")
+    assert item.food.name.startswith("Fast foods")
