@@ -740,6 +740,10 @@ SYNONYMS: dict[str, str] = {
 # What a bare word means when it is the whole food phrase ("rice" is cooked white rice); with
 # other words around it ("rice pudding") the phrase is matched as written.
 DEFAULT_FORMS: dict[str, str] = {
+    # Most french fries eaten in the US come from restaurants and chains (USDA ERS: the bulk of
+    # frozen fries go to food service), fried in oil; "oven" or "frozen" fries say otherwise.
+    "fries": "fast foods potato french fried in vegetable oil",
+    "french fries": "fast foods potato french fried in vegetable oil",
     "meat": "beef ground cooked",
     # Bare meat words mean the everyday cooked cut, not cured, pickled or processed forms.
     "pork": "pork fresh loin whole separable lean and fat cooked roasted",

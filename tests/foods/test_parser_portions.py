@@ -191,3 +191,8 @@ def test_a_bottle_of_drinkable_yogurt_is_a_small_probiotic_bottle():
 def test_an_order_is_served_by_a_restaurant():
     item = _one("a small order of french fries")
     assert item.food.name.startswith("Fast foods")
+
+
+def test_plain_french_fries_are_restaurant_fries():
+    assert _one("a side of french fries").food.name.startswith("Fast foods, potato, french fried")
+    assert "Sweet" in _one("sweet potato fries").food.name
