@@ -528,6 +528,25 @@ QUIET_WORDS: frozenset[str] = frozenset(
     {"of", "the", "and", "with", "on", "over", "in", "topped", "or", "a", "an", "some", "each", "s"}
 )
 
+# First segments that name a category rather than the food ("Snacks, potato chips, plain").
+GENERIC_NAME_HEADS: frozenset[str] = frozenset(
+    {
+        "snacks",
+        "beverages",
+        "candies",
+        "fast foods",
+        "restaurant",
+        "cereals ready to eat",
+        "alcoholic beverage",
+        "alcoholic beverages",
+        "babyfood",
+        "school lunch",
+        "usda commodity",
+        "formulated bar",
+        "game meat",
+    }
+)
+
 # --- synonyms --------------------------------------------------------------------------------
 
 # True synonyms and spellings: the key phrase is replaced wherever it occurs in a food phrase.

@@ -58,23 +58,7 @@ _TOKEN_RE = re.compile(r"\d+(?:\.\d+)?%|[a-z]+\d+\b|[a-z]+|\d+")
 # Words that carry no meaning in a food name or a query.
 _STOP = frozenset({"and", "or", "with", "of", "the", "a", "an", "in", "on", "to", "s", "for", "by"})
 # First segments that name a category rather than the food ("Snacks, potato chips, plain").
-_GENERIC_HEADS = frozenset(
-    {
-        "snacks",
-        "beverages",
-        "candies",
-        "fast foods",
-        "restaurant",
-        "cereals ready to eat",
-        "alcoholic beverage",
-        "alcoholic beverages",
-        "babyfood",
-        "school lunch",
-        "usda commodity",
-        "formulated bar",
-        "game meat",
-    }
-)
+_GENERIC_HEADS = lexicon.GENERIC_NAME_HEADS
 
 
 # Plurals in "-ies" whose singular ends in "-ie", not "-y" (cookies, not "cooky").

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from app.foods import lexicon
 from app.foods.dataset import MACRO_FIELDS, NUTRIENT_FIELDS, FoodRecord, load_usda_foods
 from app.foods.matcher import FoodIndex, apply_synonyms, stem, tokens
-from app.foods.units import Amount, to_grams
+from app.foods.units import Amount, kin_densities, to_grams
 
 __all__ = [
     "ExtractedItem",
@@ -83,6 +83,7 @@ class ExtractedItem:
 
 @functools.cache
 def default_index() -> FoodIndex:
+    kin_densities()  # built with the index, not on the first parse
     return FoodIndex(load_usda_foods())
 
 

@@ -8,11 +8,12 @@ finally a typical serving of the food.
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass
 from functools import lru_cache
 
 from app.foods import lexicon
-from app.foods.dataset import FoodRecord, Portion
+from app.foods.dataset import FoodRecord, Portion, load_usda_foods
 from app.foods.matcher import stem
 
 _WORD_RE = re.compile(r"[a-z]+")
@@ -180,13 +181,48 @@ _GROUP_DENSITY = {
 }
 
 
-def _density(food: FoodRecord) -> float:
-    """Grams per millilitre from the food's volume measures, else a typical one for its group."""
+def _own_density(food: FoodRecord) -> float | None:
     for m in measures(food):
         ml = lexicon.VOLUME_UNITS.get(m.key)
         if m.key in ("cup", "tbsp", "tsp", "floz") and ml:
             return m.grams_each / ml
-    return _GROUP_DENSITY.get(food.group or "", 1.0)
+    return None
+
+
+def _kin(food: FoodRecord) -> tuple[str, str] | None:
+    """Group and head word of a food named by what it is ("Lasagna with meat sauce"); None for
+    names that open with a category or a brand ("Snacks, ...", "TACO BELL, ...")."""
+    head = food.name.split(",")[0]
+    if (
+        head.isupper()
+        or " ".join(head.lower().replace("-", " ").split()) in lexicon.GENERIC_NAME_HEADS
+    ):
+        return None
+    first = _WORD_RE.findall(head.lower())[:1]
+    return (food.group or "", first[0]) if first else None
+
+
+@lru_cache(maxsize=1)
+def kin_densities() -> dict[tuple[str, str], float]:
+    """Median grams per millilitre of the USDA foods of each group and head word."""
+    found: dict[tuple[str, str], list[float]] = {}
+    for food in load_usda_foods():
+        d, kin = _own_density(food), _kin(food)
+        if d and kin:
+            found.setdefault(kin, []).append(d)
+    return {k: statistics.median(v) for k, v in found.items()}
+
+
+def _density(food: FoodRecord) -> float:
+    """Grams per millilitre from the food's volume measures, else that of foods named alike (a
+    cup of "Lasagna with meat sauce" weighs what a cup of the other lasagnas does), else a
+    typical one for its group."""
+    own = _own_density(food)
+    if own:
+        return own
+    kin = _kin(food)
+    alike = kin_densities().get(kin) if kin else None
+    return alike or _GROUP_DENSITY.get(food.group or "", 1.0)
 
 
 def _is_count(m: MeasureInfo) -> bool:

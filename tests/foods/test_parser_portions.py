@@ -196,3 +196,14 @@ def test_an_order_is_served_by_a_restaurant():
 def test_plain_french_fries_are_restaurant_fries():
     assert _one("a side of french fries").food.name.startswith("Fast foods, potato, french fried")
     assert "Sweet" in _one("sweet potato fries").food.name
+
+
+def test_a_cup_weighs_what_a_cup_of_foods_named_alike_does():
+    # USDA lists no cup of meat lasagna, but cups of cheese and vegetable lasagna (~225 g).
+    item = _one("a cup of lasagna with meat sauce")
+    assert item.food.name.startswith("Lasagna")
+    assert item.grams == pytest.approx(226, abs=5)
+
+
+def test_category_named_foods_keep_their_group_density():
+    assert _one("a cup of potato chips").grams < 40
