@@ -49,6 +49,7 @@ _PUNCT = frozenset(",;.!?:")
 _AMOUNTS = dict(lexicon.AMOUNT_PHRASES)
 # Count units that also name the food's shape; kept as food words after a weight.
 _FOOD_UNITS = frozenset({"bar", "bars", "stick", "sticks", "patty", "patties", "strip", "strips"})
+_ONE_OF_MINE = frozenset({"my", "his", "her"})
 _EXTRA_FILLER = frozenset(
     {"weighing", "weighs", "weighed", "about", "approximately", "roughly", "around", "approx"}
 )
@@ -416,6 +417,12 @@ def _read_phrase(tokens: list[str]) -> _Phrase:
                     ph.quantity = value
                     if after_amount:
                         ph.unit = None
+            i += 1
+            after_amount, after_unit = True, False
+            continue
+        if tok in _ONE_OF_MINE and ph.quantity is None and not ph.words:
+            # "my doughnut", "my large coffee": one, as "a" would say (but not counted).
+            ph.quantity = 1.0
             i += 1
             after_amount, after_unit = True, False
             continue

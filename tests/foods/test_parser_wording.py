@@ -78,3 +78,8 @@ def test_an_apposition_of_a_kind_refines_the_food():
 
 def test_a_list_of_the_foods_is_no_apposition():
     assert len(_names("the soup, the salad and the bread")) == 3
+
+
+def test_my_counts_one_like_an_article():
+    mine = parse("coffee and my glazed doughnut").items[-1]
+    assert mine.grams == parse("coffee and a glazed doughnut").items[-1].grams
