@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from app.foods import lexicon
 from app.foods.dataset import MACRO_FIELDS, NUTRIENT_FIELDS, FoodRecord, load_usda_foods
 from app.foods.matcher import FoodIndex, apply_synonyms, stem, tokens
-from app.foods.units import Amount, kin_densities, to_grams
+from app.foods.units import Amount, kin_densities, measures, to_grams
 
 __all__ = [
     "ExtractedItem",
@@ -49,6 +49,8 @@ _PUNCT = frozenset(",;.!?:")
 _AMOUNTS = dict(lexicon.AMOUNT_PHRASES)
 # Count units that also name the food's shape; kept as food words after a weight.
 _FOOD_UNITS = frozenset({"bar", "bars", "stick", "sticks", "patty", "patties", "strip", "strips"})
+# How close a food shaped as named must score to the best one to be preferred.
+_SHAPE_MARGIN = 0.03
 _ONE_OF_MINE = frozenset({"my", "his", "her"})
 _EXTRA_FILLER = frozenset(
     {"weighing", "weighs", "weighed", "about", "approximately", "roughly", "around", "approx"}
@@ -1021,6 +1023,7 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
         else:
             unmatched.append(" ".join(content))
             return None
+    hits = _shape_first(hits, content[-1])
     food, score = hits[0]
     name_words = set(tokens(food.name))
     # Compared after synonyms ("white bun" -> rolls), as the matcher saw the phrase.
@@ -1071,6 +1074,19 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
         confidence=round(max(0.0, min(1.0, confidence)), 3),
         alternatives=[f for f, _ in hits[1:4]],
     )
+
+
+def _shape_first(hits: list[tuple[FoodRecord, float]], last: str) -> list[tuple[FoodRecord, float]]:
+    """ "a hash brown patty", "a fish stick": among near-equal foods, one USDA measures in that
+    shape (it has a "patty" measure) is the one meant."""
+    key = lexicon.COUNT_UNITS.get(last)
+    if last not in _FOOD_UNITS or not key:
+        return hits
+    close = [h for h in hits if h[1] >= hits[0][1] - _SHAPE_MARGIN]
+    for h in close:
+        if any(m.key == key for m in measures(h[0])):
+            return [h, *(x for x in hits if x is not h)]
+    return hits
 
 
 def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:

@@ -61,3 +61,9 @@ def test_a_frozen_meal_brand_names_the_tray_not_a_food():
     assert r.unmatched == []
     assert sum(it.grams for it in r.items) == pytest.approx(283.5, abs=1)
     assert not any("STOUFFER" in it.food.name for it in r.items)
+
+
+def test_a_food_named_by_its_shape_is_the_one_measured_so():
+    item = _one("a hash brown patty")
+    assert item.unit == "patty"
+    assert 40 <= item.grams <= 70
