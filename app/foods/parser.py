@@ -1023,7 +1023,7 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
         else:
             unmatched.append(" ".join(content))
             return None
-    hits = _shape_first(hits, content[-1])
+    hits = _shape_first(hits, content)
     food, score = hits[0]
     name_words = set(tokens(food.name))
     # Compared after synonyms ("white bun" -> rolls), as the matcher saw the phrase.
@@ -1076,14 +1076,21 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
     )
 
 
-def _shape_first(hits: list[tuple[FoodRecord, float]], last: str) -> list[tuple[FoodRecord, float]]:
+def _shape_first(
+    hits: list[tuple[FoodRecord, float]], content: list[str]
+) -> list[tuple[FoodRecord, float]]:
     """ "a hash brown patty", "a fish stick": among near-equal foods, one USDA measures in that
-    shape (it has a "patty" measure) is the one meant."""
-    key = lexicon.COUNT_UNITS.get(last)
-    if last not in _FOOD_UNITS or not key:
+    shape (it has a "patty" measure) is the one meant, if it drops no word the best one has."""
+    key = lexicon.COUNT_UNITS.get(content[-1])
+    if content[-1] not in _FOOD_UNITS or not key or not hits:
         return hits
-    close = [h for h in hits if h[1] >= hits[0][1] - _SHAPE_MARGIN]
-    for h in close:
+    if any(m.key == key for m in measures(hits[0][0])):
+        return hits
+    said = {stem(w) for w in content}
+    best = set(tokens(hits[0][0].name)) & said
+    for h in hits[1:]:
+        if h[1] < hits[0][1] - _SHAPE_MARGIN or not best <= set(tokens(h[0].name)):
+            continue
         if any(m.key == key for m in measures(h[0])):
             return [h, *(x for x in hits if x is not h)]
     return hits
