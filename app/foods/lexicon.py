@@ -464,6 +464,7 @@ WEAK_WORDS: frozenset[str] = frozenset(
     soft fluffy tender buttery diet low-calorie meatless skinless sugar-free sugarfree
     caffeine-free gluten-free dairy-free ready ready-to-drink ready-to-eat ready-to-serve
     brewed preserved removed flaked choice variety mixture pre-sweetened without coating
+    crustless
     """.split()
 )
 
@@ -518,7 +519,7 @@ FILLER_WORDS: frozenset[str] = frozenset(
     alongside accompanying accompany pairing paired side-by-side mouthwatering irresistible
     enhanced wrapped wrapping myself himself herself ourselves tonight's yesterday's
     morning's vibrant enriched right own fully burst crunch hint dipping dunking dunked warm
-    which who what when where with-out way
+    which who what when where with-out way easy
     alongside along-side too
     """.split()
 )
@@ -1262,6 +1263,9 @@ THIN_FILLINGS: frozenset[str] = frozenset(
     cream and
     """.split()
 )
+# Sealed crustless sandwiches (Smucker's Uncrustables) weigh 2 oz, bread and filling together.
+CRUSTLESS_WORDS: frozenset[str] = frozenset({"crustless", "uncrustable", "uncrustables"})
+CRUSTLESS_SANDWICH_GRAMS = 57.0
 # Words that say how the sandwich was made, not what is in it.
 SANDWICH_STYLE_WORDS: frozenset[str] = frozenset(
     """

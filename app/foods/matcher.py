@@ -29,8 +29,10 @@ _W_EXTRA = 0.25
 _EXTRA_HALF = 4.0
 _HEAD_NOUN_BOOST = 1.5  # unrequested-word cost at which the name loses half of _W_EXTRA
 _PREPARED_FORGIVES = frozenset({"dry mix", "mix", "powder", "dry", "concentrate", "condensed"})
+# ... except in these names ("meal replacement" drinks are no ground meal).
+_PENALTY_EXCEPT = {"meal": r"(?! replacement)"}
 _PENALTY_PATTERNS = [
-    (term, pen, re.compile(r"\b" + re.escape(term) + r"\b"))
+    (term, pen, re.compile(r"\b" + re.escape(term) + r"\b" + _PENALTY_EXCEPT.get(term, "")))
     for term, pen in lexicon.PENALTY_TERMS.items()
     if pen
 ]

@@ -94,7 +94,9 @@ def default_index() -> FoodIndex:
 
 
 def _normalise(text: str) -> list[str]:
-    t = text.lower()
+    # An exclamation mark before a lower-case word ends no sentence: it is part of a brand
+    # ("Chips Ahoy! cookies", "Yahoo! chocolate drink").
+    t = re.sub(r"!(?=\s+[a-z])", " ", text).lower()
     for ch, rep in lexicon.UNICODE_FRACTIONS.items():
         t = t.replace(ch, rep)
     # Accents off ("sautéed" -> "sauteed") so words match the plain-ASCII USDA names.
@@ -121,7 +123,7 @@ def _normalise(text: str) -> list[str]:
     )
     t = re.sub(r"\bjuice (box|pouch)\b", r"\1 of juice", t)
     # "tea sweetened with honey": the sweetener is the honey, not a presweetened tea.
-    t = re.sub(r"\b(?:lightly |slightly )?sweetened (with|by)\b", r" \1", t)
+    t = re.sub(r"\b(?:lightly |slightly )?sweetened(?: [a-z]+ly)? (with|by)\b", r" \1", t)
     # Where a topping went and what was thrown away are not foods ("cheese on top", "peel
     # discarded").
     t = re.sub(r"\b(?:on|over) (?:the )?top(?: of (?:it|them|that))?\b", " ", t)
@@ -526,7 +528,7 @@ def _split(tokens: list[str]) -> list[tuple[list[str], str | None]]:
             continue
         if skipping:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-            if (_is_number(tok) or tok in ("half", "a", "an")) and _is_unit(nxt) and pieces:
+            if (_is_number(tok) or tok in ("half", "a", "an", "one")) and _is_unit(nxt) and pieces:
                 # "..., which was 12 fl oz": the amount still belongs to the item before.
                 pieces[-1] = ([*pieces[-1][0], tok, nxt], pieces[-1][1])
                 i += 2
@@ -690,6 +692,8 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             prefix = toks
             continue
         if not ph.strong and _only(ph.words, lexicon.WEAK_WORDS | lexicon.COOKING_WORDS):
+            if after_comma and cur is not None and not ph.explicit:
+                cur.mods.extend(_content(ph.words))  # "a sandwich, crustless": said of it
             continue  # "a light snack", "a perfect combination": no food named
         if (
             cur is not None
@@ -893,8 +897,10 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             continue
         if not _content(ph.words) and ph.strong and merged and _content(merged[-1].words):
             prev = merged[-1]
-            # A weight also refines a bare count ("one granola bar, weighing 1.5 oz").
-            if not prev.strong or (ph.metric and prev.unit is None):
+            # A weight also refines a bare count ("one granola bar, weighing 1.5 oz"), and any
+            # measure a "serving" ("a serving of turkey, measured at one cup").
+            vague = lexicon.COUNT_UNITS.get(prev.unit or "") == "serving" and ph.unit is not None
+            if not prev.strong or (ph.metric and prev.unit is None) or vague:
                 prev.quantity, prev.unit, prev.metric, prev.counted = (
                     ph.quantity,
                     ph.unit,
@@ -1150,6 +1156,10 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
             if found * 2 >= len(telling) and not unsaid:
                 return None
     weighed = ph.metric and ph.unit in lexicon.MASS_UNITS and bool(ph.quantity)
+    if not weighed and words & lexicon.CRUSTLESS_WORDS and ph.quantity in (None, 1.0):
+        # A crustless sandwich is the sealed kind sold frozen (Uncrustables): 2 oz in all.
+        ph.quantity, ph.unit, ph.metric = lexicon.CRUSTLESS_SANDWICH_GRAMS, "g", True
+        weighed = True
     if not weighed and (
         ph.metric or ph.quantity not in (None, 1.0) or (ph.unit and ph.unit != "serving")
     ):

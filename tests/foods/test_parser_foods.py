@@ -67,3 +67,9 @@ def test_a_food_named_by_its_shape_is_the_one_measured_so():
     item = _one("a hash brown patty")
     assert item.unit == "patty"
     assert 40 <= item.grams <= 70
+
+
+def test_a_crustless_sandwich_is_a_sealed_two_ounce_one():
+    items = parse("a frozen crustless peanut butter and jelly sandwich").items
+    assert sum(it.grams for it in items) == pytest.approx(57, abs=1)
+    assert 20 <= sum(it.nutrients["carbs_g"] for it in items) <= 32

@@ -1,5 +1,7 @@
 """How the meal parser reads wording: product names, ordinals, clauses, appositions."""
 
+import pytest
+
 from app.foods.parser import parse
 
 
@@ -83,3 +85,27 @@ def test_a_list_of_the_foods_is_no_apposition():
 def test_my_counts_one_like_an_article():
     mine = parse("coffee and my glazed doughnut").items[-1]
     assert mine.grams == parse("coffee and a glazed doughnut").items[-1].grams
+
+
+def test_an_exclamation_mark_inside_a_brand_ends_no_sentence():
+    item = _one("a Chips Ahoy! chocolate chip cookie")
+    assert item.food.name.startswith("Cookies, chocolate chip")
+
+
+def test_an_adjective_after_a_comma_is_said_of_the_food_before():
+    item = parse("a peanut butter and jelly sandwich, crustless").items
+    assert sum(it.grams for it in item) == pytest.approx(57, abs=1)
+
+
+def test_sweetened_with_an_adverb_still_names_the_sweetener():
+    r = parse("a cup of black tea, sweetened lightly with a packet of Splenda")
+    assert r.items[0].nutrients["carbs_g"] < 2
+
+
+def test_a_measure_given_later_refines_a_serving():
+    item = _one("a serving of cooked rice, measured at one cup")
+    assert item.unit == "cup"
+
+
+def test_a_meal_replacement_drink_is_not_penalised_as_ground_meal():
+    assert "SLIMFAST" in _one("a Slim Fast shake, sugar-free").food.name
