@@ -278,6 +278,8 @@ ENERGY_DRINK_CAN_ML: dict[str, float] = {
     "bang": 473.0,
     "red bull": 250.0,
 }
+# Drink boxes come in 6.75 fl oz (200 ml) and, for small and "fun size" ones, 4.23 fl oz.
+SMALL_DRINK_BOX_ML = 125.0
 # A single-serve bottle of drinkable yogurt: the small probiotic bottles (DanActive,
 # Danimals, Activia Dailies) hold 93-100 ml.
 YOGURT_DRINK_BOTTLE_ML = 100.0
@@ -680,6 +682,8 @@ SYNONYMS: dict[str, str] = {
     # Drink brands USDA SR28 does not list, as the generic drink they are.
     "capri sun": "fruit juice drink",
     "v8": "v8 100% vegetable juice",
+    "teething cookie": "babyfood teething biscuits",
+    "teething cookies": "babyfood teething biscuits",
     # Cornmeal fritters (hush puppies, Puerto Rican sorullitos) are one food.
     "cornmeal fritter": "hush puppies",
     "cornmeal fritters": "hush puppies",

@@ -50,7 +50,7 @@ _MEASURE_STOP = frozenset(
 _TOPPING_WORDS = frozenset({"sauce", "gravy", "dressing", "syrup", "topping", "frosting", "dip"})
 _TOPPING_PENALTY = 0.2
 # Words that say a food is made for babies: adult foods are then a worse guess.
-_BABY_WORDS = frozenset({"babyfood", "infant", "toddler"})
+_BABY_WORDS = frozenset({"babyfood", "infant", "toddler", "teething"})
 _NOT_BABY_PENALTY = 0.15
 # Split brand words are joined ("slim fast" -> "slimfast") only when one half is this rare.
 _JOIN_MAX_DF = 20

@@ -467,7 +467,10 @@ def _to_grams(
         if key in lexicon.CONTAINER_ML and (
             _is_drink(food) or key not in lexicon.COUNT_DEFAULT_GRAMS
         ):
-            return Amount(quantity * lexicon.CONTAINER_ML[key] * _density(food), key)
+            ml = lexicon.CONTAINER_ML[key]
+            if key == "box" and size in ("mini", "small"):
+                ml = lexicon.SMALL_DRINK_BOX_ML
+            return Amount(quantity * ml * _density(food), key)
         if key in ("piece", "square") and food.group == "Sweets":
             # A piece of a candy bar or block of chocolate is a bite, not the whole bar.
             factor = lexicon.SIZE_FACTOR.get(size, 1.0) if size else 1.0

@@ -207,3 +207,13 @@ def test_a_cup_weighs_what_a_cup_of_foods_named_alike_does():
 
 def test_category_named_foods_keep_their_group_density():
     assert _one("a cup of potato chips").grams < 40
+
+
+@pytest.mark.parametrize("size", ["small", "fun size"])
+def test_a_small_drink_box_holds_four_ounces(size):
+    assert _one(f"a {size} box of apple juice").grams == pytest.approx(125 * 1.05, rel=0.05)
+
+
+def test_a_teething_cookie_is_a_baby_biscuit():
+    item = _one("a teething cookie")
+    assert item.food.group == "Baby Foods"
