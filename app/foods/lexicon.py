@@ -682,6 +682,9 @@ SYNONYMS: dict[str, str] = {
     # Drink brands USDA SR28 does not list, as the generic drink they are.
     "capri sun": "fruit juice drink",
     "v8": "v8 100% vegetable juice",
+    # The classic ice cream bar is chocolate-coated (nuts or crunch coating are said).
+    "ice cream bar": "ice cream bar or stick chocolate covered",
+    "ice cream bars": "ice cream bar or stick chocolate covered",
     "teething cookie": "babyfood teething biscuits",
     "teething cookies": "babyfood teething biscuits",
     # Cornmeal fritters (hush puppies, Puerto Rican sorullitos) are one food.
@@ -768,6 +771,8 @@ DEFAULT_FORMS: dict[str, str] = {
     # frozen fries go to food service), fried in oil; "oven" or "frozen" fries say otherwise.
     "fries": "fast foods potato french fried in vegetable oil",
     "french fries": "fast foods potato french fried in vegetable oil",
+    # Canned fruit cocktail in the middle pack (light syrup), with what is in the can.
+    "fruit cocktail": "fruit cocktail canned light syrup solids and liquids",
     "meat": "beef ground cooked",
     # Bare meat words mean the everyday cooked cut, not cured, pickled or processed forms.
     "pork": "pork fresh loin whole separable lean and fat cooked roasted",

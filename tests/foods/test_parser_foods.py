@@ -73,3 +73,14 @@ def test_a_crustless_sandwich_is_a_sealed_two_ounce_one():
     items = parse("a frozen crustless peanut butter and jelly sandwich").items
     assert sum(it.grams for it in items) == pytest.approx(57, abs=1)
     assert 20 <= sum(it.nutrients["carbs_g"] for it in items) <= 32
+
+
+def test_an_ice_cream_bar_is_the_chocolate_coated_stick():
+    item = _one("an ice cream bar")
+    assert item.food.name == "Ice cream, bar or stick, chocolate covered"
+    assert item.grams == pytest.approx(50)
+
+
+def test_fruit_cocktail_is_canned_in_light_syrup_unless_said():
+    assert "light syrup" in _one("a cup of fruit cocktail").food.name
+    assert "heavy syrup" in _one("a cup of fruit cocktail in heavy syrup").food.name
