@@ -686,6 +686,7 @@ SYNONYMS: dict[str, str] = {
     "ice cream bar": "ice cream bar or stick chocolate covered",
     "ice cream bars": "ice cream bar or stick chocolate covered",
     "teething cookie": "babyfood teething biscuits",
+    "cheesy": "cheese",
     "teething cookies": "babyfood teething biscuits",
     # Cornmeal fritters (hush puppies, Puerto Rican sorullitos) are one food.
     "cornmeal fritter": "hush puppies",

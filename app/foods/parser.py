@@ -208,8 +208,9 @@ def _normalise(text: str) -> list[str]:
     # "an 11 oz frozen meal of chicken, rice and vegetables": the weight is the whole tray,
     # said last the way "..., all in an 11 oz portion" is (shared out over the parts).
     t = re.sub(
-        r"\b(\d+(?:\.\d+)?) ?(oz|ounces?|g|grams?)\b([^.,;:]*?\b(?:frozen (?:meal|dinner|entree)s?"
-        r"|tv dinner|meal|entree))(?: for (?:breakfast|lunch|dinner|supper))?,?"
+        r"\b(\d+(?:\.\d+)?) ?(oz|ounces?|g|grams?)\b([^.,;:\d]*?\b"
+        r"(?:frozen (?:meal|dinner|entree)s?|tv dinner|meal|entree))"
+        r"(?: for (?:breakfast|lunch|dinner|supper))?,?"
         r" (of|consisting of|containing|with|which included|that included|including|featuring)"
         r" ([^.;:]*)",
         _tray_total,
@@ -650,6 +651,7 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
     prefix_joiner: str | None = None
     for toks, joiner in _split(tokens):
         after_comma = joiner == _COMMA
+        after_hard = joiner == _HARD_JOIN
         if after_comma:
             joiner = None
         if joiner == _HARD_JOIN:
@@ -834,7 +836,9 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
                 joiner is None or joiner in _ABSORBING_JOINERS or (joiner == "and" and absorbing)
             )
             if modifier_ok and (
-                words <= _MODIFIER_OK or (cur.metric and words <= _MODIFIER_OK | _FILLINGS)
+                words <= _MODIFIER_OK
+                # (... not a food brought in "along with" it: "..., along with a turkey meal")
+                or (cur.metric and not after_hard and words <= _MODIFIER_OK | _FILLINGS)
             ):
                 # Part of the dish just named (its sauce, filling, topping), not a new item.
                 cur.mods.extend(_content(ph.words))
@@ -879,7 +883,10 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
         out.append(cur)
     # When most foods were weighed, an unweighed mention ("a bit of added fat", "a cone") is
     # part of the weighed food before it, not a food of its own.
-    if sum(1 for ph in out if ph.metric and _content(ph.words)) >= 2:
+    weighed_foods = [
+        ph for ph in out if ph.metric and set(_content(ph.words)) - lexicon.TOTAL_PHRASE_WORDS
+    ]
+    if len(weighed_foods) >= 2:
         kept: list[_Phrase] = []
         for ph in out:
             if kept and kept[-1].metric and not ph.metric and not ph.counted:

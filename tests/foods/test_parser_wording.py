@@ -109,3 +109,13 @@ def test_a_measure_given_later_refines_a_serving():
 
 def test_a_meal_replacement_drink_is_not_penalised_as_ground_meal():
     assert "SLIMFAST" in _one("a Slim Fast shake, sugar-free").food.name
+
+
+def test_a_tray_weight_does_not_reach_back_over_another_amount():
+    r = parse("500 g of water along with a 300 g frozen meal of turkey and stuffing")
+    assert r.items[0].grams == pytest.approx(500)
+    assert sum(it.grams for it in r.items[1:]) == pytest.approx(300, abs=1)
+
+
+def test_cheesy_means_cheese_flavoured():
+    assert "cheese" in _one("a bag of cheesy popcorn").food.name.lower()
