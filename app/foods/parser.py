@@ -237,6 +237,14 @@ def _normalise(text: str) -> list[str]:
     # (which follow the meat's name: "chicken tenders").
     t = re.sub(r"(?<!chicken )(?<!turkey )(?<!beef )(?<!pork )\btender\b(?!s)", " ", t)
     t = re.sub(r"\bgordita (?:shell|flatbread)(s?)\b", r"gordita\1", t)
+    # Canned fruit "in syrup" is the light-syrup pack, eaten with its syrup (heavy or extra-light
+    # syrup are said as such).
+    t = re.sub(
+        r"\b((?:canned|fruit|peach|pear|pineapple|apricot|cherr|mandarin|plum|grapefruit)[a-z]*"
+        r"(?:,? [a-z]+){0,4}?) in (?:a |its |their )?syrup\b",
+        r"\1 in light syrup pack solids and liquids ",
+        t,
+    )
     # "a drink of cola", "a drink combining whiskey and soda": "drink" is only the serving.
     t = re.sub(r"\bdrinks? (?:of|combining|mixing|made (?:with|from|of))\b", " ", t)
     # "energy" is filler ("an energy boost") except in the names of drinks, bars and gels.

@@ -84,3 +84,9 @@ def test_an_ice_cream_bar_is_the_chocolate_coated_stick():
 def test_fruit_cocktail_is_canned_in_light_syrup_unless_said():
     assert "light syrup" in _one("a cup of fruit cocktail").food.name
     assert "heavy syrup" in _one("a cup of fruit cocktail in heavy syrup").food.name
+
+
+def test_canned_fruit_in_syrup_is_the_light_syrup_pack():
+    item = _one("a cup of canned peaches in syrup")
+    assert "light syrup" in item.food.name and "solids and liquids" in item.food.name
+    assert _one("pancakes in syrup").food.name.startswith("Pancakes")
