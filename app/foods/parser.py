@@ -51,6 +51,7 @@ _AMOUNTS = dict(lexicon.AMOUNT_PHRASES)
 _FOOD_UNITS = frozenset({"bar", "bars", "stick", "sticks", "patty", "patties", "strip", "strips"})
 # How close a food shaped as named must score to the best one to be preferred.
 _SHAPE_MARGIN = 0.03
+_ADJECTIVES = lexicon.WEAK_WORDS | lexicon.COOKING_WORDS
 _ONE_OF_MINE = frozenset({"my", "his", "her"})
 _EXTRA_FILLER = frozenset(
     {"weighing", "weighs", "weighed", "about", "approximately", "roughly", "around", "approx"}
@@ -439,7 +440,13 @@ def _read_phrase(tokens: list[str]) -> _Phrase:
             i += 1
             after_amount, after_unit = True, False
             continue
-        if tok in lexicon.SIZE_WORDS and (after_amount or i == 0 or tok == "personal") and nxt:
+        # "a medium apple", and after adjectives too: "a warm medium baked potato".
+        adjectives_only = ph.quantity is not None and _only(ph.words, _ADJECTIVES)
+        if (
+            tok in lexicon.SIZE_WORDS
+            and (after_amount or i == 0 or tok == "personal" or adjectives_only)
+            and nxt
+        ):
             ph.size = lexicon.SIZE_WORDS[tok]
             i += 1
             continue

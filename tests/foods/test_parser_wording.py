@@ -119,3 +119,7 @@ def test_a_tray_weight_does_not_reach_back_over_another_amount():
 
 def test_cheesy_means_cheese_flavoured():
     assert "cheese" in _one("a bag of cheesy popcorn").food.name.lower()
+
+
+def test_a_size_after_adjectives_is_still_a_size():
+    assert _one("a soft large sugar cookie").grams == _one("a large sugar cookie").grams
