@@ -420,6 +420,18 @@ DESCRIBE_MARKERS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Describing verbs that are also adjectives before a food ("mixed vegetables", "stuffed
+# peppers"): they describe the food before them only when a preposition follows.
+PARTICIPLE_MARKERS: frozenset[str] = frozenset(
+    """
+    made filled packed loaded stuffed coated covered drizzled smothered bursting crafted mixed
+    blended dipped sprinkled spread layered garnished seasoned dressed infused studded
+    """.split()
+)
+PARTICIPLE_LINKS: frozenset[str] = frozenset(
+    "with without in into by on of from to together up at for and over atop inside using".split()
+)
+
 # Words that start a side remark after a food ("..., which was just what I needed", "to quench
 # my thirst", "for some crunch"); the rest of the clause is not about food amounts.
 CLAUSE_STARTERS: frozenset[str] = frozenset(
@@ -686,6 +698,9 @@ SYNONYMS: dict[str, str] = {
     "ice cream bar": "ice cream bar or stick chocolate covered",
     "ice cream bars": "ice cream bar or stick chocolate covered",
     "teething cookie": "babyfood teething biscuits",
+    "rice-krispies-treat": "rice krispies treats squares",
+    # Southern sweet tea is brewed tea sweetened with sugar.
+    "sweet tea": "tea black ready-to-drink lemon sweetened",
     "cheesy": "cheese",
     "teething cookies": "babyfood teething biscuits",
     # Cornmeal fritters (hush puppies, Puerto Rican sorullitos) are one food.
@@ -911,7 +926,9 @@ DEFAULT_FORMS: dict[str, str] = {
     "muffin": "muffins plain",
     "croissant": "croissants butter",
     "bread": "bread white commercially prepared",
-    "roll": "rolls dinner",
+    "roll": "rolls dinner plain commercially prepared",
+    "dinner-roll": "rolls dinner plain commercially prepared",
+    "pita": "bread pita white",
     "bun": "rolls hamburger or hotdog",
     "tortilla": "tortillas",
     "pizza": "pizza",
@@ -919,11 +936,13 @@ DEFAULT_FORMS: dict[str, str] = {
     "apple": "apples raw with skin",
     "banana": "bananas raw",
     "orange": "oranges raw",
-    "grapes": "grapes raw",
+    # Table grapes (Thompson seedless and the like), not muscadines.
+    "grapes": "grapes red or green european type raw",
     "strawberries": "strawberries raw",
     "blueberries": "blueberries raw",
     "avocado": "avocados raw",
-    "peanuts": "peanuts",
+    # Snack peanuts are roasted and salted (boiled peanuts are said as such).
+    "peanuts": "peanuts all types roasted with salt",
     "almonds": "nuts almonds",
     "walnuts": "nuts walnuts",
     "cashews": "nuts cashew",

@@ -246,6 +246,7 @@ def _normalise(text: str) -> list[str]:
         r"\1 in light syrup pack solids and liquids ",
         t,
     )
+    t = re.sub(r"\brice krispies? treats?\b", " rice-krispies-treat ", t)
     # "a drink of cola", "a drink combining whiskey and soda": "drink" is only the serving.
     t = re.sub(r"\bdrinks? (?:of|combining|mixing|made (?:with|from|of))\b", " ", t)
     # "energy" is filler ("an energy boost") except in the names of drinks, bars and gels.
@@ -566,7 +567,14 @@ def _split(tokens: list[str]) -> list[tuple[list[str], str | None]]:
                 cur, joiner, skipping = [], None, True
                 i += 1
                 continue
-        if tok in lexicon.SOFT_SEPARATORS or tok in lexicon.DESCRIBE_MARKERS:
+        # "mixed vegetables", "a stuffed pepper": a participle before a food is its adjective;
+        # it starts a description only before a preposition ("mixed with", "coated in").
+        adjective = (
+            tok in lexicon.PARTICIPLE_MARKERS
+            and nxt.isalpha()
+            and nxt not in lexicon.PARTICIPLE_LINKS
+        )
+        if tok in lexicon.SOFT_SEPARATORS or (tok in lexicon.DESCRIBE_MARKERS and not adjective):
             if cur:
                 pieces.append((cur, joiner))
                 cur = []

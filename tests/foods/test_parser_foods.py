@@ -90,3 +90,19 @@ def test_canned_fruit_in_syrup_is_the_light_syrup_pack():
     item = _one("a cup of canned peaches in syrup")
     assert "light syrup" in item.food.name and "solids and liquids" in item.food.name
     assert _one("pancakes in syrup").food.name.startswith("Pancakes")
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("a cup of grapes", "Grapes, red or green"),
+        ("a handful of peanuts", "Peanuts, all types, oil-roasted"),
+        ("a cup of boiled peanuts", "Peanuts, all types, cooked, boiled"),
+        ("a dinner roll", "Rolls, dinner, plain"),
+        ("a pita", "Bread, pita"),
+        ("a rice krispie treat", "Snacks, KELLOGG, KELLOGG'S RICE KRISPIES TREATS"),
+        ("a glass of sweet tea", "Beverages, tea, black, ready-to-drink, lemon, sweetened"),
+    ],
+)
+def test_everyday_names_mean_the_everyday_food(text, start):
+    assert _one(text).food.name.startswith(start)

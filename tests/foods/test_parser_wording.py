@@ -123,3 +123,10 @@ def test_cheesy_means_cheese_flavoured():
 
 def test_a_size_after_adjectives_is_still_a_size():
     assert _one("a soft large sugar cookie").grams == _one("a large sugar cookie").grams
+
+
+def test_a_participle_before_a_food_is_its_adjective():
+    item = _one("a cup of mixed vegetables")
+    assert item.food.name.startswith("Vegetables, mixed")
+    r = parse("a cup of rice mixed with peas")
+    assert r.items[0].food.name.startswith("Rice")
