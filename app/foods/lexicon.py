@@ -420,6 +420,28 @@ DESCRIBE_MARKERS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Fish sold and cooked as fillets ("a salmon fillet").
+FISH_WORDS: tuple[str, ...] = (
+    "fish",
+    "salmon",
+    "tuna",
+    "cod",
+    "tilapia",
+    "catfish",
+    "haddock",
+    "pollock",
+    "flounder",
+    "sole",
+    "trout",
+    "halibut",
+    "mahi",
+    "swordfish",
+    "bass",
+    "perch",
+    "snapper",
+    "whitefish",
+)
+
 # Describing verbs that are also adjectives before a food ("mixed vegetables", "stuffed
 # peppers"): they describe the food before them only when a preposition follows.
 PARTICIPLE_MARKERS: frozenset[str] = frozenset(
@@ -698,6 +720,12 @@ SYNONYMS: dict[str, str] = {
     "ice cream bar": "ice cream bar or stick chocolate covered",
     "ice cream bars": "ice cream bar or stick chocolate covered",
     "teething cookie": "babyfood teething biscuits",
+    # String cheese is a 1 oz stick of part-skim mozzarella.
+    "string cheese": "cheese mozzarella part skim milk",
+    "cheese stick": "cheese mozzarella part skim milk",
+    # A breakfast sandwich: egg, cheese and breakfast meat on an English muffin.
+    "breakfast-sandwich": "fast foods english muffin with egg cheese and canadian bacon",
+    "chicken salad": "poultry salad sandwich spread",
     "rice-krispies-treat": "rice krispies treats squares",
     # Southern sweet tea is brewed tea sweetened with sugar.
     "sweet tea": "tea black ready-to-drink lemon sweetened",
@@ -789,6 +817,8 @@ DEFAULT_FORMS: dict[str, str] = {
     "french fries": "fast foods potato french fried in vegetable oil",
     # Canned fruit cocktail in the middle pack (light syrup), with what is in the can.
     "fruit cocktail": "fruit cocktail canned light syrup solids and liquids",
+    # A pudding cup as sold ready to eat, vanilla unless a flavour is said.
+    "pudding": "puddings vanilla ready-to-eat",
     "meat": "beef ground cooked",
     # Bare meat words mean the everyday cooked cut, not cured, pickled or processed forms.
     "pork": "pork fresh loin whole separable lean and fat cooked roasted",
@@ -888,7 +918,8 @@ DEFAULT_FORMS: dict[str, str] = {
     "rice": "rice white cooked",
     "omelet": "egg omelet",
     "shake": "milk shake",
-    "smoothie": "smoothie",
+    # A blended fruit smoothie as sold by juice bars and chains (12 fl oz, fruit and yogurt).
+    "smoothie": "fast foods strawberry banana smoothie made with ice and low-fat yogurt",
     "pancake": "pancakes",
     "waffle": "waffles",
     "veg": "vegetables mixed",

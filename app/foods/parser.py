@@ -222,7 +222,8 @@ def _normalise(text: str) -> list[str]:
         r"\b(?!(?:a|an|the|one|my)\b)([a-z]+) (?:and|&|n) (?!(?:a|an|the|one|my)\b)([a-z]+)"
         r"(?=[ -](?:calzone|burrito|quesadilla|pizza|empanada"
         r"|omelet|omelette|taco|enchilada|tamale|pie|biscuit"
-        r"|bagel|croissant|muffin|frankfurter|sausage|hot ?dog|meatball|meatloaf|patty)s?\b)",
+        r"|bagel|croissant|muffin|frankfurter|sausage|hot ?dog|meatball|meatloaf|patty"
+        r"|soup|stew|chowder|casserole)s?\b)",
         r"\1-and-\2",
         t,
     )
@@ -238,6 +239,21 @@ def _normalise(text: str) -> list[str]:
     # (which follow the meat's name: "chicken tenders").
     t = re.sub(r"(?<!chicken )(?<!turkey )(?<!beef )(?<!pork )\btender\b(?!s)", " ", t)
     t = re.sub(r"\bgordita (?:shell|flatbread)(s?)\b", r"gordita\1", t)
+    # "a pudding cup", "a fruit cup": the single-serve cup of it (of canned mixed fruit).
+    t = re.sub(r"\bfruit cups?\b", "container of fruit cocktail", t)
+    t = re.sub(
+        r"\b(pudding|applesauce|jello|jell-o|gelatin|mandarin orange|peach|pear|fruit cocktail)"
+        r" cups?\b",
+        r"container of \1",
+        t,
+    )
+    # "a salmon fillet": a fillet of that fish (not "a fish fillet sandwich").
+    t = re.sub(
+        rf"\b({'|'.join(lexicon.FISH_WORDS)}) (?:fillet|filet)(s?)\b"
+        r"(?! (?:sandwich|burger|sub|wrap|melt)s?\b)",
+        r"fillet\2 of \1",
+        t,
+    )
     # Canned fruit "in syrup" is the light-syrup pack, eaten with its syrup (heavy or extra-light
     # syrup are said as such).
     t = re.sub(

@@ -72,6 +72,8 @@ _FOUNTAIN = (
     "fruit punch",
     "sports drink",
 )
+# Whole words only: "cola" is no part of "chocolate".
+_FOUNTAIN_RE = re.compile(r"\b(?:" + "|".join(_FOUNTAIN) + r")\b")
 # Count words people use interchangeably.
 _ALIKE = {
     "piece": frozenset({"piece", "slice", "item", "each", "serving", "unit"}),
@@ -279,7 +281,8 @@ def _is_drink(food: FoodRecord) -> bool:
     name = food.name.lower()
     if food.group == "Beverages":
         return not any(w in name for w in ("powder", "dry", "mix,", "concentrate", "instant,"))
-    return "juice" in name or name.startswith(("milk,", "soymilk", "almond milk"))
+    drinks = ("milk,", "milk shakes", "soymilk", "almond milk")
+    return "juice" in name or "smoothie" in name or name.startswith(drinks)
 
 
 def _is_condiment(food: FoodRecord) -> bool:
@@ -472,7 +475,11 @@ def _to_grams(
                 ml = lexicon.SMALL_DRINK_BOX_ML
             return Amount(quantity * ml * _density(food), key)
         if key in ("piece", "square") and food.group == "Sweets":
-            # A piece of a candy bar or block of chocolate is a bite, not the whole bar.
+            # A piece of a candy bar or block of chocolate is a bite, not the whole bar; a
+            # "miniature piece" is the food's own miniature, when USDA lists one.
+            mini = [m for m in ms if size and _size_words(size) & m.words and m.grams_each < 30]
+            if mini:
+                return Amount(quantity * mini[0].grams_each, key)
             factor = lexicon.SIZE_FACTOR.get(size, 1.0) if size else 1.0
             return Amount(quantity * lexicon.CANDY_PIECE_GRAMS * factor, key)
         if key == "packet" and "sweetener" in food.name.lower():
@@ -488,7 +495,7 @@ def _to_grams(
         and not (unit and unit in lexicon.COUNT_UNITS)
     ):
         name = food.name.lower()
-        sizes = _FOUNTAIN_ML if any(w in name for w in _FOUNTAIN) else _DRINK_ML
+        sizes = _FOUNTAIN_ML if _FOUNTAIN_RE.search(name) else _DRINK_ML
         if "carbonated" in name and "water" not in name and "club soda" not in name:
             sizes = _SODA_ML
         # "a large cola": the drink in a fountain or coffee-shop cup of that size; the tables

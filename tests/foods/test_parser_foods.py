@@ -106,3 +106,36 @@ def test_canned_fruit_in_syrup_is_the_light_syrup_pack():
 )
 def test_everyday_names_mean_the_everyday_food(text, start):
     assert _one(text).food.name.startswith(start)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "low", "high"),
+    [
+        ("a fruit cup", "Fruit cocktail", 100, 130),
+        ("a pudding cup", "Puddings, vanilla, ready-to-eat", 95, 120),
+        ("an applesauce cup", "Applesauce", 100, 130),
+        ("a salmon fillet", "Fish, salmon", 100, 200),
+        ("a string cheese", "Cheese, mozzarella, part skim", 25, 30),
+        ("a breakfast sandwich", "Fast foods, english muffin, with egg", 100, 160),
+        ("a cup of chicken and rice soup", "Soup, chicken rice", 200, 260),
+        ("a milkshake", "Milk shakes", 200, 400),
+        ("a smoothie", "Fast foods, strawberry banana smoothie", 200, 400),
+    ],
+)
+def test_common_single_foods_are_recognised(text, start, low, high):
+    item = _one(text)
+    assert item.food.name.startswith(start)
+    assert low <= item.grams <= high
+
+
+def test_a_flavour_keeps_its_pudding():
+    assert "chocolate" in _one("a cup of chocolate pudding").food.name
+
+
+def test_a_miniature_piece_of_candy_is_its_miniature():
+    assert _one("a miniature piece of milk chocolate").grams == pytest.approx(7)
+
+
+def test_chocolate_is_no_cola():
+    # Drink sizes: a large chocolate milk is no 30 fl oz fountain soda.
+    assert _one("a large chocolate milk").grams < 550
