@@ -1410,6 +1410,30 @@ PLATE_MAIN_SHARE = 0.4
 TYPICAL_PLATE_GRAMS = 340.0
 PLATE_MAIN_SHARE_ONE_SIDE = 0.5
 
+# What is spread on bread and breakfast cakes, or stirred into coffee and tea, when only named
+# ("a bagel with cream cheese", "coffee with cream and sugar"): its own item at the FDA's
+# reference amount customarily consumed (21 CFR 101.12) per piece or cup, except butter on bread
+# (a pat, 5 g) and sugar in a drink (a teaspoon). Longest names first.
+ADDIN_HOSTS: frozenset[str] = frozenset(
+    "bagel toast bread muffin biscuit roll croissant pancake waffle coffee tea".split()
+)
+ADDINS: tuple[tuple[str, str, float, str], ...] = (
+    ("cream cheese", "cream cheese", 2.0, "tbsp"),
+    ("peanut butter", "peanut butter", 2.0, "tbsp"),
+    ("half-and-half", "half-and-half", 1.0, "tbsp"),
+    ("butter", "butter", 1.0, "pat"),
+    ("margarine", "margarine", 1.0, "pat"),
+    ("jam", "jam", 1.0, "tbsp"),
+    ("jelly", "jelly", 1.0, "tbsp"),
+    ("preserves", "jam", 1.0, "tbsp"),
+    ("honey", "honey", 1.0, "tbsp"),
+    ("syrup", "syrup", 0.25, "cup"),
+    ("creamer", "creamer", 1.0, "tbsp"),
+    ("cream", "half-and-half", 1.0, "tbsp"),
+    ("milk", "milk", 2.0, "tbsp"),
+    ("sugar", "sugar", 1.0, "tsp"),
+)
+
 # Highballs: a spirit mixed with a soft drink ("whiskey and ginger ale", "rum and coke").
 SPIRITS: frozenset[str] = frozenset(
     "whiskey whisky bourbon scotch rum vodka gin tequila brandy".split()

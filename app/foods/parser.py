@@ -1300,6 +1300,26 @@ def _plate_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
     ]
 
 
+def _addin_parts(ph: _Phrase) -> list[_Phrase] | None:
+    """ "a bagel with cream cheese", "coffee with cream and sugar": the bread or drink, then each
+    spread or add-in it was only said to come with; None when there is none."""
+    content = _content(ph.words)
+    if not ph.mods or not content or stem(content[-1]) not in lexicon.ADDIN_HOSTS:
+        return None
+    if ph.metric:
+        return None  # a weighed food's weight may well include what is on it
+    said = " " + " ".join(ph.mods) + " "
+    parts: list[_Phrase] = []
+    for name, food, amount, unit in lexicon.ADDINS:
+        if f" {name} " in said:
+            said = said.replace(f" {name} ", " ")
+            each = ph.quantity or 1.0
+            parts.append(_Phrase(food.split(), amount * each, unit, counted=True, text=ph.text))
+    if not parts:
+        return None
+    return [replace(ph, mods=said.split()), *parts]
+
+
 def _restates(ph: _Phrase, items: Sequence[ParsedItem]) -> bool:
     """ "..., enjoying one fruit and one banana in total": a recap of single foods already logged.
 
@@ -1363,6 +1383,7 @@ def parse(
         for part in ((_sandwich_parts(ph, m) if ph.metric or not weighed_text else None) or [ph])
     ]
     phrases = [part for ph in phrases for part in (_plate_parts(ph, m) or [ph])]
+    phrases = [part for ph in phrases for part in (_addin_parts(ph) or [ph])]
     start = 0  # first item the next whole-plate weight can cover
     weighed: list[bool] = []
     for ph in phrases:

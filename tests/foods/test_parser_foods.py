@@ -89,7 +89,7 @@ def test_fruit_cocktail_is_canned_in_light_syrup_unless_said():
 def test_canned_fruit_in_syrup_is_the_light_syrup_pack():
     item = _one("a cup of canned peaches in syrup")
     assert "light syrup" in item.food.name and "solids and liquids" in item.food.name
-    assert _one("pancakes in syrup").food.name.startswith("Pancakes")
+    assert parse("pancakes in syrup").items[0].food.name.startswith("Pancakes")
 
 
 @pytest.mark.parametrize(

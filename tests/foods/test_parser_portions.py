@@ -217,3 +217,27 @@ def test_a_small_drink_box_holds_four_ounces(size):
 def test_a_teething_cookie_is_a_baby_biscuit():
     item = _one("a teething cookie")
     assert item.food.group == "Baby Foods"
+
+
+def test_a_spread_only_named_is_eaten_at_its_usual_amount():
+    items = parse("a bagel with cream cheese").items
+    assert [it.food.name.split(",")[0] for it in items] == ["Bagels", "Cheese"]
+    assert items[1].grams == pytest.approx(29, abs=1)  # 2 tbsp, the label serving
+
+
+def test_butter_on_toast_is_a_pat_per_slice():
+    items = parse("two slices of toast with butter").items
+    assert items[1].food.name.startswith("Butter")
+    assert items[1].grams == pytest.approx(10, abs=1)
+
+
+def test_coffee_with_cream_and_sugar_adds_both():
+    items = parse("a cup of coffee with cream and sugar").items
+    names = [it.food.name for it in items]
+    assert any(n.startswith("Cream, fluid, half and half") for n in names)
+    assert any(n.startswith("Sugars, granulated") for n in names)
+    assert sum(it.nutrients["carbs_g"] for it in items) == pytest.approx(4.9, abs=1)
+
+
+def test_a_weighed_bread_keeps_its_spread_inside_the_weight():
+    assert len(parse("100 g of toast with butter").items) == 1
