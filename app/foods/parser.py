@@ -1215,6 +1215,8 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
         if word in words:
             bread, count = match, n
             break
+    # One roll, biscuit or bagel holding a filling is a regular (medium) one.
+    roll_size = "medium" if count == 1 and not words & {"wrap", "tortilla", "pita"} else None
     if weighed and ph.unit is not None and ph.quantity:
         # A weighed sandwich: about half its weight is bread (two ~28 g slices in a ~110 g
         # sandwich, as in USDA FNDDS sandwich recipes), the rest its filling.
@@ -1223,17 +1225,18 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
         if filling and {p for w in filling for p in w.split("-")} <= lexicon.THIN_FILLINGS:
             # Cheese or spreads alone are a thin layer: the bread is most of the weight.
             share = lexicon.THIN_SANDWICH_BREAD_SHARE
-        parts = [
-            _Phrase(bread.split(), grams * share, "g", metric=True, counted=True, text=ph.text)
-        ]
+        bread_grams = grams * share
+        if filling:
+            # ... but never more bread than it holds: one tortilla or bun, two slices (a heavy
+            # wrap is heavy with filling).
+            bread_grams = min(bread_grams, _bread_grams(bread, count, roll_size, m))
+        parts = [_Phrase(bread.split(), bread_grams, "g", metric=True, counted=True, text=ph.text)]
         spreads = _two_spreads(filling)
         for part in spreads or ([filling] if filling else []):
-            rest = grams * (1 - share) / max(1, len(spreads))
+            rest = (grams - bread_grams) / max(1, len(spreads))
             parts.append(_Phrase(part, rest, "g", metric=True, counted=True, text=ph.text))
         return parts
-    # One roll, biscuit or bagel holding a filling is a regular (medium) one.
-    size = "medium" if count == 1 and not words & {"wrap", "tortilla", "pita"} else None
-    parts = [_Phrase(bread.split(), count, size=size, counted=True, text=f"{ph.text} (bread)")]
+    parts = [_Phrase(bread.split(), count, size=roll_size, counted=True, text=f"{ph.text} (bread)")]
     spreads = _two_spreads(filling)
     if spreads:
         # Peanut butter and jelly: a spoonful of each (about half the label serving of each).
@@ -1255,6 +1258,14 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
                 oz = 2.0 / len(fills)
                 parts.append(_Phrase(part, oz, "oz", metric=True, counted=True, text=ph.text))
     return parts
+
+
+def _bread_grams(bread: str, count: float, size: str | None, m: _Matcher) -> float:
+    """What ``count`` of the sandwich's bread weighs, by the bread's own USDA measure."""
+    hits = m.search(bread.split())
+    if not hits:
+        return float("inf")
+    return to_grams(hits[0][0], count, None, size).grams
 
 
 def _plate_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
