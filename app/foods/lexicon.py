@@ -596,6 +596,12 @@ SYNONYMS: dict[str, str] = {
     "creamer": "cream substitute liquid",
     "white bun": "rolls hamburger or hotdog plain",
     "soy milk": "soymilk",
+    # Reduced-fat soy milks are USDA's "all flavors" entries (the chocolate ones say so).
+    "nonfat soy milk": "soymilk all flavors nonfat",
+    "fat-free soy milk": "soymilk all flavors nonfat",
+    "nonfat soymilk": "soymilk all flavors nonfat",
+    "lowfat soy milk": "soymilk all flavors lowfat",
+    "low-fat soy milk": "soymilk all flavors lowfat",
     "fruit muffin": "muffins blueberry",
     "oj": "orange juice",
     "coke": "carbonated beverage cola",

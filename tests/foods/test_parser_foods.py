@@ -139,3 +139,8 @@ def test_a_miniature_piece_of_candy_is_its_miniature():
 def test_chocolate_is_no_cola():
     # Drink sizes: a large chocolate milk is no 30 fl oz fountain soda.
     assert _one("a large chocolate milk").grams < 550
+
+
+def test_nonfat_soy_milk_is_the_plain_nonfat_one():
+    item = _one("a cup of nonfat soy milk")
+    assert "nonfat" in item.food.name and "chocolate" not in item.food.name
