@@ -263,6 +263,12 @@ def _normalise(text: str) -> list[str]:
         t,
     )
     t = re.sub(r"\brice krispies? treats?\b", " rice-krispies-treat ", t)
+    # A Fruit Roll-Up is a small (14 g) roll of fruit leather.
+    t = re.sub(
+        r"\b(?:fruit )?roll-?ups? of fruit snacks?\b|\bfruit roll-?ups?\b",
+        " small fruit leather roll ",
+        t,
+    )
     # "a drink of cola", "a drink combining whiskey and soda": "drink" is only the serving.
     t = re.sub(r"\bdrinks? (?:of|combining|mixing|made (?:with|from|of))\b", " ", t)
     # "energy" is filler ("an energy boost") except in the names of drinks, bars and gels.

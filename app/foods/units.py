@@ -527,6 +527,9 @@ def _to_grams(
         # "3 oz = 85 g" is USDA's reference serving of a meat or fish: "some pork" is that
         # serving, not one ounce.
         each = dm.portion.grams
+    elif dm.key == "cup" and dm.portion.amount < 1 and _is_condiment(food):
+        # ... as "1/4 cup = 63 g" is a sauce's or gravy's: "cheese sauce" is that, not a cup.
+        each = dm.portion.grams
     if dm.key in ("floz", "tbsp", "tsp") and _is_drink(food):
         each *= lexicon.VOLUME_UNITS["cup"] / lexicon.VOLUME_UNITS[dm.key]  # a drink is a cup
         label = "cup"

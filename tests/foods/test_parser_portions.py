@@ -241,3 +241,16 @@ def test_coffee_with_cream_and_sugar_adds_both():
 
 def test_a_weighed_bread_keeps_its_spread_inside_the_weight():
     assert len(parse("100 g of toast with butter").items) == 1
+
+
+def test_a_sauce_served_on_the_side_is_its_listed_quarter_cup():
+    items = parse("a plate of meatloaf with gravy and mashed potatoes").items
+    gravy = [it for it in items if it.food.name.startswith("Gravy")]
+    assert not gravy or gravy[0].grams < 80
+    assert _one("some cheese sauce").grams == pytest.approx(63, abs=1)
+
+
+def test_a_fruit_roll_up_is_a_small_roll_of_fruit_leather():
+    item = _one("a fruit roll-up")
+    assert item.food.name.startswith("Snacks, fruit leather, rolls")
+    assert item.grams == pytest.approx(14)
