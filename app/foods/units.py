@@ -460,7 +460,7 @@ def _to_grams(
         if key == "can" and _is_drink(food):
             # Energy drink brands sell their own can sizes (a Monster is a 16 fl oz can).
             for brand, ml in lexicon.ENERGY_DRINK_CAN_ML.items():
-                if brand in name:
+                if re.search(rf"\b{brand}\b", name):
                     return Amount(quantity * ml * _density(food), key)
         if key == "bottle" and name.startswith("yogurt"):
             return Amount(quantity * lexicon.YOGURT_DRINK_BOTTLE_ML * _density(food), key)
