@@ -143,7 +143,8 @@ def _normalise(text: str) -> list[str]:
     # A chain's "junior" burger is its single regular-patty one ("Jr. cheeseburger"); a junior
     # signature burger ("Whopper Jr.") is the smaller size of that burger.
     t = re.sub(r"\b(?:jr|junior)\.? (?=(?:bacon )?(?:cheeseburger|hamburger|burger)s?\b)", " ", t)
-    t = re.sub(r"\b([a-z]+) (?:jr|junior)\b\.?", r"junior \1", t)
+    if "baby" not in t:  # (baby food's "junior" is a feeding stage, not a size)
+        t = re.sub(r"\b([a-z]+) (?:jr|junior)\b\.?", r"junior \1", t)
     # Brand names made of amount or size words are not amounts ("Little Debbie", "Big Mac").
     t = re.sub(r"\b(little|big) (debbie|mac)('?s)?\b", r" \1-\2 ", t)
     # A school or individual carton is the small single-serve container.
@@ -238,6 +239,7 @@ def _normalise(text: str) -> list[str]:
     # "a tender fried chicken breast", "a chop, tender and juicy": praise, not chicken tenders
     # (which follow the meat's name: "chicken tenders").
     t = re.sub(r"(?<!chicken )(?<!turkey )(?<!beef )(?<!pork )\btender\b(?!s)", " ", t)
+    # A gordita "shell" is the gordita itself (a thick corn cake).
     t = re.sub(r"\bgordita (?:shell|flatbread)(s?)\b", r"gordita\1", t)
     # "a pudding cup", "a fruit cup": the single-serve cup of it (of canned mixed fruit).
     t = re.sub(r"\bfruit cups?\b", "container of fruit cocktail", t)

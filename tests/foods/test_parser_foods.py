@@ -144,3 +144,9 @@ def test_chocolate_is_no_cola():
 def test_nonfat_soy_milk_is_the_plain_nonfat_one():
     item = _one("a cup of nonfat soy milk")
     assert "nonfat" in item.food.name and "chocolate" not in item.food.name
+
+
+def test_baby_food_junior_is_a_stage_not_a_size():
+    item = _one("a jar of apple junior baby food")
+    assert item.food.group == "Baby Foods"
+    assert item.grams > 100
