@@ -267,6 +267,23 @@ CONTAINER_UNITS: frozenset[str] = frozenset(
 # A single-serve bottle of juice or juice drink: 12 fl oz.
 JUICE_BOTTLE_ML = 355.0
 
+# Cans of energy drinks by brand, when the food has no can measure: Monster, Rockstar, NOS,
+# Full Throttle, AMP and Bang come in 16 fl oz cans, Red Bull in 8.4 fl oz ones.
+ENERGY_DRINK_CAN_ML: dict[str, float] = {
+    "monster": 473.0,
+    "rockstar": 473.0,
+    "nos": 473.0,
+    "full throttle": 473.0,
+    "amp": 473.0,
+    "bang": 473.0,
+    "red bull": 250.0,
+}
+# Drink boxes come in 6.75 fl oz (200 ml) and, for small and "fun size" ones, 4.23 fl oz.
+SMALL_DRINK_BOX_ML = 125.0
+# A single-serve bottle of drinkable yogurt: the small probiotic bottles (DanActive,
+# Danimals, Activia Dailies) hold 93-100 ml.
+YOGURT_DRINK_BOTTLE_ML = 100.0
+
 # Volume (ml) of a container when the food has no matching measure; drinks mostly.
 CONTAINER_ML: dict[str, float] = {
     "can": 355.0,
@@ -305,6 +322,7 @@ SIZE_WORDS: dict[str, str] = {
     "large-size": "large",
     "king-size": "large",
     "personal": "personal",
+    "junior": "junior",
 }
 
 # Relative size when the food has no measure for the size word.
@@ -319,6 +337,9 @@ SIZE_FACTOR: dict[str, float] = {
     "extra large": 1.45,
     "jumbo": 1.6,
     "personal": 1.0,
+    # A chain's "junior" burger is about half its signature one (a Whopper Jr. ~150 g, a Whopper
+    # ~290 g on Burger King's nutrition guide).
+    "junior": 0.5,
 }
 
 # --- segmentation ----------------------------------------------------------------------------
@@ -351,6 +372,15 @@ HARD_SEPARATORS: tuple[tuple[str, ...], ...] = (
     ("finished", "off", "with"),
     ("finished", "it", "off", "with"),
     ("rounded", "it", "out", "with"),
+    ("rounded", "it", "off", "with"),
+    # A new clause about the eater ends any description ("... made with butter, and I had").
+    ("and", "i"),
+    ("and", "we"),
+    # What a food goes with is eaten too ("juice, a perfect accompaniment to my doughnut").
+    ("accompaniment", "to"),
+    ("accompaniment", "for"),
+    ("complement", "to"),
+    ("companion", "to"),
     ("rounded", "off", "with"),
     ("topped", "off", "with"),
     ("rounded", "out", "with"),
@@ -388,6 +418,40 @@ DESCRIBE_MARKERS: frozenset[str] = frozenset(
     reconstituted crafted mixed blended dipped sprinkled spread layered garnished seasoned
     dressed infused studded skipping unaccompanied which that who featuring from holding
     """.split()
+)
+
+# Fish sold and cooked as fillets ("a salmon fillet").
+FISH_WORDS: tuple[str, ...] = (
+    "fish",
+    "salmon",
+    "tuna",
+    "cod",
+    "tilapia",
+    "catfish",
+    "haddock",
+    "pollock",
+    "flounder",
+    "sole",
+    "trout",
+    "halibut",
+    "mahi",
+    "swordfish",
+    "bass",
+    "perch",
+    "snapper",
+    "whitefish",
+)
+
+# Describing verbs that are also adjectives before a food ("mixed vegetables", "stuffed
+# peppers"): they describe the food before them only when a preposition follows.
+PARTICIPLE_MARKERS: frozenset[str] = frozenset(
+    """
+    made filled packed loaded stuffed coated covered drizzled smothered bursting crafted mixed
+    blended dipped sprinkled spread layered garnished seasoned dressed infused studded
+    """.split()
+)
+PARTICIPLE_LINKS: frozenset[str] = frozenset(
+    "with without in into by on of from to together up at for and over atop inside using".split()
 )
 
 # Words that start a side remark after a food ("..., which was just what I needed", "to quench
@@ -436,6 +500,7 @@ WEAK_WORDS: frozenset[str] = frozenset(
     soft fluffy tender buttery diet low-calorie meatless skinless sugar-free sugarfree
     caffeine-free gluten-free dairy-free ready ready-to-drink ready-to-eat ready-to-serve
     brewed preserved removed flaked choice variety mixture pre-sweetened without coating
+    crustless
     """.split()
 )
 
@@ -490,7 +555,7 @@ FILLER_WORDS: frozenset[str] = frozenset(
     alongside accompanying accompany pairing paired side-by-side mouthwatering irresistible
     enhanced wrapped wrapping myself himself herself ourselves tonight's yesterday's
     morning's vibrant enriched right own fully burst crunch hint dipping dunking dunked warm
-    which who what when where with-out
+    which who what when where with-out way easy
     alongside along-side too
     """.split()
 )
@@ -498,6 +563,25 @@ FILLER_WORDS: frozenset[str] = frozenset(
 # Removed from the food phrase but do not count as unmatched: these are not food words.
 QUIET_WORDS: frozenset[str] = frozenset(
     {"of", "the", "and", "with", "on", "over", "in", "topped", "or", "a", "an", "some", "each", "s"}
+)
+
+# First segments that name a category rather than the food ("Snacks, potato chips, plain").
+GENERIC_NAME_HEADS: frozenset[str] = frozenset(
+    {
+        "snacks",
+        "beverages",
+        "candies",
+        "fast foods",
+        "restaurant",
+        "cereals ready to eat",
+        "alcoholic beverage",
+        "alcoholic beverages",
+        "babyfood",
+        "school lunch",
+        "usda commodity",
+        "formulated bar",
+        "game meat",
+    }
 )
 
 # --- synonyms --------------------------------------------------------------------------------
@@ -512,6 +596,12 @@ SYNONYMS: dict[str, str] = {
     "creamer": "cream substitute liquid",
     "white bun": "rolls hamburger or hotdog plain",
     "soy milk": "soymilk",
+    # Reduced-fat soy milks are USDA's "all flavors" entries (the chocolate ones say so).
+    "nonfat soy milk": "soymilk all flavors nonfat",
+    "fat-free soy milk": "soymilk all flavors nonfat",
+    "nonfat soymilk": "soymilk all flavors nonfat",
+    "lowfat soy milk": "soymilk all flavors lowfat",
+    "low-fat soy milk": "soymilk all flavors lowfat",
     "fruit muffin": "muffins blueberry",
     "oj": "orange juice",
     "coke": "carbonated beverage cola",
@@ -543,8 +633,9 @@ SYNONYMS: dict[str, str] = {
     "slushie": "frozen novelties ice type italian",
     "slushy": "frozen novelties ice type italian",
     "italian ice": "frozen novelties ice type italian",
-    "m&m": "candies m&m's milk chocolate",
-    "m&ms": "candies m&m's milk chocolate",
+    "m&m": "candies mars m&m's milk chocolate",
+    "m&ms": "candies mars m&m's milk chocolate",
+    "m&m's": "candies mars m&m's milk chocolate",
     # Hot cereals as eaten (cooked / prepared with water); "dry" steers back to the powder.
     "instant oatmeal": "cereals oats instant fortified plain prepared with water",
     "cream wheat": "cereals farina cream of wheat cooked with water",
@@ -601,6 +692,8 @@ SYNONYMS: dict[str, str] = {
     # A cone with ice cream in it as served (~120 g), not the empty wafer cone.
     "ice cream cone": "fast foods vanilla soft-serve ice cream with cone",
     "ice cream cones": "fast foods vanilla soft-serve ice cream with cone",
+    "packaged-ice-cream-cone": "ice cream cone chocolate covered with nuts",
+    "packaged-ice-cream-cones": "ice cream cone chocolate covered with nuts",
     "chow mein": "restaurant chinese chicken chow mein",
     "chow mein noodles": "noodles chinese chow mein",
     "mac-and-cheese": "macaroni and cheese box mix with cheese sauce prepared",
@@ -628,6 +721,39 @@ SYNONYMS: dict[str, str] = {
     "kool-aid": "fruit flavored drink",
     # Drink brands USDA SR28 does not list, as the generic drink they are.
     "capri sun": "fruit juice drink",
+    "v8": "v8 100% vegetable juice",
+    # The classic ice cream bar is chocolate-coated (nuts or crunch coating are said).
+    "ice cream bar": "ice cream bar or stick chocolate covered",
+    "ice cream bars": "ice cream bar or stick chocolate covered",
+    "teething cookie": "babyfood teething biscuits",
+    # String cheese is a 1 oz stick of part-skim mozzarella.
+    "string cheese": "cheese mozzarella part skim milk",
+    "cheese stick": "cheese mozzarella part skim milk",
+    # A breakfast sandwich: egg, cheese and breakfast meat on an English muffin.
+    "breakfast-sandwich": "fast foods english muffin with egg cheese and canadian bacon",
+    "chicken salad": "poultry salad sandwich spread",
+    "rice-krispies-treat": "rice krispies treats squares",
+    # Southern sweet tea is brewed tea sweetened with sugar.
+    "sweet tea": "tea black ready-to-drink lemon sweetened",
+    "cheesy": "cheese",
+    "teething cookies": "babyfood teething biscuits",
+    # Cornmeal fritters (hush puppies, Puerto Rican sorullitos) are one food.
+    "cornmeal fritter": "hush puppies",
+    "cornmeal fritters": "hush puppies",
+    "corn fritter": "hush puppies",
+    "corn fritters": "hush puppies",
+    "sorullito": "hush puppies",
+    "sorullitos": "hush puppies",
+    # A gordita is a thick corn masa cake (see TYPICAL_PORTIONS for its size).
+    "gordita": "tortillas ready-to-bake or -fry corn",
+    "gorditas": "tortillas ready-to-bake or -fry corn",
+    # High-intensity sweeteners by their sweetening agent or best-known brand.
+    "aspartame": "sweeteners tabletop aspartame",
+    "sucralose": "sweeteners tabletop sucralose",
+    "splenda": "sweeteners tabletop sucralose",
+    "saccharin": "sweeteners tabletop saccharin",
+    # Strawberry milk is milk sweetened with strawberry syrup or powder.
+    "strawberry milk": "strawberry-flavor beverage mix powder prepared with whole milk",
     "hi-c": "fruit juice drink",
     "sunny d": "orange drink",
     "sunny delight": "orange drink",
@@ -691,6 +817,14 @@ SYNONYMS: dict[str, str] = {
 # What a bare word means when it is the whole food phrase ("rice" is cooked white rice); with
 # other words around it ("rice pudding") the phrase is matched as written.
 DEFAULT_FORMS: dict[str, str] = {
+    # Most french fries eaten in the US come from restaurants and chains (USDA ERS: the bulk of
+    # frozen fries go to food service), fried in oil; "oven" or "frozen" fries say otherwise.
+    "fries": "fast foods potato french fried in vegetable oil",
+    "french fries": "fast foods potato french fried in vegetable oil",
+    # Canned fruit cocktail in the middle pack (light syrup), with what is in the can.
+    "fruit cocktail": "fruit cocktail canned light syrup solids and liquids",
+    # A pudding cup as sold ready to eat, vanilla unless a flavour is said.
+    "pudding": "puddings vanilla ready-to-eat",
     "meat": "beef ground cooked",
     # Bare meat words mean the everyday cooked cut, not cured, pickled or processed forms.
     "pork": "pork fresh loin whole separable lean and fat cooked roasted",
@@ -790,7 +924,8 @@ DEFAULT_FORMS: dict[str, str] = {
     "rice": "rice white cooked",
     "omelet": "egg omelet",
     "shake": "milk shake",
-    "smoothie": "smoothie",
+    # A blended fruit smoothie as sold by juice bars and chains (12 fl oz, fruit and yogurt).
+    "smoothie": "fast foods strawberry banana smoothie made with ice and low-fat yogurt",
     "pancake": "pancakes",
     "waffle": "waffles",
     "veg": "vegetables mixed",
@@ -828,7 +963,9 @@ DEFAULT_FORMS: dict[str, str] = {
     "muffin": "muffins plain",
     "croissant": "croissants butter",
     "bread": "bread white commercially prepared",
-    "roll": "rolls dinner",
+    "roll": "rolls dinner plain commercially prepared",
+    "dinner-roll": "rolls dinner plain commercially prepared",
+    "pita": "bread pita white",
     "bun": "rolls hamburger or hotdog",
     "tortilla": "tortillas",
     "pizza": "pizza",
@@ -836,11 +973,13 @@ DEFAULT_FORMS: dict[str, str] = {
     "apple": "apples raw with skin",
     "banana": "bananas raw",
     "orange": "oranges raw",
-    "grapes": "grapes raw",
+    # Table grapes (Thompson seedless and the like), not muscadines.
+    "grapes": "grapes red or green european type raw",
     "strawberries": "strawberries raw",
     "blueberries": "blueberries raw",
     "avocado": "avocados raw",
-    "peanuts": "peanuts",
+    # Snack peanuts are roasted and salted (boiled peanuts are said as such).
+    "peanuts": "peanuts all types roasted with salt",
     "almonds": "nuts almonds",
     "walnuts": "nuts walnuts",
     "cashews": "nuts cashew",
@@ -1111,7 +1250,20 @@ TYPICAL_PORTIONS: dict[str, dict[str, float]] = {
     "english muffin": {},
     # A standard stick lollipop weighs 15-20 g (USDA's hard candy "piece" is a 6 g drop).
     "lollipop": {"each": 17.0, "small": 10.0, "large": 28.0},
+    # A gordita (a corn masa cake ~4" across and 1/4" thick) weighs about twice a 6" corn
+    # tortilla's 26 g.
+    "gordita": {"each": 50.0, "small": 35.0, "medium": 50.0, "large": 65.0},
 }
+
+# Round dishes served cut into wedges, by how many: "a slice of quesadilla" is one wedge of it
+# (an 8-10" quesadilla is cut into 6 at restaurants and in USDA FNDDS' "1 slice" portions).
+WEDGES_PER_ITEM: dict[str, int] = {"quesadilla": 6}
+
+# Ice cream shop cups by size: one, two and three scoops, about 4.5, 8 and 12 oz (Baskin-Robbins
+# scoops are 4 oz; Cold Stone's Like It / Love It / Gotta Have It are 5 / 8 / 12 oz).
+ICE_CREAM_SHOP_GRAMS: dict[str, float] = {"small": 130.0, "medium": 230.0, "large": 340.0}
+# What is served by the shop cup: ice cream and its frozen look-alikes.
+ICE_CREAM_HEADS: tuple[str, ...] = ("ice cream", "frozen yogurt", "sherbet", "gelato")
 
 # Grams in a bag of chips, puffs or other snack food by its size word, when the food has no bag
 # measure of a single-serving size: vending (1 oz), "medium"/grab bag (2 oz), large (3 oz).
@@ -1177,6 +1329,9 @@ THIN_FILLINGS: frozenset[str] = frozenset(
     cream and
     """.split()
 )
+# Sealed crustless sandwiches (Smucker's Uncrustables) weigh 2 oz, bread and filling together.
+CRUSTLESS_WORDS: frozenset[str] = frozenset({"crustless", "uncrustable", "uncrustables"})
+CRUSTLESS_SANDWICH_GRAMS = 57.0
 # Words that say how the sandwich was made, not what is in it.
 SANDWICH_STYLE_WORDS: frozenset[str] = frozenset(
     """
@@ -1260,6 +1415,30 @@ PLATE_MAIN_SHARE = 0.4
 # A plate or frozen dinner named without a weight: about 12 oz (US frozen dinners are 9-14 oz).
 TYPICAL_PLATE_GRAMS = 340.0
 PLATE_MAIN_SHARE_ONE_SIDE = 0.5
+
+# What is spread on bread and breakfast cakes, or stirred into coffee and tea, when only named
+# ("a bagel with cream cheese", "coffee with cream and sugar"): its own item at the FDA's
+# reference amount customarily consumed (21 CFR 101.12) per piece or cup, except butter on bread
+# (a pat, 5 g) and sugar in a drink (a teaspoon). Longest names first.
+ADDIN_HOSTS: frozenset[str] = frozenset(
+    "bagel toast bread muffin biscuit roll croissant pancake waffle coffee tea".split()
+)
+ADDINS: tuple[tuple[str, str, float, str], ...] = (
+    ("cream cheese", "cream cheese", 2.0, "tbsp"),
+    ("peanut butter", "peanut butter", 2.0, "tbsp"),
+    ("half-and-half", "half-and-half", 1.0, "tbsp"),
+    ("butter", "butter", 1.0, "pat"),
+    ("margarine", "margarine", 1.0, "pat"),
+    ("jam", "jam", 1.0, "tbsp"),
+    ("jelly", "jelly", 1.0, "tbsp"),
+    ("preserves", "jam", 1.0, "tbsp"),
+    ("honey", "honey", 1.0, "tbsp"),
+    ("syrup", "syrup", 0.25, "cup"),
+    ("creamer", "creamer", 1.0, "tbsp"),
+    ("cream", "half-and-half", 1.0, "tbsp"),
+    ("milk", "milk", 2.0, "tbsp"),
+    ("sugar", "sugar", 1.0, "tsp"),
+)
 
 # Highballs: a spirit mixed with a soft drink ("whiskey and ginger ale", "rum and coke").
 SPIRITS: frozenset[str] = frozenset(

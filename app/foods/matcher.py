@@ -29,8 +29,10 @@ _W_EXTRA = 0.25
 _EXTRA_HALF = 4.0
 _HEAD_NOUN_BOOST = 1.5  # unrequested-word cost at which the name loses half of _W_EXTRA
 _PREPARED_FORGIVES = frozenset({"dry mix", "mix", "powder", "dry", "concentrate", "condensed"})
+# ... except in these names ("meal replacement" drinks are no ground meal).
+_PENALTY_EXCEPT = {"meal": r"(?! replacement)"}
 _PENALTY_PATTERNS = [
-    (term, pen, re.compile(r"\b" + re.escape(term) + r"\b"))
+    (term, pen, re.compile(r"\b" + re.escape(term) + r"\b" + _PENALTY_EXCEPT.get(term, "")))
     for term, pen in lexicon.PENALTY_TERMS.items()
     if pen
 ]
@@ -47,30 +49,18 @@ _MEASURE_STOP = frozenset(
 # Names that are a sauce or topping for other foods; matched by a refining word alone, they lose.
 _TOPPING_WORDS = frozenset({"sauce", "gravy", "dressing", "syrup", "topping", "frosting", "dip"})
 _TOPPING_PENALTY = 0.2
+# Words that say a food is made for babies: adult foods are then a worse guess.
+_BABY_WORDS = frozenset({"babyfood", "infant", "toddler", "teething"})
+_NOT_BABY_PENALTY = 0.15
 # Split brand words are joined ("slim fast" -> "slimfast") only when one half is this rare.
 _JOIN_MAX_DF = 20
 _SHORTLIST = 50
-_TOKEN_RE = re.compile(r"\d+(?:\.\d+)?%|[a-z]+|\d+")
+# Letters run into digits are one product name ("G2", "V8"), as the parser reads them.
+_TOKEN_RE = re.compile(r"\d+(?:\.\d+)?%|[a-z]+\d+\b|[a-z]+|\d+")
 # Words that carry no meaning in a food name or a query.
 _STOP = frozenset({"and", "or", "with", "of", "the", "a", "an", "in", "on", "to", "s", "for", "by"})
 # First segments that name a category rather than the food ("Snacks, potato chips, plain").
-_GENERIC_HEADS = frozenset(
-    {
-        "snacks",
-        "beverages",
-        "candies",
-        "fast foods",
-        "restaurant",
-        "cereals ready to eat",
-        "alcoholic beverage",
-        "alcoholic beverages",
-        "babyfood",
-        "school lunch",
-        "usda commodity",
-        "formulated bar",
-        "game meat",
-    }
-)
+_GENERIC_HEADS = lexicon.GENERIC_NAME_HEADS
 
 
 # Plurals in "-ies" whose singular ends in "-ie", not "-y" (cookies, not "cooky").
@@ -249,10 +239,11 @@ def apply_synonyms(words: list[str]) -> list[str]:
         else:
             out.append(words[i])
             i += 1
-    if len(out) == 2 and out[0] in lexicon.COOKING_WORDS and out[1] in lexicon.DEFAULT_FORMS:
-        # "grilled chicken", "boiled potatoes": the bare word's as-eaten meaning, with the
-        # cooking word choosing the form instead of the default one.
-        head = lexicon.DEFAULT_FORMS[out[1]].split()
+    rest = " ".join(out[1:])
+    if len(out) >= 2 and out[0] in lexicon.COOKING_WORDS and rest in lexicon.DEFAULT_FORMS:
+        # "grilled chicken", "boiled potatoes", "grilled chicken breast": the bare name's
+        # as-eaten meaning, with the cooking word choosing the form instead of the default one.
+        head = lexicon.DEFAULT_FORMS[rest].split()
         out = [out[0], *(w for w in head if w not in lexicon.COOKING_WORDS)]
     return out
 
@@ -397,6 +388,8 @@ class FoodIndex:
         for lift, pen in e.penalties:
             if not (lift & qwords):
                 score -= pen
+        if qwords & _BABY_WORDS and e.food.group != "Baby Foods":
+            score -= _NOT_BABY_PENALTY  # "baby food bananas" are the jarred ones
         if e.topping and not any(e.topping & t.alts for t in terms if not t.optional):
             # "enchiladas ~with ~sauce": a dish that comes with a sauce is not the sauce (nor is
             # a thigh "with skin" the skin).

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from app.foods import lexicon
 from app.foods.dataset import MACRO_FIELDS, NUTRIENT_FIELDS, FoodRecord, load_usda_foods
 from app.foods.matcher import FoodIndex, apply_synonyms, stem, tokens
-from app.foods.units import Amount, to_grams
+from app.foods.units import Amount, kin_densities, measures, to_grams
 
 __all__ = [
     "ExtractedItem",
@@ -41,13 +41,18 @@ _TOKEN_RE = re.compile(
     r"|\d+(?:\.\d+)?%"
     r"|\d*\.?\d+\s*-\s*\d*\.?\d+(?![\d/])"  # range 2-3
     r"|\d*\.\d+|\d+"
-    r"|[a-z]+(?:'[a-z]+)?(?:[-&][a-z]+)*"
+    r"|[a-z]+\d+\b"  # a product name of letters and digits ("g2", "v8") is one word
+    r"|[a-z]+(?:'[a-z]+)?(?:[-&][a-z]+)*(?:'s)?"
     r"|[,;.!?():]"
 )
 _PUNCT = frozenset(",;.!?:")
 _AMOUNTS = dict(lexicon.AMOUNT_PHRASES)
 # Count units that also name the food's shape; kept as food words after a weight.
 _FOOD_UNITS = frozenset({"bar", "bars", "stick", "sticks", "patty", "patties", "strip", "strips"})
+# How close a food shaped as named must score to the best one to be preferred.
+_SHAPE_MARGIN = 0.03
+_ADJECTIVES = lexicon.WEAK_WORDS | lexicon.COOKING_WORDS
+_ONE_OF_MINE = frozenset({"my", "his", "her"})
 _EXTRA_FILLER = frozenset(
     {"weighing", "weighs", "weighed", "about", "approximately", "roughly", "around", "approx"}
 )
@@ -82,6 +87,7 @@ class ExtractedItem:
 
 @functools.cache
 def default_index() -> FoodIndex:
+    kin_densities()  # built with the index, not on the first parse
     return FoodIndex(load_usda_foods())
 
 
@@ -89,7 +95,9 @@ def default_index() -> FoodIndex:
 
 
 def _normalise(text: str) -> list[str]:
-    t = text.lower()
+    # An exclamation mark before a lower-case word ends no sentence: it is part of a brand
+    # ("Chips Ahoy! cookies", "Yahoo! chocolate drink").
+    t = re.sub(r"!(?=\s+[a-z])", " ", text).lower()
     for ch, rep in lexicon.UNICODE_FRACTIONS.items():
         t = t.replace(ch, rep)
     # Accents off ("sautéed" -> "sauteed") so words match the plain-ASCII USDA names.
@@ -116,7 +124,7 @@ def _normalise(text: str) -> list[str]:
     )
     t = re.sub(r"\bjuice (box|pouch)\b", r"\1 of juice", t)
     # "tea sweetened with honey": the sweetener is the honey, not a presweetened tea.
-    t = re.sub(r"\b(?:lightly |slightly )?sweetened (with|by)\b", r" \1", t)
+    t = re.sub(r"\b(?:lightly |slightly )?sweetened(?: [a-z]+ly)? (with|by)\b", r" \1", t)
     # Where a topping went and what was thrown away are not foods ("cheese on top", "peel
     # discarded").
     t = re.sub(r"\b(?:on|over) (?:the )?top(?: of (?:it|them|that))?\b", " ", t)
@@ -124,13 +132,19 @@ def _normalise(text: str) -> list[str]:
         r"\b(?:the |its )?skins? (?:was |were )?(?:discarded|removed|not eaten)\b", " skinless ", t
     )
     t = re.sub(
-        r"\b(?:the |its )?(?:peel|rind|shell|fat|bones?|seeds?|pits?)s? (?:was |were )?"
+        r"\b(?:the |its )?(?:(?:peel|rind|shell|fat|bones?|seeds?|pits?|skin)s?,? (?:and|or) "
+        r"(?:the )?)?(?:peel|rind|shell|fat|bones?|seeds?|pits?)s? (?:was |were )?"
         r"(?:discarded|removed|trimmed|not eaten)\b",
         " ",
         t,
     )
     # "cassava bread, also known as casabe": another name for the food just named.
     t = re.sub(r"\b(?:also |otherwise )?(?:known|referred to) as [^,.;:()]*", " ", t)
+    # A chain's "junior" burger is its single regular-patty one ("Jr. cheeseburger"); a junior
+    # signature burger ("Whopper Jr.") is the smaller size of that burger.
+    t = re.sub(r"\b(?:jr|junior)\.? (?=(?:bacon )?(?:cheeseburger|hamburger|burger)s?\b)", " ", t)
+    if "baby" not in t:  # (baby food's "junior" is a feeding stage, not a size)
+        t = re.sub(r"\b([a-z]+) (?:jr|junior)\b\.?", r"junior \1", t)
     # Brand names made of amount or size words are not amounts ("Little Debbie", "Big Mac").
     t = re.sub(r"\b(little|big) (debbie|mac)('?s)?\b", r" \1-\2 ", t)
     # A school or individual carton is the small single-serve container.
@@ -138,7 +152,8 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(
         r"\b(?:individual|school)(?: school| individual)? (container|cup|box|pouch)\b", r" \1", t
     )
-    t = re.sub(r"\bbaby[ -]food\b", " babyfood ", t)
+    # Gerber and Beech-Nut make baby food; their jars and pouches are that.
+    t = re.sub(r"\bbaby[ -]foods?\b|\b(?:gerber|beech-nut|beechnut)\b", " babyfood ", t)
     # "strained dinner for babies": the audience names the food group, not a food word.
     t = re.sub(
         r"\b(?:made )?for (?:a |an |my |the |our )?(?:bab(?:y|ies)|infants?)\b",
@@ -158,6 +173,14 @@ def _normalise(text: str) -> list[str]:
         r"\1ice cream cone",
         t,
     )
+    # A packaged ice cream cone from the freezer aisle is the chocolate-lined, nut-topped kind.
+    t = re.sub(
+        r"\b(?:pre-?packaged|packaged|store-bought|boxed)((?: [a-z]+){0,2}) ice cream cone(s?)\b",
+        r"\1 packaged-ice-cream-cone\2",
+        t,
+    )
+    # "a medium ice cream cup": a cup of that size from an ice cream shop (see units).
+    t = re.sub(r"\b(ice cream|frozen yogurt|gelato) cups?\b", r"cup of \1", t)
     # "ice cream scooped into a cone", "soup in a bread bowl": what it was put into is its own
     # item (when edible) or nothing, never part of the food's name.
     t = re.sub(r"\b(?:scooped|poured|served|placed|packed|stuffed) (?:into|in|onto) ", " , ", t)
@@ -176,11 +199,20 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"\bsnack (cake|mix|bar)s?\b", r" snack-\1 ", t)
     t = re.sub(r"\b(breakfast|dinner) (burrito|sandwich|link|sausage|roll)", r" \1-\2", t)
     t = re.sub(r"\blunch(eon)? meat", " luncheon-meat", t)
+    # A frozen-meal brand names the tray, not a food ("a Lean Cuisine meal of chicken and rice").
+    t = re.sub(
+        r"\b(?:lean cuisine|banquet|stouffer'?s|healthy choice|marie callender'?s|hungry[- ]man"
+        r"|swanson|smart ones|kid cuisine|michelina'?s)"
+        r"(?= (?:[a-z]+ ){0,2}(?:frozen )?(?:meal|dinner|entree|tray)s?\b)",
+        " ",
+        t,
+    )
     # "an 11 oz frozen meal of chicken, rice and vegetables": the weight is the whole tray,
     # said last the way "..., all in an 11 oz portion" is (shared out over the parts).
     t = re.sub(
-        r"\b(\d+(?:\.\d+)?) ?(oz|ounces?|g|grams?)\b([^.,;:]*?\b(?:frozen (?:meal|dinner|entree)s?"
-        r"|tv dinner|meal|entree))(?: for (?:breakfast|lunch|dinner|supper))?,?"
+        r"\b(\d+(?:\.\d+)?) ?(oz|ounces?|g|grams?)\b([^.,;:\d]*?\b"
+        r"(?:frozen (?:meal|dinner|entree)s?|tv dinner|meal|entree))"
+        r"(?: for (?:breakfast|lunch|dinner|supper))?,?"
         r" (of|consisting of|containing|with|which included|that included|including|featuring)"
         r" ([^.;:]*)",
         _tray_total,
@@ -191,7 +223,8 @@ def _normalise(text: str) -> list[str]:
         r"\b(?!(?:a|an|the|one|my)\b)([a-z]+) (?:and|&|n) (?!(?:a|an|the|one|my)\b)([a-z]+)"
         r"(?=[ -](?:calzone|burrito|quesadilla|pizza|empanada"
         r"|omelet|omelette|taco|enchilada|tamale|pie|biscuit"
-        r"|bagel|croissant|muffin|frankfurter|sausage|hot ?dog|meatball|meatloaf|patty)s?\b)",
+        r"|bagel|croissant|muffin|frankfurter|sausage|hot ?dog|meatball|meatloaf|patty"
+        r"|soup|stew|chowder|casserole)s?\b)",
         r"\1-and-\2",
         t,
     )
@@ -201,6 +234,41 @@ def _normalise(text: str) -> list[str]:
         r"\b(a|an|one|\d+ ?(?:g|oz|grams?|ounces?)) (?!(?:a|an|the|one|my)\b)([a-z]+) (?:and|&|n) "
         r"(?!(?:a|an|the|one|my)\b)([a-z]+)(?= (?:sub|sandwich|hoagie|wrap|melt|panini)s?\b)",
         r"\1 \2-and-\3",
+        t,
+    )
+    # "a tender fried chicken breast", "a chop, tender and juicy": praise, not chicken tenders
+    # (which follow the meat's name: "chicken tenders").
+    t = re.sub(r"(?<!chicken )(?<!turkey )(?<!beef )(?<!pork )\btender\b(?!s)", " ", t)
+    # A gordita "shell" is the gordita itself (a thick corn cake).
+    t = re.sub(r"\bgordita (?:shell|flatbread)(s?)\b", r"gordita\1", t)
+    # "a pudding cup", "a fruit cup": the single-serve cup of it (of canned mixed fruit).
+    t = re.sub(r"\bfruit cups?\b", "container of fruit cocktail", t)
+    t = re.sub(
+        r"\b(pudding|applesauce|jello|jell-o|gelatin|mandarin orange|peach|pear|fruit cocktail)"
+        r" cups?\b",
+        r"container of \1",
+        t,
+    )
+    # "a salmon fillet": a fillet of that fish (not "a fish fillet sandwich").
+    t = re.sub(
+        rf"\b({'|'.join(lexicon.FISH_WORDS)}) (?:fillet|filet)(s?)\b"
+        r"(?! (?:sandwich|burger|sub|wrap|melt)s?\b)",
+        r"fillet\2 of \1",
+        t,
+    )
+    # Canned fruit "in syrup" is the light-syrup pack, eaten with its syrup (heavy or extra-light
+    # syrup are said as such).
+    t = re.sub(
+        r"\b((?:canned|fruit|peach|pear|pineapple|apricot|cherr|mandarin|plum|grapefruit)[a-z]*"
+        r"(?:,? [a-z]+){0,4}?) in (?:a |its |their )?syrup\b",
+        r"\1 in light syrup pack solids and liquids ",
+        t,
+    )
+    t = re.sub(r"\brice krispies? treats?\b", " rice-krispies-treat ", t)
+    # A Fruit Roll-Up is a small (14 g) roll of fruit leather.
+    t = re.sub(
+        r"\b(?:fruit )?roll-?ups? of fruit snacks?\b|\bfruit roll-?ups?\b",
+        " small fruit leather roll ",
         t,
     )
     # "a drink of cola", "a drink combining whiskey and soda": "drink" is only the serving.
@@ -228,9 +296,13 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"\b(corn|cheese|fruit)[ -]snacks?\b", r" \1-snacks ", t)
     # "a pretzel rod": the shape is the count unit.
     t = re.sub(r"\b(?:(hard|soft) )?pretzel rods?\b", r" rod of \1 pretzels ", t)
+    # "fun size", "snack size": one size word, as the hyphenated spelling is.
+    t = re.sub(r"\b(fun|snack|bite|king|regular|medium|large|small)[ -]siz(e|ed)\b", r"\1-siz\2", t)
+    # Ordinals name a stage or a rank, never an amount ("Gerber 2nd Foods", "my 3rd cup").
+    t = re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", t)
     t = re.sub(r"\bfl(?:uid)?\.?\s*(?:oz|ounces?)\b\.?", " floz ", t)
     t = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", t)  # "28-gram" -> "28 gram"
-    t = re.sub(r"(\d)(?=[a-z])", r"\1 ", t)  # "200g" -> "200 g"
+    t = re.sub(r"(?<![a-z])(\d)(?=[a-z])", r"\1 ", t)  # "200g" -> "200 g", not "g2", "v8"
     t = re.sub(r"(\d),(\d{3})\b", r"\1\2", t)  # "1,000" -> "1000"
     # "one and a half cups" must not be split at "and" later.
     t = re.sub(
@@ -387,7 +459,19 @@ def _read_phrase(tokens: list[str]) -> _Phrase:
             i += 1
             after_amount, after_unit = True, False
             continue
-        if tok in lexicon.SIZE_WORDS and (after_amount or i == 0 or tok == "personal") and nxt:
+        if tok in _ONE_OF_MINE and ph.quantity is None and not ph.words:
+            # "my doughnut", "my large coffee": one, as "a" would say (but not counted).
+            ph.quantity = 1.0
+            i += 1
+            after_amount, after_unit = True, False
+            continue
+        # "a medium apple", and after adjectives too: "a warm medium baked potato".
+        adjectives_only = ph.quantity is not None and _only(ph.words, _ADJECTIVES)
+        if (
+            tok in lexicon.SIZE_WORDS
+            and (after_amount or i == 0 or tok == "personal" or adjectives_only)
+            and nxt
+        ):
             ph.size = lexicon.SIZE_WORDS[tok]
             i += 1
             continue
@@ -479,12 +563,13 @@ def _split(tokens: list[str]) -> list[tuple[list[str], str | None]]:
             if cur:
                 pieces.append((cur, joiner))
             # A hard separator ("along with", "a side of") ends any list the dish was absorbing.
-            cur, joiner, skipping = [], (_HARD_JOIN if n else None), False
+            joiner = _HARD_JOIN if n else (_COMMA if tok == "," else None)
+            cur, skipping = [], False
             i += n or 1
             continue
         if skipping:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-            if (_is_number(tok) or tok in ("half", "a", "an")) and _is_unit(nxt) and pieces:
+            if (_is_number(tok) or tok in ("half", "a", "an", "one")) and _is_unit(nxt) and pieces:
                 # "..., which was 12 fl oz": the amount still belongs to the item before.
                 pieces[-1] = ([*pieces[-1][0], tok, nxt], pieces[-1][1])
                 i += 2
@@ -506,7 +591,14 @@ def _split(tokens: list[str]) -> list[tuple[list[str], str | None]]:
                 cur, joiner, skipping = [], None, True
                 i += 1
                 continue
-        if tok in lexicon.SOFT_SEPARATORS or tok in lexicon.DESCRIBE_MARKERS:
+        # "mixed vegetables", "a stuffed pepper": a participle before a food is its adjective;
+        # it starts a description only before a preposition ("mixed with", "coated in").
+        adjective = (
+            tok in lexicon.PARTICIPLE_MARKERS
+            and nxt.isalpha()
+            and nxt not in lexicon.PARTICIPLE_LINKS
+        )
+        if tok in lexicon.SOFT_SEPARATORS or (tok in lexicon.DESCRIBE_MARKERS and not adjective):
             if cur:
                 pieces.append((cur, joiner))
                 cur = []
@@ -576,6 +668,9 @@ _SANDWICH_FILLING_OK = (
 _NOT_SANDWICH_STEMS = frozenset(stem(w) for w in lexicon.NOT_SANDWICH_WORDS)
 _SERVED_GROUPS = frozenset({"Fast Foods", "Restaurant Foods"})
 _HARD_JOIN = "+"
+_COMMA = ","
+# "a doughnut, the cake type": words that make an apposition a kind of the food before it.
+_KIND_WORDS = frozenset({"type", "kind", "variety", "version", "style", "sort"})
 # What comes "with" a dish without being the dish ("chicken with gravy", "a thigh with skin").
 _TOPPING_NOUNS = frozenset(
     {"sauce", "sauces", "gravy", "dressing", "syrup", "dip", "frosting", "icing", "glaze", "skin"}
@@ -583,6 +678,7 @@ _TOPPING_NOUNS = frozenset(
 # How well an article-led phrase inside a description must name a food to be one of its own.
 _NEW_ITEM_SCORE = 0.6
 _POSSESSIVES = frozenset({"its", "their", "it's"})
+_WEIGHING = frozenset({"weighed", "weighing", "weighs", "weigh"})
 _FILLED_JOINERS = frozenset({"filled", "containing", "holding", "packed", "loaded", "stuffed"})
 _HOLDING_JOINERS = frozenset({"containing", "filled", "packed", "with", "holding", "of"})
 _UNSWEETENED = frozenset(
@@ -601,6 +697,10 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
     prefix: list[str] = []
     prefix_joiner: str | None = None
     for toks, joiner in _split(tokens):
+        after_comma = joiner == _COMMA
+        after_hard = joiner == _HARD_JOIN
+        if after_comma:
+            joiner = None
         if joiner == _HARD_JOIN:
             joiner, absorbing, describing, relative = None, False, False, False
         if (
@@ -621,7 +721,19 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             # "a small Danish with cheese and a small one with fruit": another of the same food.
             ph.words, ph.again = list(cur.words), True
             toks = [*toks, *cur.words]
+        if after_comma and cur is not None and _apposition(cur, ph, toks, m):
+            continue
         weak_only = _only(ph.words, lexicon.COOKING_WORDS | lexicon.WEAK_WORDS)
+        if weak_only and cur is not None and joiner in lexicon.DESCRIBE_MARKERS:
+            if ph.metric and not cur.metric and set(toks) & _WEIGHING:
+                # "a pork chop that weighed 5.5 ounces after cooking": the chop's weight.
+                cur.quantity, cur.unit, cur.metric, cur.counted = ph.quantity, ph.unit, True, True
+                continue
+            if not ph.strong:
+                # "chicken that was stewed, alongside a biscuit": how the food before was
+                # cooked, never an adjective of the next food.
+                cur.mods.extend(_content(ph.words))
+                continue
         if weak_only and (ph.strong or set(ph.words) & lexicon.COOKING_WORDS):
             prefix_joiner = joiner
             # "a cup of cooked, diced beef", "a thick slice of lean, smoked ham": adjectives
@@ -629,6 +741,8 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             prefix = toks
             continue
         if not ph.strong and _only(ph.words, lexicon.WEAK_WORDS | lexicon.COOKING_WORDS):
+            if after_comma and cur is not None and not ph.explicit:
+                cur.mods.extend(_content(ph.words))  # "a sandwich, crustless": said of it
             continue  # "a light snack", "a perfect combination": no food named
         if (
             cur is not None
@@ -769,7 +883,9 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
                 joiner is None or joiner in _ABSORBING_JOINERS or (joiner == "and" and absorbing)
             )
             if modifier_ok and (
-                words <= _MODIFIER_OK or (cur.metric and words <= _MODIFIER_OK | _FILLINGS)
+                words <= _MODIFIER_OK
+                # (... not a food brought in "along with" it: "..., along with a turkey meal")
+                or (cur.metric and not after_hard and words <= _MODIFIER_OK | _FILLINGS)
             ):
                 # Part of the dish just named (its sauce, filling, topping), not a new item.
                 cur.mods.extend(_content(ph.words))
@@ -814,7 +930,10 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
         out.append(cur)
     # When most foods were weighed, an unweighed mention ("a bit of added fat", "a cone") is
     # part of the weighed food before it, not a food of its own.
-    if sum(1 for ph in out if ph.metric and _content(ph.words)) >= 2:
+    weighed_foods = [
+        ph for ph in out if ph.metric and set(_content(ph.words)) - lexicon.TOTAL_PHRASE_WORDS
+    ]
+    if len(weighed_foods) >= 2:
         kept: list[_Phrase] = []
         for ph in out:
             if kept and kept[-1].metric and not ph.metric and not ph.counted:
@@ -832,8 +951,10 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
             continue
         if not _content(ph.words) and ph.strong and merged and _content(merged[-1].words):
             prev = merged[-1]
-            # A weight also refines a bare count ("one granola bar, weighing 1.5 oz").
-            if not prev.strong or (ph.metric and prev.unit is None):
+            # A weight also refines a bare count ("one granola bar, weighing 1.5 oz"), and any
+            # measure a "serving" ("a serving of turkey, measured at one cup").
+            vague = lexicon.COUNT_UNITS.get(prev.unit or "") == "serving" and ph.unit is not None
+            if not prev.strong or (ph.metric and prev.unit is None) or vague:
                 prev.quantity, prev.unit, prev.metric, prev.counted = (
                     ph.quantity,
                     ph.unit,
@@ -862,6 +983,32 @@ def _phrases(text: str, m: _Matcher) -> list[_Phrase]:
         ph.total = ph.total or _is_total(ph, merged)
         merged.append(ph)
     return merged
+
+
+def _apposition(cur: _Phrase, ph: _Phrase, toks: list[str], m: _Matcher) -> bool:
+    """ "a cheeseburger, the Whopper with cheese", "a doughnut, the cake type": a name or kind
+    for the food just named, not another food. Folds it into ``cur`` and says so."""
+    content = _content(ph.words)
+    if toks[:1] != ["the"] or ph.explicit or not content or not _content(cur.words):
+        return False
+    if cur.text.split()[:1] == ["the"] or (cur.quantity not in (None, 1.0) and not cur.metric):
+        return False  # "the soup, the salad": a list of foods; "two tacos, the ...": a recap
+    if set(toks) & _KIND_WORDS:
+        kind = [w for w in content if w not in _KIND_WORDS]
+        if len(_content(cur.words)) == 1:
+            # A bare name ("a muffin") would keep its everyday default whatever refines it:
+            # say it the usual way, "a blueberry muffin".
+            cur.words = [*cur.words[:-1], *kind, cur.words[-1]]
+        else:
+            cur.mods.extend(kind)
+        return True
+    named, renamed = m.search(cur.words), m.search(ph.words)
+    if not named or not renamed or renamed[0][1] < _NEW_ITEM_SCORE:
+        return False
+    if named[0][0].group != renamed[0][0].group:
+        return False  # "a burger, the fries ...": a food of another kind is another food
+    cur.words, cur.mods = list(ph.words), [*cur.mods, *ph.mods]
+    return True
 
 
 def _is_pronoun_one(toks: list[str]) -> bool:
@@ -921,6 +1068,9 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
         # A pizza named without "frozen" or "school" is, most often, bought from a pizzeria or
         # chain (thicker, breadier crust than USDA's frozen pizzas): lean to those entries.
         mods += lexicon.TAKEOUT_HINT
+    elif lexicon.COUNT_UNITS.get(ph.unit or "") == "order":
+        # "a small order of fries": orders are what restaurants and chains serve.
+        mods += lexicon.TAKEOUT_HINT
     hits = m.search(words, mods)
     if not hits or hits[0][1] < MIN_SCORE:
         # Extra adjectives can sink a phrase ("strong espresso"): English puts the food last,
@@ -933,6 +1083,7 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
         else:
             unmatched.append(" ".join(content))
             return None
+    hits = _shape_first(hits, content)
     food, score = hits[0]
     name_words = set(tokens(food.name))
     # Compared after synonyms ("white bun" -> rolls), as the matcher saw the phrase.
@@ -943,10 +1094,10 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
         unmatched.append(" ".join(content))
         return None
     for w in content:
-        parts = [p for p in re.split(r"[-'&]", w) if len(p) > 2]
+        parts = [p for p in re.split(r"[-'&]", w) if len(p) > 2 or any(c.isdigit() for c in p)]
         if w in lexicon.COOKING_WORDS or w in lexicon.COUNT_UNITS or w in lexicon.VOLUME_UNITS:
             continue  # "a water pouch": a container word, not an unknown food
-        if not any(m.index.correct(p) for p in parts or [w]):
+        if not any(m.index.correct(p) for p in parts or tokens(w) or [w]):
             unmatched.append(w)
     hints = frozenset(stem(w) for w in ph.words)
     quantity = ph.quantity if ph.quantity is not None else 1.0
@@ -983,6 +1134,26 @@ def _item(ph: _Phrase, m: _Matcher, unmatched: list[str]) -> ParsedItem | None:
         confidence=round(max(0.0, min(1.0, confidence)), 3),
         alternatives=[f for f, _ in hits[1:4]],
     )
+
+
+def _shape_first(
+    hits: list[tuple[FoodRecord, float]], content: list[str]
+) -> list[tuple[FoodRecord, float]]:
+    """ "a hash brown patty", "a fish stick": among near-equal foods, one USDA measures in that
+    shape (it has a "patty" measure) is the one meant, if it drops no word the best one has."""
+    key = lexicon.COUNT_UNITS.get(content[-1])
+    if content[-1] not in _FOOD_UNITS or not key or not hits:
+        return hits
+    if any(m.key == key for m in measures(hits[0][0])):
+        return hits
+    said = {stem(w) for w in content}
+    best = set(tokens(hits[0][0].name)) & said
+    for h in hits[1:]:
+        if h[1] < hits[0][1] - _SHAPE_MARGIN or not best <= set(tokens(h[0].name)):
+            continue
+        if any(m.key == key for m in measures(h[0])):
+            return [h, *(x for x in hits if x is not h)]
+    return hits
 
 
 def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
@@ -1039,6 +1210,10 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
             if found * 2 >= len(telling) and not unsaid:
                 return None
     weighed = ph.metric and ph.unit in lexicon.MASS_UNITS and bool(ph.quantity)
+    if not weighed and words & lexicon.CRUSTLESS_WORDS and ph.quantity in (None, 1.0):
+        # A crustless sandwich is the sealed kind sold frozen (Uncrustables): 2 oz in all.
+        ph.quantity, ph.unit, ph.metric = lexicon.CRUSTLESS_SANDWICH_GRAMS, "g", True
+        weighed = True
     if not weighed and (
         ph.metric or ph.quantity not in (None, 1.0) or (ph.unit and ph.unit != "serving")
     ):
@@ -1048,6 +1223,8 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
         if word in words:
             bread, count = match, n
             break
+    # One roll, biscuit or bagel holding a filling is a regular (medium) one.
+    roll_size = "medium" if count == 1 and not words & {"wrap", "tortilla", "pita"} else None
     if weighed and ph.unit is not None and ph.quantity:
         # A weighed sandwich: about half its weight is bread (two ~28 g slices in a ~110 g
         # sandwich, as in USDA FNDDS sandwich recipes), the rest its filling.
@@ -1056,17 +1233,18 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
         if filling and {p for w in filling for p in w.split("-")} <= lexicon.THIN_FILLINGS:
             # Cheese or spreads alone are a thin layer: the bread is most of the weight.
             share = lexicon.THIN_SANDWICH_BREAD_SHARE
-        parts = [
-            _Phrase(bread.split(), grams * share, "g", metric=True, counted=True, text=ph.text)
-        ]
+        bread_grams = grams * share
+        if filling:
+            # ... but never more bread than it holds: one tortilla or bun, two slices (a heavy
+            # wrap is heavy with filling).
+            bread_grams = min(bread_grams, _bread_grams(bread, count, roll_size, m))
+        parts = [_Phrase(bread.split(), bread_grams, "g", metric=True, counted=True, text=ph.text)]
         spreads = _two_spreads(filling)
         for part in spreads or ([filling] if filling else []):
-            rest = grams * (1 - share) / max(1, len(spreads))
+            rest = (grams - bread_grams) / max(1, len(spreads))
             parts.append(_Phrase(part, rest, "g", metric=True, counted=True, text=ph.text))
         return parts
-    # One roll, biscuit or bagel holding a filling is a regular (medium) one.
-    size = "medium" if count == 1 and not words & {"wrap", "tortilla", "pita"} else None
-    parts = [_Phrase(bread.split(), count, size=size, counted=True, text=f"{ph.text} (bread)")]
+    parts = [_Phrase(bread.split(), count, size=roll_size, counted=True, text=f"{ph.text} (bread)")]
     spreads = _two_spreads(filling)
     if spreads:
         # Peanut butter and jelly: a spoonful of each (about half the label serving of each).
@@ -1088,6 +1266,14 @@ def _sandwich_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
                 oz = 2.0 / len(fills)
                 parts.append(_Phrase(part, oz, "oz", metric=True, counted=True, text=ph.text))
     return parts
+
+
+def _bread_grams(bread: str, count: float, size: str | None, m: _Matcher) -> float:
+    """What ``count`` of the sandwich's bread weighs, by the bread's own USDA measure."""
+    hits = m.search(bread.split())
+    if not hits:
+        return float("inf")
+    return to_grams(hits[0][0], count, None, size).grams
 
 
 def _plate_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
@@ -1131,6 +1317,26 @@ def _plate_parts(ph: _Phrase, m: _Matcher) -> list[_Phrase] | None:
         main,
         *(_Phrase(side, rest, "g", metric=True, counted=True, text=ph.text) for side in sides),
     ]
+
+
+def _addin_parts(ph: _Phrase) -> list[_Phrase] | None:
+    """ "a bagel with cream cheese", "coffee with cream and sugar": the bread or drink, then each
+    spread or add-in it was only said to come with; None when there is none."""
+    content = _content(ph.words)
+    if not ph.mods or not content or stem(content[-1]) not in lexicon.ADDIN_HOSTS:
+        return None
+    if ph.metric:
+        return None  # a weighed food's weight may well include what is on it
+    said = " " + " ".join(ph.mods) + " "
+    parts: list[_Phrase] = []
+    for name, food, amount, unit in lexicon.ADDINS:
+        if f" {name} " in said:
+            said = said.replace(f" {name} ", " ")
+            each = ph.quantity or 1.0
+            parts.append(_Phrase(food.split(), amount * each, unit, counted=True, text=ph.text))
+    if not parts:
+        return None
+    return [replace(ph, mods=said.split()), *parts]
 
 
 def _restates(ph: _Phrase, items: Sequence[ParsedItem]) -> bool:
@@ -1196,6 +1402,7 @@ def parse(
         for part in ((_sandwich_parts(ph, m) if ph.metric or not weighed_text else None) or [ph])
     ]
     phrases = [part for ph in phrases for part in (_plate_parts(ph, m) or [ph])]
+    phrases = [part for ph in phrases for part in (_addin_parts(ph) or [ph])]
     start = 0  # first item the next whole-plate weight can cover
     weighed: list[bool] = []
     for ph in phrases:

@@ -8,11 +8,12 @@ finally a typical serving of the food.
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass
 from functools import lru_cache
 
 from app.foods import lexicon
-from app.foods.dataset import FoodRecord, Portion
+from app.foods.dataset import FoodRecord, Portion, load_usda_foods
 from app.foods.matcher import stem
 
 _WORD_RE = re.compile(r"[a-z]+")
@@ -71,6 +72,8 @@ _FOUNTAIN = (
     "fruit punch",
     "sports drink",
 )
+# Whole words only: "cola" is no part of "chocolate".
+_FOUNTAIN_RE = re.compile(r"\b(?:" + "|".join(_FOUNTAIN) + r")\b")
 # Count words people use interchangeably.
 _ALIKE = {
     "piece": frozenset({"piece", "slice", "item", "each", "serving", "unit"}),
@@ -78,6 +81,7 @@ _ALIKE = {
     "serving": frozenset({"serving", "portion", "item"}),
     "bar": frozenset({"bar", "item", "piece"}),
 }
+_WEDGE_KEYS = frozenset({"slice", "piece", "wedge"})
 _FIRST_CLASS_COUNT = frozenset({"slice", "piece", "serving", "bar", "item", "each", "unit"})
 _SIZED = frozenset({"small", "medium", "large", "regular", "jumbo", "mini", "extra"})
 # Foods sold in snack bags of standard sizes.
@@ -179,13 +183,48 @@ _GROUP_DENSITY = {
 }
 
 
-def _density(food: FoodRecord) -> float:
-    """Grams per millilitre from the food's volume measures, else a typical one for its group."""
+def _own_density(food: FoodRecord) -> float | None:
     for m in measures(food):
         ml = lexicon.VOLUME_UNITS.get(m.key)
         if m.key in ("cup", "tbsp", "tsp", "floz") and ml:
             return m.grams_each / ml
-    return _GROUP_DENSITY.get(food.group or "", 1.0)
+    return None
+
+
+def _kin(food: FoodRecord) -> tuple[str, str] | None:
+    """Group and head word of a food named by what it is ("Lasagna with meat sauce"); None for
+    names that open with a category or a brand ("Snacks, ...", "TACO BELL, ...")."""
+    head = food.name.split(",")[0]
+    if (
+        head.isupper()
+        or " ".join(head.lower().replace("-", " ").split()) in lexicon.GENERIC_NAME_HEADS
+    ):
+        return None
+    first = _WORD_RE.findall(head.lower())[:1]
+    return (food.group or "", first[0]) if first else None
+
+
+@lru_cache(maxsize=1)
+def kin_densities() -> dict[tuple[str, str], float]:
+    """Median grams per millilitre of the USDA foods of each group and head word."""
+    found: dict[tuple[str, str], list[float]] = {}
+    for food in load_usda_foods():
+        d, kin = _own_density(food), _kin(food)
+        if d and kin:
+            found.setdefault(kin, []).append(d)
+    return {k: statistics.median(v) for k, v in found.items()}
+
+
+def _density(food: FoodRecord) -> float:
+    """Grams per millilitre from the food's volume measures, else that of foods named alike (a
+    cup of "Lasagna with meat sauce" weighs what a cup of the other lasagnas does), else a
+    typical one for its group."""
+    own = _own_density(food)
+    if own:
+        return own
+    kin = _kin(food)
+    alike = kin_densities().get(kin) if kin else None
+    return alike or _GROUP_DENSITY.get(food.group or "", 1.0)
 
 
 def _is_count(m: MeasureInfo) -> bool:
@@ -242,7 +281,8 @@ def _is_drink(food: FoodRecord) -> bool:
     name = food.name.lower()
     if food.group == "Beverages":
         return not any(w in name for w in ("powder", "dry", "mix,", "concentrate", "instant,"))
-    return "juice" in name or name.startswith(("milk,", "soymilk", "almond milk"))
+    drinks = ("milk,", "milk shakes", "soymilk", "almond milk")
+    return "juice" in name or "smoothie" in name or name.startswith(drinks)
 
 
 def _is_condiment(food: FoodRecord) -> bool:
@@ -334,12 +374,22 @@ def to_grams(
     ``head`` is the phrase's head noun ("pizza", "calzone"): when USDA's own measure for it is
     clearly a small reference piece, the typical US portion of that dish is used instead.
     """
+    wedges = lexicon.WEDGES_PER_ITEM.get(head or "")
+    key = lexicon.COUNT_UNITS.get(unit or "")
+    if wedges and key in _WEDGE_KEYS and not _has_measure(food, _WEDGE_KEYS):
+        # "a slice of quesadilla": one wedge of the whole one USDA weighs.
+        whole = _to_grams(food, 1.0, None, size, hints)
+        return Amount(quantity * whole.grams / wedges, key)
     amount = _to_grams(food, quantity, unit, size, hints, one)
     # Baby foods come in their own (small) sizes.
     typical = typical_portion(head, unit, size) if food.group != "Baby Foods" else None
     if typical is not None and amount.grams < 0.85 * quantity * typical:
         return Amount(quantity * typical, size or amount.unit)
     return amount
+
+
+def _has_measure(food: FoodRecord, words: frozenset[str]) -> bool:
+    return any(m.key in words for m in measures(food))
 
 
 def _to_grams(
@@ -355,6 +405,10 @@ def _to_grams(
         return Amount(quantity * lexicon.MASS_UNITS[unit], _mass_label(unit))
     if unit is not None and unit in lexicon.VOLUME_UNITS:
         key = lexicon.VOLUME_KEY.get(unit)
+        shop = lexicon.ICE_CREAM_SHOP_GRAMS.get(size or "")
+        if shop and key == "cup" and food.name.lower().startswith(lexicon.ICE_CREAM_HEADS):
+            # "a medium cup of ice cream" is the shop's cup of that size, not a measuring cup.
+            return Amount(quantity * shop, size or key)
         factor = 1.5 if unit in ("bowl", "bowls") else 1.0
         if key:
             same = [m for m in ms if m.key == key]
@@ -402,15 +456,30 @@ def _to_grams(
         if key == "container" and "juice" in food.name.lower():
             # Individual (school) juice containers hold about 4 fl oz.
             return Amount(quantity * 125.0 * _density(food), key)
+        name = food.name.lower()
+        if key == "can" and _is_drink(food):
+            # Energy drink brands sell their own can sizes (a Monster is a 16 fl oz can).
+            for brand, ml in lexicon.ENERGY_DRINK_CAN_ML.items():
+                if re.search(rf"\b{brand}\b", name):
+                    return Amount(quantity * ml * _density(food), key)
+        if key == "bottle" and name.startswith("yogurt"):
+            return Amount(quantity * lexicon.YOGURT_DRINK_BOTTLE_ML * _density(food), key)
         if key == "bottle" and "juice" in food.name.lower():
             # Single-serve juice bottles hold 10-15.2 fl oz, not the half litre of water ones.
             return Amount(quantity * lexicon.JUICE_BOTTLE_ML * _density(food), key)
         if key in lexicon.CONTAINER_ML and (
             _is_drink(food) or key not in lexicon.COUNT_DEFAULT_GRAMS
         ):
-            return Amount(quantity * lexicon.CONTAINER_ML[key] * _density(food), key)
+            ml = lexicon.CONTAINER_ML[key]
+            if key == "box" and size in ("mini", "small"):
+                ml = lexicon.SMALL_DRINK_BOX_ML
+            return Amount(quantity * ml * _density(food), key)
         if key in ("piece", "square") and food.group == "Sweets":
-            # A piece of a candy bar or block of chocolate is a bite, not the whole bar.
+            # A piece of a candy bar or block of chocolate is a bite, not the whole bar; a
+            # "miniature piece" is the food's own miniature, when USDA lists one.
+            mini = [m for m in ms if size and _size_words(size) & m.words and m.grams_each < 30]
+            if mini:
+                return Amount(quantity * mini[0].grams_each, key)
             factor = lexicon.SIZE_FACTOR.get(size, 1.0) if size else 1.0
             return Amount(quantity * lexicon.CANDY_PIECE_GRAMS * factor, key)
         if key == "packet" and "sweetener" in food.name.lower():
@@ -426,7 +495,7 @@ def _to_grams(
         and not (unit and unit in lexicon.COUNT_UNITS)
     ):
         name = food.name.lower()
-        sizes = _FOUNTAIN_ML if any(w in name for w in _FOUNTAIN) else _DRINK_ML
+        sizes = _FOUNTAIN_ML if _FOUNTAIN_RE.search(name) else _DRINK_ML
         if "carbonated" in name and "water" not in name and "club soda" not in name:
             sizes = _SODA_ML
         # "a large cola": the drink in a fountain or coffee-shop cup of that size; the tables
@@ -457,6 +526,9 @@ def _to_grams(
     elif dm.key == "oz" and dm.portion.amount > 1:
         # "3 oz = 85 g" is USDA's reference serving of a meat or fish: "some pork" is that
         # serving, not one ounce.
+        each = dm.portion.grams
+    elif dm.key == "cup" and dm.portion.amount < 1 and _is_condiment(food):
+        # ... as "1/4 cup = 63 g" is a sauce's or gravy's: "cheese sauce" is that, not a cup.
         each = dm.portion.grams
     if dm.key in ("floz", "tbsp", "tsp") and _is_drink(food):
         each *= lexicon.VOLUME_UNITS["cup"] / lexicon.VOLUME_UNITS[dm.key]  # a drink is a cup

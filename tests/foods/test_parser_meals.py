@@ -321,3 +321,10 @@ def test_a_weighed_plate_with_one_side_is_split_in_half():
 def test_a_sausage_is_one_sausage_not_a_whole_rope():
     assert _one("a link of kielbasa").grams < 150
     assert _one("a polish sausage").grams < 150
+
+
+def test_a_heavy_weighed_wrap_holds_one_tortilla():
+    items = parse("a 250 g egg salad wrap sandwich").items
+    assert items[0].food.name.startswith("Tortillas")
+    assert items[0].grams < 80
+    assert sum(it.grams for it in items) == pytest.approx(250)

@@ -162,3 +162,95 @@ def test_medium_order_of_popcorn_is_a_theater_tub():
     item = _one("a medium order of popcorn")
     assert item.grams == pytest.approx(100)
     assert "oil-popped" in item.food.name
+
+
+@pytest.mark.parametrize(("size", "grams"), [("small", 130), ("medium", 230), ("large", 340)])
+def test_a_sized_cup_of_ice_cream_is_a_shop_cup(size, grams):
+    assert _one(f"a {size} cup of vanilla ice cream").grams == pytest.approx(grams)
+    assert _one(f"a {size} ice cream cup").grams == pytest.approx(grams)
+
+
+def test_a_cup_of_ice_cream_is_a_measuring_cup():
+    assert _one("a cup of vanilla ice cream").grams < 150
+
+
+def test_a_packaged_ice_cream_cone_is_the_chocolate_coated_kind():
+    item = _one("a packaged ice cream cone")
+    assert item.food.name.startswith("Ice cream cone, chocolate covered")
+    assert item.grams == pytest.approx(96)
+
+
+def test_energy_drink_cans_come_in_their_brand_sizes():
+    assert _one("a can of Monster energy drink").grams == pytest.approx(473 * 1.0, rel=0.05)
+
+
+def test_a_bottle_of_drinkable_yogurt_is_a_small_probiotic_bottle():
+    assert 90 <= _one("a bottle of drinkable yogurt").grams <= 110
+
+
+def test_an_order_is_served_by_a_restaurant():
+    item = _one("a small order of french fries")
+    assert item.food.name.startswith("Fast foods")
+
+
+def test_plain_french_fries_are_restaurant_fries():
+    assert _one("a side of french fries").food.name.startswith("Fast foods, potato, french fried")
+    assert "Sweet" in _one("sweet potato fries").food.name
+
+
+def test_a_cup_weighs_what_a_cup_of_foods_named_alike_does():
+    # USDA lists no cup of meat lasagna, but cups of cheese and vegetable lasagna (~225 g).
+    item = _one("a cup of lasagna with meat sauce")
+    assert item.food.name.startswith("Lasagna")
+    assert item.grams == pytest.approx(226, abs=5)
+
+
+def test_category_named_foods_keep_their_group_density():
+    assert _one("a cup of potato chips").grams < 40
+
+
+@pytest.mark.parametrize("size", ["small", "fun size"])
+def test_a_small_drink_box_holds_four_ounces(size):
+    assert _one(f"a {size} box of apple juice").grams == pytest.approx(125 * 1.05, rel=0.05)
+
+
+def test_a_teething_cookie_is_a_baby_biscuit():
+    item = _one("a teething cookie")
+    assert item.food.group == "Baby Foods"
+
+
+def test_a_spread_only_named_is_eaten_at_its_usual_amount():
+    items = parse("a bagel with cream cheese").items
+    assert [it.food.name.split(",")[0] for it in items] == ["Bagels", "Cheese"]
+    assert items[1].grams == pytest.approx(29, abs=1)  # 2 tbsp, the label serving
+
+
+def test_butter_on_toast_is_a_pat_per_slice():
+    items = parse("two slices of toast with butter").items
+    assert items[1].food.name.startswith("Butter")
+    assert items[1].grams == pytest.approx(10, abs=1)
+
+
+def test_coffee_with_cream_and_sugar_adds_both():
+    items = parse("a cup of coffee with cream and sugar").items
+    names = [it.food.name for it in items]
+    assert any(n.startswith("Cream, fluid, half and half") for n in names)
+    assert any(n.startswith("Sugars, granulated") for n in names)
+    assert sum(it.nutrients["carbs_g"] for it in items) == pytest.approx(4.9, abs=1)
+
+
+def test_a_weighed_bread_keeps_its_spread_inside_the_weight():
+    assert len(parse("100 g of toast with butter").items) == 1
+
+
+def test_a_sauce_served_on_the_side_is_its_listed_quarter_cup():
+    items = parse("a plate of meatloaf with gravy and mashed potatoes").items
+    gravy = [it for it in items if it.food.name.startswith("Gravy")]
+    assert not gravy or gravy[0].grams < 80
+    assert _one("some cheese sauce").grams == pytest.approx(63, abs=1)
+
+
+def test_a_fruit_roll_up_is_a_small_roll_of_fruit_leather():
+    item = _one("a fruit roll-up")
+    assert item.food.name.startswith("Snacks, fruit leather, rolls")
+    assert item.grams == pytest.approx(14)
