@@ -719,6 +719,23 @@ SYNONYMS: dict[str, str] = {
     "sports drink": "beverages sports drink",
     "energy drink": "beverages energy drink",
     "kool-aid": "fruit flavored drink",
+    # Plain soy sauce is brewed shoyu; the peanut sauce that merely contains some is not it.
+    "soy sauce": "soy sauce made from soy and wheat shoyu",
+    "shoyu": "soy sauce made from soy and wheat shoyu",
+    "tamari": "soy sauce made from soy tamari",
+    # USDA spells it with a hyphen, which the matcher splits into two words.
+    "multigrain": "multi-grain",
+    # "<bread> toast" is that bread toasted ("toast" alone would pull French or melba toast).
+    "multigrain toast": "bread multi-grain toasted",
+    "multi-grain toast": "bread multi-grain toasted",
+    "wheat toast": "bread wheat toasted",
+    "rye toast": "bread rye toasted",
+    "sourdough toast": "bread french or vienna toasted includes sourdough",
+    "pumpernickel toast": "bread pumpernickel toasted",
+    "raisin toast": "bread raisin enriched toasted",
+    "cinnamon raisin toast": "bread raisin enriched toasted",
+    "oatmeal toast": "bread oatmeal toasted",
+    "white toast": "bread white commercially prepared toasted",
     # Drink brands USDA SR28 does not list, as the generic drink they are.
     "capri sun": "fruit juice drink",
     "v8": "v8 100% vegetable juice",
@@ -1157,6 +1174,8 @@ COOKING_WORDS: frozenset[str] = frozenset(
         "roasted",
         "baked",
         "boiled",
+        "hard-boiled",
+        "soft-boiled",
         "steamed",
         "poached",
         "sauteed",

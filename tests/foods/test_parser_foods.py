@@ -150,3 +150,37 @@ def test_baby_food_junior_is_a_stage_not_a_size():
     item = _one("a jar of apple junior baby food")
     assert item.food.group == "Baby Foods"
     assert item.grams > 100
+
+
+def test_soy_sauce_is_soy_sauce_not_a_sauce_containing_it():
+    item = _one("a tablespoon of soy sauce")
+    assert item.food.name.startswith("Soy sauce made from soy and wheat")
+    assert item.nutrients["fat_g"] < 0.5  # the peanut sauce it used to match is 16% fat
+    assert _one("a splash of tamari").food.name == "Soy sauce made from soy (tamari)"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("2 slices of multigrain bread", "Bread, multi-grain (includes whole-grain)"),
+        ("multigrain toast", "Bread, multi-grain, toasted (includes whole-grain)"),
+        ("a slice of rye toast", "Bread, rye, toasted"),
+        ("sourdough toast", "Bread, french or vienna, toasted (includes sourdough)"),
+        ("cinnamon raisin toast", "Bread, raisin, enriched, toasted"),
+    ],
+)
+def test_bread_toast_is_that_bread_toasted(text, name):
+    item = _one(text)
+    assert item.food.name == name
+    # USDA's slice of that bread: not a 5 g melba cracker, not a slice of French toast
+    assert 20 <= item.grams / item.quantity <= 60
+    assert item.nutrients["fat_g"] / item.grams < 0.06
+
+
+def test_a_cooking_word_picks_the_form_of_an_egg():
+    # A bare egg stays USDA's whole egg: recipes and receipts parse ingredients with the same
+    # parser, and a boiled egg differs from a raw one by under 10% in every macro.
+    assert _one("3 large eggs").food.name == "Egg, whole, raw, fresh"
+    assert _one("a hard-boiled egg").food.name == "Egg, whole, cooked, hard-boiled"
+    assert _one("2 poached eggs").food.name == "Egg, whole, cooked, poached"
+    assert _one("a fried egg").food.name == "Egg, whole, cooked, fried"
