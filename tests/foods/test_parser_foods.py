@@ -3,50 +3,45 @@
 import pytest
 
 from app.foods.parser import parse
-
-
-def _one(text: str):
-    r = parse(text)
-    assert len(r.items) == 1, [(it.food.name, it.grams) for it in r.items]
-    return r.items[0]
+from tests.foods.helpers import one_item
 
 
 def test_a_junior_burger_is_the_smaller_size():
-    full, junior = _one("a Whopper"), _one("a Whopper Jr.")
+    full, junior = one_item("a Whopper"), one_item("a Whopper Jr.")
     assert junior.food.name == full.food.name
     assert junior.grams == pytest.approx(full.grams / 2, rel=0.05)
-    assert "single, regular patty" in _one("a jr cheeseburger").food.name
+    assert "single, regular patty" in one_item("a jr cheeseburger").food.name
 
 
 def test_a_cornmeal_fritter_is_a_hush_puppy():
-    item = _one("two corn fritters")
+    item = one_item("two corn fritters")
     assert item.food.name.startswith("Hush puppies")
     assert item.grams == pytest.approx(44, abs=2)
 
 
 def test_a_gordita_is_a_thick_corn_cake():
-    item = _one("a gordita shell")
+    item = one_item("a gordita shell")
     assert "corn" in item.food.name.lower() and "Tortillas" in item.food.name
     assert item.grams == pytest.approx(50)
 
 
 @pytest.mark.parametrize(("word", "agent"), [("Splenda", "sucralose"), ("aspartame", "aspartame")])
 def test_a_sweetener_packet_is_a_tabletop_sweetener(word, agent):
-    item = _one(f"a packet of {word}")
+    item = one_item(f"a packet of {word}")
     assert agent in item.food.name.lower()
     assert item.grams < 2
 
 
 def test_strawberry_milk_is_sweetened_milk():
-    item = _one("a glass of strawberry milk")
+    item = one_item("a glass of strawberry milk")
     assert "Strawberry" in item.food.name and "milk" in item.food.name
     assert item.nutrients["carbs_g"] > 25
 
 
 def test_baby_food_brands_and_words_mean_jarred_baby_food():
-    assert _one("a jar of Gerber pears").food.group == "Baby Foods"
-    assert _one("a spoonful of baby food bananas").food.group == "Baby Foods"
-    assert _one("a handful of baby carrots").food.group != "Baby Foods"
+    assert one_item("a jar of Gerber pears").food.group == "Baby Foods"
+    assert one_item("a spoonful of baby food bananas").food.group == "Baby Foods"
+    assert one_item("a handful of baby carrots").food.group != "Baby Foods"
 
 
 def test_a_weight_said_of_the_food_before_is_its_weight():
@@ -64,7 +59,7 @@ def test_a_frozen_meal_brand_names_the_tray_not_a_food():
 
 
 def test_a_food_named_by_its_shape_is_the_one_measured_so():
-    item = _one("a hash brown patty")
+    item = one_item("a hash brown patty")
     assert item.unit == "patty"
     assert 40 <= item.grams <= 70
 
@@ -76,18 +71,18 @@ def test_a_crustless_sandwich_is_a_sealed_two_ounce_one():
 
 
 def test_an_ice_cream_bar_is_the_chocolate_coated_stick():
-    item = _one("an ice cream bar")
+    item = one_item("an ice cream bar")
     assert item.food.name == "Ice cream, bar or stick, chocolate covered"
     assert item.grams == pytest.approx(50)
 
 
 def test_fruit_cocktail_is_canned_in_light_syrup_unless_said():
-    assert "light syrup" in _one("a cup of fruit cocktail").food.name
-    assert "heavy syrup" in _one("a cup of fruit cocktail in heavy syrup").food.name
+    assert "light syrup" in one_item("a cup of fruit cocktail").food.name
+    assert "heavy syrup" in one_item("a cup of fruit cocktail in heavy syrup").food.name
 
 
 def test_canned_fruit_in_syrup_is_the_light_syrup_pack():
-    item = _one("a cup of canned peaches in syrup")
+    item = one_item("a cup of canned peaches in syrup")
     assert "light syrup" in item.food.name and "solids and liquids" in item.food.name
     assert parse("pancakes in syrup").items[0].food.name.startswith("Pancakes")
 
@@ -105,7 +100,7 @@ def test_canned_fruit_in_syrup_is_the_light_syrup_pack():
     ],
 )
 def test_everyday_names_mean_the_everyday_food(text, start):
-    assert _one(text).food.name.startswith(start)
+    assert one_item(text).food.name.startswith(start)
 
 
 @pytest.mark.parametrize(
@@ -123,40 +118,40 @@ def test_everyday_names_mean_the_everyday_food(text, start):
     ],
 )
 def test_common_single_foods_are_recognised(text, start, low, high):
-    item = _one(text)
+    item = one_item(text)
     assert item.food.name.startswith(start)
     assert low <= item.grams <= high
 
 
 def test_a_flavour_keeps_its_pudding():
-    assert "chocolate" in _one("a cup of chocolate pudding").food.name
+    assert "chocolate" in one_item("a cup of chocolate pudding").food.name
 
 
 def test_a_miniature_piece_of_candy_is_its_miniature():
-    assert _one("a miniature piece of milk chocolate").grams == pytest.approx(7)
+    assert one_item("a miniature piece of milk chocolate").grams == pytest.approx(7)
 
 
 def test_chocolate_is_no_cola():
     # Drink sizes: a large chocolate milk is no 30 fl oz fountain soda.
-    assert _one("a large chocolate milk").grams < 550
+    assert one_item("a large chocolate milk").grams < 550
 
 
 def test_nonfat_soy_milk_is_the_plain_nonfat_one():
-    item = _one("a cup of nonfat soy milk")
+    item = one_item("a cup of nonfat soy milk")
     assert "nonfat" in item.food.name and "chocolate" not in item.food.name
 
 
 def test_baby_food_junior_is_a_stage_not_a_size():
-    item = _one("a jar of apple junior baby food")
+    item = one_item("a jar of apple junior baby food")
     assert item.food.group == "Baby Foods"
     assert item.grams > 100
 
 
 def test_soy_sauce_is_soy_sauce_not_a_sauce_containing_it():
-    item = _one("a tablespoon of soy sauce")
+    item = one_item("a tablespoon of soy sauce")
     assert item.food.name.startswith("Soy sauce made from soy and wheat")
     assert item.nutrients["fat_g"] < 0.5  # the peanut sauce it used to match is 16% fat
-    assert _one("a splash of tamari").food.name == "Soy sauce made from soy (tamari)"
+    assert one_item("a splash of tamari").food.name == "Soy sauce made from soy (tamari)"
 
 
 @pytest.mark.parametrize(
@@ -170,7 +165,7 @@ def test_soy_sauce_is_soy_sauce_not_a_sauce_containing_it():
     ],
 )
 def test_bread_toast_is_that_bread_toasted(text, name):
-    item = _one(text)
+    item = one_item(text)
     assert item.food.name == name
     # USDA's slice of that bread: not a 5 g melba cracker, not a slice of French toast
     assert 20 <= item.grams / item.quantity <= 60
@@ -180,7 +175,7 @@ def test_bread_toast_is_that_bread_toasted(text, name):
 def test_a_cooking_word_picks_the_form_of_an_egg():
     # A bare egg stays USDA's whole egg: recipes and receipts parse ingredients with the same
     # parser, and a boiled egg differs from a raw one by under 10% in every macro.
-    assert _one("3 large eggs").food.name == "Egg, whole, raw, fresh"
-    assert _one("a hard-boiled egg").food.name == "Egg, whole, cooked, hard-boiled"
-    assert _one("2 poached eggs").food.name == "Egg, whole, cooked, poached"
-    assert _one("a fried egg").food.name == "Egg, whole, cooked, fried"
+    assert one_item("3 large eggs").food.name == "Egg, whole, raw, fresh"
+    assert one_item("a hard-boiled egg").food.name == "Egg, whole, cooked, hard-boiled"
+    assert one_item("2 poached eggs").food.name == "Egg, whole, cooked, poached"
+    assert one_item("a fried egg").food.name == "Egg, whole, cooked, fried"

@@ -3,16 +3,7 @@
 import pytest
 
 from app.foods.parser import parse
-
-
-def _one(text: str):
-    r = parse(text)
-    assert len(r.items) == 1, [(it.food.name, it.grams) for it in r.items]
-    return r.items[0]
-
-
-def _names(text: str) -> list[str]:
-    return [it.food.name for it in parse(text).items]
+from tests.foods.helpers import food_names, one_item
 
 
 @pytest.mark.parametrize(
@@ -26,12 +17,12 @@ def _names(text: str) -> list[str]:
     ],
 )
 def test_bakery_items_are_bakery_sized(text, low, high):
-    assert low <= _one(text).grams <= high
+    assert low <= one_item(text).grams <= high
 
 
 def test_bite_sized_is_smaller_than_small():
-    bite = _one("a bite-sized shortbread cookie").grams
-    small = _one("a small shortbread cookie").grams
+    bite = one_item("a bite-sized shortbread cookie").grams
+    small = one_item("a small shortbread cookie").grams
     assert bite < small
 
 
@@ -43,42 +34,42 @@ def test_a_small_one_repeats_the_food_just_named():
 
 @pytest.mark.parametrize(("size", "grams"), [("small", 28), ("medium", 57), ("large", 85)])
 def test_snack_bags_by_size(size, grams):
-    item = _one(f"a {size} bag of pretzels")
+    item = one_item(f"a {size} bag of pretzels")
     assert item.grams == pytest.approx(grams, abs=1)
 
 
 def test_stated_contents_of_a_container_win():
-    item = _one("a pouch holding 6 fl oz of apple juice")
+    item = one_item("a pouch holding 6 fl oz of apple juice")
     assert item.unit == "floz"
     assert item.grams == pytest.approx(6 * 29.57 * 1.04, rel=0.06)
 
 
 def test_volume_after_a_container_is_the_amount():
-    item = _one("a can of 8 fl oz of tomato juice")
+    item = one_item("a can of 8 fl oz of tomato juice")
     assert item.quantity == 8
     assert 230 <= item.grams <= 260
 
 
 def test_brand_written_as_two_words():
-    assert "SLIMFAST" in _one("a bottle of Slim Fast shake").food.name
+    assert "SLIMFAST" in one_item("a bottle of Slim Fast shake").food.name
 
 
 def test_closing_form_word_is_not_the_food():
-    assert "SLIMFAST" in _one("two scoops of slim fast nutritional powder").food.name
+    assert "SLIMFAST" in one_item("two scoops of slim fast nutritional powder").food.name
 
 
 def test_bagel_sandwich_is_not_an_ice_cream_sandwich():
-    names = _names("a bagel sandwich with cream cheese")
+    names = food_names("a bagel sandwich with cream cheese")
     assert not any("ice cream" in n.lower() for n in names)
     assert any(n.startswith("Bagels") for n in names)
 
 
 def test_plain_pizza_is_a_pizzeria_pizza():
-    assert "Pizza Chain" in _one("a large pizza").food.name
+    assert "Pizza Chain" in one_item("a large pizza").food.name
 
 
 def test_where_a_topping_went_is_not_a_food():
-    item = _one("a baked sweet potato with butter on top")
+    item = one_item("a baked sweet potato with butter on top")
     assert "potato" in item.food.name.lower()
 
 
@@ -87,7 +78,7 @@ def test_discarded_peel_is_not_eaten():
 
 
 def test_a_plain_baked_potato_is_medium():
-    assert _one("a baked potato").grams == pytest.approx(173, abs=5)
+    assert one_item("a baked potato").grams == pytest.approx(173, abs=5)
 
 
 def test_weighed_plate_is_shared_between_meat_and_sides():
@@ -99,7 +90,7 @@ def test_weighed_plate_is_shared_between_meat_and_sides():
 
 
 def test_unweighed_plate_lists_its_sides():
-    names = [n.lower() for n in _names("roast beef with mashed potatoes and green beans")]
+    names = [n.lower() for n in food_names("roast beef with mashed potatoes and green beans")]
     assert len(names) == 3
     assert any("potato" in n for n in names)
 
@@ -109,41 +100,41 @@ def test_filled_dish_keeps_what_is_inside():
 
 
 def test_described_sandwich_is_found_by_its_fillings():
-    item = _one("a sandwich filled with egg, cheese and bacon on a biscuit")
+    item = one_item("a sandwich filled with egg, cheese and bacon on a biscuit")
     assert "biscuit" in item.food.name.lower() and "bacon" in item.food.name.lower()
 
 
 def test_hard_separator_ends_the_list_a_dish_absorbs():
-    names = [n.lower() for n in _names("an omelet with ham and cheese and a side of toast")]
+    names = [n.lower() for n in food_names("an omelet with ham and cheese and a side of toast")]
     assert any("toasted" in n for n in names)
 
 
 def test_brand_words_are_not_amounts():
-    item = _one("a Little Debbie oatmeal cookie")
+    item = one_item("a Little Debbie oatmeal cookie")
     assert item.quantity == 1
 
 
 def test_a_lollipop_is_a_stick_lollipop():
-    assert 12 <= _one("a cherry lollipop").grams <= 22
+    assert 12 <= one_item("a cherry lollipop").grams <= 22
 
 
 def test_a_bottle_of_juice_is_single_serve():
-    item = _one("a bottle of grape juice")
+    item = one_item("a bottle of grape juice")
     assert item.grams == pytest.approx(355 * 1.05, rel=0.08)
 
 
 def test_sweetened_with_names_the_sweetener():
-    names = [n.lower() for n in _names("a mug of black tea sweetened with a teaspoon of sugar")]
+    names = [n.lower() for n in food_names("a mug of black tea sweetened with a teaspoon of sugar")]
     assert len(names) == 2
     assert not any("sweetened" in n for n in names)
 
 
 def test_sugar_free_gum_is_sugarless_gum():
-    assert "sugarless" in _one("a stick of sugar-free gum").food.name.lower()
+    assert "sugarless" in one_item("a stick of sugar-free gum").food.name.lower()
 
 
 def test_english_muffin_is_not_a_bakery_muffin():
-    assert _one("a toasted english muffin").grams < 70
+    assert one_item("a toasted english muffin").grams < 70
 
 
 def test_vegetables_listed_after_potatoes_are_eaten():
@@ -178,7 +169,7 @@ def test_side_remarks_add_no_foods(text):
 
 
 def test_an_article_starts_a_new_food_after_a_description():
-    names = _names("a burrito filled with beans and a cheese quesadilla")
+    names = food_names("a burrito filled with beans and a cheese quesadilla")
     assert len(names) == 2
 
 
@@ -192,12 +183,12 @@ def test_another_counts_as_one_more():
 
 
 def test_pair_named_before_a_sandwich_fills_it():
-    item = _one("a 250 g steak and cheese sub")
+    item = one_item("a 250 g steak and cheese sub")
     assert "submarine" in item.food.name.lower() and item.grams == pytest.approx(250)
 
 
 def test_filling_pair_is_shared_out():
-    names = [n.lower() for n in _names("an egg and cheese sandwich")]
+    names = [n.lower() for n in food_names("an egg and cheese sandwich")]
     assert any(n.startswith("egg") for n in names) and any(n.startswith("cheese") for n in names)
 
 
@@ -224,13 +215,13 @@ def test_two_word_brand_needs_a_rare_half_to_join():
 
 
 def test_a_dish_with_a_sauce_is_not_the_sauce():
-    names = [n.lower() for n in _names("a cup of beef enchiladas with red chile sauce")]
+    names = [n.lower() for n in food_names("a cup of beef enchiladas with red chile sauce")]
     assert not names[0].startswith(("sauce", "pace"))
-    assert "sauce" in _one("a cup of enchilada sauce").food.name.lower()
+    assert "sauce" in one_item("a cup of enchilada sauce").food.name.lower()
 
 
 def test_a_slice_of_cheesecake_is_a_restaurant_slice():
-    assert _one("a slice of cheesecake").grams == pytest.approx(125)
+    assert one_item("a slice of cheesecake").grams == pytest.approx(125)
 
 
 def test_a_count_before_a_colon_announces_the_list():
@@ -243,64 +234,64 @@ def test_fillings_pair_names_one_frankfurter():
 
 
 def test_skin_alone_only_when_asked_for():
-    assert "skin (" not in _one("a cup of diced roasted chicken drumstick").food.name.lower()
+    assert "skin (" not in one_item("a cup of diced roasted chicken drumstick").food.name.lower()
 
 
 def test_refrigerated_dough_is_not_the_baked_roll():
-    assert "dough" not in _one("a cinnamon roll with icing").food.name.lower()
+    assert "dough" not in one_item("a cinnamon roll with icing").food.name.lower()
 
 
 def test_a_container_filled_with_a_drink_is_that_drink():
-    item = _one("a school carton filled with chocolate milk")
+    item = one_item("a school carton filled with chocolate milk")
     assert item.food.name.startswith("Milk, chocolate")
     assert item.grams == pytest.approx(250, abs=15)  # the half-pint school carton
 
 
 def test_drink_brand_missing_from_usda_is_its_generic_drink():
-    assert "juice drink" in _one("a Capri Sun pouch").food.name.lower()
+    assert "juice drink" in one_item("a Capri Sun pouch").food.name.lower()
 
 
 def test_macaroni_with_cheese_is_one_dish():
-    assert "macaroni and cheese" in _one("a bowl of macaroni with cheese").food.name.lower()
+    assert "macaroni and cheese" in one_item("a bowl of macaroni with cheese").food.name.lower()
 
 
 def test_plain_cottage_cheese_is_creamed():
-    assert "creamed" in _one("a cup of cottage cheese").food.name.lower()
+    assert "creamed" in one_item("a cup of cottage cheese").food.name.lower()
 
 
 def test_a_cone_of_ice_cream_is_a_filled_cone():
-    assert "cone" in _one("a cone of strawberry ice cream").food.name.lower()
+    assert "cone" in one_item("a cone of strawberry ice cream").food.name.lower()
 
 
 def test_a_snack_container_is_a_four_ounce_cup():
-    assert _one("a container of chocolate pudding").grams == pytest.approx(113, abs=10)
-    assert _one("a container of potato chips").grams == pytest.approx(28, abs=1)
+    assert one_item("a container of chocolate pudding").grams == pytest.approx(113, abs=10)
+    assert one_item("a container of potato chips").grams == pytest.approx(28, abs=1)
 
 
 def test_a_container_of_creamer_is_a_small_portion():
-    assert _one("an individual container of coffee creamer").grams < 30
+    assert one_item("an individual container of coffee creamer").grams < 30
 
 
 def test_brands_named_in_usda_measures_find_their_food():
-    assert _one("a handful of Triscuits").food.name.startswith("Crackers, whole-wheat")
+    assert one_item("a handful of Triscuits").food.name.startswith("Crackers, whole-wheat")
 
 
 def test_a_tube_of_yogurt_is_a_squeeze_tube():
-    assert _one("a tube of strawberry yogurt").grams == pytest.approx(64)
+    assert one_item("a tube of strawberry yogurt").grams == pytest.approx(64)
 
 
 def test_excluded_foods_are_not_eaten():
-    item = _one("a slice of pizza with meats other than pepperoni")
+    item = one_item("a slice of pizza with meats other than pepperoni")
     assert "pepperoni" not in item.food.name.lower()
 
 
 def test_refining_words_keep_long_names_in_the_running():
-    assert "Pizza Chain" in _one("a large pizza").food.name
-    assert "meat" in _one("a slice of pizza with meat").food.name.lower()
+    assert "Pizza Chain" in one_item("a large pizza").food.name
+    assert "meat" in one_item("a slice of pizza with meat").food.name.lower()
 
 
 def test_a_plain_sandwich_with_a_side_keeps_the_side():
-    names = [n.lower() for n in _names("a sandwich with chips and a pickle")]
+    names = [n.lower() for n in food_names("a sandwich with chips and a pickle")]
     chips = [
         it for it in parse("a sandwich with chips and a pickle").items if "chips" in it.food.name
     ]
@@ -309,7 +300,7 @@ def test_a_plain_sandwich_with_a_side_keeps_the_side():
 
 
 def test_pizza_toppings_are_on_the_pizza():
-    item = _one("a slice of pizza with pepperoni and mushrooms")
+    item = one_item("a slice of pizza with pepperoni and mushrooms")
     assert "pepperoni" in item.food.name.lower()
 
 
@@ -319,8 +310,8 @@ def test_a_weighed_plate_with_one_side_is_split_in_half():
 
 
 def test_a_sausage_is_one_sausage_not_a_whole_rope():
-    assert _one("a link of kielbasa").grams < 150
-    assert _one("a polish sausage").grams < 150
+    assert one_item("a link of kielbasa").grams < 150
+    assert one_item("a polish sausage").grams < 150
 
 
 def test_a_heavy_weighed_wrap_holds_one_tortilla():

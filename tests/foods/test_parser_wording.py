@@ -3,23 +3,14 @@
 import pytest
 
 from app.foods.parser import parse
-
-
-def _one(text: str):
-    r = parse(text)
-    assert len(r.items) == 1, [(it.food.name, it.grams) for it in r.items]
-    return r.items[0]
-
-
-def _names(text: str) -> list[str]:
-    return [it.food.name for it in parse(text).items]
+from tests.foods.helpers import food_names, one_item
 
 
 def test_letters_and_digits_are_one_product_name():
-    item = _one("a 12 fl oz bottle of Gatorade G2")
+    item = one_item("a 12 fl oz bottle of Gatorade G2")
     assert "G2" in item.food.name
     assert item.nutrients["carbs_g"] < 10
-    assert "V8" in _one("a glass of V8").food.name
+    assert "V8" in one_item("a glass of V8").food.name
 
 
 def test_a_possessive_brand_is_one_word():
@@ -29,7 +20,7 @@ def test_a_possessive_brand_is_one_word():
 
 
 def test_ordinals_are_not_amounts():
-    item = _one("a 3rd Foods jar of strained pears")
+    item = one_item("a 3rd Foods jar of strained pears")
     assert item.quantity == 1
 
 
@@ -38,20 +29,20 @@ def test_fun_size_written_apart_is_a_size():
 
 
 def test_a_new_clause_ends_the_description():
-    names = _names("a bowl of oatmeal made with milk, and I finished off with a pear")
+    names = food_names("a bowl of oatmeal made with milk, and I finished off with a pear")
     assert any(n.startswith("Pears") for n in names)
 
 
 def test_what_a_food_accompanies_is_eaten_too():
-    names = _names("a glass of milk, which was a great accompaniment to my slice of apple pie")
+    names = food_names("a glass of milk, which was a great accompaniment to my slice of apple pie")
     assert any(n.startswith("Pie, apple") for n in names)
 
 
 def test_tender_as_praise_is_not_chicken_tenders():
-    item = _one("a tender grilled chicken breast")
+    item = one_item("a tender grilled chicken breast")
     assert "tenders" not in item.food.name
     assert item.grams > 100
-    assert "tenders" in _one("three chicken tenders").food.name
+    assert "tenders" in one_item("three chicken tenders").food.name
 
 
 def test_how_a_food_was_cooked_stays_with_it():
@@ -62,24 +53,24 @@ def test_how_a_food_was_cooked_stays_with_it():
 
 
 def test_a_slice_of_quesadilla_is_one_wedge():
-    whole, wedge = _one("a cheese quesadilla"), _one("a slice of cheese quesadilla")
+    whole, wedge = one_item("a cheese quesadilla"), one_item("a slice of cheese quesadilla")
     assert 25 <= wedge.grams <= 40
     assert wedge.grams < whole.grams / 4
 
 
 def test_an_apposition_names_the_food_before():
-    names = _names("a burger, the Whopper from Burger King, and a soda")
+    names = food_names("a burger, the Whopper from Burger King, and a soda")
     assert len(names) == 2
     assert "WHOPPER" in names[0]
 
 
 def test_an_apposition_of_a_kind_refines_the_food():
-    item = _one("a muffin, the blueberry kind")
+    item = one_item("a muffin, the blueberry kind")
     assert "blueberry" in item.food.name.lower()
 
 
 def test_a_list_of_the_foods_is_no_apposition():
-    assert len(_names("the soup, the salad and the bread")) == 3
+    assert len(food_names("the soup, the salad and the bread")) == 3
 
 
 def test_my_counts_one_like_an_article():
@@ -88,7 +79,7 @@ def test_my_counts_one_like_an_article():
 
 
 def test_an_exclamation_mark_inside_a_brand_ends_no_sentence():
-    item = _one("a Chips Ahoy! chocolate chip cookie")
+    item = one_item("a Chips Ahoy! chocolate chip cookie")
     assert item.food.name.startswith("Cookies, chocolate chip")
 
 
@@ -103,12 +94,12 @@ def test_sweetened_with_an_adverb_still_names_the_sweetener():
 
 
 def test_a_measure_given_later_refines_a_serving():
-    item = _one("a serving of cooked rice, measured at one cup")
+    item = one_item("a serving of cooked rice, measured at one cup")
     assert item.unit == "cup"
 
 
 def test_a_meal_replacement_drink_is_not_penalised_as_ground_meal():
-    assert "SLIMFAST" in _one("a Slim Fast shake, sugar-free").food.name
+    assert "SLIMFAST" in one_item("a Slim Fast shake, sugar-free").food.name
 
 
 def test_a_tray_weight_does_not_reach_back_over_another_amount():
@@ -118,15 +109,15 @@ def test_a_tray_weight_does_not_reach_back_over_another_amount():
 
 
 def test_cheesy_means_cheese_flavoured():
-    assert "cheese" in _one("a bag of cheesy popcorn").food.name.lower()
+    assert "cheese" in one_item("a bag of cheesy popcorn").food.name.lower()
 
 
 def test_a_size_after_adjectives_is_still_a_size():
-    assert _one("a soft large sugar cookie").grams == _one("a large sugar cookie").grams
+    assert one_item("a soft large sugar cookie").grams == one_item("a large sugar cookie").grams
 
 
 def test_a_participle_before_a_food_is_its_adjective():
-    item = _one("a cup of mixed vegetables")
+    item = one_item("a cup of mixed vegetables")
     assert item.food.name.startswith("Vegetables, mixed")
     r = parse("a cup of rice mixed with peas")
     assert r.items[0].food.name.startswith("Rice")
