@@ -27,13 +27,14 @@ import argparse
 import asyncio
 import gc
 import json
-import os
 import random
 import statistics
 import time
 import urllib.parse
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+import procstat  # benchmarks/procstat.py, beside this script
 
 
 @dataclass
@@ -151,38 +152,12 @@ async def client_loop(
         stats.latencies[name].append(dt_ms)
 
 
-def _proc_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of one process (Linux /proc)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def server_cpu_s(pid: int | None) -> float:
     """CPU seconds used so far by the server: the given process and its direct children (the
     uvicorn workers). On a shared machine CPU per request is a steadier figure than latency."""
     if pid is None:
         return 0.0
-    total = _proc_cpu_s(pid)
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rpartition(")")[2].split()[1])
-            if ppid == pid:
-                total += _proc_cpu_s(int(entry))
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
-
-
-def machine_busy() -> tuple[int, int]:
-    """(busy, total) jiffies over all CPUs, to report how loaded the machine was."""
-    with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
+    return procstat.read(pid).cpu_s + sum(p.cpu_s for p in procstat.processes() if p.ppid == pid)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -205,7 +180,7 @@ async def phase(
     # worth collecting during a phase, so it is paused while one runs.
     gc.collect()
     gc.disable()
-    cpu0, (busy0, all0) = server_cpu_s(server_pid), machine_busy()
+    cpu0, (busy0, all0) = server_cpu_s(server_pid), procstat.machine_jiffies()
     deadline = time.perf_counter() + seconds
     t0 = time.perf_counter()
     interval = len(users) / rate if rate else None
@@ -220,7 +195,7 @@ async def phase(
     if rate:
         label += f" (paced at {rate:,.0f} req/s)"
     wall = time.perf_counter() - t0
-    cpu1, (busy1, all1) = server_cpu_s(server_pid), machine_busy()
+    cpu1, (busy1, all1) = server_cpu_s(server_pid), procstat.machine_jiffies()
     gc.enable()
     total = sum(len(v) for v in stats.latencies.values())
     print(

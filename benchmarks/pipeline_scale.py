@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
+import procstat  # noqa: E402  (benchmarks/procstat.py, beside this script)
 from redis.asyncio import Redis  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -211,24 +212,11 @@ class CpuSampler(threading.Thread):
         self.started = False
 
     def _sample(self) -> None:
-        tck = os.sysconf("SC_CLK_TCK")
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            name = stat[stat.index("(") + 1 : stat.rindex(")")]
-            if name not in self.names:
-                continue
-            fields = stat.rpartition(")")[2].split()
-            cpu = (int(fields[11]) + int(fields[12])) / tck
-            pid = int(entry)
-            # A process first seen after the start ran all of its time within the window.
-            self.first.setdefault(pid, cpu if not self.started else 0.0)
-            self.last[pid] = (name, cpu)
+        for proc in procstat.processes():
+            if proc.name in self.names:
+                # A process first seen after the start ran all of its time within the window.
+                self.first.setdefault(proc.pid, proc.cpu_s if not self.started else 0.0)
+                self.last[proc.pid] = (proc.name, proc.cpu_s)
         self.started = True
 
     def run(self) -> None:
@@ -244,14 +232,6 @@ class CpuSampler(threading.Thread):
         for pid, (name, cpu) in self.last.items():
             out[name] += cpu - self.first.get(pid, 0.0)
         return out
-
-
-def _machine_jiffies() -> tuple[int, int]:
-    """(busy, total) jiffies over all CPUs."""
-    with open("/proc/stat") as f:
-        values = [int(v) for v in f.readline().split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
 
 
 SERVICES = ("postgres", "redis-server")
@@ -351,7 +331,7 @@ def main() -> int:
         enqueued, cycle_s = asyncio.run(run_cycle(url, args.redis_url))
         print(f"\nworkers={n}: scheduler cycles enqueued {enqueued} in {cycle_s:.1f} s")
         t0 = time.perf_counter()
-        sampler, machine0 = CpuSampler(SERVICES), _machine_jiffies()
+        sampler, machine0 = CpuSampler(SERVICES), procstat.machine_jiffies()
         sampler.start()
         procs = [
             subprocess.Popen(
@@ -373,7 +353,7 @@ def main() -> int:
         ]
         reports = [json.loads(proc.communicate()[0].strip().splitlines()[-1]) for proc in procs]
         wall = time.perf_counter() - t0
-        services, machine1 = sampler.stop(), _machine_jiffies()
+        services, machine1 = sampler.stop(), procstat.machine_jiffies()
         counts = asyncio.run(status_counts(url))
         # A job carries a batch of users (PIPELINE_BATCH_SIZE): count users by their runs.
         users = counts.get("done", 0)
