@@ -401,12 +401,13 @@ def _to_grams(
     one: bool = False,
 ) -> Amount:
     ms = [m for m in measures(food) if m.grams_each > 0]
+    name = food.name.lower()
     if unit in lexicon.MASS_UNITS:
         return Amount(quantity * lexicon.MASS_UNITS[unit], _mass_label(unit))
     if unit is not None and unit in lexicon.VOLUME_UNITS:
         key = lexicon.VOLUME_KEY.get(unit)
         shop = lexicon.ICE_CREAM_SHOP_GRAMS.get(size or "")
-        if shop and key == "cup" and food.name.lower().startswith(lexicon.ICE_CREAM_HEADS):
+        if shop and key == "cup" and name.startswith(lexicon.ICE_CREAM_HEADS):
             # "a medium cup of ice cream" is the shop's cup of that size, not a measuring cup.
             return Amount(quantity * shop, size or key)
         factor = 1.5 if unit in ("bowl", "bowls") else 1.0
@@ -453,10 +454,9 @@ def _to_grams(
             if "serving" in m.words and m.portion.amount > 1 and quantity <= 2:
                 each = m.portion.grams  # "a serving" of "22 chips = 28 g" is the 28 g
             return Amount(quantity * each, key)
-        if key == "container" and "juice" in food.name.lower():
+        if key == "container" and "juice" in name:
             # Individual (school) juice containers hold about 4 fl oz.
             return Amount(quantity * 125.0 * _density(food), key)
-        name = food.name.lower()
         if key == "can" and _is_drink(food):
             # Energy drink brands sell their own can sizes (a Monster is a 16 fl oz can).
             for brand, ml in lexicon.ENERGY_DRINK_CAN_ML.items():
@@ -464,7 +464,7 @@ def _to_grams(
                     return Amount(quantity * ml * _density(food), key)
         if key == "bottle" and name.startswith("yogurt"):
             return Amount(quantity * lexicon.YOGURT_DRINK_BOTTLE_ML * _density(food), key)
-        if key == "bottle" and "juice" in food.name.lower():
+        if key == "bottle" and "juice" in name:
             # Single-serve juice bottles hold 10-15.2 fl oz, not the half litre of water ones.
             return Amount(quantity * lexicon.JUICE_BOTTLE_ML * _density(food), key)
         if key in lexicon.CONTAINER_ML and (
@@ -482,7 +482,7 @@ def _to_grams(
                 return Amount(quantity * mini[0].grams_each, key)
             factor = lexicon.SIZE_FACTOR.get(size, 1.0) if size else 1.0
             return Amount(quantity * lexicon.CANDY_PIECE_GRAMS * factor, key)
-        if key == "packet" and "sweetener" in food.name.lower():
+        if key == "packet" and "sweetener" in name:
             return Amount(quantity * lexicon.SWEETENER_PACKET_GRAMS, key)
         if key in lexicon.COUNT_DEFAULT_GRAMS and not (key == "container" and _is_condiment(food)):
             # (A container of creamer, sauce or sour cream is a small portion cup: the food's
@@ -494,7 +494,6 @@ def _to_grams(
         and size in _DRINK_ML
         and not (unit and unit in lexicon.COUNT_UNITS)
     ):
-        name = food.name.lower()
         sizes = _FOUNTAIN_ML if _FOUNTAIN_RE.search(name) else _DRINK_ML
         if "carbonated" in name and "water" not in name and "club soda" not in name:
             sizes = _SODA_ML
