@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import app.models  # noqa: F401  (every table registered before the first query)
+from app.activities.router import router as activities_router
 from app.auth.router import router as auth_router
 from app.core import security
 from app.core.config import Settings, get_settings
@@ -38,7 +39,6 @@ from app.summaries.router import router as summaries_router
 from app.users.profile_router import router as profile_router
 from app.users.profile_router import targets_router, weights_router
 from app.users.router import router as users_router
-from app.workouts.router import router as activities_router
 
 log = logging.getLogger("nexfitra")
 

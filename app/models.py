@@ -1,5 +1,6 @@
 """Imports every table model so SQLModel.metadata is complete (for Alembic and tests)."""
 
+from app.activities.models import Activity
 from app.auth.models import RefreshToken, User
 from app.foods.models import Food, FoodPortion
 from app.goals.models import Goal
@@ -8,7 +9,6 @@ from app.logs.models import LogEntry
 from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
 from app.plans.models import CustomRecipe, MealPlan
 from app.users.models import UserProfile, WeightEntry
-from app.workouts.models import Activity
 
 __all__ = [
     "Activity",

@@ -34,6 +34,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from app.activities.importers import ImportedActivity
+from app.activities.models import Activity
 from app.auth.models import User
 from app.core.cache import Cache, user_scope
 from app.core.concurrency import gather_limited
@@ -48,8 +50,6 @@ from app.pipeline.models import PlanRun
 from app.plans import service as plans_service
 from app.plans.models import MealPlan
 from app.users.models import DEFAULT_WAKE_TIME, UserProfile
-from app.workouts.importers import ImportedActivity
-from app.workouts.models import Activity
 
 log = logging.getLogger("nexfitra.pipeline")
 

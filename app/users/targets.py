@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.activities import service as workouts_service
 from app.core.cache import Cache
 from app.core.errors import Conflict
 from app.goals import service as goals_service
@@ -35,7 +36,6 @@ from app.goals.models import Goal
 from app.logs.models import LogEntry
 from app.users import energy, trend
 from app.users.models import UserProfile, WeightEntry
-from app.workouts import service as workouts_service
 
 REQUIRED_FIELDS = ("sex", "date_of_birth", "height_cm", "weight_kg", "activity_level", "goal")
 ADAPTIVE_WINDOW_DAYS = 28

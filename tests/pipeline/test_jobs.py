@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
+from app.activities.importers import ImportedActivity
 from app.core.cache import user_scope
 from app.pipeline.service import plan_user_day, schedule_cycle
-from app.workouts.importers import ImportedActivity
 from tests.logs.helpers import set_goal
 from tests.pipeline.helpers import (
     Clock,

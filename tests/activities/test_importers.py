@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from app.workouts.importers import (
+from app.activities.importers import (
     DAILY_STEPS,
     IMPORTERS,
     ActivityImporter,
@@ -13,7 +13,7 @@ from app.workouts.importers import (
     ImportedActivity,
     ImportFormatError,
 )
-from app.workouts.met import MET_TABLE
+from app.activities.met import MET_TABLE
 
 # The internal DTD real exports carry (shortened): declarations only, no entities.
 APPLE_DTD = """<!DOCTYPE HealthData [

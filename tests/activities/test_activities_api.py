@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from app.workouts.met import estimate_activity, estimate_kcal
+from app.activities.met import estimate_activity, estimate_kcal
 from tests.conftest import assert_problem, create_user
 from tests.logs.helpers import error_fields, local_today
 from tests.users.helpers import add_weight, get_targets, patch_profile, put_profile

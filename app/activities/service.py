@@ -18,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.activities import met
+from app.activities.importers import DAILY_STEPS, IMPORTERS, ImportedActivity, ImportFormatError
+from app.activities.models import Activity
 from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.timeutil import resolve_local_day
 from app.core.types import utcnow
 from app.users.models import UserProfile
-from app.workouts import met
-from app.workouts.importers import DAILY_STEPS, IMPORTERS, ImportedActivity, ImportFormatError
-from app.workouts.models import Activity
 
 MAX_RANGE_DAYS = 366
 _CHUNK = 500

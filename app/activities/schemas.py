@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from app.workouts import met
-from app.workouts.importers import DAILY_STEPS, IMPORTERS
+from app.activities import met
+from app.activities.importers import DAILY_STEPS, IMPORTERS
 
 
 def _aware(v: dt.datetime | None) -> dt.datetime | None:

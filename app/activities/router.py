@@ -6,11 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
 
-from app.auth import service as auth_service
-from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, SessionDep
-from app.core.errors import AppError, Unprocessable, problem_responses
-from app.workouts import service
-from app.workouts.schemas import (
+from app.activities import service
+from app.activities.schemas import (
     ActivityIn,
     ActivityOut,
     ActivityPage,
@@ -19,6 +16,9 @@ from app.workouts.schemas import (
     ImportResult,
     normalize_activity_type,
 )
+from app.auth import service as auth_service
+from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, SessionDep
+from app.core.errors import AppError, Unprocessable, problem_responses
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
 _errors = problem_responses(401, 404, 422)

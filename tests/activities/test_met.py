@@ -1,6 +1,6 @@
 import pytest
 
-from app.workouts.met import (
+from app.activities.met import (
     MET_TABLE,
     UnknownActivityError,
     estimate_activity,
