@@ -19,7 +19,7 @@ from app.cli import migrate
 from tests.conftest import BACKEND, TEST_DATABASE_URL
 
 CORE_TABLES = {"users", "refresh_tokens", "goals", "foods", "food_portions", "log_entries"}
-MIGRATIONS_DB = "nexfitra_migrations_test"
+MIGRATIONS_DB = make_url(TEST_DATABASE_URL).database + "_migrations"
 
 
 def inspect_database(url: str) -> tuple[set[str], str | None]:
