@@ -3,5 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-echo "==> NexFitra on http://127.0.0.1:${PORT:-8000}/docs" >&2
-exec env PATH="$PWD/.venv/bin:$PATH" bash scripts/start.sh "$@"
+# Loopback unless HOST says otherwise: the quickstart runs in development, with the
+# development JWT secret, which must never face a network.
+HOST="${HOST:-127.0.0.1}"
+echo "==> NexFitra on http://${HOST}:${PORT:-8000}/docs" >&2
+exec env PATH="$PWD/.venv/bin:$PATH" HOST="$HOST" bash scripts/start.sh "$@"

@@ -117,6 +117,8 @@ async def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         rate_limit_log_writes_per_minute=10_000,
         llm_base_url=None,
         llm_api_key=None,
+        # Webhook tests deliver to receivers on 127.0.0.1; the SSRF tests turn this off.
+        webhook_allow_private=True,
     )
     if BACKEND == "server":
         await _ensure_postgres_database(TEST_DATABASE_URL)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
+import zlib
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -13,6 +16,55 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # A fixed development secret keeps local tokens valid across restarts; production refuses it.
 _DEV_JWT_SECRET = "dev-insecure-secret-change-me-0123456789abcdef"  # noqa: S105
 DEFAULT_SQLITE_PATH = Path("data") / "nexfitra.db"
+
+# Secrets that are published (this file, docker-compose.yml, .env.example, the README) and so
+# sign nothing in production, whatever their length.
+KNOWN_JWT_SECRETS = frozenset(
+    {
+        _DEV_JWT_SECRET,
+        "change-me-to-a-long-random-string-of-32-chars",
+        "change-me-to-48-random-characters-from-token-urlsafe",
+    }
+)
+_PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "insecure", "placeholder")
+MIN_JWT_SECRET_BYTES = 32
+MIN_JWT_SECRET_BITS = 128
+MIN_JWT_SECRET_DISTINCT = 10
+MIN_JWT_SECRET_PACKED_BYTES = 24
+
+
+def jwt_secret_problem(secret: str | None) -> str | None:
+    """Why `secret` may not sign production tokens, or None when it may.
+
+    The rule: at least 32 bytes; not a published value or placeholder; at least 10 distinct
+    characters; an estimated entropy of at least 128 bits, taken as the text's Shannon entropy
+    per character (from its own character frequencies) times its length; and at least 24 bytes
+    left after zlib compression (header and checksum not counted), which refuses repeated
+    patterns such as "0123456789" * 4 that character frequencies alone cannot see. Generated
+    secrets pass easily: `secrets.token_urlsafe(48)` scores about 330 bits and does not
+    compress; `secrets.token_hex(32)` about 250 bits.
+    """
+    if not secret:
+        return "JWT_SECRET must be set when ENVIRONMENT=production"
+    if len(secret.encode()) < MIN_JWT_SECRET_BYTES:
+        return "JWT_SECRET must be at least 32 characters when ENVIRONMENT=production"
+    lowered = secret.lower()
+    if secret in KNOWN_JWT_SECRETS or any(w in lowered for w in _PLACEHOLDER_WORDS):
+        return "JWT_SECRET is a published placeholder or development value; generate a new one"
+    counts = Counter(secret)
+    n = len(secret)
+    bits = -n * sum(c / n * math.log2(c / n) for c in counts.values())
+    packed = len(zlib.compress(secret.encode(), 9)) - 6
+    if (
+        len(counts) < MIN_JWT_SECRET_DISTINCT
+        or bits < MIN_JWT_SECRET_BITS
+        or packed < MIN_JWT_SECRET_PACKED_BYTES
+    ):
+        return (
+            "JWT_SECRET has too little entropy (repeated or patterned text); use e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    return None
 
 
 def normalise_database_url(url: str) -> str:
@@ -56,6 +108,10 @@ class Settings(BaseSettings):
 
     cache_ttl_seconds: int = Field(300, ge=1)
 
+    # Lets webhooks (and other user-supplied URLs) point at loopback and private networks, for
+    # development and tests with local receivers. Refused when ENVIRONMENT=production.
+    webhook_allow_private: bool = False
+
     # GET /metrics (Prometheus text format) answers only with `Authorization: Bearer <token>`;
     # unset, the endpoint does not exist (it reveals operational figures).
     metrics_token: str | None = None
@@ -92,9 +148,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
         if self.environment == "production":
-            if not self.jwt_secret or len(self.jwt_secret) < 32:
+            problem = jwt_secret_problem(self.jwt_secret)
+            if problem:
+                raise ValueError(problem)
+            if self.webhook_allow_private:
                 raise ValueError(
-                    "JWT_SECRET must be set to at least 32 characters when ENVIRONMENT=production"
+                    "WEBHOOK_ALLOW_PRIVATE must not be set when ENVIRONMENT=production"
                 )
         elif not self.jwt_secret:
             self.jwt_secret = _DEV_JWT_SECRET

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.core.cache import Cache, MemoryCache, RedisCache
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
+from app.core.netguard import OutboundPolicy, policy_from_settings
 from app.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 
 log = logging.getLogger("nexfitra")
@@ -24,6 +25,8 @@ class Resources:
     cache: Cache
     limiter: RateLimiter
     redis: Redis | None
+    # Where user-supplied URLs (webhooks) may point; replaceable in tests (a stand-in resolver).
+    net_policy: OutboundPolicy = field(default_factory=OutboundPolicy)
 
     @classmethod
     def create(cls, settings: Settings) -> Resources:
@@ -45,7 +48,15 @@ class Resources:
         else:
             cache = MemoryCache(settings.cache_ttl_seconds)
             limiter = MemoryRateLimiter()
-        return cls(settings, engine, create_sessionmaker(engine), cache, limiter, redis)
+        return cls(
+            settings,
+            engine,
+            create_sessionmaker(engine),
+            cache,
+            limiter,
+            redis,
+            policy_from_settings(settings),
+        )
 
     async def close(self) -> None:
         await self.limiter.close()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 import uuid
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -14,7 +12,8 @@ from fastapi.responses import PlainTextResponse
 from sqlmodel import col
 
 from app.auth.models import User
-from app.core.deps import CurrentUserId, SessionDep, SettingsDep
+from app.core import netguard
+from app.core.deps import CurrentUserId, ResourcesDep, SessionDep, SettingsDep
 from app.core.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
 from app.core.types import utcnow
 from app.pipeline import service
@@ -146,21 +145,12 @@ class InvalidWebhookUrl(Unprocessable):
     code, title = "invalid-webhook-url", "Invalid webhook URL"
 
 
-def check_url(url: str, production: bool) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InvalidWebhookUrl("The URL must be an absolute http(s) URL")
-    if production:
-        if parts.scheme != "https":
-            raise InvalidWebhookUrl("Webhook URLs must use https")
-        try:
-            addr = ipaddress.ip_address(parts.hostname)
-        except ValueError:
-            addr = None
-        if parts.hostname == "localhost" or (
-            addr is not None and (addr.is_private or addr.is_loopback or addr.is_link_local)
-        ):
-            raise InvalidWebhookUrl("Webhook URLs must point at a public host")
+async def check_url(url: str, policy: netguard.OutboundPolicy) -> str:
+    """The URL if it may receive webhooks: resolved now, and again before every delivery."""
+    try:
+        await netguard.vet(url, policy)
+    except netguard.UnsafeURL as exc:
+        raise InvalidWebhookUrl(str(exc)) from exc
     return url
 
 
@@ -177,11 +167,14 @@ def _out(hook: Webhook, secret: str | None) -> WebhookOut:
     responses=problem_responses(401, 422),
 )
 async def put_webhook(
-    body: WebhookIn, user_id: CurrentUserId, session: SessionDep, settings: SettingsDep
+    body: WebhookIn, user_id: CurrentUserId, session: SessionDep, res: ResourcesDep
 ) -> WebhookOut:
     """Register (or change) the URL that receives your "plan ready" notifications. The
-    signing secret is answered on first registration and when `rotate_secret` is true."""
-    url = check_url(body.url, settings.environment == "production")
+    signing secret is answered on first registration and when `rotate_secret` is true.
+
+    The host must resolve to public addresses only (checked now and before every delivery);
+    in production the URL must be https on port 443 (or 80). Redirects are not followed."""
+    url = await check_url(body.url, res.net_policy)
     hook = await session.get(Webhook, user_id)
     issued: str | None = None
     now = utcnow()

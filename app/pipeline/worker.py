@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from app.core import netguard
 from app.core.config import Settings
 from app.core.jobs import JobQueue, create_queue
 from app.core.resources import Resources
@@ -67,6 +68,7 @@ async def _every(
 class Runtime:
     ctx: service.PipelineContext
     http: httpx.AsyncClient
+    net_policy: netguard.OutboundPolicy = field(default_factory=netguard.OutboundPolicy)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[object]] = field(default_factory=list)
 
@@ -76,7 +78,7 @@ class Runtime:
 
     def start(self, *, consume: bool, schedule: bool) -> None:
         cfg = self.ctx.config
-        notifiers = notify.default_notifiers(self.http)
+        notifiers = notify.default_notifiers(self.http, self.net_policy)
 
         async def cycle() -> object:
             return await service.schedule_cycle(self.ctx)
@@ -109,7 +111,11 @@ class Runtime:
 
 
 def _http(config: PipelineSettings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=config.webhook_timeout_s, follow_redirects=False)
+    # trust_env off: a proxy from the environment would do its own lookup of the name, and
+    # webhook requests must go to the address netguard vetted.
+    return httpx.AsyncClient(
+        timeout=config.webhook_timeout_s, follow_redirects=False, trust_env=False
+    )
 
 
 async def start_for_app(resources: Resources) -> Runtime:
@@ -117,7 +123,9 @@ async def start_for_app(resources: Resources) -> Runtime:
     default also the scheduler, consumer and dispatcher loops, unless disabled."""
     settings = resources.settings
     config = get_pipeline_settings()
-    runtime = Runtime(make_context(resources, make_queue(settings), config), _http(config))
+    runtime = Runtime(
+        make_context(resources, make_queue(settings), config), _http(config), resources.net_policy
+    )
     in_process = config.in_process
     if in_process is None:
         in_process = settings.environment != "test"
@@ -136,7 +144,9 @@ async def run_worker(settings: Settings, *, schedule: bool, concurrency: int | N
     if concurrency:
         config = config.model_copy(update={"concurrency": concurrency})
     resources = Resources.create(settings)
-    runtime = Runtime(make_context(resources, make_queue(settings), config), _http(config))
+    runtime = Runtime(
+        make_context(resources, make_queue(settings), config), _http(config), resources.net_policy
+    )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -14,9 +15,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from app.core import netguard
 from app.pipeline import notify
 from tests.conftest import assert_problem
 from tests.pipeline.helpers import notifications, today_noon
+
+# Development rules: the receivers listen on 127.0.0.1 on random ports.
+LOCAL = netguard.OutboundPolicy(allow_private=True, require_https=False, allowed_ports=None)
 
 
 class Receiver:
@@ -71,7 +76,7 @@ async def test_webhook_delivery_retries_and_is_signed(ctx, client, user, receive
             s, uuid.UUID(user.id), day, "UTC", "07:00", now, fallback=False
         )
     async with httpx.AsyncClient(timeout=5) as http:
-        notifiers = notify.default_notifiers(http)
+        notifiers = notify.default_notifiers(http, LOCAL)
         send = lambda at: notify.dispatch_due(ctx.sessionmaker, notifiers, ctx.config, at)  # noqa: E731
         assert await send(now) == 1  # the receiver answers 500
         (note,) = await notifications(ctx, user.id)
@@ -118,14 +123,14 @@ async def test_delivery_gives_up_after_the_limit(make_ctx, client, user):
                 s, uuid.UUID(user.id), now.date(), "UTC", "07:00", now, fallback=True
             )
         async with httpx.AsyncClient(timeout=5) as http:
-            notifiers = notify.default_notifiers(http)
+            notifiers = notify.default_notifiers(http, LOCAL)
             for step in range(4):
                 await notify.dispatch_due(
                     ctx.sessionmaker, notifiers, ctx.config, now + dt.timedelta(seconds=5 * step)
                 )
         (note,) = await notifications(ctx, user.id)
         assert (note.status, note.attempts) == ("failed", 2)
-        assert note.last_error == "HTTP 500"
+        assert note.last_error == "non-2xx status 500"
         assert len(bad.requests) == 2
     finally:
         bad.close()
@@ -139,14 +144,18 @@ async def test_without_webhook_the_log_notifier_delivers(ctx, user):
         )
     async with httpx.AsyncClient() as http:
         sent = await notify.dispatch_due(
-            ctx.sessionmaker, notify.default_notifiers(http), ctx.config, now
+            ctx.sessionmaker, notify.default_notifiers(http, LOCAL), ctx.config, now
         )
     assert sent == 1
     (note,) = await notifications(ctx, user.id)
     assert note.status == "sent"
 
 
-async def test_webhook_registration(client, user, make_user):
+async def test_webhook_registration(client, user, make_user, app, monkeypatch):
+    # A stand-in for DNS: example.com must resolve to a public address to be accepted.
+    res = app.state.resources
+    dns = netguard.static_resolver({"example.com": ["93.184.215.14"]})
+    monkeypatch.setattr(res, "net_policy", dataclasses.replace(res.net_policy, resolver=dns))
     r = await client.get("/api/v1/notifications/webhook", headers=user.headers)
     assert_problem(r, 404)
     secret = await register(client, user, "https://example.com/a")
