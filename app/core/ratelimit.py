@@ -2,7 +2,9 @@
 
 The Redis variant runs as one Lua script using the server's clock, so several API processes
 share a limit exactly; the memory variant is for the embedded single-process default. If Redis
-is unreachable the limiter lets requests through: a limiter outage should not take the API down.
+is unreachable the Redis variant falls back to a memory limiter of its own: the limits keep
+holding per process (a Redis outage must not open the door to password guessing), and no
+request fails because the limiter's store is down.
 
 A hit can also read one hash field on the same Redis server (`also_read`). The write routes need
 the user's cached time zone right after the limiter, and fetching both in one script saves a
@@ -124,6 +126,10 @@ class RedisRateLimiter:
         self.client = client
         self.prefix = prefix
         self._script = client.register_script(_GCRA)
+        # Used only while Redis is unreachable. Budgets spent there are not carried back to
+        # Redis: with N processes, the limit during an outage is up to N times the configured
+        # one, never unlimited.
+        self.fallback = MemoryRateLimiter()
 
     async def hit(
         self, key: str, limit_per_minute: int, *, also_read: tuple[str, str] | None = None
@@ -137,8 +143,8 @@ class RedisRateLimiter:
         try:
             reply = await self._script(keys=keys, args=args)
         except (RedisError, OSError) as exc:
-            log.warning("rate limiter unavailable, allowing request: %s", exc)
-            return RateResult(True, limit_per_minute, limit_per_minute, 0, 0)
+            log.warning("rate limiter: Redis unavailable, limiting in process memory: %s", exc)
+            return await self.fallback.hit(key, limit_per_minute)
         allowed, remaining, retry_ms, reset_ms = reply[:4]
         # Lua's false arrives as None; a denied hit answers only four values.
         read = reply[4] if len(reply) > 4 else None

@@ -92,15 +92,38 @@ async def test_limiter_reads_a_field_alongside_an_allowed_hit(client):
         assert (first.read, missing.read, denied.read) == (None, None, None)
 
 
-async def test_limiter_fails_open_when_redis_is_down(client_factory):
+async def test_limiter_falls_back_to_process_memory_when_redis_is_down(client_factory):
+    """With Redis unreachable the limits still hold, per process (issue 14: they used to fail
+    open, so a Redis outage opened the door to password guessing)."""
     async with client_factory(
         redis_url="redis://127.0.0.1:1/0", rate_limit_log_writes_per_minute=1
     ) as c:
         user = await create_user(c)
-        for kcal in (100, 200):
-            r = await c.post(LOGS, json=log_body(kcal=kcal), headers=user.headers)
-            assert r.status_code == 201, r.text
-            # Fails open: the outage answer claims a full budget rather than inventing one.
-            assert r.headers["RateLimit-Remaining"] == "1"
+        r = await c.post(LOGS, json=log_body(kcal=100), headers=user.headers)
+        assert r.status_code == 201, r.text
+        assert r.headers["RateLimit-Remaining"] == "0"
+        r = await c.post(LOGS, json=log_body(kcal=200), headers=user.headers)
+        assert_problem(r, 429, "rate-limited")
+        assert int(r.headers["Retry-After"]) >= 1
         page = (await c.get(LOGS, headers=user.headers)).json()
-        assert sorted(e["kcal"] for e in page["items"]) == [100, 200]
+        assert sorted(e["kcal"] for e in page["items"]) == [100]
+
+
+async def test_wrong_passwords_are_limited_while_redis_is_down(client, client_factory):
+    user = await create_user(client)
+    async with client_factory(
+        redis_url="redis://127.0.0.1:1/0", rate_limit_auth_per_minute=10
+    ) as c:
+        statuses = []
+        for _ in range(15):
+            r = await c.post("/api/v1/auth/login", json={"email": user.email, "password": "nope"})
+            statuses.append(r.status_code)
+        assert statuses == [401] * 10 + [429] * 5
+        body = assert_problem(r, 429, "rate-limited")
+        assert int(r.headers["Retry-After"]) >= 1
+        assert "10 requests per minute" in body["detail"]
+        # The right password does not get past the limit either.
+        r = await c.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": user.password}
+        )
+        assert_problem(r, 429, "rate-limited")
