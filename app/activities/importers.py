@@ -10,18 +10,23 @@ import datetime as dt
 import hashlib
 import io
 import math
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Protocol, runtime_checkable
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
+from app.core.archive import ArchiveError, ArchiveTooLarge, SafeZip
+
 DAILY_STEPS = "daily_steps"
 
 
 class ImportFormatError(ValueError):
     """The file is not a readable export of the expected kind; the message is user-facing."""
+
+
+class ImportTooLargeError(ImportFormatError):
+    """The file expands beyond what an import may decompress (a zip bomb); answer 413."""
 
 
 @dataclass(frozen=True)
@@ -228,14 +233,12 @@ def _timestamp(raw: str | None, what: str) -> dt.datetime:
 def _export_opener(data: bytes) -> Callable[[], IO[bytes]]:
     """A function returning a fresh stream of the export XML on each call (the prolog check
     and the parse each start at 0). Accepts export.xml itself or the export.zip Health
-    writes; the zip member is decompressed as it is parsed, never held whole in memory."""
+    writes; the zip member is decompressed as it is parsed, never held whole in memory, and
+    within `archive.ZipLimits` (size and ratio, checked before and while it is read)."""
     if data[:4] != b"PK\x03\x04":
         return lambda: io.BytesIO(data)
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise ImportFormatError(f"not a readable zip file: {exc}") from exc
-    names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == "export.xml"]
+    archive = SafeZip(data)
+    names = [n for n in archive.names() if n.rsplit("/", 1)[-1] == "export.xml"]
     if not names:
         raise ImportFormatError("the zip file contains no export.xml")
     member = min(names, key=len)
@@ -259,6 +262,14 @@ class AppleHealthImporter:
     name = "apple_health"
 
     def parse(self, data: bytes) -> list[ImportedActivity]:
+        try:
+            return self._parse(data)
+        except ArchiveTooLarge as exc:
+            raise ImportTooLargeError(str(exc)) from exc
+        except ArchiveError as exc:
+            raise ImportFormatError(str(exc)) from exc
+
+    def _parse(self, data: bytes) -> list[ImportedActivity]:
         if not data.strip():
             raise ImportFormatError("the file is empty")
         open_export = _export_opener(data)

@@ -16,9 +16,10 @@ from app.activities.schemas import (
     ImportResult,
     normalize_activity_type,
 )
+from app.activities.service import ImportTooLarge
 from app.auth import service as auth_service
 from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, SessionDep
-from app.core.errors import AppError, Unprocessable, problem_responses
+from app.core.errors import Unprocessable, problem_responses
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
 _errors = problem_responses(401, 404, 422)
@@ -26,10 +27,6 @@ _errors = problem_responses(401, 404, 422)
 _write_errors = problem_responses(401, 404, 422, 429)
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
-
-
-class ImportTooLarge(AppError):
-    status, code, title = 413, "payload-too-large", "Payload too large"
 
 
 def _check_range(start: dt.date | None, end: dt.date | None) -> None:

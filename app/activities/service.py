@@ -19,9 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.activities import met
-from app.activities.importers import DAILY_STEPS, IMPORTERS, ImportedActivity, ImportFormatError
+from app.activities.importers import (
+    DAILY_STEPS,
+    IMPORTERS,
+    ImportedActivity,
+    ImportFormatError,
+    ImportTooLargeError,
+)
 from app.activities.models import Activity
-from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.timeutil import resolve_local_day
 from app.core.types import utcnow
 from app.users.models import UserProfile
@@ -48,6 +54,10 @@ class UnknownProvider(Unprocessable):
 
 class InvalidImportFile(Unprocessable):
     code, title = "invalid-import-file", "Invalid import file"
+
+
+class ImportTooLarge(AppError):
+    status, code, title = 413, "payload-too-large", "Payload too large"
 
 
 def resolve_date(
@@ -283,6 +293,8 @@ async def import_file(
     try:
         # Parsing a large export is CPU-bound: keep it off the event loop.
         items = await asyncio.to_thread(importer.parse, data)
+    except ImportTooLargeError as exc:
+        raise ImportTooLarge(str(exc)) from exc
     except ImportFormatError as exc:
         raise InvalidImportFile(str(exc)) from exc
     # A file may repeat an id (the same workout written twice): the last one wins.

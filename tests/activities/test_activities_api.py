@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 import zipfile
 
 import pytest
@@ -425,3 +426,19 @@ async def test_started_at_at_the_end_of_time_is_422(client, user, started_at):
         client, user, started_at=started_at, activity_type="yoga", duration_min=10, kcal=30
     )
     assert_problem(r, 422, "invalid-activity-date")
+
+
+async def test_zip_bomb_is_refused_quickly(client, user):
+    """A 320 MiB export.xml in a zip of about 330 KB (issue 14: one like it cost 69 s of CPU):
+    413 before the XML is parsed, and nothing imported."""
+    from tests.core.test_archive import bomb
+
+    data = bomb(320)
+    assert len(data) < 2 * 1024 * 1024
+    start = time.process_time()
+    r = await upload(client, user, data, name="export.zip")
+    elapsed = time.process_time() - start
+    body = assert_problem(r, 413, "payload-too-large")
+    assert "compressed more than 100 to 1" in body["detail"]
+    assert elapsed < 1.0, elapsed
+    assert (await client.get(ACTIVITIES, headers=user.headers)).json()["total"] == 0
