@@ -19,6 +19,12 @@ class User(SQLModel, table=True):
     is_active: bool = True
     is_admin: bool = False
     timezone: str = Field(default="UTC", max_length=64)
+    # Bumped by database triggers on every write to data that per-user cached reads are built
+    # from (log entries, goals, meal plans, custom recipes, the time zone), in the write's own
+    # transaction; part of every per-user cache key when the cache is Redis (app/core/cache.py).
+    cache_version: int = Field(
+        default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"}
+    )
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -7,6 +7,13 @@ Entries live in one hash per user with a version field. Every write bumps the ve
 the entries, and a read only stores what it computed if the version it saw before querying is
 still current. That closes the race where a slow read would otherwise re-cache rows from before a
 write that committed while it ran. A cache outage never fails a request: reads go to the database.
+
+An invalidation sent to Redis can be lost (Redis unreachable for the writer, then back with its
+data). So with Redis, per-user keys also carry the user's `users.cache_version`, which the
+database bumps inside every write's transaction (triggers, migration 0006_a): a write that
+Redis never heard of still moves readers to new keys, and the old entries are never read
+again (see `auth.service.cache_state`). The in-process cache cannot miss an invalidation, so
+it needs no database read (`reliable_invalidation`).
 """
 
 from __future__ import annotations
@@ -42,6 +49,10 @@ return v
 
 
 class Cache(Protocol):
+    # True when an invalidation can never be lost (the in-process cache); False for Redis,
+    # where reads must key entries by the database's per-user cache version.
+    reliable_invalidation: bool
+
     async def get(self, scope: str, key: str) -> tuple[str | None, str]:
         """Cached text (or None) and the scope version to hand back to `put`."""
 
@@ -72,6 +83,8 @@ async def cached(
 
 
 class MemoryCache:
+    reliable_invalidation = True
+
     def __init__(self, ttl_seconds: int) -> None:
         self.ttl = ttl_seconds
         self._data: dict[str, tuple[float, dict[str, Any]]] = {}
@@ -126,6 +139,8 @@ class MemoryCache:
 
 
 class RedisCache:
+    reliable_invalidation = False
+
     def __init__(self, client: Redis, ttl_seconds: int, prefix: str = "nf:c:") -> None:
         self.client = client
         self.ttl = ttl_seconds

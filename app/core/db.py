@@ -63,19 +63,19 @@ async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterato
         yield session
 
 
-async def execute_single(
-    engine: AsyncEngine, statement: Executable, params: dict[str, Any]
-) -> None:
+async def execute_single(engine: AsyncEngine, statement: Executable, params: dict[str, Any]) -> int:
     """Runs one statement in autocommit mode: no BEGIN and no COMMIT from the driver.
 
     The database still runs a lone statement in a transaction of its own, so it is all or
     nothing (a multi-row INSERT, every trigger and constraint check included), but it costs one
     round trip instead of three. Only for work that is a single statement: anything that must
     commit together with another statement needs a real transaction (a session).
+    Answers the number of rows the statement affected.
     """
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(statement, params)
+        result = await conn.execute(statement, params)
+        return int(getattr(result, "rowcount", -1))
 
 
 async def ping(engine: AsyncEngine) -> None:

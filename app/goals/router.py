@@ -48,14 +48,14 @@ async def set_goal(
 )
 async def current_goal(user_id: CurrentUserId, session: SessionDep, cache: CacheDep) -> Response:
     """The goal in force today."""
-    tz = await auth_service.get_timezone(session, cache, user_id)
-    today = local_today(tz)
+    sfx, tz = await auth_service.cache_state(session, cache, user_id)
+    today = local_today(tz or await auth_service.get_timezone(session, cache, user_id))
 
     async def load() -> str | None:
         goal = await service.goal_on(session, user_id, today)
         return GoalOut.model_validate(goal).model_dump_json() if goal else None
 
-    data = await cached(cache, user_scope(user_id), f"goal:{today}", load)
+    data = await cached(cache, user_scope(user_id), f"goal:{today}{sfx}", load)
     if data is None:
         raise service.GoalNotSet("No goal is in force today; set one with PUT /api/v1/goals")
     return json_response(data)

@@ -50,9 +50,10 @@ async def create_log(
 
 
 async def _timezone(res: Resources, cache: Cache, user_id: uuid.UUID) -> str:
-    # A session only when the zone was not cached: the usual write needs none.
+    # A session only when the zone was not cached: the usual write needs none. The hint is
+    # cached for the next write's limiter peek; create_entry checks it as it inserts.
     async with res.sessionmaker() as session:
-        return await auth_service.get_timezone(session, cache, user_id)
+        return await auth_service.timezone_hint(session, cache, user_id)
 
 
 @router.get("", response_model=LogPage, operation_id="logs_list", responses=_errors)
@@ -86,7 +87,8 @@ async def list_logs(
 
     if start is None and end is None and meal_type is None and offset == 0:
         # The first unfiltered page is what apps show on open: worth caching.
-        text = await cached(cache, user_scope(user_id), f"logs:first:{limit}", compute)
+        sfx, _ = await auth_service.cache_state(session, cache, user_id)
+        text = await cached(cache, user_scope(user_id), f"logs:first:{limit}{sfx}", compute)
         return json_response(text or "")
     return json_response(await compute())
 
@@ -112,7 +114,10 @@ async def update_log(
 ) -> LogOut:
     """Change some fields of an entry; only the fields sent change."""
     changes = body.model_dump(exclude_unset=True)
-    tz = cached_tz or await auth_service.get_timezone(session, cache, user_id)
+    # With Redis the peeked zone may predate a change whose invalidation Redis missed.
+    if cached_tz is None or not cache.reliable_invalidation:
+        cached_tz = await auth_service.get_timezone(session, cache, user_id)
+    tz = cached_tz
     entry = await service.update_entry(session, cache, user_id, tz, entry_id, changes)
     return LogOut.model_validate(entry)
 

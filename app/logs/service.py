@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
-from app.core.cache import Cache, user_scope
+from app.auth.models import User
+from app.core.cache import Cache, profile_scope, user_scope
 from app.core.db import execute_single
 from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.timeutil import local_date, resolve_local_day
@@ -93,6 +94,27 @@ async def create_entries(
 
 
 _INSERT_ONE = sa.insert(LogEntry)
+_COLUMNS = [c.key for c in sa.inspect(LogEntry).columns]
+# INSERT ... SELECT <row> WHERE the user's zone is still the one the row's date was computed
+# in: with Redis, the zone comes from a cache that may have missed a change (an outage), and
+# checking it in the same statement keeps the write at one round trip.
+_INSERT_ONE_IF_ZONE = sa.insert(LogEntry).from_select(
+    _COLUMNS,
+    sa.select(*[sa.bindparam(c.key, type_=c.type) for c in sa.inspect(LogEntry).columns]).where(
+        sa.exists().where(
+            col(User.id) == sa.bindparam("zone_user_id", type_=sa.Uuid),
+            col(User.timezone) == sa.bindparam("zone", type_=sa.String),
+        )
+    ),
+)
+
+
+async def _current_timezone(engine: AsyncEngine, user_id: uuid.UUID) -> str:
+    async with engine.connect() as conn:
+        tz = await conn.scalar(sa.select(col(User.timezone)).where(col(User.id) == user_id))
+    if tz is None:
+        raise Unauthorized("Account no longer exists")
+    return str(tz)
 
 
 async def create_entry(
@@ -102,11 +124,21 @@ async def create_entry(
 
     The hot path of the API: one database round trip instead of BEGIN, INSERT and COMMIT, and
     no session. The cache is invalidated after the row is durable and before the caller
-    answers, so a read that follows the response sees the entry.
+    answers, so a read that follows the response sees the entry. With Redis, `tz` may come
+    from a cache that missed a zone change: the INSERT only happens if it is still the user's
+    zone, and otherwise the entry is dated again with the zone read from the database.
     """
     (row,) = _new_rows(user_id, tz, [data])
     try:
-        await execute_single(engine, _INSERT_ONE, row)
+        if cache.reliable_invalidation:
+            await execute_single(engine, _INSERT_ONE, row)
+        else:
+            params = {**{c: row.get(c) for c in _COLUMNS}, "zone_user_id": user_id, "zone": tz}
+            if await execute_single(engine, _INSERT_ONE_IF_ZONE, params) != 1:
+                fresh = await _current_timezone(engine, user_id)
+                await cache.invalidate(profile_scope(user_id))
+                (row,) = _new_rows(user_id, fresh, [data])
+                await execute_single(engine, _INSERT_ONE, row)
     except IntegrityError as exc:
         raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))

@@ -378,10 +378,34 @@ async def import_yesterday(
     return (await import_yesterday_many(ctx, session, [user_id], day))[user_id]
 
 
-async def _warm_cache(cache: Cache, row: MealPlan) -> None:
-    scope, key = user_scope(row.user_id), plans_service.plan_cache_key(row.date)
-    _, version = await cache.get(scope, key)
-    await cache.put(scope, key, plans_service.plan_out(row).model_dump_json(), version)
+async def _warm_cache(session: AsyncSession, cache: Cache, rows: Sequence[MealPlan]) -> None:
+    """Caches committed plans under the key a reader would use (`plans` router)."""
+    if not rows:
+        return
+    pairs: list[tuple[MealPlan, str]]
+    if cache.reliable_invalidation:
+        pairs = [(row, "") for row in rows]
+    else:
+        # Each plan again with its user's cache version, from one statement (one snapshot),
+        # so the text stored under a version is that version's.
+        result = await session.execute(
+            sa.select(MealPlan, col(User.cache_version))
+            .join(User, col(User.id) == col(MealPlan.user_id))
+            .where(col(MealPlan.id).in_([r.id for r in rows]))
+            .execution_options(populate_existing=True)
+        )
+        pairs = [(plan, f"@{version}") for plan, version in result.all()]
+    texts = [
+        (row.user_id, plans_service.plan_cache_key(row.date) + sfx, plans_service.plan_out(row))
+        for row, sfx in pairs
+    ]
+
+    async def put(user_id: uuid.UUID, key: str, out: Any) -> None:
+        scope = user_scope(user_id)
+        _, version = await cache.get(scope, key)
+        await cache.put(scope, key, out.model_dump_json(), version)
+
+    await gather_limited(put(*t) for t in texts)
 
 
 async def _copy_previous(
@@ -505,7 +529,7 @@ async def _settle(
             out[uid] = "skipped"
         else:
             out[uid] = await _failed(ctx, session, uid, day, claimed[uid], source, tz, wake, result)
-    await gather_limited(_warm_cache(ctx.cache, row) for row in done)
+    await _warm_cache(session, ctx.cache, done)
     await notify.schedule_plan_ready_many(
         session,
         [(row.user_id, *local.get(row.user_id, ("UTC", DEFAULT_WAKE_TIME))) for row in done],
@@ -548,7 +572,7 @@ async def _failed(
     row = await _copy_previous(session, ctx.cache, user_id, day)
     fallback = row is not None and bool(row.plan.get("fallback_from"))
     if row is not None:
-        await _warm_cache(ctx.cache, row)
+        await _warm_cache(session, ctx.cache, [row])
         await notify.schedule_plan_ready(session, user_id, day, tz, wake, now, fallback=fallback)
     if attempts >= cfg.max_attempts:
         log.error("plan generation for %s on %s failed %d times: %s", user_id, day, attempts, error)

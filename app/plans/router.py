@@ -174,7 +174,8 @@ async def _plan_response(
         row = await service.find_plan(session, user_id, day)
         return service.plan_out(row).model_dump_json() if row is not None else None
 
-    text = await cached(cache, user_scope(user_id), service.plan_cache_key(day), compute)
+    sfx, _ = await auth_service.cache_state(session, cache, user_id)
+    text = await cached(cache, user_scope(user_id), service.plan_cache_key(day) + sfx, compute)
     if text is None:
         raise service.PlanNotFound(
             f"No meal plan for {day}; generate one with POST /api/v1/plans/generate"

@@ -29,14 +29,16 @@ async def daily_summary(
     date: Annotated[dt.date | None, Query(description="Local date; default today")] = None,
 ) -> Response:
     """Totals for a day, per meal, and against the goal in force that day (±10% is on target)."""
+    sfx, tz = await auth_service.cache_state(session, cache, user_id)
     if date is None:
-        date = local_today(await auth_service.get_timezone(session, cache, user_id))
+        date = local_today(tz or await auth_service.get_timezone(session, cache, user_id))
     day = date
 
     async def compute() -> str:
         return (await service.daily(session, user_id, day)).model_dump_json()
 
-    return json_response(await cached(cache, user_scope(user_id), f"sum:d:{day}", compute) or "")
+    text = await cached(cache, user_scope(user_id), f"sum:d:{day}{sfx}", compute)
+    return json_response(text or "")
 
 
 @router.get(
@@ -59,11 +61,14 @@ async def weekly_summary(
 ) -> Response:
     """Seven days from `start`: per-day totals and goal comparison, week totals, averages over
     logged days, best/worst day by closeness to the calorie goal, and adherence."""
+    sfx, tz = await auth_service.cache_state(session, cache, user_id)
     if start is None:
-        start = week_start(local_today(await auth_service.get_timezone(session, cache, user_id)))
+        tz = tz or await auth_service.get_timezone(session, cache, user_id)
+        start = week_start(local_today(tz))
     first = start
 
     async def compute() -> str:
         return (await service.weekly(session, user_id, first)).model_dump_json()
 
-    return json_response(await cached(cache, user_scope(user_id), f"sum:w:{first}", compute) or "")
+    text = await cached(cache, user_scope(user_id), f"sum:w:{first}{sfx}", compute)
+    return json_response(text or "")

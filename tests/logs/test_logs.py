@@ -162,13 +162,13 @@ async def test_cached_zone_comes_with_the_rate_limit_reply(client, make_user, mo
     user = await make_user(tz="Asia/Tokyo")
     await add_log(client, user, date=..., consumed_at="2024-03-09T15:30:00Z")
     calls = []
-    real = log_router.auth_service.get_timezone
+    real = log_router.auth_service.timezone_hint
 
     async def counting(*args, **kwargs):
         calls.append(1)
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(log_router.auth_service, "get_timezone", counting)
+    monkeypatch.setattr(log_router.auth_service, "timezone_hint", counting)
     entry = await add_log(client, user, date=..., consumed_at="2024-03-09T15:30:00Z")
     assert entry["date"] == "2024-03-10"
     # With Redis the limiter's script read the zone; the memory backends read it separately.

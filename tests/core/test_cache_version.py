@@ -1,0 +1,99 @@
+"""users.cache_version: bumped by the database in every write's transaction (migration
+0006_a's triggers), on both backends; with Redis it is part of every per-user cache key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import col
+
+from app.auth.models import User
+from app.core.cache import profile_scope
+from app.core.types import utcnow
+from app.goals.models import Goal
+from tests.conftest import BACKEND
+from tests.logs.helpers import add_log, set_goal
+
+
+async def version(app, user) -> int:
+    async with app.state.resources.engine.connect() as conn:
+        v = await conn.scalar(
+            sa.select(col(User.cache_version)).where(col(User.id) == uuid.UUID(user.id))
+        )
+    return int(v)
+
+
+async def test_every_write_bumps_the_version_in_its_transaction(client, app, user):
+    v0 = await version(app, user)
+    entry = await add_log(client, user, date="2024-03-04", kcal=300)
+    v1 = await version(app, user)
+    assert v1 == v0 + 1
+    r = await client.patch(f"/api/v1/logs/{entry['id']}", json={"kcal": 5}, headers=user.headers)
+    assert r.status_code == 200
+    v2 = await version(app, user)
+    assert v2 > v1
+    assert (
+        await client.delete(f"/api/v1/logs/{entry['id']}", headers=user.headers)
+    ).status_code == 204
+    v3 = await version(app, user)
+    assert v3 > v2
+    await set_goal(client, user, kcal=2100)
+    v4 = await version(app, user)
+    assert v4 > v3
+    r = await client.patch(
+        "/api/v1/users/me", json={"timezone": "Asia/Tokyo"}, headers=user.headers
+    )
+    assert r.status_code == 200
+    v5 = await version(app, user)
+    assert v5 > v4
+    # The same zone again changes nothing a cached read depends on.
+    r = await client.patch(
+        "/api/v1/users/me", json={"timezone": "Asia/Tokyo"}, headers=user.headers
+    )
+    assert await version(app, user) == v5
+
+
+async def test_a_rolled_back_write_leaves_the_version(client, app, user):
+    v0 = await version(app, user)
+    async with app.state.resources.engine.connect() as conn:
+        trans = await conn.begin()
+        await conn.execute(
+            sa.insert(Goal).values(
+                id=uuid.uuid4(),
+                user_id=uuid.UUID(user.id),
+                effective_from=dt.date(2024, 1, 1),
+                kcal=1,
+                protein_g=1,
+                carbs_g=1,
+                fat_g=1,
+                source="manual",
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+        inside = await conn.scalar(
+            sa.select(col(User.cache_version)).where(col(User.id) == uuid.UUID(user.id))
+        )
+        assert inside == v0 + 1  # bumped by the same transaction's write
+        await trans.rollback()
+    assert await version(app, user) == v0
+
+
+@pytest.mark.skipif(BACKEND != "server", reason="the in-process cache cannot miss a change")
+async def test_log_write_with_a_stale_cached_zone_uses_the_real_one(client, app, make_user):
+    """With Redis, the zone a log write reads from the cache may predate a change Redis never
+    heard of; the INSERT checks it and the entry gets the date of the user's real zone."""
+    user = await make_user(tz="Asia/Tokyo")
+    cache = app.state.resources.cache
+    scope = profile_scope(uuid.UUID(user.id))
+    # What a missed invalidation leaves behind: the zone from before the change.
+    _, v = await cache.get(scope, "tz")
+    await cache.put(scope, "tz", "America/Los_Angeles", v)
+    entry = await add_log(client, user, date=..., consumed_at="2024-03-09T15:30:00Z")
+    # 15:30 UTC is 00:30 on the 10th in Tokyo (and 07:30 on the 9th in Los Angeles).
+    assert entry["date"] == "2024-03-10"
+    # The stale hint was dropped, so the next write reads the real zone again.
+    assert (await cache.get(scope, "tz"))[0] in (None, "Asia/Tokyo")
