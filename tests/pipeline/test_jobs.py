@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from app.activities.importers import ImportedActivity
+from app.auth import service as auth_service
 from app.core.cache import user_scope
 from app.pipeline.service import plan_user_day, schedule_cycle
 from tests.logs.helpers import set_goal
@@ -35,8 +36,11 @@ async def test_job_stores_caches_and_schedules_notification(make_ctx, client, ap
     assert run.activity_source == "baseline"
     assert await ctx.queue.length() == 0
 
-    # Cached for the plan endpoints (which read the cache first) ...
-    cached, _ = await app.state.resources.cache.get(user_scope(user.id), f"plan:{day}")
+    # Cached for the plan endpoints (which read the cache first), under the key they read ...
+    cache = app.state.resources.cache
+    async with ctx.sessionmaker() as session:
+        sfx, _ = await auth_service.cache_state(session, cache, uuid.UUID(user.id))
+    cached, _ = await cache.get(user_scope(user.id), f"plan:{day}{sfx}")
     assert cached is not None and f'"date":"{day}"' in cached
     # ... and stored in the database.
     r = await client.get(f"/api/v1/plans/{day}", headers=user.headers)
