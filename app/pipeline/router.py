@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from typing import Annotated, Any
@@ -218,6 +219,22 @@ async def delete_webhook(user_id: CurrentUserId, session: SessionDep) -> Respons
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+# What the delivery log may show: the categories `netguard.post` and the notifiers record.
+# Rows written before those existed held exception text (errno, addresses: a port scanner's
+# output); anything else is shown as a plain failure.
+_PUBLIC_ERROR = re.compile(
+    r"connection failed|timeout|request failed|internal error|no webhook registered"
+    r"|redirect not followed \(\d{3}\)|non-2xx status \d{3}"
+    r"|The URL's host does not resolve to a public address"
+)
+
+
+def _public_error(error: str | None) -> str | None:
+    if error is None or _PUBLIC_ERROR.fullmatch(error):
+        return error
+    return "delivery failed"
+
+
 @webhook_router.get(
     "/deliveries",
     response_model=list[DeliveryOut],
@@ -246,7 +263,7 @@ async def list_deliveries(
             channel=d.channel,
             ok=d.ok,
             status_code=d.status_code,
-            error=d.error,
+            error=_public_error(d.error),
             created_at=d.created_at,
         )
         for d, n in rows.all()

@@ -16,10 +16,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from app.core import netguard
 from app.core.config import Settings
 from app.pipeline import notify
+from app.pipeline.models import NotificationDelivery
 from tests.conftest import assert_problem
 from tests.pipeline.helpers import notifications, today_noon
 
@@ -278,3 +280,21 @@ async def test_non_2xx_is_reported_by_status_only(ctx, client, user):
         assert (d["ok"], d["status_code"], d["error"]) == (False, 500, "non-2xx status 500")
     finally:
         failing.close()
+
+
+async def test_old_delivery_rows_with_internal_detail_are_not_shown(ctx, client, user):
+    """Rows recorded before the categories existed carried exception text; the log shows
+    them as a plain failure."""
+    failing = Server(status=500)
+    try:
+        r = await put_hook(client, user, f"http://127.0.0.1:{failing.port}/")
+        assert r.status_code == 200
+        await deliver_once(ctx, user, DEV)
+    finally:
+        failing.close()
+    leaked = "ConnectError: [Errno 111] Connection refused (10.0.0.7:6379)"
+    async with ctx.sessionmaker() as s:
+        await s.execute(sa.update(NotificationDelivery).values(error=leaked))
+        await s.commit()
+    (d,) = await deliveries(client, user)
+    assert d["error"] == "delivery failed"
