@@ -218,7 +218,10 @@ def check_syntax(url: str, policy: OutboundPolicy) -> tuple[str, str, int]:
         raise UnsafeURL("The URL must use https")
     if parts.username is not None or parts.password is not None:
         raise UnsafeURL("The URL must not contain credentials")
-    port = port or (443 if scheme == "https" else 80)
+    if port is None:
+        port = 443 if scheme == "https" else 80
+    if not 0 < port < 65536:
+        raise UnsafeURL("The URL's port must be between 1 and 65535")
     if policy.allowed_ports is not None and port not in policy.allowed_ports:
         allowed = ", ".join(str(p) for p in sorted(policy.allowed_ports))
         raise UnsafeURL(f"The URL's port must be one of {allowed}")

@@ -107,6 +107,7 @@ BAD_URLS = [
     "https://nowhere.example.net/",  # does not resolve
     "http://hooks.example.net/",  # plain http in production
     "https://hooks.example.net:6379/",  # a port other than 80/443
+    "https://hooks.example.net:0/",
     "https://user:pw@hooks.example.net/",
     "https://999.1.1.1/",
     "https://1.2.3.4.5/",
