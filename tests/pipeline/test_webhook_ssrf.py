@@ -8,7 +8,9 @@ system resolver. Receivers are local HTTP servers.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import secrets
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator
@@ -299,3 +301,74 @@ async def test_old_delivery_rows_with_internal_detail_are_not_shown(ctx, client,
         await s.commit()
     (d,) = await deliveries(client, user)
     assert d["error"] == "delivery failed"
+
+
+def self_signed(name: str) -> tuple[bytes, bytes]:
+    """A certificate for `name` and its key (PEM), valid for a day."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+@pytest.mark.parametrize(("cert_name", "ok"), [("pinned.test", True), ("other.test", False)])
+async def test_https_delivery_to_the_vetted_address_checks_the_certificate_name(
+    ctx, client, user, app, monkeypatch, tmp_path, cert_name, ok
+):
+    """Over TLS the client dials the vetted IP but sends the name as SNI and checks the
+    certificate against the name: a certificate for another name fails the delivery."""
+    cert_pem, key_pem = self_signed(cert_name)
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(key_pem)
+    server = Server()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server.server.socket = tls.wrap_socket(server.server.socket, server_side=True)
+    try:
+        dns = netguard.static_resolver({"pinned.test": ["127.0.0.1"]})
+        policy = dataclasses.replace(DEV, resolver=dns)
+        use_policy(monkeypatch, app, policy)
+        url = f"https://pinned.test:{server.port}/plan"
+        assert (await put_hook(client, user, url)).status_code == 200
+        now = today_noon()
+        async with ctx.sessionmaker() as s:
+            await notify.schedule_plan_ready(
+                s, uuid.UUID(user.id), now.date(), "UTC", "07:00", now, fallback=False
+            )
+        trust = ssl.create_default_context(cadata=cert_pem.decode())
+        async with httpx.AsyncClient(timeout=2, verify=trust) as http:
+            await notify.dispatch_due(
+                ctx.sessionmaker, notify.default_notifiers(http, policy), ctx.config, now
+            )
+        (d,) = await deliveries(client, user)
+        if ok:
+            assert (d["ok"], d["status_code"], d["error"]) == (True, 204, None)
+            (headers,) = server.requests
+            assert headers["host"] == f"pinned.test:{server.port}"
+        else:
+            assert (d["ok"], d["status_code"], d["error"]) == (False, None, "connection failed")
+            assert server.requests == []
+    finally:
+        server.close()
