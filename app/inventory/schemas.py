@@ -4,7 +4,9 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.contract import omittable
 
 # One item is at most a bulk bag or a case of something (50 kg).
 Grams = Annotated[float, Field(gt=0, le=50_000)]
@@ -37,14 +39,9 @@ class InventoryPatch(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"grams": 250}, {"expires_on": None}]}
     )
 
-    grams: Grams | None = None
+    # Optional but not nullable: the schema says so, and null fails validation (issue 14).
+    grams: Grams = omittable()
     expires_on: ExpiresOn | None = None
-
-    @model_validator(mode="after")
-    def _grams_not_null(self) -> InventoryPatch:
-        if "grams" in self.model_fields_set and self.grams is None:
-            raise ValueError("grams cannot be null")
-        return self
 
 
 class InventoryOut(BaseModel):
