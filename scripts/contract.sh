@@ -59,12 +59,15 @@ token=$(curl -fsS -X POST "$base/api/v1/auth/token" \
 # The access token must outlive the run; refresh tokens are rotated by the run itself.
 start=$(date +%s)
 status=0
-schemathesis run "$base/openapi.json" \
+# contract_hooks.py swaps positive_data_acceptance for a version that accepts a 422 only when
+# the operation documents business rules and the problem shows one (see its docstring).
+PYTHONPATH=scripts SCHEMATHESIS_HOOKS=contract_hooks schemathesis run "$base/openapi.json" \
   --checks all \
+  --exclude-checks positive_data_acceptance \
   --header "Authorization: Bearer $token" \
   --max-examples "$MAX_EXAMPLES" \
   --max-time "$MAX_TIME" \
-  --workers 2 \
+  --workers 1 \
   --seed "${CONTRACT_SEED:-1414}" \
   --request-timeout 20 \
   --report ndjson --report-dir "${CONTRACT_REPORT_DIR:-$workdir/report}" || status=$?

@@ -248,18 +248,26 @@ async def _check_body(request: Request, route: APIRoute) -> list[dict[str, Any]]
     if adapter is None:
         return errors
     try:
-        validated = adapter.validate_json(raw, strict=True)
+        validated = adapter.validate_python(data)
+    except ValidationError:
+        # Invalid however read: FastAPI reports it after authentication, so a caller without
+        # a token still hears 401 first.
+        return errors
+    try:
+        adapter.validate_json(raw, strict=True)
     except ValidationError as exc:
-        try:
-            adapter.validate_python(data)
-        except ValidationError:
-            # Invalid however read: FastAPI reports it after authentication, so a caller
-            # without a token still hears 401 first.
-            return errors
-        return [
+        strict_only = [
             _err(("body", *e["loc"]), e["msg"], e["type"], e.get("input"))
             for e in exc.errors(include_url=False)
+            # JSON Schema's `integer` includes 2.0; only booleans and strings are refused.
+            if not (
+                e["type"] == "int_type"
+                and isinstance(e.get("input"), float)
+                and e["input"].is_integer()
+            )
         ]
+        if strict_only:
+            return strict_only
     for path, day in _dates_in(validated, ("body",)):
         try:
             _check_date_range(day)
@@ -273,7 +281,12 @@ async def _check_body(request: Request, route: APIRoute) -> list[dict[str, Any]]
 
 def _params_parse(dependant: Dependant, params: dict[str, Any]) -> bool:
     for field in _flat(dependant).path_params:
-        _, errs = field.validate(params.get(field.alias), {}, loc=("path", field.alias))
+        value = params.get(field.alias)
+        if isinstance(value, str) and _check_param(
+            "path", field.alias, value, field.field_info.annotation
+        ):
+            return False
+        _, errs = field.validate(value, {}, loc=("path", field.alias))
         if errs:
             return False
     return True
@@ -404,9 +417,20 @@ def _all_dependants(dep: Dependant) -> Iterator[Dependant]:
         yield from _all_dependants(sub)
 
 
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
 def _bound_dates(node: Any) -> None:
-    """Adds the date range to every date and date-time schema in the document."""
+    """Adds the date range to every date and date-time schema in the document, and says that
+    text (strings, and keys of objects open to other properties) carries no NUL."""
     if isinstance(node, dict):
+        if node.get("type") == "object" and node.get("additionalProperties") is not False:
+            node.setdefault("propertyNames", {"pattern": NO_NUL_PATTERN})
+        if (
+            node.get("type") == "string"
+            and not {"pattern", "format", "enum", "const", "contentMediaType"} & node.keys()
+        ):
+            node["pattern"] = NO_NUL_PATTERN
         if node.get("type") == "string" and node.get("format") == "date":
             node.setdefault("pattern", DATE_PATTERN)
             node.setdefault("description", DATE_DESCRIPTION)
@@ -461,7 +485,10 @@ def contract_openapi(app: FastAPI) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         if unused in schemas and f'"#/components/schemas/{unused}"' not in json.dumps(doc["paths"]):
             del schemas[unused]
+    # Problems echo what was sent (a field name with a NUL in it), so theirs stay open.
+    problem_schema = schemas.pop("Problem")
     _bound_dates(doc)
+    schemas["Problem"] = problem_schema
     app.openapi_schema = doc
     return doc
 

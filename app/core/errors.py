@@ -168,17 +168,19 @@ def install_handlers(app: FastAPI) -> None:
             detail = f"No route matches {request.url.path}"
         elif status == 405:
             return _method_not_allowed(request)
-        elif status == 400 and isinstance(exc.__cause__, UnicodeDecodeError | ValueError):
-            # FastAPI's answer to a body it cannot decode (not UTF-8): a validation problem.
+        elif status == 400:
+            # Only the framework raises HTTPException(400) here (services raise AppError): a
+            # body it could not parse, not UTF-8 JSON or broken multipart. Answered as the
+            # validation problem every operation documents.
             return problem(
                 422,
-                "The request body is not valid UTF-8 JSON",
+                "The request body could not be parsed (not UTF-8 JSON, or broken form data)",
                 instance=request.url.path,
                 errors=[
                     {
                         "field": "body",
                         "location": "body",
-                        "message": "The body could not be decoded as UTF-8 JSON",
+                        "message": detail,
                         "type": "body_decode",
                     }
                 ],

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.contract import omittable
+from app.core.contract import UserDate, omittable
 
 # One item is at most a bulk bag or a case of something (50 kg).
 Grams = Annotated[float, Field(gt=0, le=50_000)]
-ExpiresOn = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 1, 1))]
+# The API's one date range (issue 14): a bound of its own here was invisible in the schema.
+ExpiresOn = UserDate
 
 
 class InventoryIn(BaseModel):

@@ -85,7 +85,16 @@ GoalMode = Literal["manual", "auto"]
 MealSlot = Literal["breakfast", "lunch", "dinner", "snack"]
 
 MAX_LIST_ITEMS = 50
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+# The pattern says what stripping implies (some character that is not a space) and no NUL.
+ShortText = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=80,
+        pattern=r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
+    ),
+]
 WakeTime = Annotated[
     str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["07:00"], description="HH:MM")
 ]
