@@ -51,7 +51,12 @@ async def test_nul_in_a_json_key_is_422(client, user):
 async def test_nul_in_nested_json_recipes_and_webhook(client, user):
     r = await client.post(
         "/api/v1/recipes",
-        json={"name": "soup", "ingredients_text": "1 cup rice\x00", "servings": 2},
+        json={
+            "name": "soup",
+            "meal_types": ["lunch"],
+            "ingredients_text": "1 cup rice\x00",
+            "servings": 2,
+        },
         headers=user.headers,
     )
     assert fields(assert_problem(r, 422, "validation-error")) == {"ingredients_text"}

@@ -52,6 +52,10 @@ DATE_DESCRIPTION = f"ISO date YYYY-MM-DD between {DATE_MIN} and {DATE_MAX}."
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}.*")
 
+# For text that is stripped and must not end up empty (`str_strip_whitespace` + `min_length`):
+# says "some character that is not a space", which the schema cannot say otherwise.
+NON_BLANK_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
 # Bounds for every list route (ARCHITECTURE.md: "every list route has bounds").
 MAX_LIMIT = 500
 MAX_OFFSET = 100_000
@@ -109,6 +113,17 @@ def _walk(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], 
             yield from _walk(v, (*path, i))
     else:
         yield path, value, False
+
+
+def _plain(value: Any) -> Any:
+    """A validated body as dicts, lists and scalars (fields by name)."""
+    if isinstance(value, BaseModel):
+        return {name: _plain(getattr(value, name, None)) for name in type(value).model_fields}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _dates_in(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], dt.date]]:
@@ -238,20 +253,25 @@ async def _check_body(request: Request, route: APIRoute) -> list[dict[str, Any]]
         data = json.loads(raw)
     except ValueError:
         return errors  # FastAPI has answered already; not reached
-    for path, value, is_key in _walk(data, ("body",)):
-        if isinstance(value, str) and "\x00" in value:
-            msg = "NUL characters are not allowed" + (" in keys" if is_key else "")
-            errors.append(_err(path, msg, "string_nul"))
-    if errors:
-        return errors
     adapter = _strict_adapter(route)
-    if adapter is None:
+    if adapter is None:  # a body type pydantic cannot adapt alone: look at all of it
+        for path, value, _is_key in _walk(data, ("body",)):
+            if isinstance(value, str) and "\x00" in value:
+                errors.append(_err(path, "NUL characters are not allowed", "string_nul"))
         return errors
     try:
         validated = adapter.validate_python(data)
     except ValidationError:
         # Invalid however read: FastAPI reports it after authentication, so a caller without
         # a token still hears 401 first.
+        return errors
+    # NUL is looked for in what the route will read (validated fields, keys of dict fields):
+    # properties a model ignores never reach it.
+    for path, value, is_key in _walk(_plain(validated), ("body",)):
+        if isinstance(value, str) and "\x00" in value:
+            msg = "NUL characters are not allowed" + (" in keys" if is_key else "")
+            errors.append(_err(path, msg, "string_nul"))
+    if errors:
         return errors
     try:
         adapter.validate_json(raw, strict=True)

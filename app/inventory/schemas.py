@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.contract import UserDate, omittable
+from app.core.contract import NON_BLANK_PATTERN, UserDate, omittable
 
 # One item is at most a bulk bag or a case of something (50 kg).
 Grams = Annotated[float, Field(gt=0, le=50_000)]
@@ -77,7 +77,10 @@ class ReceiptIn(BaseModel):
     )
 
     text: str = Field(
-        min_length=1, max_length=10_000, description="One item per line; prices are ignored"
+        min_length=1,
+        max_length=10_000,
+        pattern=NON_BLANK_PATTERN,
+        description="One item per line; prices are ignored",
     )
     expires_on: ExpiresOn | None = Field(
         default=None, description="Expiry date given to every item added"

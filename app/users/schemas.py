@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.core.contract import omittable
+from app.core.contract import NON_BLANK_PATTERN, omittable
 from app.users import energy
 
 
@@ -92,7 +92,7 @@ ShortText = Annotated[
         strip_whitespace=True,
         min_length=1,
         max_length=80,
-        pattern=r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
+        pattern=NON_BLANK_PATTERN,
     ),
 ]
 WakeTime = Annotated[
