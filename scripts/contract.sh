@@ -3,13 +3,13 @@
 # served OpenAPI document (Redocly CLI) and runs schemathesis with every check against it,
 # authenticated with that user's bearer token. Any failure fails the script.
 # Usage: scripts/contract.sh [DATABASE_URL] [REDIS_URL]   (both empty = embedded default)
-# Budget: CONTRACT_MAX_TIME seconds of schemathesis (default 60), CONTRACT_MAX_EXAMPLES per
+# Budget: CONTRACT_MAX_TIME seconds of schemathesis (default 50), CONTRACT_MAX_EXAMPLES per
 # operation and phase (default 15). CONTRACT_PORT picks the port (default 18767).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 PORT=${CONTRACT_PORT:-18767}
-MAX_TIME=${CONTRACT_MAX_TIME:-60}
+MAX_TIME=${CONTRACT_MAX_TIME:-50}
 MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-15}
 REDOCLY_VERSION=2.77.0
 workdir=$(mktemp -d)
