@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,8 +20,9 @@ from app.activities.router import router as activities_router
 from app.auth.router import router as auth_router
 from app.core import security
 from app.core.config import Settings, get_settings
+from app.core.contract import contract_openapi, enforce_contract
 from app.core.db import ping
-from app.core.errors import install_handlers, problem
+from app.core.errors import UnhandledErrorMiddleware, install_handlers, problem
 from app.core.resources import Resources
 from app.foods import loader as foods_loader
 from app.foods.parser import default_index
@@ -108,10 +109,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "or `POST /api/v1/auth/login`."
         ),
         lifespan=lifespan,
+        license_info={"name": "MIT", "identifier": "MIT"},
+        # The API contract for every route, including routes added later (app/core/contract.py).
+        dependencies=[Depends(enforce_contract)],
     )
+    app.openapi = lambda: contract_openapi(app)  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.llm = None
     install_handlers(app)
+    app.add_middleware(UnhandledErrorMiddleware)  # innermost: see its docstring
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.cache import TIMEZONE_KEY, Cache, profile_scope
 from app.core.config import Settings
+from app.core.contract import rate_limited
 from app.core.errors import RateLimited, Unauthorized
 from app.core.ratelimit import RateResult
 from app.core.resources import Resources
@@ -55,14 +56,20 @@ CacheDep = Annotated[Cache, Depends(get_cache)]
 
 
 async def get_access_claims(
-    settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    request: Request,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> TokenClaims:
     if not token:
         raise Unauthorized("Missing bearer token")
     try:
-        return decode_access_token(settings, token)
+        claims = decode_access_token(settings, token)
     except InvalidToken as exc:
         raise Unauthorized("Invalid or expired access token") from exc
+    # Read by the IntegrityError handler: a write that fails because this user was deleted
+    # answers 401 (core/errors.py).
+    request.state.user_id = claims.sub
+    return claims
 
 
 AccessClaims = Annotated[TokenClaims, Depends(get_access_claims)]
@@ -103,11 +110,13 @@ async def _spend(
 def rate_limit(kind: Literal["log_writes", "auth"]) -> Callable[..., Awaitable[None]]:
     """A dependency that spends one unit of the caller's budget for `kind`."""
 
+    @rate_limited
     async def _per_ip(request: Request, response: Response, res: ResourcesDep) -> None:
         limit = res.settings.rate_limit_auth_per_minute
         await _spend(res, response, f"auth:{client_ip(request)}", limit)
 
     # Depending on AccessClaims (not decoding again) lets FastAPI reuse the route's decoded token.
+    @rate_limited
     async def _per_user(claims: AccessClaims, response: Response, res: ResourcesDep) -> None:
         limit = res.settings.rate_limit_log_writes_per_minute
         await _spend(res, response, f"logw:{claims.sub}", limit)
@@ -119,6 +128,7 @@ LogWriteLimit = Depends(rate_limit("log_writes"))
 AuthLimit = Depends(rate_limit("auth"))
 
 
+@rate_limited
 async def spend_log_write_with_timezone(
     claims: AccessClaims, response: Response, res: ResourcesDep
 ) -> str | None:

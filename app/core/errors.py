@@ -5,14 +5,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.contract import allow_header, allowed_methods
 
 log = logging.getLogger("nexfitra.errors")
 
 PROBLEM_JSON = "application/problem+json"
+# Only the key, by name: core imports no domain (the auth models own this table).
+_USERS = sa.table("users", sa.column("id", sa.Uuid()))
 PROBLEM_BASE = "https://nexfitra.dev/problems/"
 
 
@@ -129,6 +136,16 @@ def _loc_to_field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or (str(loc[0]) if loc else "")
 
 
+def _method_not_allowed(request: Request) -> JSONResponse:
+    methods = allowed_methods(request.app.routes, request.url.path)
+    return problem(
+        405,
+        f"Method {request.method} is not allowed on {request.url.path}",
+        instance=request.url.path,
+        headers={"Allow": allow_header(methods)},
+    )
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -145,21 +162,47 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        if exc.status_code == 404 and detail == "Not Found":
+        headers = dict(getattr(exc, "headers", None) or {})
+        status = exc.status_code
+        if status == 404 and detail == "Not Found":
             detail = f"No route matches {request.url.path}"
-        elif exc.status_code == 405:
-            detail = f"Method {request.method} is not allowed on {request.url.path}"
-        return problem(
-            exc.status_code,
-            detail,
-            instance=request.url.path,
-            headers=getattr(exc, "headers", None),
-        )
+        elif status == 405:
+            return _method_not_allowed(request)
+        elif status == 400:
+            # Only the framework raises HTTPException(400) here (services raise AppError): a
+            # body it could not parse, not UTF-8 JSON or broken multipart. Answered as the
+            # validation problem every operation documents.
+            return problem(
+                422,
+                "The request body could not be parsed (not UTF-8 JSON, or broken form data)",
+                instance=request.url.path,
+                errors=[
+                    {
+                        "field": "body",
+                        "location": "body",
+                        "message": detail,
+                        "type": "body_decode",
+                    }
+                ],
+            )
+        return problem(status, detail, instance=request.url.path, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        raw = list(exc.errors())
+        if any(e.get("loc", ("",))[0] == "path" for e in raw):
+            # The path parameters do not parse, so this route does not own the URL: another
+            # route may (`PATCH /logs/parse` reached `PATCH /logs/{entry_id}`), or none does.
+            if allowed_methods(request.app.routes, request.url.path):
+                return _method_not_allowed(request)
+            fields = ", ".join(str(e["loc"][-1]) for e in raw if e.get("loc", ("",))[0] == "path")
+            return problem(
+                404,
+                f"No resource matches {request.url.path} (invalid {fields})",
+                instance=request.url.path,
+            )
         errors = []
-        for err in exc.errors():
+        for err in raw:
             loc = err.get("loc", ())
             errors.append(
                 {
@@ -177,6 +220,35 @@ def install_handlers(app: FastAPI) -> None:
             errors=errors,
         )
 
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Services check what they can; what is left is a race with another request or a
+        # token whose user was deleted since it was issued (its writes hit the foreign key).
+        user_id = getattr(request.state, "user_id", None)
+        if user_id is not None:
+            try:
+                async with request.app.state.resources.sessionmaker() as session:
+                    found = await session.execute(
+                        sa.select(_USERS.c.id).where(_USERS.c.id == user_id)
+                    )
+                    exists = found.first() is not None
+            except Exception:
+                log.exception("user lookup after an integrity error failed")
+                exists = True
+            if not exists:
+                return problem(
+                    401,
+                    "The account of this token no longer exists",
+                    instance=request.url.path,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+        log.warning("integrity error on %s: %s", request.url.path, exc.orig)
+        return problem(
+            409,
+            "The request conflicts with data written meanwhile; retry it",
+            instance=request.url.path,
+        )
+
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
         rid = _request_id(request)
@@ -190,3 +262,41 @@ def install_handlers(app: FastAPI) -> None:
             headers={"X-Request-Id": rid} if rid else None,
             request_id=rid,
         )
+
+
+class UnhandledErrorMiddleware:
+    """Answers an unexpected exception with the generic 500 problem and swallows it.
+
+    Starlette's outermost error layer sends the same answer but then re-raises, and uvicorn
+    closes the connection of a request whose app raised after its response began: every 500
+    cost the client its keep-alive connection. Installed inside the request-id middleware."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            rid = scope.get("state", {}).get("request_id")
+            log.exception("unhandled error (request_id=%s)", rid)
+            if started:
+                raise  # half a response went out: only closing the connection is honest
+            response = problem(
+                500,
+                "An unexpected error occurred. Quote the request id when reporting it.",
+                instance=scope.get("path"),
+                request_id=rid,
+            )
+            await response(scope, receive, send)

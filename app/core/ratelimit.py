@@ -75,12 +75,16 @@ def _result(
     reset_ms: float,
     read: str | None = None,
 ) -> RateResult:
+    retry_after_s = max(1, math.ceil(retry_ms / 1000)) if not allowed else 0
     return RateResult(
         allowed=allowed,
         limit=limit,
         remaining=max(0, int(remaining)),
-        retry_after_s=max(1, math.ceil(retry_ms / 1000)) if not allowed else 0,
-        reset_s=max(0, math.ceil(reset_ms / 1000)),
+        retry_after_s=retry_after_s,
+        # Refused, the next request is allowed after Retry-After, so RateLimit-Reset (the
+        # seconds until quota is available again) says the same; the bucket's full-refill
+        # time (what it said before) told clients to wait up to a minute for nothing.
+        reset_s=retry_after_s if not allowed else max(0, math.ceil(reset_ms / 1000)),
         read=read,
     )
 

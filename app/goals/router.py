@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.auth import service as auth_service
 from app.core.cache import cached, json_response, user_scope
+from app.core.contract import Offset
 from app.core.deps import CacheDep, CurrentUserId, SessionDep
 from app.core.errors import problem_responses
 from app.core.timeutil import local_today
@@ -71,7 +72,7 @@ async def goal_history(
     user_id: CurrentUserId,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> GoalHistory:
     """Every goal, newest effective date first."""
     items, total = await service.history(session, user_id, limit, offset)

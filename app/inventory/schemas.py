@@ -4,11 +4,14 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.contract import NON_BLANK_PATTERN, UserDate, omittable
 
 # One item is at most a bulk bag or a case of something (50 kg).
 Grams = Annotated[float, Field(gt=0, le=50_000)]
-ExpiresOn = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 1, 1))]
+# The API's one date range (issue 14): a bound of its own here was invisible in the schema.
+ExpiresOn = UserDate
 
 
 class InventoryIn(BaseModel):
@@ -37,14 +40,9 @@ class InventoryPatch(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"grams": 250}, {"expires_on": None}]}
     )
 
-    grams: Grams | None = None
+    # Optional but not nullable: the schema says so, and null fails validation (issue 14).
+    grams: Grams = omittable()
     expires_on: ExpiresOn | None = None
-
-    @model_validator(mode="after")
-    def _grams_not_null(self) -> InventoryPatch:
-        if "grams" in self.model_fields_set and self.grams is None:
-            raise ValueError("grams cannot be null")
-        return self
 
 
 class InventoryOut(BaseModel):
@@ -79,7 +77,10 @@ class ReceiptIn(BaseModel):
     )
 
     text: str = Field(
-        min_length=1, max_length=10_000, description="One item per line; prices are ignored"
+        min_length=1,
+        max_length=10_000,
+        pattern=NON_BLANK_PATTERN,
+        description="One item per line; prices are ignored",
     )
     expires_on: ExpiresOn | None = Field(
         default=None, description="Expiry date given to every item added"

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from app.core.contract import NON_BLANK_PATTERN
+
 MealType = Literal["breakfast", "lunch", "dinner", "snack"]
 
 # Upper bounds are what one entry can plausibly hold (a whole large pizza is ~2,500 kcal).
@@ -24,7 +26,7 @@ def _aware(v: dt.datetime | None) -> dt.datetime | None:
 
 
 AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
-Description = Annotated[str, Field(min_length=1, max_length=500)]
+Description = Annotated[str, Field(min_length=1, max_length=500, pattern=NON_BLANK_PATTERN)]
 
 NUTRIENT_KEYS = (
     "kcal",

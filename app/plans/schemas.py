@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from app.core.contract import NON_BLANK_PATTERN
 from app.logs.schemas import LogOut, MealType
 
 RecipeTag = Literal[
@@ -72,9 +73,24 @@ class RecipePage(BaseModel):
     next_offset: int | None = Field(description="Offset of the next page, or null on the last")
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Step = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Cuisine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Name = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=120, pattern=NON_BLANK_PATTERN
+    ),
+]
+Step = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=500, pattern=NON_BLANK_PATTERN
+    ),
+]
+Cuisine = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=40, pattern=NON_BLANK_PATTERN
+    ),
+]
 MAX_INGREDIENTS = 50
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,13 +16,23 @@ from pydantic import (
     model_validator,
 )
 
+from app.core.contract import NON_BLANK_PATTERN, omittable
 from app.users import energy
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_timezone(v: str) -> str:
+    # Looked up in the list of zones, not by opening it: `ZoneInfo("Europe")` opens tzdata's
+    # folder and raises IsADirectoryError (a 500 before this), and other OS errors can follow.
+    if v not in _zone_names():
+        raise ValueError(f"unknown IANA time zone {v!r}")
     try:
         ZoneInfo(v)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"unknown IANA time zone {v!r}") from exc
     return v
 
@@ -73,7 +85,16 @@ GoalMode = Literal["manual", "auto"]
 MealSlot = Literal["breakfast", "lunch", "dinner", "snack"]
 
 MAX_LIST_ITEMS = 50
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+# The pattern says what stripping implies (some character that is not a space) and no NUL.
+ShortText = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=80,
+        pattern=NON_BLANK_PATTERN,
+    ),
+]
 WakeTime = Annotated[
     str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["07:00"], description="HH:MM")
 ]
@@ -154,34 +175,34 @@ class ProfileIn(BaseModel):
         },
     )
 
-    sex: Sex | None = None
-    date_of_birth: dt.date | None = Field(default=None, description="Age must be 13-120")
-    height_cm: HeightCm | None = None
-    height_ft: Annotated[int, Field(ge=3, le=8)] | None = None
-    height_in: Annotated[float, Field(ge=0, le=99)] | None = Field(
-        default=None, description="Inches on top of height_ft, or the total height in inches"
+    sex: Sex = omittable()
+    date_of_birth: dt.date = omittable(description="Age must be 13-120")
+    height_cm: HeightCm = omittable()
+    height_ft: Annotated[int, Field(ge=3, le=8)] = omittable()
+    height_in: Annotated[float, Field(ge=0, le=99)] = omittable(
+        description="Inches on top of height_ft, or the total height in inches"
     )
-    weight_kg: WeightKg | None = None
-    weight_lb: WeightLb | None = None
-    activity_level: ActivityLevel | None = None
-    goal: GoalKind | None = None
+    weight_kg: WeightKg = omittable()
+    weight_lb: WeightLb = omittable()
+    activity_level: ActivityLevel = omittable()
+    goal: GoalKind = omittable()
     target_weight_kg: WeightKg | None = None
     target_weight_lb: WeightLb | None = None
     weekly_rate_kg: RateKg | None = None
     weekly_rate_lb: Annotated[float, Field(ge=0, le=11)] | None = None
     body_fat_pct: BodyFat | None = None
-    dietary_pattern: DietaryPattern | None = None
-    allergies: Annotated[list[Allergen], Field(max_length=MAX_LIST_ITEMS)] | None = None
-    excluded_foods: Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)] | None = None
-    excluded_food_groups: Annotated[list[FoodGroup], Field(max_length=MAX_LIST_ITEMS)] | None = None
-    liked_foods: Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)] | None = None
-    liked_exercises: Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)] | None = None
-    timezone: TimeZoneName | None = None
-    units: Units | None = None
-    goal_mode: GoalMode | None = None
-    add_activity_kcal: bool | None = None
-    wake_time: WakeTime | None = None
-    meal_slots: Annotated[list[MealSlot], Field(min_length=1, max_length=4)] | None = None
+    dietary_pattern: DietaryPattern = omittable()
+    allergies: Annotated[list[Allergen], Field(max_length=MAX_LIST_ITEMS)] = omittable()
+    excluded_foods: Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)] = omittable()
+    excluded_food_groups: Annotated[list[FoodGroup], Field(max_length=MAX_LIST_ITEMS)] = omittable()
+    liked_foods: Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)] = omittable()
+    liked_exercises: Annotated[list[ShortText], Field(max_length=MAX_LIST_ITEMS)] = omittable()
+    timezone: TimeZoneName = omittable()
+    units: Units = omittable()
+    goal_mode: GoalMode = omittable()
+    add_activity_kcal: bool = omittable()
+    wake_time: WakeTime = omittable()
+    meal_slots: Annotated[list[MealSlot], Field(min_length=1, max_length=4)] = omittable()
 
     @field_validator(
         "allergies",
@@ -246,7 +267,7 @@ class WeightIn(BaseModel):
         json_schema_extra={"examples": [{"date": "2024-05-01", "weight_kg": 81.4}]},
     )
 
-    date: dt.date | None = Field(default=None, description="Local date; default today")
+    date: dt.date | None = omittable(description="Local date; default today")
     weight_kg: WeightKg | None = None
     weight_lb: WeightLb | None = None
 

@@ -44,7 +44,7 @@ async def test_put_defaults_to_today_in_user_zone(client, make_user):
 
 
 async def test_future_goal_is_not_current(client, user):
-    await set_goal(client, user, effective_from="2999-01-01")
+    await set_goal(client, user, effective_from="2099-01-01")
     assert_problem(await client.get(GOALS, headers=user.headers), 404, "goal-not-set")
 
 

@@ -328,9 +328,10 @@ async def test_other_users_entry_is_404_and_untouched(client, user, make_user):
 async def test_unknown_and_malformed_ids(client, user):
     r = await client.get(f"{LOGS}/00000000-0000-4000-8000-000000000000", headers=user.headers)
     assert_problem(r, 404, "log-not-found")
+    # An id that does not parse names no resource: 404 (issue 14), not a validation error.
     r = await client.get(f"{LOGS}/not-a-uuid", headers=user.headers)
-    body = assert_problem(r, 422, "validation-error")
-    assert error_fields(body) == {"entry_id"}
+    body = assert_problem(r, 404, "not-found")
+    assert "entry_id" in body["detail"]
 
 
 async def test_patch_date_keeps_time_only_when_still_on_that_day(client, make_user):

@@ -260,7 +260,7 @@ async def test_choose_and_log_the_day(client, user):
         r = await client.put(f"{url}/slots/lunch", json=bad, headers=user.headers)
         assert_problem(r, status)
     r = await client.put(f"{url}/slots/brunch", json={"option": 0}, headers=user.headers)
-    assert_problem(r, 422)
+    assert_problem(r, 404)  # a path parameter that does not parse names no resource
 
     r = await client.post(f"{url}/log", headers=user.headers)  # no body: every slot
     assert r.status_code == 201, r.text
