@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col
 
-from app.foods.dataset import NUTRIENT_FIELDS, FoodRecord, load_usda_foods
+from app.foods.dataset import COLUMN_FIELDS, FoodRecord, load_usda_foods
 from app.foods.models import Food, FoodPortion
 
 log = logging.getLogger("nexfitra.foods")
@@ -34,7 +34,7 @@ def _food_rows(foods: Iterable[FoodRecord]) -> list[dict[str, Any]]:
             "owner_id": None,
             "name": f.name[:200],
             "food_group": f.group,
-            **{k: f.nutrients.get(k) for k in NUTRIENT_FIELDS},
+            **{k: f.nutrients.get(k) for k in COLUMN_FIELDS},
         }
         for f in foods
     ]

@@ -15,7 +15,7 @@ from sqlmodel import col
 from app.core.cache import Cache
 from app.core.errors import NotFound, Unprocessable
 from app.core.timeutil import zone
-from app.foods.dataset import NUTRIENT_FIELDS, FoodRecord, Portion
+from app.foods.dataset import COLUMN_FIELDS, NUTRIENT_FIELDS, FoodRecord, Portion
 from app.foods.models import Food, FoodPortion
 from app.foods.parser import ParseResult, default_index
 from app.foods.schemas import (
@@ -74,7 +74,7 @@ async def custom_records(session: AsyncSession, user_id: uuid.UUID) -> list[Food
             ndb_no=None,
             name=f.name,
             group=f.food_group,
-            nutrients={k: getattr(f, k) for k in NUTRIENT_FIELDS},
+            nutrients={k: getattr(f, k, None) for k in NUTRIENT_FIELDS},
             portions=tuple(sorted(by_food.get(f.id, []), key=lambda p: p.seq)),
         )
         for f in foods
@@ -122,7 +122,7 @@ def _food_out(food: Food, portions: list[FoodPortion]) -> FoodOut:
         food_group=food.food_group,
         source=_source(food),
         ndb_no=food.ndb_no,
-        nutrients_per_100g=NutrientsPer100g(**{k: getattr(food, k) for k in NUTRIENT_FIELDS}),
+        nutrients_per_100g=NutrientsPer100g(**{k: getattr(food, k) for k in COLUMN_FIELDS}),
         portions=[PortionOut(amount=p.amount, unit=p.unit, grams=p.grams) for p in portions],
         created_at=food.created_at if food.owner_id else None,
     )
