@@ -121,6 +121,7 @@ class Doc:
     head: frozenset[str]  # tokens of the first comma segment
     total_cost: float
     plain: bool  # the name says it is the generic form (NFS / NS as to ...)
+    extra: frozenset[str] = frozenset()  # additional words (brand) of a food outside the index
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +186,7 @@ class SearchIndex:
     def make_doc(
         self, food: FoodRecord, order: int, segs: list[tuple[str, list[str]]] | None = None
     ) -> Doc:
+        outside = segs is None  # a database food scored against the index's statistics
         segs = segs if segs is not None else _segments(food.name)
         segments = [seg for seg, _ in segs]
         cost: dict[str, float] = {}
@@ -211,17 +213,20 @@ class SearchIndex:
         plain |= "nfs" in cost
         return Doc(
             food=food,
-            idx=order if segs is not None else -1,
+            idx=-1 if outside else order,
             rank=(0 if food.source == "fndds" else 1 if food.source == "sr28" else 2) * 100_000
             + order,
             cost=cost,
             head=head,
             total_cost=sum(cost.values()),
             plain=plain,
+            extra=frozenset(tokens(food.additional or "")) if outside else frozenset(),
         )
 
     def in_extra(self, word: str, doc: Doc) -> bool:
-        return doc.idx >= 0 and doc.idx in self._extras.get(word, ())
+        if doc.idx < 0:
+            return word in doc.extra
+        return doc.idx in self._extras.get(word, ())
 
     def posting_size(self, word: str) -> int:
         return len(self._names.get(word, ())) + len(self._extras.get(word, ()))
