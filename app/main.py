@@ -28,6 +28,7 @@ from app.foods import loader as foods_loader
 from app.foods.parser import default_index
 from app.foods.router import nl_router as foods_nl_router
 from app.foods.router import router as foods_router
+from app.foods.search import packaged_index
 from app.goals.router import router as goals_router
 from app.inventory.router import router as inventory_router
 from app.llm.client import LLMClient
@@ -70,6 +71,11 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+def _build_search_index() -> None:
+    packaged_index()
+    gc.freeze()  # like the parser's index below: long-lived, not worth walking in every GC
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -88,11 +94,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # full collection walks them all, which showed up as 200+ ms tail-latency pauses.
         gc.collect()
         gc.freeze()
+        # The search index (GET /foods) is not needed to serve: built after start-up.
+        search_index = asyncio.create_task(asyncio.to_thread(_build_search_index))
         # The nightly plan pipeline: its queue, and without Redis its loops in this process.
         app.state.pipeline = await pipeline_worker.start_for_app(resources)
         try:
             yield
         finally:
+            await search_index
             await app.state.pipeline.close()
             if app.state.llm is not None:
                 await app.state.llm.aclose()
