@@ -68,6 +68,21 @@ def _foods(args: argparse.Namespace) -> int:
     return asyncio.run(load_foods_cli())
 
 
+def _import_off(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from app.foods.off_import import import_off_cli
+
+    file = Path(args.file)
+    if not file.is_file():
+        print(f"no such file: {args.file}")
+        return 2
+    if args.limit < 1:
+        print("--limit must be at least 1")
+        return 2
+    return asyncio.run(import_off_cli(file, args.limit))
+
+
 def _worker(args: argparse.Namespace) -> int:
     import logging
 
@@ -107,8 +122,17 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("foods", help="food database commands")
     fsub = p.add_subparsers(dest="foods_cmd", required=True)
-    fl = fsub.add_parser("load", help="load the packaged USDA SR28 foods (idempotent)")
+    fl = fsub.add_parser("load", help="load the packaged USDA SR28 and FNDDS foods (idempotent)")
     fl.set_defaults(func=_foods)
+    fi = fsub.add_parser(
+        "import-off",
+        help="import an Open Food Facts export (CSV or JSONL, may be gzipped) as shared foods",
+    )
+    fi.add_argument("file", help="the export file")
+    fi.add_argument(
+        "--limit", type=int, default=100_000, help="read at most this many products (100000)"
+    )
+    fi.set_defaults(func=_import_off)
 
     p = sub.add_parser(
         "worker", help="run nightly-plan jobs from Redis (plus the scheduler and the outbox)"

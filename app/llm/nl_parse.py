@@ -8,7 +8,10 @@ The LLM is an optional extra that must never make a result worse or much later:
 3. Otherwise the LLM lists the food phrases, amounts and units it reads in the text, bounded by
    the client's timeout. Those go through the same matcher and portion logic
    (`resolve_items`), so grams and nutrients still come from USDA data, never from the model.
-4. The LLM result is used only when its `score` is at least the deterministic one (ties go to
+4. Items whose food words are not in the user's text (allowing spelling fixes) are dropped: a
+   model that answers "eggs and sourdough" to "zzzz qqqq" logs nothing of its own. With no
+   grounded item left the deterministic result stands ("not_grounded").
+5. The LLM result is used only when its `score` is at least the deterministic one (ties go to
    the LLM: it matched as much, and read the text as a whole); on a
    timeout, an error or invalid output the deterministic result is returned with the reason.
 """
@@ -21,6 +24,7 @@ from collections.abc import Sequence
 from app.foods.dataset import FoodRecord
 from app.foods.matcher import FoodIndex
 from app.foods.parser import ParseResult, parse, resolve_items
+from app.foods.search import edit_distance, tokens
 from app.llm.client import LLMClient, LLMError
 
 log = logging.getLogger("nexfitra.llm")
@@ -53,6 +57,26 @@ def score(result: ParseResult) -> tuple[int, int, float]:
     return len(items), -len(result.unmatched), round(mean, 6)
 
 
+def _close(word: str, said: str) -> bool:
+    if word == said:
+        return True
+    if min(len(word), len(said)) >= 3 and (word in said or said in word):
+        return True  # "ice cream" / "icecream"; never the two letters of "pb"
+    limit = 1 if len(word) <= 5 else 2
+    return len(word) >= 3 and edit_distance(word, said, limit) <= limit
+
+
+def is_grounded(food: str, text: str) -> bool:
+    """At least half of the item's food words (and one) occur in the text, spelling fixes
+    allowed ("chicken breast" for "chiken brest")."""
+    said = set(tokens(text))
+    words = [w for w in dict.fromkeys(tokens(food)) if not w.isdigit()]
+    if not words:
+        return False
+    found = sum(any(_close(w, s) for s in said) for w in words)
+    return found >= 1 and 2 * found >= len(words)
+
+
 async def parse_text(
     text: str,
     *,
@@ -73,6 +97,9 @@ async def parse_text(
         return deterministic, DETERMINISTIC, exc.reason
     if not extracted:
         return deterministic, DETERMINISTIC, "not_better"
+    extracted = [item for item in extracted if is_grounded(item.food, text)]
+    if not extracted:
+        return deterministic, DETERMINISTIC, "not_grounded"
     try:
         from_llm = resolve_items(extracted, index=index, extra=extra, text=text)
     except Exception:

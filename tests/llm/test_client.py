@@ -19,7 +19,7 @@ from app.llm.client import (
     load_prompt,
     parse_json_content,
 )
-from app.llm.nl_parse import CONFIDENT, is_complete, parse_text, score
+from app.llm.nl_parse import CONFIDENT, is_complete, is_grounded, parse_text, score
 from app.llm.plan_text import describe_plan, strip_nutrition_figures, template_text
 from tests.conftest import create_user
 from tests.llm.fake_openai import FakeOpenAI
@@ -30,8 +30,9 @@ MARGIN = 0.6
 
 # Complete for the deterministic parser: the LLM must not be asked.
 COMPLETE_TEXT = "2 eggs and 1 banana"
-# Slang the deterministic parser cannot read, so the policy asks the LLM.
-INCOMPLETE_TEXT = "brekkie: 2 eggz w/ a cuppa joe"
+# Slang the deterministic parser cannot read, so the policy asks the LLM; the LLM's food words
+# are in it, misspelt ("eggz", "coffe"), so its items are grounded.
+INCOMPLETE_TEXT = "brekkie: 2 eggz w/ a cuppa coffe"
 LLM_ITEMS = [
     {"food": "eggs", "quantity": 2, "unit": None},
     {"food": "coffee", "quantity": 1, "unit": "cup"},
@@ -310,10 +311,68 @@ async def test_slow_llm_returns_the_deterministic_result_in_time(
 
 
 async def test_worse_llm_answer_is_not_used(fake: FakeOpenAI, llm: LLMClient) -> None:
-    fake.content = json.dumps({"items": [{"food": "qwxzv plorkh", "quantity": 1, "unit": None}]})
+    fake.content = json.dumps({"items": [{"food": "2 eggz", "quantity": 1, "unit": "pallet"}]})
     result, path, reason = await parse_text(INCOMPLETE_TEXT, llm=llm)
     assert (path, reason) == ("deterministic", "not_better")
     assert result == parse(INCOMPLETE_TEXT)
+
+
+async def test_llm_items_not_in_the_text_are_dropped(fake: FakeOpenAI, llm: LLMClient) -> None:
+    fake.content = json.dumps({"items": [{"food": "qwxzv plorkh", "quantity": 1, "unit": None}]})
+    result, path, reason = await parse_text(INCOMPLETE_TEXT, llm=llm)
+    assert (path, reason) == ("deterministic", "not_grounded")
+    assert result == parse(INCOMPLETE_TEXT)
+    # One grounded item survives; the invented one is gone.
+    fake.content = json.dumps({"items": [{"food": "sourdough bread", "quantity": 1}, *LLM_ITEMS]})
+    result, path, reason = await parse_text(INCOMPLETE_TEXT, llm=llm)
+    assert path == "llm" and reason is None
+    assert len(result.items) == 2
+    assert not any("bread" in i.food.name.lower() for i in result.items)
+
+
+@pytest.mark.parametrize(
+    ("food", "text", "grounded"),
+    [
+        ("chicken breast", "chiken brest", True),
+        ("eggs", "2 eggz", True),
+        ("ice cream", "a bowl of icecream", True),
+        ("eggs", "zzzz qqqq", False),
+        ("sourdough bread", "zzzz qqqq", False),
+        ("peanut butter sandwich", "a pb sandwich", False),
+        ("2", "2 things", False),
+    ],
+)
+def test_grounding(food: str, text: str, grounded: bool) -> None:
+    assert is_grounded(food, text) is grounded
+
+
+async def test_ungrounded_llm_never_logs_food(client_factory: Callable[..., Any]) -> None:
+    """A model that always answers "eggs and sourdough" once logged eggs and bread for
+    "zzzz qqqq"; now the offline reading (nothing) stands."""
+    fake = FakeOpenAI(
+        content=json.dumps({"items": [{"food": "eggs", "quantity": 2}, {"food": "sourdough"}]})
+    )
+    await fake.start()
+    try:
+        async with client_factory(llm_base_url=fake.base_url, llm_timeout_seconds=TIMEOUT) as c:
+            user = await create_user(c)
+            r = await c.post(
+                "/api/v1/logs/natural", json={"text": "zzzz qqqq"}, headers=user.headers
+            )
+            assert r.status_code == 422, r.text
+            assert r.json()["type"].endswith("nothing-recognised")
+            r = await c.post("/api/v1/logs/parse", json={"text": "zzzz qqqq"}, headers=user.headers)
+            body = r.json()
+            assert (body["items"], body["path"], body["fallback_reason"]) == (
+                [],
+                "deterministic",
+                "not_grounded",
+            )
+            logs = await c.get("/api/v1/logs", headers=user.headers)
+            assert logs.json()["total"] == 0
+    finally:
+        await fake.close()
+    assert len(fake.requests) == 2  # it was asked, and its answer was refused
 
 
 async def test_same_items_with_fewer_unmatched_prefer_the_llm(
