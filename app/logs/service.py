@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from app.core.cache import Cache, user_scope
-from app.core.db import execute_single
 from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.timeutil import local_date, resolve_local_day
 from app.core.types import utcnow
+from app.events import outbox
 from app.logs.models import LogEntry
 from app.logs.schemas import check_macros_fit
 
@@ -52,6 +52,23 @@ def resolve_date(
     )
 
 
+_EVENT_FIELDS = ("meal_type", "description", "source", "grams", "kcal", "protein_g", "carbs_g")
+
+
+def _logged_event(row: dict[str, Any]) -> dict[str, Any]:
+    payload = {"entry_id": row["id"], "date": row["date"], "food_id": row.get("food_id")}
+    payload.update({k: row.get(k) for k in (*_EVENT_FIELDS, "fat_g")})
+    return outbox.event_row(
+        outbox.FOOD_LOGGED, row["user_id"], payload, occurred_at=row["created_at"]
+    )
+
+
+def _entry_event(type_: str, entry: LogEntry, **extra: Any) -> dict[str, Any]:
+    payload = {"entry_id": entry.id, "date": entry.date, **extra}
+    payload.update({k: getattr(entry, k) for k in (*_EVENT_FIELDS, "fat_g")})
+    return outbox.event_row(type_, entry.user_id, payload)
+
+
 def _new_rows(
     user_id: uuid.UUID, tz: str, entries: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -84,32 +101,34 @@ async def create_entries(
     rows = _new_rows(user_id, tz, entries)
     try:
         await session.execute(sa.insert(LogEntry), rows)
+        await outbox.add(session, [_logged_event(r) for r in rows])
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
         raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
+    outbox.nudge()
     return rows
-
-
-_INSERT_ONE = sa.insert(LogEntry)
 
 
 async def create_entry(
     engine: AsyncEngine, cache: Cache, user_id: uuid.UUID, tz: str, data: dict[str, Any]
 ) -> dict[str, Any]:
-    """Adds one entry as a single autocommitted INSERT; answers the stored row as a dict.
+    """Adds one entry and its FoodLogged event atomically; answers the stored row as a dict.
 
-    The hot path of the API: one database round trip instead of BEGIN, INSERT and COMMIT, and
-    no session. The cache is invalidated after the row is durable and before the caller
+    The hot path of the API: on PostgreSQL one round trip (see `outbox.execute_with_events`)
+    and no session. The cache is invalidated after the row is durable and before the caller
     answers, so a read that follows the response sees the entry.
     """
     (row,) = _new_rows(user_id, tz, [data])
     try:
-        await execute_single(engine, _INSERT_ONE, row)
+        await outbox.execute_with_events(
+            engine, sa.insert(LogEntry).values(row), [_logged_event(row)]
+        )
     except IntegrityError as exc:
         raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
+    outbox.nudge()
     return row
 
 
@@ -149,6 +168,7 @@ async def update_entry(
     changes: dict[str, Any],
 ) -> LogEntry:
     entry = await get_entry(session, user_id, entry_id)
+    previous_date = entry.date
     if changes.get("consumed_at") is not None:
         entry.date, entry.consumed_at = resolve_date(
             tz, changes.get("date"), changes["consumed_at"]
@@ -171,13 +191,17 @@ async def update_entry(
         raise Unprocessable(str(exc)) from exc
     entry.updated_at = utcnow()
     session.add(entry)
+    event = _entry_event(outbox.FOOD_LOG_UPDATED, entry, previous_date=previous_date)
     try:
+        await session.flush()
+        await outbox.add(session, [event])
         await session.commit()
     except IntegrityError as exc:
         # Moving a logged plan slot onto a day or meal where that slot is already logged.
         await session.rollback()
         raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
+    outbox.nudge()
     return entry
 
 
@@ -185,9 +209,11 @@ async def delete_entry(
     session: AsyncSession, cache: Cache, user_id: uuid.UUID, entry_id: uuid.UUID
 ) -> None:
     entry = await get_entry(session, user_id, entry_id)
+    await outbox.add(session, [_entry_event(outbox.FOOD_LOG_DELETED, entry)])
     await session.delete(entry)
     await session.commit()
     await cache.invalidate(user_scope(user_id))
+    outbox.nudge()
 
 
 async def list_entries(

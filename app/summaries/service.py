@@ -25,8 +25,10 @@ from app.summaries.schemas import (
     MealTotals,
     Nutrients,
     StatusCounts,
+    WaterTotals,
     WeeklySummary,
 )
+from app.water import service as water_service
 
 TOLERANCE = 0.10
 GOAL_KEYS = ("kcal", "protein_g", "carbs_g", "fat_g")
@@ -103,6 +105,8 @@ async def daily(session: AsyncSession, user_id: uuid.UUID, day: dt.date) -> Dail
     for m in meals:
         totals = _add(totals, m.totals)
     goal = await goals_service.goal_on(session, user_id, day)
+    water_ml = await water_service.daily_total(session, user_id, day)
+    water_goal, basis = await water_service.goal(session, user_id)
     return DailySummary(
         date=day,
         entries=sum(m.entries for m in meals),
@@ -111,6 +115,12 @@ async def daily(session: AsyncSession, user_id: uuid.UUID, day: dt.date) -> Dail
         goal=_targets(goal),
         comparison=compare(totals, goal),
         tolerance_pct=TOLERANCE * 100,
+        water=WaterTotals(
+            total_ml=water_ml,
+            goal_ml=water_goal,
+            goal_basis=basis,
+            percent=round(water_ml / water_goal * 100, 1) if water_goal else 0.0,
+        ),
     )
 
 

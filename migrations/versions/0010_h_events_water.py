@@ -1,0 +1,105 @@
+"""Domain events (outbox, consumed, parked), weekly insights, water entries and goal.
+
+Revision ID: 0010_h_events
+Revises: 0005
+Create Date: 2026-12-02 16:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import app.core.types
+
+revision: str = "0010_h_events"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_ts = app.core.types.UTCDateTime
+_UNPUBLISHED = sa.text("published_at IS NULL")
+
+
+def _user_fk() -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "event_outbox",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("type", sa.String(length=40), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("occurred_at", _ts(timezone=True), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("published_at", _ts(timezone=True), nullable=True),
+        _user_fk(),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_event_outbox_unpublished",
+        "event_outbox",
+        ["occurred_at"],
+        postgresql_where=_UNPUBLISHED,
+        sqlite_where=_UNPUBLISHED,
+    )
+    op.create_index("ix_event_outbox_published_at", "event_outbox", ["published_at"])
+    op.create_table(
+        "event_consumed",
+        sa.Column("consumer", sa.String(length=40), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("consumed_at", _ts(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
+    op.create_table(
+        "event_parked",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("consumer", sa.String(length=40), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("type", sa.String(length=40), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=500), nullable=False),
+        sa.Column("event", sa.JSON(), nullable=False),
+        sa.Column("parked_at", _ts(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("consumer", "event_id", name="uq_event_parked"),
+    )
+    op.create_table(
+        "insights_weekly",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("week_start", sa.Date(), nullable=False),
+        sa.Column("facts", sa.JSON(), nullable=False),
+        sa.Column("updated_at", _ts(timezone=True), nullable=False),
+        _user_fk(),
+        sa.PrimaryKeyConstraint("user_id", "week_start"),
+    )
+    op.create_table(
+        "water_entries",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("date", sa.Date(), nullable=False),
+        sa.Column("ml", sa.Integer(), nullable=False),
+        sa.Column("consumed_at", _ts(timezone=True), nullable=True),
+        sa.Column("created_at", _ts(timezone=True), nullable=False),
+        _user_fk(),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_water_entries_user_date", "water_entries", ["user_id", "date"])
+    with op.batch_alter_table("user_profiles") as batch:
+        batch.add_column(sa.Column("water_goal_ml", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("user_profiles") as batch:
+        batch.drop_column("water_goal_ml")
+    op.drop_index("ix_water_entries_user_date", table_name="water_entries")
+    op.drop_table("water_entries")
+    op.drop_table("insights_weekly")
+    op.drop_table("event_parked")
+    op.drop_table("event_consumed")
+    op.drop_index("ix_event_outbox_published_at", table_name="event_outbox")
+    op.drop_index("ix_event_outbox_unpublished", table_name="event_outbox")
+    op.drop_table("event_outbox")
