@@ -19,6 +19,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
+import app.models  # noqa: F401  (consumers write rows whose foreign keys name every table)
 from app.core.cache import user_scope
 from app.core.eventbus import EventBus, create_bus
 from app.core.resources import Resources
