@@ -24,9 +24,7 @@ pytestmark = pytest.mark.asyncio
 
 async def test_each_write_writes_its_event(client, user):
     entry = await add_log(client, user, description="toast", sodium_mg=300)
-    r = await client.patch(
-        f"/api/v1/logs/{entry['id']}", json={"kcal": 250}, headers=user.headers
-    )
+    r = await client.patch(f"/api/v1/logs/{entry['id']}", json={"kcal": 250}, headers=user.headers)
     assert r.status_code == 200
     r = await client.post(
         "/api/v1/weights", json={"weight_kg": 71.5, "date": "2024-03-04"}, headers=user.headers
