@@ -19,8 +19,6 @@ from tests.conftest import BACKEND, ROOT, TEST_REDIS_URL, assert_problem
 from tests.events.helpers import app_of, consumed, fresh_runtime, make_admin, outbox_rows
 from tests.logs.helpers import add_log
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_each_write_writes_its_event(client, user):
     entry = await add_log(client, user, description="toast", sodium_mg=300)
