@@ -12,7 +12,6 @@ from tests.events.helpers import fresh_runtime
 from tests.llm.fake_openai import FakeOpenAI
 from tests.logs.helpers import add_log, local_today, set_goal
 
-
 WEEK = "2024-03-04"  # a Monday
 
 MEALS = [
