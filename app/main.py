@@ -33,6 +33,7 @@ from app.foods import loader as foods_loader
 from app.foods.parser import default_index
 from app.foods.router import nl_router as foods_nl_router
 from app.foods.router import router as foods_router
+from app.foods.search import packaged_index
 from app.goals.router import router as goals_router
 from app.inventory.router import router as inventory_router
 from app.llm.client import LLMClient
@@ -76,6 +77,12 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+def _warm_food_indexes() -> None:
+    # The parser's index and the search index (GET /foods), both over the packaged USDA foods.
+    default_index()
+    packaged_index()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -85,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.resources = resources
         security.warm_up()
         # Build the in-memory food index off the event loop while the database work runs.
-        warm_index = asyncio.create_task(asyncio.to_thread(default_index))
+        warm_index = asyncio.create_task(asyncio.to_thread(_warm_food_indexes))
         if settings.foods_autoload:
             await foods_loader.load_usda(resources.engine)
         await warm_index

@@ -19,25 +19,78 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO_ROOT.parent / "shared" / "data" / "usda-sr28"
 OUT = REPO_ROOT / "app" / "foods" / "data" / "usda_sr28.json.gz"
 
-# SR28 nutrient number -> our field name; order matches app.foods.dataset.NUTRIENT_FIELDS.
-NUTRIENTS: tuple[tuple[str, str], ...] = (
-    ("208", "kcal"),
-    ("203", "protein_g"),
-    ("204", "fat_g"),
-    ("205", "carbs_g"),
-    ("291", "fiber_g"),
-    ("269", "sugars_g"),
-    ("606", "sat_fat_g"),
-    ("601", "cholesterol_mg"),
-    ("307", "sodium_mg"),
-    ("306", "potassium_mg"),
-    ("301", "calcium_mg"),
-    ("303", "iron_mg"),
-    ("320", "vitamin_a_ug"),
-    ("401", "vitamin_c_mg"),
-    ("328", "vitamin_d_ug"),
-    ("418", "vitamin_b12_ug"),
-)
+# SR28 nutrient number -> our field name (the same names scripts/build_fndds.py gives FNDDS).
+# The pack lists them in app.foods.dataset.NUTRIENT_FIELDS order.
+NUTRIENTS: dict[str, str] = {
+    "208": "kcal",
+    "203": "protein_g",
+    "204": "fat_g",
+    "205": "carbs_g",
+    "291": "fiber_g",
+    "269": "sugars_g",
+    "606": "sat_fat_g",
+    "601": "cholesterol_mg",
+    "307": "sodium_mg",
+    "306": "potassium_mg",
+    "301": "calcium_mg",
+    "303": "iron_mg",
+    "320": "vitamin_a_ug",  # RAE
+    "401": "vitamin_c_mg",
+    "328": "vitamin_d_ug",  # D2 + D3
+    "418": "vitamin_b12_ug",
+    "645": "mono_fat_g",
+    "646": "poly_fat_g",
+    "605": "trans_fat_g",
+    "304": "magnesium_mg",
+    "309": "zinc_mg",
+    "305": "phosphorus_mg",
+    "312": "copper_mg",
+    "315": "manganese_mg",
+    "317": "selenium_ug",
+    "323": "vitamin_e_mg",  # alpha-tocopherol
+    "430": "vitamin_k_ug",  # phylloquinone
+    "415": "vitamin_b6_mg",
+    "404": "thiamin_mg",
+    "405": "riboflavin_mg",
+    "406": "niacin_mg",
+    "410": "pantothenic_acid_mg",
+    "435": "folate_ug",  # DFE
+    "421": "choline_mg",
+    "262": "caffeine_mg",
+    "221": "alcohol_g",
+    "255": "water_g",
+    "319": "retinol_ug",
+    "322": "alpha_carotene_ug",
+    "321": "beta_carotene_ug",
+    "334": "beta_cryptoxanthin_ug",
+    "337": "lycopene_ug",
+    "338": "lutein_zeaxanthin_ug",
+    "431": "folic_acid_ug",
+    "432": "folate_food_ug",
+    "417": "folate_total_ug",
+    "578": "vitamin_b12_added_ug",
+    "573": "vitamin_e_added_mg",
+    "263": "theobromine_mg",
+    "607": "fa_4_0_g",
+    "608": "fa_6_0_g",
+    "609": "fa_8_0_g",
+    "610": "fa_10_0_g",
+    "611": "fa_12_0_g",
+    "612": "fa_14_0_g",
+    "613": "fa_16_0_g",
+    "614": "fa_18_0_g",
+    "626": "fa_16_1_g",
+    "617": "fa_18_1_g",
+    "628": "fa_20_1_g",
+    "630": "fa_22_1_g",
+    "618": "fa_18_2_g",
+    "619": "fa_18_3_g",
+    "627": "fa_18_4_g",
+    "620": "fa_20_4_g",
+    "629": "fa_20_5_n3_g",
+    "631": "fa_22_5_n3_g",
+    "621": "fa_22_6_n3_g",
+}
 
 
 def _rows(path: Path) -> Iterator[list[str]]:
@@ -60,8 +113,14 @@ def build(src: Path) -> bytes:
     group_names = sorted(groups.values())
     group_idx = {name: i for i, name in enumerate(group_names)}
 
-    wanted = {nutr_no: i for i, (nutr_no, _) in enumerate(NUTRIENTS)}
-    values: dict[str, list[float | int | None]] = defaultdict(lambda: [None] * len(NUTRIENTS))
+    sys.path.insert(0, str(REPO_ROOT))
+    from app.foods.dataset import NUTRIENT_FIELDS
+
+    if set(NUTRIENTS.values()) != set(NUTRIENT_FIELDS):
+        raise SystemExit("NUTRIENTS and NUTRIENT_FIELDS disagree")
+    fields = [f for f in NUTRIENT_FIELDS if f in set(NUTRIENTS.values())]
+    wanted = {nutr_no: fields.index(name) for nutr_no, name in NUTRIENTS.items()}
+    values: dict[str, list[float | int | None]] = defaultdict(lambda: [None] * len(fields))
     for ndb_no, nutr_no, val, *_ in _rows(src / "NUT_DATA.txt.gz"):
         if nutr_no in wanted and val != "":
             values[ndb_no][wanted[nutr_no]] = _num(val)
@@ -88,7 +147,7 @@ def build(src: Path) -> bytes:
     doc = {
         "source": "USDA National Nutrient Database for Standard Reference, Release 28 (2016)",
         "basis": "per 100 g edible portion",
-        "nutrients": [name for _, name in NUTRIENTS],
+        "nutrients": fields,
         "groups": group_names,
         "foods": foods,
     }

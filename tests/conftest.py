@@ -43,12 +43,12 @@ TEST_DATABASE_URL = os.environ.get(
 )
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
-# Packaged reference data that stays loaded between tests (rows without an owner).
+# Packaged reference data that stays loaded between tests (the USDA sources).
 SHARED_DATA = {
-    "foods": "DELETE FROM foods WHERE owner_id IS NOT NULL",
+    "foods": "DELETE FROM foods WHERE source NOT IN ('sr28', 'fndds')",
     "food_portions": (
         "DELETE FROM food_portions WHERE food_id IN "
-        "(SELECT id FROM foods WHERE owner_id IS NOT NULL)"
+        "(SELECT id FROM foods WHERE source NOT IN ('sr28', 'fndds'))"
     ),
 }
 

@@ -1,4 +1,5 @@
-"""Loads the packaged USDA SR28 foods and household measures into the database, idempotently."""
+"""Loads the packaged USDA foods (SR28 and FNDDS) and their portions into the database,
+idempotently, and tops up databases loaded by earlier versions (SR28 only, 16 nutrients)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col
 
-from app.foods.dataset import NUTRIENT_FIELDS, FoodRecord, load_usda_foods
+from app.foods.dataset import (
+    COLUMN_FIELDS,
+    NUTRIENT_FIELDS,
+    FoodRecord,
+    load_fndds_foods,
+    load_usda_foods,
+)
 from app.foods.models import Food, FoodPortion
 
 log = logging.getLogger("nexfitra.foods")
 _CHUNK = 1000
+PACKAGED_SOURCES = ("sr28", "fndds")
 
 
 def _insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
@@ -26,26 +34,51 @@ def _insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
+def nutrient_json(nutrients: Any) -> dict[str, float]:
+    """The JSON form of a nutrient set: known values only (a missing key means unknown)."""
+    return {k: v for k in NUTRIENT_FIELDS if (v := nutrients.get(k)) is not None}
+
+
 def _food_rows(foods: Iterable[FoodRecord]) -> list[dict[str, Any]]:
     return [
         {
             "id": f.id,
+            "source": f.source,
+            "code": f.code,
             "ndb_no": f.ndb_no,
             "owner_id": None,
             "name": f.name[:200],
             "food_group": f.group,
-            **{k: f.nutrients.get(k) for k in NUTRIENT_FIELDS},
+            "category_code": f.category_code,
+            "additional": f.additional,
+            "brand": None,
+            "gtin": None,
+            "nutrients": nutrient_json(f.nutrients),
+            **{k: f.nutrients.get(k) for k in COLUMN_FIELDS},
         }
         for f in foods
     ]
 
 
 def _portion_rows(foods: Iterable[FoodRecord]) -> list[dict[str, Any]]:
-    return [
-        {"food_id": f.id, "seq": p.seq, "amount": p.amount, "unit": p.unit[:120], "grams": p.grams}
-        for f in foods
-        for p in f.portions
-    ]
+    rows = []
+    for f in foods:
+        seen: set[int] = set()
+        for p in f.portions:
+            # FNDDS repeats a seq number within four foods; the table's key needs one each.
+            seq = p.seq if p.seq not in seen else max(seen) + 1
+            seen.add(seq)
+            rows.append(
+                {
+                    "food_id": f.id,
+                    "seq": seq,
+                    "amount": p.amount,
+                    "unit": p.unit[:120],
+                    "grams": p.grams,
+                    "description": (p.description or f"{p.amount:g} {p.unit}")[:200],
+                }
+            )
+    return rows
 
 
 async def _insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -58,26 +91,82 @@ def _table(model: type[SQLModel]) -> sa.Table:
     return SQLModel.metadata.tables[str(model.__tablename__)]
 
 
-async def usda_food_count(engine: AsyncEngine) -> int:
+async def packaged_counts(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
+    """Per packaged source: (foods present, foods that have their full nutrient set)."""
     async with engine.connect() as conn:
-        n = await conn.scalar(
-            sa.select(sa.func.count()).select_from(Food).where(col(Food.ndb_no).is_not(None))
+        rows = await conn.execute(
+            sa.select(col(Food.source), sa.func.count(), sa.func.count(col(Food.nutrients)))
+            .where(col(Food.source).in_(PACKAGED_SOURCES))
+            .group_by(col(Food.source))
         )
-    return int(n or 0)
+        return {str(s): (int(n), int(full)) for s, n, full in rows}
 
 
-async def load_usda(engine: AsyncEngine, *, force: bool = False) -> tuple[int, int]:
-    """Inserts every packaged food and measure that is not there yet, in one transaction.
-    Answers (foods, portions) in the dataset."""
-    foods = load_usda_foods()
-    if not force and await usda_food_count(engine) >= len(foods):
-        return len(foods), sum(len(f.portions) for f in foods)
-    food_rows, portion_rows = _food_rows(foods), _portion_rows(foods)
-    async with engine.begin() as conn:
-        await _insert(conn, _table(Food), food_rows)
-        await _insert(conn, _table(FoodPortion), portion_rows)
-    log.info("loaded %d USDA foods and %d portions", len(food_rows), len(portion_rows))
-    return len(food_rows), len(portion_rows)
+async def usda_food_count(engine: AsyncEngine) -> int:
+    return sum(n for n, _ in (await packaged_counts(engine)).values())
+
+
+async def _fill_nutrients(conn: AsyncConnection, foods: Sequence[FoodRecord]) -> int:
+    """Gives rows loaded before the full nutrient set (and portion descriptions) their values."""
+    missing = set(
+        await conn.scalars(
+            sa.select(col(Food.id)).where(
+                col(Food.source).in_(PACKAGED_SOURCES), col(Food.nutrients).is_(None)
+            )
+        )
+    )
+    todo = [f for f in foods if f.id in missing]
+    table = _table(Food)
+    stmt = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("b_id"))
+        .values(nutrients=sa.bindparam("b_nutrients"))
+    )
+    rows = [{"b_id": f.id, "b_nutrients": nutrient_json(f.nutrients)} for f in todo]
+    for i in range(0, len(rows), _CHUNK):
+        await conn.execute(stmt, rows[i : i + _CHUNK])
+    ptable = _table(FoodPortion)
+    pstmt = (
+        sa.update(ptable)
+        .where(ptable.c.food_id == sa.bindparam("b_id"), ptable.c.seq == sa.bindparam("b_seq"))
+        .values(description=sa.bindparam("b_description"))
+    )
+    prow = [
+        {"b_id": r["food_id"], "b_seq": r["seq"], "b_description": r["description"]}
+        for r in _portion_rows(todo)
+    ]
+    for i in range(0, len(prow), _CHUNK):
+        await conn.execute(pstmt, prow[i : i + _CHUNK])
+    return len(todo)
+
+
+async def load_usda(engine: AsyncEngine, *, force: bool = False) -> dict[str, tuple[int, int]]:
+    """Inserts every packaged food and portion that is not there yet and fills in the full
+    nutrients of rows an earlier version loaded, in one transaction. A loaded database costs
+    one small query. Answers {source: (foods, portions)} in the packaged data."""
+    packs = {"sr28": load_usda_foods(), "fndds": load_fndds_foods()}
+    counts = {} if force else await packaged_counts(engine)
+    todo = {
+        source: foods
+        for source, foods in packs.items()
+        if force or counts.get(source, (0, 0)) != (len(foods), len(foods))
+    }
+    if todo:
+        async with engine.begin() as conn:
+            for source, foods in todo.items():
+                present, full = counts.get(source, (0, 0))
+                if force or present < len(foods):
+                    await _insert(conn, _table(Food), _food_rows(foods))
+                    await _insert(conn, _table(FoodPortion), _portion_rows(foods))
+                filled = await _fill_nutrients(conn, foods) if force or full < present else 0
+                log.info(
+                    "USDA %s: %d foods present, %d inserted or checked, %d given full nutrients",
+                    source,
+                    present,
+                    len(foods),
+                    filled,
+                )
+    return {source: (len(f), sum(len(x.portions) for x in f)) for source, f in packs.items()}
 
 
 async def load_foods_cli() -> int:
@@ -86,8 +175,9 @@ async def load_foods_cli() -> int:
 
     engine = create_engine(get_settings())
     try:
-        foods, portions = await load_usda(engine, force=True)
-        print(f"USDA SR28: {foods} foods and {portions} household measures present")
+        loaded = await load_usda(engine, force=True)
+        for source, (foods, portions) in loaded.items():
+            print(f"USDA {source.upper()}: {foods} foods and {portions} portions present")
     finally:
         await engine.dispose()
     return 0

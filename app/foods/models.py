@@ -2,20 +2,41 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.core.types import UTCDateTime, utcnow
 
+_SHARED = sa.text("owner_id IS NULL")
+
 
 class Food(SQLModel, table=True):
-    """A USDA SR28 food (`ndb_no` set, no owner) or a user's private custom food (`owner_id`).
-    Nutrients are per 100 g."""
+    """One food, nutrients per 100 g. `source` says where it comes from:
+    `sr28` and `fndds` (packaged USDA data, no owner, `code` = NDB number / FNDDS food code),
+    `off` (imported from an Open Food Facts export, shared, no owner, `code` = GTIN) and
+    `custom` (a user's private food, `owner_id` set). `food_group` is the SR28 food group or the
+    FNDDS WWEIA category. `nutrients` holds the full set (NUTRIENT_FIELDS); the per-nutrient
+    columns repeat the first sixteen for the queries that read them."""
 
     __tablename__ = "foods"
+    __table_args__ = (
+        sa.UniqueConstraint("source", "code", name="uq_foods_source_code"),
+        # One shared food per barcode; each user may also keep their own for the same barcode.
+        sa.Index(
+            "uq_foods_shared_gtin",
+            "gtin",
+            unique=True,
+            postgresql_where=_SHARED,
+            sqlite_where=_SHARED,
+        ),
+        sa.Index("uq_foods_owner_gtin", "owner_id", "gtin", unique=True),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)
+    source: str = Field(default="custom", max_length=16)
+    code: str | None = Field(default=None, max_length=20)
     ndb_no: str | None = Field(default=None, max_length=8, sa_column_kwargs={"unique": True})
     owner_id: uuid.UUID | None = Field(
         default=None,
@@ -25,6 +46,11 @@ class Food(SQLModel, table=True):
     )
     name: str = Field(max_length=200)
     food_group: str | None = Field(default=None, max_length=80)
+    category_code: str | None = Field(default=None, max_length=8)
+    additional: str | None = Field(default=None, sa_type=sa.Text)
+    brand: str | None = Field(default=None, max_length=120)
+    gtin: str | None = Field(default=None, max_length=14)
+    nutrients: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
     kcal: float | None = None
     protein_g: float | None = None
     fat_g: float | None = None
@@ -58,3 +84,4 @@ class FoodPortion(SQLModel, table=True):
     amount: float
     unit: str = Field(max_length=120)
     grams: float
+    description: str | None = Field(default=None, max_length=200)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from app.auth import service as auth_service
 from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, SessionDep
@@ -18,6 +18,7 @@ from app.foods.schemas import (
     ParseIn,
     ParseOut,
 )
+from app.foods.service import SearchSource
 from app.llm.client import LLMDep
 from app.logs.schemas import LogOut
 
@@ -36,11 +37,41 @@ async def search_foods(
     user_id: CurrentUserId,
     session: SessionDep,
     q: Annotated[str, Query(min_length=1, max_length=100, description="What to look for")],
+    source: Annotated[
+        SearchSource | None,
+        Query(description="Only foods from fndds, sr28, custom (yours) or off (imported)"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
 ) -> FoodSearchPage:
-    """Ranked search over USDA SR28 foods and your custom foods. Tolerates typos ("chiken
-    brest"), plurals and common names ("coke")."""
-    return FoodSearchPage(query=q, items=await service.search(session, user_id, q, limit))
+    """Ranked search over USDA FNDDS foods as eaten, USDA SR28 ingredients, imported products
+    and your custom foods. Tolerates typos ("chiken brest"), plurals and common names ("coke");
+    plain, whole foods come before processed ones for a bare name."""
+    items, total = await service.search(session, user_id, q, limit, offset, source)
+    return FoodSearchPage(
+        query=q,
+        items=items,
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if offset + limit < total else None,
+    )
+
+
+@router.get(
+    "/barcode/{code}",
+    response_model=FoodOut,
+    operation_id="foods_by_barcode",
+    responses=problem_responses(401, 404, 422),
+)
+async def food_by_barcode(
+    code: Annotated[str, Path(min_length=1, max_length=40)],
+    user_id: CurrentUserId,
+    session: SessionDep,
+) -> FoodOut:
+    """The food with this barcode (UPC-A, EAN-8, EAN-13 or GTIN-14): your own custom food if you
+    have one, else a shared one imported from Open Food Facts."""
+    return await service.by_barcode(session, user_id, code)
 
 
 @router.get(
@@ -50,7 +81,7 @@ async def search_foods(
     responses=problem_responses(401, 404, 422),
 )
 async def get_food(food_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep) -> FoodOut:
-    """A food with its nutrients per 100 g and its household measures."""
+    """A food with all its nutrients per 100 g and its portions ("1 medium slice" = 28 g)."""
     return await service.get_food(session, user_id, food_id)
 
 

@@ -4,33 +4,26 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from app.foods.dataset import NUTRIENT_FIELDS
+from app.foods.gtin import InvalidGTIN, normalize_gtin
 from app.logs.schemas import LogOut, MealType
 
 Per100 = Annotated[float, Field(ge=0, le=100)]
+FoodSource = Literal["fndds", "sr28", "custom", "off"]
 
-
-class NutrientsPer100g(BaseModel):
-    kcal: float | None = None
-    protein_g: float | None = None
-    fat_g: float | None = None
-    carbs_g: float | None = None
-    fiber_g: float | None = None
-    sugars_g: float | None = None
-    sat_fat_g: float | None = None
-    cholesterol_mg: float | None = None
-    sodium_mg: float | None = None
-    potassium_mg: float | None = None
-    calcium_mg: float | None = None
-    iron_mg: float | None = None
-    vitamin_a_ug: float | None = None
-    vitamin_c_mg: float | None = None
-    vitamin_d_ug: float | None = None
-    vitamin_b12_ug: float | None = None
+# Every nutrient we know, per 100 g; null where the source has no value.
+NutrientsPer100g: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "NutrientsPer100g",
+    __doc__="Nutrients per 100 g edible portion; units are in the names (ug = micrograms).",
+    **{k: (float | None, None) for k in NUTRIENT_FIELDS},
+)
 
 
 class PortionOut(BaseModel):
+    seq: int
+    description: str = Field(description='The portion as the source words it: "1 medium slice"')
     amount: float
     unit: str
     grams: float
@@ -39,8 +32,10 @@ class PortionOut(BaseModel):
 class FoodHit(BaseModel):
     id: uuid.UUID
     name: str
-    food_group: str | None
-    source: Literal["usda_sr28", "custom"]
+    food_group: str | None = Field(description="FNDDS WWEIA category or SR28 food group")
+    source: FoodSource
+    code: str | None = Field(description="FNDDS food code, SR28 NDB number or GTIN")
+    brand: str | None = None
     score: float = Field(description="Match quality, 0 to 1")
     kcal: float | None
     protein_g: float | None
@@ -51,14 +46,25 @@ class FoodHit(BaseModel):
 class FoodSearchPage(BaseModel):
     query: str
     items: list[FoodHit]
+    total: int = Field(description="All matches, over every page")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="Offset of the next page, or null on the last")
 
 
 class FoodOut(BaseModel):
     id: uuid.UUID
     name: str
-    food_group: str | None
-    source: Literal["usda_sr28", "custom"]
+    food_group: str | None = Field(description="FNDDS WWEIA category or SR28 food group")
+    category_code: str | None = Field(default=None, description="WWEIA category number (FNDDS)")
+    source: FoodSource
+    code: str | None = None
     ndb_no: str | None
+    brand: str | None = None
+    gtin: str | None = Field(default=None, description="Barcode as a 14-digit GTIN")
+    additional_descriptions: list[str] = Field(
+        default=[], description="FNDDS synonyms, brands and notes"
+    )
     nutrients_per_100g: NutrientsPer100g
     portions: list[PortionOut]
     created_at: dt.datetime | None = None
@@ -102,7 +108,31 @@ class CustomFoodIn(BaseModel):
     sugars_g: Per100 | None = None
     sat_fat_g: Per100 | None = None
     sodium_mg: Annotated[float, Field(ge=0, le=40000)] | None = None
+    gtin: Annotated[str | None, Field(max_length=20, description="UPC-A, EAN-8 or EAN-13")] = None
+    nutrients: dict[str, Annotated[float, Field(ge=0, le=100_000)]] | None = Field(
+        default=None,
+        max_length=len(NUTRIENT_FIELDS),
+        description="Any other nutrients per 100 g, named as in GET /foods/{id}",
+    )
     portions: Annotated[list[PortionIn], Field(max_length=20)] = []
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        try:
+            return normalize_gtin(v)
+        except InvalidGTIN as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("nutrients")
+    @classmethod
+    def _known(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        unknown = sorted(set(v or ()) - set(NUTRIENT_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown nutrients: {', '.join(unknown[:5])}")
+        return v
 
     @model_validator(mode="after")
     def _fits_in_100g(self) -> CustomFoodIn:

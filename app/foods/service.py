@@ -9,13 +9,20 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.cache import Cache
-from app.core.errors import NotFound, Unprocessable
+from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.timeutil import zone
-from app.foods.dataset import NUTRIENT_FIELDS, FoodRecord, Portion
+from app.foods.dataset import (
+    COLUMN_FIELDS,
+    NUTRIENT_FIELDS,
+    FoodRecord,
+    Portion,
+)
+from app.foods.gtin import InvalidGTIN, normalize_gtin
 from app.foods.models import Food, FoodPortion
 from app.foods.parser import ParseResult, default_index
 from app.foods.schemas import (
@@ -29,6 +36,7 @@ from app.foods.schemas import (
     ParseOut,
     PortionOut,
 )
+from app.foods.search import Doc, SearchIndex, packaged_index
 from app.llm.client import LLMClient
 from app.llm.nl_parse import parse_text
 from app.logs import service as logs_service
@@ -37,6 +45,10 @@ from app.logs.schemas import LogCreate
 _TOTAL_KEYS = tuple(MacroTotals.model_fields)
 # Custom foods a user may own; parsing loads them all, so the number is bounded.
 MAX_CUSTOM_FOODS = 500
+# Imported (shared) foods a search scores at most; the SQL filter keeps the likeliest.
+MAX_SHARED_CANDIDATES = 1000
+PACKAGED = frozenset({"fndds", "sr28"})
+SearchSource = Literal["fndds", "sr28", "custom", "off"]
 
 
 class FoodNotFound(NotFound):
@@ -47,8 +59,23 @@ class NothingRecognised(Unprocessable):
     code, title = "nothing-recognised", "No food recognised"
 
 
-def _source(food: Food | FoodRecord) -> Literal["usda_sr28", "custom"]:
-    return "usda_sr28" if food.ndb_no else "custom"
+class InvalidBarcode(Unprocessable):
+    code, title = "invalid-barcode", "Invalid barcode"
+
+
+class BarcodeTaken(Conflict):
+    code, title = "barcode-taken", "Barcode already used"
+
+
+def _nutrients_of(food: Food) -> dict[str, float | None]:
+    """A database food's full nutrient set: its JSON column, else (rows from before the column
+    was filled) its per-nutrient columns."""
+    values: dict[str, float | None] = dict.fromkeys(NUTRIENT_FIELDS)
+    if food.nutrients:
+        values.update({k: float(v) for k, v in food.nutrients.items() if k in values})
+    else:
+        values.update({k: getattr(food, k) for k in COLUMN_FIELDS})
+    return values
 
 
 async def custom_food_rows(session: AsyncSession, user_id: uuid.UUID) -> list[Food]:
@@ -58,8 +85,7 @@ async def custom_food_rows(session: AsyncSession, user_id: uuid.UUID) -> list[Fo
     return list(rows)
 
 
-async def custom_records(session: AsyncSession, user_id: uuid.UUID) -> list[FoodRecord]:
-    foods = await custom_food_rows(session, user_id)
+async def _records(session: AsyncSession, foods: list[Food]) -> list[FoodRecord]:
     if not foods:
         return []
     portions = await session.scalars(
@@ -67,46 +93,111 @@ async def custom_records(session: AsyncSession, user_id: uuid.UUID) -> list[Food
     )
     by_food: dict[uuid.UUID, list[Portion]] = {}
     for p in portions:
-        by_food.setdefault(p.food_id, []).append(Portion(p.seq, p.amount, p.unit, p.grams))
+        by_food.setdefault(p.food_id, []).append(
+            Portion(p.seq, p.amount, p.unit, p.grams, p.description or f"{p.amount:g} {p.unit}")
+        )
     return [
         FoodRecord(
             id=f.id,
             ndb_no=None,
             name=f.name,
             group=f.food_group,
-            nutrients={k: getattr(f, k) for k in NUTRIENT_FIELDS},
+            nutrients=_nutrients_of(f),
             portions=tuple(sorted(by_food.get(f.id, []), key=lambda p: p.seq)),
+            source=f.source,
+            code=f.code,
+            category_code=f.category_code,
+            additional=f.brand,
         )
         for f in foods
     ]
 
 
-async def search(
-    session: AsyncSession, user_id: uuid.UUID, query: str, limit: int
-) -> list[FoodHit]:
-    extra = await custom_records(session, user_id)
-    hits = default_index().search(query, limit=limit, extra=extra)
-    return [
-        FoodHit(
-            id=rec.id,
-            name=rec.name,
-            food_group=rec.group,
-            source=_source(rec),
-            score=round(score, 3),
-            kcal=rec.nutrients.get("kcal"),
-            protein_g=rec.nutrients.get("protein_g"),
-            carbs_g=rec.nutrients.get("carbs_g"),
-            fat_g=rec.nutrients.get("fat_g"),
+async def custom_records(session: AsyncSession, user_id: uuid.UUID) -> list[FoodRecord]:
+    return await _records(session, await custom_food_rows(session, user_id))
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def _shared_candidates(
+    session: AsyncSession, index: SearchIndex, query: str
+) -> list[FoodRecord]:
+    """Imported foods whose name or brand holds a form of every query word (SQL LIKE on the
+    words the index would accept, typo fixes included), scored afterwards like the rest."""
+    conds = []
+    for term in index.terms(query):
+        forms = {term.word, *term.alts}
+        text = sa.func.lower(
+            sa.func.coalesce(col(Food.name), "") + " " + sa.func.coalesce(col(Food.brand), "")
         )
-        for rec, score in hits
-    ]
+        conds.append(sa.or_(*(text.like(_like(w), escape="\\") for w in sorted(forms))))
+    if not conds:
+        return []
+    rows = await session.scalars(
+        sa.select(Food)
+        .where(col(Food.owner_id).is_(None), col(Food.source) == "off", *conds)
+        .order_by(sa.func.length(col(Food.name)), col(Food.id))
+        .limit(MAX_SHARED_CANDIDATES)
+    )
+    return await _records(session, list(rows))
 
 
-async def get_food(session: AsyncSession, user_id: uuid.UUID, food_id: uuid.UUID) -> FoodOut:
+def _hit(rec: FoodRecord, score: float) -> FoodHit:
+    return FoodHit(
+        id=rec.id,
+        name=rec.name,
+        food_group=rec.group,
+        source=rec.source,
+        code=rec.code,
+        brand=rec.additional if rec.source in ("off", "custom") else None,
+        score=round(score, 3),
+        kcal=rec.nutrients.get("kcal"),
+        protein_g=rec.nutrients.get("protein_g"),
+        carbs_g=rec.nutrients.get("carbs_g"),
+        fat_g=rec.nutrients.get("fat_g"),
+    )
+
+
+async def search(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    query: str,
+    limit: int,
+    offset: int = 0,
+    source: SearchSource | None = None,
+) -> tuple[list[FoodHit], int]:
+    """Ranked matches over packaged, imported and the user's own foods: (page, total)."""
+    index = packaged_index()
+    terms = index.terms(query)
+    hits = [] if source not in (None, *PACKAGED) else index.search(query)
+    if source is not None and source in PACKAGED:
+        hits = [h for h in hits if h.food.source == source]
+    extra: list[FoodRecord] = []
+    if source in (None, "custom"):
+        extra += await custom_records(session, user_id)
+    if source in (None, "off"):
+        extra += await _shared_candidates(session, index, query)
+    if extra:
+        docs: list[Doc] = [index.make_doc(rec, i) for i, rec in enumerate(extra)]
+        hits = sorted(
+            [*hits, *index.score(terms, docs)], key=lambda h: (-round(h.score, 2), h.rank)
+        )
+    page = hits[offset : offset + limit]
+    return [_hit(h.food, h.score) for h in page], len(hits)
+
+
+async def _food_row(session: AsyncSession, user_id: uuid.UUID, food_id: uuid.UUID) -> Food:
     food = await session.get(Food, food_id)
     # Another user's custom food is indistinguishable from a missing one.
     if food is None or (food.owner_id is not None and food.owner_id != user_id):
         raise FoodNotFound(f"No food {food_id}")
+    return food
+
+
+async def get_food(session: AsyncSession, user_id: uuid.UUID, food_id: uuid.UUID) -> FoodOut:
+    food = await _food_row(session, user_id, food_id)
     portions = await session.scalars(
         sa.select(FoodPortion)
         .where(col(FoodPortion.food_id) == food_id)
@@ -120,10 +211,26 @@ def _food_out(food: Food, portions: list[FoodPortion]) -> FoodOut:
         id=food.id,
         name=food.name,
         food_group=food.food_group,
-        source=_source(food),
+        category_code=food.category_code,
+        source=food.source,
+        code=food.code,
         ndb_no=food.ndb_no,
-        nutrients_per_100g=NutrientsPer100g(**{k: getattr(food, k) for k in NUTRIENT_FIELDS}),
-        portions=[PortionOut(amount=p.amount, unit=p.unit, grams=p.grams) for p in portions],
+        brand=food.brand,
+        gtin=food.gtin,
+        additional_descriptions=[
+            s.strip() for s in (food.additional or "").split(";") if s.strip()
+        ],
+        nutrients_per_100g=NutrientsPer100g(**_nutrients_of(food)),
+        portions=[
+            PortionOut(
+                seq=p.seq,
+                description=p.description or f"{p.amount:g} {p.unit}",
+                amount=p.amount,
+                unit=p.unit,
+                grams=p.grams,
+            )
+            for p in portions
+        ],
         created_at=food.created_at if food.owner_id else None,
     )
 
@@ -134,17 +241,62 @@ async def create_custom(session: AsyncSession, user_id: uuid.UUID, data: CustomF
     )
     if (count or 0) >= MAX_CUSTOM_FOODS:
         raise Unprocessable(f"A user can keep at most {MAX_CUSTOM_FOODS} custom foods")
-    values = data.model_dump(exclude={"portions"})
-    food = Food(owner_id=user_id, **values)
+    if data.gtin is not None:
+        taken = await session.scalar(
+            sa.select(col(Food.id)).where(
+                col(Food.owner_id) == user_id, col(Food.gtin) == data.gtin
+            )
+        )
+        if taken is not None:
+            raise BarcodeTaken(f"Your food {taken} already has barcode {data.gtin}")
+    values = data.model_dump(exclude={"portions", "nutrients"})
+    columns = {k: values[k] for k in COLUMN_FIELDS if k in values}
+    full = {**(data.nutrients or {}), **{k: v for k, v in columns.items() if v is not None}}
+    food = Food(owner_id=user_id, source="custom", nutrients=full, **values)
+    for k in COLUMN_FIELDS:
+        if getattr(food, k) is None and k in full:
+            setattr(food, k, full[k])
     portions = [
-        FoodPortion(food_id=food.id, seq=i + 1, amount=p.amount, unit=p.unit, grams=p.grams)
+        FoodPortion(
+            food_id=food.id,
+            seq=i + 1,
+            amount=p.amount,
+            unit=p.unit,
+            grams=p.grams,
+            description=f"{p.amount:g} {p.unit}",
+        )
         for i, p in enumerate(data.portions)
     ]
     session.add(food)
-    await session.flush()  # the food row must exist before its portions reference it
-    session.add_all(portions)
-    await session.commit()
+    try:
+        await session.flush()  # the food row must exist before its portions reference it
+        session.add_all(portions)
+        await session.commit()
+    except IntegrityError as exc:
+        # Two requests creating the same barcode at once: the unique index decides.
+        await session.rollback()
+        raise BarcodeTaken(f"You already have a food with barcode {data.gtin}") from exc
     return _food_out(food, portions)
+
+
+async def by_barcode(session: AsyncSession, user_id: uuid.UUID, code: str) -> FoodOut:
+    """The user's own food with this barcode, else the shared (imported) one."""
+    try:
+        gtin = normalize_gtin(code)
+    except InvalidGTIN as exc:
+        raise InvalidBarcode(str(exc)) from exc
+    rows = list(
+        await session.scalars(
+            sa.select(Food).where(
+                col(Food.gtin) == gtin,
+                sa.or_(col(Food.owner_id) == user_id, col(Food.owner_id).is_(None)),
+            )
+        )
+    )
+    if not rows:
+        raise FoodNotFound(f"No food with barcode {gtin}")
+    food = min(rows, key=lambda f: f.owner_id is None)  # the user's own first
+    return await get_food(session, user_id, food.id)
 
 
 async def delete_custom(session: AsyncSession, user_id: uuid.UUID, food_id: uuid.UUID) -> None:
@@ -154,6 +306,12 @@ async def delete_custom(session: AsyncSession, user_id: uuid.UUID, food_id: uuid
     await session.execute(sa.delete(FoodPortion).where(col(FoodPortion.food_id) == food_id))
     await session.delete(food)
     await session.commit()
+
+
+def snapshot(food: FoodRecord, grams: float) -> dict[str, float]:
+    """The full nutrients of `grams` of the food (unknown values left out)."""
+    f = grams / 100.0
+    return {k: round(v * f, 4) for k in NUTRIENT_FIELDS if (v := food.nutrients.get(k)) is not None}
 
 
 def parse_out(result: ParseResult, path: str, reason: str | None) -> dict[str, Any]:
@@ -184,12 +342,37 @@ def parse_out(result: ParseResult, path: str, reason: str | None) -> dict[str, A
     }
 
 
+async def _read(
+    session: AsyncSession, user_id: uuid.UUID, text: str, llm: LLMClient | None
+) -> tuple[ParseResult, ParseOut]:
+    extra = await custom_records(session, user_id)
+    result, path, reason = await parse_text(text, llm=llm, index=default_index(), extra=extra)
+    parsed = ParseOut(**parse_out(result, path, reason))
+    # A preview shows what logging would store, so it is held to the same bounds.
+    for it in parsed.items:
+        _check_entry_bounds(_entry_row(it, meal="snack", date=None, now=None))
+    return result, parsed
+
+
 async def parse(
     session: AsyncSession, user_id: uuid.UUID, text: str, llm: LLMClient | None
 ) -> ParseOut:
-    extra = await custom_records(session, user_id)
-    result, path, reason = await parse_text(text, llm=llm, index=default_index(), extra=extra)
-    return ParseOut(**parse_out(result, path, reason))
+    return (await _read(session, user_id, text, llm))[1]
+
+
+def _entry_row(
+    it: ParsedItemOut, *, meal: str, date: dt.date | None, now: dt.datetime | None
+) -> dict[str, Any]:
+    return {
+        "date": date,
+        "consumed_at": now,
+        "meal_type": meal,
+        "description": f"{it.text} ({it.food})"[:500],
+        "source": "natural",
+        "food_id": it.food_id,
+        "grams": it.grams if it.grams > 0 else None,
+        **{k: getattr(it, k) for k in _TOTAL_KEYS},
+    }
 
 
 _MEAL_WORDS = {
@@ -229,7 +412,7 @@ async def log_natural(
     date: dt.date | None,
     llm: LLMClient | None,
 ) -> tuple[ParseOut, list[dict[str, Any]]]:
-    parsed = await parse(session, user_id, text, llm)
+    result, parsed = await _read(session, user_id, text, llm)
     if not parsed.items:
         raise NothingRecognised(
             "No food could be recognised in the text"
@@ -240,26 +423,12 @@ async def log_natural(
     meal = meal_type or guess_meal_type(text, now.astimezone(zone(tz)) if date is None else None)
     rows = [
         {
-            "date": date,
-            "consumed_at": None if date is not None else now,
-            "meal_type": meal,
-            "description": f"{it.text} ({it.food})"[:500],
-            "source": "natural",
-            "food_id": it.food_id,
-            "grams": it.grams if it.grams > 0 else None,
-            "kcal": it.kcal,
-            "protein_g": it.protein_g,
-            "carbs_g": it.carbs_g,
-            "fat_g": it.fat_g,
-            "fiber_g": it.fiber_g,
-            "sugars_g": it.sugars_g,
-            "sat_fat_g": it.sat_fat_g,
-            "sodium_mg": it.sodium_mg,
+            **_entry_row(it, meal=meal, date=date, now=None if date is not None else now),
+            # The full set, from the food's per-100 g values and the grams eaten.
+            "nutrients": snapshot(item.food, item.grams) if item.grams > 0 else None,
         }
-        for it in parsed.items
+        for it, item in zip(parsed.items, result.items, strict=True)
     ]
-    for row in rows:
-        _check_entry_bounds(row)
     entries = await logs_service.create_entries(session, cache, user_id, tz, rows)
     return parsed, entries
 

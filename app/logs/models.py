@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -50,5 +51,7 @@ class LogEntry(SQLModel, table=True):
     sugars_g: float | None = None
     sat_fat_g: float | None = None
     sodium_mg: float | None = None
+    # The full nutrient snapshot (NUTRIENT_FIELDS) of entries made from a food or parsed text.
+    nutrients: dict[str, Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -150,6 +150,11 @@ class LogOut(BaseModel):
     sugars_g: float | None
     sat_fat_g: float | None
     sodium_mg: float | None
+    nutrients: dict[str, float] | None = Field(
+        default=None,
+        description="Full nutrient snapshot (names as in GET /foods/{id}) for entries made from "
+        "a food or parsed text; null for typed entries, whose values are the fields above",
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 

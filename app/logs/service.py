@@ -18,7 +18,7 @@ from app.core.timeutil import local_date, resolve_local_day
 from app.core.types import utcnow
 from app.events import outbox
 from app.logs.models import LogEntry
-from app.logs.schemas import check_macros_fit
+from app.logs.schemas import NUTRIENT_KEYS, check_macros_fit
 
 
 class LogNotFound(NotFound):
@@ -148,7 +148,16 @@ async def meal_types_logged(
     return set(rows)
 
 
-_NULLABLE = ("grams", "fiber_g", "sugars_g", "sat_fat_g", "sodium_mg", "food_id", "consumed_at")
+_NULLABLE = (
+    "grams",
+    "fiber_g",
+    "sugars_g",
+    "sat_fat_g",
+    "sodium_mg",
+    "food_id",
+    "consumed_at",
+    "nutrients",
+)
 
 
 async def get_entry(session: AsyncSession, user_id: uuid.UUID, entry_id: uuid.UUID) -> LogEntry:
@@ -185,6 +194,13 @@ async def update_entry(
     for key, value in changes.items():
         if key not in ("date", "consumed_at"):
             setattr(entry, key, value)
+    if entry.nutrients is not None and changes.keys() & set(NUTRIENT_KEYS):
+        # What the user typed wins over the snapshot computed from the food.
+        entry.nutrients = {
+            **entry.nutrients,
+            **{k: changes[k] for k in NUTRIENT_KEYS if k in changes},
+        }
+        entry.nutrients = {k: v for k, v in entry.nutrients.items() if v is not None}
     try:
         check_macros_fit(entry.grams, entry.protein_g, entry.carbs_g, entry.fat_g)
     except ValueError as exc:

@@ -45,10 +45,16 @@ async def test_food_detail_has_nutrients_and_measures(client, user):
     assert r.status_code == 200, r.text
     food = r.json()
     assert food["name"] == "Egg, whole, raw, fresh"
-    assert food["source"] == "usda_sr28" and food["ndb_no"] == "01123"
+    assert food["source"] == "sr28" and food["ndb_no"] == "01123" and food["code"] == "01123"
     n = food["nutrients_per_100g"]
     assert (n["kcal"], n["protein_g"], n["fat_g"], n["carbs_g"]) == (143.0, 12.56, 9.51, 0.72)
-    assert {"amount": 1.0, "unit": "large", "grams": 50.0} in food["portions"]
+    assert {
+        "seq": 1,
+        "description": "1 large",
+        "amount": 1.0,
+        "unit": "large",
+        "grams": 50.0,
+    } in food["portions"]
 
     r = await client.get(f"/api/v1/foods/{uuid.uuid4()}", headers=user.headers)
     assert_problem(r, 404, "food-not-found")
@@ -195,8 +201,8 @@ async def test_natural_logging_counts_against_write_limit(client_factory):
 async def test_loader_is_idempotent(app):
     engine = app.state.resources.engine
     for _ in range(2):
-        foods, portions = await loader.load_usda(engine, force=True)
-    assert (foods, portions) == (8789, 15438)
+        loaded = await loader.load_usda(engine, force=True)
+    assert loaded == {"sr28": (8789, 15438), "fndds": (7083, 31766)}
     async with engine.connect() as conn:
         n_foods = await conn.scalar(sa.text("SELECT count(*) FROM foods WHERE ndb_no IS NOT NULL"))
         n_portions = await conn.scalar(
