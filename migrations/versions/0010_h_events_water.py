@@ -1,7 +1,7 @@
 """Domain events (outbox, consumed, parked), weekly insights, water entries and goal.
 
 Revision ID: 0010_h_events
-Revises: 0005
+Revises: 0006_c_foods
 Create Date: 2026-12-02 16:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.core.types
 
 revision: str = "0010_h_events"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006_c_foods"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
