@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.events.schemas import WeeklyFacts
+from app.summaries.micronutrients import Micronutrients
 
 Status = Literal["under", "on_target", "over"]
 
@@ -61,6 +62,7 @@ class DailySummary(BaseModel):
     )
     tolerance_pct: float = Field(description="A nutrient within ±this % of its goal is on target")
     water: WaterTotals
+    micronutrients: Micronutrients
 
 
 class DaySummary(BaseModel):
@@ -94,6 +96,9 @@ class WeeklySummary(BaseModel):
         description="Share of (logged day with a goal, nutrient) pairs that were on target"
     )
     tolerance_pct: float
+    micronutrients: Micronutrients | None = Field(
+        default=None, description="Average per logged day against your reference intakes"
+    )
     insights: WeeklyFacts | None = Field(
         default=None,
         description="The week's facts (see GET /api/v1/insights); kept current by the insights "

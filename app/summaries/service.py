@@ -17,6 +17,7 @@ from sqlmodel import col
 from app.goals import service as goals_service
 from app.goals.models import Goal
 from app.logs.models import LogEntry
+from app.summaries import micronutrients
 from app.summaries.schemas import (
     Comparison,
     DailySummary,
@@ -115,6 +116,7 @@ async def daily(session: AsyncSession, user_id: uuid.UUID, day: dt.date) -> Dail
         goal=_targets(goal),
         comparison=compare(totals, goal),
         tolerance_pct=TOLERANCE * 100,
+        micronutrients=await micronutrients.for_range(session, user_id, day, day),
         water=WaterTotals(
             total_ml=water_ml,
             goal_ml=water_goal,
@@ -139,7 +141,9 @@ async def weekly(session: AsyncSession, user_id: uuid.UUID, start: dt.date) -> W
     ).mappings()
     by_day: dict[dt.date, Mapping[str, Any]] = {r["date"]: r for r in rows}
     goals = await goals_service.goals_for_range(session, user_id, start, end)
-    return build_weekly(start, by_day, goals)
+    week = build_weekly(start, by_day, goals)
+    week.micronutrients = await micronutrients.for_range(session, user_id, start, end)
+    return week
 
 
 def build_weekly(
