@@ -162,7 +162,7 @@ async def swaps_for_entry(
         )
     )
     profile = await session.get(UserProfile, user_id)
-    diet, allergens, terms = allowed(profile, original)
+    diet, allergens, terms = allowed(profile)
     excluded = (
         plans_service.match_foods(terms, {f.id: f.name for f in rows}) if terms else frozenset()
     )
