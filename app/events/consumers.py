@@ -32,6 +32,7 @@ from app.events.models import ConsumedEvent, ParkedEvent
 log = logging.getLogger("nexfitra.events")
 
 Handler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, list[dict[str, Any]]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class Consumer:
     name: str  # the consumer group; also the key of its consumed-event rows
     types: frozenset[str]
     handle: Handler
+    # Optional: applies many events in one transaction (e.g. one recomputation per user and
+    # week instead of one per event). Used for whole batches; a batch that fails is retried
+    # event by event, so one poison event cannot hold the others back.
+    handle_batch: BatchHandler | None = None
 
 
 def instance_name() -> str:
@@ -75,6 +80,16 @@ class ConsumerRunner:
         )
         result = await session.execute(stmt)
         return bool(getattr(result, "rowcount", 0))
+
+    async def _mark_many(self, session: AsyncSession, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """Marks the events consumed in one statement; answers the ids that were new."""
+        stmt = (
+            _insert(session)(ConsumedEvent)
+            .values([{"consumer": self.consumer.name, "event_id": i} for i in dict.fromkeys(ids)])
+            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(ConsumedEvent.event_id)
+        )
+        return set((await session.execute(stmt)).scalars())
 
     async def _park(self, d: Delivery, error: str) -> None:
         ev = d.event
@@ -138,7 +153,37 @@ class ConsumerRunner:
                 log.warning("after-commit hook of %s failed: %s", self.consumer.name, exc)
         return True
 
+    async def _apply_batch(self, deliveries: Sequence[Delivery]) -> bool:
+        """All wanted deliveries in one transaction; False (nothing applied) if it failed."""
+        assert self.consumer.handle_batch is not None
+        wanted = [d for d in deliveries if d.event.get("type") in self.consumer.types]
+        if not wanted:
+            return True
+        try:
+            async with self.sessionmaker() as session:
+                ids = [uuid.UUID(str(d.event["id"])) for d in wanted]
+                new_ids = await self._mark_many(session, ids)
+                fresh = [d.event for d, i in zip(wanted, ids, strict=True) if i in new_ids]
+                if fresh:
+                    await self.consumer.handle_batch(session, fresh)
+                await session.commit()
+        except Exception as exc:
+            log.warning("batch of %d failed in %s: %s", len(wanted), self.consumer.name, exc)
+            return False
+        self.processed += len(wanted)
+        if self.after_commit is not None:
+            for ev in fresh:
+                try:
+                    await self.after_commit(ev)
+                except Exception as exc:
+                    log.warning("after-commit hook of %s failed: %s", self.consumer.name, exc)
+        return True
+
     async def process(self, deliveries: Sequence[Delivery]) -> int:
+        if self.consumer.handle_batch is not None and len(deliveries) > 1:
+            if await self._apply_batch(deliveries):
+                await self.bus.ack(self.consumer.name, [d.entry_id for d in deliveries])
+                return len(deliveries)
         done = [d.entry_id for d in deliveries if await self.apply(d)]
         await self.bus.ack(self.consumer.name, done)
         return len(done)

@@ -249,23 +249,31 @@ def _dates(payload: Mapping[str, Any]) -> set[dt.date]:
 
 
 async def handle(session: AsyncSession, event: dict[str, Any]) -> None:
-    """Recomputes the weeks the event touched and announces the new facts."""
-    user_id = uuid.UUID(event["user_id"])
-    payload = event.get("payload") or {}
-    weeks = sorted({week_start(d) for d in _dates(payload)})
-    for start in weeks:
-        await store_week(session, user_id, start)
-    if weeks:
-        await outbox.add(
-            session,
-            [
+    await handle_many(session, [event])
+
+
+async def handle_many(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """Recomputes each (user, week) the events touched once, and announces the new facts: one
+    InsightsUpdated per user, naming the weeks and the events behind them."""
+    touched: dict[uuid.UUID, tuple[set[dt.date], list[str]]] = {}
+    for event in events:
+        user_id = uuid.UUID(event["user_id"])
+        weeks, causes = touched.setdefault(user_id, (set(), []))
+        weeks.update(week_start(d) for d in _dates(event.get("payload") or {}))
+        causes.append(str(event.get("id")))
+    rows = []
+    for user_id, (weeks, causes) in touched.items():
+        for start in sorted(weeks):
+            await store_week(session, user_id, start)
+        if weeks:
+            rows.append(
                 outbox.event_row(
                     outbox.INSIGHTS_UPDATED,
                     user_id,
-                    {"weeks": [w.isoformat() for w in weeks], "cause": event.get("id")},
+                    {"weeks": sorted(w.isoformat() for w in weeks), "causes": causes},
                 )
-            ],
-        )
+            )
+    await outbox.add(session, rows)
 
 
 CONSUMER = Consumer(
@@ -279,4 +287,5 @@ CONSUMER = Consumer(
         }
     ),
     handle=handle,
+    handle_batch=handle_many,
 )
