@@ -24,6 +24,12 @@ from app.core.contract import contract_openapi, enforce_contract
 from app.core.db import ping
 from app.core.errors import UnhandledErrorMiddleware, install_handlers, problem
 from app.core.resources import Resources
+from app.events import runtime as events_runtime
+from app.events.config import get_events_settings
+from app.events.router import admin_router as events_admin_router
+from app.events.router import router as events_router
+from app.events.router import stream_router as events_stream_router
+from app.events.stream import StreamSlots
 from app.foods import loader as foods_loader
 from app.foods.parser import default_index
 from app.foods.router import nl_router as foods_nl_router
@@ -41,6 +47,7 @@ from app.summaries.router import router as summaries_router
 from app.users.profile_router import router as profile_router
 from app.users.profile_router import targets_router, weights_router
 from app.users.router import router as users_router
+from app.water.router import router as water_router
 
 log = logging.getLogger("nexfitra")
 
@@ -98,10 +105,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         search_index = asyncio.create_task(asyncio.to_thread(_build_search_index))
         # The nightly plan pipeline: its queue, and without Redis its loops in this process.
         app.state.pipeline = await pipeline_worker.start_for_app(resources)
+        # Domain events: the outbox relay (and without Redis the consumers) in this process.
+        app.state.events = await events_runtime.start_for_app(resources)
+        app.state.stream_slots = StreamSlots(
+            resources.redis, get_events_settings().stream_max_per_user
+        )
         try:
             yield
         finally:
             await search_index
+            await app.state.events.close()
             await app.state.pipeline.close()
             if app.state.llm is not None:
                 await app.state.llm.aclose()
@@ -161,6 +174,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhook_router,
         pipeline_admin_router,
         metrics_router,
+        events_router,
+        events_stream_router,
+        events_admin_router,
+        water_router,
     ):
         app.include_router(router)
 

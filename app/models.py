@@ -2,6 +2,7 @@
 
 from app.activities.models import Activity
 from app.auth.models import RefreshToken, User
+from app.events.models import ConsumedEvent, OutboxEvent, ParkedEvent, WeeklyInsight
 from app.foods.models import Food, FoodPortion
 from app.goals.models import Goal
 from app.inventory.models import InventoryItem
@@ -9,9 +10,11 @@ from app.logs.models import LogEntry
 from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
 from app.plans.models import CustomRecipe, MealPlan
 from app.users.models import UserProfile, WeightEntry
+from app.water.models import WaterEntry
 
 __all__ = [
     "Activity",
+    "ConsumedEvent",
     "CustomRecipe",
     "Food",
     "FoodPortion",
@@ -21,10 +24,14 @@ __all__ = [
     "MealPlan",
     "Notification",
     "NotificationDelivery",
+    "OutboxEvent",
+    "ParkedEvent",
     "PlanRun",
     "RefreshToken",
     "User",
     "UserProfile",
+    "WaterEntry",
     "Webhook",
+    "WeeklyInsight",
     "WeightEntry",
 ]

@@ -249,6 +249,26 @@ class LLMClient:
             raise LLMInvalidOutput("the answer is empty")
         return _cap_text(text, MAX_PLAN_TEXT_CHARS)
 
+    async def write_week_text(self, facts: dict[str, Any]) -> str:
+        """A few sentences about a week of eating, from its facts, as plain text."""
+        facts_json = json.dumps(facts, default=str, ensure_ascii=False)
+        if len(facts_json) > MAX_PLAN_JSON_CHARS:
+            raise LLMError("the facts are too large to describe")
+        content = await self._complete(
+            load_prompt("week_narrative.txt"),
+            facts_json,
+            json_mode=False,
+            max_tokens=PLAN_MAX_TOKENS,
+            temperature=0.3,
+        )
+        text = _strip_reasoning(content)
+        fenced = _FENCE.fullmatch(text)
+        if fenced:
+            text = fenced.group(1).strip()
+        if not text:
+            raise LLMInvalidOutput("the answer is empty")
+        return _cap_text(text, MAX_PLAN_TEXT_CHARS)
+
 
 async def get_llm(request: Request) -> LLMClient | None:
     """The app's optional LLM client (None when none is configured)."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -18,8 +18,18 @@ from app.core.deps import (
 )
 from app.core.errors import Unprocessable, problem_responses
 from app.core.resources import Resources
+from app.foods import swaps
 from app.logs import service
-from app.logs.schemas import LogCreate, LogOut, LogPage, LogPatch, MealType
+from app.logs.schemas import (
+    LogCreate,
+    LogOut,
+    LogPage,
+    LogPatch,
+    MealType,
+    SwapFood,
+    SwapOut,
+    SwapsOut,
+)
 
 router = APIRouter(prefix="/api/v1/logs", tags=["logs"])
 _errors = problem_responses(401, 404, 422, 429)
@@ -133,3 +143,40 @@ async def delete_log(
     entry_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep, cache: CacheDep
 ) -> None:
     await service.delete_entry(session, cache, user_id, entry_id)
+
+
+@router.get(
+    "/{entry_id}/swaps",
+    response_model=SwapsOut,
+    operation_id="logs_swaps",
+    responses=problem_responses(401, 404, 422),
+)
+async def log_swaps(entry_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep) -> SwapsOut:
+    """Up to five healthier foods of the same USDA category for the same portion: less energy
+    density, saturated fat, sodium or sugars, or more protein or fiber, without being markedly
+    worse on any; closest nutrient profile first. Your diet, allergies and exclusions apply.
+    422 for entries with typed nutrients (no food to compare)."""
+    original, grams, found = await swaps.swaps_for_entry(session, user_id, entry_id)
+
+    def food(f: Any) -> SwapFood:
+        return SwapFood(id=f.id, name=f.name, source=f.source, category=f.food_group)
+
+    return SwapsOut(
+        entry_id=entry_id,
+        food=food(original),
+        grams=grams,
+        method="same category; benefit = signed DV-weighted differences (>= 2% of DVs, none "
+        "worse by over 5% of its DV); ranked by nutrient-profile distance",
+        swaps=[
+            SwapOut(
+                food=food(s.food),
+                grams=s.grams,
+                kcal=round(float(s.food.kcal or 0) * s.grams / 100, 1),
+                differences=s.differences,
+                improves=s.improves,
+                benefit_pct_dv=round(s.benefit * 100, 1),
+                distance=round(s.distance, 4),
+            )
+            for s in found
+        ],
+    )

@@ -167,3 +167,33 @@ class LogPage(BaseModel):
     limit: int
     offset: int
     next_offset: int | None = Field(description="Offset of the next page, or null on the last")
+
+
+class SwapFood(BaseModel):
+    id: uuid.UUID
+    name: str
+    source: str
+    category: str | None
+
+
+class SwapOut(BaseModel):
+    food: SwapFood
+    grams: float = Field(description="The same portion as the logged entry")
+    kcal: float
+    differences: dict[str, float] = Field(
+        description="Candidate minus logged food for the portion: kcal, sat_fat_g, sodium_mg, "
+        "sugars_g, protein_g, fiber_g"
+    )
+    improves: list[str] = Field(description="Nutrients improved by at least 1% of their DV")
+    benefit_pct_dv: float = Field(
+        description="Net improvement: the signed sum of differences as % of Daily Values"
+    )
+    distance: float = Field(description="Nutrient-profile distance to the logged food (DV units)")
+
+
+class SwapsOut(BaseModel):
+    entry_id: uuid.UUID
+    food: SwapFood
+    grams: float
+    method: str
+    swaps: list[SwapOut]

@@ -14,10 +14,10 @@ from sqlmodel import col
 
 from app.auth.models import User
 from app.core.cache import Cache, profile_scope, user_scope
-from app.core.db import execute_single
 from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.timeutil import local_date, resolve_local_day
 from app.core.types import utcnow
+from app.events import outbox
 from app.logs.models import LogEntry
 from app.logs.schemas import NUTRIENT_KEYS, check_macros_fit
 
@@ -53,6 +53,23 @@ def resolve_date(
     )
 
 
+_EVENT_FIELDS = ("meal_type", "description", "source", "grams", "kcal", "protein_g", "carbs_g")
+
+
+def _logged_event(row: dict[str, Any]) -> dict[str, Any]:
+    payload = {"entry_id": row["id"], "date": row["date"], "food_id": row.get("food_id")}
+    payload.update({k: row.get(k) for k in (*_EVENT_FIELDS, "fat_g")})
+    return outbox.event_row(
+        outbox.FOOD_LOGGED, row["user_id"], payload, occurred_at=row["created_at"]
+    )
+
+
+def _entry_event(type_: str, entry: LogEntry, **extra: Any) -> dict[str, Any]:
+    payload = {"entry_id": entry.id, "date": entry.date, **extra}
+    payload.update({k: getattr(entry, k) for k in (*_EVENT_FIELDS, "fat_g")})
+    return outbox.event_row(type_, entry.user_id, payload)
+
+
 def _new_rows(
     user_id: uuid.UUID, tz: str, entries: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -85,16 +102,22 @@ async def create_entries(
     rows = _new_rows(user_id, tz, entries)
     try:
         await session.execute(sa.insert(LogEntry), rows)
+        await outbox.add(session, [_logged_event(r) for r in rows])
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
         raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
+    outbox.nudge()
     return rows
 
 
-_INSERT_ONE = sa.insert(LogEntry)
 _COLUMNS = [c.key for c in sa.inspect(LogEntry).columns]
+# Explicit bind parameters (not values taken from the execute() call): the statement may run as
+# a CTE of the outbox insert, where only explicit parameters are compiled in.
+_INSERT_ONE = sa.insert(LogEntry).values(
+    {c.key: sa.bindparam(c.key, type_=c.type) for c in sa.inspect(LogEntry).columns}
+)
 # INSERT ... SELECT <row> WHERE the user's zone is still the one the row's date was computed
 # in: with Redis, the zone comes from a cache that may have missed a change (an outage), and
 # checking it in the same statement keeps the write at one round trip.
@@ -120,28 +143,39 @@ async def _current_timezone(engine: AsyncEngine, user_id: uuid.UUID) -> str:
 async def create_entry(
     engine: AsyncEngine, cache: Cache, user_id: uuid.UUID, tz: str, data: dict[str, Any]
 ) -> dict[str, Any]:
-    """Adds one entry as a single autocommitted INSERT; answers the stored row as a dict.
+    """Adds one entry and its FoodLogged event atomically; answers the stored row as a dict.
 
-    The hot path of the API: one database round trip instead of BEGIN, INSERT and COMMIT, and
-    no session. The cache is invalidated after the row is durable and before the caller
-    answers, so a read that follows the response sees the entry. With Redis, `tz` may come
-    from a cache that missed a zone change: the INSERT only happens if it is still the user's
-    zone, and otherwise the entry is dated again with the zone read from the database.
+    The hot path of the API: on PostgreSQL one round trip (the entry is a data-modifying CTE of
+    its event's outbox insert, see `outbox.execute_with_events`) and no session. The cache is
+    invalidated after the row is durable and before the caller answers, so a read that follows
+    the response sees the entry. With Redis, `tz` may come from a cache that missed a zone
+    change: the INSERT only happens if it is still the user's zone, and otherwise the entry is
+    dated again with the zone read from the database.
     """
     (row,) = _new_rows(user_id, tz, [data])
     try:
+        params = {c: row.get(c) for c in _COLUMNS}
         if cache.reliable_invalidation:
-            await execute_single(engine, _INSERT_ONE, row)
+            await outbox.execute_with_events(engine, _INSERT_ONE, params, [_logged_event(row)])
         else:
-            params = {**{c: row.get(c) for c in _COLUMNS}, "zone_user_id": user_id, "zone": tz}
-            if await execute_single(engine, _INSERT_ONE_IF_ZONE, params) != 1:
+            params.update(zone_user_id=user_id, zone=tz)
+            done = await outbox.execute_with_events(
+                engine, _INSERT_ONE_IF_ZONE, params, [_logged_event(row)]
+            )
+            if not done:
                 fresh = await _current_timezone(engine, user_id)
                 await cache.invalidate(profile_scope(user_id))
                 (row,) = _new_rows(user_id, fresh, [data])
-                await execute_single(engine, _INSERT_ONE, row)
+                await outbox.execute_with_events(
+                    engine,
+                    _INSERT_ONE,
+                    {c: row.get(c) for c in _COLUMNS},
+                    [_logged_event(row)],
+                )
     except IntegrityError as exc:
         raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
+    outbox.nudge()
     return row
 
 
@@ -190,6 +224,7 @@ async def update_entry(
     changes: dict[str, Any],
 ) -> LogEntry:
     entry = await get_entry(session, user_id, entry_id)
+    previous_date = entry.date
     if changes.get("consumed_at") is not None:
         entry.date, entry.consumed_at = resolve_date(
             tz, changes.get("date"), changes["consumed_at"]
@@ -219,13 +254,17 @@ async def update_entry(
         raise Unprocessable(str(exc)) from exc
     entry.updated_at = utcnow()
     session.add(entry)
+    event = _entry_event(outbox.FOOD_LOG_UPDATED, entry, previous_date=previous_date)
     try:
+        await session.flush()
+        await outbox.add(session, [event])
         await session.commit()
     except IntegrityError as exc:
         # Moving a logged plan slot onto a day or meal where that slot is already logged.
         await session.rollback()
         raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
+    outbox.nudge()
     return entry
 
 
@@ -233,9 +272,11 @@ async def delete_entry(
     session: AsyncSession, cache: Cache, user_id: uuid.UUID, entry_id: uuid.UUID
 ) -> None:
     entry = await get_entry(session, user_id, entry_id)
+    await outbox.add(session, [_entry_event(outbox.FOOD_LOG_DELETED, entry)])
     await session.delete(entry)
     await session.commit()
     await cache.invalidate(user_scope(user_id))
+    outbox.nudge()
 
 
 async def list_entries(

@@ -34,6 +34,7 @@ from sqlmodel import col
 
 from app.core import netguard
 from app.core.timeutil import zone
+from app.events import outbox
 from app.pipeline.config import PipelineSettings
 from app.pipeline.models import Notification, NotificationDelivery, Webhook
 
@@ -109,7 +110,21 @@ async def schedule_plan_ready_many(
         index_elements=["user_id", "kind", "date"]
     )
     await session.execute(stmt, rows)
+    # The domain event goes out when the plan is stored (the notification waits for wake-up).
+    await outbox.add(
+        session,
+        [
+            outbox.event_row(
+                outbox.PLAN_READY,
+                user_id,
+                {"date": day, "fallback": fallback, "plan_url": f"/api/v1/plans/{day.isoformat()}"},
+                occurred_at=now,
+            )
+            for user_id, _tz, _wake in users
+        ],
+    )
     await session.commit()
+    outbox.nudge()
 
 
 @dataclasses.dataclass(frozen=True)

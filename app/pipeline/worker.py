@@ -2,7 +2,8 @@
 
 A worker process consumes plan jobs from the Redis-backed taskiq queue (`app.core.jobs`; the
 taskiq receiver runs inside this process, so no separate `taskiq worker` command is needed),
-and (unless `--no-scheduler`) also runs the scheduler cycle and the outbox dispatcher. Several
+and (unless `--no-scheduler`) also runs the scheduler cycle and the outbox dispatcher. It also
+runs the domain-event relay and consumers (`app.events.runtime`). Several
 workers may all run the scheduler: the database makes the cycles idempotent. In the embedded
 default (no REDIS_URL) the API's lifespan starts the same three loops in-process
 (`start_for_app`).
@@ -25,6 +26,7 @@ from app.core.config import Settings
 from app.core.jobs import JobQueue, create_queue
 from app.core.resources import Resources
 from app.core.types import utcnow
+from app.events import runtime as events_runtime
 from app.pipeline import notify, service
 from app.pipeline.config import PipelineSettings, get_pipeline_settings
 from app.pipeline.limits import ProviderLimiter
@@ -158,7 +160,11 @@ async def run_worker(settings: Settings, *, schedule: bool, concurrency: int | N
         dt.datetime.now(dt.UTC).isoformat(),
     )
     runtime.start(consume=True, schedule=schedule)
+    # Domain events: the outbox relay and every consumer group, shared with other workers.
+    events = events_runtime.create_runtime(resources)
+    events.start(relay_loop=True, consume=True)
     await runtime.stop.wait()
+    await events.close()
     await runtime.close()
     await resources.close()
     return 0

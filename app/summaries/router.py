@@ -10,6 +10,8 @@ from app.core.cache import cached, json_response, user_scope
 from app.core.deps import CacheDep, CurrentUserId, SessionDep
 from app.core.errors import problem_responses
 from app.core.timeutil import local_today, week_start
+from app.events import insights as insights_service
+from app.events.schemas import WeeklyFacts
 from app.summaries import service
 from app.summaries.schemas import DailySummary, WeeklySummary
 
@@ -60,7 +62,8 @@ async def weekly_summary(
     ] = None,
 ) -> Response:
     """Seven days from `start`: per-day totals and goal comparison, week totals, averages over
-    logged days, best/worst day by closeness to the calorie goal, and adherence."""
+    logged days, best/worst day by closeness to the calorie goal, adherence, and the week's
+    insights (see `GET /api/v1/insights`)."""
     sfx, tz = await auth_service.cache_state(session, cache, user_id)
     if start is None:
         tz = tz or await auth_service.get_timezone(session, cache, user_id)
@@ -68,7 +71,15 @@ async def weekly_summary(
     first = start
 
     async def compute() -> str:
-        return (await service.weekly(session, user_id, first)).model_dump_json()
+        week = await service.weekly(session, user_id, first)
+        stored = await insights_service.stored_week(session, user_id, first)
+        facts = (
+            stored.facts
+            if stored is not None
+            else await insights_service.compute_facts(session, user_id, first, week=week)
+        )
+        week.insights = WeeklyFacts.model_validate(facts)
+        return week.model_dump_json()
 
     text = await cached(cache, user_scope(user_id), f"sum:w:{first}{sfx}", compute)
     return json_response(text or "")

@@ -5,6 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.events.schemas import WeeklyFacts
+from app.summaries.micronutrients import Micronutrients
+
 Status = Literal["under", "on_target", "over"]
 
 
@@ -35,6 +38,13 @@ class Comparison(BaseModel):
     status: Status
 
 
+class WaterTotals(BaseModel):
+    total_ml: int
+    goal_ml: int
+    goal_basis: str = Field(description="profile, weight (35 ml per kg) or default (2000 ml)")
+    percent: float
+
+
 class MealTotals(BaseModel):
     meal_type: str
     entries: int
@@ -51,6 +61,8 @@ class DailySummary(BaseModel):
         description="Per goal nutrient (kcal, protein_g, carbs_g, fat_g); null without a goal"
     )
     tolerance_pct: float = Field(description="A nutrient within ±this % of its goal is on target")
+    water: WaterTotals
+    micronutrients: Micronutrients
 
 
 class DaySummary(BaseModel):
@@ -84,3 +96,11 @@ class WeeklySummary(BaseModel):
         description="Share of (logged day with a goal, nutrient) pairs that were on target"
     )
     tolerance_pct: float
+    micronutrients: Micronutrients | None = Field(
+        default=None, description="Average per logged day against your reference intakes"
+    )
+    insights: WeeklyFacts | None = Field(
+        default=None,
+        description="The week's facts (see GET /api/v1/insights); kept current by the insights "
+        "consumer, so they may trail a write by a moment",
+    )

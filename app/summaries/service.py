@@ -17,6 +17,7 @@ from sqlmodel import col
 from app.goals import service as goals_service
 from app.goals.models import Goal
 from app.logs.models import LogEntry
+from app.summaries import micronutrients
 from app.summaries.schemas import (
     Comparison,
     DailySummary,
@@ -25,8 +26,10 @@ from app.summaries.schemas import (
     MealTotals,
     Nutrients,
     StatusCounts,
+    WaterTotals,
     WeeklySummary,
 )
+from app.water import service as water_service
 
 TOLERANCE = 0.10
 GOAL_KEYS = ("kcal", "protein_g", "carbs_g", "fat_g")
@@ -103,6 +106,8 @@ async def daily(session: AsyncSession, user_id: uuid.UUID, day: dt.date) -> Dail
     for m in meals:
         totals = _add(totals, m.totals)
     goal = await goals_service.goal_on(session, user_id, day)
+    water_ml = await water_service.daily_total(session, user_id, day)
+    water_goal, basis = await water_service.goal(session, user_id)
     return DailySummary(
         date=day,
         entries=sum(m.entries for m in meals),
@@ -111,6 +116,13 @@ async def daily(session: AsyncSession, user_id: uuid.UUID, day: dt.date) -> Dail
         goal=_targets(goal),
         comparison=compare(totals, goal),
         tolerance_pct=TOLERANCE * 100,
+        micronutrients=await micronutrients.for_range(session, user_id, day, day),
+        water=WaterTotals(
+            total_ml=water_ml,
+            goal_ml=water_goal,
+            goal_basis=basis,
+            percent=round(water_ml / water_goal * 100, 1) if water_goal else 0.0,
+        ),
     )
 
 
@@ -129,7 +141,9 @@ async def weekly(session: AsyncSession, user_id: uuid.UUID, start: dt.date) -> W
     ).mappings()
     by_day: dict[dt.date, Mapping[str, Any]] = {r["date"]: r for r in rows}
     goals = await goals_service.goals_for_range(session, user_id, start, end)
-    return build_weekly(start, by_day, goals)
+    week = build_weekly(start, by_day, goals)
+    week.micronutrients = await micronutrients.for_range(session, user_id, start, end)
+    return week
 
 
 def build_weekly(

@@ -54,6 +54,7 @@ class UserProfile(SQLModel, table=True):
     add_activity_kcal: bool = False
     wake_time: str = Field(default=DEFAULT_WAKE_TIME, max_length=5)
     meal_slots: list[str] = _json_list(DEFAULT_MEAL_SLOTS)
+    water_goal_ml: int | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

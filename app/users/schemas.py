@@ -203,6 +203,9 @@ class ProfileIn(BaseModel):
     add_activity_kcal: bool = omittable()
     wake_time: WakeTime = omittable()
     meal_slots: Annotated[list[MealSlot], Field(min_length=1, max_length=4)] = omittable()
+    water_goal_ml: Annotated[int, Field(ge=500, le=10_000)] | None = Field(
+        default=None, description="Daily water goal; null = 35 ml per kg of body weight"
+    )
 
     @field_validator(
         "allergies",
@@ -250,6 +253,7 @@ class ProfileOut(BaseModel):
     add_activity_kcal: bool
     wake_time: str
     meal_slots: list[str]
+    water_goal_ml: int | None
     complete: bool = Field(description="Whether targets can be computed from this profile")
     missing_fields: list[str]
     imperial: ImperialProfile | None = Field(

@@ -17,6 +17,7 @@ from app.core.cache import Cache, profile_scope, user_scope
 from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.timeutil import MAX_DAYS_AHEAD, local_today, resolve_local_day
 from app.core.types import utcnow
+from app.events import outbox
 from app.users import energy, targets
 from app.users import trend as trend_mod
 from app.users.models import UserProfile, WeightEntry
@@ -59,6 +60,7 @@ PLAIN_FIELDS = (
     "add_activity_kcal",
     "wake_time",
     "meal_slots",
+    "water_goal_ml",
 )
 # Weigh-ins a day ahead are allowed (as for food logs); further ahead is a typo.
 
@@ -385,6 +387,16 @@ async def _sync_profile_weight(
         await targets.refresh_auto_goal(session, cache, user_id, local_today(tz), force=True)
 
 
+def _weight_event(
+    user_id: uuid.UUID, day: dt.date, weight_kg: float, created: bool
+) -> dict[str, Any]:
+    return outbox.event_row(
+        outbox.WEIGHT_LOGGED,
+        user_id,
+        {"date": day, "weight_kg": weight_kg, "replaced": not created},
+    )
+
+
 async def add_weight(
     session: AsyncSession,
     cache: Cache,
@@ -406,6 +418,8 @@ async def add_weight(
         entry.weight_kg, entry.updated_at = weight_kg, now
     session.add(entry)
     try:
+        await session.flush()
+        await outbox.add(session, [_weight_event(user_id, day, weight_kg, created)])
         await session.commit()
     except IntegrityError:
         # Another request stored this day first (or the account is gone): update theirs.
@@ -415,7 +429,9 @@ async def add_weight(
             raise Unauthorized("Account no longer exists") from None
         entry.weight_kg, entry.updated_at, created = weight_kg, now, False
         session.add(entry)
+        await outbox.add(session, [_weight_event(user_id, day, weight_kg, created)])
         await session.commit()
+    outbox.nudge()
     await _sync_profile_weight(session, cache, user_id, tz)
     return entry, created
 

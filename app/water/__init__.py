@@ -1,0 +1,1 @@
+"""Water intake: entries per local day and a daily goal."""
