@@ -36,6 +36,8 @@ from app.pipeline.router import admin_router as pipeline_admin_router
 from app.pipeline.router import metrics_router, webhook_router
 from app.plans.router import plans_router, recipes_router
 from app.summaries.router import router as summaries_router
+from app.training import loader as training_loader
+from app.training.router import exercises_router
 from app.users.profile_router import router as profile_router
 from app.users.profile_router import targets_router, weights_router
 from app.users.router import router as users_router
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         warm_index = asyncio.create_task(asyncio.to_thread(default_index))
         if settings.foods_autoload:
             await foods_loader.load_usda(resources.engine)
+        # Under a thousand rows; after the first start this is one COUNT.
+        await training_loader.load_catalogue(resources.engine)
         await warm_index
         app.state.llm = LLMClient.from_settings(settings)
         # The food index and recipe data are millions of long-lived objects; without this every
@@ -146,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhook_router,
         pipeline_admin_router,
         metrics_router,
+        exercises_router,
     ):
         app.include_router(router)
 

@@ -8,11 +8,14 @@ from app.inventory.models import InventoryItem
 from app.logs.models import LogEntry
 from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
 from app.plans.models import CustomRecipe, MealPlan
+from app.training.models import Exercise, ExerciseMuscle
 from app.users.models import UserProfile, WeightEntry
 
 __all__ = [
     "Activity",
     "CustomRecipe",
+    "Exercise",
+    "ExerciseMuscle",
     "Food",
     "FoodPortion",
     "Goal",
