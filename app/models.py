@@ -8,11 +8,12 @@ from app.inventory.models import InventoryItem
 from app.logs.models import LogEntry
 from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
 from app.plans.models import CustomRecipe, MealPlan
-from app.training.models import Exercise, ExerciseMuscle
+from app.training.models import BodyMeasurement, Exercise, ExerciseMuscle, Workout, WorkoutSet
 from app.users.models import UserProfile, WeightEntry
 
 __all__ = [
     "Activity",
+    "BodyMeasurement",
     "CustomRecipe",
     "Exercise",
     "ExerciseMuscle",
@@ -30,4 +31,6 @@ __all__ = [
     "UserProfile",
     "Webhook",
     "WeightEntry",
+    "Workout",
+    "WorkoutSet",
 ]

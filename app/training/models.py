@@ -56,3 +56,102 @@ class ExerciseMuscle(SQLModel, table=True):
     )
     muscle: str = Field(max_length=24, primary_key=True)
     is_primary: bool
+
+
+class Workout(SQLModel, table=True):
+    """One logged training session. Derived figures (volume, working sets, PR count, kcal) are
+    stored so lists and stats never recompute them from every set."""
+
+    __tablename__ = "workouts"
+    __table_args__ = (sa.Index("ix_workouts_user_date", "user_id", "date"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)
+    user_id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    date: dt.date = Field(description="The user's local date of the session")
+    started_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    duration_min: float
+    duration_estimated: bool = False
+    title: str | None = Field(default=None, max_length=120)
+    notes: str | None = Field(default=None, max_length=2000)
+    total_volume_kg: float = 0.0
+    working_sets: int = 0
+    pr_count: int = 0
+    kcal: float | None = None
+    met: float | None = None
+    # The activity this session counts as (its own, or a tracker's import of the same session).
+    activity_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Uuid, sa.ForeignKey("activities.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    program_id: uuid.UUID | None = Field(default=None, sa_type=sa.Uuid)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class WorkoutSet(SQLModel, table=True):
+    """One set. `user_id`, `date` and `week_start` repeat the workout's so history, PR and
+    weekly stats queries are single-table GROUP BYs on an index."""
+
+    __tablename__ = "workout_sets"
+    __table_args__ = (
+        sa.Index("ix_workout_sets_user_exercise_date", "user_id", "exercise_id", "date"),
+        sa.Index("ix_workout_sets_workout", "workout_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)
+    workout_id: uuid.UUID = Field(
+        sa_column=sa.Column(
+            sa.Uuid, sa.ForeignKey("workouts.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    user_id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    exercise_id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("exercises.id"), nullable=False)
+    )
+    date: dt.date
+    week_start: dt.date = Field(description="Monday of the set's ISO week")
+    position: int = Field(description="The exercise's place in the workout, from 0")
+    set_number: int = Field(description="The set's place within its exercise, from 1")
+    reps: int | None = None
+    weight_kg: float | None = None
+    rpe: float | None = None
+    rir: int | None = None
+    duration_s: int | None = None
+    distance_m: float | None = None
+    is_warmup: bool = False
+    is_hard: bool = False
+    volume_kg: float = 0.0
+    e1rm_kg: float | None = None
+    pr_e1rm: bool = False
+    pr_reps: bool = False
+    pr_volume: bool = False
+
+
+class BodyMeasurement(SQLModel, table=True):
+    """Tape measurements of one local day; a later write that day replaces them."""
+
+    __tablename__ = "body_measurements"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "date", name="uq_body_measurements_user_date"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)
+    user_id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    date: dt.date
+    waist_cm: float | None = None
+    hips_cm: float | None = None
+    neck_cm: float | None = None
+    chest_cm: float | None = None
+    arm_cm: float | None = None
+    thigh_cm: float | None = None
+    body_fat_pct: float | None = None
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.core.deps import CurrentUserId, LogWriteLimit, SessionDep
-from app.core.errors import problem_responses
-from app.training import service
+from app.auth import service as auth_service
+from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, LogWriteTimezone, SessionDep
+from app.core.errors import Unprocessable, problem_responses
+from app.training import service, workouts
 from app.training.dataset import Category, Equipment, Level, Muscle
-from app.training.schemas import ExerciseIn, ExerciseOut, ExercisePage
+from app.training.schemas import (
+    ExerciseIn,
+    ExerciseOut,
+    ExercisePage,
+    WorkoutIn,
+    WorkoutOut,
+    WorkoutPage,
+    WorkoutPatch,
+    WorkoutSummary,
+)
 
 exercises_router = APIRouter(prefix="/api/v1/exercises", tags=["exercises"])
 _errors = problem_responses(401, 404, 422)
@@ -97,3 +108,102 @@ async def delete_exercise(
     """Delete your private exercise (admins: a shared one). 409 while logged sets use it;
     catalogue exercises cannot be deleted (403)."""
     await service.delete_exercise(session, user_id, exercise_id)
+
+
+# --- workouts --------------------------------------------------------------------------------
+
+workouts_router = APIRouter(prefix="/api/v1/workouts", tags=["workouts"])
+
+
+def _check_range(start: dt.date | None, end: dt.date | None) -> None:
+    if start and end and start > end:
+        raise Unprocessable(f"start ({start}) is after end ({end})")
+
+
+@workouts_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WorkoutOut,
+    operation_id="workouts_create",
+    responses=_write_errors,
+)
+async def create_workout(
+    body: WorkoutIn,
+    user_id: CurrentUserId,
+    session: SessionDep,
+    cache: CacheDep,
+    cached_tz: LogWriteTimezone,
+) -> WorkoutOut:
+    """Log a workout. Answers it with its figures: volume (warm-ups excluded), per exercise the
+    best set and its e1RM (Epley), estimated kcal, and the sets that set a personal record."""
+    tz = cached_tz or await auth_service.get_timezone(session, cache, user_id)
+    workout_id = await workouts.log_workout(
+        session, user_id, tz, body.model_dump(exclude={"exercises"}), body.exercises
+    )
+    return await workouts.get_workout(session, user_id, workout_id)
+
+
+@workouts_router.get(
+    "", response_model=WorkoutPage, operation_id="workouts_list", responses=_errors
+)
+async def list_workouts(
+    user_id: CurrentUserId,
+    session: SessionDep,
+    start: Annotated[dt.date | None, Query(description="First local date, inclusive")] = None,
+    end: Annotated[dt.date | None, Query(description="Last local date, inclusive")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> WorkoutPage:
+    """Your workouts, newest first."""
+    _check_range(start, end)
+    items, total = await workouts.list_workouts(
+        session, user_id, start=start, end=end, limit=limit, offset=offset
+    )
+    return WorkoutPage(
+        items=[WorkoutSummary.model_validate(w) for w in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if offset + limit < total else None,
+    )
+
+
+@workouts_router.get(
+    "/{workout_id}", response_model=WorkoutOut, operation_id="workouts_get", responses=_errors
+)
+async def get_workout(
+    workout_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep
+) -> WorkoutOut:
+    return await workouts.get_workout(session, user_id, workout_id)
+
+
+@workouts_router.patch(
+    "/{workout_id}",
+    response_model=WorkoutOut,
+    operation_id="workouts_update",
+    dependencies=[LogWriteLimit],
+    responses=_write_errors,
+)
+async def update_workout(
+    workout_id: uuid.UUID,
+    body: WorkoutPatch,
+    user_id: CurrentUserId,
+    session: SessionDep,
+    cache: CacheDep,
+) -> WorkoutOut:
+    tz = await auth_service.get_timezone(session, cache, user_id)
+    return await workouts.update_workout(session, user_id, tz, workout_id, body)
+
+
+@workouts_router.delete(
+    "/{workout_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="workouts_delete",
+    dependencies=[LogWriteLimit],
+    responses=_write_errors,
+)
+async def delete_workout(
+    workout_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep
+) -> None:
+    """Delete a workout, its sets and the activity it created (a tracker's import stays)."""
+    await workouts.delete_workout(session, user_id, workout_id)

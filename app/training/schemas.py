@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from app.training.dataset import Category, Equipment, Force, Level, Mechanic, Muscle
+from app.training.figures import lb_to_kg
 
 # Printable text only: NUL and other control characters never reach the database.
 _NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -85,6 +95,210 @@ class ExerciseOut(ExerciseSummary):
 
 class ExercisePage(BaseModel):
     items: list[ExerciseSummary]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+# --- workouts --------------------------------------------------------------------------------
+
+MAX_SETS_PER_WORKOUT = 200
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=_NO_CONTROL)
+]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=120, pattern=_NO_CONTROL)
+]
+
+
+def _aware(v: dt.datetime | None) -> dt.datetime | None:
+    if v is not None and v.tzinfo is None:
+        raise ValueError("must include a UTC offset, e.g. 2024-05-01T07:30:00Z")
+    return v
+
+
+AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
+
+
+class SetIn(BaseModel):
+    """One set. Load in `weight_kg` or `weight_lb` (stored in kg to 0.01), not both; a set
+    without load (pull-ups, planks) leaves both out. At least reps, duration_s or distance_m."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reps: Annotated[int, Field(ge=0, le=500)] | None = None
+    weight_kg: Annotated[float, Field(ge=0, le=1000)] | None = None
+    weight_lb: Annotated[float, Field(ge=0, le=2200)] | None = None
+    rpe: Annotated[float, Field(ge=1, le=10, multiple_of=0.5)] | None = None
+    rir: Annotated[int, Field(ge=0, le=10)] | None = None
+    duration_s: Annotated[int, Field(ge=0, le=86_400)] | None = None
+    distance_m: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    is_warmup: bool = False
+
+    @model_validator(mode="after")
+    def _shape(self) -> SetIn:
+        if self.weight_lb is not None:
+            if self.weight_kg is not None:
+                raise ValueError("give weight_kg or weight_lb, not both")
+            self.weight_kg = lb_to_kg(self.weight_lb)
+            self.weight_lb = None
+        elif self.weight_kg is not None:
+            self.weight_kg = round(self.weight_kg, 2)
+        if self.reps is None and self.duration_s is None and self.distance_m is None:
+            raise ValueError("a set needs reps, duration_s or distance_m")
+        return self
+
+
+class ExerciseEntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exercise_id: uuid.UUID
+    sets: Annotated[list[SetIn], Field(min_length=1, max_length=50)]
+
+
+def _check_total_sets(entries: list[ExerciseEntryIn] | None) -> None:
+    if entries is not None and sum(len(e.sets) for e in entries) > MAX_SETS_PER_WORKOUT:
+        raise ValueError(f"a workout holds at most {MAX_SETS_PER_WORKOUT} sets")
+
+
+class WorkoutIn(BaseModel):
+    """A workout. Give `date` (local day), `started_at` (an instant; they must agree in your
+    time zone), both or neither (now). Without `duration_min` the length is estimated from the
+    sets (45 s of work, or the set's duration_s, plus 2 min rest each)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "date": "2024-05-01",
+                    "duration_min": 60,
+                    "title": "Push day",
+                    "exercises": [
+                        {
+                            "exercise_id": "1b3d6c04-9c1f-5b3e-8f5a-3a5e2b1e7f10",
+                            "sets": [
+                                {"reps": 10, "weight_kg": 40, "is_warmup": True},
+                                {"reps": 5, "weight_kg": 100, "rpe": 8},
+                                {"reps": 5, "weight_lb": 225, "rir": 1},
+                            ],
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    date: dt.date | None = None
+    started_at: AwareDatetime | None = None
+    duration_min: Annotated[float, Field(gt=0, le=600)] | None = None
+    title: Title | None = None
+    notes: Text | None = None
+    exercises: Annotated[list[ExerciseEntryIn], Field(min_length=1, max_length=40)]
+
+    @model_validator(mode="after")
+    def _sets(self) -> WorkoutIn:
+        _check_total_sets(self.exercises)
+        return self
+
+
+class WorkoutPatch(BaseModel):
+    """Change only the fields sent. `exercises` replaces every set (figures and PRs are
+    worked out again); `null` clears title, notes or duration_min (then estimated)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date | None = None
+    started_at: AwareDatetime | None = None
+    duration_min: Annotated[float, Field(gt=0, le=600)] | None = None
+    title: Title | None = None
+    notes: Text | None = None
+    exercises: Annotated[list[ExerciseEntryIn], Field(min_length=1, max_length=40)] | None = None
+
+    @model_validator(mode="after")
+    def _sets(self) -> WorkoutPatch:
+        _check_total_sets(self.exercises)
+        return self
+
+
+PrKind = Literal["e1rm", "reps_at_weight", "volume"]
+
+
+class SetOut(BaseModel):
+    id: uuid.UUID
+    set_number: int
+    reps: int | None
+    weight_kg: float | None
+    rpe: float | None
+    rir: int | None
+    duration_s: int | None
+    distance_m: float | None
+    is_warmup: bool
+    is_hard: bool = Field(description="A working set near failure: RIR ≤ 4 / RPE ≥ 6, or unrated")
+    volume_kg: float = Field(description="weight_kg × reps; 0 for warm-ups")
+    e1rm_kg: float | None = Field(description="Estimated 1RM by Epley's formula")
+    prs: list[PrKind] = Field(description="Personal records this set set when it was logged")
+
+
+class BestSet(BaseModel):
+    set_number: int
+    reps: int | None
+    weight_kg: float | None
+    e1rm_kg: float | None
+
+
+class WorkoutExerciseOut(BaseModel):
+    exercise_id: uuid.UUID
+    name: str
+    volume_kg: float
+    best_set: BestSet | None = Field(description="Highest e1RM (or most reps without load)")
+    e1rm_kg: float | None
+    sets: list[SetOut]
+
+
+class WorkoutOut(BaseModel):
+    id: uuid.UUID
+    date: dt.date
+    started_at: dt.datetime | None
+    duration_min: float
+    duration_estimated: bool
+    title: str | None
+    notes: str | None
+    total_volume_kg: float = Field(description="Σ weight_kg × reps over working sets")
+    working_sets: int
+    pr_count: int
+    kcal: float | None = Field(
+        description="MET × body weight × hours (strength training MET); null without a weight"
+    )
+    met: float | None
+    kcal_formula: str
+    e1rm_formula: str
+    activity_id: uuid.UUID | None = Field(
+        description="The activity this session counts as for the day's energy"
+    )
+    exercises: list[WorkoutExerciseOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class WorkoutSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    date: dt.date
+    started_at: dt.datetime | None
+    duration_min: float
+    title: str | None
+    total_volume_kg: float
+    working_sets: int
+    pr_count: int
+    kcal: float | None
+    created_at: dt.datetime
+
+
+class WorkoutPage(BaseModel):
+    items: list[WorkoutSummary]
     total: int
     limit: int
     offset: int

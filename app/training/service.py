@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from app.auth.models import User
 from app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
-from app.training.models import Exercise, ExerciseMuscle
+from app.training.models import Exercise, ExerciseMuscle, WorkoutSet
 from app.training.schemas import ExerciseIn, ExerciseOut, ExerciseSource, ExerciseSummary
 
 MAX_PRIVATE_EXERCISES = 200
@@ -226,4 +226,10 @@ async def delete_exercise(
 
 async def _check_unused(session: AsyncSession, exercise_id: uuid.UUID) -> None:
     """Logged sets keep their exercise: deleting it would rewrite history."""
-    return None
+    used = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(WorkoutSet)
+        .where(col(WorkoutSet.exercise_id) == exercise_id)
+    )
+    if used:
+        raise ExerciseInUse(f"{used} logged sets use this exercise; delete those workouts first")
