@@ -11,10 +11,12 @@ E1RM_FORMULA = (
 )
 MAX_E1RM_REPS = 30
 NAVY_FORMULA = (
-    "US Navy circumference method (Hodgdon & Beckett 1984), cm: men 495 / (1.0324 − "
-    "0.19077 log10(waist − neck) + 0.15456 log10(height)) − 450; women 495 / (1.29579 − "
-    "0.35004 log10(waist + hips − neck) + 0.22100 log10(height)) − 450"
+    "US Navy circumference method (Hodgdon & Beckett 1984, as in the Navy's Physical Readiness "
+    "Program), girths and height in inches: men 86.010 × log10(waist − neck) − 70.041 × "
+    "log10(height) + 36.76; women 163.205 × log10(waist + hips − neck) − 97.684 × "
+    "log10(height) − 78.387"
 )
+CM_PER_INCH = 2.54
 # Assumed per set when neither duration_min nor the set's own duration_s is given: 45 s of
 # work and 2 min of rest, a typical hypertrophy pace.
 SET_WORK_S = 45
@@ -62,21 +64,21 @@ def estimated_duration_min(sets: list[tuple[int | None, bool]]) -> float:
 def navy_body_fat_pct(
     sex: str, height_cm: float, waist_cm: float, neck_cm: float, hips_cm: float | None = None
 ) -> float | None:
-    """Body fat % by the US Navy formula (metric); None when the girths cannot be used."""
+    """Body fat % by the US Navy formula (the inch form the Navy publishes; centimetres are
+    converted), to 0.1; None when the girths cannot be used."""
+    h, waist, neck = height_cm / CM_PER_INCH, waist_cm / CM_PER_INCH, neck_cm / CM_PER_INCH
     if sex == "male":
-        girth = waist_cm - neck_cm
+        girth = waist - neck
         if girth <= 0:
             return None
-        value = 495 / (1.0324 - 0.19077 * math.log10(girth) + 0.15456 * math.log10(height_cm)) - 450
+        value = 86.010 * math.log10(girth) - 70.041 * math.log10(h) + 36.76
     elif sex == "female":
         if hips_cm is None:
             return None
-        girth = waist_cm + hips_cm - neck_cm
+        girth = waist + hips_cm / CM_PER_INCH - neck
         if girth <= 0:
             return None
-        value = (
-            495 / (1.29579 - 0.35004 * math.log10(girth) + 0.22100 * math.log10(height_cm)) - 450
-        )
+        value = 163.205 * math.log10(girth) - 97.684 * math.log10(h) - 78.387
     else:
         return None
     if not math.isfinite(value) or value < 2 or value > 75:

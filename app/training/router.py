@@ -11,18 +11,30 @@ from fastapi import APIRouter, Query, status
 from app.auth import service as auth_service
 from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, LogWriteTimezone, SessionDep
 from app.core.errors import Unprocessable, problem_responses
-from app.training import service, workouts
+from app.core.timeutil import local_today
+from app.training import progress, service, workouts
 from app.training.dataset import Category, Equipment, Level, Muscle
 from app.training.schemas import (
+    ExerciseHistory,
     ExerciseIn,
     ExerciseOut,
     ExercisePage,
+    MeasurementIn,
+    MeasurementOut,
+    MeasurementPage,
     WorkoutIn,
     WorkoutOut,
     WorkoutPage,
     WorkoutPatch,
+    WorkoutStats,
     WorkoutSummary,
 )
+
+
+def _check_range(start: dt.date | None, end: dt.date | None) -> None:
+    if start and end and start > end:
+        raise Unprocessable(f"start ({start}) is after end ({end})")
+
 
 exercises_router = APIRouter(prefix="/api/v1/exercises", tags=["exercises"])
 _errors = problem_responses(401, 404, 422)
@@ -95,6 +107,29 @@ async def get_exercise(
     return service.exercise_out(await service.get_exercise(session, user_id, exercise_id))
 
 
+@exercises_router.get(
+    "/{exercise_id}/history",
+    response_model=ExerciseHistory,
+    operation_id="exercises_history",
+    responses=_errors,
+)
+async def exercise_history(
+    exercise_id: uuid.UUID,
+    user_id: CurrentUserId,
+    session: SessionDep,
+    start: Annotated[dt.date | None, Query(description="First local date, inclusive")] = None,
+    end: Annotated[dt.date | None, Query(description="Last local date, inclusive")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> ExerciseHistory:
+    """Per session (newest first): the best set by e1RM (Epley), the session's volume and
+    working sets. Warm-ups are left out."""
+    _check_range(start, end)
+    return await progress.exercise_history(
+        session, user_id, exercise_id, start=start, end=end, limit=limit, offset=offset
+    )
+
+
 @exercises_router.delete(
     "/{exercise_id}",
     status_code=status.HTTP_204_NO_CONTENT,
@@ -113,11 +148,6 @@ async def delete_exercise(
 # --- workouts --------------------------------------------------------------------------------
 
 workouts_router = APIRouter(prefix="/api/v1/workouts", tags=["workouts"])
-
-
-def _check_range(start: dt.date | None, end: dt.date | None) -> None:
-    if start and end and start > end:
-        raise Unprocessable(f"start ({start}) is after end ({end})")
 
 
 @workouts_router.post(
@@ -169,6 +199,20 @@ async def list_workouts(
 
 
 @workouts_router.get(
+    "/stats", response_model=WorkoutStats, operation_id="workouts_stats", responses=_errors
+)
+async def workout_stats(
+    user_id: CurrentUserId,
+    session: SessionDep,
+    start: Annotated[dt.date, Query(description="First local date, inclusive")],
+    end: Annotated[dt.date, Query(description="Last local date, inclusive")],
+) -> WorkoutStats:
+    """Sessions, volume, hard sets per muscle per ISO week (primary muscle 1, secondary 0.5)
+    and the personal records set in the range (at most 366 days), aggregated in SQL."""
+    return await progress.workout_stats(session, user_id, start, end)
+
+
+@workouts_router.get(
     "/{workout_id}", response_model=WorkoutOut, operation_id="workouts_get", responses=_errors
 )
 async def get_workout(
@@ -207,3 +251,65 @@ async def delete_workout(
 ) -> None:
     """Delete a workout, its sets and the activity it created (a tracker's import stays)."""
     await workouts.delete_workout(session, user_id, workout_id)
+
+
+# --- body measurements -----------------------------------------------------------------------
+
+measurements_router = APIRouter(prefix="/api/v1/measurements", tags=["measurements"])
+
+
+@measurements_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MeasurementOut,
+    operation_id="measurements_record",
+    dependencies=[LogWriteLimit],
+    responses=_write_errors,
+)
+async def record_measurement(
+    body: MeasurementIn, user_id: CurrentUserId, session: SessionDep, cache: CacheDep
+) -> MeasurementOut:
+    """Record tape measurements for a day (default today; the same day again replaces them).
+    The answer carries the US Navy body-fat estimate when it can be computed."""
+    tz = await auth_service.get_timezone(session, cache, user_id)
+    today = local_today(tz)
+    day = body.date or today
+    if day > today:
+        raise Unprocessable(f"date {day} is in the future (today is {today} in {tz})")
+    return await progress.record_measurement(session, user_id, day, body)
+
+
+@measurements_router.get(
+    "", response_model=MeasurementPage, operation_id="measurements_list", responses=_errors
+)
+async def list_measurements(
+    user_id: CurrentUserId,
+    session: SessionDep,
+    start: Annotated[dt.date | None, Query(description="First local date, inclusive")] = None,
+    end: Annotated[dt.date | None, Query(description="Last local date, inclusive")] = None,
+    limit: Annotated[int, Query(ge=1, le=366)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> MeasurementPage:
+    """Your measurements, newest first."""
+    _check_range(start, end)
+    items, total = await progress.list_measurements(
+        session, user_id, start=start, end=end, limit=limit, offset=offset
+    )
+    return MeasurementPage(
+        items=items,
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if offset + limit < total else None,
+    )
+
+
+@measurements_router.delete(
+    "/{date}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="measurements_delete",
+    dependencies=[LogWriteLimit],
+    responses=_write_errors,
+)
+async def delete_measurement(date: dt.date, user_id: CurrentUserId, session: SessionDep) -> None:
+    await progress.delete_measurement(session, user_id, date)

@@ -303,3 +303,118 @@ class WorkoutPage(BaseModel):
     limit: int
     offset: int
     next_offset: int | None
+
+
+# --- progress --------------------------------------------------------------------------------
+
+
+class HistorySession(BaseModel):
+    date: dt.date
+    workout_id: uuid.UUID
+    best_set: BestSet | None
+    e1rm_kg: float | None
+    volume_kg: float
+    working_sets: int
+    max_reps: int | None
+
+
+class ExerciseHistory(BaseModel):
+    exercise_id: uuid.UUID
+    name: str
+    e1rm_formula: str
+    sessions: list[HistorySession] = Field(description="Newest first")
+    total: int
+    limit: int
+    offset: int
+
+
+class MuscleWeek(BaseModel):
+    week_start: dt.date = Field(description="Monday of the ISO week")
+    muscle: str
+    hard_sets: float = Field(description="Primary muscle 1 per hard set, secondary 0.5")
+
+
+class PrOut(BaseModel):
+    date: dt.date
+    workout_id: uuid.UUID
+    exercise_id: uuid.UUID
+    exercise: str
+    reps: int | None
+    weight_kg: float | None
+    e1rm_kg: float | None
+    volume_kg: float
+    prs: list[PrKind]
+
+
+class WorkoutStats(BaseModel):
+    start: dt.date
+    end: dt.date
+    sessions: int
+    total_volume_kg: float
+    working_sets: int
+    duration_min: float
+    kcal: float
+    hard_set_rule: str
+    hard_sets_per_muscle_week: list[MuscleWeek]
+    prs: list[PrOut]
+
+
+Girth = Annotated[float, Field(gt=0, le=300)]
+
+
+class MeasurementIn(BaseModel):
+    """Tape measurements in cm for a local day (default today); writing the same day again
+    replaces it. Body fat is estimated by the US Navy formula when waist, neck (and hips for
+    women) are here and your profile has sex and height."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"date": "2024-05-01", "waist_cm": 86.4, "neck_cm": 38.1, "chest_cm": 104}]
+        },
+    )
+
+    date: dt.date | None = None
+    waist_cm: Girth | None = None
+    hips_cm: Girth | None = None
+    neck_cm: Girth | None = None
+    chest_cm: Girth | None = None
+    arm_cm: Girth | None = None
+    thigh_cm: Girth | None = None
+    body_fat_pct: Annotated[float, Field(ge=2, le=75)] | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> MeasurementIn:
+        if (
+            all(
+                getattr(self, f) is None
+                for f in ("waist_cm", "hips_cm", "neck_cm", "chest_cm", "arm_cm", "thigh_cm")
+            )
+            and self.body_fat_pct is None
+        ):
+            raise ValueError("send at least one measurement")
+        return self
+
+
+class MeasurementOut(BaseModel):
+    date: dt.date
+    waist_cm: float | None
+    hips_cm: float | None
+    neck_cm: float | None
+    chest_cm: float | None
+    arm_cm: float | None
+    thigh_cm: float | None
+    body_fat_pct: float | None = Field(description="As you gave it")
+    navy_body_fat_pct: float | None = Field(
+        description="US Navy estimate; null when a girth, sex or height is missing"
+    )
+    navy_formula: str
+    updated_at: dt.datetime
+
+
+class MeasurementPage(BaseModel):
+    items: list[MeasurementOut]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
