@@ -37,7 +37,12 @@ from app.pipeline.router import metrics_router, webhook_router
 from app.plans.router import plans_router, recipes_router
 from app.summaries.router import router as summaries_router
 from app.training import loader as training_loader
-from app.training.router import exercises_router, measurements_router, workouts_router
+from app.training.router import (
+    exercises_router,
+    measurements_router,
+    programs_router,
+    workouts_router,
+)
 from app.users.profile_router import router as profile_router
 from app.users.profile_router import targets_router, weights_router
 from app.users.router import router as users_router
@@ -153,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exercises_router,
         workouts_router,
         measurements_router,
+        programs_router,
     ):
         app.include_router(router)
 

@@ -8,7 +8,14 @@ from app.inventory.models import InventoryItem
 from app.logs.models import LogEntry
 from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
 from app.plans.models import CustomRecipe, MealPlan
-from app.training.models import BodyMeasurement, Exercise, ExerciseMuscle, Workout, WorkoutSet
+from app.training.models import (
+    BodyMeasurement,
+    Exercise,
+    ExerciseMuscle,
+    Program,
+    Workout,
+    WorkoutSet,
+)
 from app.users.models import UserProfile, WeightEntry
 
 __all__ = [
@@ -26,6 +33,7 @@ __all__ = [
     "Notification",
     "NotificationDelivery",
     "PlanRun",
+    "Program",
     "RefreshToken",
     "User",
     "UserProfile",

@@ -155,3 +155,26 @@ class BodyMeasurement(SQLModel, table=True):
     body_fat_pct: float | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Program(SQLModel, table=True):
+    """A generated training program. One active per user; a new one retires the old (kept,
+    so workouts logged against it keep their reference)."""
+
+    __tablename__ = "programs"
+    __table_args__ = (sa.Index("ix_programs_user_active", "user_id", "is_active"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)
+    user_id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    is_active: bool = True
+    start_date: dt.date = Field(description="Monday of the program's first week")
+    active_from: dt.date = Field(description="The local day it was generated")
+    weeks: int
+    params: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    plan: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    text: str | None = None
+    text_source: str | None = Field(default=None, max_length=16)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

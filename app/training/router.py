@@ -12,7 +12,8 @@ from app.auth import service as auth_service
 from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, LogWriteTimezone, SessionDep
 from app.core.errors import Unprocessable, problem_responses
 from app.core.timeutil import local_today
-from app.training import progress, service, workouts
+from app.llm.client import LLMDep
+from app.training import programs, progress, service, workouts
 from app.training.dataset import Category, Equipment, Level, Muscle
 from app.training.schemas import (
     ExerciseHistory,
@@ -22,6 +23,10 @@ from app.training.schemas import (
     MeasurementIn,
     MeasurementOut,
     MeasurementPage,
+    PlannedWorkoutIn,
+    ProgramDayOut,
+    ProgramGenerateIn,
+    ProgramOut,
     WorkoutIn,
     WorkoutOut,
     WorkoutPage,
@@ -313,3 +318,79 @@ async def list_measurements(
 )
 async def delete_measurement(date: dt.date, user_id: CurrentUserId, session: SessionDep) -> None:
     await progress.delete_measurement(session, user_id, date)
+
+
+# --- programs --------------------------------------------------------------------------------
+
+programs_router = APIRouter(prefix="/api/v1/programs", tags=["programs"])
+
+
+@programs_router.post(
+    "/generate",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProgramOut,
+    operation_id="programs_generate",
+    dependencies=[LogWriteLimit],
+    responses=_write_errors,
+)
+async def generate_program(
+    body: ProgramGenerateIn,
+    user_id: CurrentUserId,
+    session: SessionDep,
+    cache: CacheDep,
+    llm: LLMDep,
+) -> ProgramOut:
+    """Generate your training program (it becomes the current one). Deterministic for the same
+    input; the split follows the days per week, only your equipment is used, compound lifts
+    come first, liked exercises are in and disliked ones never. The answer names the
+    periodisation model; an LLM (when configured) only adds prose without numbers."""
+    tz = await auth_service.get_timezone(session, cache, user_id)
+    return await programs.generate_program(session, user_id, local_today(tz), body, llm)
+
+
+@programs_router.get(
+    "/current", response_model=ProgramOut, operation_id="programs_current", responses=_errors
+)
+async def current_program(user_id: CurrentUserId, session: SessionDep) -> ProgramOut:
+    return programs.program_out(await programs.current(session, user_id))
+
+
+@programs_router.get(
+    "/current/day",
+    response_model=ProgramDayOut,
+    operation_id="programs_current_day",
+    responses=_errors,
+)
+async def current_day(
+    user_id: CurrentUserId,
+    session: SessionDep,
+    cache: CacheDep,
+    date: Annotated[dt.date | None, Query(description="Local date; default today")] = None,
+) -> ProgramDayOut:
+    """That day's session with concrete targets from your logged sets (double progression),
+    or a rest day."""
+    if date is None:
+        date = local_today(await auth_service.get_timezone(session, cache, user_id))
+    return await programs.day_targets(session, user_id, date)
+
+
+@programs_router.post(
+    "/current/day/{date}/log",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WorkoutOut,
+    operation_id="programs_log_day",
+    responses=_write_errors,
+)
+async def log_program_day(
+    date: dt.date,
+    body: PlannedWorkoutIn,
+    user_id: CurrentUserId,
+    session: SessionDep,
+    cache: CacheDep,
+    cached_tz: LogWriteTimezone,
+) -> WorkoutOut:
+    """Log the planned session of `date` as a workout with the sets you did; the next
+    session's targets follow from them. 422 `rest-day` on a day without training."""
+    tz = cached_tz or await auth_service.get_timezone(session, cache, user_id)
+    workout_id = await programs.log_planned_day(session, user_id, tz, date, body)
+    return await workouts.get_workout(session, user_id, workout_id)

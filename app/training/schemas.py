@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -418,3 +418,141 @@ class MeasurementPage(BaseModel):
     limit: int
     offset: int
     next_offset: int | None
+
+
+# --- programs --------------------------------------------------------------------------------
+
+TrainingGoal = Literal["strength", "hypertrophy", "fat_loss", "general_fitness", "endurance"]
+Experience = Literal["beginner", "intermediate", "advanced"]
+
+
+class ProgramGenerateIn(BaseModel):
+    """Fields left out come from your profile (training_goal, training_days_per_week,
+    training_session_minutes, training_equipment, training_experience), then from defaults:
+    the goal follows your nutrition goal (lose: fat_loss, gain: hypertrophy, else
+    general_fitness), 3 days, 60 minutes, a full gym, beginner."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "goal": "hypertrophy",
+                    "days_per_week": 4,
+                    "session_minutes": 60,
+                    "equipment": ["barbell", "dumbbell", "cable"],
+                    "experience": "intermediate",
+                    "weeks": 8,
+                }
+            ]
+        },
+    )
+
+    goal: TrainingGoal | None = None
+    days_per_week: Annotated[int, Field(ge=2, le=6)] | None = None
+    session_minutes: Annotated[int, Field(ge=20, le=180)] | None = None
+    equipment: Annotated[list[Equipment], Field(max_length=12)] | None = None
+    experience: Experience | None = None
+    liked_exercise_ids: Annotated[list[uuid.UUID], Field(max_length=20)] = []
+    disliked_exercise_ids: Annotated[list[uuid.UUID], Field(max_length=200)] = []
+    weeks: Annotated[int, Field(ge=1, le=16)] = 4
+
+
+class ProgramParams(BaseModel):
+    goal: TrainingGoal
+    days_per_week: int
+    session_minutes: int
+    equipment: list[str]
+    experience: Experience
+    liked_exercise_ids: list[uuid.UUID]
+    disliked_exercise_ids: list[uuid.UUID]
+    weeks: int
+
+
+class PlannedExercise(BaseModel):
+    exercise_id: uuid.UUID
+    name: str
+    slot: str
+    mechanic: str | None
+    force: str | None
+    equipment: str | None
+    primary_muscles: list[str]
+    sets: int
+    reps_min: int
+    reps_max: int
+    rpe: float = Field(description="Target RPE (rate of perceived exertion, 1-10)")
+
+
+class PlannedDay(BaseModel):
+    date: dt.date
+    name: str
+    exercises: list[PlannedExercise]
+
+
+class PlannedWeek(BaseModel):
+    week: int
+    start_date: dt.date
+    deload: bool
+    days: list[PlannedDay]
+
+
+class ProgramOut(BaseModel):
+    id: uuid.UUID
+    params: ProgramParams
+    split: str
+    days_per_week: int
+    periodisation_model: str
+    balance: dict[str, Any] = Field(
+        description="Working sets per week by force (push/pull) and primary muscle"
+    )
+    start_date: dt.date
+    end_date: dt.date
+    weeks: list[PlannedWeek]
+    text: str | None
+    text_source: str | None = Field(description="llm or template")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class LastSession(BaseModel):
+    date: dt.date
+    load_kg: float | None
+    reps: list[int]
+
+
+class TargetExercise(PlannedExercise):
+    target_reps: int
+    target_load_kg: float | None = Field(
+        description="From your last session by double progression; null before you log one"
+    )
+    target_load_lb: float | None
+    progression: str = Field(description="Why this target")
+    last_session: LastSession | None
+    missed_in_a_row: int
+
+
+class ProgramDayOut(BaseModel):
+    program_id: uuid.UUID
+    date: dt.date
+    week: int
+    deload: bool
+    rest_day: bool
+    name: str | None
+    exercises: list[TargetExercise]
+    progression_rule: str
+
+
+class PlannedWorkoutIn(BaseModel):
+    """The sets you did on a planned day (any exercise may be swapped or added)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    started_at: AwareDatetime | None = None
+    duration_min: Annotated[float, Field(gt=0, le=600)] | None = None
+    notes: Text | None = None
+    exercises: Annotated[list[ExerciseEntryIn], Field(min_length=1, max_length=40)]
+
+    @model_validator(mode="after")
+    def _sets(self) -> PlannedWorkoutIn:
+        _check_total_sets(self.exercises)
+        return self

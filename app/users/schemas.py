@@ -14,6 +14,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.training.dataset import Equipment
 from app.users import energy
 
 
@@ -69,6 +70,8 @@ FoodGroup = Literal[
     "caffeine",
 ]
 Units = Literal["metric", "imperial"]
+TrainingGoal = Literal["strength", "hypertrophy", "fat_loss", "general_fitness", "endurance"]
+TrainingExperience = Literal["beginner", "intermediate", "advanced"]
 GoalMode = Literal["manual", "auto"]
 MealSlot = Literal["breakfast", "lunch", "dinner", "snack"]
 
@@ -182,6 +185,16 @@ class ProfileIn(BaseModel):
     add_activity_kcal: bool | None = None
     wake_time: WakeTime | None = None
     meal_slots: Annotated[list[MealSlot], Field(min_length=1, max_length=4)] | None = None
+    training_goal: TrainingGoal | None = None
+    training_days_per_week: Annotated[int, Field(ge=2, le=6)] | None = None
+    training_session_minutes: Annotated[int, Field(ge=20, le=180)] | None = None
+    training_experience: TrainingExperience | None = None
+    training_equipment: Annotated[list[Equipment], Field(max_length=12)] | None = None
+    carb_cycling: bool | None = Field(
+        default=None,
+        description="Training-day/rest-day carbs; null (default) means on while you follow "
+        "a program",
+    )
 
     @field_validator(
         "allergies",
@@ -190,6 +203,7 @@ class ProfileIn(BaseModel):
         "liked_foods",
         "liked_exercises",
         "meal_slots",
+        "training_equipment",
     )
     @classmethod
     def _unique(cls, v: list[Any] | None) -> list[Any] | None:
@@ -229,6 +243,12 @@ class ProfileOut(BaseModel):
     add_activity_kcal: bool
     wake_time: str
     meal_slots: list[str]
+    training_goal: TrainingGoal | None = None
+    training_days_per_week: int | None = None
+    training_session_minutes: int | None = None
+    training_experience: TrainingExperience | None = None
+    training_equipment: list[str] | None = None
+    carb_cycling: bool | None = None
     complete: bool = Field(description="Whether targets can be computed from this profile")
     missing_fields: list[str]
     imperial: ImperialProfile | None = Field(
