@@ -388,6 +388,15 @@ class GoalInForce(BaseModel):
     source: str
 
 
+class CarbCyclingOut(BaseModel):
+    day_type: Literal["training", "rest"]
+    training_days: int = Field(description="Training days in this program week")
+    base_kcal: float = Field(description="The plain daily target, the week's average")
+    base_carbs_g: float
+    adjustment_kcal: float = Field(description="Added (training) or taken (rest), as carbs")
+    rule: str
+
+
 class TargetsOut(BaseModel):
     date: dt.date
     kcal: int
@@ -415,3 +424,6 @@ class TargetsOut(BaseModel):
     active_kcal: ActiveKcalOut
     goal_mode: GoalMode
     goal_in_force: GoalInForce | None
+    carb_cycling: CarbCyclingOut | None = Field(
+        default=None, description="Training/rest-day adjustment applied to kcal and carbs_g"
+    )
