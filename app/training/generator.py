@@ -247,26 +247,68 @@ def _rank(c: Candidate, slot: Slot, liked: set[uuid.UUID]) -> tuple[Any, ...]:
     )
 
 
-def _pools(candidates: Sequence[Candidate], p: Params) -> _Pools:
-    usable = [c for c in candidates if _usable(c, p)]
+def _fits(c: Candidate, slot: Slot) -> bool:
+    want = "compound" if slot.compound else "isolation"
+    return c.mechanic == want and bool(c.primary_muscles) and c.primary_muscles[0] in slot.muscles
+
+
+def _loose(c: Candidate, slot: Slot) -> bool:
+    return bool(c.primary_muscles) and c.primary_muscles[0] in slot.muscles
+
+
+@dataclass(frozen=True)
+class _SlotIndex:
+    """Per slot, the catalogue's candidates already in rank order: generating then only
+    filters short lists by the user's equipment and level (no scan, no sort)."""
+
+    fits: dict[str, tuple[Candidate, ...]]
+    loose: dict[str, tuple[Candidate, ...]]
+    by_id: dict[uuid.UUID, Candidate]
+
+
+_INDEXES: dict[int, tuple[Sequence[Candidate], _SlotIndex]] = {}
+
+
+def _index(candidates: Sequence[Candidate]) -> _SlotIndex:
+    hit = _INDEXES.get(id(candidates))
+    if hit is not None and hit[0] is candidates:
+        return hit[1]
+    none: set[uuid.UUID] = set()
+    fits, loose = {}, {}
+    for key, slot in SLOTS.items():
+        pool = [c for c in candidates if c.category in TRAINING_CATEGORIES and _loose(c, slot)]
+        pool.sort(key=lambda c, slot=slot: _rank(c, slot, none))  # type: ignore[misc]
+        fits[key] = tuple(c for c in pool if _fits(c, slot))
+        loose[key] = tuple(pool)
+    index = _SlotIndex(fits, loose, {c.id: c for c in candidates})
+    # Only an immutable sequence may be cached by identity (the packaged catalogue).
+    if isinstance(candidates, tuple):
+        _INDEXES[id(candidates)] = (candidates, index)
+    return index
+
+
+def _pools(candidates: Sequence[Candidate], p: Params, extra: Sequence[Candidate] = ()) -> _Pools:
+    index = _index(candidates)
     liked = set(p.liked)
-    by_id = {c.id: c for c in candidates}
+    none: set[uuid.UUID] = set()
+    by_id = {**index.by_id, **{c.id: c for c in extra}}
     pools = _Pools()
     for key, slot in SLOTS.items():
-        want = "compound" if slot.compound else "isolation"
-        fits = [
-            c
-            for c in usable
-            if c.mechanic == want and c.primary_muscles and c.primary_muscles[0] in slot.muscles
-        ]
+        fits = [c for c in index.fits[key] if _usable(c, p)]
+        more = [c for c in extra if _fits(c, slot) and _usable(c, p)]
+        if more:
+            fits = sorted(fits + more, key=lambda c, slot=slot: _rank(c, slot, none))  # type: ignore[misc]
         if not fits and not slot.compound:
             # No isolation lift for the muscle with this equipment: any lift for it will do.
-            fits = [c for c in usable if c.primary_muscles and c.primary_muscles[0] in slot.muscles]
+            fits = [c for c in index.loose[key] if _usable(c, p)]
+            more = [c for c in extra if _loose(c, slot) and _usable(c, p)]
+            if more:
+                fits = sorted(fits + more, key=lambda c, slot=slot: _rank(c, slot, none))  # type: ignore[misc]
         first = [
             by_id[i] for i in staples().get(key, ()) if i in by_id and _staple_usable(by_id[i], p)
         ]
         firsts = {c.id for c in first}
-        rest = sorted((c for c in fits if c.id not in firsts), key=lambda c: _rank(c, slot, liked))
+        rest = [c for c in fits if c.id not in firsts]
         liked_first = [c for c in rest if c.id in liked]
         pools.by_slot[key] = liked_first + first + [c for c in rest if c.id not in liked]
     return pools
@@ -312,17 +354,22 @@ def _session(
     return chosen
 
 
-def generate(candidates: Sequence[Candidate], p: Params) -> dict[str, Any]:
+def generate(
+    candidates: Sequence[Candidate], p: Params, extra: Sequence[Candidate] = ()
+) -> dict[str, Any]:
+    """The program for `p` from the catalogue `candidates` (pass the same tuple each time: its
+    slot index is built once) and the user's own `extra` exercises."""
     if p.goal not in GOALS or p.experience not in EXPERIENCE or p.days_per_week not in SPLITS:
         raise ValueError("goal, experience or days_per_week out of range")
-    pools = _pools(candidates, p)
+    pools = _pools(candidates, p, extra)
+    everything = [*candidates, *extra] if extra else candidates
     split, day_names = SPLITS[p.days_per_week]
     weekdays = WEEKDAYS[p.days_per_week]
     used: dict[str, int] = {}
     base_days = []
     for weekday, name in zip(weekdays, day_names, strict=True):
         base_days.append((weekday, name, _session(DAY_TEMPLATES[name], pools, used, p)))
-    _place_liked(base_days, candidates, p)
+    _place_liked(base_days, everything, p)
 
     weeks = []
     for w in range(p.weeks):

@@ -89,8 +89,8 @@ def _catalogue_candidates() -> tuple[generator.Candidate, ...]:
     )
 
 
-async def _candidates(session: AsyncSession, user_id: uuid.UUID) -> list[generator.Candidate]:
-    """The packaged catalogue (in memory) plus shared and the user's private exercises."""
+async def _extra_candidates(session: AsyncSession, user_id: uuid.UUID) -> list[generator.Candidate]:
+    """Shared and the user's private exercises (the packaged catalogue is in memory)."""
     rows = await session.scalars(
         sa.select(Exercise).where(col(Exercise.slug).is_(None), visible(user_id))
     )
@@ -108,7 +108,7 @@ async def _candidates(session: AsyncSession, user_id: uuid.UUID) -> list[generat
         )
         for e in rows
     ]
-    return [*_catalogue_candidates(), *extra]
+    return extra
 
 
 def resolve_params(req: ProgramGenerateIn, profile: UserProfile | None) -> generator.Params:
@@ -190,8 +190,8 @@ async def generate_program(
     llm: LLMClient | None,
 ) -> ProgramOut:
     params = resolve_params(req, await _profile(session, user_id))
-    candidates = await _candidates(session, user_id)
-    known = {c.id for c in candidates}
+    extra = await _extra_candidates(session, user_id)
+    known = {c.id for c in _catalogue_candidates()} | {c.id for c in extra}
     unknown = [i for i in (*params.liked, *params.disliked) if i not in known]
     if unknown:
         raise Unprocessable(
@@ -200,7 +200,7 @@ async def generate_program(
     both = set(params.liked) & set(params.disliked)
     if both:
         raise Unprocessable("an exercise cannot be liked and disliked: " + str(sorted(both)[0]))
-    plan = generator.generate(candidates, params)
+    plan = generator.generate(_catalogue_candidates(), params, extra)
     text, source = await describe(plan, params, llm)
     await session.execute(
         sa.update(Program)
@@ -500,7 +500,8 @@ async def follow_profile(session: AsyncSession, user_id: uuid.UUID, today: dt.da
     if new == old:
         return False
     keep = max(0, min(len(program.plan["weeks"]), (today - program.start_date).days // 7 + 1))
-    plan = generator.generate(await _candidates(session, user_id), new)
+    extra = await _extra_candidates(session, user_id)
+    plan = generator.generate(_catalogue_candidates(), new, extra)
     merged = dict(plan)
     merged["weeks"] = program.plan["weeks"][:keep] + plan["weeks"][keep:]
     merged["regenerated_from_week"] = keep + 1
