@@ -32,6 +32,7 @@ from app.training.schemas import (
     ProgramGenerateIn,
     ProgramOut,
     TargetExercise,
+    WorkoutOut,
 )
 from app.training.service import visible
 from app.users.models import UserProfile
@@ -459,7 +460,7 @@ async def day_targets(session: AsyncSession, user_id: uuid.UUID, day: dt.date) -
 
 async def log_planned_day(
     session: AsyncSession, user_id: uuid.UUID, tz: str, day: dt.date, body: PlannedWorkoutIn
-) -> uuid.UUID:
+) -> WorkoutOut:
     program = await current(session, user_id)
     week, planned = planned_day(program, day)
     if planned is None:

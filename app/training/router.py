@@ -172,10 +172,9 @@ async def create_workout(
     """Log a workout. Answers it with its figures: volume (warm-ups excluded), per exercise the
     best set and its e1RM (Epley), estimated kcal, and the sets that set a personal record."""
     tz = cached_tz or await auth_service.get_timezone(session, cache, user_id)
-    workout_id = await workouts.log_workout(
+    return await workouts.log_workout(
         session, user_id, tz, body.model_dump(exclude={"exercises"}), body.exercises
     )
-    return await workouts.get_workout(session, user_id, workout_id)
 
 
 @workouts_router.get(
@@ -392,5 +391,4 @@ async def log_program_day(
     """Log the planned session of `date` as a workout with the sets you did; the next
     session's targets follow from them. 422 `rest-day` on a day without training."""
     tz = cached_tz or await auth_service.get_timezone(session, cache, user_id)
-    workout_id = await programs.log_planned_day(session, user_id, tz, date, body)
-    return await workouts.get_workout(session, user_id, workout_id)
+    return await programs.log_planned_day(session, user_id, tz, date, body)

@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -121,18 +122,21 @@ def _rows_for(
 
 async def _check_exercises(
     session: AsyncSession, user_id: uuid.UUID, entries: Sequence[ExerciseEntryIn]
-) -> None:
+) -> dict[uuid.UUID, str]:
+    """The names of the workout's exercises; 422 naming any that are missing or not yours."""
     wanted = {e.exercise_id for e in entries}
-    found = set(
-        await session.scalars(
-            sa.select(col(Exercise.id)).where(col(Exercise.id).in_(wanted), visible(user_id))
+    result = await session.execute(
+        sa.select(col(Exercise.id), col(Exercise.name)).where(
+            col(Exercise.id).in_(wanted), visible(user_id)
         )
     )
-    missing = wanted - found
+    found = {r.id: r.name for r in result.all()}
+    missing = wanted - set(found)
     if missing:
         raise UnknownExercise(
             "no such exercise (or not yours): " + ", ".join(sorted(str(m) for m in missing))
         )
+    return found
 
 
 async def _bests(
@@ -216,7 +220,7 @@ async def log_workout(
     entries: Sequence[ExerciseEntryIn],
     *,
     program_id: uuid.UUID | None = None,
-) -> uuid.UUID:
+) -> WorkoutOut:
     day, started_at = resolve_local_day(
         tz,
         data.get("date"),
@@ -224,7 +228,7 @@ async def log_workout(
         instant_name="started_at",
         error=InvalidWorkoutDate,
     )
-    await _check_exercises(session, user_id, entries)
+    names = await _check_exercises(session, user_id, entries)
     duration, estimated = _duration(data.get("duration_min"), entries)
     kcal, met_value = await _energy(session, user_id, duration)
     now = utcnow()
@@ -256,9 +260,11 @@ async def log_workout(
         met_value=met_value,
     )
     await session.execute(sa.insert(Workout).values(**workout.model_dump()))
-    await session.execute(sa.insert(WorkoutSet), rows)
+    # One multi-row INSERT: a single round trip whatever the number of sets.
+    await session.execute(sa.insert(WorkoutSet).values(rows))
     await commit_workout(session, workout)
-    return workout.id
+    # Answered from what was written: no read back.
+    return build_out(workout, [SimpleNamespace(**r) for r in rows], names)
 
 
 async def _owned(session: AsyncSession, user_id: uuid.UUID, workout_id: uuid.UUID) -> Workout:
@@ -285,9 +291,15 @@ async def workout_out(session: AsyncSession, workout: Workout) -> WorkoutOut:
             .order_by(col(WorkoutSet.position), col(WorkoutSet.set_number))
         )
     ).all()
-    blocks: dict[int, tuple[uuid.UUID, str, list[WorkoutSet]]] = {}
-    for s, name in rows:
-        blocks.setdefault(s.position, (s.exercise_id, name, []))[2].append(s)
+    return build_out(workout, [s for s, _ in rows], {s.exercise_id: n for s, n in rows})
+
+
+def build_out(workout: Workout, sets_in: Sequence[Any], names: dict[uuid.UUID, str]) -> WorkoutOut:
+    """The answer for a workout from its sets (rows or plain objects with the same fields),
+    in workout order."""
+    blocks: dict[int, tuple[uuid.UUID, str, list[Any]]] = {}
+    for s in sorted(sets_in, key=lambda s: (s.position, s.set_number)):
+        blocks.setdefault(s.position, (s.exercise_id, names[s.exercise_id], []))[2].append(s)
     exercises = []
     for _, (ex_id, name, sets) in sorted(blocks.items()):
         working = [s for s in sets if not s.is_warmup]
@@ -337,7 +349,7 @@ async def workout_out(session: AsyncSession, workout: Workout) -> WorkoutOut:
     )
 
 
-def _set_out(s: WorkoutSet) -> SetOut:
+def _set_out(s: Any) -> SetOut:
     prs = [
         kind
         for kind, flag in (
@@ -440,7 +452,7 @@ async def update_workout(
     )
     workout.updated_at = utcnow()
     await session.execute(sa.delete(WorkoutSet).where(col(WorkoutSet.workout_id) == workout.id))
-    await session.execute(sa.insert(WorkoutSet), rows)
+    await session.execute(sa.insert(WorkoutSet).values(rows))
     session.add(workout)
     await commit_workout(session, workout)
     return await workout_out(session, workout)
