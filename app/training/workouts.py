@@ -36,6 +36,7 @@ from app.training.schemas import (
     WorkoutPatch,
 )
 from app.training.service import visible
+from app.users.models import UserProfile
 
 KCAL_FORMULA = (
     "kcal = MET × body weight_kg × duration_min / 60, MET 3.5 (2011 Compendium, resistance "
@@ -103,7 +104,7 @@ def _rows_for(
                     "position": position,
                     "set_number": n,
                     "reps": s.reps,
-                    "weight_kg": s.weight_kg,
+                    "weight_kg": None if s.weight_kg is None else float(s.weight_kg),
                     "rpe": s.rpe,
                     "rir": s.rir,
                     "duration_s": s.duration_s,
@@ -121,22 +122,36 @@ def _rows_for(
 
 
 async def _check_exercises(
-    session: AsyncSession, user_id: uuid.UUID, entries: Sequence[ExerciseEntryIn]
-) -> dict[uuid.UUID, str]:
-    """The names of the workout's exercises; 422 naming any that are missing or not yours."""
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    entries: Sequence[ExerciseEntryIn],
+    *,
+    with_weight: bool = False,
+) -> tuple[dict[uuid.UUID, str], float | None]:
+    """The names of the workout's exercises (422 naming any that are missing or not yours),
+    and with `with_weight` the user's body weight, read in the same round trip."""
     wanted = {e.exercise_id for e in entries}
+    weight: Any = sa.null()
+    if with_weight:
+        weight = (
+            sa.select(col(UserProfile.weight_kg))
+            .where(col(UserProfile.user_id) == user_id)
+            .scalar_subquery()
+        )
     result = await session.execute(
-        sa.select(col(Exercise.id), col(Exercise.name)).where(
+        sa.select(col(Exercise.id), col(Exercise.name), weight.label("weight_kg")).where(
             col(Exercise.id).in_(wanted), visible(user_id)
         )
     )
-    found = {r.id: r.name for r in result.all()}
+    rows = result.all()
+    found = {r.id: r.name for r in rows}
+    body_weight = rows[0].weight_kg if rows else None
     missing = wanted - set(found)
     if missing:
         raise UnknownExercise(
             "no such exercise (or not yours): " + ", ".join(sorted(str(m) for m in missing))
         )
-    return found
+    return found, body_weight
 
 
 async def _bests(
@@ -179,7 +194,11 @@ async def _bests(
 async def _energy(
     session: AsyncSession, user_id: uuid.UUID, duration_min: float
 ) -> tuple[float | None, float | None]:
-    weight = await activities_service.body_weight(session, user_id)
+    return _energy_for(await activities_service.body_weight(session, user_id), duration_min)
+
+
+def _energy_for(weight: float | None, duration_min: float) -> tuple[float | None, float | None]:
+    """kcal and MET of a session: MET × body weight × hours; nothing without a weight."""
     if weight is None:
         return None, None
     energy = met.estimate_activity(activities_service.WORKOUT_ACTIVITY_TYPE, duration_min, weight)
@@ -198,6 +217,17 @@ def _apply_totals(workout: Workout, rows: list[dict[str, Any]]) -> None:
     workout.total_volume_kg = round(sum(r["volume_kg"] for r in rows), 2)
     workout.working_sets = sum(1 for r in rows if not r["is_warmup"])
     workout.pr_count = sum(1 for r in rows if r["pr_e1rm"] or r["pr_reps"] or r["pr_volume"])
+
+
+async def _insert_sets(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """All sets in one multi-row INSERT. With RETURNING, SQLAlchemy's "insertmanyvalues" turns
+    the executemany into a single statement from its cached compiled form; a plain
+    executemany costs a round trip per set on asyncpg, and a `.values(rows)` statement is
+    compiled anew on every call."""
+    # insertmanyvalues starts a new batch where the pattern of NULL values changes (a warm-up
+    # without RPE between rated sets): rows sharing a pattern go together, order is irrelevant.
+    ordered = sorted(rows, key=lambda r: tuple(v is None for v in r.values()))
+    await session.execute(sa.insert(WorkoutSet).returning(col(WorkoutSet.id)), ordered)
 
 
 async def commit_workout(session: AsyncSession, workout: Workout) -> None:
@@ -228,9 +258,9 @@ async def log_workout(
         instant_name="started_at",
         error=InvalidWorkoutDate,
     )
-    names = await _check_exercises(session, user_id, entries)
+    names, weight = await _check_exercises(session, user_id, entries, with_weight=True)
     duration, estimated = _duration(data.get("duration_min"), entries)
-    kcal, met_value = await _energy(session, user_id, duration)
+    kcal, met_value = _energy_for(weight, duration)
     now = utcnow()
     workout = Workout(
         user_id=user_id,
@@ -261,7 +291,7 @@ async def log_workout(
     )
     await session.execute(sa.insert(Workout).values(**workout.model_dump()))
     # One multi-row INSERT: a single round trip whatever the number of sets.
-    await session.execute(sa.insert(WorkoutSet).values(rows))
+    await _insert_sets(session, rows)
     await commit_workout(session, workout)
     # Answered from what was written: no read back.
     return build_out(workout, [SimpleNamespace(**r) for r in rows], names)
@@ -452,7 +482,7 @@ async def update_workout(
     )
     workout.updated_at = utcnow()
     await session.execute(sa.delete(WorkoutSet).where(col(WorkoutSet.workout_id) == workout.id))
-    await session.execute(sa.insert(WorkoutSet).values(rows))
+    await _insert_sets(session, rows)
     session.add(workout)
     await commit_workout(session, workout)
     return await workout_out(session, workout)
