@@ -191,6 +191,69 @@ async def _bests(
     return out
 
 
+async def _prefetch(
+    session: AsyncSession, user_id: uuid.UUID, entries: Sequence[ExerciseEntryIn], day: dt.date
+) -> tuple[dict[uuid.UUID, str], float | None, dict[uuid.UUID, _Bests]]:
+    """Everything a new workout reads, in one round trip: its exercises' names (422 naming
+    any missing or not yours), the user's body weight, and per exercise the previous bests
+    (e1RM, set volume, reps at each load) up to `day` (the rows of `_bests`, LEFT JOINed)."""
+    wanted = {e.exercise_id for e in entries}
+    prev = (
+        sa.select(
+            col(WorkoutSet.exercise_id).label("exercise_id"),
+            col(WorkoutSet.weight_kg).label("load_kg"),
+            sa.func.max(col(WorkoutSet.reps)).label("reps"),
+            sa.func.max(col(WorkoutSet.e1rm_kg)).label("e1rm"),
+            sa.func.max(col(WorkoutSet.volume_kg)).label("volume"),
+        )
+        .where(
+            col(WorkoutSet.user_id) == user_id,
+            col(WorkoutSet.exercise_id).in_(wanted),
+            col(WorkoutSet.date) <= day,
+            sa.not_(col(WorkoutSet.is_warmup)),
+        )
+        .group_by(col(WorkoutSet.exercise_id), col(WorkoutSet.weight_kg))
+        .subquery()
+    )
+    weight = (
+        sa.select(col(UserProfile.weight_kg))
+        .where(col(UserProfile.user_id) == user_id)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        sa.select(
+            col(Exercise.id),
+            col(Exercise.name),
+            weight.label("weight_kg"),
+            prev.c.load_kg,
+            prev.c.reps,
+            prev.c.e1rm,
+            prev.c.volume,
+        )
+        .outerjoin(prev, prev.c.exercise_id == col(Exercise.id))
+        .where(col(Exercise.id).in_(wanted), visible(user_id))
+    )
+    names: dict[uuid.UUID, str] = {}
+    bests: dict[uuid.UUID, _Bests] = {}
+    body_weight = None
+    for r in result.all():
+        names[r.id] = r.name
+        body_weight = r.weight_kg
+        if r.reps is None and r.e1rm is None and r.volume is None:
+            continue  # no earlier working set of this exercise
+        b = bests.setdefault(r.id, _Bests(reps_at={}))
+        b.e1rm = max(b.e1rm, float(r.e1rm or 0))
+        b.volume = max(b.volume, float(r.volume or 0))
+        if r.load_kg is not None and r.reps is not None and b.reps_at is not None:
+            b.reps_at[float(r.load_kg)] = int(r.reps)
+    missing = wanted - set(names)
+    if missing:
+        raise UnknownExercise(
+            "no such exercise (or not yours): " + ", ".join(sorted(str(m) for m in missing))
+        )
+    return names, body_weight, bests
+
+
 async def _energy(
     session: AsyncSession, user_id: uuid.UUID, duration_min: float
 ) -> tuple[float | None, float | None]:
@@ -258,7 +321,7 @@ async def log_workout(
         instant_name="started_at",
         error=InvalidWorkoutDate,
     )
-    names, weight = await _check_exercises(session, user_id, entries, with_weight=True)
+    names, weight, bests = await _prefetch(session, user_id, entries, day)
     duration, estimated = _duration(data.get("duration_min"), entries)
     kcal, met_value = _energy_for(weight, duration)
     now = utcnow()
@@ -276,7 +339,6 @@ async def log_workout(
         created_at=now,
         updated_at=now,
     )
-    bests = await _bests(session, user_id, {e.exercise_id for e in entries}, day, None)
     rows = _rows_for(workout, entries, bests)
     _apply_totals(workout, rows)
     workout.activity_id = await activities_service.workout_activity(
