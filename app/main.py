@@ -44,6 +44,13 @@ from app.pipeline.router import admin_router as pipeline_admin_router
 from app.pipeline.router import metrics_router, webhook_router
 from app.plans.router import plans_router, recipes_router
 from app.summaries.router import router as summaries_router
+from app.training import loader as training_loader
+from app.training.router import (
+    exercises_router,
+    measurements_router,
+    programs_router,
+    workouts_router,
+)
 from app.users.profile_router import router as profile_router
 from app.users.profile_router import targets_router, weights_router
 from app.users.router import router as users_router
@@ -95,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         warm_index = asyncio.create_task(asyncio.to_thread(default_index))
         if settings.foods_autoload:
             await foods_loader.load_usda(resources.engine)
+        # Under a thousand rows; after the first start this is one COUNT.
+        await training_loader.load_catalogue(resources.engine)
         await warm_index
         app.state.llm = LLMClient.from_settings(settings)
         # The food index and recipe data are millions of long-lived objects; without this every
@@ -178,6 +187,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events_stream_router,
         events_admin_router,
         water_router,
+        exercises_router,
+        workouts_router,
+        measurements_router,
+        programs_router,
     ):
         app.include_router(router)
 

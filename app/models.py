@@ -9,13 +9,24 @@ from app.inventory.models import InventoryItem
 from app.logs.models import LogEntry
 from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
 from app.plans.models import CustomRecipe, MealPlan
+from app.training.models import (
+    BodyMeasurement,
+    Exercise,
+    ExerciseMuscle,
+    Program,
+    Workout,
+    WorkoutSet,
+)
 from app.users.models import UserProfile, WeightEntry
 from app.water.models import WaterEntry
 
 __all__ = [
     "Activity",
+    "BodyMeasurement",
     "ConsumedEvent",
     "CustomRecipe",
+    "Exercise",
+    "ExerciseMuscle",
     "Food",
     "FoodPortion",
     "Goal",
@@ -27,6 +38,7 @@ __all__ = [
     "OutboxEvent",
     "ParkedEvent",
     "PlanRun",
+    "Program",
     "RefreshToken",
     "User",
     "UserProfile",
@@ -34,4 +46,6 @@ __all__ = [
     "Webhook",
     "WeeklyInsight",
     "WeightEntry",
+    "Workout",
+    "WorkoutSet",
 ]

@@ -50,6 +50,12 @@ SHARED_DATA = {
         "DELETE FROM food_portions WHERE food_id IN "
         "(SELECT id FROM foods WHERE source NOT IN ('sr28', 'fndds'))"
     ),
+    # The packaged exercise catalogue (slug set); private and admin-added ones go.
+    "exercises": "DELETE FROM exercises WHERE slug IS NULL",
+    "exercise_muscles": (
+        "DELETE FROM exercise_muscles WHERE exercise_id IN "
+        "(SELECT id FROM exercises WHERE slug IS NULL)"
+    ),
 }
 
 

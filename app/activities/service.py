@@ -30,6 +30,7 @@ from app.activities.models import Activity
 from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.timeutil import resolve_local_day
 from app.core.types import utcnow
+from app.training.models import Workout
 from app.users.models import UserProfile
 
 MAX_RANGE_DAYS = 366
@@ -343,8 +344,158 @@ async def import_file(
     try:
         if new_rows:
             await session.execute(sa.insert(Activity), new_rows)
+            await _absorb_logged_workouts(session, user_id, new_rows)
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
         raise Conflict("Another import of the same data ran at the same time; retry") from exc
     return ImportCounts(importer.name, len(by_id), len(new_rows), updated, skipped)
+
+
+# --- logged workouts ------------------------------------------------------------------------
+
+# Activities a logged strength workout creates carry this source; tracker imports carry their
+# provider's name, manual entries "manual".
+WORKOUT_SOURCE = "workout"
+WORKOUT_ACTIVITY_TYPE = "strength_training"
+_OWN_SOURCES = ("manual", WORKOUT_SOURCE)
+
+
+def _interval(
+    started_at: dt.datetime | None, duration_min: float
+) -> tuple[dt.datetime, dt.datetime] | None:
+    if started_at is None:
+        return None
+    return started_at, started_at + dt.timedelta(minutes=max(duration_min, 1.0))
+
+
+def same_session(
+    a_start: dt.datetime | None,
+    a_min: float,
+    b_start: dt.datetime | None,
+    b_min: float,
+    b_type: str,
+) -> bool:
+    """Whether an imported activity (b) is the logged workout (a) seen by a tracker: their
+    times overlap, or, when either has no start time, it is a strength session that day."""
+    a, b = _interval(a_start, a_min), _interval(b_start, b_min)
+    if a is None or b is None:
+        return b_type == WORKOUT_ACTIVITY_TYPE
+    return a[0] < b[1] and b[0] < a[1]
+
+
+async def workout_activity(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    current_id: uuid.UUID | None,
+    day: dt.date,
+    started_at: dt.datetime | None,
+    duration_min: float,
+    kcal: float | None,
+    met_value: float | None,
+) -> uuid.UUID:
+    """The activity a logged workout counts as, written in the caller's transaction (no
+    commit). A tracker's import of the same session wins, so its energy is counted once; else
+    the workout's own activity is created or updated. Answers its id."""
+    rows = (
+        await session.execute(
+            sa.select(
+                col(Activity.id),
+                col(Activity.started_at),
+                col(Activity.duration_min),
+                col(Activity.activity_type),
+                col(Activity.source),
+            ).where(
+                col(Activity.user_id) == user_id,
+                col(Activity.date) == day,
+                col(Activity.activity_type) != DAILY_STEPS,
+            )
+        )
+    ).all()
+    for r in rows:
+        if r.source not in _OWN_SOURCES and same_session(
+            started_at, duration_min, r.started_at, r.duration_min, r.activity_type
+        ):
+            if current_id is not None and current_id != r.id:
+                await remove_workout_activity(session, current_id)
+            return uuid.UUID(str(r.id))
+    now = utcnow()
+    values = {
+        "date": day,
+        "started_at": started_at,
+        "duration_min": duration_min,
+        "kcal": kcal,
+        "met": met_value,
+        "kcal_estimated": kcal is not None,
+        "updated_at": now,
+    }
+    own = {r.id for r in rows if r.source == WORKOUT_SOURCE}
+    if current_id is not None and current_id in own:
+        await session.execute(
+            sa.update(Activity).where(col(Activity.id) == current_id).values(**values)
+        )
+        return current_id
+    new_id = uuid.uuid4()
+    if current_id is not None:
+        await remove_workout_activity(session, current_id)
+    await session.execute(
+        sa.insert(Activity).values(
+            id=new_id,
+            user_id=user_id,
+            activity_type=WORKOUT_ACTIVITY_TYPE,
+            source=WORKOUT_SOURCE,
+            created_at=now,
+            **values,
+        )
+    )
+    return new_id
+
+
+async def remove_workout_activity(session: AsyncSession, activity_id: uuid.UUID) -> None:
+    """Deletes a workout's own activity (never a tracker's import); the caller commits."""
+    await session.execute(
+        sa.delete(Activity).where(
+            col(Activity.id) == activity_id, col(Activity.source) == WORKOUT_SOURCE
+        )
+    )
+
+
+async def _absorb_logged_workouts(
+    session: AsyncSession, user_id: uuid.UUID, imported: list[dict[str, Any]]
+) -> None:
+    """An imported session that a logged workout already counted: the workout now points at
+    the import and its own activity goes, so the day's energy holds the session once."""
+    sessions = [r for r in imported if r["activity_type"] != DAILY_STEPS]
+    if not sessions:
+        return
+    own = (
+        await session.execute(
+            sa.select(
+                col(Activity.id),
+                col(Activity.date),
+                col(Activity.started_at),
+                col(Activity.duration_min),
+            ).where(
+                col(Activity.user_id) == user_id,
+                col(Activity.source) == WORKOUT_SOURCE,
+                col(Activity.date).in_({r["date"] for r in sessions}),
+            )
+        )
+    ).all()
+    for mine in own:
+        for r in sessions:
+            if r["date"] == mine.date and same_session(
+                mine.started_at,
+                mine.duration_min,
+                r["started_at"],
+                r["duration_min"],
+                r["activity_type"],
+            ):
+                await session.execute(
+                    sa.update(Workout)
+                    .where(col(Workout.activity_id) == mine.id)
+                    .values(activity_id=r["id"])
+                )
+                await remove_workout_activity(session, mine.id)
+                break

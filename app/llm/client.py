@@ -269,6 +269,26 @@ class LLMClient:
             raise LLMInvalidOutput("the answer is empty")
         return _cap_text(text, MAX_PLAN_TEXT_CHARS)
 
+    async def write_program_text(self, program: dict[str, Any]) -> str:
+        """A short description of a training program with tips, as plain text."""
+        program_json = json.dumps(program, default=str, ensure_ascii=False)
+        if len(program_json) > MAX_PLAN_JSON_CHARS:
+            raise LLMError("the program is too large to describe")
+        content = await self._complete(
+            load_prompt("program_description.txt"),
+            program_json,
+            json_mode=False,
+            max_tokens=PLAN_MAX_TOKENS,
+            temperature=0.4,
+        )
+        text = _strip_reasoning(content)
+        fenced = _FENCE.fullmatch(text)
+        if fenced:
+            text = fenced.group(1).strip()
+        if not text:
+            raise LLMInvalidOutput("the answer is empty")
+        return _cap_text(text, MAX_PLAN_TEXT_CHARS)
+
 
 async def get_llm(request: Request) -> LLMClient | None:
     """The app's optional LLM client (None when none is configured)."""

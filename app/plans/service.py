@@ -64,6 +64,7 @@ from app.plans.schemas import (
     ShoppingItem,
     ShoppingList,
 )
+from app.training import nutrition as training_nutrition
 from app.users import targets as targets_service
 from app.users.models import DEFAULT_MEAL_SLOTS, UserProfile
 
@@ -583,6 +584,21 @@ def _day_targets(
     )
 
 
+def _cycled(
+    target: tuple[optimizer.MacroTargets, str],
+    program: Any,
+    profile: UserProfile | None,
+    day: dt.date,
+) -> tuple[optimizer.MacroTargets, str]:
+    """The day's targets with training/rest-day carb cycling (app/training/nutrition.py),
+    the same numbers GET /api/v1/targets?date= shows for that day."""
+    t, source = target
+    shift = training_nutrition.cycle(program, profile, day, t.kcal, t.carbs_g)
+    if shift is None:
+        return target
+    return optimizer.MacroTargets(shift.kcal, t.protein_g, shift.carbs_g, t.fat_g), source
+
+
 def chosen_options(plan: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """(slot, chosen option) of every slot that has options."""
     out = []
@@ -909,6 +925,7 @@ async def generate_many(
     ]
     all_days = sorted({d for r in requests for d in r.dates})
     data = await targets_service.load_target_data(session, user_ids, all_days, active_for)
+    programs = await training_nutrition.active_programs(session, user_ids)
     customs: dict[uuid.UUID, list[CustomRecipe]] = {}
     for row in await session.scalars(
         sa.select(CustomRecipe)
@@ -925,7 +942,12 @@ async def generate_many(
         try:
             profile = profiles.get(uid)
             targets = [
-                _day_targets(profile, goals.get(uid, []), d, data, req.include_active)
+                _cycled(
+                    _day_targets(profile, goals.get(uid, []), d, data, req.include_active),
+                    programs.get(uid),
+                    profile,
+                    d,
+                )
                 for d in req.dates
             ]
             rules, feasible = _rules_and_pool(profile, customs.get(uid, []))

@@ -55,6 +55,17 @@ class UserProfile(SQLModel, table=True):
     wake_time: str = Field(default=DEFAULT_WAKE_TIME, max_length=5)
     meal_slots: list[str] = _json_list(DEFAULT_MEAL_SLOTS)
     water_goal_ml: int | None = None
+    # Training preferences (issue #12): defaults for generated programs; changing goal,
+    # equipment or days regenerates the coming weeks of the current program.
+    training_goal: str | None = Field(default=None, max_length=16)
+    training_days_per_week: int | None = None
+    training_session_minutes: int | None = None
+    training_experience: str | None = Field(default=None, max_length=16)
+    training_equipment: list[str] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON, nullable=True)
+    )
+    # Training-day / rest-day carbohydrate cycling; None means on while a program exists.
+    carb_cycling: bool | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

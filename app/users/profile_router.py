@@ -13,10 +13,13 @@ from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, SessionDep
 from app.core.errors import Unprocessable, problem_responses
 from app.core.timeutil import local_today
 from app.goals import service as goals_service
+from app.training import nutrition as training_nutrition
 from app.users import energy, service, targets
+from app.users.models import UserProfile
 from app.users.schemas import (
     ActiveKcalOut,
     AdaptiveOut,
+    CarbCyclingOut,
     GoalInForce,
     ProfileIn,
     ProfileOut,
@@ -127,9 +130,16 @@ def targets_out(report: targets.TargetsReport, goal: Any) -> TargetsOut:
     "",
     response_model=TargetsOut,
     operation_id="targets_get",
-    responses=problem_responses(401, 409),
+    responses=problem_responses(401, 409, 422),
 )
-async def get_targets(user_id: CurrentUserId, session: SessionDep, cache: CacheDep) -> TargetsOut:
+async def get_targets(
+    user_id: CurrentUserId,
+    session: SessionDep,
+    cache: CacheDep,
+    date: Annotated[
+        dt.date | None, Query(description="Local date (default today), within a year of today")
+    ] = None,
+) -> TargetsOut:
     """Recommended daily kcal, protein, carbs, fat and fiber for today, with the inputs, the
     formulas and every step. `formula_tdee_kcal` (BMR × activity factor) is shown next to the
     `adaptive` estimate from your last 28 days of logs and weigh-ins, which the recommendation
@@ -138,14 +148,36 @@ async def get_targets(user_id: CurrentUserId, session: SessionDep, cache: CacheD
 
     In auto goal mode this also keeps the goal current (birthdays, a maturing adaptive
     estimate): when the recommendation differs from the auto goal in force, a new auto goal
-    takes effect today."""
+    takes effect today.
+
+    With a training program (and `carb_cycling` not switched off in the profile), a training
+    day's kcal and carbs rise and a rest day's fall, the week's average staying at the target:
+    `carb_cycling` in the answer says by how much and why."""
     tz = await auth_service.get_timezone(session, cache, user_id)
     today = local_today(tz)
-    report = await targets.compute(session, user_id, today)
-    if report.goal_mode == "auto":
+    day = date or today
+    if abs((day - today).days) > 366:
+        raise Unprocessable(f"date must be within a year of today ({today})")
+    report = await targets.compute(session, user_id, day)
+    if report.goal_mode == "auto" and day == today:
+        # The stored auto goal is the plain target: cycling is applied per day on top.
         await targets.refresh_auto_goal(session, cache, user_id, today, force=False, report=report)
-    goal = await goals_service.goal_on(session, user_id, today)
-    return targets_out(report, goal)
+    goal = await goals_service.goal_on(session, user_id, day)
+    out = targets_out(report, goal)
+    program = (await training_nutrition.active_programs(session, [user_id])).get(user_id)
+    profile = await session.get(UserProfile, user_id)
+    shift = training_nutrition.cycle(program, profile, day, out.kcal, out.carbs_g)
+    if shift is not None:
+        out.kcal, out.carbs_g = int(shift.kcal), int(shift.carbs_g)
+        out.carb_cycling = CarbCyclingOut.model_validate(training_nutrition.as_json(shift))
+        out.explanation.append(
+            Step(
+                step="carb_cycling",
+                text=f"{shift.day_type.capitalize()} day: {shift.adjustment_kcal:+g} kcal, "
+                "all from carbohydrate. " + shift.rule,
+            )
+        )
+    return out
 
 
 # --- weights --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from app.core.contract import NON_BLANK_PATTERN, omittable
+from app.training.dataset import Equipment
 from app.users import energy
 
 
@@ -81,6 +82,8 @@ FoodGroup = Literal[
     "caffeine",
 ]
 Units = Literal["metric", "imperial"]
+TrainingGoal = Literal["strength", "hypertrophy", "fat_loss", "general_fitness", "endurance"]
+TrainingExperience = Literal["beginner", "intermediate", "advanced"]
 GoalMode = Literal["manual", "auto"]
 MealSlot = Literal["breakfast", "lunch", "dinner", "snack"]
 
@@ -206,6 +209,16 @@ class ProfileIn(BaseModel):
     water_goal_ml: Annotated[int, Field(ge=500, le=10_000)] | None = Field(
         default=None, description="Daily water goal; null = 35 ml per kg of body weight"
     )
+    training_goal: TrainingGoal | None = None
+    training_days_per_week: Annotated[int, Field(ge=2, le=6)] | None = None
+    training_session_minutes: Annotated[int, Field(ge=20, le=180)] | None = None
+    training_experience: TrainingExperience | None = None
+    training_equipment: Annotated[list[Equipment], Field(max_length=12)] | None = None
+    carb_cycling: bool | None = Field(
+        default=None,
+        description="Training-day/rest-day carbs; null (default) means on while you follow "
+        "a program",
+    )
 
     @field_validator(
         "allergies",
@@ -214,6 +227,7 @@ class ProfileIn(BaseModel):
         "liked_foods",
         "liked_exercises",
         "meal_slots",
+        "training_equipment",
     )
     @classmethod
     def _unique(cls, v: list[Any] | None) -> list[Any] | None:
@@ -254,6 +268,12 @@ class ProfileOut(BaseModel):
     wake_time: str
     meal_slots: list[str]
     water_goal_ml: int | None
+    training_goal: TrainingGoal | None = None
+    training_days_per_week: int | None = None
+    training_session_minutes: int | None = None
+    training_experience: TrainingExperience | None = None
+    training_equipment: list[str] | None = None
+    carb_cycling: bool | None = None
     complete: bool = Field(description="Whether targets can be computed from this profile")
     missing_fields: list[str]
     imperial: ImperialProfile | None = Field(
@@ -393,6 +413,15 @@ class GoalInForce(BaseModel):
     source: str
 
 
+class CarbCyclingOut(BaseModel):
+    day_type: Literal["training", "rest"]
+    training_days: int = Field(description="Training days in this program week")
+    base_kcal: float = Field(description="The plain daily target, the week's average")
+    base_carbs_g: float
+    adjustment_kcal: float = Field(description="Added (training) or taken (rest), as carbs")
+    rule: str
+
+
 class TargetsOut(BaseModel):
     date: dt.date
     kcal: int
@@ -420,3 +449,6 @@ class TargetsOut(BaseModel):
     active_kcal: ActiveKcalOut
     goal_mode: GoalMode
     goal_in_force: GoalInForce | None
+    carb_cycling: CarbCyclingOut | None = Field(
+        default=None, description="Training/rest-day adjustment applied to kcal and carbs_g"
+    )

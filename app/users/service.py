@@ -42,7 +42,21 @@ NULLABLE = {
     "weekly_rate_kg",
     "weekly_rate_lb",
     "body_fat_pct",
+    "training_goal",
+    "training_days_per_week",
+    "training_session_minutes",
+    "training_experience",
+    "training_equipment",
+    "carb_cycling",
 }
+# Changing one of these regenerates the coming weeks of the user's current program.
+TRAINING_FIELDS = (
+    "training_goal",
+    "training_days_per_week",
+    "training_session_minutes",
+    "training_experience",
+    "training_equipment",
+)
 PLAIN_FIELDS = (
     "sex",
     "date_of_birth",
@@ -61,6 +75,8 @@ PLAIN_FIELDS = (
     "wake_time",
     "meal_slots",
     "water_goal_ml",
+    *TRAINING_FIELDS,
+    "carb_cycling",
 )
 # Weigh-ins a day ahead are allowed (as for food logs); further ahead is a typo.
 
@@ -337,6 +353,12 @@ async def write_profile(
     if tz_changed:
         await cache.invalidate(profile_scope(user_id))
         await cache.invalidate(user_scope(user_id))
+
+    if any(f in changes for f in TRAINING_FIELDS):
+        # Imported here: training reads profiles, so a module-level import would be circular.
+        from app.training import programs
+
+        await programs.follow_profile(session, user_id, today)
 
     after = {f: getattr(profile, f) for f in TARGET_FIELDS}
     switched = profile.goal_mode == "auto" and not was_auto

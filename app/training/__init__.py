@@ -1,0 +1,1 @@
+"""Exercises, workout logs, progress, body measurements and training programs."""

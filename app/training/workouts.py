@@ -1,0 +1,590 @@
+"""Workout log: validation, derived figures, personal records and the day's activity.
+
+A write is one transaction of a handful of round trips: the exercises (visibility and names),
+the body weight, the user's previous bests for those exercises (one GROUP BY), the activity
+check, then core INSERTs of the workout and all its sets at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.activities import met
+from app.activities import service as activities_service
+from app.core.errors import NotFound, Unauthorized, Unprocessable
+from app.core.timeutil import resolve_local_day, week_start
+from app.core.types import utcnow
+from app.training import figures
+from app.training.models import Exercise, Workout, WorkoutSet
+from app.training.schemas import (
+    BestSet,
+    ExerciseEntryIn,
+    SetOut,
+    WorkoutExerciseOut,
+    WorkoutOut,
+    WorkoutPatch,
+)
+from app.training.service import visible
+from app.users.models import UserProfile
+
+KCAL_FORMULA = (
+    "kcal = MET × body weight_kg × duration_min / 60, MET 3.5 (2011 Compendium, resistance "
+    "training, multiple exercises); gross energy"
+)
+
+
+class WorkoutNotFound(NotFound):
+    code, title = "workout-not-found", "Workout not found"
+
+
+class InvalidWorkoutDate(Unprocessable):
+    code, title = "invalid-workout-date", "Invalid workout date"
+
+
+class UnknownExercise(Unprocessable):
+    code, title = "unknown-exercise", "Unknown exercise"
+
+
+@dataclass
+class _Bests:
+    e1rm: float = 0.0
+    volume: float = 0.0
+    reps_at: dict[float, int] | None = None
+
+
+def _rows_for(
+    workout: Workout, entries: Sequence[ExerciseEntryIn], bests: dict[uuid.UUID, _Bests]
+) -> list[dict[str, Any]]:
+    """Set rows with their figures. A set is a PR when it beats the best before it: the
+    user's earlier history for that exercise and the earlier sets of this workout. An
+    exercise's first session sets no PR (there is nothing to beat yet)."""
+    rows: list[dict[str, Any]] = []
+    monday = week_start(workout.date)
+    for position, entry in enumerate(entries):
+        best = bests.get(entry.exercise_id)
+        running = (
+            _Bests(best.e1rm, best.volume, dict(best.reps_at or {})) if best is not None else None
+        )
+        for n, s in enumerate(entry.sets, start=1):
+            volume = figures.set_volume(s.weight_kg, s.reps, s.is_warmup)
+            e1rm = figures.epley_e1rm(s.weight_kg, s.reps)
+            pr_e1rm = pr_reps = pr_volume = False
+            if running is not None and not s.is_warmup:
+                reps_at = running.reps_at if running.reps_at is not None else {}
+                if e1rm is not None and e1rm > running.e1rm:
+                    pr_e1rm, running.e1rm = running.e1rm > 0, e1rm
+                if volume > running.volume:
+                    pr_volume, running.volume = running.volume > 0, volume
+                if s.reps and s.weight_kg is not None:
+                    before = reps_at.get(s.weight_kg)
+                    if before is not None and s.reps > before:
+                        pr_reps = True
+                    if before is None or s.reps > before:
+                        reps_at[s.weight_kg] = s.reps
+                    running.reps_at = reps_at
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "workout_id": workout.id,
+                    "user_id": workout.user_id,
+                    "exercise_id": entry.exercise_id,
+                    "date": workout.date,
+                    "week_start": monday,
+                    "position": position,
+                    "set_number": n,
+                    "reps": s.reps,
+                    "weight_kg": None if s.weight_kg is None else float(s.weight_kg),
+                    "rpe": s.rpe,
+                    "rir": s.rir,
+                    "duration_s": s.duration_s,
+                    "distance_m": s.distance_m,
+                    "is_warmup": s.is_warmup,
+                    "is_hard": figures.is_hard_set(s.is_warmup, s.rpe, s.rir),
+                    "volume_kg": volume,
+                    "e1rm_kg": e1rm,
+                    "pr_e1rm": pr_e1rm,
+                    "pr_reps": pr_reps,
+                    "pr_volume": pr_volume,
+                }
+            )
+    return rows
+
+
+async def _check_exercises(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    entries: Sequence[ExerciseEntryIn],
+    *,
+    with_weight: bool = False,
+) -> tuple[dict[uuid.UUID, str], float | None]:
+    """The names of the workout's exercises (422 naming any that are missing or not yours),
+    and with `with_weight` the user's body weight, read in the same round trip."""
+    wanted = {e.exercise_id for e in entries}
+    weight: Any = sa.null()
+    if with_weight:
+        weight = (
+            sa.select(col(UserProfile.weight_kg))
+            .where(col(UserProfile.user_id) == user_id)
+            .scalar_subquery()
+        )
+    result = await session.execute(
+        sa.select(col(Exercise.id), col(Exercise.name), weight.label("weight_kg")).where(
+            col(Exercise.id).in_(wanted), visible(user_id)
+        )
+    )
+    rows = result.all()
+    found = {r.id: r.name for r in rows}
+    body_weight = rows[0].weight_kg if rows else None
+    missing = wanted - set(found)
+    if missing:
+        raise UnknownExercise(
+            "no such exercise (or not yours): " + ", ".join(sorted(str(m) for m in missing))
+        )
+    return found, body_weight
+
+
+async def _bests(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    exercise_ids: set[uuid.UUID],
+    day: dt.date,
+    exclude: uuid.UUID | None,
+) -> dict[uuid.UUID, _Bests]:
+    """Best e1RM, set volume and reps at each load per exercise, up to `day`, one GROUP BY."""
+    conds: list[Any] = [
+        col(WorkoutSet.user_id) == user_id,
+        col(WorkoutSet.exercise_id).in_(exercise_ids),
+        col(WorkoutSet.date) <= day,
+        sa.not_(col(WorkoutSet.is_warmup)),
+    ]
+    if exclude is not None:
+        conds.append(col(WorkoutSet.workout_id) != exclude)
+    rows = await session.execute(
+        sa.select(
+            col(WorkoutSet.exercise_id),
+            col(WorkoutSet.weight_kg),
+            sa.func.max(col(WorkoutSet.reps)),
+            sa.func.max(col(WorkoutSet.e1rm_kg)),
+            sa.func.max(col(WorkoutSet.volume_kg)),
+        )
+        .where(*conds)
+        .group_by(col(WorkoutSet.exercise_id), col(WorkoutSet.weight_kg))
+    )
+    out: dict[uuid.UUID, _Bests] = {}
+    for ex_id, weight, reps, e1rm, volume in rows.all():
+        b = out.setdefault(ex_id, _Bests(reps_at={}))
+        b.e1rm = max(b.e1rm, float(e1rm or 0))
+        b.volume = max(b.volume, float(volume or 0))
+        if weight is not None and reps is not None and b.reps_at is not None:
+            b.reps_at[float(weight)] = int(reps)
+    return out
+
+
+async def _prefetch(
+    session: AsyncSession, user_id: uuid.UUID, entries: Sequence[ExerciseEntryIn], day: dt.date
+) -> tuple[dict[uuid.UUID, str], float | None, dict[uuid.UUID, _Bests]]:
+    """Everything a new workout reads, in one round trip: its exercises' names (422 naming
+    any missing or not yours), the user's body weight, and per exercise the previous bests
+    (e1RM, set volume, reps at each load) up to `day` (the rows of `_bests`, LEFT JOINed)."""
+    wanted = {e.exercise_id for e in entries}
+    prev = (
+        sa.select(
+            col(WorkoutSet.exercise_id).label("exercise_id"),
+            col(WorkoutSet.weight_kg).label("load_kg"),
+            sa.func.max(col(WorkoutSet.reps)).label("reps"),
+            sa.func.max(col(WorkoutSet.e1rm_kg)).label("e1rm"),
+            sa.func.max(col(WorkoutSet.volume_kg)).label("volume"),
+        )
+        .where(
+            col(WorkoutSet.user_id) == user_id,
+            col(WorkoutSet.exercise_id).in_(wanted),
+            col(WorkoutSet.date) <= day,
+            sa.not_(col(WorkoutSet.is_warmup)),
+        )
+        .group_by(col(WorkoutSet.exercise_id), col(WorkoutSet.weight_kg))
+        .subquery()
+    )
+    weight = (
+        sa.select(col(UserProfile.weight_kg))
+        .where(col(UserProfile.user_id) == user_id)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        sa.select(
+            col(Exercise.id),
+            col(Exercise.name),
+            weight.label("weight_kg"),
+            prev.c.load_kg,
+            prev.c.reps,
+            prev.c.e1rm,
+            prev.c.volume,
+        )
+        .outerjoin(prev, prev.c.exercise_id == col(Exercise.id))
+        .where(col(Exercise.id).in_(wanted), visible(user_id))
+    )
+    names: dict[uuid.UUID, str] = {}
+    bests: dict[uuid.UUID, _Bests] = {}
+    body_weight = None
+    for r in result.all():
+        names[r.id] = r.name
+        body_weight = r.weight_kg
+        if r.reps is None and r.e1rm is None and r.volume is None:
+            continue  # no earlier working set of this exercise
+        b = bests.setdefault(r.id, _Bests(reps_at={}))
+        b.e1rm = max(b.e1rm, float(r.e1rm or 0))
+        b.volume = max(b.volume, float(r.volume or 0))
+        if r.load_kg is not None and r.reps is not None and b.reps_at is not None:
+            b.reps_at[float(r.load_kg)] = int(r.reps)
+    missing = wanted - set(names)
+    if missing:
+        raise UnknownExercise(
+            "no such exercise (or not yours): " + ", ".join(sorted(str(m) for m in missing))
+        )
+    return names, body_weight, bests
+
+
+async def _energy(
+    session: AsyncSession, user_id: uuid.UUID, duration_min: float
+) -> tuple[float | None, float | None]:
+    return _energy_for(await activities_service.body_weight(session, user_id), duration_min)
+
+
+def _energy_for(weight: float | None, duration_min: float) -> tuple[float | None, float | None]:
+    """kcal and MET of a session: MET × body weight × hours; nothing without a weight."""
+    if weight is None:
+        return None, None
+    energy = met.estimate_activity(activities_service.WORKOUT_ACTIVITY_TYPE, duration_min, weight)
+    return energy.kcal, energy.met
+
+
+def _duration(given: float | None, entries: Sequence[ExerciseEntryIn]) -> tuple[float, bool]:
+    if given is not None:
+        return round(given, 1), False
+    return figures.estimated_duration_min(
+        [(s.duration_s, s.is_warmup) for e in entries for s in e.sets]
+    ), True
+
+
+def _apply_totals(workout: Workout, rows: list[dict[str, Any]]) -> None:
+    workout.total_volume_kg = round(sum(r["volume_kg"] for r in rows), 2)
+    workout.working_sets = sum(1 for r in rows if not r["is_warmup"])
+    workout.pr_count = sum(1 for r in rows if r["pr_e1rm"] or r["pr_reps"] or r["pr_volume"])
+
+
+async def _insert_sets(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """All sets in one multi-row INSERT. With RETURNING, SQLAlchemy's "insertmanyvalues" turns
+    the executemany into a single statement from its cached compiled form; a plain
+    executemany costs a round trip per set on asyncpg, and a `.values(rows)` statement is
+    compiled anew on every call."""
+    # insertmanyvalues starts a new batch where the pattern of NULL values changes (a warm-up
+    # without RPE between rated sets): rows sharing a pattern go together, order is irrelevant.
+    ordered = sorted(rows, key=lambda r: tuple(v is None for v in r.values()))
+    await session.execute(sa.insert(WorkoutSet).returning(col(WorkoutSet.id)), ordered)
+
+
+async def commit_workout(session: AsyncSession, workout: Workout) -> None:
+    """The single place a workout (new or changed) is committed.
+
+    Hook point for issue #N's events: publish WorkoutLogged (outbox row in this same
+    transaction) here, before the commit."""
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Unauthorized("Account no longer exists") from exc
+
+
+async def log_workout(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    tz: str,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    *,
+    program_id: uuid.UUID | None = None,
+) -> WorkoutOut:
+    day, started_at = resolve_local_day(
+        tz,
+        data.get("date"),
+        data.get("started_at"),
+        instant_name="started_at",
+        error=InvalidWorkoutDate,
+    )
+    names, weight, bests = await _prefetch(session, user_id, entries, day)
+    duration, estimated = _duration(data.get("duration_min"), entries)
+    kcal, met_value = _energy_for(weight, duration)
+    now = utcnow()
+    workout = Workout(
+        user_id=user_id,
+        date=day,
+        started_at=started_at,
+        duration_min=duration,
+        duration_estimated=estimated,
+        title=data.get("title"),
+        notes=data.get("notes"),
+        kcal=kcal,
+        met=met_value,
+        program_id=program_id,
+        created_at=now,
+        updated_at=now,
+    )
+    rows = _rows_for(workout, entries, bests)
+    _apply_totals(workout, rows)
+    workout.activity_id = await activities_service.workout_activity(
+        session,
+        user_id,
+        current_id=None,
+        day=day,
+        started_at=started_at,
+        duration_min=duration,
+        kcal=kcal,
+        met_value=met_value,
+    )
+    await session.execute(sa.insert(Workout).values(**workout.model_dump()))
+    # One multi-row INSERT: a single round trip whatever the number of sets.
+    await _insert_sets(session, rows)
+    await commit_workout(session, workout)
+    # Answered from what was written: no read back.
+    return build_out(workout, [SimpleNamespace(**r) for r in rows], names)
+
+
+async def _owned(session: AsyncSession, user_id: uuid.UUID, workout_id: uuid.UUID) -> Workout:
+    workout = await session.get(Workout, workout_id)
+    # Someone else's workout is indistinguishable from a missing one.
+    if workout is None or workout.user_id != user_id:
+        raise WorkoutNotFound(f"No workout {workout_id}")
+    return workout
+
+
+async def get_workout(
+    session: AsyncSession, user_id: uuid.UUID, workout_id: uuid.UUID
+) -> WorkoutOut:
+    workout = await _owned(session, user_id, workout_id)
+    return await workout_out(session, workout)
+
+
+async def workout_out(session: AsyncSession, workout: Workout) -> WorkoutOut:
+    rows = (
+        await session.execute(
+            sa.select(WorkoutSet, col(Exercise.name))
+            .join(Exercise, col(Exercise.id) == col(WorkoutSet.exercise_id))
+            .where(col(WorkoutSet.workout_id) == workout.id)
+            .order_by(col(WorkoutSet.position), col(WorkoutSet.set_number))
+        )
+    ).all()
+    return build_out(workout, [s for s, _ in rows], {s.exercise_id: n for s, n in rows})
+
+
+def build_out(workout: Workout, sets_in: Sequence[Any], names: dict[uuid.UUID, str]) -> WorkoutOut:
+    """The answer for a workout from its sets (rows or plain objects with the same fields),
+    in workout order."""
+    blocks: dict[int, tuple[uuid.UUID, str, list[Any]]] = {}
+    for s in sorted(sets_in, key=lambda s: (s.position, s.set_number)):
+        blocks.setdefault(s.position, (s.exercise_id, names[s.exercise_id], []))[2].append(s)
+    exercises = []
+    for _, (ex_id, name, sets) in sorted(blocks.items()):
+        working = [s for s in sets if not s.is_warmup]
+        best = max(
+            working,
+            key=lambda s: (s.e1rm_kg or 0.0, s.weight_kg or 0.0, s.reps or 0, -s.set_number),
+            default=None,
+        )
+        exercises.append(
+            WorkoutExerciseOut(
+                exercise_id=ex_id,
+                name=name,
+                volume_kg=round(sum(s.volume_kg for s in sets), 2),
+                best_set=(
+                    BestSet(
+                        set_number=best.set_number,
+                        reps=best.reps,
+                        weight_kg=best.weight_kg,
+                        e1rm_kg=best.e1rm_kg,
+                    )
+                    if best is not None
+                    else None
+                ),
+                e1rm_kg=best.e1rm_kg if best is not None else None,
+                sets=[_set_out(s) for s in sets],
+            )
+        )
+    return WorkoutOut(
+        id=workout.id,
+        date=workout.date,
+        started_at=workout.started_at,
+        duration_min=workout.duration_min,
+        duration_estimated=workout.duration_estimated,
+        title=workout.title,
+        notes=workout.notes,
+        total_volume_kg=workout.total_volume_kg,
+        working_sets=workout.working_sets,
+        pr_count=workout.pr_count,
+        kcal=workout.kcal,
+        met=workout.met,
+        kcal_formula=KCAL_FORMULA,
+        e1rm_formula=figures.E1RM_FORMULA,
+        activity_id=workout.activity_id,
+        exercises=exercises,
+        created_at=workout.created_at,
+        updated_at=workout.updated_at,
+    )
+
+
+def _set_out(s: Any) -> SetOut:
+    prs = [
+        kind
+        for kind, flag in (
+            ("e1rm", s.pr_e1rm),
+            ("reps_at_weight", s.pr_reps),
+            ("volume", s.pr_volume),
+        )
+        if flag
+    ]
+    return SetOut(
+        id=s.id,
+        set_number=s.set_number,
+        reps=s.reps,
+        weight_kg=s.weight_kg,
+        rpe=s.rpe,
+        rir=s.rir,
+        duration_s=s.duration_s,
+        distance_m=s.distance_m,
+        is_warmup=s.is_warmup,
+        is_hard=s.is_hard,
+        volume_kg=s.volume_kg,
+        e1rm_kg=s.e1rm_kg,
+        prs=prs,
+    )
+
+
+async def list_workouts(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    start: dt.date | None,
+    end: dt.date | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Workout], int]:
+    conds: list[Any] = [col(Workout.user_id) == user_id]
+    if start is not None:
+        conds.append(col(Workout.date) >= start)
+    if end is not None:
+        conds.append(col(Workout.date) <= end)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Workout).where(*conds))
+    rows = await session.scalars(
+        sa.select(Workout)
+        .where(*conds)
+        .order_by(
+            col(Workout.date).desc(),
+            sa.func.coalesce(col(Workout.started_at), col(Workout.created_at)).desc(),
+            col(Workout.id).desc(),
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def update_workout(
+    session: AsyncSession, user_id: uuid.UUID, tz: str, workout_id: uuid.UUID, patch: WorkoutPatch
+) -> WorkoutOut:
+    workout = await _owned(session, user_id, workout_id)
+    sent = patch.model_fields_set
+    if "date" in sent or "started_at" in sent:
+        day, started_at = resolve_local_day(
+            tz,
+            patch.date if "date" in sent else None,
+            patch.started_at if "started_at" in sent else None,
+            instant_name="started_at",
+            error=InvalidWorkoutDate,
+        )
+        workout.date, workout.started_at = day, started_at
+    for field in ("title", "notes"):
+        if field in sent:
+            setattr(workout, field, getattr(patch, field))
+    entries = patch.exercises
+    if entries is not None:
+        await _check_exercises(session, user_id, entries)
+    else:
+        entries = await _entries_of(session, workout.id)
+    if "duration_min" in sent or entries is not None:
+        given = (
+            patch.duration_min
+            if "duration_min" in sent
+            else (None if workout.duration_estimated else workout.duration_min)
+        )
+        workout.duration_min, workout.duration_estimated = _duration(given, entries)
+    workout.kcal, workout.met = await _energy(session, user_id, workout.duration_min)
+    bests = await _bests(
+        session, user_id, {e.exercise_id for e in entries}, workout.date, workout.id
+    )
+    rows = _rows_for(workout, entries, bests)
+    _apply_totals(workout, rows)
+    workout.activity_id = await activities_service.workout_activity(
+        session,
+        user_id,
+        current_id=workout.activity_id,
+        day=workout.date,
+        started_at=workout.started_at,
+        duration_min=workout.duration_min,
+        kcal=workout.kcal,
+        met_value=workout.met,
+    )
+    workout.updated_at = utcnow()
+    await session.execute(sa.delete(WorkoutSet).where(col(WorkoutSet.workout_id) == workout.id))
+    await _insert_sets(session, rows)
+    session.add(workout)
+    await commit_workout(session, workout)
+    return await workout_out(session, workout)
+
+
+async def _entries_of(session: AsyncSession, workout_id: uuid.UUID) -> list[ExerciseEntryIn]:
+    """The stored sets back in request shape, so a PATCH without `exercises` recomputes the
+    figures (a new date changes which history a PR is measured against)."""
+    sets = await session.scalars(
+        sa.select(WorkoutSet)
+        .where(col(WorkoutSet.workout_id) == workout_id)
+        .order_by(col(WorkoutSet.position), col(WorkoutSet.set_number))
+    )
+    grouped: dict[int, tuple[uuid.UUID, list[dict[str, Any]]]] = defaultdict(
+        lambda: (uuid.UUID(int=0), [])
+    )
+    for s in sets:
+        _, items = grouped[s.position]
+        grouped[s.position] = (s.exercise_id, items)
+        items.append(
+            {
+                "reps": s.reps,
+                "weight_kg": s.weight_kg,
+                "rpe": s.rpe,
+                "rir": s.rir,
+                "duration_s": s.duration_s,
+                "distance_m": s.distance_m,
+                "is_warmup": s.is_warmup,
+            }
+        )
+    return [
+        ExerciseEntryIn.model_validate({"exercise_id": ex_id, "sets": items})
+        for _, (ex_id, items) in sorted(grouped.items())
+    ]
+
+
+async def delete_workout(session: AsyncSession, user_id: uuid.UUID, workout_id: uuid.UUID) -> None:
+    workout = await _owned(session, user_id, workout_id)
+    if workout.activity_id is not None:
+        await activities_service.remove_workout_activity(session, workout.activity_id)
+    await session.execute(sa.delete(WorkoutSet).where(col(WorkoutSet.workout_id) == workout_id))
+    await session.delete(workout)
+    await session.commit()
