@@ -25,6 +25,7 @@ from app.events.models import WeeklyInsight
 from app.logs.models import LogEntry
 from app.summaries import service as summaries_service
 from app.summaries.schemas import WeeklySummary
+from app.training.models import Workout
 
 FACTS_VERSION = 1
 MEALS = ("breakfast", "lunch", "dinner", "snack")
@@ -162,6 +163,31 @@ async def _protein_by_meal(
     }
 
 
+async def _training(
+    session: AsyncSession, user_id: uuid.UUID, start: dt.date, end: dt.date
+) -> dict[str, Any]:
+    row = (
+        await session.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(col(Workout.total_volume_kg)), 0),
+                sa.func.coalesce(sa.func.sum(col(Workout.working_sets)), 0),
+                sa.func.coalesce(sa.func.sum(col(Workout.pr_count)), 0),
+            ).where(
+                col(Workout.user_id) == user_id,
+                col(Workout.date) >= start,
+                col(Workout.date) <= end,
+            )
+        )
+    ).one()
+    return {
+        "sessions": int(row[0]),
+        "volume_kg": round(float(row[1]), 1),
+        "working_sets": int(row[2]),
+        "prs": int(row[3]),
+    }
+
+
 def _weekday_weekend(days: Iterable[Any]) -> dict[str, Any]:
     weekday = [d.totals.kcal for d in days if d.logged and d.date.weekday() < 5]
     weekend = [d.totals.kcal for d in days if d.logged and d.date.weekday() >= 5]
@@ -206,6 +232,7 @@ async def compute_facts(
         "protein_by_meal": await _protein_by_meal(session, user_id, start, end),
         **_weekday_weekend(week.days),
     }
+    facts["training"] = await _training(session, user_id, start, end)
     for name, provider in FACT_PROVIDERS.items():
         facts[name] = await provider(session, user_id, start, end)
     return facts

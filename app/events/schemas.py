@@ -28,6 +28,13 @@ class ProteinByMeal(BaseModel):
     )
 
 
+class TrainingFacts(BaseModel):
+    sessions: int
+    volume_kg: float = Field(description="Working sets' kg × reps")
+    working_sets: int
+    prs: int = Field(description="Personal records set in the week")
+
+
 class WeeklyFacts(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -50,6 +57,7 @@ class WeeklyFacts(BaseModel):
     weekend_avg_kcal: int | None
     weekday_days: int
     weekend_days: int
+    training: TrainingFacts | None = None
 
 
 class InsightsOut(BaseModel):

@@ -25,6 +25,7 @@ from app.activities import service as activities_service
 from app.core.errors import NotFound, Unauthorized, Unprocessable
 from app.core.timeutil import resolve_local_day, week_start
 from app.core.types import utcnow
+from app.events import outbox
 from app.training import figures
 from app.training.models import Exercise, Workout, WorkoutSet
 from app.training.schemas import (
@@ -294,10 +295,27 @@ async def _insert_sets(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
 
 
 async def commit_workout(session: AsyncSession, workout: Workout) -> None:
-    """The single place a workout (new or changed) is committed.
-
-    Hook point for issue #N's events: publish WorkoutLogged (outbox row in this same
-    transaction) here, before the commit."""
+    """The single place a workout (new or changed) is committed, with its WorkoutLogged event
+    in the same transaction."""
+    await outbox.add(
+        session,
+        [
+            outbox.event_row(
+                outbox.WORKOUT_LOGGED,
+                workout.user_id,
+                {
+                    "workout_id": workout.id,
+                    "date": workout.date,
+                    "title": workout.title,
+                    "duration_min": workout.duration_min,
+                    "total_volume_kg": workout.total_volume_kg,
+                    "working_sets": workout.working_sets,
+                    "pr_count": workout.pr_count,
+                    "kcal": workout.kcal,
+                },
+            )
+        ],
+    )
     try:
         await session.commit()
     except IntegrityError as exc:
