@@ -81,6 +81,13 @@ def _worker(args: argparse.Namespace) -> int:
     )
 
 
+def _admin(args: argparse.Namespace) -> int:
+    from app.admin.cli import set_role
+    from app.core.config import get_settings
+
+    return asyncio.run(set_role(get_settings(), args.identifier, args.admin_cmd == "grant"))
+
+
 def _parse(args: argparse.Namespace, rest: list[str]) -> int:
     from app.foods.cli_parse import run
 
@@ -125,6 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         help="only consume jobs; leave the 15-minute scheduler and the outbox to other workers",
     )
     p.set_defaults(func=_worker)
+
+    p = sub.add_parser("admin", help="grant or revoke the admin role (audited)")
+    asub = p.add_subparsers(dest="admin_cmd", required=True)
+    for name in ("grant", "revoke"):
+        ap = asub.add_parser(name, help=f"{name} the admin role")
+        ap.add_argument("identifier", metavar="EMAIL|PHONE")
+        ap.set_defaults(func=_admin)
 
     sub.add_parser(
         "parse", help="parse meal text offline (see `nexfitra parse --help`)", add_help=False

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.activities.router import router as activities_router
+from app.admin.router import router as admin_router
 from app.auth.router import router as auth_router
 from app.core import security
 from app.core.config import Settings, get_settings
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inventory_router,
         webhook_router,
         pipeline_admin_router,
+        admin_router,
         metrics_router,
     ):
         app.include_router(router)

@@ -1,6 +1,7 @@
 """Imports every table model so SQLModel.metadata is complete (for Alembic and tests)."""
 
 from app.activities.models import Activity
+from app.admin.models import AuditEntry
 from app.auth.models import RefreshToken, User
 from app.foods.models import Food, FoodPortion
 from app.goals.models import Goal
@@ -12,6 +13,7 @@ from app.users.models import UserProfile, WeightEntry
 
 __all__ = [
     "Activity",
+    "AuditEntry",
     "CustomRecipe",
     "Food",
     "FoodPortion",

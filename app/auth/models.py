@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.core.types import UTCDateTime, utcnow
+
+Role = Literal["user", "admin"]
 
 
 class User(SQLModel, table=True):
@@ -21,6 +24,11 @@ class User(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def role(self) -> Role:
+        # Backed by `is_admin`: two roles need no second column (nor a second source of truth).
+        return "admin" if self.is_admin else "user"
 
 
 class RefreshToken(SQLModel, table=True):

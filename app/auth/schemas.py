@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
@@ -60,4 +60,5 @@ class UserOut(BaseModel):
     email: str
     timezone: str
     is_admin: bool
+    role: Literal["user", "admin"]
     created_at: dt.datetime

@@ -55,14 +55,18 @@ CacheDep = Annotated[Cache, Depends(get_cache)]
 
 
 async def get_access_claims(
-    settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    res: ResourcesDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> TokenClaims:
     if not token:
         raise Unauthorized("Missing bearer token")
     try:
-        return decode_access_token(settings, token)
+        claims = decode_access_token(res.settings, token)
     except InvalidToken as exc:
         raise Unauthorized("Invalid or expired access token") from exc
+    # A deactivated or deleted account's tokens stop at once, not when they expire.
+    if await res.revocations.is_revoked(claims.sub, claims.iat.timestamp()):
+        raise Unauthorized("Access token was revoked; sign in again")
+    return claims
 
 
 AccessClaims = Annotated[TokenClaims, Depends(get_access_claims)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -12,6 +12,7 @@ from app.core.cache import Cache, MemoryCache, RedisCache
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
 from app.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from app.core.revocation import MemoryRevocations, RedisRevocations, Revocations
 
 log = logging.getLogger("nexfitra")
 
@@ -24,6 +25,8 @@ class Resources:
     cache: Cache
     limiter: RateLimiter
     redis: Redis | None
+    # Access tokens refused before they expire (deactivated or deleted accounts).
+    revocations: Revocations = field(default_factory=MemoryRevocations)
 
     @classmethod
     def create(cls, settings: Settings) -> Resources:
@@ -45,7 +48,12 @@ class Resources:
         else:
             cache = MemoryCache(settings.cache_ttl_seconds)
             limiter = MemoryRateLimiter()
-        return cls(settings, engine, create_sessionmaker(engine), cache, limiter, redis)
+        revocations: Revocations = (
+            RedisRevocations(redis) if redis is not None else MemoryRevocations()
+        )
+        return cls(
+            settings, engine, create_sessionmaker(engine), cache, limiter, redis, revocations
+        )
 
     async def close(self) -> None:
         await self.limiter.close()

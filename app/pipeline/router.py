@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from sqlmodel import col
 
-from app.auth.models import User
+from app.auth.dependencies import AdminUser
 from app.core.deps import CurrentUserId, SessionDep, SettingsDep
-from app.core.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
+from app.core.errors import NotFound, Unauthorized, Unprocessable, problem_responses
 from app.core.types import utcnow
 from app.pipeline import service
 from app.pipeline.models import Notification, NotificationDelivery, Webhook
@@ -25,13 +25,8 @@ admin_router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 webhook_router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 
-async def require_admin(user_id: CurrentUserId, session: SessionDep) -> uuid.UUID:
-    is_admin = await session.scalar(sa.select(col(User.is_admin)).where(col(User.id) == user_id))
-    if is_admin is None:
-        raise Unauthorized("Account no longer exists")
-    if not is_admin:
-        raise Forbidden("Operators only")
-    return user_id
+async def require_admin(admin: AdminUser) -> uuid.UUID:
+    return admin.id
 
 
 AdminId = Annotated[uuid.UUID, Depends(require_admin)]
