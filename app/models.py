@@ -2,7 +2,7 @@
 
 from app.activities.models import Activity
 from app.admin.models import AuditEntry
-from app.auth.models import RefreshToken, User
+from app.auth.models import PasswordResetToken, RefreshToken, User
 from app.foods.models import Food, FoodPortion
 from app.goals.models import Goal
 from app.inventory.models import InventoryItem
@@ -23,6 +23,7 @@ __all__ = [
     "MealPlan",
     "Notification",
     "NotificationDelivery",
+    "PasswordResetToken",
     "PlanRun",
     "RefreshToken",
     "User",

@@ -2,23 +2,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, BackgroundTasks, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import TypeAdapter, ValidationError
 
-from app.auth import service
+from app.auth import passwords, service
 from app.auth.dependencies import CurrentUser
 from app.auth.exceptions import InvalidCredentials
 from app.auth.schemas import (
+    Accepted,
     LoginIn,
     LogoutIn,
     NormalisedEmail,
     RefreshIn,
+    ResetConfirmIn,
+    ResetRequestIn,
     SignupIn,
     TokenOut,
     UserOut,
 )
-from app.core.deps import AuthLimit, SessionDep, SettingsDep
+from app.core.deps import AuthLimit, ResourcesDep, SessionDep, SettingsDep, spend_budget
+from app.core.email import email_sender
 from app.core.errors import problem_responses
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -109,3 +113,45 @@ async def logout(
     """Revoke the given refresh token's chain, or every session with `all_sessions`.
     Access tokens are short-lived and expire on their own."""
     await service.logout(session, settings, user.id, body.refresh_token, body.all_sessions)
+
+
+@router.post(
+    "/password-reset/request",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    operation_id="auth_password_reset_request",
+    dependencies=[AuthLimit],
+    responses=problem_responses(422, 429),
+)
+async def password_reset_request(
+    body: ResetRequestIn, session: SessionDep, res: ResourcesDep, background: BackgroundTasks
+) -> Accepted:
+    """Email a single-use reset link. The answer is the same whether or not the address has
+    an account."""
+    await spend_budget(
+        res,
+        f"pwreset:{body.email}",
+        res.settings.rate_limit_password_reset_per_hour,
+        3600,
+        "reset emails for this address",
+    )
+    outgoing = await passwords.request_reset(session, res.settings, body.email)
+    if outgoing is not None:
+        background.add_task(passwords.send_reset, email_sender(res.settings), *outgoing)
+    return Accepted(detail="If the address has an account, a reset link is on its way")
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="auth_password_reset_confirm",
+    dependencies=[AuthLimit],
+    responses=problem_responses(400, 422, 429),
+)
+async def password_reset_confirm(
+    body: ResetConfirmIn, session: SessionDep, res: ResourcesDep
+) -> None:
+    """Set a new password with the emailed token. Every session of the account ends."""
+    await passwords.confirm_reset(
+        session, res.revocations, res.settings, body.token, body.new_password
+    )

@@ -62,3 +62,39 @@ class UserOut(BaseModel):
     is_admin: bool
     role: Literal["user", "admin"]
     created_at: dt.datetime
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: Annotated[str, Field(min_length=1, max_length=128)]
+    new_password: Password
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"current_password": "correct horse", "new_password": "battery staple"}]
+        },
+    )
+
+
+class ResetRequestIn(BaseModel):
+    email: NormalisedEmail
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"email": "ada@example.com"}]}
+    )
+
+
+class ResetConfirmIn(BaseModel):
+    token: Annotated[str, Field(min_length=16, max_length=256)]
+    new_password: Password
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"token": "the token from the email", "new_password": "battery staple"}]
+        },
+    )
+
+
+class Accepted(BaseModel):
+    detail: str

@@ -70,6 +70,22 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(8.0, gt=0, le=120)
     llm_max_retries: int = Field(1, ge=0, le=5)
 
+    # Outgoing email (password reset): `log` writes messages to the log (development).
+    email_backend: Literal["log", "smtp"] = "log"
+    email_from: str = "NexFitra <no-reply@nexfitra.local>"
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    # Password reset tokens: single use, valid this long; the email links to this URL (the
+    # token appended) when set, and otherwise quotes the token.
+    password_reset_minutes: int = Field(30, ge=5, le=24 * 60)
+    password_reset_url: str | None = None
+    # Reset emails per address per hour (on top of the per-IP auth limit).
+    rate_limit_password_reset_per_hour: int = Field(3, ge=0)
+
     @field_validator("database_url")
     @classmethod
     def _normalise_db(cls, v: str) -> str:
@@ -98,6 +114,8 @@ class Settings(BaseSettings):
                 )
         elif not self.jwt_secret:
             self.jwt_secret = _DEV_JWT_SECRET
+        if self.email_backend == "smtp" and not self.smtp_host:
+            raise ValueError("EMAIL_BACKEND=smtp needs SMTP_HOST")
         return self
 
     @property

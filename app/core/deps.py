@@ -144,3 +144,19 @@ async def spend_log_write_with_timezone(
 
 # Use in place of `dependencies=[LogWriteLimit]` on writes that need the user's time zone.
 LogWriteTimezone = Annotated[str | None, Depends(spend_log_write_with_timezone)]
+
+
+async def spend_budget(
+    res: Resources, key: str, limit: int, window_s: int, what: str
+) -> RateResult | None:
+    """Spends one unit of `key`'s budget of `limit` per `window_s` seconds (0 disables it);
+    429 with Retry-After when it is spent. For budgets on things other than the caller, such
+    as a phone number or an email address."""
+    if limit <= 0:
+        return None
+    result = await res.limiter.hit(key, limit, window_s=window_s)
+    if not result.allowed:
+        raise RateLimited(
+            f"Too many {what}; retry in {result.retry_after_s} s", headers=result.headers()
+        )
+    return result
