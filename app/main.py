@@ -36,6 +36,7 @@ from app.pipeline import worker as pipeline_worker
 from app.pipeline.router import admin_router as pipeline_admin_router
 from app.pipeline.router import metrics_router, webhook_router
 from app.plans.router import plans_router, recipes_router
+from app.privacy.router import router as privacy_router
 from app.summaries.router import router as summaries_router
 from app.users.profile_router import router as profile_router
 from app.users.profile_router import targets_router, weights_router
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         auth_router,
         users_router,
+        privacy_router,
         foods_nl_router,
         logs_router,
         foods_router,

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DeleteAccountIn(BaseModel):
+    password: Annotated[str | None, Field(default=None, max_length=128)] = None
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"password": "correct horse"}]}
+    )
