@@ -12,6 +12,7 @@ class AdminUserOut(BaseModel):
 
     id: uuid.UUID
     email: str | None
+    phone: str | None
     role: Literal["user", "admin"]
     is_active: bool
     timezone: str

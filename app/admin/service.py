@@ -13,6 +13,7 @@ from app.admin.exceptions import SelfLockout, UserNotFound
 from app.admin.models import AuditEntry
 from app.auth import service as auth_service
 from app.auth.models import Role, User
+from app.auth.phone import normalise_phone
 from app.core.config import Settings
 from app.core.revocation import FOREVER, Revocations
 from app.core.types import utcnow
@@ -30,7 +31,9 @@ def record(
     """Adds an audit row to the session; it commits (or not) with the change it describes."""
     entry = AuditEntry(
         actor_id=actor.id if actor else None,
-        actor_label=actor_label or (actor and (actor.email or str(actor.id))) or "system",
+        actor_label=actor_label
+        or (actor and (actor.email or actor.phone or str(actor.id)))
+        or "system",
         action=action,
         target_type=target_type,
         target_id=str(target_id) if target_id is not None else None,
@@ -45,7 +48,11 @@ def _search(q: str | None) -> list[sa.ColumnElement[bool]]:
         return []
     q = q.strip().lower()
     # autoescape: a `%` or `_` typed by the operator is matched literally.
-    return [col(User.email).contains(q, autoescape=True)]
+    found = [
+        col(User.email).contains(q, autoescape=True),
+        col(User.phone).contains(q.replace(" ", ""), autoescape=True),
+    ]
+    return [sa.or_(*found)]
 
 
 async def list_users(
@@ -133,9 +140,15 @@ async def set_role(
 
 
 async def find_user(session: AsyncSession, identifier: str) -> User | None:
-    """An account by email (case-blind)."""
+    """An account by email (case-blind) or phone number (any international spelling)."""
     ident = identifier.strip()
-    return await session.scalar(sa.select(User).where(col(User.email) == ident.lower()))
+    if "@" in ident:
+        return await session.scalar(sa.select(User).where(col(User.email) == ident.lower()))
+    try:
+        phone = normalise_phone(ident)
+    except ValueError:
+        return None
+    return await session.scalar(sa.select(User).where(col(User.phone) == phone))
 
 
 async def list_audit(

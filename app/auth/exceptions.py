@@ -27,3 +27,11 @@ class WrongPassword(Unauthorized):
 
 class NoPassword(Conflict):
     code, title = "no-password", "This account has no password"
+
+
+class InvalidCode(BadRequest):
+    code, title = "invalid-code", "Invalid one-time code"
+
+
+class PhoneTaken(Conflict):
+    code, title = "phone-taken", "Phone number already registered"

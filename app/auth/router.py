@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import TypeAdapter, ValidationError
 
-from app.auth import passwords, service
+from app.auth import otp, passwords, service
 from app.auth.dependencies import CurrentUser
 from app.auth.exceptions import InvalidCredentials
 from app.auth.schemas import (
@@ -14,6 +14,8 @@ from app.auth.schemas import (
     LoginIn,
     LogoutIn,
     NormalisedEmail,
+    OtpRequestIn,
+    OtpVerifyIn,
     RefreshIn,
     ResetConfirmIn,
     ResetRequestIn,
@@ -21,9 +23,17 @@ from app.auth.schemas import (
     TokenOut,
     UserOut,
 )
-from app.core.deps import AuthLimit, ResourcesDep, SessionDep, SettingsDep, spend_budget
+from app.core.deps import (
+    AuthLimit,
+    ResourcesDep,
+    SessionDep,
+    SettingsDep,
+    client_ip,
+    spend_budget,
+)
 from app.core.email import email_sender
 from app.core.errors import problem_responses
+from app.core.sms import sms_sender
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -154,4 +164,59 @@ async def password_reset_confirm(
     """Set a new password with the emailed token. Every session of the account ends."""
     await passwords.confirm_reset(
         session, res.revocations, res.settings, body.token, body.new_password
+    )
+
+
+@router.post(
+    "/otp/request",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    operation_id="auth_otp_request",
+    dependencies=[AuthLimit],
+    responses=problem_responses(422, 429),
+)
+async def otp_request(
+    body: OtpRequestIn,
+    request: Request,
+    session: SessionDep,
+    res: ResourcesDep,
+    background: BackgroundTasks,
+) -> Accepted:
+    """Text a 6-digit sign-in code to a phone number (international form). The answer is the
+    same whether or not the number has an account; verifying the code creates one if not.
+    At most one code a minute and a few an hour per number and per client address."""
+    s = res.settings
+    await spend_budget(
+        res, f"otp:ip:{client_ip(request)}", s.otp_per_hour_per_ip, 3600, "codes from here"
+    )
+    await spend_budget(
+        res,
+        f"otp:resend:{body.phone}",
+        1 if s.otp_resend_seconds else 0,
+        s.otp_resend_seconds,
+        "codes for this number",
+    )
+    await spend_budget(
+        res, f"otp:hour:{body.phone}", s.otp_per_hour_per_number, 3600, "codes for this number"
+    )
+    code = await otp.issue_code(session, s, body.phone)
+    background.add_task(
+        otp.send_code, sms_sender(s), body.phone, code, max(1, s.otp_ttl_seconds // 60)
+    )
+    return Accepted(detail="A code is on its way if the number can receive texts")
+
+
+@router.post(
+    "/otp/verify",
+    response_model=TokenOut,
+    operation_id="auth_otp_verify",
+    dependencies=[AuthLimit],
+    responses=problem_responses(400, 401, 422, 429),
+)
+async def otp_verify(body: OtpVerifyIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
+    """Sign in with the code texted to the number; the first success creates the account."""
+    user, _created = await otp.verify_login(session, settings, body.phone, body.code)
+    access, refresh = await service.issue_tokens(session, settings, user.id)
+    return TokenOut(
+        access_token=access, refresh_token=refresh, expires_in=service.expires_in(settings)
     )

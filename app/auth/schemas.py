@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
+from app.auth.phone import Phone
+
 
 def _normalise_email(v: str) -> str:
     return v.strip().lower()
@@ -57,7 +59,8 @@ class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    email: str
+    email: str | None
+    phone: str | None = Field(description="E.164, set once the number answered a code")
     timezone: str
     is_admin: bool
     role: Literal["user", "admin"]
@@ -98,3 +101,24 @@ class ResetConfirmIn(BaseModel):
 
 class Accepted(BaseModel):
     detail: str
+
+
+OtpCodeText = Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["042117"])]
+
+
+class OtpRequestIn(BaseModel):
+    phone: Phone
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"phone": "+49 151 12345678"}]}
+    )
+
+
+class OtpVerifyIn(BaseModel):
+    phone: Phone
+    code: OtpCodeText
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"phone": "+4915112345678", "code": "042117"}]},
+    )

@@ -45,12 +45,13 @@ async def export(user: CurrentUser, res: ResourcesDep) -> StreamingResponse:
     status_code=status.HTTP_204_NO_CONTENT,
     operation_id="users_me_delete",
     dependencies=[AuthLimit],
-    responses=problem_responses(401, 409, 422, 429),
+    responses=problem_responses(400, 401, 409, 422, 429),
 )
 async def delete_me(
     body: DeleteAccountIn, user: CurrentUser, session: SessionDep, res: ResourcesDep
 ) -> None:
     """Erase your account and everything it owns, at once and for good. Confirm with your
-    password."""
-    await service.check_password(user, body.password)
+    password, or for an account without one, with a code texted to its phone
+    (`POST /api/v1/auth/otp/request`)."""
+    await service.confirm(session, res.settings, user, body.password, body.code)
     await service.erase(session, res.cache, res.revocations, res.settings, user.id)

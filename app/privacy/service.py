@@ -12,10 +12,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
+from app.auth import otp
 from app.auth import service as auth_service
 from app.auth.exceptions import NoPassword, WrongPassword
-from app.auth.models import User
+from app.auth.models import OtpCode, User
 from app.core.cache import Cache, profile_scope, user_scope
 from app.core.config import Settings
 from app.core.revocation import FOREVER, Revocations
@@ -85,11 +87,21 @@ async def export_json(
         yield "}}\n"
 
 
-async def check_password(user: User, password: str | None) -> None:
-    if user.password_hash is None:
-        raise NoPassword("This account has no password; confirm with a one-time code")
-    if not password or not await verify_password(password, user.password_hash):
-        raise WrongPassword("Password is incorrect")
+async def confirm(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    password: str | None,
+    code: str | None,
+) -> None:
+    """The erasure is confirmed by the password, or without one by a fresh texted code."""
+    if user.password_hash is not None:
+        if not password or not await verify_password(password, user.password_hash):
+            raise WrongPassword("Password is incorrect")
+        return
+    if user.phone is None or code is None:
+        raise NoPassword("This account has no password; confirm with a code sent to its phone")
+    await otp.check_code(session, settings, user.phone, code)
 
 
 async def erase(
@@ -105,6 +117,10 @@ async def erase(
     owns; rows that only mention the user (ON DELETE SET NULL) are detached by the database.
     Queued plan jobs need no search: they claim the user's plan run row, which is gone."""
     counts: dict[str, int] = {}
+    # A pending code is keyed by the number, not the account: no foreign key leads to it.
+    phone = await session.scalar(sa.select(col(User.phone)).where(col(User.id) == user_id))
+    if phone is not None:
+        await session.execute(sa.delete(OtpCode).where(col(OtpCode.phone) == phone))
     for entry in reversed(user_tables()):
         result = await auth_service._execute_dml(
             session, sa.delete(entry.table).where(entry.owned(user_id))

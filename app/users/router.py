@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.auth import passwords
+from app.auth import otp, passwords
 from app.auth import service as auth_service
 from app.auth.dependencies import CurrentUser
 from app.auth.schemas import PasswordChangeIn, TokenOut, UserOut
@@ -20,11 +20,20 @@ async def me(user: CurrentUser) -> UserOut:
     return UserOut.model_validate(user)
 
 
-@router.patch("/me", response_model=UserOut, operation_id="users_me_update")
+@router.patch(
+    "/me",
+    response_model=UserOut,
+    operation_id="users_me_update",
+    responses=problem_responses(400, 401, 409, 422),
+)
 async def update_me(
-    body: UserPatch, user: CurrentUser, session: SessionDep, cache: CacheDep
+    body: UserPatch, user: CurrentUser, session: SessionDep, cache: CacheDep, res: ResourcesDep
 ) -> UserOut:
-    """Update account settings. The IANA time zone decides which local day each log falls on."""
+    """Update account settings. The IANA time zone decides which local day each log falls on.
+    A phone number is added with `phone` and the `phone_code` texted to it by
+    `POST /api/v1/auth/otp/request`."""
+    if body.phone is not None and body.phone_code is not None:
+        user = await otp.add_phone(session, res.settings, user, body.phone, body.phone_code)
     if body.timezone is not None:
         user = await auth_service.set_timezone(session, user, body.timezone)
         # Local dates of summaries and "today" depend on the zone: drop both scopes.
