@@ -8,7 +8,7 @@ from app.goals.models import Goal
 from app.inventory.models import InventoryItem
 from app.logs.models import LogEntry
 from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
-from app.plans.models import CustomRecipe, MealPlan
+from app.plans.models import CustomRecipe, MealPlan, PlanFeedback
 from app.users.models import UserProfile, WeightEntry
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Notification",
     "NotificationDelivery",
     "PasswordResetToken",
+    "PlanFeedback",
     "PlanRun",
     "RefreshToken",
     "User",

@@ -9,10 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.admin import service
-from app.admin.schemas import AdminUserOut, AuditOut, AuditPage, RoleIn, UserPage
+from app.admin.schemas import (
+    AdminUserOut,
+    AuditOut,
+    AuditPage,
+    FeedbackPage,
+    RecipeFeedbackOut,
+    RoleIn,
+    UserPage,
+)
 from app.auth.dependencies import AdminUser
 from app.core.deps import ResourcesDep, SessionDep
 from app.core.errors import problem_responses
+from app.plans import feedback as feedback_service
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -107,4 +116,27 @@ async def audit(
     rows, total = await service.list_audit(session, limit, offset, action, target_id)
     return AuditPage(
         items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/feedback",
+    response_model=FeedbackPage,
+    operation_id="admin_feedback",
+    responses=problem_responses(401, 403, 422),
+)
+async def recipe_feedback(
+    _admin: AdminUser,
+    session: SessionDep,
+    min_ratings: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> FeedbackPage:
+    """Plan feedback per recipe, most rated first: count, average, lows (1-2), highs (4-5)."""
+    rows, total = await feedback_service.aggregate(session, limit, offset, min_ratings)
+    return FeedbackPage(
+        items=[RecipeFeedbackOut.model_validate(r) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
     )

@@ -50,3 +50,24 @@ class AuditPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class RecipeFeedbackOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    recipe_id: uuid.UUID
+    name: str | None = Field(description="Library recipes only; users' own recipes stay private")
+    source: Literal["library", "custom", "deleted"]
+    ratings: int
+    average: float
+    low: int = Field(description="Ratings of 1 or 2 (the planner stops offering it to them)")
+    high: int = Field(description="Ratings of 4 or 5")
+    users: int
+    last_at: dt.datetime
+
+
+class FeedbackPage(BaseModel):
+    items: list[RecipeFeedbackOut]
+    total: int
+    limit: int
+    offset: int

@@ -87,6 +87,14 @@ async def populate(app, client: httpx.AsyncClient, ctx: PipelineContext, user: T
         await notify.dispatch_due(
             ctx.sessionmaker, notify.default_notifiers(http), ctx.config, now + dt.timedelta(days=1)
         )
+    r = await client.post("/api/v1/plans/generate", json={}, headers=h)
+    day = (await ok(r, 201))["plans"][0]["date"]
+    r = await client.post(
+        f"/api/v1/plans/{day}/feedback",
+        json={"rating": 2, "slot": "dinner", "comment": "not again"},
+        headers=h,
+    )
+    await ok(r, 201)
     await ok(
         await client.post("/api/v1/auth/password-reset/request", json={"email": user.email}), 202
     )
