@@ -1,5 +1,6 @@
-"""Operators' routes: accounts, roles and the audit trail (the pipeline view lives in
-app/pipeline). Changes and searches of personal data are audited; reading the audit is not."""
+"""Operators' routes: accounts, roles, plan feedback and the audit trail (the pipeline view
+lives in app/pipeline). Every admin request writes an audit row: changes in the same
+transaction as the change, views (action `*.view`, `user.search`) after their read."""
 
 from __future__ import annotations
 
@@ -44,8 +45,7 @@ async def list_users(
 ) -> UserPage:
     """Accounts, oldest first, optionally filtered by part of their email."""
     users, total = await service.list_users(session, q, limit, offset)
-    service.record(session, admin, "user.search", "user", None, {"q": q, "offset": offset})
-    await session.commit()
+    await service.audit_view(session, admin, "user.search", {"q": q, "offset": offset})
     return UserPage(
         items=[AdminUserOut.model_validate(u) for u in users],
         total=total,
@@ -105,7 +105,7 @@ async def set_role(
     responses=problem_responses(401, 403, 422),
 )
 async def audit(
-    _admin: AdminUser,
+    admin: AdminUser,
     session: SessionDep,
     action: Annotated[str | None, Query(max_length=64, examples=["user.deactivate"])] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -114,6 +114,10 @@ async def audit(
 ) -> AuditPage:
     """Operators' actions, newest first: who, what, on which target, when."""
     rows, total = await service.list_audit(session, limit, offset, action, target_id)
+    # Recorded after the read, so a page never lists its own viewing.
+    await service.audit_view(
+        session, admin, "audit.view", {"action": action, "target_id": target_id}
+    )
     return AuditPage(
         items=[AuditOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )
@@ -126,7 +130,7 @@ async def audit(
     responses=problem_responses(401, 403, 422),
 )
 async def recipe_feedback(
-    _admin: AdminUser,
+    admin: AdminUser,
     session: SessionDep,
     min_ratings: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Limit = 50,
@@ -134,6 +138,7 @@ async def recipe_feedback(
 ) -> FeedbackPage:
     """Plan feedback per recipe, most rated first: count, average, lows (1-2), highs (4-5)."""
     rows, total = await feedback_service.aggregate(session, limit, offset, min_ratings)
+    await service.audit_view(session, admin, "feedback.view", {"min_ratings": min_ratings})
     return FeedbackPage(
         items=[RecipeFeedbackOut.model_validate(r) for r in rows],
         total=total,

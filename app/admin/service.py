@@ -43,6 +43,14 @@ def record(
     return entry
 
 
+async def audit_view(
+    session: AsyncSession, actor: User, action: str, detail: dict[str, Any] | None = None
+) -> None:
+    """Records that an operator looked at something (a view has no target)."""
+    record(session, actor, action, "view", None, detail)
+    await session.commit()
+
+
 def _search(q: str | None) -> list[sa.ColumnElement[bool]]:
     if not q:
         return []

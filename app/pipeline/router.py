@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from sqlmodel import col
 
+from app.admin import service as admin_service
 from app.auth.dependencies import AdminUser
 from app.core.deps import CurrentUserId, SessionDep, SettingsDep
 from app.core.errors import NotFound, Unauthorized, Unprocessable, problem_responses
@@ -39,7 +40,7 @@ AdminId = Annotated[uuid.UUID, Depends(require_admin)]
     responses=problem_responses(401, 403),
 )
 async def pipeline_stats(
-    _admin: AdminId,
+    admin: AdminUser,
     request: Request,
     session: SessionDep,
     cycles: Annotated[int, Query(ge=1, le=96)] = 12,
@@ -47,7 +48,9 @@ async def pipeline_stats(
     """Queue length (scale workers on it), jobs processed, and per scheduler cycle the runs
     enqueued, processed, failed for good and given a fallback plan."""
     queue = request.app.state.pipeline.queue
-    return PipelineStats.model_validate(await service.stats(queue, session, cycles))
+    stats = PipelineStats.model_validate(await service.stats(queue, session, cycles))
+    await admin_service.audit_view(session, admin, "pipeline.view", {"cycles": cycles})
+    return stats
 
 
 metrics_router = APIRouter(tags=["ops"])

@@ -149,3 +149,14 @@ async def test_role_route(app, client, make_user):
     r = await client.put(f"{USERS}/{other.id}/role", json={"role": "user"}, headers=admin.headers)
     assert r.json()["role"] == "user"
     assert_problem(await client.get(AUDIT, headers=other.headers), 403)
+
+
+async def test_views_are_audited_too(app, client, make_user):
+    admin = await make_user()
+    await make_admin(app, admin)
+    for url in ("/api/v1/admin/pipeline", "/api/v1/admin/feedback", AUDIT):
+        assert (await client.get(url, headers=admin.headers)).status_code == 200
+    audit = (await client.get(AUDIT, headers=admin.headers)).json()
+    views = [e for e in audit["items"] if e["target_type"] == "view"]
+    assert [e["action"] for e in views] == ["audit.view", "feedback.view", "pipeline.view"]
+    assert all(e["actor_id"] == admin.id for e in views)
