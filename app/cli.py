@@ -1,4 +1,4 @@
-"""The `nexfitra` command: serve, migrate, foods, parse, worker."""
+"""The `nexfitra` command: serve, migrate, foods, parse, worker, admin, backup, restore."""
 
 from __future__ import annotations
 
@@ -96,6 +96,49 @@ def _worker(args: argparse.Namespace) -> int:
     )
 
 
+def _admin(args: argparse.Namespace) -> int:
+    from app.admin.cli import set_role
+    from app.core.config import get_settings
+
+    return asyncio.run(set_role(get_settings(), args.identifier, args.admin_cmd == "grant"))
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from app.core.config import get_settings
+    from app.ops.backup import BackupError, backup
+
+    try:
+        out = backup(get_settings(), Path(args.path), show=not args.quiet)
+    except BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup of the {out.backend} database written to {out.path}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from app.core.config import get_settings
+    from app.ops.backup import BackupError, forget_cache, restore
+
+    settings = get_settings()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("restore replaces every row of the database; pass --yes", file=sys.stderr)
+            return 2
+        answer = input("Restore replaces every row of the database. Type 'restore' to go on: ")
+        if answer.strip() != "restore":
+            return 2
+    try:
+        out = restore(settings, Path(args.path), show=not args.quiet)
+    except BackupError as exc:
+        print(f"restore failed: {exc}", file=sys.stderr)
+        return 1
+    dropped = forget_cache(settings)
+    print(f"{out.backend} database restored from {out.path} ({dropped} cached reads dropped)")
+    print("next: `nexfitra migrate` (if the backup predates the code), then restart the API")
+    return 0
+
+
 def _parse(args: argparse.Namespace, rest: list[str]) -> int:
     from app.foods.cli_parse import run
 
@@ -149,6 +192,24 @@ def main(argv: list[str] | None = None) -> int:
         help="only consume jobs; leave the 15-minute scheduler and the outbox to other workers",
     )
     p.set_defaults(func=_worker)
+
+    p = sub.add_parser("backup", help="back up the database to PATH (pg_dump / SQLite backup)")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_backup)
+
+    p = sub.add_parser("restore", help="replace the database's contents with the backup at PATH")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_restore)
+
+    p = sub.add_parser("admin", help="grant or revoke the admin role (audited)")
+    asub = p.add_subparsers(dest="admin_cmd", required=True)
+    for name in ("grant", "revoke"):
+        ap = asub.add_parser(name, help=f"{name} the admin role")
+        ap.add_argument("identifier", metavar="EMAIL|PHONE")
+        ap.set_defaults(func=_admin)
 
     sub.add_parser(
         "parse", help="parse meal text offline (see `nexfitra parse --help`)", add_help=False

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.activities.router import router as activities_router
+from app.admin.router import router as admin_router
 from app.auth.router import router as auth_router
 from app.core import security
 from app.core.config import Settings, get_settings
@@ -43,6 +44,7 @@ from app.pipeline import worker as pipeline_worker
 from app.pipeline.router import admin_router as pipeline_admin_router
 from app.pipeline.router import metrics_router, webhook_router
 from app.plans.router import plans_router, recipes_router
+from app.privacy.router import router as privacy_router
 from app.summaries.router import router as summaries_router
 from app.training import loader as training_loader
 from app.training.router import (
@@ -168,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         auth_router,
         users_router,
+        privacy_router,
         foods_nl_router,
         logs_router,
         foods_router,
@@ -182,6 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inventory_router,
         webhook_router,
         pipeline_admin_router,
+        admin_router,
         metrics_router,
         events_router,
         events_stream_router,

@@ -1,14 +1,15 @@
 """Imports every table model so SQLModel.metadata is complete (for Alembic and tests)."""
 
 from app.activities.models import Activity
-from app.auth.models import RefreshToken, User
+from app.admin.models import AuditEntry
+from app.auth.models import PasswordResetToken, RefreshToken, User
 from app.events.models import ConsumedEvent, OutboxEvent, ParkedEvent, WeeklyInsight
 from app.foods.models import Food, FoodPortion
 from app.goals.models import Goal
 from app.inventory.models import InventoryItem
 from app.logs.models import LogEntry
 from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
-from app.plans.models import CustomRecipe, MealPlan
+from app.plans.models import CustomRecipe, MealPlan, PlanFeedback
 from app.training.models import (
     BodyMeasurement,
     Exercise,
@@ -22,6 +23,7 @@ from app.water.models import WaterEntry
 
 __all__ = [
     "Activity",
+    "AuditEntry",
     "BodyMeasurement",
     "ConsumedEvent",
     "CustomRecipe",
@@ -37,6 +39,8 @@ __all__ = [
     "NotificationDelivery",
     "OutboxEvent",
     "ParkedEvent",
+    "PasswordResetToken",
+    "PlanFeedback",
     "PlanRun",
     "Program",
     "RefreshToken",

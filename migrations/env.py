@@ -26,6 +26,12 @@ def _url() -> str:
 
 
 def _configure(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # Batch mode rebuilds a table by dropping it; with foreign keys on, that DROP deletes
+        # every row referencing it through ON DELETE CASCADE (users: all user data). Alembic
+        # advises turning them off while migrating; it only works outside a transaction,
+        # which is why it runs first.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

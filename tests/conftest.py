@@ -162,6 +162,7 @@ async def reset_state(app: FastAPI) -> None:
         res.cache.clear()
     if isinstance(res.limiter, MemoryRateLimiter):
         res.limiter.clear()
+    res.revocations.clear()
 
 
 @pytest.fixture

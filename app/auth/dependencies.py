@@ -7,7 +7,7 @@ from fastapi import Depends
 from app.auth import service
 from app.auth.models import User
 from app.core.deps import CurrentUserId, SessionDep
-from app.core.errors import Unauthorized
+from app.core.errors import Forbidden, Unauthorized
 
 
 async def get_current_user(session: SessionDep, user_id: CurrentUserId) -> User:
@@ -18,3 +18,12 @@ async def get_current_user(session: SessionDep, user_id: CurrentUserId) -> User:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_admin(user: CurrentUser) -> User:
+    if user.role != "admin":
+        raise Forbidden("Operators only")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin)]

@@ -1,4 +1,4 @@
-from app.core.errors import Conflict, Unauthorized
+from app.core.errors import BadRequest, Conflict, Unauthorized
 
 
 class EmailTaken(Conflict):
@@ -15,3 +15,23 @@ class InvalidRefreshToken(Unauthorized):
 
 class RefreshTokenReused(Unauthorized):
     code, title = "refresh-token-reused", "Refresh token reuse detected"
+
+
+class InvalidResetToken(BadRequest):
+    code, title = "invalid-reset-token", "Invalid or expired reset token"
+
+
+class WrongPassword(Unauthorized):
+    code, title = "wrong-password", "Current password is incorrect"
+
+
+class NoPassword(Conflict):
+    code, title = "no-password", "This account has no password"
+
+
+class InvalidCode(BadRequest):
+    code, title = "invalid-code", "Invalid one-time code"
+
+
+class PhoneTaken(Conflict):
+    code, title = "phone-taken", "Phone number already registered"

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+from app.auth.phone import Phone
 
 
 def _normalise_email(v: str) -> str:
@@ -57,7 +59,66 @@ class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    email: str
+    email: str | None
+    phone: str | None = Field(description="E.164, set once the number answered a code")
     timezone: str
     is_admin: bool
+    role: Literal["user", "admin"]
     created_at: dt.datetime
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: Annotated[str, Field(min_length=1, max_length=128)]
+    new_password: Password
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"current_password": "correct horse", "new_password": "battery staple"}]
+        },
+    )
+
+
+class ResetRequestIn(BaseModel):
+    email: NormalisedEmail
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"email": "ada@example.com"}]}
+    )
+
+
+class ResetConfirmIn(BaseModel):
+    token: Annotated[str, Field(min_length=16, max_length=256)]
+    new_password: Password
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"token": "the token from the email", "new_password": "battery staple"}]
+        },
+    )
+
+
+class Accepted(BaseModel):
+    detail: str
+
+
+OtpCodeText = Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["042117"])]
+
+
+class OtpRequestIn(BaseModel):
+    phone: Phone
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"phone": "+49 151 12345678"}]}
+    )
+
+
+class OtpVerifyIn(BaseModel):
+    phone: Phone
+    code: OtpCodeText
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"phone": "+4915112345678", "code": "042117"}]},
+    )

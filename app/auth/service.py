@@ -23,6 +23,7 @@ from app.auth.models import RefreshToken, User
 from app.core.cache import Cache, cached, profile_scope
 from app.core.config import Settings
 from app.core.errors import Unauthorized
+from app.core.revocation import Revocations
 from app.core.security import (
     InvalidToken,
     create_token,
@@ -245,3 +246,25 @@ async def cache_state(
     if row is None:
         raise Unauthorized("Account no longer exists")
     return f"@{row[0]}", row[1]
+
+
+async def revoke_access_tokens(
+    revocations: Revocations, settings: Settings, user_id: uuid.UUID, not_before: float
+) -> None:
+    """Refuses the user's access tokens issued before `not_before` (FOREVER: all of them) for
+    as long as any such token could still be valid."""
+    ttl = int(dt.timedelta(minutes=settings.access_token_minutes).total_seconds()) + 60
+    await revocations.revoke(user_id, not_before, ttl)
+
+
+async def revoke_refresh_tokens(
+    session: AsyncSession, user_id: uuid.UUID, keep_family: uuid.UUID | None = None
+) -> int:
+    """Revokes the user's refresh tokens (but `keep_family`'s); the caller commits."""
+    stmt = sa.update(RefreshToken).where(
+        col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None)
+    )
+    if keep_family is not None:
+        stmt = stmt.where(col(RefreshToken.family_id) != keep_family)
+    result = await _execute_dml(session, stmt.values(revoked_at=utcnow()))
+    return int(result.rowcount)

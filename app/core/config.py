@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import zlib
@@ -9,6 +10,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -83,6 +85,26 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def check_gateway_url(url: str, production: bool) -> None:
+    """The SMS gateway URL: absolute http(s); in production https to a public host name or
+    address. TODO(merge): switch to app/core/netguard.py, which also resolves names."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("SMS_WEBHOOK_URL must be an absolute http(s) URL")
+    if not production:
+        return
+    if parts.scheme != "https":
+        raise ValueError("SMS_WEBHOOK_URL must use https in production")
+    try:
+        addr = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        addr = None
+    if parts.hostname.lower() in ("localhost", "localhost.localdomain") or (
+        addr is not None and not addr.is_global
+    ):
+        raise ValueError("SMS_WEBHOOK_URL must point at a public host in production")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
@@ -126,6 +148,35 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(8.0, gt=0, le=120)
     llm_max_retries: int = Field(1, ge=0, le=5)
 
+    # Outgoing email (password reset): `log` writes messages to the log (development).
+    email_backend: Literal["log", "smtp"] = "log"
+    email_from: str = "NexFitra <no-reply@nexfitra.local>"
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    # Password reset tokens: single use, valid this long; the email links to this URL (the
+    # token appended) when set, and otherwise quotes the token.
+    password_reset_minutes: int = Field(30, ge=5, le=24 * 60)
+    password_reset_url: str | None = None
+    # Reset emails per address per hour (on top of the per-IP auth limit).
+    rate_limit_password_reset_per_hour: int = Field(3, ge=0)
+
+    # Sign-in by phone: SMS_BACKEND `log` writes codes to the log (development); `webhook`
+    # POSTs each message, HMAC-signed with SMS_WEBHOOK_SECRET, to the gateway at SMS_WEBHOOK_URL.
+    sms_backend: Literal["log", "webhook"] = "log"
+    sms_webhook_url: str | None = None
+    sms_webhook_secret: str | None = None
+    sms_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # One-time codes: lifetime, wrong tries allowed, and how often one may be sent.
+    otp_ttl_seconds: int = Field(300, ge=60, le=3600)
+    otp_max_attempts: int = Field(5, ge=1, le=20)
+    otp_resend_seconds: int = Field(60, ge=0, le=3600)
+    otp_per_hour_per_number: int = Field(5, ge=0)
+    otp_per_hour_per_ip: int = Field(20, ge=0)
+
     @field_validator("database_url")
     @classmethod
     def _normalise_db(cls, v: str) -> str:
@@ -157,6 +208,12 @@ class Settings(BaseSettings):
                 )
         elif not self.jwt_secret:
             self.jwt_secret = _DEV_JWT_SECRET
+        if self.email_backend == "smtp" and not self.smtp_host:
+            raise ValueError("EMAIL_BACKEND=smtp needs SMTP_HOST")
+        if self.sms_backend == "webhook":
+            if not self.sms_webhook_url or not self.sms_webhook_secret:
+                raise ValueError("SMS_BACKEND=webhook needs SMS_WEBHOOK_URL and SMS_WEBHOOK_SECRET")
+            check_gateway_url(self.sms_webhook_url, self.environment == "production")
         return self
 
     @property

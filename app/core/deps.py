@@ -57,15 +57,18 @@ CacheDep = Annotated[Cache, Depends(get_cache)]
 
 async def get_access_claims(
     request: Request,
-    settings: SettingsDep,
+    res: ResourcesDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> TokenClaims:
     if not token:
         raise Unauthorized("Missing bearer token")
     try:
-        claims = decode_access_token(settings, token)
+        claims = decode_access_token(res.settings, token)
     except InvalidToken as exc:
         raise Unauthorized("Invalid or expired access token") from exc
+    # A deactivated or deleted account's tokens stop at once, not when they expire.
+    if await res.revocations.is_revoked(claims.sub, claims.iat.timestamp()):
+        raise Unauthorized("Access token was revoked; sign in again")
     # Read by the IntegrityError handler: a write that fails because this user was deleted
     # answers 401 (core/errors.py).
     request.state.user_id = claims.sub
@@ -150,3 +153,19 @@ async def spend_log_write_with_timezone(
 
 # Use in place of `dependencies=[LogWriteLimit]` on writes that need the user's time zone.
 LogWriteTimezone = Annotated[str | None, Depends(spend_log_write_with_timezone)]
+
+
+async def spend_budget(
+    res: Resources, key: str, limit: int, window_s: int, what: str
+) -> RateResult | None:
+    """Spends one unit of `key`'s budget of `limit` per `window_s` seconds (0 disables it);
+    429 with Retry-After when it is spent. For budgets on things other than the caller, such
+    as a phone number or an email address."""
+    if limit <= 0:
+        return None
+    result = await res.limiter.hit(key, limit, window_s=window_s)
+    if not result.allowed:
+        raise RateLimited(
+            f"Too many {what}; retry in {result.retry_after_s} s", headers=result.headers()
+        )
+    return result

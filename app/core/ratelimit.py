@@ -54,13 +54,14 @@ class RateResult:
     # The `also_read` field's value: None when it is absent, was not asked for, or the backend
     # cannot read it (memory limiter, Redis down); callers then read it the ordinary way.
     read: str | None = None
+    window_s: int = 60
 
     def headers(self) -> dict[str, str]:
         h = {
             "RateLimit-Limit": str(self.limit),
             "RateLimit-Remaining": str(self.remaining),
             "RateLimit-Reset": str(self.reset_s),
-            "RateLimit-Policy": f"{self.limit};w=60",
+            "RateLimit-Policy": f"{self.limit};w={self.window_s}",
         }
         if not self.allowed:
             h["Retry-After"] = str(self.retry_after_s)
@@ -74,6 +75,7 @@ def _result(
     retry_ms: float,
     reset_ms: float,
     read: str | None = None,
+    window_s: int = 60,
 ) -> RateResult:
     retry_after_s = max(1, math.ceil(retry_ms / 1000)) if not allowed else 0
     return RateResult(
@@ -86,15 +88,23 @@ def _result(
         # time (what it said before) told clients to wait up to a minute for nothing.
         reset_s=retry_after_s if not allowed else max(0, math.ceil(reset_ms / 1000)),
         read=read,
+        window_s=window_s,
     )
 
 
 class RateLimiter(Protocol):
     async def hit(
-        self, key: str, limit_per_minute: int, *, also_read: tuple[str, str] | None = None
+        self,
+        key: str,
+        limit_per_minute: int,
+        *,
+        also_read: tuple[str, str] | None = None,
+        window_s: int = 60,
     ) -> RateResult:
         """Spends one unit of `key`'s budget. `also_read` is a (Redis hash key, field) pair to
-        read in the same round trip when the request is allowed; see `RateResult.read`."""
+        read in the same round trip when the request is allowed; see `RateResult.read`.
+        `window_s` stretches the window: then `limit_per_minute` units per `window_s` seconds
+        (one-time codes: a few an hour)."""
 
     async def close(self) -> None: ...
 
@@ -104,19 +114,25 @@ class MemoryRateLimiter:
         self._tat: dict[str, float] = {}
 
     async def hit(
-        self, key: str, limit_per_minute: int, *, also_read: tuple[str, str] | None = None
+        self,
+        key: str,
+        limit_per_minute: int,
+        *,
+        also_read: tuple[str, str] | None = None,
+        window_s: int = 60,
     ) -> RateResult:
         now = time.monotonic() * 1000
-        interval = 60_000 / limit_per_minute
+        interval = window_s * 1000 / limit_per_minute
         tat = max(self._tat.get(key, now), now)
         new_tat = tat + interval
         allow_at = new_tat - interval * limit_per_minute
         if now < allow_at:
-            return _result(False, limit_per_minute, 0, allow_at - now, tat - now)
+            return _result(False, limit_per_minute, 0, allow_at - now, tat - now, None, window_s)
         self._tat[key] = new_tat
         if len(self._tat) > 100_000:
             self._tat = {k: v for k, v in self._tat.items() if v > now}
-        return _result(True, limit_per_minute, (now - allow_at) // interval, 0, new_tat - now)
+        remaining = (now - allow_at) // interval
+        return _result(True, limit_per_minute, remaining, 0, new_tat - now, None, window_s)
 
     def clear(self) -> None:
         self._tat.clear()
@@ -136,9 +152,15 @@ class RedisRateLimiter:
         self.fallback = MemoryRateLimiter()
 
     async def hit(
-        self, key: str, limit_per_minute: int, *, also_read: tuple[str, str] | None = None
+        self,
+        key: str,
+        limit_per_minute: int,
+        *,
+        also_read: tuple[str, str] | None = None,
+        window_s: int = 60,
     ) -> RateResult:
-        interval = 60_000 / limit_per_minute
+        # The script's window is interval * limit, so the interval alone sets its length.
+        interval = window_s * 1000 / limit_per_minute
         keys: list[str] = [self.prefix + key]
         args: list[float | str] = [interval, limit_per_minute]
         if also_read is not None:
@@ -148,13 +170,15 @@ class RedisRateLimiter:
             reply = await self._script(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             log.warning("rate limiter: Redis unavailable, limiting in process memory: %s", exc)
-            return await self.fallback.hit(key, limit_per_minute)
+            return await self.fallback.hit(key, limit_per_minute, window_s=window_s)
         allowed, remaining, retry_ms, reset_ms = reply[:4]
         # Lua's false arrives as None; a denied hit answers only four values.
         read = reply[4] if len(reply) > 4 else None
         if isinstance(read, bytes):
             read = read.decode()
-        return _result(bool(allowed), limit_per_minute, remaining, retry_ms, reset_ms, read)
+        return _result(
+            bool(allowed), limit_per_minute, remaining, retry_ms, reset_ms, read, window_s
+        )
 
     async def close(self) -> None:
         return None

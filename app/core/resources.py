@@ -13,6 +13,7 @@ from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
 from app.core.netguard import OutboundPolicy, policy_from_settings
 from app.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from app.core.revocation import MemoryRevocations, RedisRevocations, Revocations
 
 log = logging.getLogger("nexfitra")
 
@@ -27,6 +28,8 @@ class Resources:
     redis: Redis | None
     # Where user-supplied URLs (webhooks) may point; replaceable in tests (a stand-in resolver).
     net_policy: OutboundPolicy = field(default_factory=OutboundPolicy)
+    # Access tokens refused before they expire (deactivated or deleted accounts).
+    revocations: Revocations = field(default_factory=MemoryRevocations)
 
     @classmethod
     def create(cls, settings: Settings) -> Resources:
@@ -48,6 +51,9 @@ class Resources:
         else:
             cache = MemoryCache(settings.cache_ttl_seconds)
             limiter = MemoryRateLimiter()
+        revocations: Revocations = (
+            RedisRevocations(redis) if redis is not None else MemoryRevocations()
+        )
         return cls(
             settings,
             engine,
@@ -56,6 +62,7 @@ class Resources:
             limiter,
             redis,
             policy_from_settings(settings),
+            revocations,
         )
 
     async def close(self) -> None:

@@ -9,6 +9,7 @@ from sqlmodel import col
 from sse_starlette import EventSourceResponse
 
 from app.auth import service as auth_service
+from app.auth.dependencies import AdminUser
 from app.core.cache import cached, json_response, user_scope
 from app.core.deps import CacheDep, CurrentUserId, ResourcesDep, SessionDep
 from app.core.errors import problem_responses
@@ -26,7 +27,6 @@ from app.events.schemas import (
     WeeklyFacts,
 )
 from app.llm.client import LLMClient
-from app.pipeline.router import AdminId
 
 router = APIRouter(prefix="/api/v1", tags=["insights"])
 stream_router = APIRouter(prefix="/api/v1", tags=["stream"])
@@ -181,7 +181,7 @@ async def event_stream(
 )
 async def events_admin(
     request: Request,
-    _admin: AdminId,
+    _admin: AdminUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,

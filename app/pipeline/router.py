@@ -12,10 +12,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from sqlmodel import col
 
-from app.auth.models import User
+from app.admin import service as admin_service
+from app.auth.dependencies import AdminUser
 from app.core import netguard
 from app.core.deps import CurrentUserId, ResourcesDep, SessionDep, SettingsDep
-from app.core.errors import Forbidden, NotFound, Unauthorized, Unprocessable, problem_responses
+from app.core.errors import NotFound, Unauthorized, Unprocessable, problem_responses
 from app.core.types import utcnow
 from app.pipeline import service
 from app.pipeline.models import Notification, NotificationDelivery, Webhook
@@ -25,13 +26,8 @@ admin_router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 webhook_router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 
-async def require_admin(user_id: CurrentUserId, session: SessionDep) -> uuid.UUID:
-    is_admin = await session.scalar(sa.select(col(User.is_admin)).where(col(User.id) == user_id))
-    if is_admin is None:
-        raise Unauthorized("Account no longer exists")
-    if not is_admin:
-        raise Forbidden("Operators only")
-    return user_id
+async def require_admin(admin: AdminUser) -> uuid.UUID:
+    return admin.id
 
 
 AdminId = Annotated[uuid.UUID, Depends(require_admin)]
@@ -44,7 +40,7 @@ AdminId = Annotated[uuid.UUID, Depends(require_admin)]
     responses=problem_responses(401, 403),
 )
 async def pipeline_stats(
-    _admin: AdminId,
+    admin: AdminUser,
     request: Request,
     session: SessionDep,
     cycles: Annotated[int, Query(ge=1, le=96)] = 12,
@@ -52,7 +48,9 @@ async def pipeline_stats(
     """Queue length (scale workers on it), jobs processed, and per scheduler cycle the runs
     enqueued, processed, failed for good and given a fallback plan."""
     queue = request.app.state.pipeline.queue
-    return PipelineStats.model_validate(await service.stats(queue, session, cycles))
+    stats = PipelineStats.model_validate(await service.stats(queue, session, cycles))
+    await admin_service.audit_view(session, admin, "pipeline.view", {"cycles": cycles})
+    return stats
 
 
 metrics_router = APIRouter(tags=["ops"])

@@ -61,3 +61,28 @@ class MealPlan(SQLModel, table=True):
     text_source: str | None = Field(default=None, max_length=16)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PlanFeedback(SQLModel, table=True):
+    """A user's rating of a planned day, or of one recipe in it (1 = never again, 5 = more of
+    this). The planner reads each recipe's latest rating by the user."""
+
+    __tablename__ = "plan_feedback"
+    __table_args__ = (
+        sa.CheckConstraint("rating BETWEEN 1 AND 5", name="ck_plan_feedback_rating"),
+        sa.Index("ix_plan_feedback_user_recipe", "user_id", "recipe_id"),
+        sa.Index("ix_plan_feedback_recipe", "recipe_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)
+    user_id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    date: dt.date = Field(description="The plan's local date")
+    slot: str | None = Field(default=None, max_length=16)
+    # A library recipe's id or one of the user's custom recipes (no foreign key: library
+    # recipes live in a data file, not a table).
+    recipe_id: uuid.UUID | None = Field(default=None, sa_type=sa.Uuid)
+    rating: int
+    comment: str | None = Field(default=None, max_length=1000)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

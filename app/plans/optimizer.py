@@ -41,6 +41,8 @@ _SLOT_SHARE = {"breakfast": 0.25, "lunch": 0.32, "dinner": 0.33, "snack": 0.10}
 # are small so that among plans that all meet the tolerances the preferred one wins, and among
 # equally preferred ones the closest-to-target, most natural-portioned one wins.
 LIKE_BONUS = 1.0
+# A recipe the user rated 4 or 5: worth more than one liked food, less than a day's fit.
+FAVOUR_BONUS = 1.5
 DEVIATION_WEIGHT = 0.1
 SERVING_WEIGHT = 0.05
 # Fast-path tuning, chosen on the benchmark (README.md): pull towards share-based servings,
@@ -105,6 +107,9 @@ class Preferences:
     inventory: Mapping[uuid.UUID, float] = field(default_factory=dict)
     # recipes eaten in the last 3 days; never offered again
     recent_recipe_ids: frozenset[uuid.UUID] = frozenset()
+    # the user's plan feedback: rated 1-2, never offered; rated 4-5, preferred (FAVOUR_BONUS)
+    avoided_recipe_ids: frozenset[uuid.UUID] = frozenset()
+    favoured_recipe_ids: frozenset[uuid.UUID] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,13 +218,19 @@ def feasible_recipes(
 def _preference_scores(pool: Sequence[Recipe], prefs: Preferences) -> np.ndarray:
     """preference_score for a whole pool, with one bonus table and C-level set operations:
     UUID hashing is Python code, so per-recipe loops over food ids are kept off this path."""
+    favoured = prefs.favoured_recipe_ids
+    extra = (
+        np.array([FAVOUR_BONUS if r.id in favoured else 0.0 for r in pool], dtype=float)
+        if favoured
+        else np.zeros(len(pool))
+    )
     if not prefs.liked_food_ids and not prefs.inventory:
-        return np.zeros(len(pool))
+        return extra
     bonus: dict[uuid.UUID, float] = dict.fromkeys(prefs.liked_food_ids, LIKE_BONUS)
     for fid, days in prefs.inventory.items():
         bonus[fid] = bonus.get(fid, 0.0) + inventory_bonus(days)
     keys = frozenset(bonus)
-    return np.array(
+    return extra + np.array(
         [
             0.0 if r.food_ids.isdisjoint(keys) else sum(bonus[f] for f in r.food_ids & keys)
             for r in pool
@@ -241,6 +252,8 @@ def preference_score(
     """Sum of bonuses: one per liked food in the recipe, plus each inventory food's bonus."""
     liked = prefs.liked_food_ids
     score = LIKE_BONUS * len(recipe.food_ids & liked) if liked else 0.0
+    if recipe.id in prefs.favoured_recipe_ids:
+        score += FAVOUR_BONUS
     if prefs.inventory:
         # frozenset & frozenset reuses cached hashes; UUID.__hash__ is slow Python code.
         inv = inventory_ids if inventory_ids is not None else frozenset(prefs.inventory)
@@ -650,7 +663,7 @@ def plan_day(
     steps = steps or ServingSteps()
     tolerance = tolerance or Tolerance()
     slots = tuple(slots)
-    recent = prefs.recent_recipe_ids
+    recent = prefs.recent_recipe_ids | prefs.avoided_recipe_ids
     pool = [r for r in recipes if r.id not in recent] if recent else list(recipes)
     macros = np.array([r.macro_vector for r in pool], dtype=float).reshape(len(pool), 4)
     pref = _preference_scores(pool, prefs) + _variety_jitter(pool, variety_seed)

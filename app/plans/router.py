@@ -13,11 +13,13 @@ from app.core.errors import problem_responses
 from app.core.timeutil import local_today
 from app.llm.client import LLMDep
 from app.logs.schemas import LogOut, MealType
-from app.plans import service
+from app.plans import feedback, service
 from app.plans.schemas import (
     ChooseIn,
     CustomRecipeIn,
     CustomRecipePatch,
+    FeedbackIn,
+    FeedbackOut,
     GenerateIn,
     GenerateOut,
     LogPlanIn,
@@ -267,3 +269,27 @@ async def log_plan(
     slots = body.slots if body is not None else None
     entries = await service.log_plan(session, cache, user_id, tz, date, slots)
     return LogPlanOut(entries=[LogOut.model_validate(e) for e in entries])
+
+
+@plans_router.post(
+    "/{date}/feedback",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FeedbackOut,
+    operation_id="plans_feedback",
+    dependencies=[LogWriteLimit],
+    responses=problem_responses(401, 404, 422, 429),
+)
+async def plan_feedback(
+    date: dt.date,
+    body: FeedbackIn,
+    user_id: CurrentUserId,
+    session: SessionDep,
+    cache: CacheDep,
+) -> FeedbackOut:
+    """Rate a planned day, a slot's recipe or a recipe of the plan, 1 to 5. Recipes you rate
+    1 or 2 are not offered again; those you rate 4 or 5 come up more often. Your latest
+    rating of a recipe counts (a recipe rated before can be rated again from any plan)."""
+    row = await feedback.add(
+        session, cache, user_id, date, body.rating, body.comment, body.slot, body.recipe_id
+    )
+    return FeedbackOut.model_validate(row)

@@ -4,7 +4,14 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from app.core.contract import NON_BLANK_PATTERN
 from app.logs.schemas import LogOut, MealType
@@ -294,3 +301,43 @@ class ShoppingList(BaseModel):
     plans: int = Field(description="Days of the range that have a plan")
     items: list[ShoppingItem] = Field(description="Foods to buy, most grams first")
     covered: list[ShoppingItem] = Field(description="Foods the inventory already covers")
+
+
+class FeedbackIn(BaseModel):
+    rating: Annotated[int, Field(ge=1, le=5, description="1 = never again ... 5 = more of this")]
+    comment: Annotated[str | None, Field(default=None, max_length=1000)] = None
+    slot: MealType | None = Field(
+        default=None, description="Rate this slot's recipe (the chosen option unless recipe_id)"
+    )
+    recipe_id: uuid.UUID | None = Field(
+        default=None, description="A recipe offered in the plan; none with no slot: the day"
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"rating": 2, "slot": "dinner", "comment": "Too much fennel"},
+                {"rating": 5, "comment": "Great day"},
+            ]
+        },
+    )
+
+    @field_validator("comment")
+    @classmethod
+    def _no_nul(cls, v: str | None) -> str | None:
+        if v is not None and "\x00" in v:
+            raise ValueError("NUL characters are not allowed")
+        return v.strip() or None if v is not None else None
+
+
+class FeedbackOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    date: dt.date
+    slot: str | None
+    recipe_id: uuid.UUID | None
+    rating: int
+    comment: str | None
+    created_at: dt.datetime

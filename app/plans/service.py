@@ -42,6 +42,7 @@ from app.llm.client import LLMClient
 from app.llm.plan_text import describe_plan
 from app.logs import service as logs_service
 from app.logs.schemas import NUTRIENT_KEYS, LogCreate
+from app.plans import feedback as feedback_service
 from app.plans import optimizer
 from app.plans.models import CustomRecipe, MealPlan
 from app.plans.recipes import (
@@ -702,6 +703,9 @@ def _plan_days(
     rules: DietRules,
     expiry: Mapping[uuid.UUID, float],
     recent: dict[dt.date, set[uuid.UUID]],
+    *,
+    avoid: frozenset[uuid.UUID] = frozenset(),
+    favour: frozenset[uuid.UUID] = frozenset(),
 ) -> list[optimizer.DayPlan]:
     """Plans the days in order. A recipe planned within RECENT_DAYS before or after a day (a
     stored plan's chosen option, or a first option of this span) is not offered on it.
@@ -718,6 +722,8 @@ def _plan_days(
             liked_food_ids=rules.liked_food_ids,
             inventory={fid: d - shift for fid, d in expiry.items()},
             recent_recipe_ids=frozenset(blocked),
+            avoided_recipe_ids=avoid,
+            favoured_recipe_ids=favour,
         )
         plan = optimizer.plan_day(
             targets,
@@ -828,6 +834,9 @@ class _PlanJob:
     rules: DietRules
     expiry: Mapping[uuid.UUID, float]
     recent: dict[dt.date, set[uuid.UUID]]
+    # From the user's plan feedback: recipes rated 1-2 (never offered), 4-5 (preferred).
+    avoid: frozenset[uuid.UUID] = frozenset()
+    favour: frozenset[uuid.UUID] = frozenset()
 
 
 # Diet rules and the feasible library for profiles without custom recipes, by the profile
@@ -887,6 +896,8 @@ def _plan_jobs(jobs: Sequence[_PlanJob]) -> list[list[optimizer.DayPlan] | Excep
                     job.rules,
                     job.expiry,
                     job.recent,
+                    avoid=job.avoid,
+                    favour=job.favour,
                 )
             )
         except Exception as exc:
@@ -935,6 +946,7 @@ async def generate_many(
         customs.setdefault(row.user_id, []).append(row)
     expiry = await inventory_service.days_to_expiry_many(session, user_ids, lo)
     recent = await _nearby_recipes_many(session, requests)
+    rated = await feedback_service.preferences_many(session, user_ids)
     results: dict[uuid.UUID, list[MealPlan] | Exception] = {}
     jobs: list[_PlanJob] = []
     for req in requests:
@@ -954,7 +966,8 @@ async def generate_many(
             # Expiry is counted from the earliest start of the batch; shift to this one's.
             shift = (req.start - lo).days
             stock = {fid: d - shift for fid, d in expiry.get(uid, {}).items()}
-            jobs.append(_PlanJob(req, targets, feasible, rules, stock, recent[uid]))
+            avoid, favour = rated[uid]
+            jobs.append(_PlanJob(req, targets, feasible, rules, stock, recent[uid], avoid, favour))
         except Exception as exc:
             results[uid] = exc
     # Nothing is written before the plans are computed, so no transaction stays open meanwhile

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.auth.phone import Phone
 from app.core.contract import NON_BLANK_PATTERN, omittable
 from app.training.dataset import Equipment
 from app.users import energy
@@ -47,10 +48,25 @@ TimeZoneName = Annotated[
 
 class UserPatch(BaseModel):
     timezone: TimeZoneName | None = None
+    # A phone number is added only with the code sent to it (POST /api/v1/auth/otp/request).
+    phone: Phone | None = None
+    phone_code: Annotated[str | None, Field(pattern=r"^[0-9]{6}$")] = None
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"timezone": "America/New_York"}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"timezone": "America/New_York"},
+                {"phone": "+4915112345678", "phone_code": "042117"},
+            ]
+        },
     )
+
+    @model_validator(mode="after")
+    def _phone_with_code(self) -> UserPatch:
+        if (self.phone is None) != (self.phone_code is None):
+            raise ValueError("phone and phone_code go together")
+        return self
 
 
 # --- profile --------------------------------------------------------------------------------

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-
-import sqlalchemy as sa
 
 from app.auth.models import User
 from app.pipeline.models import PlanRun
 from app.pipeline.service import schedule_cycle
 from app.plans import service as plans_service
+from tests.admin.helpers import make_admin
 from tests.conftest import assert_problem
 from tests.logs.helpers import set_goal
 from tests.pipeline.helpers import Clock, run_jobs, today_noon
-
-
-async def make_admin(app, user) -> None:
-    async with app.state.resources.sessionmaker() as s:
-        await s.execute(sa.update(User).where(User.id == uuid.UUID(user.id)).values(is_admin=True))
-        await s.commit()
 
 
 async def test_admin_only(client, user):
