@@ -32,11 +32,21 @@ _SQLITE_TZ_TRIGGER = (
 def _restore_users_trigger() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute(_SQLITE_TZ_TRIGGER)
+        op.execute("PRAGMA legacy_alter_table=OFF")
+
+
+def _before_users_rebuild() -> None:
+    # The cache-version triggers of other tables name `users`; SQLite's modern RENAME checks
+    # them while the rebuilt table is still `_alembic_tmp_users` and fails. The legacy rename
+    # leaves them alone, and they resolve to the new `users` once it has its name.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("PRAGMA legacy_alter_table=ON")
 
 
 def upgrade() -> None:
     # On SQLite this rebuilds the users table; env.py keeps foreign keys off meanwhile so the
     # rows referencing users survive.
+    _before_users_rebuild()
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("phone", sa.String(length=16), nullable=True))
         batch_op.alter_column("email", existing_type=sa.String(length=320), nullable=True)
@@ -71,6 +81,7 @@ def downgrade() -> None:
             "(DELETE /api/v1/users/me or SQL) before downgrading past 0008_e3_phone"
         )
     op.drop_table("otp_codes")
+    _before_users_rebuild()
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint("ck_users_email_or_phone", type_="check")
         batch_op.drop_constraint("uq_users_phone", type_="unique")
