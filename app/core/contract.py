@@ -126,6 +126,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _object_paths(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+    """Paths of the objects a route reads (models and dict fields, not ignored extras)."""
+    if isinstance(value, dict):
+        yield path
+        for k, v in value.items():
+            yield from _object_paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _object_paths(v, (*path, i))
+
+
 def _dates_in(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], dt.date]]:
     """Every date (and datetime) in a validated body, with its path."""
     if isinstance(value, dt.date):
@@ -265,12 +276,16 @@ async def _check_body(request: Request, route: APIRoute) -> list[dict[str, Any]]
         # Invalid however read: FastAPI reports it after authentication, so a caller without
         # a token still hears 401 first.
         return errors
-    # NUL is looked for in what the route will read (validated fields, keys of dict fields):
-    # properties a model ignores never reach it.
-    for path, value, is_key in _walk(_plain(validated), ("body",)):
-        if isinstance(value, str) and "\x00" in value:
-            msg = "NUL characters are not allowed" + (" in keys" if is_key else "")
-            errors.append(_err(path, msg, "string_nul"))
+    # NUL: in every key sent (the schema's `propertyNames` say so), and in the values the
+    # route will read; values of properties a model ignores never reach it.
+    plain = _plain(validated)
+    read_objects = {("body", *p) for p in _object_paths(plain, ())}
+    for path, value, is_key in _walk(data, ("body",)):
+        if is_key and "\x00" in value and path[:-1] in read_objects:
+            errors.append(_err(path, "NUL characters are not allowed in keys", "string_nul"))
+    for path, value, is_key in _walk(plain, ("body",)):
+        if not is_key and isinstance(value, str) and "\x00" in value:
+            errors.append(_err(path, "NUL characters are not allowed", "string_nul"))
     if errors:
         return errors
     try:
