@@ -1,7 +1,7 @@
 """The API contract, enforced for every route at once (issue 14).
 
 Routers written later get all of this without doing anything, as long as they are included in
-`create_app` (which calls `install_contract` after including them):
+the app `create_app` builds (it installs the dependency, the handlers and the OpenAPI hook):
 
 - `enforce_contract`, an app-level dependency, refuses before the route's own code runs:
   NUL characters in any declared query/path parameter, form field or JSON string or key;
