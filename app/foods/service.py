@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.cache import Cache
-from app.core.errors import NotFound, Unprocessable
+from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.timeutil import zone
 from app.foods.dataset import NUTRIENT_FIELDS, FoodRecord, Portion
 from app.foods.models import Food, FoodPortion
@@ -29,6 +29,7 @@ from app.foods.schemas import (
     ParseOut,
     PortionOut,
 )
+from app.inventory.models import InventoryItem
 from app.llm.client import LLMClient
 from app.llm.nl_parse import parse_text
 from app.logs import service as logs_service
@@ -37,6 +38,10 @@ from app.logs.schemas import LogCreate
 _TOTAL_KEYS = tuple(MacroTotals.model_fields)
 # Custom foods a user may own; parsing loads them all, so the number is bounded.
 MAX_CUSTOM_FOODS = 500
+
+
+class FoodInUse(Conflict):
+    code, title = "food-in-inventory", "Food is in your inventory"
 
 
 class FoodNotFound(NotFound):
@@ -151,6 +156,18 @@ async def delete_custom(session: AsyncSession, user_id: uuid.UUID, food_id: uuid
     food = await session.get(Food, food_id)
     if food is None or food.owner_id != user_id:
         raise FoodNotFound(f"No custom food {food_id} of yours")
+    # The database would cascade the delete onto pantry items, which would vanish under the
+    # user (and under their ids): refuse until they are removed (issue 14, contract tests).
+    held = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(InventoryItem)
+        .where(col(InventoryItem.food_id) == food_id, col(InventoryItem.user_id) == user_id)
+    )
+    if held:
+        raise FoodInUse(
+            f"Food {food_id} is in {held} inventory item(s); delete those first",
+            extra={"inventory_items": held},
+        )
     await session.execute(sa.delete(FoodPortion).where(col(FoodPortion.food_id) == food_id))
     await session.delete(food)
     await session.commit()
