@@ -54,7 +54,17 @@ _ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}.*"
 
 # For text that is stripped and must not end up empty (`str_strip_whitespace` + `min_length`):
 # says "some character that is not a space", which the schema cannot say otherwise.
-NON_BLANK_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# Whitespace is pydantic's (Unicode White_Space, what `strip_whitespace` trims), spelled out
+# because `\s` differs between ECMA (schemathesis), Python and Rust regex engines.
+_WS = r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def non_blank_pattern(min_chars: int = 1) -> str:
+    """Text with at least `min_chars` characters left once stripped, and no NUL."""
+    return "^[^\\u0000]*" + f"[^{_WS}\\u0000][^\\u0000]*" * min_chars + "$"
+
+
+NON_BLANK_PATTERN = non_blank_pattern(1)
 
 # Bounds for every list route (ARCHITECTURE.md: "every list route has bounds").
 MAX_LIMIT = 500
