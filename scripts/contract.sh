@@ -60,10 +60,11 @@ token=$(curl -fsS -X POST "$base/api/v1/auth/token" \
 start=$(date +%s)
 status=0
 # contract_hooks.py swaps positive_data_acceptance for a version that accepts a 422 only when
-# the operation documents business rules and the problem shows one (see its docstring).
+# the operation documents business rules and the problem shows one, and negative_data_rejection
+# for one that skips a schemathesis mislabelled case (see its docstrings).
 PYTHONPATH=scripts SCHEMATHESIS_HOOKS=contract_hooks schemathesis run "$base/openapi.json" \
   --checks all \
-  --exclude-checks positive_data_acceptance \
+  --exclude-checks positive_data_acceptance,negative_data_rejection \
   --header "Authorization: Bearer $token" \
   --max-examples "$MAX_EXAMPLES" \
   --max-time "$MAX_TIME" \

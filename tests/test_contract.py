@@ -346,3 +346,29 @@ async def test_500_keeps_the_keep_alive_connection(base_settings: Settings):
     finally:
         server.should_exit = True
         await asyncio.to_thread(thread.join, 30)
+
+
+# --- a created resource stays until it is deleted ---------------------------------------------
+
+
+async def test_deleting_a_food_held_in_the_inventory_is_409(client, user):
+    # The foreign key cascaded the delete onto the pantry items, so an item just created
+    # answered 404 (schemathesis ST302 in the stateful phase).
+    r = await client.post(
+        "/api/v1/foods",
+        json={"name": "Grandma's jam", "kcal": 250, "protein_g": 0, "carbs_g": 60, "fat_g": 0},
+        headers=user.headers,
+    )
+    jam = r.json()["id"]
+    r = await client.post(
+        "/api/v1/inventory", json={"food_id": jam, "grams": 400}, headers=user.headers
+    )
+    item = r.json()["id"]
+    r = await client.delete(f"/api/v1/foods/{jam}", headers=user.headers)
+    assert assert_problem(r, 409, "food-in-inventory")["inventory_items"] == 1
+    r = await client.get(f"/api/v1/inventory/{item}", headers=user.headers)
+    assert r.status_code == 200 and r.json()["grams"] == 400
+    assert (
+        await client.delete(f"/api/v1/inventory/{item}", headers=user.headers)
+    ).status_code == 204
+    assert (await client.delete(f"/api/v1/foods/{jam}", headers=user.headers)).status_code == 204

@@ -1,7 +1,7 @@
 """The API contract, enforced for every route at once (issue 14).
 
 Routers written later get all of this without doing anything, as long as they are included in
-`create_app` (which calls `install_contract` after including them):
+the app `create_app` builds (it installs the dependency, the handlers and the OpenAPI hook):
 
 - `enforce_contract`, an app-level dependency, refuses before the route's own code runs:
   NUL characters in any declared query/path parameter, form field or JSON string or key;
@@ -54,7 +54,17 @@ _ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}.*"
 
 # For text that is stripped and must not end up empty (`str_strip_whitespace` + `min_length`):
 # says "some character that is not a space", which the schema cannot say otherwise.
-NON_BLANK_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# Whitespace is pydantic's (Unicode White_Space, what `strip_whitespace` trims), spelled out
+# because `\s` differs between ECMA (schemathesis), Python and Rust regex engines.
+_WS = r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def non_blank_pattern(min_chars: int = 1) -> str:
+    """Text with at least `min_chars` characters left once stripped, and no NUL."""
+    return "^[^\\u0000]*" + f"[^{_WS}\\u0000][^\\u0000]*" * min_chars + "$"
+
+
+NON_BLANK_PATTERN = non_blank_pattern(1)
 
 # Bounds for every list route (ARCHITECTURE.md: "every list route has bounds").
 MAX_LIMIT = 500
@@ -124,6 +134,17 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v) for v in value]
     return value
+
+
+def _object_paths(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+    """Paths of the objects a route reads (models and dict fields, not ignored extras)."""
+    if isinstance(value, dict):
+        yield path
+        for k, v in value.items():
+            yield from _object_paths(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _object_paths(v, (*path, i))
 
 
 def _dates_in(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], dt.date]]:
@@ -265,12 +286,16 @@ async def _check_body(request: Request, route: APIRoute) -> list[dict[str, Any]]
         # Invalid however read: FastAPI reports it after authentication, so a caller without
         # a token still hears 401 first.
         return errors
-    # NUL is looked for in what the route will read (validated fields, keys of dict fields):
-    # properties a model ignores never reach it.
-    for path, value, is_key in _walk(_plain(validated), ("body",)):
-        if isinstance(value, str) and "\x00" in value:
-            msg = "NUL characters are not allowed" + (" in keys" if is_key else "")
-            errors.append(_err(path, msg, "string_nul"))
+    # NUL: in every key sent (the schema's `propertyNames` say so), and in the values the
+    # route will read; values of properties a model ignores never reach it.
+    plain = _plain(validated)
+    read_objects = {("body", *p) for p in _object_paths(plain, ())}
+    for path, value, is_key in _walk(data, ("body",)):
+        if is_key and "\x00" in value and path[:-1] in read_objects:
+            errors.append(_err(path, "NUL characters are not allowed in keys", "string_nul"))
+    for path, value, is_key in _walk(plain, ("body",)):
+        if not is_key and isinstance(value, str) and "\x00" in value:
+            errors.append(_err(path, "NUL characters are not allowed", "string_nul"))
     if errors:
         return errors
     try:

@@ -103,12 +103,13 @@ async def create_custom_food(
     "/{food_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     operation_id="foods_delete_custom",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 409),
 )
 async def delete_custom_food(
     food_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep
 ) -> None:
-    """Delete one of your custom foods. Log entries keep their nutrient snapshot."""
+    """Delete one of your custom foods. Log entries keep their nutrient snapshot. A food still
+    in your inventory is refused with 409: delete those inventory items first."""
     await service.delete_custom(session, user_id, food_id)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from app.core.contract import NON_BLANK_PATTERN, non_blank_pattern
 from app.foods.dataset import NUTRIENT_FIELDS
 from app.foods.gtin import InvalidGTIN, normalize_gtin
 from app.logs.schemas import LogOut, MealType
@@ -98,7 +99,7 @@ class CustomFoodIn(BaseModel):
         },
     )
 
-    name: Annotated[str, Field(min_length=2, max_length=200)]
+    name: Annotated[str, Field(min_length=2, max_length=200, pattern=non_blank_pattern(2))]
     food_group: Annotated[str | None, Field(max_length=80)] = None
     kcal: Annotated[float, Field(ge=0, le=900)]
     protein_g: Per100
@@ -148,7 +149,7 @@ class ParseIn(BaseModel):
         json_schema_extra={"examples": [{"text": "2 eggs n toast with a tbsp of butter"}]},
     )
 
-    text: Annotated[str, Field(min_length=1, max_length=1000)]
+    text: Annotated[str, Field(min_length=1, max_length=1000, pattern=NON_BLANK_PATTERN)]
 
 
 class NaturalLogIn(ParseIn):

@@ -38,6 +38,7 @@ from app.foods.schemas import (
     PortionOut,
 )
 from app.foods.search import Doc, SearchIndex, index_ready, packaged_index
+from app.inventory.models import InventoryItem
 from app.llm.client import LLMClient
 from app.llm.nl_parse import parse_text
 from app.logs import service as logs_service
@@ -50,6 +51,10 @@ MAX_CUSTOM_FOODS = 500
 MAX_SHARED_CANDIDATES = 1000
 PACKAGED = frozenset({"fndds", "sr28"})
 SearchSource = Literal["fndds", "sr28", "custom", "off"]
+
+
+class FoodInUse(Conflict):
+    code, title = "food-in-inventory", "Food is in your inventory"
 
 
 class FoodNotFound(NotFound):
@@ -305,6 +310,18 @@ async def delete_custom(session: AsyncSession, user_id: uuid.UUID, food_id: uuid
     food = await session.get(Food, food_id)
     if food is None or food.owner_id != user_id:
         raise FoodNotFound(f"No custom food {food_id} of yours")
+    # The database would cascade the delete onto pantry items, which would vanish under the
+    # user (and under their ids): refuse until they are removed (issue 14, contract tests).
+    held = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(InventoryItem)
+        .where(col(InventoryItem.food_id) == food_id, col(InventoryItem.user_id) == user_id)
+    )
+    if held:
+        raise FoodInUse(
+            f"Food {food_id} is in {held} inventory item(s); delete those first",
+            extra={"inventory_items": held},
+        )
     await session.execute(sa.delete(FoodPortion).where(col(FoodPortion.food_id) == food_id))
     await session.delete(food)
     await session.commit()

@@ -120,6 +120,7 @@ IngredientsText = Annotated[
     Field(
         min_length=1,
         max_length=5000,
+        pattern=NON_BLANK_PATTERN,
         description='One ingredient per line, read by the food parser ("200 g chicken breast")',
     ),
 ]
