@@ -198,6 +198,8 @@ class FoodIndex:
         self._head_post = {w: np.array(v, dtype=np.int32) for w, v in head_rows.items()}
         self._source = np.array([_source(f) for f in self.foods])
         self._vocab = frozenset(self._postings)
+        self._have = [frozenset(m | e | c) for m, e, c, _g in fields]
+        self._corrections: dict[str, str | None] = {}
         self._deletes: dict[str, list[str]] = defaultdict(list)
         for w in self._vocab:
             if len(w) >= 4 and w.isalpha():
@@ -220,6 +222,15 @@ class FoodIndex:
 
     def correct(self, word: str) -> str | None:
         """The known stem one edit away from an unknown word ("chiken" -> "chicken")."""
+        hit = self._corrections.get(word, "")
+        if hit != "":
+            return hit
+        found = self._correct(word)
+        if len(self._corrections) < 100_000:
+            self._corrections[word] = found
+        return found
+
+    def _correct(self, word: str) -> str | None:
         s = stem(word)
         if s in self._vocab:
             return s
@@ -301,7 +312,7 @@ class FoodIndex:
             Match(
                 self.foods[cand[k]],
                 float(score[k]),
-                self._covered(self.foods[cand[k]], q),
+                self._covered(int(cand[k]), q),
                 float(hard_hit[cand[k]] / hard),
                 float(unsaid[k] / self._main_weight[cand[k]]),
                 bool(heads[cand[k]] >= self._head_size[cand[k]]),
@@ -314,8 +325,8 @@ class FoodIndex:
             )
         return out[:limit]
 
-    def _covered(self, food: FoodRecord, q: Sequence[str]) -> frozenset[str]:
-        have = set(words(food.name)) | set(words(_additional(food))) | set(words(_category(food)))
+    def _covered(self, i: int, q: Sequence[str]) -> frozenset[str]:
+        have = self._have[i]
         return frozenset(w for w in q if w in have)
 
     def search(
