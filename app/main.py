@@ -70,10 +70,9 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
-def _warm_food_indexes() -> None:
-    # The parser's index and the search index (GET /foods), both over the packaged USDA foods.
-    default_index()
+def _build_search_index() -> None:
     packaged_index()
+    gc.freeze()  # like the parser's index below: long-lived, not worth walking in every GC
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -85,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.resources = resources
         security.warm_up()
         # Build the in-memory food index off the event loop while the database work runs.
-        warm_index = asyncio.create_task(asyncio.to_thread(_warm_food_indexes))
+        warm_index = asyncio.create_task(asyncio.to_thread(default_index))
         if settings.foods_autoload:
             await foods_loader.load_usda(resources.engine)
         await warm_index
@@ -94,11 +93,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # full collection walks them all, which showed up as 200+ ms tail-latency pauses.
         gc.collect()
         gc.freeze()
+        # The search index (GET /foods) is not needed to serve: built after start-up.
+        search_index = asyncio.create_task(asyncio.to_thread(_build_search_index))
         # The nightly plan pipeline: its queue, and without Redis its loops in this process.
         app.state.pipeline = await pipeline_worker.start_for_app(resources)
         try:
             yield
         finally:
+            await search_index
             await app.state.pipeline.close()
             if app.state.llm is not None:
                 await app.state.llm.aclose()

@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
@@ -143,17 +144,13 @@ class NutrientValues(Mapping[str, float | None]):
         return f"NutrientValues({dict(self)!r})"
 
 
-def _values(
-    fields: list[str], raw: list[float | int | None], interned: dict[float, float]
-) -> NutrientValues:
-    out: list[float | None] = [None] * len(NUTRIENT_FIELDS)
-    index = NutrientValues._INDEX
-    for name, value in zip(fields, raw, strict=True):
-        if value is not None:
-            v = float(value)
-            # Many values repeat (0.0 above all); one float object per distinct value.
-            out[index[name]] = interned.setdefault(v, v)
-    return NutrientValues(tuple(out))
+def _gatherer(fields: list[str]) -> Any:
+    """Turns a pack's value list (in its `fields` order) into NutrientValues."""
+    pos = {f: i for i, f in enumerate(fields)}
+    gather = [pos.get(f, -1) for f in NUTRIENT_FIELDS]
+    if gather == list(range(len(NUTRIENT_FIELDS))):
+        return lambda values: NutrientValues(tuple(values))
+    return lambda values: NutrientValues(tuple(values[j] if j >= 0 else None for j in gather))
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,28 +192,60 @@ class FoodRecord:
 
 def _read_packaged(name: str = DATA_FILE) -> dict[str, Any]:
     raw = resources.files("app.foods").joinpath("data", name).read_bytes()
-    data: dict[str, Any] = json.loads(gzip.decompress(raw))
+    # Every number is a float, and one object per distinct number: values repeat a lot (0 above
+    # all), and 16,000 foods x 68 nutrients as separate floats would cost ~25 MB more.
+    numbers: dict[str, float] = {}
+
+    def number(text: str) -> float:
+        value = numbers.get(text)
+        if value is None:
+            value = numbers[text] = float(text)
+        return value
+
+    data: dict[str, Any] = json.loads(gzip.decompress(raw), parse_int=number, parse_float=number)
     return data
 
 
-@functools.cache
+_LOAD_LOCK = threading.Lock()
+_LOADED: dict[str, tuple[FoodRecord, ...]] = {}
+
+
+def _once(name: str, build: Callable[[], tuple[FoodRecord, ...]]) -> tuple[FoodRecord, ...]:
+    # Start-up reads the packs from the loader and from the index threads at once: one parse.
+    foods = _LOADED.get(name)
+    if foods is None:
+        with _LOAD_LOCK:
+            foods = _LOADED.get(name)
+            if foods is None:
+                foods = _LOADED[name] = build()
+    return foods
+
+
 def load_usda_foods() -> tuple[FoodRecord, ...]:
+    """The 8,789 SR28 foods, sorted by NDB number."""
+    return _once(DATA_FILE, _build_usda)
+
+
+def load_fndds_foods() -> tuple[FoodRecord, ...]:
+    """The 7,083 FNDDS 2017-2018 foods as eaten, sorted by food code."""
+    return _once(FNDDS_FILE, _build_fndds)
+
+
+def _build_usda() -> tuple[FoodRecord, ...]:
     data = _read_packaged()
     fields: list[str] = data["nutrients"]
     groups: list[str] = data["groups"]
     foods: list[FoodRecord] = []
-    interned: dict[float, float] = {}
+    nutrients = _gatherer(fields)
     for ndb_no, name, group_idx, values, portions in data["foods"]:
         foods.append(
             FoodRecord(
                 id=food_uuid(ndb_no),
                 ndb_no=ndb_no,
                 name=name,
-                group=groups[group_idx] if group_idx is not None else None,
-                nutrients=_values(fields, values, interned),
-                portions=tuple(
-                    Portion(int(s), float(a), u, float(g), f"{a:g} {u}") for s, a, u, g in portions
-                ),
+                group=groups[int(group_idx)] if group_idx is not None else None,
+                nutrients=nutrients(values),
+                portions=tuple(Portion(int(s), a, u, g, f"{a:g} {u}") for s, a, u, g in portions),
                 source="sr28",
                 code=ndb_no,
             )
@@ -224,14 +253,12 @@ def load_usda_foods() -> tuple[FoodRecord, ...]:
     return tuple(foods)
 
 
-@functools.cache
-def load_fndds_foods() -> tuple[FoodRecord, ...]:
-    """The 7,083 FNDDS 2017-2018 foods as eaten, sorted by food code."""
+def _build_fndds() -> tuple[FoodRecord, ...]:
     data = _read_packaged(FNDDS_FILE)
     fields: list[str] = data["nutrients"]
     categories: dict[str, str] = data["categories"]
     portions: dict[str, list[list[Any]]] = data["portions"]
-    interned: dict[float, float] = {}
+    nutrients = _gatherer(fields)
     foods: list[FoodRecord] = []
     for code, name, additional, category_code, values in data["foods"]:
         foods.append(
@@ -240,9 +267,9 @@ def load_fndds_foods() -> tuple[FoodRecord, ...]:
                 ndb_no=None,
                 name=name,
                 group=categories.get(category_code),
-                nutrients=_values(fields, values, interned),
+                nutrients=nutrients(values),
                 portions=tuple(
-                    Portion(seq=int(s), amount=1.0, unit=d, grams=float(g), description=d)
+                    Portion(seq=int(s), amount=1.0, unit=d, grams=g, description=d)
                     for s, d, g in portions.get(code, ())
                 ),
                 source="fndds",

@@ -3,6 +3,7 @@ idempotently, and tops up databases loaded by earlier versions (SR28 only, 16 nu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -144,7 +145,10 @@ async def load_usda(engine: AsyncEngine, *, force: bool = False) -> dict[str, tu
     """Inserts every packaged food and portion that is not there yet and fills in the full
     nutrients of rows an earlier version loaded, in one transaction. A loaded database costs
     one small query. Answers {source: (foods, portions)} in the packaged data."""
-    packs = {"sr28": load_usda_foods(), "fndds": load_fndds_foods()}
+    # Off the event loop: reading the packs takes a fraction of a second of CPU.
+    packs = await asyncio.to_thread(
+        lambda: {"sr28": load_usda_foods(), "fndds": load_fndds_foods()}
+    )
     counts = {} if force else await packaged_counts(engine)
     todo = {
         source: foods

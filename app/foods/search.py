@@ -21,11 +21,12 @@ from __future__ import annotations
 import bisect
 import math
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from app.foods.dataset import FoodRecord, load_fndds_foods, load_usda_foods
 
@@ -351,6 +352,19 @@ class SearchIndex:
         return [Hit(d.food, s, d.rank) for s, d in hits]
 
 
-@cache
+_lock = threading.Lock()
+_index: SearchIndex | None = None
+
+
 def packaged_index() -> SearchIndex:
-    return SearchIndex((*load_fndds_foods(), *load_usda_foods()))
+    """The index over the packaged foods, built once (~0.7 CPU s); threads wait for one build."""
+    global _index
+    if _index is None:
+        with _lock:
+            if _index is None:
+                _index = SearchIndex((*load_fndds_foods(), *load_usda_foods()))
+    return _index
+
+
+def index_ready() -> bool:
+    return _index is not None

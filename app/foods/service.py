@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import uuid
@@ -36,7 +37,7 @@ from app.foods.schemas import (
     ParseOut,
     PortionOut,
 )
-from app.foods.search import Doc, SearchIndex, packaged_index
+from app.foods.search import Doc, SearchIndex, index_ready, packaged_index
 from app.llm.client import LLMClient
 from app.llm.nl_parse import parse_text
 from app.logs import service as logs_service
@@ -169,7 +170,8 @@ async def search(
     source: SearchSource | None = None,
 ) -> tuple[list[FoodHit], int]:
     """Ranked matches over packaged, imported and the user's own foods: (page, total)."""
-    index = packaged_index()
+    # Built in the background after start-up; a search that comes first waits off the loop.
+    index = packaged_index() if index_ready() else await asyncio.to_thread(packaged_index)
     terms = index.terms(query)
     hits = [] if source not in (None, *PACKAGED) else index.search(query)
     if source is not None and source in PACKAGED:
