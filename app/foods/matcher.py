@@ -79,11 +79,16 @@ def words(text: str) -> list[str]:
     return list(_words(text))
 
 
+# Words for a changed state of the food: never the usual form, however many foods have them.
+_STATES = frozenset(
+    "dry dried powder dehydrated concentrate condensed evaporated mix frozen canned".split()
+)
 # The word lists above are compared with stems.
 _GENERIC_WORDS = frozenset(map(stem, _GENERIC_WORDS))
 _LISTING_WORDS = frozenset(map(stem, _LISTING_WORDS))
 _STOP = frozenset(map(stem, _STOP))
 _INFANT = frozenset(map(stem, _INFANT))
+_STATES = frozenset(map(stem, _STATES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,14 +155,25 @@ class FoodIndex:
             lambda: ([], [], [])
         )
         main_weight = np.zeros(n)
+        # A modifier most foods of the same head carry ("whole" among eggs) is the usual form:
+        # leaving it unsaid costs less than leaving unsaid one few of them have ("white" egg).
+        family: dict[tuple[frozenset[str], str], int] = defaultdict(int)
+        for h, (main, *_rest) in zip(heads, fields, strict=True):
+            for w in main - h:
+                family[h, w] += 1
         for i, (main, extra, cat, _generic) in enumerate(fields):
+            unsaid_w = {
+                w: self._unsaid_weight(w, alts[i])
+                / (1.0 + (math.log(family[heads[i], w]) if w not in heads[i] | _STATES else 0.0))
+                for w in main
+            }
             for group, f in ((main, 1.0), (extra, _ADDITIONAL), (cat, _CATEGORY)):
                 for w in group:
                     idx, fs, us = rows[w]
                     idx.append(i)
                     fs.append(f)
-                    us.append(self._unsaid_weight(w, alts[i]) if f == 1.0 else 0.0)
-            main_weight[i] = sum(self._unsaid_weight(w, alts[i]) for w in main)
+                    us.append(unsaid_w[w] if f == 1.0 else 0.0)
+            main_weight[i] = sum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
         self._postings = {
             w: (np.array(i, dtype=np.int32), np.array(f), np.array(u))
@@ -182,6 +198,8 @@ class FoodIndex:
         self._head_post = {w: np.array(v, dtype=np.int32) for w, v in head_rows.items()}
         self._source = np.array([_source(f) for f in self.foods])
         self._vocab = frozenset(self._postings)
+        self._have = [frozenset(m | e | c) for m, e, c, _g in fields]
+        self._corrections: dict[str, str | None] = {}
         self._deletes: dict[str, list[str]] = defaultdict(list)
         for w in self._vocab:
             if len(w) >= 4 and w.isalpha():
@@ -204,18 +222,31 @@ class FoodIndex:
 
     def correct(self, word: str) -> str | None:
         """The known stem one edit away from an unknown word ("chiken" -> "chicken")."""
+        hit = self._corrections.get(word, "")
+        if hit != "":
+            return hit
+        found = self._correct(word)
+        if len(self._corrections) < 100_000:
+            self._corrections[word] = found
+        return found
+
+    def _correct(self, word: str) -> str | None:
         s = stem(word)
         if s in self._vocab:
             return s
-        if len(s) < 5 or not s.isalpha():
+        raw = word.lower()
+        if len(raw) < 5 or not raw.isalpha():
             return None
         found: dict[str, float] = {}
-        for d in (s, *_deletes(s)):
-            for cand in self._deletes.get(d, ()):
-                if abs(len(cand) - len(s)) <= 1 and _distance(s, cand) <= 1 + (len(s) >= 8):
-                    found[cand] = self._idf.get(cand, 0.0)
-            if d in self._vocab and abs(len(d) - len(s)) <= 1:
-                found[d] = self._idf.get(d, 0.0)
+        for form in {s, raw}:
+            for d in (form, *_deletes(form)):
+                for cand in self._deletes.get(d, ()):
+                    if abs(len(cand) - len(form)) <= 1 and _distance(form, cand) <= 1 + (
+                        len(form) >= 8
+                    ):
+                        found[cand] = self._idf.get(cand, 0.0)
+                if d in self._vocab and abs(len(d) - len(form)) <= 1:
+                    found[d] = self._idf.get(d, 0.0)
         if not found:
             return None
         # The most common of the close words: a typo is likelier of a frequent word.
@@ -270,7 +301,7 @@ class FoodIndex:
             + _SOURCE_BONUS * (self._source[cand] == prefer)
             # An ingredient is bought raw unless the text says how it was cooked.
             + (_GENERIC_BONUS * self._raw[cand] if prefer == "sr28" else 0.0)
-            - (0.0 if _INFANT & set(q) else _INFANT_PENALTY) * self._infant[cand]
+            - (0.0 if _for_infants(q) else _INFANT_PENALTY) * self._infant[cand]
         )
         if len(cand) > limit:
             part = np.argpartition(-score, limit)[:limit]
@@ -281,7 +312,7 @@ class FoodIndex:
             Match(
                 self.foods[cand[k]],
                 float(score[k]),
-                self._covered(self.foods[cand[k]], q),
+                self._covered(int(cand[k]), q),
                 float(hard_hit[cand[k]] / hard),
                 float(unsaid[k] / self._main_weight[cand[k]]),
                 bool(heads[cand[k]] >= self._head_size[cand[k]]),
@@ -294,8 +325,8 @@ class FoodIndex:
             )
         return out[:limit]
 
-    def _covered(self, food: FoodRecord, q: Sequence[str]) -> frozenset[str]:
-        have = set(words(food.name)) | set(words(_additional(food))) | set(words(_category(food)))
+    def _covered(self, i: int, q: Sequence[str]) -> frozenset[str]:
+        have = self._have[i]
         return frozenset(w for w in q if w in have)
 
     def search(
@@ -327,6 +358,11 @@ def _w(weight: object, w: str) -> float:
     return weight(w) or 1.0  # type: ignore[operator]
 
 
+def _for_infants(q: Sequence[str]) -> bool:
+    said = set(q)
+    return bool(said & {"infant", "toddler", "babyfood"}) or {"baby", "food"} <= said
+
+
 def _measure_words(foods: Sequence[FoodRecord], df: dict[str, int]) -> frozenset[str]:
     """Words the portions use more than the food names ("slice", "bottle", "serving"): they say
     how much, rarely which food."""
@@ -342,10 +378,14 @@ def _deletes(word: str) -> set[str]:
 
 
 def _distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
+    """Edits between two words, a swap of neighbours counting as one ("braed" -> "bread")."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(
+                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    prev = d[-1]
     return prev[-1]

@@ -49,9 +49,11 @@ _JOIN_SLACK = 0.12
 # A joined phrase must be covered this well by one food to stay one item.
 _JOINED = 0.75
 # How much fit a food may give up for having the portion the text names.
-_MEASURE_SLACK = 0.1
+_MEASURE_SLACK = 0.15
 # How much of a food's name the same food in the other source must cover.
 _KIN = 0.6
+# How much less of the text the preferred source's food may cover and still be preferred.
+_FALLBACK = 0.05
 # A food is "named" by a phrase when at most this share of its description went unsaid.
 _NAMED = 0.4
 
@@ -214,7 +216,19 @@ def _pieces(toks: list[str]) -> list[_Piece]:
             amount, rest = Amount(None), part
         chunks = _chunks(rest)
         kind = "new" if amount.quantity is not None else "cont"
-        if lead and lead[-1] in lexicon.WEIGHING and not _has_words(chunks[0].toks):
+        if not _has_words(chunks[0].toks) and (
+            (lead and lead[-1] in lexicon.WEIGHING)
+            # "chicken breast 200 g with rice": a weight right after the food's words.
+            or (
+                amount.unit is not None
+                and lead
+                and lead[-1].isalpha()
+                and s > 0
+                and toks[s - 1] == lead[-1]
+                and lead[-1] not in lexicon.JOINERS
+                and lead[-1] not in lexicon.FILLER
+            )
+        ):
             kind = "weight"
         elif (
             lead
@@ -293,7 +307,9 @@ class _Chunk:
 def _chunks(toks: list[str]) -> list[_Chunk]:
     out: list[_Chunk] = [_Chunk(None, [])]
     for t in toks:
-        if t in _PUNCT or t in lexicon.JOINERS or t in _NEGATIONS:
+        if t in lexicon.JOINERS and t.endswith("ed") and not out[-1].toks and len(out) == 1:
+            out[-1].toks.append(t)  # "2 cups cooked rice": a participle before the food
+        elif t in _PUNCT or t in lexicon.JOINERS or t in _NEGATIONS:
             out.append(_Chunk(t, []))
         else:
             out[-1].toks.append(t)
@@ -331,6 +347,21 @@ class _Reader:
                 return m.food
         return None
 
+    def _preferred_first(self, matches: list[Match]) -> list[Match]:
+        """The preferred source's best food wins when it covers what was said about as well
+        as the other source's; the other source is the fallback, not a competitor."""
+        if not matches or getattr(matches[0].food, "source", "custom") in (self.prefer, "custom"):
+            return matches
+        top = matches[0].coverage
+        for k, m in enumerate(matches):
+            if (
+                getattr(m.food, "source", "") == self.prefer
+                and m.coverage >= top - _FALLBACK
+                and m.score >= matches[0].score - 2 * _FALLBACK
+            ):
+                return [m, *matches[:k], *matches[k + 1 :]]
+        return matches
+
     def measure_first(self, amount: Amount, toks: list[str]) -> tuple[Amount, list[str]]:
         """ "1 head cauliflower", "2 slices bread": measure words said before the food."""
         k = 0
@@ -356,7 +387,8 @@ class _Reader:
             | frozenset(w for w in mq if w in self.index.measure_words)
         )
         q += [w for w in mq if w not in q]
-        matches = self.index.match(q, soft=soft, prefer=self.prefer, extra=self.extra)
+        matches = self.index.match(q, soft=soft, prefer=self.prefer, extra=self.extra, limit=10)
+        matches = self._preferred_first(matches)
         return _measured_first(matches, [stem(t) for t in measure if t.isalpha()])
 
 
@@ -413,6 +445,28 @@ def _measured_first(matches: list[Match], measure: list[str]) -> list[Match]:
     return matches
 
 
+def _unknown(toks: list[str], rd: _Reader, unmatched: list[str]) -> None:
+    """Words neither the food data nor the parser's English knows ("brekkie") are reported, so
+    a caller can tell a fully read text from a partly read one."""
+    for t in toks:
+        if (
+            t.isalpha()
+            and len(t) > 2
+            and not t.endswith("ly")  # an adverb ("happily") says how, not what
+            and t not in lexicon.FILLER
+            and t not in lexicon.SOFT
+            and t not in lexicon.JOINERS
+            and t not in lexicon.MEAL_WORDS
+            and t not in lexicon.NUMBER_WORDS
+            and t not in _UNITS
+            and t not in lexicon.VESSEL_ML
+            and rd.index.correct(t) is None
+            and not (rd.extra and any(t in f.name.lower() for f in rd.extra))
+            and t not in unmatched
+        ):
+            unmatched.append(t)
+
+
 def _standalone(pc: _Piece, rd: _Reader) -> bool:
     """Whether words with no amount of their own name a food by themselves ("eggs and toast"):
     after a joiner that lists foods, every word known to the food data, no pronoun that points
@@ -439,11 +493,17 @@ _LISTING_ONLY = frozenset({"and", ",", "plus", ";"})
 
 def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched: list[str]) -> None:
     cur: _Item | None = None
+    pending: list[str] = []  # words no item took yet: "SPINACH BABY 300 g" weighs them
     for pc in pieces:
         if pc.kind == "weight":
             if cur is not None:
                 cur.amount = pc.amount
+            elif pending:
+                cur = _Item(pc.amount, pending, rd.best(pending))
             continue
+        if pc.kind == "cont" and cur is None:
+            pending = list(pc.toks)
+        _unknown(pc.toks, rd, unmatched)
         if pc.kind == "new":
             _emit(cur, items, unmatched, rd)
             amount, toks = rd.measure_first(pc.amount, pc.toks)
@@ -499,7 +559,9 @@ def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: 
     text = " ".join(cur.toks)
     if cur.best and cur.best[0].coverage >= MIN_SCORE:
         items.append(_make(text, cur.best, cur.amount, cur.toks, rd))
-    elif cur.best or (cur.amount.quantity is not None and _has_words(cur.toks)):
+    elif (cur.best or (cur.amount.quantity is not None and _has_words(cur.toks))) and not (
+        set(cur.toks) & set(unmatched)
+    ):
         unmatched.append(text)
 
 

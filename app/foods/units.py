@@ -197,7 +197,10 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
         dens = _density(ps) or 1.0
         return Resolved(q, unit, q * lexicon.VOLUME_ML[unit] * dens)
     hit = _by_words(ps, said)
-    if hit is not None and (hit[1].words & set(amount.words) or (not amount.words and hit[0] > 0)):
+    if hit is not None and (
+        hit[1].words & set(amount.words)
+        or (not amount.words and hit[0] > 0 and amount.quantity is not None)
+    ):
         p = hit[1]
         return Resolved(q, p.text, q * p.grams / p.qty)
     for w in amount.words:

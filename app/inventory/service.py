@@ -190,7 +190,7 @@ async def add_receipt(
         if not cleaned or _NOT_AN_ITEM.search(cleaned):
             unrecognised.append(line)
             continue
-        result = parse(cleaned, index=index, extra=extra)
+        result = parse(cleaned, index=index, extra=extra, context="ingredient")
         items = [it for it in result.items if it.grams > 0]
         if not items or len(items) != len(result.items) or not fully_read(result):
             unrecognised.append(line)

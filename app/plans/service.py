@@ -314,7 +314,7 @@ async def resolve_ingredients(
         line = line.strip().lstrip("-*•").strip()
         if not line:
             continue
-        result = parse(_PREPARATION.sub("", line), index=index, extra=custom)
+        result = parse(_PREPARATION.sub("", line), index=index, extra=custom, context="ingredient")
         items = [it for it in result.items if 0 < it.grams <= 5000]
         if not items or len(items) != len(result.items) or not inventory_service.fully_read(result):
             bad.append(line)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from app.foods.dataset import food_uuid
+from app.foods.dataset import food_uuid, foods_by_ndb
 from tests.conftest import assert_problem
 
 EGG = str(food_uuid("01123"))  # Egg, whole, raw, fresh
@@ -121,8 +121,12 @@ async def test_receipt_adds_recognised_lines_in_one_go(client, user):
     got = {a["line"]: a["item"] for a in body["added"]}
     assert got["SPINACH BABY 300 g   2.49"]["food_id"] == SPINACH
     assert got["SPINACH BABY 300 g   2.49"]["grams"] == 300.0
-    assert got["6 eggs"]["food_id"] == EGG and got["6 eggs"]["grams"] == 300.0
-    assert got["whole milk 1 liter $1.89"]["food_id"] == MILK
+    # A count with no size is the food's medium unit (SR28: 1 medium egg = 44 g).
+    medium = next(p.grams for p in foods_by_ndb()["01123"].portions if p.unit == "medium")
+    assert got["6 eggs"]["food_id"] == EGG and got["6 eggs"]["grams"] == 6 * medium
+    milk = got["whole milk 1 liter $1.89"]
+    assert "milk" in milk["food"].lower() and "whole" in milk["food"].lower()
+    assert 1000 <= milk["grams"] <= 1040  # a litre of a fluid milk, not of milk powder
     assert all(a["item"]["expires_on"] == "2030-02-01" for a in body["added"])
 
     listed = await listing(client, user)

@@ -169,7 +169,9 @@ async def test_custom_recipe_from_text(client, user):
     assert "rice" in foods[0] and foods[1].startswith("egg") and "olive" in foods[2]
     egg = foods_by_ndb()["01123"]
     assert recipe["ingredients"][1]["food_id"] == str(food_uuid("01123"))
-    assert recipe["ingredients"][1]["grams"] == 150.0
+    # Three eggs of no stated size: three of SR28's medium eggs.
+    medium = next(p.grams for p in egg.portions if p.unit == "medium")
+    assert recipe["ingredients"][1]["grams"] == pytest.approx(3 * medium)
     total = sum(
         foods_by_ndb_by_id()[uuid.UUID(i["food_id"])].nutrients["kcal"] * i["grams"] / 100
         for i in recipe["ingredients"]
