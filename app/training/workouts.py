@@ -69,7 +69,8 @@ def _rows_for(
 ) -> list[dict[str, Any]]:
     """Set rows with their figures. A set is a PR when it beats the best before it: the
     user's earlier history for that exercise and the earlier sets of this workout. An
-    exercise's first session sets no PR (there is nothing to beat yet)."""
+    exercise's first session sets no PR (there is nothing to beat yet). Flags are fixed when
+    the workout is written: editing or deleting an earlier workout does not re-mark later ones."""
     rows: list[dict[str, Any]] = []
     monday = week_start(workout.date)
     for position, entry in enumerate(entries):
