@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         # The nightly plan pipeline: its queue, and without Redis its loops in this process.
-        app.state.pipeline = await pipeline_worker.start_for_app(resources)
+        app.state.pipeline = await pipeline_worker.start_for_app(resources, app.state.llm)
         try:
             yield
         finally:

@@ -24,6 +24,7 @@ from app.core.config import Settings
 from app.core.jobs import JobQueue, create_queue
 from app.core.resources import Resources
 from app.core.types import utcnow
+from app.llm.client import LLMClient
 from app.pipeline import notify, service
 from app.pipeline.config import PipelineSettings, get_pipeline_settings
 from app.pipeline.limits import ProviderLimiter
@@ -36,7 +37,10 @@ def make_queue(settings: Settings) -> JobQueue:
 
 
 def make_context(
-    resources: Resources, queue: JobQueue, config: PipelineSettings
+    resources: Resources,
+    queue: JobQueue,
+    config: PipelineSettings,
+    llm: LLMClient | None = None,
 ) -> service.PipelineContext:
     return service.PipelineContext(
         sessionmaker=resources.sessionmaker,
@@ -44,6 +48,7 @@ def make_context(
         queue=queue,
         limiter=ProviderLimiter(resources.limiter, config.provider_limit_per_minute),
         config=config,
+        llm=llm,
     )
 
 
@@ -112,12 +117,13 @@ def _http(config: PipelineSettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=config.webhook_timeout_s, follow_redirects=False)
 
 
-async def start_for_app(resources: Resources) -> Runtime:
+async def start_for_app(resources: Resources, llm: LLMClient | None = None) -> Runtime:
     """The API's pipeline: always a queue (the admin view reads its length); in the embedded
-    default also the scheduler, consumer and dispatcher loops, unless disabled."""
+    default also the scheduler, consumer and dispatcher loops, unless disabled. `llm` (the
+    app's client) words the nightly plans."""
     settings = resources.settings
     config = get_pipeline_settings()
-    runtime = Runtime(make_context(resources, make_queue(settings), config), _http(config))
+    runtime = Runtime(make_context(resources, make_queue(settings), config, llm), _http(config))
     in_process = config.in_process
     if in_process is None:
         in_process = settings.environment != "test"
@@ -136,7 +142,8 @@ async def run_worker(settings: Settings, *, schedule: bool, concurrency: int | N
     if concurrency:
         config = config.model_copy(update={"concurrency": concurrency})
     resources = Resources.create(settings)
-    runtime = Runtime(make_context(resources, make_queue(settings), config), _http(config))
+    llm = LLMClient.from_settings(settings)
+    runtime = Runtime(make_context(resources, make_queue(settings), config, llm), _http(config))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
@@ -150,5 +157,7 @@ async def run_worker(settings: Settings, *, schedule: bool, concurrency: int | N
     runtime.start(consume=True, schedule=schedule)
     await runtime.stop.wait()
     await runtime.close()
+    if llm is not None:
+        await llm.aclose()
     await resources.close()
     return 0

@@ -39,7 +39,7 @@ from app.goals import service as goals_service
 from app.goals.models import Goal
 from app.inventory import service as inventory_service
 from app.llm.client import LLMClient
-from app.llm.plan_text import describe_plan
+from app.llm.plan_text import PlanTextWriter, describe_plan
 from app.logs import service as logs_service
 from app.logs.schemas import NUTRIENT_KEYS, LogCreate
 from app.plans import optimizer
@@ -106,6 +106,13 @@ class SlotNotInPlan(Unprocessable):
 
 class InvalidPlanRange(Unprocessable):
     code, title = "invalid-plan-range", "Invalid date range"
+
+
+class PlanInfeasible(Unprocessable):
+    """No plan at all can be made: a slot has no recipe the user's constraints allow (or no
+    combination fits them). Nothing is stored; the nightly run copies the previous day."""
+
+    code, title = "plan-infeasible", "No plan can meet your constraints"
 
 
 # --------------------------------------------------------------------------------------------
@@ -500,6 +507,16 @@ def match_foods(terms: Iterable[str], foods: Mapping[uuid.UUID, str]) -> frozens
     return frozenset(out)
 
 
+def constraint_label(profile: UserProfile) -> str | None:
+    """The profile's hard constraints in words ("vegan and nut-free"), for failure reasons."""
+    words = [profile.dietary_pattern] if profile.dietary_pattern != "omnivore" else []
+    for allergy in dict.fromkeys(profile.allergies):
+        words.append(f"{allergy.removesuffix('s')}-free")
+    if not words:
+        return None
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 @dataclasses.dataclass(frozen=True)
 class DietRules:
     diet: tuple[str, ...]
@@ -540,7 +557,7 @@ def diet_rules(profile: UserProfile | None, pool: Sequence[Recipe]) -> DietRules
     slots = tuple(s for s in dict.fromkeys(profile.meal_slots) if s in optimizer.DEFAULT_SLOTS)
     return DietRules(
         diet=tags,
-        label=profile.dietary_pattern if profile.dietary_pattern != "omnivore" else None,
+        label=constraint_label(profile),
         allergies=tuple(profile.allergies),
         excluded_food_ids=excluded,
         # A liked food the user also excluded stays excluded.
@@ -882,7 +899,7 @@ async def generate_many(
     session: AsyncSession,
     cache: Cache,
     requests: Sequence[PlanRequest],
-    llm: LLMClient | None,
+    llm: PlanTextWriter | None,
 ) -> dict[uuid.UUID, list[MealPlan] | Exception]:
     """Plans, stores (replacing those days' plans) and answers the stored rows of several
     users at once, one request per user; a user whose plan cannot be made gets the exception
@@ -947,6 +964,10 @@ async def generate_many(
         if isinstance(days_planned, Exception):
             results[job.request.user_id] = days_planned
             continue
+        empty = _infeasible(job.request.dates, days_planned)
+        if empty is not None:
+            results[job.request.user_id] = empty
+            continue
         for d, (t, src), day_plan in zip(job.request.dates, job.targets, days_planned, strict=True):
             dicts.append((job.request.user_id, plan_dict(d, t, src, day_plan)))
     words = await _describe_all([p for _, p in dicts], llm)
@@ -971,12 +992,28 @@ async def generate_many(
     return results
 
 
+def _infeasible(
+    dates: Sequence[dt.date], plans: Sequence[optimizer.DayPlan]
+) -> PlanInfeasible | None:
+    """The first day of a span that has a slot without any option: storing it would hand the
+    user an empty plan, so the whole span is refused with the optimiser's reason."""
+    for day, plan in zip(dates, plans, strict=True):
+        empty = [s.slot for s in plan.slots if not s.options]
+        if empty:
+            reason = plan.reason or f"no recipe fits your constraints for {', '.join(empty)}"
+            return PlanInfeasible(
+                f"No plan for {day}: {reason}",
+                extra={"date": day.isoformat(), "reason": reason},
+            )
+    return None
+
+
 # Concurrent LLM calls while wording a batch of plans.
 _DESCRIBE_CONCURRENCY = 8
 
 
 async def _describe_all(
-    plans: Sequence[Mapping[str, Any]], llm: LLMClient | None
+    plans: Sequence[Mapping[str, Any]], llm: PlanTextWriter | None
 ) -> list[tuple[str, str]]:
     return await gather_limited(
         (describe_plan(_words_input(p), llm) for p in plans), _DESCRIBE_CONCURRENCY
