@@ -4,7 +4,7 @@ from app.activities.models import Activity
 from app.auth.models import RefreshToken, User
 from app.foods.models import Food, FoodPortion
 from app.goals.models import Goal
-from app.inventory.models import InventoryItem
+from app.inventory.models import InventoryItem, InventoryLedgerEntry, Receipt
 from app.logs.models import LogEntry
 from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
 from app.plans.models import CustomRecipe, MealPlan
@@ -17,11 +17,13 @@ __all__ = [
     "FoodPortion",
     "Goal",
     "InventoryItem",
+    "InventoryLedgerEntry",
     "LogEntry",
     "MealPlan",
     "Notification",
     "NotificationDelivery",
     "PlanRun",
+    "Receipt",
     "RefreshToken",
     "User",
     "UserProfile",
