@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from app.core.deps import CacheDep, CurrentUserId, SessionDep
-from app.core.errors import problem_responses
+from app.core.errors import Unprocessable, problem_responses
 from app.foods.ingredients import ingredient_key
-from app.inventory import service
+from app.inventory import ocr, service
 from app.inventory.models import InventoryItem, Receipt
 from app.inventory.schemas import (
     InventoryIn,
@@ -23,6 +27,7 @@ from app.inventory.schemas import (
     ReceiptMatchOut,
     ReceiptOut,
 )
+from app.llm.client import LLMDep
 
 router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
 _errors = problem_responses(401, 404, 422)
@@ -94,8 +99,69 @@ def _receipt_out(
         added=[
             ReceiptLineOut(line=line, item=_out(item, name)) for line, item, name in added or []
         ],
-        unrecognised=[line["line"] for line in receipt.lines if line["status"] != "matched"],
+        unrecognised=[line["line"] for line in receipt.lines if line["status"] == "unrecognised"],
     )
+
+
+_RECEIPT_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": ReceiptIn.model_json_schema()},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["image"],
+                "properties": {
+                    "image": {"type": "string", "format": "binary"},
+                    "expires_on": {"type": "string", "format": "date"},
+                },
+            }
+        },
+        "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+# A JSON receipt is at most 10,000 characters; an image at most ocr.MAX_IMAGE_BYTES.
+_MAX_JSON_BYTES = 64 * 1024
+_MAX_BODY_BYTES = ocr.MAX_IMAGE_BYTES + 64 * 1024
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes `limit` (whatever the
+    Content-Length says), so an endless upload never fills memory."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ocr.ImageTooLarge(f"The request body may be at most {limit:,} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ocr.ImageTooLarge(f"The request body may be at most {limit:,} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    # Starlette re-reads a cached body when parsing the form.
+    request._body = body
+    return body
+
+
+async def _image_upload(request: Request, kind: str) -> tuple[bytes, dt.date | None]:
+    body = await _read_body(request, _MAX_BODY_BYTES)
+    if kind.startswith("image/"):
+        return body, None
+    try:
+        form = await request.form(max_files=1, max_fields=4, max_part_size=1024)
+    except Exception as exc:  # the multipart parser's own errors: a malformed body
+        raise Unprocessable(f"Malformed multipart body: {exc}") from exc
+    image = form.get("image")
+    if not isinstance(image, StarletteUpload):
+        raise Unprocessable('Send the photo as the multipart field "image"')
+    data = await image.read(_MAX_BODY_BYTES + 1)
+    raw = form.get("expires_on")
+    try:
+        expires = dt.date.fromisoformat(raw) if isinstance(raw, str) and raw else None
+    except ValueError as exc:
+        raise Unprocessable(f"expires_on: {exc}") from exc
+    return data, expires
 
 
 @router.post(
@@ -103,21 +169,57 @@ def _receipt_out(
     status_code=status.HTTP_201_CREATED,
     response_model=ReceiptOut,
     operation_id="inventory_add_receipt",
-    responses={**_errors, 200: {"model": ReceiptOut, "description": "Previewed, not stored"}},
+    responses={
+        **problem_responses(401, 413, 415, 422),
+        200: {"model": ReceiptOut, "description": "Previewed, not stored"},
+    },
+    openapi_extra={"requestBody": _RECEIPT_BODY},
 )
 async def add_receipt(
-    body: ReceiptIn,
+    request: Request,
     user_id: CurrentUserId,
     session: SessionDep,
     cache: CacheDep,
+    llm: LLMDep,
     response: Response,
 ) -> ReceiptOut:
-    """Add the items of a shopping receipt or list, one per line ("2 lb chicken breast",
-    "milk 1 gallon"), all in one go; each line answers with its match (the food in the form
-    shops sell it) and the parser's confidence. Lines no food could be read from are in
-    `unrecognised` and not added; a text with no readable line at all answers 422. With
-    `confirm: false` nothing is stored (200, status `pending`): store the lines you accept
-    with POST /inventory/receipt/{receipt_id}/confirm."""
+    """Add the items of a shopping receipt, one per line ("2 lb chicken breast", "milk 1
+    gallon"). Each line answers with its match (the food in the form shops sell it) and the
+    parser's confidence; lines no food could be read from are in `unrecognised`, and a receipt
+    with no readable line at all answers 422.
+
+    - JSON `{"text": ...}` stores at once (201), or with `confirm: false` only previews.
+    - A photo (JPEG or PNG, at most 10 MB and 50 megapixels), as multipart field `image` or as
+      the raw body with `Content-Type: image/jpeg|png`, is read by Tesseract OCR (or the LLM's
+      vision input) and always previewed first (200, status `pending`): store the lines you
+      accept with POST /inventory/receipt/{receipt_id}/confirm. Without OCR on the server:
+      415 `ocr-unavailable`, saying what to install."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind in ("multipart/form-data", "image/jpeg", "image/png"):
+        data, expires = await _image_upload(request, kind)
+        settings = request.app.state.settings
+        read = await ocr.read_receipt(
+            data,
+            tesseract_cmd=settings.tesseract_cmd,
+            llm=llm,
+            llm_vision=settings.llm_vision,
+        )
+        if not read.text.strip():
+            raise service.NothingRecognised(
+                "No text could be read from the image", extra={"unrecognised": []}
+            )
+        receipt = await service.preview_receipt(
+            session, user_id, read.text[:10_000], read.read_by, expires
+        )
+        response.status_code = status.HTTP_200_OK
+        return _receipt_out(receipt)
+    if kind not in ("application/json", ""):
+        raise ocr.UnsupportedImage(f"Send a receipt as JSON text, or a JPEG/PNG photo (not {kind})")
+    raw = await _read_body(request, _MAX_JSON_BYTES)
+    try:
+        body = ReceiptIn.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from exc
     if not body.confirm:
         receipt = await service.preview_receipt(
             session, user_id, body.text, "text", body.expires_on

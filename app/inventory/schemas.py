@@ -116,7 +116,10 @@ class ReceiptLineOut(BaseModel):
 class ReceiptMatchOut(BaseModel):
     index: int = Field(description="Number of the line, for `confirm`")
     line: str
-    status: str = Field(description="matched or unrecognised")
+    status: str = Field(
+        description="matched (stored on confirm), uncertain (low confidence: stored only when "
+        "picked in `lines` on confirm) or unrecognised"
+    )
     food_id: uuid.UUID | None = None
     food: str | None = Field(default=None, description="The food, in the form shops sell it")
     ingredient: str | None = None

@@ -225,16 +225,24 @@ class ReceiptAlreadyStored(Conflict):
     code, title = "receipt-already-stored", "Receipt already stored"
 
 
+# Below this parser confidence a line is shown as `uncertain` and stored only when the user
+# picks it in the confirm step.
+MIN_CONFIDENCE = 0.5
 # Previews nobody confirmed are kept this many per user (the oldest go first).
 MAX_PENDING_RECEIPTS = 20
 
 
-def read_receipt_lines(text: str, extra: Sequence[FoodRecord]) -> list[dict[str, Any]]:
+def read_receipt_lines(
+    text: str, extra: Sequence[FoodRecord], *, printed: bool = False
+) -> list[dict[str, Any]]:
     """Each line of a receipt with what it was read as: the food (in the form a shop sells
     it: "2 lb lentils" are raw lentils, whatever cooked form the parser matched), grams and
-    the parser's confidence; or `unrecognised`. A line counts only when every word of it was
+    the parser's confidence (`uncertain` below MIN_CONFIDENCE); or `unrecognised`. A line counts
+    only when every word of it was
     recognised: a line read half-way would put the wrong food in the kitchen. Prices are
-    ignored; totals, tax and payment lines are unrecognised."""
+    ignored; totals, tax and payment lines are unrecognised. On a `printed` receipt (a photo)
+    every item line carries a price or an amount, so a line without any digit (the shop's name
+    reads as "M&M MARS" snacks) is uncertain too."""
     lines = receipt_lines(text)
     if len(lines) > MAX_RECEIPT_LINES:
         raise Unprocessable(f"A receipt may have at most {MAX_RECEIPT_LINES} lines")
@@ -254,7 +262,12 @@ def read_receipt_lines(text: str, extra: Sequence[FoodRecord]) -> list[dict[str,
             out.append(
                 {
                     "line": line,
-                    "status": "matched",
+                    "status": (
+                        "uncertain"
+                        if it.confidence < MIN_CONFIDENCE
+                        or (printed and not any(c.isdigit() for c in line))
+                        else "matched"
+                    ),
                     "food_id": str(bought.id),
                     "food": bought.name,
                     "ingredient": ingredient_key(bought.name),
@@ -263,7 +276,7 @@ def read_receipt_lines(text: str, extra: Sequence[FoodRecord]) -> list[dict[str,
                     "confidence": round(float(it.confidence), 2),
                 }
             )
-    if not any(line["status"] == "matched" for line in out):
+    if not any(line["status"] != "unrecognised" for line in out):
         raise NothingRecognised(
             "No food could be read from any line",
             extra={"unrecognised": [line["line"] for line in out]},
@@ -280,7 +293,7 @@ async def preview_receipt(
 ) -> Receipt:
     """Reads a receipt and keeps it pending: nothing enters the inventory until confirmed."""
     extra = await foods_service.custom_records(session, user_id)
-    lines = read_receipt_lines(text, extra)
+    lines = read_receipt_lines(text, extra, printed=read_by != "text")
     receipt = Receipt(
         user_id=user_id,
         status="pending",
@@ -334,8 +347,8 @@ async def confirm_receipt(
     indices: Sequence[int] | None,
     expires_on: dt.date | None,
 ) -> StoredReceipt:
-    """Stores the matched lines of a previewed receipt (all, or those at `indices`), one
-    transaction, each with a ledger row naming the receipt."""
+    """Stores lines of a previewed receipt, in one transaction, each with a ledger row naming
+    the receipt: those at `indices` (matched or uncertain), else every matched line."""
     receipt = await get_receipt(session, user_id, receipt_id)
     if receipt.status != "pending":
         raise ReceiptAlreadyStored(f"Receipt {receipt_id} was stored at {receipt.stored_at}")
@@ -344,10 +357,10 @@ async def confirm_receipt(
         chosen = [i for i, line in enumerate(lines) if line["status"] == "matched"]
     else:
         chosen = list(dict.fromkeys(indices))
-        bad = [i for i in chosen if not 0 <= i < len(lines) or lines[i]["status"] != "matched"]
+        bad = [i for i in chosen if not 0 <= i < len(lines) or lines[i]["status"] == "unrecognised"]
         if bad:
             raise Unprocessable(
-                f"Lines {bad} of receipt {receipt_id} are not matched lines "
+                f"Lines {bad} of receipt {receipt_id} have no food to store "
                 f"(it has {len(lines)} lines, numbered from 0)",
                 extra={"lines": bad},
             )
@@ -392,7 +405,7 @@ async def confirm_receipt(
     session.add(receipt)
     await _commit(session)
     await pantry.stock_changed(cache, user_id)
-    unrecognised = [line["line"] for line in lines if line["status"] != "matched"]
+    unrecognised = [line["line"] for line in lines if line["status"] == "unrecognised"]
     return StoredReceipt(receipt, added, unrecognised)
 
 
