@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.activities.router import router as activities_router
+from app.activities.trackers_router import router as trackers_router
 from app.auth.router import router as auth_router
 from app.core import security
 from app.core.config import Settings, get_settings
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         targets_router,
         weights_router,
         activities_router,
+        trackers_router,
         recipes_router,
         plans_router,
         inventory_router,

@@ -1,6 +1,6 @@
 """Imports every table model so SQLModel.metadata is complete (for Alembic and tests)."""
 
-from app.activities.models import Activity
+from app.activities.models import Activity, TrackerConnection
 from app.auth.models import RefreshToken, User
 from app.foods.models import Food, FoodPortion
 from app.goals.models import Goal
@@ -25,6 +25,7 @@ __all__ = [
     "PlanRun",
     "Receipt",
     "RefreshToken",
+    "TrackerConnection",
     "User",
     "UserProfile",
     "Webhook",

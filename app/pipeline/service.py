@@ -342,7 +342,9 @@ async def _import_one(
     ok = True
     for provider in ctx.providers:
         try:
-            await ctx.limiter.acquire(provider.name)
+            # Live-sync providers spend the budget per API call, and only for connected users.
+            if not getattr(provider, "limits_itself", False):
+                await ctx.limiter.acquire(provider.name)
             items = await provider.fetch(user_id, yesterday)
             await _store_activities(session, user_id, items)
         except Exception as exc:

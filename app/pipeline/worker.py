@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from app.activities import sync, trackers_router
 from app.core.config import Settings
 from app.core.jobs import JobQueue, create_queue
 from app.core.resources import Resources
@@ -41,15 +42,29 @@ def make_context(
     queue: JobQueue,
     config: PipelineSettings,
     llm: LLMClient | None = None,
+    http: httpx.AsyncClient | None = None,
 ) -> service.PipelineContext:
+    limiter = ProviderLimiter(resources.limiter, config.provider_limit_per_minute)
     return service.PipelineContext(
         sessionmaker=resources.sessionmaker,
         cache=resources.cache,
         queue=queue,
-        limiter=ProviderLimiter(resources.limiter, config.provider_limit_per_minute),
+        limiter=limiter,
         config=config,
         llm=llm,
+        providers=live_providers(resources, limiter, http) if http is not None else (),
     )
+
+
+def live_providers(
+    resources: Resources, limiter: ProviderLimiter, http: httpx.AsyncClient
+) -> list[service.ActivityProvider]:
+    """The trackers configured on this server (Fitbit when FITBIT_CLIENT_ID/SECRET are set)."""
+    settings = resources.settings
+    if not (settings.fitbit_client_id and settings.fitbit_client_secret):
+        return []
+    api = trackers_router.fitbit_api(settings, http, limiter)
+    return [sync.FitbitSync(resources.sessionmaker, trackers_router.cipher(settings), api)]
 
 
 async def _every(
@@ -123,7 +138,8 @@ async def start_for_app(resources: Resources, llm: LLMClient | None = None) -> R
     app's client) words the nightly plans."""
     settings = resources.settings
     config = get_pipeline_settings()
-    runtime = Runtime(make_context(resources, make_queue(settings), config, llm), _http(config))
+    http = _http(config)
+    runtime = Runtime(make_context(resources, make_queue(settings), config, llm, http), http)
     in_process = config.in_process
     if in_process is None:
         in_process = settings.environment != "test"
