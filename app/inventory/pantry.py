@@ -196,8 +196,9 @@ async def deplete(
                 continue
             dst = info[item.food_id]
             factor = grams_factor(src, dst)  # item grams per gram eaten
-            take = min(item.grams, left * factor)
-            item.grams = max(round(item.grams - take, 3), 0.0)
+            # Rounded as the ledger stores it, so giving back restores the exact grams.
+            take = round(min(item.grams, left * factor), 2)
+            item.grams = max(round(item.grams - take, 2), 0.0)
             if item.grams <= EPS_G:
                 item.grams = 0.0  # used up: kept, for the shopping list
             item.updated_at = utcnow()
@@ -254,7 +255,7 @@ async def give_back(
         item = items.get(iid)
         if item is None:
             continue
-        item.grams = round(item.grams + grams, 3)
+        item.grams = round(item.grams + grams, 2)
         item.updated_at = utcnow()
         record(
             session,
@@ -290,10 +291,10 @@ async def take_from_items(
     info = await food_facts(session, [i.food_id for i in items])
     clock = _Clock()
     for item in sorted(items, key=lambda i: str(i.id)):
-        take = min(item.grams, amounts[item.id])
+        take = round(min(item.grams, amounts[item.id]), 2)
         if take <= EPS_G:
             continue
-        item.grams = max(round(item.grams - take, 3), 0.0)
+        item.grams = max(round(item.grams - take, 2), 0.0)
         if item.grams <= EPS_G:
             item.grams = 0.0
         item.updated_at = utcnow()

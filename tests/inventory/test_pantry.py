@@ -222,3 +222,45 @@ async def test_ledger_is_private_paginated_and_explains_manual_changes(client, u
     assert r.json()["total"] == 0
     r = await client.get("/api/v1/inventory/ledger", params={"limit": 1000}, headers=user.headers)
     assert_problem(r, 422)
+
+
+async def test_manual_log_with_a_food_takes_from_stock(client, user, make_user):
+    r = await client.post(
+        "/api/v1/inventory", json={"food_id": EGG, "grams": 300}, headers=user.headers
+    )
+    assert r.status_code == 201
+    entry = {
+        "meal_type": "breakfast",
+        "description": "2 hard-boiled eggs",
+        "food_id": str(food_uuid("01129")),  # hard-boiled: the raw eggs in stock are used
+        "grams": 100,
+        "kcal": 155,
+        "protein_g": 12.6,
+        "carbs_g": 1.1,
+        "fat_g": 10.6,
+    }
+    r = await client.post("/api/v1/logs", json=entry, headers=user.headers)
+    assert r.status_code == 201, r.text
+    log = r.json()
+    assert log["food_id"] == entry["food_id"]
+    stock = await inventory_by_food(client, user)
+    assert stock[EGG]["grams"] == pytest.approx(300 - 100 * 155 / 143, abs=0.01)
+    r = await client.patch(f"/api/v1/logs/{log['id']}", json={"grams": 50}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    stock = await inventory_by_food(client, user)
+    assert stock[EGG]["grams"] == pytest.approx(300 - 50 * 155 / 143, abs=0.01)
+    assert (await client.delete(f"/api/v1/logs/{log['id']}", headers=user.headers)).status_code
+    assert (await inventory_by_food(client, user))[EGG]["grams"] == 300.0
+    # A food the user cannot see is refused, as a food that does not exist.
+    other = await make_user()
+    r = await client.post(
+        "/api/v1/foods",
+        json={"name": "zorblax bar", "kcal": 400, "protein_g": 10, "carbs_g": 60, "fat_g": 12},
+        headers=other.headers,
+    )
+    assert r.status_code == 201, r.text
+    for food_id in (r.json()["id"], "00000000-0000-0000-0000-000000000001"):
+        r = await client.post(
+            "/api/v1/logs", json={**entry, "food_id": food_id}, headers=user.headers
+        )
+        assert_problem(r, 422, "unknown-food")
