@@ -10,6 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN groupadd --system nexfitra && useradd --system --gid nexfitra --home /app nexfitra
 
+# Tesseract OCR reads receipt photos (POST /api/v1/inventory/receipt with an image).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first (cached layer), strictly from the hashed lock.
 COPY requirements.lock ./
 RUN pip install --require-hashes -r requirements.lock

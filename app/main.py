@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.activities.router import router as activities_router
+from app.activities.trackers_router import router as trackers_router
 from app.admin.router import router as admin_router
 from app.auth.router import router as auth_router
 from app.core import security
@@ -115,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The search index (GET /foods) is not needed to serve: built after start-up.
         search_index = asyncio.create_task(asyncio.to_thread(_build_search_index))
         # The nightly plan pipeline: its queue, and without Redis its loops in this process.
-        app.state.pipeline = await pipeline_worker.start_for_app(resources)
+        app.state.pipeline = await pipeline_worker.start_for_app(resources, app.state.llm)
         # Domain events: the outbox relay (and without Redis the consumers) in this process.
         app.state.events = await events_runtime.start_for_app(resources)
         app.state.stream_slots = StreamSlots(
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         targets_router,
         weights_router,
         activities_router,
+        trackers_router,
         recipes_router,
         plans_router,
         inventory_router,

@@ -1,12 +1,12 @@
 """Imports every table model so SQLModel.metadata is complete (for Alembic and tests)."""
 
-from app.activities.models import Activity
+from app.activities.models import Activity, TrackerConnection
 from app.admin.models import AuditEntry
 from app.auth.models import PasswordResetToken, RefreshToken, User
 from app.events.models import ConsumedEvent, OutboxEvent, ParkedEvent, WeeklyInsight
 from app.foods.models import Food, FoodPortion
 from app.goals.models import Goal
-from app.inventory.models import InventoryItem
+from app.inventory.models import InventoryItem, InventoryLedgerEntry, Receipt
 from app.logs.models import LogEntry
 from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
 from app.plans.models import CustomRecipe, MealPlan, PlanFeedback
@@ -33,6 +33,7 @@ __all__ = [
     "FoodPortion",
     "Goal",
     "InventoryItem",
+    "InventoryLedgerEntry",
     "LogEntry",
     "MealPlan",
     "Notification",
@@ -43,7 +44,9 @@ __all__ = [
     "PlanFeedback",
     "PlanRun",
     "Program",
+    "Receipt",
     "RefreshToken",
+    "TrackerConnection",
     "User",
     "UserProfile",
     "WaterEntry",

@@ -40,3 +40,28 @@ class Activity(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TrackerConnection(SQLModel, table=True):
+    """A user's link to a tracker's web API (live sync). Tokens are Fernet-encrypted
+    (`app.activities.sync.TokenCipher`); the API never returns them."""
+
+    __tablename__ = "tracker_connections"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "provider", name="uq_tracker_connections_user_provider"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)
+    user_id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    provider: str = Field(max_length=32)
+    external_user_id: str | None = Field(default=None, max_length=64)
+    access_token_enc: str = ""
+    refresh_token_enc: str = ""
+    expires_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    scope: str | None = Field(default=None, max_length=500)
+    last_synced_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -120,11 +120,20 @@ async def import_activities(
     provider: str,
     user_id: CurrentUserId,
     session: SessionDep,
-    file: Annotated[UploadFile, File(description="For apple_health: export.zip or export.xml")],
+    file: Annotated[
+        UploadFile,
+        File(
+            description="apple_health: export.zip or export.xml; fitbit: the account export "
+            "zip; google_fit: the Takeout zip or Daily activity metrics.csv; garmin_fit: a "
+            ".fit activity file or a zip of them"
+        ),
+    ],
 ) -> ImportResult:
-    """Import workouts and daily step counts from a file you exported (provider
-    `apple_health`: Health app > profile > Export All Health Data). Importing again is safe:
-    rows are matched by their id in the export, so unchanged ones are skipped."""
+    """Import workouts, daily step counts and (Fitbit) sleep from a file you exported:
+    `apple_health` (Health app > profile > Export All Health Data), `fitbit` (account
+    archive), `google_fit` (Google Takeout, Fit), `garmin_fit` (FIT activity files).
+    Importing again is safe: rows are matched by their id in the export, so unchanged ones are
+    skipped. Archives that inflate past their limits (zip bombs) answer 413."""
     data = await file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportTooLarge(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")

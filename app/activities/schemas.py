@@ -7,7 +7,11 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from app.activities import met
-from app.activities.importers import DAILY_STEPS, IMPORTERS
+from app.activities.importers import DAILY_STEPS
+from app.activities.importers import IMPORTERS as FILE_IMPORTERS
+from app.activities.trackers import TRACKER_IMPORTERS
+
+IMPORTERS = {**FILE_IMPORTERS, **TRACKER_IMPORTERS}
 
 
 def _aware(v: dt.datetime | None) -> dt.datetime | None:

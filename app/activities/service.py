@@ -19,14 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.activities import met
+from app.activities.archive import ArchiveTooLarge
 from app.activities.importers import (
     DAILY_STEPS,
-    IMPORTERS,
+    ActivityImporter,
     ImportedActivity,
     ImportFormatError,
     ImportTooLargeError,
 )
+from app.activities.importers import IMPORTERS as FILE_IMPORTERS
 from app.activities.models import Activity
+from app.activities.trackers import SLEEP, TRACKER_IMPORTERS
 from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.timeutil import resolve_local_day
 from app.core.types import utcnow
@@ -59,6 +62,13 @@ class InvalidImportFile(Unprocessable):
 
 class ImportTooLarge(AppError):
     status, code, title = 413, "payload-too-large", "Payload too large"
+
+
+class ImportArchiveTooLarge(AppError):
+    status, code, title = 413, "import-too-large", "Import file too large"
+
+
+IMPORTERS: dict[str, ActivityImporter] = {**FILE_IMPORTERS, **TRACKER_IMPORTERS}
 
 
 def resolve_date(
@@ -274,7 +284,9 @@ def _row(item: ImportedActivity, weight: float | None) -> dict[str, Any]:
         "kcal_estimated": False,
         "met": None,
     }
-    if item.kcal is None and item.activity_type != DAILY_STEPS and weight is not None:
+    # Step days and sleep burn nothing on top of resting energy: never estimated.
+    estimable = item.activity_type not in (DAILY_STEPS, SLEEP)
+    if item.kcal is None and estimable and weight is not None:
         energy = _estimate(item.activity_type, item.duration_min, item.distance_km, weight)
         row.update(kcal=energy.kcal, met=energy.met, kcal_estimated=True)
     return row
@@ -298,6 +310,8 @@ async def import_file(
         raise ImportTooLarge(str(exc)) from exc
     except ImportFormatError as exc:
         raise InvalidImportFile(str(exc)) from exc
+    except ArchiveTooLarge as exc:
+        raise ImportArchiveTooLarge(str(exc)) from exc
     # A file may repeat an id (the same workout written twice): the last one wins.
     by_id = {i.external_id: i for i in items}
     weight = await body_weight(session, user_id)

@@ -147,6 +147,18 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_seconds: float = Field(8.0, gt=0, le=120)
     llm_max_retries: int = Field(1, ge=0, le=5)
+    # The LLM also reads receipt photos (its vision input) when Tesseract is not installed.
+    llm_vision: bool = False
+    # Receipt photos: the `tesseract` binary (Debian's tesseract-ocr); empty = look on PATH.
+    tesseract_cmd: str | None = None
+    # Tracker OAuth tokens are encrypted at rest with a key derived from this secret (falls
+    # back to JWT_SECRET); changing it makes stored tokens unreadable (users reconnect).
+    token_encryption_secret: str | None = None
+    # Fitbit Web API (live sync). The base URLs are settings so tests can point them at a
+    # local stand-in; leave them at Fitbit's documented hosts in production.
+    fitbit_client_id: str | None = None
+    fitbit_client_secret: str | None = None
+    fitbit_api_url: str = "https://api.fitbit.com"
 
     # Outgoing email (password reset): `log` writes messages to the log (development).
     email_backend: Literal["log", "smtp"] = "log"

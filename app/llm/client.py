@@ -7,6 +7,7 @@ description. Grams and nutrients always come from the deterministic matcher and 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import re
@@ -32,6 +33,7 @@ MAX_CONTENT_CHARS = 20_000
 MAX_ITEMS = 30
 EXTRACT_MAX_TOKENS = 800
 PLAN_MAX_TOKENS = 600
+RECEIPT_MAX_TOKENS = 1500
 
 
 class LLMError(Exception):
@@ -288,6 +290,37 @@ class LLMClient:
         if not text:
             raise LLMInvalidOutput("the answer is empty")
         return _cap_text(text, MAX_PLAN_TEXT_CHARS)
+
+    async def read_receipt_image(self, png: bytes) -> str:
+        """The item lines of a receipt photo (PNG bytes), read with the model's vision input;
+        the text then goes through the deterministic receipt parser like typed text."""
+        url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        messages: list[Any] = [
+            {"role": "system", "content": load_prompt("receipt_image.txt")},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "The receipt:"},
+                    {"type": "image_url", "image_url": {"url": url}},
+                ],
+            },
+        ]
+        try:
+            async with asyncio.timeout(self.timeout):
+                completion = await self._client.chat.completions.create(
+                    model=self.model, messages=messages, max_tokens=RECEIPT_MAX_TOKENS
+                )
+        except (TimeoutError, openai.APITimeoutError) as exc:
+            raise LLMTimeout(f"no answer within {self.timeout:g} s") from exc
+        except openai.OpenAIError as exc:
+            raise LLMError(f"LLM request failed: {exc}") from exc
+        try:
+            content = completion.choices[0].message.content
+        except (AttributeError, IndexError, TypeError) as exc:
+            raise LLMInvalidOutput("the response has no message") from exc
+        if not isinstance(content, str) or not content.strip():
+            raise LLMInvalidOutput("the answer is empty")
+        return _strip_reasoning(content)[:MAX_CONTENT_CHARS]
 
 
 async def get_llm(request: Request) -> LLMClient | None:

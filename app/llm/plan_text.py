@@ -16,13 +16,15 @@ or {"days": [<that day shape>, ...]} for several days.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
+import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from app.llm.client import LLMClient, LLMError
+from app.llm.client import LLMError
 
 log = logging.getLogger("nexfitra.llm")
 
@@ -168,13 +170,83 @@ def strip_nutrition_figures(text: str) -> str:
     return "\n".join(kept_lines)
 
 
-async def describe_plan(plan: dict[str, Any], llm: LLMClient | None) -> tuple[str, str]:
+class PlanTextWriter(Protocol):
+    """What `describe_plan` needs of an LLM: `LLMClient` or a `BudgetedWriter` around it."""
+
+    async def write_plan_text(self, plan: dict[str, Any]) -> str: ...
+
+
+class BudgetExhausted(LLMError):
+    reason = "budget"
+
+
+class BudgetedWriter:
+    """An LLM writer with a budget for one batch of the nightly run: at most `max_calls`
+    calls and `max_seconds` of wall clock; after `max_failures` failures in a row the server
+    is taken to be down and not asked again. Past the budget every plan gets the template,
+    so a slow or unavailable LLM can never hold up the run."""
+
+    def __init__(
+        self,
+        inner: PlanTextWriter,
+        *,
+        max_calls: int,
+        max_seconds: float,
+        max_failures: int = 3,
+        clock: Any = time.monotonic,
+    ) -> None:
+        self.inner = inner
+        self.max_calls = max_calls
+        self.max_failures = max_failures
+        self._clock = clock
+        self._deadline = clock() + max_seconds
+        self.calls = 0
+        self.failures_in_row = 0
+        self.healthy = False
+        self._probe = asyncio.Lock()
+
+    def spent(self) -> str | None:
+        if self.calls >= self.max_calls:
+            return f"the batch's {self.max_calls} LLM calls are spent"
+        if self._clock() >= self._deadline:
+            return "the batch's LLM time budget is spent"
+        if self.failures_in_row >= self.max_failures:
+            return f"the LLM failed {self.failures_in_row} times in a row"
+        return None
+
+    async def write_plan_text(self, plan: dict[str, Any]) -> str:
+        if self.healthy:
+            return await self._call(plan)
+        # Until the server has answered (and after each failure) one call at a time, so a dead
+        # server sees `max_failures` requests, not one per plan of the batch at once.
+        async with self._probe:
+            return await self._call(plan)
+
+    async def _call(self, plan: dict[str, Any]) -> str:
+        why = self.spent()
+        if why is not None:
+            raise BudgetExhausted(why)
+        self.calls += 1
+        try:
+            text = await self.inner.write_plan_text(plan)
+        except LLMError:
+            self.failures_in_row += 1
+            self.healthy = False
+            raise
+        self.failures_in_row = 0
+        self.healthy = True
+        return text
+
+
+async def describe_plan(plan: dict[str, Any], llm: PlanTextWriter | None) -> tuple[str, str]:
     """(text, source): source is "llm" when the LLM wrote the prose, else "template"."""
     summary = template_text(plan)
     if llm is None:
         return summary, "template"
     try:
         prose = strip_nutrition_figures(await llm.write_plan_text(plan))
+    except BudgetExhausted:
+        return summary, "template"
     except LLMError as exc:
         log.warning("plan text falls back to the template (%s): %s", exc.reason, exc)
         return summary, "template"

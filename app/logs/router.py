@@ -19,6 +19,8 @@ from app.core.deps import (
 from app.core.errors import Unprocessable, problem_responses
 from app.core.resources import Resources
 from app.foods import swaps
+from app.inventory import pantry
+from app.inventory import service as inventory_service
 from app.logs import service
 from app.logs.schemas import (
     LogCreate,
@@ -53,9 +55,20 @@ async def create_log(
     cache: CacheDep,
 ) -> LogOut:
     """Log a food with its nutrients. Give `date` (local day), `consumed_at` (an instant), both
-    (they must agree in your time zone) or neither (now)."""
+    (they must agree in your time zone) or neither (now). With `food_id` and `grams`, the
+    matching food in your inventory (same ingredient, any preparation) is used up by that
+    much; editing or deleting the entry gives it back."""
     tz = cached_tz or await _timezone(res, cache, user_id)
-    entry = await service.create_entry(res.engine, cache, user_id, tz, body.model_dump())
+    data = body.model_dump()
+    if data["food_id"] is not None:
+        async with res.sessionmaker() as session:
+            # Another user's custom food is unknown here (422), like a food that does not exist.
+            await inventory_service.visible_food(session, user_id, data["food_id"])
+            if data["grams"] and await pantry.may_have_stock(cache, user_id):
+                # The food may be in the inventory: log and take it in one transaction.
+                (entry,) = await service.create_entries(session, cache, user_id, tz, [data])
+                return LogOut.model_validate(entry)
+    entry = await service.create_entry(res.engine, cache, user_id, tz, data)
     return LogOut.model_validate(entry)
 
 

@@ -91,6 +91,11 @@ class LogCreate(_MacroCheck):
     consumed_at: AwareDatetime | None = None
     meal_type: MealType
     description: Description
+    food_id: uuid.UUID | None = Field(
+        default=None,
+        description="The food eaten (USDA or one of yours), optional; with `grams` the matching "
+        "food in your inventory is used up by that much",
+    )
     grams: Grams | None = None
     kcal: Kcal
     protein_g: Macro

@@ -18,6 +18,7 @@ from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unproces
 from app.core.timeutil import local_date, resolve_local_day
 from app.core.types import utcnow
 from app.events import outbox
+from app.inventory import pantry
 from app.logs.models import LogEntry
 from app.logs.schemas import NUTRIENT_KEYS, check_macros_fit
 
@@ -98,17 +99,35 @@ async def create_entries(
 
     A Core INSERT rather than ORM objects: building SQLModel instances and flushing them through
     the unit of work cost more CPU than the rest of the request on this hot path.
+    An entry may carry `_uses` (a list of `pantry.Use`: the ingredients of a logged recipe);
+    otherwise an entry with a food and grams uses that food. Matching inventory is taken in
+    the same transaction.
     """
-    rows = _new_rows(user_id, tz, entries)
+    uses = [list(e.get("_uses") or ()) for e in entries]
+    rows = _new_rows(user_id, tz, [{k: v for k, v in e.items() if k != "_uses"} for e in entries])
+    version = await pantry.stock_version(cache, user_id)
+    check = await pantry.may_have_stock(cache, user_id)
+    took = False
     try:
         await session.execute(sa.insert(LogEntry), rows)
         await outbox.add(session, [_logged_event(r) for r in rows])
+        if check:
+            for row, used in zip(rows, uses, strict=True):
+                if not used and row.get("food_id") and row.get("grams"):
+                    used = [pantry.Use(row["food_id"], float(row["grams"]))]
+                if await pantry.deplete(session, user_id, used, row["id"]):
+                    took = True
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
         raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
     outbox.nudge()
+    if took:
+        await pantry.stock_changed(cache, user_id)
+    elif check:
+        await pantry.remember_stock(cache, session, user_id, version)
+        await session.rollback()
     return rows
 
 
@@ -225,6 +244,10 @@ async def update_entry(
 ) -> LogEntry:
     entry = await get_entry(session, user_id, entry_id)
     previous_date = entry.date
+    old_grams = entry.grams
+    pantry_changed = False
+    if "grams" in changes or "food_id" in changes:
+        pantry_changed = await _retake(session, cache, entry, changes, old_grams)
     if changes.get("consumed_at") is not None:
         entry.date, entry.consumed_at = resolve_date(
             tz, changes.get("date"), changes["consumed_at"]
@@ -265,18 +288,49 @@ async def update_entry(
         raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
     outbox.nudge()
+    if pantry_changed:
+        await pantry.stock_changed(cache, user_id)
     return entry
+
+
+async def _retake(
+    session: AsyncSession,
+    cache: Cache,
+    entry: LogEntry,
+    changes: dict[str, Any],
+    old_grams: float | None,
+) -> bool:
+    """An edited amount or food: give back what the entry took and take it again for the new
+    values (a logged recipe takes from the same items, scaled by the new grams). Runs in the
+    edit's transaction; answers whether the inventory changed."""
+    taken = await pantry.give_back(session, entry.user_id, entry.id, "log-edited")
+    new_grams = changes.get("grams", entry.grams)
+    food_id = changes.get("food_id", entry.food_id)
+    if entry.source == "plan":
+        if taken and old_grams and new_grams:
+            scale = float(new_grams) / float(old_grams)
+            amounts = {iid: g * scale for iid, g in taken.items()}
+            await pantry.take_from_items(session, entry.user_id, amounts, entry.id, "log-edited")
+        return bool(taken)
+    if food_id and new_grams and (taken or await pantry.may_have_stock(cache, entry.user_id)):
+        use = pantry.Use(food_id, float(new_grams))
+        return bool(await pantry.deplete(session, entry.user_id, [use], entry.id, "log-edited"))
+    return bool(taken)
 
 
 async def delete_entry(
     session: AsyncSession, cache: Cache, user_id: uuid.UUID, entry_id: uuid.UUID
 ) -> None:
+    """Deletes the entry and gives back what it took from the inventory, in one transaction."""
     entry = await get_entry(session, user_id, entry_id)
     await outbox.add(session, [_entry_event(outbox.FOOD_LOG_DELETED, entry)])
+    gave = await pantry.give_back(session, user_id, entry.id, "log-deleted")
     await session.delete(entry)
     await session.commit()
     await cache.invalidate(user_scope(user_id))
     outbox.nudge()
+    if gave:
+        await pantry.stock_changed(cache, user_id)
 
 
 async def list_entries(

@@ -43,6 +43,7 @@ from app.core.jobs import Job, JobQueue
 from app.core.timeutil import zone
 from app.core.types import utcnow
 from app.llm.client import LLMClient
+from app.llm.plan_text import BudgetedWriter, PlanTextWriter
 from app.pipeline import notify
 from app.pipeline.config import PipelineSettings
 from app.pipeline.limits import ProviderLimiter
@@ -58,7 +59,7 @@ JOB_PLAN_BATCH = "plan_batch"  # up to `batch_size` users of one local date
 _BATCH = 1000
 
 GenerateFn = Callable[
-    [AsyncSession, Cache, Sequence[plans_service.PlanRequest], LLMClient | None],
+    [AsyncSession, Cache, Sequence[plans_service.PlanRequest], PlanTextWriter | None],
     Awaitable[dict[uuid.UUID, list[MealPlan] | Exception]],
 ]
 
@@ -341,7 +342,9 @@ async def _import_one(
     ok = True
     for provider in ctx.providers:
         try:
-            await ctx.limiter.acquire(provider.name)
+            # Live-sync providers spend the budget per API call, and only for connected users.
+            if not getattr(provider, "limits_itself", False):
+                await ctx.limiter.acquire(provider.name)
             items = await provider.fetch(user_id, yesterday)
             await _store_activities(session, user_id, items)
         except Exception as exc:
@@ -485,7 +488,7 @@ async def plan_users_day(
                 )
                 for uid in todo
             ]
-            results = await ctx.generate(session, ctx.cache, requests, ctx.llm)
+            results = await ctx.generate(session, ctx.cache, requests, _budgeted(ctx))
         except Exception as exc:
             # The batch as a whole failed (the database went away, ...): every user's run
             # takes the failure path on its own.
@@ -493,6 +496,16 @@ async def plan_users_day(
             results = {uid: exc for uid in ids if uid not in out}
         await _settle(ctx, session, day, claimed, local, sources, results, out)
     return out
+
+
+def _budgeted(ctx: PipelineContext) -> BudgetedWriter | None:
+    if ctx.llm is None or ctx.config.llm_calls_per_batch == 0:
+        return None
+    return BudgetedWriter(
+        ctx.llm,
+        max_calls=ctx.config.llm_calls_per_batch,
+        max_seconds=ctx.config.llm_seconds_per_batch,
+    )
 
 
 async def _settle(
@@ -516,7 +529,13 @@ async def _settle(
             result = RuntimeError("no plan was stored")
         tz, wake = local.get(uid, ("UTC", DEFAULT_WAKE_TIME))
         source = sources.get(uid, "baseline")
-        if isinstance(result, plans_service.TargetsUnavailable):
+        if isinstance(result, plans_service.PlanInfeasible):
+            # Deterministic: retrying the same constraints gives the same answer, so the run
+            # fails at once (with the previous day's plan copied) and says why.
+            out[uid] = await _failed(
+                ctx, session, uid, day, claimed[uid], source, tz, wake, result, final=True
+            )
+        elif isinstance(result, plans_service.TargetsUnavailable):
             await _finish(
                 session,
                 uid,
@@ -562,6 +581,8 @@ async def _failed(
     tz: str,
     wake: str,
     exc: Exception,
+    *,
+    final: bool = False,
 ) -> str:
     cfg = ctx.config
     now = ctx.clock()
@@ -574,7 +595,7 @@ async def _failed(
     if row is not None:
         await _warm_cache(session, ctx.cache, [row])
         await notify.schedule_plan_ready(session, user_id, day, tz, wake, now, fallback=fallback)
-    if attempts >= cfg.max_attempts:
+    if final or attempts >= cfg.max_attempts:
         log.error("plan generation for %s on %s failed %d times: %s", user_id, day, attempts, error)
         await _finish(
             session,

@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from app.activities import sync, trackers_router
 from app.core import netguard
 from app.core.config import Settings
 from app.core.jobs import JobQueue, create_queue
 from app.core.resources import Resources
 from app.core.types import utcnow
 from app.events import runtime as events_runtime
+from app.llm.client import LLMClient
 from app.pipeline import notify, service
 from app.pipeline.config import PipelineSettings, get_pipeline_settings
 from app.pipeline.limits import ProviderLimiter
@@ -39,15 +41,33 @@ def make_queue(settings: Settings) -> JobQueue:
 
 
 def make_context(
-    resources: Resources, queue: JobQueue, config: PipelineSettings
+    resources: Resources,
+    queue: JobQueue,
+    config: PipelineSettings,
+    llm: LLMClient | None = None,
+    http: httpx.AsyncClient | None = None,
 ) -> service.PipelineContext:
+    limiter = ProviderLimiter(resources.limiter, config.provider_limit_per_minute)
     return service.PipelineContext(
         sessionmaker=resources.sessionmaker,
         cache=resources.cache,
         queue=queue,
-        limiter=ProviderLimiter(resources.limiter, config.provider_limit_per_minute),
+        limiter=limiter,
         config=config,
+        llm=llm,
+        providers=live_providers(resources, limiter, http) if http is not None else (),
     )
+
+
+def live_providers(
+    resources: Resources, limiter: ProviderLimiter, http: httpx.AsyncClient
+) -> list[service.ActivityProvider]:
+    """The trackers configured on this server (Fitbit when FITBIT_CLIENT_ID/SECRET are set)."""
+    settings = resources.settings
+    if not (settings.fitbit_client_id and settings.fitbit_client_secret):
+        return []
+    api = trackers_router.fitbit_api(settings, http, limiter)
+    return [sync.FitbitSync(resources.sessionmaker, trackers_router.cipher(settings), api)]
 
 
 async def _every(
@@ -120,13 +140,15 @@ def _http(config: PipelineSettings) -> httpx.AsyncClient:
     )
 
 
-async def start_for_app(resources: Resources) -> Runtime:
+async def start_for_app(resources: Resources, llm: LLMClient | None = None) -> Runtime:
     """The API's pipeline: always a queue (the admin view reads its length); in the embedded
-    default also the scheduler, consumer and dispatcher loops, unless disabled."""
+    default also the scheduler, consumer and dispatcher loops, unless disabled. `llm` (the
+    app's client) words the nightly plans."""
     settings = resources.settings
     config = get_pipeline_settings()
+    http = _http(config)
     runtime = Runtime(
-        make_context(resources, make_queue(settings), config), _http(config), resources.net_policy
+        make_context(resources, make_queue(settings), config, llm, http), http, resources.net_policy
     )
     in_process = config.in_process
     if in_process is None:
@@ -146,8 +168,10 @@ async def run_worker(settings: Settings, *, schedule: bool, concurrency: int | N
     if concurrency:
         config = config.model_copy(update={"concurrency": concurrency})
     resources = Resources.create(settings)
+    llm = LLMClient.from_settings(settings)
+    http = _http(config)
     runtime = Runtime(
-        make_context(resources, make_queue(settings), config), _http(config), resources.net_policy
+        make_context(resources, make_queue(settings), config, llm, http), http, resources.net_policy
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -166,5 +190,7 @@ async def run_worker(settings: Settings, *, schedule: bool, concurrency: int | N
     await runtime.stop.wait()
     await events.close()
     await runtime.close()
+    if llm is not None:
+        await llm.aclose()
     await resources.close()
     return 0

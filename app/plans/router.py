@@ -160,7 +160,9 @@ async def generate_plans(
     recipes with serving sizes in quarter steps, the first of which together meet the day's
     targets (kcal ±5%, protein, carbs and fat ±10% or ±10 g), plus extra snack options.
     Regenerating a day replaces its plan. 409 `targets-unavailable` when neither your profile
-    nor a goal gives targets."""
+    nor a goal gives targets; 422 `plan-infeasible` (nothing stored) when your diet, allergies
+    or exclusions leave a slot without any recipe, with `reason` naming the constraint.
+    Targets that cannot be met exactly still give the closest day, with `met: false`."""
     tz = await auth_service.get_timezone(session, cache, user_id)
     today = local_today(tz)
     start = body.start or today

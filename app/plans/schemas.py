@@ -291,9 +291,22 @@ class LogPlanOut(BaseModel):
 class ShoppingItem(BaseModel):
     food_id: uuid.UUID
     food: str
+    ingredient: str = Field(
+        description="Ingredient key; every food with it counts (any preparation or salt level)"
+    )
     needed_g: float = Field(description="What the chosen options use over the range")
-    inventory_g: float = Field(description="In your inventory and not expired by `start`")
+    inventory_g: float = Field(
+        description="In your inventory and not expired by `start`, as grams of `food` "
+        "(raw and cooked forms converted by the cooked/raw yield)"
+    )
     grams: float = Field(description="To buy: needed minus inventory, never negative")
+
+
+class UsedUpItem(BaseModel):
+    food_id: uuid.UUID
+    food: str
+    ingredient: str
+    since: dt.datetime = Field(description="When it reached zero")
 
 
 class ShoppingList(BaseModel):
@@ -302,6 +315,10 @@ class ShoppingList(BaseModel):
     plans: int = Field(description="Days of the range that have a plan")
     items: list[ShoppingItem] = Field(description="Foods to buy, most grams first")
     covered: list[ShoppingItem] = Field(description="Foods the inventory already covers")
+    used_up: list[UsedUpItem] = Field(
+        default_factory=list,
+        description="Inventory items eaten up that the plans do not ask for: to buy again?",
+    )
 
 
 class FeedbackIn(BaseModel):

@@ -34,12 +34,14 @@ from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.types import utcnow
 from app.foods import service as foods_service
 from app.foods.dataset import NUTRIENT_FIELDS, FoodRecord, load_usda_foods
+from app.foods.ingredients import FoodFacts, grams_factor, ingredient_key
 from app.foods.parser import default_index, parse
 from app.goals import service as goals_service
 from app.goals.models import Goal
+from app.inventory import pantry as inventory_pantry
 from app.inventory import service as inventory_service
 from app.llm.client import LLMClient
-from app.llm.plan_text import describe_plan
+from app.llm.plan_text import PlanTextWriter, describe_plan
 from app.logs import service as logs_service
 from app.logs.schemas import NUTRIENT_KEYS, LogCreate
 from app.plans import feedback as feedback_service
@@ -64,6 +66,7 @@ from app.plans.schemas import (
     RecipeSummary,
     ShoppingItem,
     ShoppingList,
+    UsedUpItem,
 )
 from app.training import nutrition as training_nutrition
 from app.users import targets as targets_service
@@ -108,6 +111,13 @@ class SlotNotInPlan(Unprocessable):
 
 class InvalidPlanRange(Unprocessable):
     code, title = "invalid-plan-range", "Invalid date range"
+
+
+class PlanInfeasible(Unprocessable):
+    """No plan at all can be made: a slot has no recipe the user's constraints allow (or no
+    combination fits them). Nothing is stored; the nightly run copies the previous day."""
+
+    code, title = "plan-infeasible", "No plan can meet your constraints"
 
 
 # --------------------------------------------------------------------------------------------
@@ -502,6 +512,16 @@ def match_foods(terms: Iterable[str], foods: Mapping[uuid.UUID, str]) -> frozens
     return frozenset(out)
 
 
+def constraint_label(profile: UserProfile) -> str | None:
+    """The profile's hard constraints in words ("vegan and nut-free"), for failure reasons."""
+    words = [profile.dietary_pattern] if profile.dietary_pattern != "omnivore" else []
+    for allergy in dict.fromkeys(profile.allergies):
+        words.append(f"{allergy.removesuffix('s')}-free")
+    if not words:
+        return None
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 @dataclasses.dataclass(frozen=True)
 class DietRules:
     diet: tuple[str, ...]
@@ -542,7 +562,7 @@ def diet_rules(profile: UserProfile | None, pool: Sequence[Recipe]) -> DietRules
     slots = tuple(s for s in dict.fromkeys(profile.meal_slots) if s in optimizer.DEFAULT_SLOTS)
     return DietRules(
         diet=tags,
-        label=profile.dietary_pattern if profile.dietary_pattern != "omnivore" else None,
+        label=constraint_label(profile),
         allergies=tuple(profile.allergies),
         excluded_food_ids=excluded,
         # A liked food the user also excluded stays excluded.
@@ -690,6 +710,36 @@ def _words_input(plan: Mapping[str, Any]) -> dict[str, Any]:
         "totals": plan["totals"],
         "targets": plan["targets"],
     }
+
+
+@functools.cache
+def _library_foods_by_key() -> Mapping[str, tuple[uuid.UUID, ...]]:
+    out: dict[str, set[uuid.UUID]] = {}
+    for r in load_recipes():
+        for i in r.ingredients:
+            out.setdefault(ingredient_key(i.name), set()).add(i.food_id)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _foods_in_stock(
+    by_key: Mapping[str, float], pool: Sequence[Recipe], shift: int
+) -> dict[uuid.UUID, float]:
+    """Days to expiry per recipe ingredient food whose ingredient is in stock: a recipe
+    using boiled potatoes is favoured when raw potatoes are in the kitchen."""
+    if not by_key:
+        return {}
+    library = _library_foods_by_key()
+    out: dict[uuid.UUID, float] = {}
+    for key, days in by_key.items():
+        for fid in library.get(key, ()):
+            out[fid] = days - shift
+    for r in pool:
+        if is_custom(r):
+            for i in r.ingredients:
+                left = by_key.get(ingredient_key(i.name))
+                if left is not None:
+                    out[i.food_id] = left - shift
+    return out
 
 
 def _variety_seed(user_id: uuid.UUID, day: dt.date) -> int:
@@ -909,7 +959,7 @@ async def generate_many(
     session: AsyncSession,
     cache: Cache,
     requests: Sequence[PlanRequest],
-    llm: LLMClient | None,
+    llm: PlanTextWriter | None,
 ) -> dict[uuid.UUID, list[MealPlan] | Exception]:
     """Plans, stores (replacing those days' plans) and answers the stored rows of several
     users at once, one request per user; a user whose plan cannot be made gets the exception
@@ -965,7 +1015,7 @@ async def generate_many(
             rules, feasible = _rules_and_pool(profile, customs.get(uid, []))
             # Expiry is counted from the earliest start of the batch; shift to this one's.
             shift = (req.start - lo).days
-            stock = {fid: d - shift for fid, d in expiry.get(uid, {}).items()}
+            stock = _foods_in_stock(expiry.get(uid, {}), feasible, shift)
             avoid, favour = rated[uid]
             jobs.append(_PlanJob(req, targets, feasible, rules, stock, recent[uid], avoid, favour))
         except Exception as exc:
@@ -981,6 +1031,10 @@ async def generate_many(
     for job, days_planned in zip(jobs, planned, strict=True):
         if isinstance(days_planned, Exception):
             results[job.request.user_id] = days_planned
+            continue
+        empty = _infeasible(job.request.dates, days_planned)
+        if empty is not None:
+            results[job.request.user_id] = empty
             continue
         for d, (t, src), day_plan in zip(job.request.dates, job.targets, days_planned, strict=True):
             dicts.append((job.request.user_id, plan_dict(d, t, src, day_plan)))
@@ -1006,12 +1060,28 @@ async def generate_many(
     return results
 
 
+def _infeasible(
+    dates: Sequence[dt.date], plans: Sequence[optimizer.DayPlan]
+) -> PlanInfeasible | None:
+    """The first day of a span that has a slot without any option: storing it would hand the
+    user an empty plan, so the whole span is refused with the optimiser's reason."""
+    for day, plan in zip(dates, plans, strict=True):
+        empty = [s.slot for s in plan.slots if not s.options]
+        if empty:
+            reason = plan.reason or f"no recipe fits your constraints for {', '.join(empty)}"
+            return PlanInfeasible(
+                f"No plan for {day}: {reason}",
+                extra={"date": day.isoformat(), "reason": reason},
+            )
+    return None
+
+
 # Concurrent LLM calls while wording a batch of plans.
 _DESCRIBE_CONCURRENCY = 8
 
 
 async def _describe_all(
-    plans: Sequence[Mapping[str, Any]], llm: LLMClient | None
+    plans: Sequence[Mapping[str, Any]], llm: PlanTextWriter | None
 ) -> list[tuple[str, str]]:
     return await gather_limited(
         (describe_plan(_words_input(p), llm) for p in plans), _DESCRIBE_CONCURRENCY
@@ -1135,7 +1205,8 @@ async def log_plan(
     day: dt.date,
     slots: Sequence[str] | None,
 ) -> list[dict[str, Any]]:
-    """One food log entry per chosen option (of every slot, or of `slots`), all or none."""
+    """One food log entry per chosen option (of every slot, or of `slots`), all or none; the
+    recipes' ingredients are taken from the inventory in the same transaction."""
     row = await get_plan(session, user_id, day)
     chosen = dict(chosen_options(row.plan))
     if slots is None:
@@ -1173,47 +1244,80 @@ async def log_plan(
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first.get("loc", ()))
             raise Unprocessable(f"{entry['description']}: {field} {first.get('msg')}") from exc
-        entries.append({**entry, "source": "plan", "food_id": None})
+        uses = [
+            inventory_pantry.Use(uuid.UUID(str(i["food_id"])), float(i["grams"]))
+            for i in opt.get("ingredients", [])
+        ]
+        entries.append({**entry, "source": "plan", "food_id": None, "_uses": uses})
     return await logs_service.create_entries(session, cache, user_id, tz, entries)
 
 
 async def shopping_list(
     session: AsyncSession, user_id: uuid.UUID, start: dt.date, end: dt.date
 ) -> ShoppingList:
-    """Ingredients of the chosen options of [start, end], summed per food, minus what the
-    inventory holds (items that expire before `start` do not count)."""
+    """Ingredients of the chosen options of [start, end], summed per ingredient key (any
+    preparation or salt level of a food counts, raw and cooked converted by the cooked/raw
+    yield), minus what the inventory holds (items that expire before `start` do not count);
+    plus the inventory items eaten up that the plans do not need."""
     if end < start:
         raise InvalidPlanRange(f"start ({start}) is after end ({end})")
     if (end - start).days + 1 > MAX_SHOPPING_DAYS:
         raise InvalidPlanRange(f"A shopping list covers at most {MAX_SHOPPING_DAYS} days")
     plans = list(
         await session.scalars(
-            sa.select(col(MealPlan.plan)).where(
+            sa.select(col(MealPlan.plan))
+            .where(
                 col(MealPlan.user_id) == user_id,
                 col(MealPlan.date) >= start,
                 col(MealPlan.date) <= end,
             )
+            .order_by(col(MealPlan.date))
         )
     )
-    needed: dict[uuid.UUID, list[Any]] = {}
+    wanted: list[tuple[uuid.UUID, str, float]] = []
     for plan in plans:
         for _, opt in chosen_options(plan):
             for ing in opt["ingredients"]:
-                fid = uuid.UUID(str(ing["food_id"]))
-                needed.setdefault(fid, [ing["food"], 0.0])[1] += float(ing["grams"])
-    stock = await inventory_service.stock(session, user_id, start)
+                wanted.append((uuid.UUID(str(ing["food_id"])), ing["food"], float(ing["grams"])))
+    in_stock = await inventory_service.stock(session, user_id, start)
+    info = await inventory_pantry.food_facts(session, [w[0] for w in wanted] + list(in_stock))
+    # Per ingredient: the first food the plans name for it, and the grams of that food needed.
+    needed: dict[str, list[Any]] = {}
+    for fid, name, grams in wanted:
+        facts = info.get(fid) or FoodFacts(fid, name, None)
+        entry = needed.setdefault(facts.key, [facts, 0.0])
+        entry[1] += grams * grams_factor(facts, entry[0])
+    have: dict[str, float] = {}
+    for fid, grams in in_stock.items():
+        held = info.get(fid)
+        if held is not None and held.key in needed:
+            have[held.key] = have.get(held.key, 0.0) + grams * grams_factor(
+                held, needed[held.key][0]
+            )
     items: list[ShoppingItem] = []
     covered: list[ShoppingItem] = []
-    for fid, (name, grams) in needed.items():
-        have = stock.get(fid, 0.0)
+    for key, (rep, grams) in needed.items():
+        got = have.get(key, 0.0)
         item = ShoppingItem(
-            food_id=fid,
-            food=name,
+            food_id=rep.id,
+            food=rep.name,
+            ingredient=key,
             needed_g=round(grams, 1),
-            inventory_g=round(have, 1),
-            grams=round(max(grams - have, 0.0), 1),
+            inventory_g=round(got, 1),
+            grams=round(max(grams - got, 0.0), 1),
         )
         (items if item.grams > 0 else covered).append(item)
     items.sort(key=lambda i: (-i.grams, i.food))
     covered.sort(key=lambda i: i.food)
-    return ShoppingList(start=start, end=end, plans=len(plans), items=items, covered=covered)
+    used: list[UsedUpItem] = []
+    seen = set(needed) | {ingredient_key(info[f].name) for f in in_stock if f in info}
+    for gone, name in await inventory_service.used_up(session, user_id):
+        key = ingredient_key(name)
+        if key not in seen:
+            seen.add(key)
+            used.append(
+                UsedUpItem(food_id=gone.food_id, food=name, ingredient=key, since=gone.updated_at)
+            )
+    return ShoppingList(
+        start=start, end=end, plans=len(plans), items=items, covered=covered, used_up=used
+    )

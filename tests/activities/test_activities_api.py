@@ -80,7 +80,7 @@ async def test_no_weight_and_no_kcal_is_422(client, user):
         ({"activity_type": "running", "duration_min": 5, "kcal": -1}, {"kcal"}),
         ({"activity_type": "daily_steps"}, {"body"}),
         (
-            {"activity_type": "running", "duration_min": 5, "kcal": 1, "source": "fitbit"},
+            {"activity_type": "running", "duration_min": 5, "kcal": 1, "source": "polar"},
             {"source"},
         ),
         (

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app.foods.dataset import food_uuid
+from app.foods.dataset import food_uuid, load_usda_foods
+from app.foods.ingredients import facts, grams_factor
 from app.plans.models import MealPlan
 from app.plans.recipes import food_flags, recipes_by_id
 from tests.conftest import assert_problem
@@ -362,23 +363,26 @@ async def test_shopping_list_sums_chosen_ingredients_minus_inventory(client, use
         f"/api/v1/plans/{today}/slots/dinner", json={"option": 2}, headers=user.headers
     )
     plans[0] = r.json()
+    # Expected: per ingredient key, in grams of the first food the plans name for it.
+    usda = {str(f.id): facts(f) for f in load_usda_foods()}
     needed: dict[str, float] = defaultdict(float)
-    names: dict[str, str] = {}
-    for plan in plans:
+    rep: dict[str, str] = {}
+    for plan in sorted(plans, key=lambda p: p["date"]):
         for opt in chosen(plan).values():
             for ing in opt["ingredients"]:
-                needed[ing["food_id"]] += ing["grams"]
-                names[ing["food_id"]] = ing["food"]
-    # Half of one food in stock, all of another, and an expired item that does not count.
-    half, full = sorted(needed, key=lambda f: -needed[f])[:2]
-    for food_id, grams, expires in (
+                f = usda[ing["food_id"]]
+                first = rep.setdefault(f.key, ing["food_id"])
+                needed[f.key] += ing["grams"] * grams_factor(f, usda[first])
+    # Half of one ingredient in stock, all of another, and an expired item that does not count.
+    half, full = sorted(needed, key=lambda k: -needed[k])[:2]
+    for key, grams, expires in (
         (half, round(needed[half] / 2, 1), None),
-        (full, needed[full] + 50, str(today + dt.timedelta(days=2))),
+        (full, round(needed[full] + 50, 1), str(today + dt.timedelta(days=2))),
         (half, 5000, str(today - dt.timedelta(days=1))),
     ):
         r = await client.post(
             "/api/v1/inventory",
-            json={"food_id": food_id, "grams": grams, "expires_on": expires},
+            json={"food_id": rep[key], "grams": grams, "expires_on": expires},
             headers=user.headers,
         )
         assert r.status_code == 201, r.text
@@ -392,19 +396,19 @@ async def test_shopping_list_sums_chosen_ingredients_minus_inventory(client, use
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["plans"] == 2
-    items = {i["food_id"]: i for i in body["items"]}
-    covered = {i["food_id"]: i for i in body["covered"]}
+    items = {i["ingredient"]: i for i in body["items"]}
+    covered = {i["ingredient"]: i for i in body["covered"]}
     assert set(items) | set(covered) == set(needed) and not set(items) & set(covered)
     assert set(covered) == {full}
     assert covered[full]["grams"] == 0 and covered[full]["inventory_g"] == round(
         needed[full] + 50, 1
     )
     stock = {half: round(needed[half] / 2, 1)}
-    for food_id, item in items.items():
-        assert item["food"] == names[food_id]
-        assert item["needed_g"] == pytest.approx(needed[food_id], abs=0.051)
-        assert item["inventory_g"] == stock.get(food_id, 0.0)
-        assert item["grams"] == pytest.approx(needed[food_id] - stock.get(food_id, 0.0), abs=0.051)
+    for key, item in items.items():
+        assert item["food_id"] == rep[key] and item["food"] == usda[rep[key]].name
+        assert item["needed_g"] == pytest.approx(needed[key], abs=0.051)
+        assert item["inventory_g"] == stock.get(key, 0.0)
+        assert item["grams"] == pytest.approx(needed[key] - stock.get(key, 0.0), abs=0.051)
     grams = [i["grams"] for i in body["items"]]
     assert grams == sorted(grams, reverse=True)
 

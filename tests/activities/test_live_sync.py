@@ -1,0 +1,202 @@
+"""Live sync with Fitbit's Web API (a local stand-in speaking its documented endpoints):
+connecting, tokens encrypted at rest, refresh with rotation, retries, the provider budget, and
+the nightly run using it or falling back to baseline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from app.activities import sync
+from app.activities.models import Activity, TrackerConnection
+from app.activities.trackers_router import cipher, fitbit_api
+from app.pipeline.limits import ProviderLimiter
+from tests.activities.fake_fitbit import FakeFitbit
+from tests.conftest import assert_problem, create_user
+from tests.pipeline import conftest as pipeline_conftest
+from tests.pipeline.helpers import Clock, cycle_and_run, get_run, today_noon
+from tests.users.helpers import put_profile
+
+# The pipeline tests' fixture: a pipeline context over the test app's database and cache.
+make_ctx = pipeline_conftest.make_ctx
+
+RUN = {
+    "logId": 9001,
+    "activityParentName": "Run",
+    "name": "Run",
+    "calories": 420,
+    "duration": 2_400_000,
+    "distance": 6.2,
+    "startTime": "07:15",
+    "steps": 6000,
+}
+
+
+@pytest.fixture
+async def fake():
+    server = FakeFitbit()
+    await server.start()
+    yield server
+    await server.close()
+
+
+def settings_for(fake: FakeFitbit) -> dict:
+    return {
+        "fitbit_client_id": fake.client_id,
+        "fitbit_client_secret": fake.client_secret,
+        "fitbit_api_url": fake.url,
+    }
+
+
+async def connect(c, user, fake: FakeFitbit) -> dict:
+    r = await c.post(
+        "/api/v1/trackers/fitbit/connect",
+        json={"code": fake.code, "redirect_uri": "https://app.example/cb"},
+        headers=user.headers,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def test_connect_stores_tokens_encrypted(client_factory, fake):
+    async with client_factory(**settings_for(fake)) as c:
+        user = await create_user(c)
+        body = await connect(c, user, fake)
+        assert body["provider"] == "fitbit" and body["external_user_id"] == "ABC123"
+        async with c.app.state.resources.sessionmaker() as s:
+            row = await s.scalar(sa.select(TrackerConnection))
+        # Encrypted at rest: neither token appears in the stored values.
+        assert "access-1" not in row.access_token_enc and "refresh-1" not in row.refresh_token_enc
+        key = cipher(c.app.state.settings)
+        assert key.decrypt(row.access_token_enc) == "access-1"
+        assert key.decrypt(row.refresh_token_enc) == "refresh-1"
+        listed = (await c.get("/api/v1/trackers", headers=user.headers)).json()["items"]
+        assert [i["provider"] for i in listed] == ["fitbit"]
+        assert "token" not in str(listed)
+        # A code is good once: Fitbit answers invalid_grant, we answer 422.
+        r = await c.post(
+            "/api/v1/trackers/fitbit/connect",
+            json={"code": "auth-code", "redirect_uri": "https://app.example/cb"},
+            headers=user.headers,
+        )
+        assert_problem(r, 422, "tracker-connect-failed")
+        assert (await c.delete("/api/v1/trackers/fitbit", headers=user.headers)).status_code == 204
+        assert_problem(await c.delete("/api/v1/trackers/fitbit", headers=user.headers), 404)
+
+
+async def test_connect_without_configuration_is_503(client, user):
+    r = await client.post(
+        "/api/v1/trackers/fitbit/connect",
+        json={"code": "x", "redirect_uri": "https://app.example/cb"},
+        headers=user.headers,
+    )
+    assert_problem(r, 503, "provider-not-configured")
+
+
+async def nightly(make_ctx, c, fake, user_ids, now, limiter_per_minute=50):
+    settings = c.app.state.settings
+    res = c.app.state.resources
+    http = httpx.AsyncClient(timeout=5.0)
+    limiter = ProviderLimiter(res.limiter, limiter_per_minute)
+    api = fitbit_api(settings, http, limiter)
+    api.backoff_s = 0.01
+    provider = sync.FitbitSync(res.sessionmaker, cipher(settings), api)
+    ctx = make_ctx(providers=[provider], clock=Clock(now))
+    try:
+        await cycle_and_run(ctx, now)
+    finally:
+        await http.aclose()
+    return {uid: await get_run(ctx, uid, now.date()) for uid in user_ids}
+
+
+async def test_nightly_run_uses_live_sync_and_falls_back(make_ctx, client_factory, fake):
+    now = today_noon()
+    day = now.date()
+    yesterday = day - dt.timedelta(days=1)
+    fake.days[yesterday.isoformat()] = {
+        "activities": [RUN],
+        "summary": {"steps": 12_345, "caloriesOut": 2900},
+    }
+    async with client_factory(**settings_for(fake)) as c:
+        linked, plain = await create_user(c, tz="UTC"), await create_user(c, tz="UTC")
+        for u in (linked, plain):
+            await put_profile(c, u, add_activity_kcal=True)
+        got = (await c.get("/api/v1/targets", headers=linked.headers)).json()
+        base = got["targets"]["kcal"] if "targets" in got else got["kcal"]
+        await connect(c, linked, fake)
+        before = len(fake.requests)
+        runs = await nightly(make_ctx, c, fake, [linked.id, plain.id], now)
+        assert runs[linked.id].activity_source == "activity"
+        assert runs[plain.id].activity_source == "baseline"  # not connected: as before
+        # Only the connected user cost an API call.
+        assert len(fake.requests) - before == 1
+        plan = (await c.get(f"/api/v1/plans/{day}", headers=linked.headers)).json()
+        assert plan["targets"]["kcal"] == pytest.approx(base + 420, abs=2)
+        async with c.app.state.resources.sessionmaker() as s:
+            rows = list(
+                await s.scalars(sa.select(Activity).where(Activity.user_id == uuid.UUID(linked.id)))
+            )
+        got = {r.activity_type: r for r in rows}
+        assert got["running"].kcal == 420 and got["running"].duration_min == 40.0
+        assert got["running"].distance_km == 6.2 and got["running"].date == yesterday
+        assert got["daily_steps"].steps == 12_345
+        assert {r.source for r in rows} == {"fitbit"}
+
+
+async def test_expired_token_is_refreshed_and_rotated(make_ctx, client_factory, fake):
+    now = today_noon()
+    fake.days[(now.date() - dt.timedelta(days=1)).isoformat()] = {"activities": [RUN]}
+    async with client_factory(**settings_for(fake)) as c:
+        user = await create_user(c, tz="UTC")
+        await put_profile(c, user, add_activity_kcal=True)
+        await connect(c, user, fake)
+        # Fitbit revoked the access token (not yet expired by our clock): 401, refresh, retry.
+        fake.access_token = "rotated-elsewhere"
+        runs = await nightly(make_ctx, c, fake, [user.id], now)
+        assert runs[user.id].activity_source == "activity"
+        assert fake.refreshes == 1
+        async with c.app.state.resources.sessionmaker() as s:
+            row = await s.scalar(sa.select(TrackerConnection))
+        key = cipher(c.app.state.settings)
+        # The new refresh token was stored (the old one no longer works at Fitbit).
+        assert key.decrypt(row.refresh_token_enc) == fake.refresh_token == "refresh-2"
+        assert row.last_synced_at is not None and row.last_error is None
+
+
+async def test_transient_errors_are_retried_then_baseline(make_ctx, client_factory, fake):
+    now = today_noon()
+    fake.days[(now.date() - dt.timedelta(days=1)).isoformat()] = {"activities": [RUN]}
+    async with client_factory(**settings_for(fake)) as c:
+        ok_user, bad_user = await create_user(c, tz="UTC"), await create_user(c, tz="UTC")
+        for u in (ok_user, bad_user):
+            await put_profile(c, u, add_activity_kcal=True)
+            await connect(c, u, fake)
+            fake.code = "auth-code"
+        # Two failures then success for the first call; three failures for the second.
+        fake.fail_next = [500, 429, 503, 503, 503]
+        runs = await nightly(make_ctx, c, fake, [ok_user.id, bad_user.id], now)
+        sources = sorted(r.activity_source for r in runs.values())
+        assert sources == ["activity", "baseline"]
+        assert all(r.status == "done" for r in runs.values())
+        async with c.app.state.resources.sessionmaker() as s:
+            errors = [r.last_error for r in await s.scalars(sa.select(TrackerConnection))]
+        assert sum(1 for e in errors if e and "HTTP 503 after 3 attempts" in e) == 1
+
+
+async def test_every_call_spends_the_provider_budget(make_ctx, client_factory, fake):
+    now = today_noon()
+    async with client_factory(**settings_for(fake)) as c:
+        user = await create_user(c, tz="UTC")
+        await connect(c, user, fake)
+        res = c.app.state.resources
+        limiter = ProviderLimiter(res.limiter, 1)
+        async with httpx.AsyncClient() as http:
+            api = fitbit_api(c.app.state.settings, http, limiter)
+            await api.daily(fake.access_token, now.date())
+            # The budget (1 a minute) is spent: the next call would wait ~60 s, past its limit.
+            with pytest.raises(Exception, match="rate limit"):
+                await api.daily(fake.access_token, now.date())
