@@ -22,7 +22,7 @@ Condition = Callable[[uuid.UUID], sa.ColumnElement[bool]]
 
 # Columns never exported: credentials and the digests of tokens and codes.
 _SECRET_NAMES = frozenset({"password_hash", "secret", "webhook_secret"})
-_SECRET_SUFFIXES = ("_hash", "_secret")
+_SECRET_SUFFIXES = ("_hash", "_secret", "_enc")  # _enc: encrypted tracker tokens
 
 
 def is_secret(column: sa.Column[object]) -> bool:

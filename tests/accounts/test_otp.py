@@ -304,7 +304,7 @@ async def test_failing_gateway_still_answers_202(client_factory, caplog):
 
 def test_gateway_url_rules():
     base = dict(sms_backend="webhook", sms_webhook_secret="s" * 20)
-    prod = dict(base, environment="production", jwt_secret="j" * 40)
+    prod = dict(base, environment="production", jwt_secret="Qm4-rT9_xLp2Zv7KcW1nYb8JdF3sHg6AeU0o")
     Settings(**base, sms_webhook_url="http://127.0.0.1:9/sms")  # fine in development
     Settings(**prod, sms_webhook_url="https://sms.example.com/send")
     for url in (

@@ -7,13 +7,16 @@ import uuid
 
 import httpx
 
+from app.activities import sync
 from app.foods.dataset import food_uuid
 from app.pipeline import notify
 from app.pipeline.service import PipelineContext, schedule_cycle
 from tests.admin.helpers import make_admin
 from tests.conftest import TestUser
+from tests.events.test_insights import consume
 from tests.logs.helpers import add_log, set_goal
 from tests.pipeline.helpers import run_jobs, today_noon
+from tests.training.test_workouts import bench_workout
 from tests.users.helpers import PROFILE, add_weight, profile_body
 
 EGG = str(food_uuid("01123"))
@@ -85,7 +88,10 @@ async def populate(app, client: httpx.AsyncClient, ctx: PipelineContext, user: T
         )
     async with httpx.AsyncClient(timeout=2) as http:
         await notify.dispatch_due(
-            ctx.sessionmaker, notify.default_notifiers(http), ctx.config, now + dt.timedelta(days=1)
+            ctx.sessionmaker,
+            notify.default_notifiers(http, client._transport.app.state.resources.net_policy),
+            ctx.config,
+            now + dt.timedelta(days=1),
         )
     r = await client.post("/api/v1/plans/generate", json={}, headers=h)
     day = (await ok(r, 201))["plans"][0]["date"]
@@ -98,6 +104,46 @@ async def populate(app, client: httpx.AsyncClient, ctx: PipelineContext, user: T
     await ok(
         await client.post("/api/v1/auth/password-reset/request", json={"email": user.email}), 202
     )
+    # Water, training, measurements, a receipt, a tracker connection, the week's insights.
+    await ok(await client.post("/api/v1/water", json={"ml": 300}, headers=h), 201)
+    await ok(
+        await client.post(
+            "/api/v1/exercises",
+            json={
+                "name": "Landmine Press",
+                "equipment": "barbell",
+                "primary_muscles": ["shoulders"],
+                "secondary_muscles": ["chest"],
+            },
+            headers=h,
+        ),
+        201,
+    )
+    await ok(await client.post("/api/v1/workouts", json=bench_workout(), headers=h), 201)
+    await ok(
+        await client.post(
+            "/api/v1/measurements",
+            json={"date": "2024-05-01", "waist_cm": 86.36, "neck_cm": 38.1},
+            headers=h,
+        ),
+        200,
+        201,
+    )
+    await ok(await client.post("/api/v1/programs/generate", json={}, headers=h), 200, 201)
+    await ok(
+        await client.post("/api/v1/inventory/receipt", json={"text": "2 lb lentils"}, headers=h),
+        200,
+        201,
+    )
+    async with app.state.resources.sessionmaker() as s:
+        await sync.store_tokens(
+            s,
+            sync.TokenCipher("populate-" + "k" * 40),
+            uuid.UUID(user.id),
+            "fitbit",
+            sync.Tokens("access", "refresh", now + dt.timedelta(hours=8), "ABC123", "activity"),
+        )
+    await consume(client)
     # An operator's action mentions them in the audit.
     await make_admin(app, user)
     await ok(await client.get("/api/v1/admin/users", headers=h))
