@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
 import zlib
@@ -10,7 +9,6 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -86,21 +84,26 @@ def normalise_database_url(url: str) -> str:
 
 
 def check_gateway_url(url: str, production: bool) -> None:
-    """The SMS gateway URL: absolute http(s); in production https to a public host name or
-    address. TODO(merge): switch to app/core/netguard.py, which also resolves names."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("SMS_WEBHOOK_URL must be an absolute http(s) URL")
+    """The SMS gateway URL at start-up: the outbound rules of user webhooks (app/core/netguard)
+    applied to its text, odd address forms such as 127.1 included; in production https on
+    80/443 to a public host. The host's addresses are checked again at every send."""
+    # Imported here: netguard reads Settings from this module.
+    from app.core import netguard
+
+    policy = netguard.OutboundPolicy(
+        allow_private=not production,
+        require_https=production,
+        allowed_ports=frozenset({80, 443}) if production else None,
+    )
+    try:
+        _scheme, host, _port = netguard.check_syntax(url, policy)
+    except netguard.UnsafeURL as exc:
+        raise ValueError(f"SMS_WEBHOOK_URL: {exc}") from None
     if not production:
         return
-    if parts.scheme != "https":
-        raise ValueError("SMS_WEBHOOK_URL must use https in production")
-    try:
-        addr = ipaddress.ip_address(parts.hostname)
-    except ValueError:
-        addr = None
-    if parts.hostname.lower() in ("localhost", "localhost.localdomain") or (
-        addr is not None and not addr.is_global
+    literal = netguard.parse_host_address(host)
+    if host.lower() in ("localhost", "localhost.localdomain") or (
+        literal is not None and not netguard.is_public_address(literal)
     ):
         raise ValueError("SMS_WEBHOOK_URL must point at a public host in production")
 

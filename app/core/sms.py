@@ -17,6 +17,7 @@ from typing import Protocol
 
 import httpx
 
+from app.core import netguard
 from app.core.config import Settings
 
 log = logging.getLogger("nexfitra.sms")
@@ -50,6 +51,9 @@ class WebhookSmsSender:
         self.url = settings.sms_webhook_url
         self.secret = settings.sms_webhook_secret
         self.timeout = settings.sms_timeout_seconds
+        # The rules of user webhooks: resolved and vetted at every send, the vetted address
+        # dialled, no redirects (WEBHOOK_ALLOW_PRIVATE lifts the address rule in development).
+        self.policy = netguard.policy_from_settings(settings)
 
     async def send(self, to: str, text: str) -> None:
         body = json.dumps({"to": to, "text": text}, separators=(",", ":")).encode()
@@ -60,14 +64,14 @@ class WebhookSmsSender:
             TIMESTAMP_HEADER: ts,
             SIGNATURE_HEADER: sign(self.secret, ts, body),
         }
-        # No redirects: a gateway answering 3xx must not steer the request to another host.
         async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
-            try:
-                r = await client.post(self.url, content=body, headers=headers)
-            except httpx.HTTPError as exc:
-                raise SmsError(f"{type(exc).__name__}: {exc}") from exc
-        if not 200 <= r.status_code < 300:
-            raise SmsError(f"SMS gateway answered HTTP {r.status_code}")
+            outcome = await netguard.post(
+                client, self.url, self.policy, content=body, headers=headers
+            )
+        if not outcome.ok:
+            if outcome.status_code is not None and outcome.status_code >= 300:
+                raise SmsError(f"SMS gateway answered HTTP {outcome.status_code}")
+            raise SmsError(f"SMS gateway: {outcome.error}")
 
 
 def sms_sender(settings: Settings) -> SmsSender:
