@@ -252,7 +252,7 @@ def read_receipt_lines(
         cleaned = _PRICE.sub(" ", line).strip()
         result = None
         if cleaned and not _NOT_AN_ITEM.search(cleaned):
-            result = parse(cleaned, index=index, extra=extra)
+            result = parse(cleaned, index=index, extra=extra, context="ingredient")
         items = [it for it in result.items if it.grams > 0] if result else []
         if result is None or not items or len(items) != len(result.items) or not fully_read(result):
             out.append({"line": line, "status": "unrecognised", "confidence": 0.0})

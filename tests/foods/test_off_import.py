@@ -244,5 +244,5 @@ async def test_cli_imports_a_file(base_settings, tmp_path, monkeypatch, capsys):
 
 
 async def test_barcode_route_validates(client, user):
-    assert_problem(await client.get("/api/v1/foods/barcode/" + "1" * 41, headers=user.headers), 422)
+    assert_problem(await client.get("/api/v1/foods/barcode/" + "1" * 41, headers=user.headers), 404)
     assert_problem(await client.get("/api/v1/foods/barcode/96385074"), 401)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -16,7 +17,7 @@ from tests.users.helpers import PROFILE
 GREEK_FRUIT = "Yogurt, Greek, whole milk, fruit"
 
 
-async def log_food(client, user, name: str, grams: float) -> tuple[dict, Food]:
+async def log_food(client, user, name: str, grams: float) -> tuple[dict, SimpleNamespace]:
     res = client._transport.app.state.resources
     async with res.sessionmaker() as s:
         food = await s.scalar(sa.select(Food).where(Food.name == name, Food.source == "fndds"))
@@ -32,8 +33,15 @@ async def log_food(client, user, name: str, grams: float) -> tuple[dict, Food]:
             },
             "date": None,
         }
+        # Plain values: the ORM row does not outlive the entry's transaction.
+        snap = SimpleNamespace(
+            id=food.id,
+            food_group=food.food_group,
+            **{k: getattr(food, k) for k in ("kcal", "sat_fat_g", "sodium_mg", "sugars_g",
+                                              "protein_g", "fiber_g")},
+        )  # fmt: skip
         (entry,) = await logs_service.create_entries(s, res.cache, uuid.UUID(user.id), "UTC", [row])
-    return entry, food
+    return entry, snap
 
 
 async def test_swaps_are_healthier_foods_of_the_same_category(client, user):
@@ -49,8 +57,14 @@ async def test_swaps_are_healthier_foods_of_the_same_category(client, user):
     res = client._transport.app.state.resources
     async with res.sessionmaker() as s:
         for swap in swaps:
-            cand = await s.get(Food, uuid.UUID(swap["food"]["id"]))
-            assert cand.food_group == food.food_group == "Yogurt, Greek"
+            cand = (
+                await s.execute(
+                    sa.select(Food.__table__).where(
+                        Food.__table__.c.id == uuid.UUID(swap["food"]["id"])
+                    )
+                )
+            ).one()
+            assert (cand.food_group, food.food_group) == ("Yogurt, Greek", "Yogurt, Greek")
             # Differences are per 170 g portion, from the two foods' USDA values.
             for k in ("kcal", "sat_fat_g", "sodium_mg", "sugars_g", "protein_g", "fiber_g"):
                 expected = round((getattr(cand, k) - getattr(food, k)) * 1.7, 2)
