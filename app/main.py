@@ -13,12 +13,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.activities.router import router as activities_router
 from app.auth.router import router as auth_router
-from app.core import security
+from app.core import docs, security
 from app.core.config import Settings, get_settings
 from app.core.db import ping
 from app.core.errors import install_handlers, problem
@@ -97,7 +98,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await app.state.llm.aclose()
             await resources.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the assets packaged with fastapi-offline: /docs works offline.
+    app = FastAPIOffline(
+        None,
+        None,
+        static_url=docs.STATIC_URL,
         title="NexFitra API",
         version="0.1.0",
         summary="Open nutrition and fitness backend",
@@ -108,7 +113,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "or `POST /api/v1/auth/login`."
         ),
         lifespan=lifespan,
+        # No call to the public validator service: the page must not leave this host.
+        swagger_ui_parameters={"validatorUrl": None},
     )
+    docs.install_docs(app)
     app.state.settings = settings
     app.state.llm = None
     install_handlers(app)
