@@ -35,14 +35,40 @@ def migrate(revision: str = "head", database_url: str | None = None, down: bool 
         command.upgrade(cfg, revision)
 
 
+def prepare_metrics_dir(workers: int) -> str | None:
+    """Multiprocess metrics for several workers: PROMETHEUS_MULTIPROC_DIR must name an empty
+    directory before any worker starts (files left by an earlier run would be summed in)."""
+    import shutil
+    import tempfile
+
+    env = "PROMETHEUS_MULTIPROC_DIR"
+    path = os.environ.get(env)
+    if workers <= 1 and not path:
+        return None
+    if path:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        for stale in Path(path).glob("*.db"):
+            stale.unlink()
+    else:
+        path = tempfile.mkdtemp(prefix="nexfitra-metrics-")
+        import atexit
+
+        atexit.register(shutil.rmtree, path, True)
+    os.environ[env] = path
+    return path
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.core import logconfig
     from app.core.config import get_settings
 
     settings = get_settings()
+    log_config = logconfig.configure(settings.log_format, settings.environment, settings.log_level)
     if args.migrate:
         migrate()
+    prepare_metrics_dir(args.workers)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -50,6 +76,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=args.workers,
         log_level=settings.log_level,
+        log_config=log_config,
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         access_log=args.access_log,
@@ -69,13 +96,12 @@ def _foods(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    import logging
-
+    from app.core import logconfig
     from app.core.config import get_settings
     from app.pipeline.worker import run_worker
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    logconfig.configure(settings.log_format, settings.environment, settings.log_level)
     return asyncio.run(
         run_worker(settings, schedule=not args.no_scheduler, concurrency=args.concurrency)
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,15 +13,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.activities.router import router as activities_router
 from app.auth.router import router as auth_router
-from app.core import docs, security
+from app.core import docs, metrics, security
 from app.core.config import Settings, get_settings
 from app.core.db import ping
 from app.core.errors import install_handlers, problem
+from app.core.observability import ObservabilityMiddleware
 from app.core.resources import Resources
 from app.foods import loader as foods_loader
 from app.foods.parser import default_index
@@ -42,32 +41,6 @@ from app.users.profile_router import targets_router, weights_router
 from app.users.router import router as users_router
 
 log = logging.getLogger("nexfitra")
-
-
-class RequestIdMiddleware:
-    """Pure ASGI (no BaseHTTPMiddleware): tags each request with an id for logs and errors."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        rid = None
-        for name, value in scope.get("headers", []):
-            if name == b"x-request-id":
-                rid = value.decode("latin-1")[:64]
-                break
-        rid = rid or uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = rid
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -97,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if app.state.llm is not None:
                 await app.state.llm.aclose()
             await resources.close()
+            metrics.process_exited()
 
     # Swagger UI and ReDoc from the assets packaged with fastapi-offline: /docs works offline.
     app = FastAPIOffline(
@@ -134,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Request-Id",
             ],
         )
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ObservabilityMiddleware, access_log_enabled=settings.access_log)
 
     for router in (
         auth_router,

@@ -14,9 +14,11 @@ from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import metrics
 from app.core.cache import TIMEZONE_KEY, Cache, profile_scope
 from app.core.config import Settings
 from app.core.errors import RateLimited, Unauthorized
+from app.core.logconfig import USER_ID
 from app.core.ratelimit import RateResult
 from app.core.resources import Resources
 from app.core.security import InvalidToken, TokenClaims, decode_access_token
@@ -60,9 +62,12 @@ async def get_access_claims(
     if not token:
         raise Unauthorized("Missing bearer token")
     try:
-        return decode_access_token(settings, token)
+        claims = decode_access_token(settings, token)
     except InvalidToken as exc:
         raise Unauthorized("Invalid or expired access token") from exc
+    # For the log lines of this request (see core/logconfig.py).
+    USER_ID.set(claims.sub)
+    return claims
 
 
 AccessClaims = Annotated[TokenClaims, Depends(get_access_claims)]
@@ -90,6 +95,9 @@ async def _spend(
         return None
     result = await res.limiter.hit(key, limit, also_read=also_read)
     if not result.allowed:
+        metrics.RATE_LIMIT_REJECTIONS.labels(
+            "auth" if key.startswith("auth:") else "log_writes"
+        ).inc()
         raise RateLimited(
             f"Rate limit of {limit} requests per minute exceeded; "
             f"retry in {result.retry_after_s} s",

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from app.core import metrics
 from app.llm.client import LLMClient, LLMError
 
 log = logging.getLogger("nexfitra.llm")
@@ -177,6 +178,7 @@ async def describe_plan(plan: dict[str, Any], llm: LLMClient | None) -> tuple[st
         prose = strip_nutrition_figures(await llm.write_plan_text(plan))
     except LLMError as exc:
         log.warning("plan text falls back to the template (%s): %s", exc.reason, exc)
+        metrics.LLM_FALLBACKS.labels("plan_text", exc.reason).inc()
         return summary, "template"
     if not prose:
         return summary, "template"
