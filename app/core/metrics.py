@@ -76,6 +76,10 @@ for _limit in ("auth", "log_writes"):
     RATE_LIMIT_REJECTIONS.labels(_limit)
 for _outcome in ("ok", "timeout", "invalid_output", "error"):
     LLM_CALLS.labels(_outcome)
+    if _outcome != "ok":
+        LLM_FALLBACKS.labels("parse", _outcome)
+        LLM_FALLBACKS.labels("plan_text", _outcome)
+LLM_FALLBACKS.labels("parse", "not_better")
 
 
 def multiprocess_enabled() -> bool:

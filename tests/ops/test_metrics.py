@@ -172,3 +172,17 @@ def test_multiprocess_workers_sum_their_counts(base_settings, tmp_path):
         assert got == 40
     lines = (tmp_path / "server.log").read_text().splitlines()
     assert any('"route": "/health"' in line and '"status": 200' in line for line in lines)
+
+
+async def test_dashboard_queries_only_exposed_series(client_factory):
+    """Every series the Grafana dashboard and Prometheus config rely on is exposed."""
+    import json
+    import re
+
+    dashboard = json.loads((ROOT / "deploy/grafana/dashboards/nexfitra.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    wanted = {n for e in exprs for n in re.findall(r"nexfitra_[a-z_]+", e)}
+    async with client_factory(metrics_token=TOKEN) as c:
+        await c.get("/health")
+        names = {name for name, _ in await scrape(c)}
+    assert wanted and wanted <= names, wanted - names
