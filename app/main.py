@@ -110,27 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(ObservabilityMiddleware, access_log_enabled=settings.access_log)
 
-    for router in (
-        auth_router,
-        users_router,
-        foods_nl_router,
-        logs_router,
-        foods_router,
-        goals_router,
-        summaries_router,
-        profile_router,
-        targets_router,
-        weights_router,
-        activities_router,
-        recipes_router,
-        plans_router,
-        inventory_router,
-        webhook_router,
-        pipeline_admin_router,
-        metrics_router,
-    ):
-        app.include_router(router)
-
+    # Ops routes first: the router tries routes in order, and probes should not pay for
+    # matching every API route before theirs.
     @app.get("/health", tags=["ops"], operation_id="health")
     async def health() -> dict[str, str]:
         """The process is up."""
@@ -159,5 +140,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if "unavailable" in checks.values():
             return problem(503, "A backing service is unavailable", checks=checks)
         return JSONResponse({"status": "ready", "checks": checks})
+
+    for router in (
+        auth_router,
+        users_router,
+        foods_nl_router,
+        logs_router,
+        foods_router,
+        goals_router,
+        summaries_router,
+        profile_router,
+        targets_router,
+        weights_router,
+        activities_router,
+        recipes_router,
+        plans_router,
+        inventory_router,
+        webhook_router,
+        pipeline_admin_router,
+        metrics_router,
+    ):
+        app.include_router(router)
 
     return app
