@@ -1,4 +1,5 @@
-"""The `nexfitra` command: serve, migrate, foods, parse, worker."""
+"""The `nexfitra` command: serve, migrate, foods, parse, worker, and the API client's commands
+(login, log, goals, summary, compare, weight, chart, export) from app/cli_client."""
 
 from __future__ import annotations
 
@@ -113,6 +114,19 @@ def _parse(args: argparse.Namespace, rest: list[str]) -> int:
     return run(rest)
 
 
+CLIENT_COMMANDS = {
+    "login": "sign in to a running API (`--api URL`, default http://127.0.0.1:8000)",
+    "logout": "forget the stored tokens",
+    "log": "food log: add, list, rm",
+    "goals": "daily goals: show, set",
+    "summary": "a day's or (--week) a week's totals",
+    "compare": "each nutrient against its goal",
+    "weight": "body weight: add, list",
+    "chart": "terminal charts: kcal, macros, weight",
+    "export": "food log to CSV or JSON",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="nexfitra", description=__doc__)
@@ -155,6 +169,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "parse", help="parse meal text offline (see `nexfitra parse --help`)", add_help=False
     )
+
+    # The API client's commands (app/cli_client): typer, talking to a running server over HTTP.
+    for name, help_ in CLIENT_COMMANDS.items():
+        sub.add_parser(name, help=help_, add_help=False)
+    if argv and (argv[0] in CLIENT_COMMANDS or argv[0].startswith("--api")):
+        from app.cli_client import main as client_main
+
+        return client_main(argv)
 
     if argv and argv[0] == "parse":
         return _parse(argparse.Namespace(), argv[1:])
