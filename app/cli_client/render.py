@@ -15,7 +15,9 @@ STATUS_WORD = {"under": "under", "on_target": "on", "over": "over"}
 def num(v: Any, digits: int = 1) -> str:
     if v is None:
         return "-"
-    if isinstance(v, float | int):
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    if isinstance(v, float):
         return f"{v:,.0f}" if digits == 0 else f"{v:,.{digits}f}"
     return str(v)
 
@@ -45,7 +47,7 @@ def parsed_items(parsed: dict[str, Any]) -> Table:
 
 def logs(items: list[dict[str, Any]], title: str) -> Table:
     rows = [
-        (e["date"], e["meal_type"], e["description"], *(e[m] for m in MACROS), e["id"][:8])
+        (e["date"], e["meal_type"], e["description"], *(e[m] for m in MACROS), e["id"])
         for e in items
     ]
     return table(title, ("date", "meal", "description", *MACROS, "id"), rows)
@@ -99,9 +101,9 @@ def chart(
     plt.title(title)
     if bars and len(series) == 1:
         ((label, ys),) = series.items()
-        plt.bar(x, ys, label=label)
+        plt.bar(x, ys, label=label, width=0.6)
     elif bars:
-        plt.stacked_bar(x, list(series.values()), labels=list(series))
+        plt.stacked_bar(x, list(series.values()), labels=list(series), width=0.6)
     else:
         for label, ys in series.items():
             plt.plot(x, ys, label=label, marker="braille")
