@@ -37,7 +37,10 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$STAMP" 2>/dev/null || true)" != "$wan
   UV=$( [ "${NEXFITRA_NO_UV:-}" = "1" ] || find_uv )
   if [ -n "$UV" ]; then
     [ -x .venv/bin/python ] || "$UV" venv --quiet --python "$PY" .venv
-    "$UV" pip install --quiet --python .venv/bin/python --require-hashes -r "$LOCK"
+    # Bytecode at install time, as pip does: every later start imports from .pyc, even where
+    # PYTHONDONTWRITEBYTECODE is set (imports compiled from source cost seconds per start).
+    "$UV" pip install --quiet --python .venv/bin/python --require-hashes --compile-bytecode \
+      -r "$LOCK"
     "$UV" pip install --quiet --python .venv/bin/python --no-deps --no-build-isolation -e .
   else
     [ -x .venv/bin/python ] || "$PY" -m venv .venv
