@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,10 +48,18 @@ def _portion_rows(foods: Iterable[FoodRecord]) -> list[dict[str, Any]]:
     ]
 
 
-async def _insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+async def _insert(
+    conn: AsyncConnection,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> None:
     stmt = _insert_ignoring_duplicates(conn, table)
     for i in range(0, len(rows), _CHUNK):
-        await conn.execute(stmt, list(rows[i : i + _CHUNK]))
+        chunk = list(rows[i : i + _CHUNK])
+        await conn.execute(stmt, chunk)
+        if progress is not None:
+            progress(len(chunk))
 
 
 def _table(model: type[SQLModel]) -> sa.Table:
@@ -66,27 +74,48 @@ async def usda_food_count(engine: AsyncEngine) -> int:
     return int(n or 0)
 
 
-async def load_usda(engine: AsyncEngine, *, force: bool = False) -> tuple[int, int]:
+async def load_usda(
+    engine: AsyncEngine,
+    *,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
     """Inserts every packaged food and measure that is not there yet, in one transaction.
-    Answers (foods, portions) in the dataset."""
+    Answers (foods, portions) in the dataset. `progress(done, total)` follows the rows."""
     foods = load_usda_foods()
     if not force and await usda_food_count(engine) >= len(foods):
         return len(foods), sum(len(f.portions) for f in foods)
     food_rows, portion_rows = _food_rows(foods), _portion_rows(foods)
+    total, done = len(food_rows) + len(portion_rows), 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
     async with engine.begin() as conn:
-        await _insert(conn, _table(Food), food_rows)
-        await _insert(conn, _table(FoodPortion), portion_rows)
+        await _insert(conn, _table(Food), food_rows, step)
+        await _insert(conn, _table(FoodPortion), portion_rows, step)
     log.info("loaded %d USDA foods and %d portions", len(food_rows), len(portion_rows))
     return len(food_rows), len(portion_rows)
 
 
 async def load_foods_cli() -> int:
+    from rich.progress import Progress
+
     from app.core.config import get_settings
     from app.core.db import create_engine
 
     engine = create_engine(get_settings())
     try:
-        foods, portions = await load_usda(engine, force=True)
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Loading USDA SR28 foods and measures", total=None)
+            foods, portions = await load_usda(
+                engine,
+                force=True,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
         print(f"USDA SR28: {foods} foods and {portions} household measures present")
     finally:
         await engine.dispose()
