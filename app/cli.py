@@ -1,4 +1,6 @@
-"""The `nexfitra` command: serve, migrate, foods, parse, worker, admin, backup, restore."""
+"""The `nexfitra` command: serve, migrate, foods, parse, worker, admin, backup, restore, and
+the API client's commands (login, log, goals, summary, compare, weight, chart, export) from
+app/cli_client."""
 
 from __future__ import annotations
 
@@ -35,14 +37,40 @@ def migrate(revision: str = "head", database_url: str | None = None, down: bool 
         command.upgrade(cfg, revision)
 
 
+def prepare_metrics_dir(workers: int) -> str | None:
+    """Multiprocess metrics for several workers: PROMETHEUS_MULTIPROC_DIR must name an empty
+    directory before any worker starts (files left by an earlier run would be summed in)."""
+    import shutil
+    import tempfile
+
+    env = "PROMETHEUS_MULTIPROC_DIR"
+    path = os.environ.get(env)
+    if workers <= 1 and not path:
+        return None
+    if path:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        for stale in Path(path).glob("*.db"):
+            stale.unlink()
+    else:
+        path = tempfile.mkdtemp(prefix="nexfitra-metrics-")
+        import atexit
+
+        atexit.register(shutil.rmtree, path, True)
+    os.environ[env] = path
+    return path
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.core import logconfig
     from app.core.config import get_settings
 
     settings = get_settings()
+    log_config = logconfig.configure(settings.log_format, settings.environment, settings.log_level)
     if args.migrate:
         migrate()
+    prepare_metrics_dir(args.workers)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -50,6 +78,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=args.workers,
         log_level=settings.log_level,
+        log_config=log_config,
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         access_log=args.access_log,
@@ -84,13 +113,12 @@ def _import_off(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    import logging
-
+    from app.core import logconfig
     from app.core.config import get_settings
     from app.pipeline.worker import run_worker
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    logconfig.configure(settings.log_format, settings.environment, settings.log_level)
     return asyncio.run(
         run_worker(settings, schedule=not args.no_scheduler, concurrency=args.concurrency)
     )
@@ -143,6 +171,19 @@ def _parse(args: argparse.Namespace, rest: list[str]) -> int:
     from app.foods.cli_parse import run
 
     return run(rest)
+
+
+CLIENT_COMMANDS = {
+    "login": "sign in to a running API (`--api URL`, default http://127.0.0.1:8000)",
+    "logout": "forget the stored tokens",
+    "log": "food log: add, list, rm",
+    "goals": "daily goals: show, set",
+    "summary": "a day's or (--week) a week's totals",
+    "compare": "each nutrient against its goal",
+    "weight": "body weight: add, list",
+    "chart": "terminal charts: kcal, macros, weight",
+    "export": "food log to CSV or JSON",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,6 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "parse", help="parse meal text offline (see `nexfitra parse --help`)", add_help=False
     )
+
+    # The API client's commands (app/cli_client): typer, talking to a running server over HTTP.
+    for name, help_ in CLIENT_COMMANDS.items():
+        sub.add_parser(name, help=help_, add_help=False)
+    if argv and (argv[0] in CLIENT_COMMANDS or argv[0].startswith("--api")):
+        from app.cli_client import main as client_main
+
+        return client_main(argv)
 
     if argv and argv[0] == "parse":
         return _parse(argparse.Namespace(), argv[1:])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,18 +12,19 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from fastapi_offline import FastAPIOffline
 
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.activities.router import router as activities_router
 from app.activities.trackers_router import router as trackers_router
 from app.admin.router import router as admin_router
 from app.auth.router import router as auth_router
-from app.core import security
+from app.core import docs, metrics, security
 from app.core.config import Settings, get_settings
 from app.core.contract import contract_openapi, enforce_contract
 from app.core.db import ping
 from app.core.errors import UnhandledErrorMiddleware, install_handlers, problem
+from app.core.observability import ObservabilityMiddleware
 from app.core.resources import Resources
 from app.events import runtime as events_runtime
 from app.events.config import get_events_settings
@@ -60,32 +60,6 @@ from app.users.router import router as users_router
 from app.water.router import router as water_router
 
 log = logging.getLogger("nexfitra")
-
-
-class RequestIdMiddleware:
-    """Pure ASGI (no BaseHTTPMiddleware): tags each request with an id for logs and errors."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        rid = None
-        for name, value in scope.get("headers", []):
-            if name == b"x-request-id":
-                rid = value.decode("latin-1")[:64]
-                break
-        rid = rid or uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = rid
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
 
 
 def _build_search_index() -> None:
@@ -131,8 +105,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if app.state.llm is not None:
                 await app.state.llm.aclose()
             await resources.close()
+            metrics.process_exited()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the assets packaged with fastapi-offline: /docs works offline.
+    app = FastAPIOffline(
+        None,
+        None,
+        static_url=docs.STATIC_URL,
         title="NexFitra API",
         version="0.1.0",
         summary="Open nutrition and fitness backend",
@@ -146,7 +125,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         license_info={"name": "MIT", "identifier": "MIT"},
         # The API contract for every route, including routes added later (app/core/contract.py).
         dependencies=[Depends(enforce_contract)],
+        # No call to the public validator service: the page must not leave this host.
+        swagger_ui_parameters={"validatorUrl": None},
     )
+    docs.install_docs(app)
     app.openapi = lambda: contract_openapi(app)  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.llm = None
@@ -166,7 +148,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Request-Id",
             ],
         )
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ObservabilityMiddleware, access_log_enabled=settings.access_log)
+
+    # Ops routes first: the router tries routes in order, and probes should not pay for
+    # matching every API route before theirs.
+    @app.get("/health", tags=["ops"], operation_id="health")
+    async def health() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["ops"], operation_id="ready", responses={503: {}})
+    async def ready() -> Any:
+        """Database and Redis (when configured) answer."""
+        res: Resources = app.state.resources
+        checks: dict[str, str] = {}
+        try:
+            await ping(res.engine)
+            checks["database"] = "ok"
+        except Exception as exc:
+            log.warning("readiness: database: %s", exc)
+            checks["database"] = "unavailable"
+        if res.redis is not None:
+            try:
+                await res.redis.ping()
+                checks["redis"] = "ok"
+            except Exception as exc:
+                log.warning("readiness: redis: %s", exc)
+                checks["redis"] = "unavailable"
+        else:
+            checks["redis"] = "not configured (in-process cache)"
+        if "unavailable" in checks.values():
+            return problem(503, "A backing service is unavailable", checks=checks)
+        return JSONResponse({"status": "ready", "checks": checks})
 
     for router in (
         auth_router,
@@ -199,34 +212,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         programs_router,
     ):
         app.include_router(router)
-
-    @app.get("/health", tags=["ops"], operation_id="health")
-    async def health() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
-
-    @app.get("/ready", tags=["ops"], operation_id="ready", responses={503: {}})
-    async def ready() -> Any:
-        """Database and Redis (when configured) answer."""
-        res: Resources = app.state.resources
-        checks: dict[str, str] = {}
-        try:
-            await ping(res.engine)
-            checks["database"] = "ok"
-        except Exception as exc:
-            log.warning("readiness: database: %s", exc)
-            checks["database"] = "unavailable"
-        if res.redis is not None:
-            try:
-                await res.redis.ping()
-                checks["redis"] = "ok"
-            except Exception as exc:
-                log.warning("readiness: redis: %s", exc)
-                checks["redis"] = "unavailable"
-        else:
-            checks["redis"] = "not configured (in-process cache)"
-        if "unavailable" in checks.values():
-            return problem(503, "A backing service is unavailable", checks=checks)
-        return JSONResponse({"status": "ready", "checks": checks})
 
     return app

@@ -7,4 +7,6 @@ bash scripts/bootstrap.sh
 # development JWT secret, which must never face a network.
 HOST="${HOST:-127.0.0.1}"
 echo "==> NexFitra on http://${HOST}:${PORT:-8000}/docs" >&2
-exec env PATH="$PWD/.venv/bin:$PATH" HOST="$HOST" bash scripts/start.sh "$@"
+# Migrations and the server in one process (start.sh runs them as two: one interpreter start and
+# one import of the app fewer here).
+exec .venv/bin/nexfitra serve --migrate --host "$HOST" --port "${PORT:-8000}" "$@"

@@ -252,3 +252,31 @@ def assert_problem(r: httpx.Response, status: int, code: str | None = None) -> d
 
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@asynccontextmanager
+async def live_server(application: FastAPI) -> AsyncIterator[str]:
+    """A real uvicorn server for `application` in this event loop (its lifespan already ran);
+    yields the base URL. For clients that need a socket: a browser, the CLI in a thread."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -27,6 +27,8 @@ from fastapi import Response
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.core import metrics
+
 log = logging.getLogger("nexfitra.cache")
 
 _VERSION = "_v"
@@ -75,7 +77,9 @@ async def cached(
     """Read-through: the cached text, or `compute()`'s, stored unless it is None."""
     value, version = await cache.get(scope, key)
     if value is not None:
+        metrics.CACHE_HIT.inc()
         return value
+    metrics.CACHE_MISS.inc()
     result = await compute()
     if result is not None:
         await cache.put(scope, key, result, version)

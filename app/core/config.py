@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     port: int = Field(8000, ge=1, le=65535)
     log_level: str = "info"
+    # json: one JSON object per line (time, level, message, request id, user id, route, status,
+    # duration); text for people. Unset: json in production, text elsewhere.
+    log_format: Literal["json", "text"] | None = None
+    # One line per request from the app's middleware (uvicorn's own access log stays off).
+    access_log: bool = True
 
     database_url: str = f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
     db_pool_size: int = Field(20, ge=1, le=200)

@@ -14,10 +14,12 @@ from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import metrics
 from app.core.cache import TIMEZONE_KEY, Cache, profile_scope
 from app.core.config import Settings
 from app.core.contract import rate_limited
 from app.core.errors import RateLimited, Unauthorized
+from app.core.logconfig import USER_ID
 from app.core.ratelimit import RateResult
 from app.core.resources import Resources
 from app.core.security import InvalidToken, TokenClaims, decode_access_token
@@ -72,6 +74,8 @@ async def get_access_claims(
     # Read by the IntegrityError handler: a write that fails because this user was deleted
     # answers 401 (core/errors.py).
     request.state.user_id = claims.sub
+    # For the log lines of this request (see core/logconfig.py).
+    USER_ID.set(claims.sub)
     return claims
 
 
@@ -100,6 +104,9 @@ async def _spend(
         return None
     result = await res.limiter.hit(key, limit, also_read=also_read)
     if not result.allowed:
+        metrics.RATE_LIMIT_REJECTIONS.labels(
+            "auth" if key.startswith("auth:") else "log_writes"
+        ).inc()
         raise RateLimited(
             f"Rate limit of {limit} requests per minute exceeded; "
             f"retry in {result.retry_after_s} s",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.core import metrics
 from app.core.cache import Cache, MemoryCache, RedisCache
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
@@ -34,6 +35,7 @@ class Resources:
     @classmethod
     def create(cls, settings: Settings) -> Resources:
         engine = create_engine(settings)
+        metrics.track_pool(engine)
         redis: Redis | None = None
         cache: Cache
         limiter: RateLimiter

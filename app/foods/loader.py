@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,10 +82,18 @@ def _portion_rows(foods: Iterable[FoodRecord]) -> list[dict[str, Any]]:
     return rows
 
 
-async def _insert(conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+async def _insert(
+    conn: AsyncConnection,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> None:
     stmt = _insert_ignoring_duplicates(conn, table)
     for i in range(0, len(rows), _CHUNK):
-        await conn.execute(stmt, list(rows[i : i + _CHUNK]))
+        chunk = list(rows[i : i + _CHUNK])
+        await conn.execute(stmt, chunk)
+        if progress is not None:
+            progress(len(chunk))
 
 
 def _table(model: type[SQLModel]) -> sa.Table:
@@ -174,12 +182,16 @@ async def load_usda(engine: AsyncEngine, *, force: bool = False) -> dict[str, tu
 
 
 async def load_foods_cli() -> int:
+    from rich.progress import Progress
+
     from app.core.config import get_settings
     from app.core.db import create_engine
 
     engine = create_engine(get_settings())
     try:
-        loaded = await load_usda(engine, force=True)
+        with Progress(transient=True) as bar:
+            bar.add_task("Loading the USDA foods (FNDDS and SR28)", total=None)
+            loaded = await load_usda(engine, force=True)
         for source, (foods, portions) in loaded.items():
             print(f"USDA {source.upper()}: {foods} foods and {portions} portions present")
     finally:

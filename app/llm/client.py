@@ -20,6 +20,7 @@ from fastapi import Depends, Request
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from app.core import metrics
 from app.core.config import Settings
 from app.foods.parser import ExtractedItem
 
@@ -169,6 +170,19 @@ class LLMClient:
         self, system: str, user: str, *, json_mode: bool, max_tokens: int, temperature: float
     ) -> str:
         """One chat completion within the overall deadline; answers the message content."""
+        try:
+            content = await self._complete_once(
+                system, user, json_mode=json_mode, max_tokens=max_tokens, temperature=temperature
+            )
+        except LLMError as exc:
+            metrics.LLM_CALLS.labels(exc.reason).inc()
+            raise
+        metrics.LLM_CALLS.labels("ok").inc()
+        return content
+
+    async def _complete_once(
+        self, system: str, user: str, *, json_mode: bool, max_tokens: int, temperature: float
+    ) -> str:
         messages: list[Any] = [
             {"role": "system", "content": system},
             {"role": "user", "content": user},

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from app.core import metrics
 from app.foods.dataset import FoodRecord
 from app.foods.matcher import FoodIndex
 from app.foods.parser import ParseResult, parse, resolve_items
@@ -78,6 +79,22 @@ def is_grounded(food: str, text: str) -> bool:
 
 
 async def parse_text(
+    text: str,
+    *,
+    llm: LLMClient | None,
+    index: FoodIndex | None = None,
+    extra: Sequence[FoodRecord] = (),
+) -> tuple[ParseResult, str, str | None]:
+    """(result, path, fallback_reason). `path` is "deterministic" or "llm"; `fallback_reason`
+    says why an LLM that was asked did not produce the answer: "timeout", "error",
+    "invalid_output" or "not_better"."""
+    result, path, reason = await _parse_text(text, llm=llm, index=index, extra=extra)
+    if reason is not None:
+        metrics.LLM_FALLBACKS.labels("parse", reason).inc()
+    return result, path, reason
+
+
+async def _parse_text(
     text: str,
     *,
     llm: LLMClient | None,

@@ -24,6 +24,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from app.core import metrics
 from app.llm.client import LLMError
 
 log = logging.getLogger("nexfitra.llm")
@@ -249,6 +250,7 @@ async def describe_plan(plan: dict[str, Any], llm: PlanTextWriter | None) -> tup
         return summary, "template"
     except LLMError as exc:
         log.warning("plan text falls back to the template (%s): %s", exc.reason, exc)
+        metrics.LLM_FALLBACKS.labels("plan_text", exc.reason).inc()
         return summary, "template"
     if not prose:
         return summary, "template"

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from app.admin import service as admin_service
 from app.auth.dependencies import AdminUser
+from app.core import metrics as app_metrics
 from app.core import netguard
 from app.core.deps import CurrentUserId, ResourcesDep, SessionDep, SettingsDep
 from app.core.errors import NotFound, Unauthorized, Unprocessable, problem_responses
@@ -127,7 +128,8 @@ def render_metrics(stats: dict[str, Any]) -> str:
     responses=problem_responses(401, 404),
 )
 async def metrics(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Pipeline figures for Prometheus. Enabled by METRICS_TOKEN; send it as a bearer token."""
+    """HTTP, database pool, cache, rate-limit, LLM and pipeline figures for Prometheus.
+    Enabled by METRICS_TOKEN; send it as a bearer token."""
     token = settings.metrics_token
     if not token:
         raise NotFound("Metrics are disabled (set METRICS_TOKEN to enable them)")
@@ -135,9 +137,8 @@ async def metrics(request: Request, session: SessionDep, settings: SettingsDep) 
     if not secrets.compare_digest(sent.encode(), f"Bearer {token}".encode()):
         raise Unauthorized("A valid metrics token is required")
     stats = await service.stats(request.app.state.pipeline.queue, session, cycles=1)
-    return PlainTextResponse(
-        render_metrics(stats), media_type="text/plain; version=0.0.4; charset=utf-8"
-    )
+    body, content_type = app_metrics.render()
+    return Response(body + render_metrics(stats).encode(), media_type=content_type)
 
 
 class InvalidWebhookUrl(Unprocessable):

@@ -1,0 +1,74 @@
+"""Logging: LOG_FORMAT=json (one object per line, python-json-logger) or text.
+
+Every record carries the request id and user id of the request it was written in (context
+variables set by the HTTP middleware and the auth dependency), so a line can be traced back to a
+request without passing either around. The serve command hands `logging_config()` to uvicorn, so
+its own loggers format the same way in every worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+from contextvars import ContextVar
+from typing import Any
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("nexfitra_request_id", default=None)
+USER_ID: ContextVar[Any] = ContextVar("nexfitra_user_id", default=None)
+
+JSON_FIELDS = ("levelname", "name", "message")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+class ContextFilter(logging.Filter):
+    """Adds `request_id` and `user_id` to every record (None outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = REQUEST_ID.get()
+        if not hasattr(record, "user_id"):
+            uid = USER_ID.get()
+            record.user_id = None if uid is None else str(uid)
+        return True
+
+
+def effective_format(log_format: str | None, environment: str) -> str:
+    return log_format or ("json" if environment == "production" else "text")
+
+
+def logging_config(log_format: str, level: str) -> dict[str, Any]:
+    """A dictConfig for the root logger and uvicorn's loggers."""
+    formatters: dict[str, Any] = {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": list(JSON_FIELDS),
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+        "text": {"format": TEXT_FORMAT},
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"context": {"()": ContextFilter}},
+        "formatters": {log_format: formatters[log_format]},
+        "handlers": {
+            "default": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["context"],
+                "stream": "ext://sys.stdout",
+            }
+        },
+        "root": {"handlers": ["default"], "level": level.upper()},
+        "loggers": {
+            name: {"handlers": [], "propagate": True}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    }
+
+
+def configure(log_format: str | None, environment: str, level: str) -> dict[str, Any]:
+    config = logging_config(effective_format(log_format, environment), level)
+    logging.config.dictConfig(config)
+    return config
