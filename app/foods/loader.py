@@ -149,10 +149,16 @@ async def _fill_nutrients(conn: AsyncConnection, foods: Sequence[FoodRecord]) ->
     return len(todo)
 
 
-async def load_usda(engine: AsyncEngine, *, force: bool = False) -> dict[str, tuple[int, int]]:
+async def load_usda(
+    engine: AsyncEngine,
+    *,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, tuple[int, int]]:
     """Inserts every packaged food and portion that is not there yet and fills in the full
     nutrients of rows an earlier version loaded, in one transaction. A loaded database costs
-    one small query. Answers {source: (foods, portions)} in the packaged data."""
+    one small query. Answers {source: (foods, portions)} in the packaged data;
+    `progress(done, total)` follows the rows inserted or checked."""
     # Off the event loop: reading the packs takes a fraction of a second of CPU.
     packs = await asyncio.to_thread(
         lambda: {"sr28": load_usda_foods(), "fndds": load_fndds_foods()}
@@ -163,13 +169,23 @@ async def load_usda(engine: AsyncEngine, *, force: bool = False) -> dict[str, tu
         for source, foods in packs.items()
         if force or counts.get(source, (0, 0)) != (len(foods), len(foods))
     }
+    rows = {s: (_food_rows(f), _portion_rows(f)) for s, f in todo.items()}
+    total = sum(len(a) + len(b) for a, b in rows.values())
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
     if todo:
         async with engine.begin() as conn:
             for source, foods in todo.items():
                 present, full = counts.get(source, (0, 0))
                 if force or present < len(foods):
-                    await _insert(conn, _table(Food), _food_rows(foods))
-                    await _insert(conn, _table(FoodPortion), _portion_rows(foods))
+                    await _insert(conn, _table(Food), rows[source][0], step)
+                    await _insert(conn, _table(FoodPortion), rows[source][1], step)
                 filled = await _fill_nutrients(conn, foods) if force or full < present else 0
                 log.info(
                     "USDA %s: %d foods present, %d inserted or checked, %d given full nutrients",
@@ -190,8 +206,12 @@ async def load_foods_cli() -> int:
     engine = create_engine(get_settings())
     try:
         with Progress(transient=True) as bar:
-            bar.add_task("Loading the USDA foods (FNDDS and SR28)", total=None)
-            loaded = await load_usda(engine, force=True)
+            task = bar.add_task("Loading the USDA foods (FNDDS and SR28)", total=None)
+            loaded = await load_usda(
+                engine,
+                force=True,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
         for source, (foods, portions) in loaded.items():
             print(f"USDA {source.upper()}: {foods} foods and {portions} portions present")
     finally:

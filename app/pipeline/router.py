@@ -19,6 +19,7 @@ from app.core import netguard
 from app.core.deps import CurrentUserId, ResourcesDep, SessionDep, SettingsDep
 from app.core.errors import NotFound, Unauthorized, Unprocessable, problem_responses
 from app.core.types import utcnow
+from app.events import metrics as events_metrics
 from app.pipeline import service
 from app.pipeline.models import Notification, NotificationDelivery, Webhook
 from app.pipeline.schemas import DeliveryOut, PipelineStats, WebhookIn, WebhookOut
@@ -138,7 +139,10 @@ async def metrics(request: Request, session: SessionDep, settings: SettingsDep) 
         raise Unauthorized("A valid metrics token is required")
     stats = await service.stats(request.app.state.pipeline.queue, session, cycles=1)
     body, content_type = app_metrics.render()
-    return Response(body + render_metrics(stats).encode(), media_type=content_type)
+    events = await events_metrics.render(getattr(request.app.state, "events", None), session)
+    return Response(
+        body + render_metrics(stats).encode() + events.encode(), media_type=content_type
+    )
 
 
 class InvalidWebhookUrl(Unprocessable):

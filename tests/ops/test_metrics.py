@@ -63,6 +63,13 @@ async def test_http_cache_and_limiter_series_count_requests(client_factory, make
                 "/api/v1/summaries/daily", params={"date": "2026-01-05"}, headers=headers
             )
             assert r.status_code == 200, r.text
+        r = await c.post(
+            "/api/v1/logs",
+            json={"meal_type": "lunch", "description": "soup", "kcal": 300, "protein_g": 10,
+                  "carbs_g": 30, "fat_g": 10},
+            headers=headers,
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
         after = await scrape(c)
 
     def delta(name: str, **labels: str) -> float:
@@ -86,8 +93,12 @@ async def test_http_cache_and_limiter_series_count_requests(client_factory, make
     assert ("nexfitra_db_pool_connections_in_use", frozenset()) in after
     assert value(after, "nexfitra_llm_calls_total", outcome="ok") >= 0
     assert ("nexfitra_llm_calls_total", frozenset({("outcome", "timeout")})) in after
-    # The pipeline gauges are still there.
+    # The pipeline gauges are still there, and the event pipeline's.
     assert ("nexfitra_pipeline_queue_length", frozenset()) in after
+    assert ("nexfitra_events_outbox_unpublished", frozenset()) in after
+    # The log written above waits for the relay (not running under ENVIRONMENT=test).
+    assert value(after, "nexfitra_events_outbox_unpublished") >= 1
+    assert ("nexfitra_events_consumer_lag", frozenset({("consumer", "insights")})) in after
 
 
 def _free_port() -> int:

@@ -3,6 +3,7 @@ holding users' rows cannot be forgotten by either."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 
@@ -159,6 +160,8 @@ async def test_delete_leaves_no_row_of_the_user(app, client, make_ctx, make_user
 def _typed(column: sa.Column, value):
     if isinstance(column.type, sa.Uuid):
         return uuid.UUID(value)
+    if isinstance(column.type, sa.Date) and isinstance(value, str):
+        return dt.date.fromisoformat(value)  # a date in a primary key (weekly insights)
     return value
 
 
