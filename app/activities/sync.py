@@ -81,7 +81,8 @@ class TrackerAuthError(TrackerError):
 
 
 class ProviderNotConfigured(AppError):
-    status, code, title = 503, "provider-not-configured", "Tracker not configured"
+    # 404, not 503: nothing is down; this server simply offers no such tracker (no client id).
+    status, code, title = 404, "provider-not-configured", "Tracker not available on this server"
 
 
 class ConnectionNotFound(NotFound):

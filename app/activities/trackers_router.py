@@ -85,7 +85,7 @@ async def list_trackers(user_id: CurrentUserId, session: SessionDep) -> Connecti
     status_code=status.HTTP_201_CREATED,
     response_model=ConnectionOut,
     operation_id="trackers_connect_fitbit",
-    responses=problem_responses(401, 422, 503),
+    responses=problem_responses(401, 404, 422),
 )
 async def connect_fitbit(
     body: ConnectIn, request: Request, user_id: CurrentUserId, session: SessionDep

@@ -1,4 +1,4 @@
-from app.core.errors import BadRequest, Conflict, Unauthorized
+from app.core.errors import Conflict, Unauthorized, Unprocessable
 
 
 class EmailTaken(Conflict):
@@ -17,7 +17,7 @@ class RefreshTokenReused(Unauthorized):
     code, title = "refresh-token-reused", "Refresh token reuse detected"
 
 
-class InvalidResetToken(BadRequest):
+class InvalidResetToken(Unprocessable):
     code, title = "invalid-reset-token", "Invalid or expired reset token"
 
 
@@ -29,7 +29,7 @@ class NoPassword(Conflict):
     code, title = "no-password", "This account has no password"
 
 
-class InvalidCode(BadRequest):
+class InvalidCode(Unprocessable):
     code, title = "invalid-code", "Invalid one-time code"
 
 

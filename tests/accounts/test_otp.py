@@ -80,7 +80,7 @@ async def test_sign_up_happens_only_at_verification(app, client, caplog):
     assert str(user.id) == me["id"] and user.password_hash is None
     # Single use.
     r = await client.post(VERIFY, json={"phone": PHONE, "code": code})
-    assert_problem(r, 400, "invalid-code")
+    assert_problem(r, 422, "invalid-code")
     # The refresh token works like any other.
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert r.status_code == 200
@@ -105,7 +105,7 @@ async def test_invalid_numbers_are_422(client):
     r = await client.post(VERIFY, json={"phone": PHONE, "code": "12345"})
     assert assert_problem(r, 422)["errors"][0]["field"] == "code"
     r = await client.post(VERIFY, json={"phone": PHONE, "code": "123456"})
-    assert_problem(r, 400, "invalid-code")  # nothing pending
+    assert_problem(r, 422, "invalid-code")  # nothing pending
 
 
 async def test_wrong_tries_expiry_and_a_new_code(app, client_factory, caplog):
@@ -114,10 +114,10 @@ async def test_wrong_tries_expiry_and_a_new_code(app, client_factory, caplog):
         code = last_code(caplog)
         wrong = f"{(int(code) + 1) % 1_000_000:06d}"
         for left in (4, 3, 2, 1, 0):
-            body = assert_problem(await c.post(VERIFY, json={"phone": PHONE, "code": wrong}), 400)
+            body = assert_problem(await c.post(VERIFY, json={"phone": PHONE, "code": wrong}), 422)
             assert body["attempts_left"] == left
         # Five wrong tries: even the right code is refused now.
-        body = assert_problem(await c.post(VERIFY, json={"phone": PHONE, "code": code}), 400)
+        body = assert_problem(await c.post(VERIFY, json={"phone": PHONE, "code": code}), 422)
         assert "Too many wrong codes" in body["detail"]
         assert await users_with_phone(c.app, PHONE) == []
 
@@ -130,7 +130,7 @@ async def test_wrong_tries_expiry_and_a_new_code(app, client_factory, caplog):
                 )
             )
             await s.commit()
-        body = assert_problem(await c.post(VERIFY, json={"phone": PHONE, "code": code}), 400)
+        body = assert_problem(await c.post(VERIFY, json={"phone": PHONE, "code": code}), 422)
         assert "expired" in body["detail"]
 
         await c.post(REQUEST, json={"phone": PHONE})
@@ -138,7 +138,7 @@ async def test_wrong_tries_expiry_and_a_new_code(app, client_factory, caplog):
         await c.post(REQUEST, json={"phone": PHONE})
         second = last_code(caplog)
         if first != second:  # the newer code replaces the older one
-            assert_problem(await c.post(VERIFY, json={"phone": PHONE, "code": first}), 400)
+            assert_problem(await c.post(VERIFY, json={"phone": PHONE, "code": first}), 422)
         assert (await c.post(VERIFY, json={"phone": PHONE, "code": second})).status_code == 200
 
 
@@ -184,7 +184,7 @@ async def test_add_phone_to_an_email_account(app, client_factory, caplog):
         code = last_code(caplog)
         wrong = f"{(int(code) + 1) % 1_000_000:06d}"
         r = await c.patch(ME, json={"phone": PHONE, "phone_code": wrong}, headers=h)
-        assert_problem(r, 400, "invalid-code")
+        assert_problem(r, 422, "invalid-code")
         assert (await c.get(ME, headers=h)).json()["phone"] is None
 
         r = await c.patch(ME, json={"phone": SPACED, "phone_code": code}, headers=h)
@@ -220,7 +220,7 @@ async def test_phone_account_erasure_needs_a_fresh_code(app, client_factory, cap
         code = last_code(caplog)
         wrong = f"{(int(code) + 1) % 1_000_000:06d}"
         r = await c.request("DELETE", ME, json={"code": wrong}, headers=h)
-        assert_problem(r, 400, "invalid-code")
+        assert_problem(r, 422, "invalid-code")
         assert (await c.request("DELETE", ME, json={"code": code}, headers=h)).status_code == 204
         assert await users_with_phone(c.app, PHONE) == []
         async with c.app.state.resources.sessionmaker() as s:

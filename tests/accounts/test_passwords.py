@@ -111,7 +111,7 @@ async def test_reset_by_log_backend(app, client, make_user, caplog):
     assert r.status_code == 204, r.text
     # Single use.
     r = await client.post(CONFIRM, json={"token": token, "new_password": "brand-new-2"})
-    assert_problem(r, 400, "invalid-reset-token")
+    assert_problem(r, 422, "invalid-reset-token")
     # All sessions ended.
     assert_problem(await client.post(REFRESH, json={"refresh_token": user.refresh_token}), 401)
     assert_problem(await client.get(ME, headers=bearer(old_access)), 401)
@@ -136,7 +136,7 @@ async def test_reset_token_expiry_and_supersession(app, client, user, caplog):
     second = reset_token_from(caplog.records[-1].getMessage())
     # Only the newest link works.
     r = await client.post(CONFIRM, json={"token": first, "new_password": "brand-new-1"})
-    assert_problem(r, 400, "invalid-reset-token")
+    assert_problem(r, 422, "invalid-reset-token")
     async with app.state.resources.sessionmaker() as s:
         await s.execute(
             sa.update(PasswordResetToken).values(
@@ -145,9 +145,9 @@ async def test_reset_token_expiry_and_supersession(app, client, user, caplog):
         )
         await s.commit()
     r = await client.post(CONFIRM, json={"token": second, "new_password": "brand-new-1"})
-    assert_problem(r, 400, "invalid-reset-token")
+    assert_problem(r, 422, "invalid-reset-token")
     r = await client.post(CONFIRM, json={"token": "x" * 43, "new_password": "brand-new-1"})
-    assert_problem(r, 400, "invalid-reset-token")
+    assert_problem(r, 422, "invalid-reset-token")
     r = await client.post(LOGIN, json={"email": user.email, "password": user.password})
     assert r.status_code == 200
 

@@ -88,13 +88,13 @@ async def test_connect_stores_tokens_encrypted(client_factory, fake):
         assert_problem(await c.delete("/api/v1/trackers/fitbit", headers=user.headers), 404)
 
 
-async def test_connect_without_configuration_is_503(client, user):
+async def test_connect_without_configuration_is_404(client, user):
     r = await client.post(
         "/api/v1/trackers/fitbit/connect",
         json={"code": "x", "redirect_uri": "https://app.example/cb"},
         headers=user.headers,
     )
-    assert_problem(r, 503, "provider-not-configured")
+    assert_problem(r, 404, "provider-not-configured")
 
 
 async def nightly(make_ctx, c, fake, user_ids, now, limiter_per_minute=50):
