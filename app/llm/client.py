@@ -245,17 +245,19 @@ class LLMClient:
         )
         return validate_extraction(parse_json_content(content))
 
-    async def write_plan_text(self, plan: dict[str, Any]) -> str:
-        """A short friendly description of a meal plan with cooking tips, as plain text."""
-        plan_json = json.dumps(plan, default=str, ensure_ascii=False)
-        if len(plan_json) > MAX_PLAN_JSON_CHARS:
-            raise LLMError("the plan is too large to describe")
+    async def _write_prose(
+        self, prompt: str, data: dict[str, Any], what: str, temperature: float
+    ) -> str:
+        """Plain-text prose about `data` (sent as JSON) written to the prompt file `prompt`."""
+        data_json = json.dumps(data, default=str, ensure_ascii=False)
+        if len(data_json) > MAX_PLAN_JSON_CHARS:
+            raise LLMError(f"the {what} is too large to describe")
         content = await self._complete(
-            load_prompt("plan_description.txt"),
-            plan_json,
+            load_prompt(prompt),
+            data_json,
             json_mode=False,
             max_tokens=PLAN_MAX_TOKENS,
-            temperature=0.4,
+            temperature=temperature,
         )
         text = _strip_reasoning(content)
         fenced = _FENCE.fullmatch(text)
@@ -264,46 +266,18 @@ class LLMClient:
         if not text:
             raise LLMInvalidOutput("the answer is empty")
         return _cap_text(text, MAX_PLAN_TEXT_CHARS)
+
+    async def write_plan_text(self, plan: dict[str, Any]) -> str:
+        """A short friendly description of a meal plan with cooking tips, as plain text."""
+        return await self._write_prose("plan_description.txt", plan, "plan", 0.4)
 
     async def write_week_text(self, facts: dict[str, Any]) -> str:
         """A few sentences about a week of eating, from its facts, as plain text."""
-        facts_json = json.dumps(facts, default=str, ensure_ascii=False)
-        if len(facts_json) > MAX_PLAN_JSON_CHARS:
-            raise LLMError("the facts are too large to describe")
-        content = await self._complete(
-            load_prompt("week_narrative.txt"),
-            facts_json,
-            json_mode=False,
-            max_tokens=PLAN_MAX_TOKENS,
-            temperature=0.3,
-        )
-        text = _strip_reasoning(content)
-        fenced = _FENCE.fullmatch(text)
-        if fenced:
-            text = fenced.group(1).strip()
-        if not text:
-            raise LLMInvalidOutput("the answer is empty")
-        return _cap_text(text, MAX_PLAN_TEXT_CHARS)
+        return await self._write_prose("week_narrative.txt", facts, "week", 0.3)
 
     async def write_program_text(self, program: dict[str, Any]) -> str:
         """A short description of a training program with tips, as plain text."""
-        program_json = json.dumps(program, default=str, ensure_ascii=False)
-        if len(program_json) > MAX_PLAN_JSON_CHARS:
-            raise LLMError("the program is too large to describe")
-        content = await self._complete(
-            load_prompt("program_description.txt"),
-            program_json,
-            json_mode=False,
-            max_tokens=PLAN_MAX_TOKENS,
-            temperature=0.4,
-        )
-        text = _strip_reasoning(content)
-        fenced = _FENCE.fullmatch(text)
-        if fenced:
-            text = fenced.group(1).strip()
-        if not text:
-            raise LLMInvalidOutput("the answer is empty")
-        return _cap_text(text, MAX_PLAN_TEXT_CHARS)
+        return await self._write_prose("program_description.txt", program, "program", 0.4)
 
     async def read_receipt_image(self, png: bytes) -> str:
         """The item lines of a receipt photo (PNG bytes), read with the model's vision input;
