@@ -31,6 +31,7 @@ from app.activities.importers import IMPORTERS as FILE_IMPORTERS
 from app.activities.models import Activity
 from app.activities.trackers import SLEEP, TRACKER_IMPORTERS
 from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unprocessable
+from app.core.paging import fetch_page, owned_in_range
 from app.core.timeutil import resolve_local_day
 from app.core.types import utcnow
 from app.training.models import Workout
@@ -155,26 +156,15 @@ async def list_activities(
     limit: int,
     offset: int,
 ) -> tuple[list[Activity], int]:
-    conds: list[Any] = [col(Activity.user_id) == user_id]
-    if start is not None:
-        conds.append(col(Activity.date) >= start)
-    if end is not None:
-        conds.append(col(Activity.date) <= end)
+    conds = owned_in_range(Activity, user_id, start, end)
     if activity_type is not None:
         conds.append(col(Activity.activity_type) == activity_type)
-    total = await session.scalar(sa.select(sa.func.count()).select_from(Activity).where(*conds))
-    rows = await session.scalars(
-        sa.select(Activity)
-        .where(*conds)
-        .order_by(
-            col(Activity.date).desc(),
-            sa.func.coalesce(Activity.started_at, Activity.created_at).desc(),
-            col(Activity.id).desc(),
-        )
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows), int(total or 0)
+    order = [
+        col(Activity.date).desc(),
+        sa.func.coalesce(Activity.started_at, Activity.created_at).desc(),
+        col(Activity.id).desc(),
+    ]
+    return await fetch_page(session, Activity, conds, order, limit, offset)
 
 
 async def daily_totals(

@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from app.core.cache import Cache
 from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from app.core.paging import fetch_page
 from app.core.types import utcnow
 from app.foods import service as foods_service
 from app.foods.dataset import FoodRecord
@@ -503,14 +504,5 @@ async def list_ledger(
         conds.append(col(InventoryLedgerEntry.item_id) == item_id)
     if source is not None:
         conds.append(col(InventoryLedgerEntry.source) == source)
-    total = await session.scalar(
-        sa.select(sa.func.count()).select_from(InventoryLedgerEntry).where(*conds)
-    )
-    rows = await session.scalars(
-        sa.select(InventoryLedgerEntry)
-        .where(*conds)
-        .order_by(col(InventoryLedgerEntry.created_at).desc(), col(InventoryLedgerEntry.id))
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows), int(total or 0)
+    order = [col(InventoryLedgerEntry.created_at).desc(), col(InventoryLedgerEntry.id)]
+    return await fetch_page(session, InventoryLedgerEntry, conds, order, limit, offset)

@@ -15,6 +15,7 @@ from sqlmodel import col
 from app.auth.models import User
 from app.core.cache import Cache, profile_scope, user_scope
 from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unprocessable
+from app.core.paging import fetch_page, owned_in_range
 from app.core.timeutil import local_date, resolve_local_day
 from app.core.types import utcnow
 from app.events import outbox
@@ -343,24 +344,13 @@ async def list_entries(
     limit: int,
     offset: int,
 ) -> tuple[list[LogEntry], int]:
-    conds: list[Any] = [col(LogEntry.user_id) == user_id]
-    if start is not None:
-        conds.append(col(LogEntry.date) >= start)
-    if end is not None:
-        conds.append(col(LogEntry.date) <= end)
+    conds = owned_in_range(LogEntry, user_id, start, end)
     if meal_type is not None:
         conds.append(col(LogEntry.meal_type) == meal_type)
-    total = await session.scalar(sa.select(sa.func.count()).select_from(LogEntry).where(*conds))
-    rows = await session.scalars(
-        sa.select(LogEntry)
-        .where(*conds)
-        .order_by(
-            col(LogEntry.date).desc(),
-            sa.func.coalesce(LogEntry.consumed_at, LogEntry.created_at).desc(),
-            col(LogEntry.created_at).desc(),
-            col(LogEntry.id).desc(),
-        )
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows), int(total or 0)
+    order = [
+        col(LogEntry.date).desc(),
+        sa.func.coalesce(LogEntry.consumed_at, LogEntry.created_at).desc(),
+        col(LogEntry.created_at).desc(),
+        col(LogEntry.id).desc(),
+    ]
+    return await fetch_page(session, LogEntry, conds, order, limit, offset)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.errors import NotFound, Unprocessable
+from app.core.paging import fetch_page, owned_in_range
 from app.core.types import utcnow
 from app.training import figures
 from app.training.models import BodyMeasurement, Exercise, ExerciseMuscle, Workout, WorkoutSet
@@ -297,23 +298,12 @@ async def list_measurements(
     limit: int,
     offset: int,
 ) -> tuple[list[MeasurementOut], int]:
-    conds: list[Any] = [col(BodyMeasurement.user_id) == user_id]
-    if start is not None:
-        conds.append(col(BodyMeasurement.date) >= start)
-    if end is not None:
-        conds.append(col(BodyMeasurement.date) <= end)
-    total = await session.scalar(
-        sa.select(sa.func.count()).select_from(BodyMeasurement).where(*conds)
-    )
-    rows = await session.scalars(
-        sa.select(BodyMeasurement)
-        .where(*conds)
-        .order_by(col(BodyMeasurement.date).desc())
-        .limit(limit)
-        .offset(offset)
+    conds = owned_in_range(BodyMeasurement, user_id, start, end)
+    rows, total = await fetch_page(
+        session, BodyMeasurement, conds, [col(BodyMeasurement.date).desc()], limit, offset
     )
     sex, height = await _sex_height(session, user_id)
-    return [measurement_out(m, sex, height) for m in rows], int(total or 0)
+    return [measurement_out(m, sex, height) for m in rows], total
 
 
 async def delete_measurement(session: AsyncSession, user_id: uuid.UUID, day: dt.date) -> None:

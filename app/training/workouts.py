@@ -23,6 +23,7 @@ from sqlmodel import col
 from app.activities import met
 from app.activities import service as activities_service
 from app.core.errors import NotFound, Unauthorized, Unprocessable
+from app.core.paging import fetch_page, owned_in_range
 from app.core.timeutil import resolve_local_day, week_start
 from app.core.types import utcnow
 from app.events import outbox
@@ -496,24 +497,13 @@ async def list_workouts(
     limit: int,
     offset: int,
 ) -> tuple[list[Workout], int]:
-    conds: list[Any] = [col(Workout.user_id) == user_id]
-    if start is not None:
-        conds.append(col(Workout.date) >= start)
-    if end is not None:
-        conds.append(col(Workout.date) <= end)
-    total = await session.scalar(sa.select(sa.func.count()).select_from(Workout).where(*conds))
-    rows = await session.scalars(
-        sa.select(Workout)
-        .where(*conds)
-        .order_by(
-            col(Workout.date).desc(),
-            sa.func.coalesce(col(Workout.started_at), col(Workout.created_at)).desc(),
-            col(Workout.id).desc(),
-        )
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(rows), int(total or 0)
+    order = [
+        col(Workout.date).desc(),
+        sa.func.coalesce(col(Workout.started_at), col(Workout.created_at)).desc(),
+        col(Workout.id).desc(),
+    ]
+    conds = owned_in_range(Workout, user_id, start, end)
+    return await fetch_page(session, Workout, conds, order, limit, offset)
 
 
 async def update_workout(

@@ -15,6 +15,7 @@ from sqlmodel import col
 from app.auth.models import User
 from app.core.cache import Cache, profile_scope, user_scope
 from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
+from app.core.paging import fetch_page, owned_in_range
 from app.core.timeutil import MAX_DAYS_AHEAD, local_today, resolve_local_day
 from app.core.types import utcnow
 from app.events import outbox
@@ -467,20 +468,10 @@ async def list_weights(
     limit: int,
     offset: int,
 ) -> tuple[list[WeightEntry], int]:
-    conds: list[Any] = [col(WeightEntry.user_id) == user_id]
-    if start is not None:
-        conds.append(col(WeightEntry.date) >= start)
-    if end is not None:
-        conds.append(col(WeightEntry.date) <= end)
-    total = await session.scalar(sa.select(sa.func.count()).select_from(WeightEntry).where(*conds))
-    rows = await session.scalars(
-        sa.select(WeightEntry)
-        .where(*conds)
-        .order_by(col(WeightEntry.date).desc())
-        .limit(limit)
-        .offset(offset)
+    conds = owned_in_range(WeightEntry, user_id, start, end)
+    return await fetch_page(
+        session, WeightEntry, conds, [col(WeightEntry.date).desc()], limit, offset
     )
-    return list(rows), int(total or 0)
 
 
 async def delete_weight(
