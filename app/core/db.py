@@ -8,8 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -81,3 +83,9 @@ async def execute_single(engine: AsyncEngine, statement: Executable, params: dic
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         await conn.execute(sa.text("SELECT 1"))
+
+
+def dialect_insert(bind: AsyncSession | AsyncConnection | AsyncEngine) -> Any:
+    """`insert` of the bind's dialect, for ON CONFLICT: both dialects spell it, each its own way."""
+    name = bind.get_bind().dialect.name if isinstance(bind, AsyncSession) else bind.dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert

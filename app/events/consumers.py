@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.core.db import dialect_insert
 from app.core.eventbus import Delivery, EventBus
 from app.events.models import ConsumedEvent, ParkedEvent
 
@@ -50,10 +50,6 @@ def instance_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 @dataclass
 class ConsumerRunner:
     sessionmaker: async_sessionmaker[AsyncSession]
@@ -74,7 +70,7 @@ class ConsumerRunner:
 
     async def _mark(self, session: AsyncSession, event_id: uuid.UUID) -> bool:
         stmt = (
-            _insert(session)(ConsumedEvent)
+            dialect_insert(session)(ConsumedEvent)
             .values(consumer=self.consumer.name, event_id=event_id)
             .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
         )
@@ -84,7 +80,7 @@ class ConsumerRunner:
     async def _mark_many(self, session: AsyncSession, ids: list[uuid.UUID]) -> set[uuid.UUID]:
         """Marks the events consumed in one statement; answers the ids that were new."""
         stmt = (
-            _insert(session)(ConsumedEvent)
+            dialect_insert(session)(ConsumedEvent)
             .values([{"consumer": self.consumer.name, "event_id": i} for i in dict.fromkeys(ids)])
             .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
             .returning(ConsumedEvent.event_id)
@@ -104,7 +100,7 @@ class ConsumerRunner:
             user = None
         async with self.sessionmaker() as session:
             await session.execute(
-                _insert(session)(ParkedEvent)
+                dialect_insert(session)(ParkedEvent)
                 .values(
                     id=uuid.uuid4(),
                     consumer=self.consumer.name,

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.db import dialect_insert
 from app.core.timeutil import week_start
 from app.core.types import utcnow
 from app.events import outbox
@@ -238,16 +238,12 @@ async def compute_facts(
     return facts
 
 
-def _upsert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def store_week(
     session: AsyncSession, user_id: uuid.UUID, start: dt.date, today: dt.date | None = None
 ) -> dict[str, Any]:
     facts = await compute_facts(session, user_id, start, today)
     now = utcnow()
-    stmt = _upsert(session)(WeeklyInsight).values(
+    stmt = dialect_insert(session)(WeeklyInsight).values(
         user_id=user_id, week_start=start, facts=facts, updated_at=now
     )
     stmt = stmt.on_conflict_do_update(

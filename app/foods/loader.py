@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col
 
+from app.core.db import dialect_insert
 from app.foods.dataset import (
     COLUMN_FIELDS,
     NUTRIENT_FIELDS,
@@ -25,14 +25,6 @@ from app.foods.models import Food, FoodPortion
 log = logging.getLogger("nexfitra.foods")
 _CHUNK = 1000
 PACKAGED_SOURCES = ("sr28", "fndds")
-
-
-def _insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
-    # The one place the dialects differ: both spell "skip rows that already exist" their own way,
-    # which makes concurrent loaders (several workers starting at once) safe.
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 def nutrient_json(nutrients: Any) -> dict[str, float]:
@@ -88,7 +80,7 @@ async def _insert(
     rows: Sequence[dict[str, Any]],
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    stmt = _insert_ignoring_duplicates(conn, table)
+    stmt = dialect_insert(conn)(table).on_conflict_do_nothing()
     for i in range(0, len(rows), _CHUNK):
         chunk = list(rows[i : i + _CHUNK])
         await conn.execute(stmt, chunk)

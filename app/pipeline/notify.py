@@ -28,11 +28,11 @@ from typing import Any, Protocol
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from app.core import netguard
+from app.core.db import dialect_insert
 from app.core.timeutil import zone
 from app.events import outbox
 from app.pipeline.config import PipelineSettings
@@ -43,10 +43,6 @@ log = logging.getLogger("nexfitra.notify")
 PLAN_READY = "plan.ready"
 SIGNATURE_HEADER = "X-NexFitra-Signature"
 TIMESTAMP_HEADER = "X-NexFitra-Timestamp"
-
-
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def wake_instant(day: dt.date, tz: str, wake_time: str) -> dt.datetime:
@@ -106,7 +102,7 @@ async def schedule_plan_ready_many(
         for user_id, tz, wake_time in users
     ]
     # Executemany: compiled once and cached, unlike a multi-row `.values(rows)`.
-    stmt = _insert(session)(Notification).on_conflict_do_nothing(
+    stmt = dialect_insert(session)(Notification).on_conflict_do_nothing(
         index_elements=["user_id", "kind", "date"]
     )
     await session.execute(stmt, rows)

@@ -30,7 +30,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -39,6 +38,7 @@ from app.activities.models import Activity
 from app.auth.models import User
 from app.core.cache import Cache, user_scope
 from app.core.concurrency import gather_limited
+from app.core.db import dialect_insert
 from app.core.jobs import Job, JobQueue
 from app.core.timeutil import zone
 from app.core.types import utcnow
@@ -94,10 +94,6 @@ class CycleResult:
     recovered: int
     enqueued: int  # runs (users) sent to the workers
     jobs: int = 0  # jobs those runs were grouped into
-
-
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def due_zones(zones: Sequence[str], now: dt.datetime, plan_hour: int) -> dict[dt.date, list[str]]:
@@ -185,7 +181,7 @@ async def _create_runs(
                 for uid in user_ids[start : start + _BATCH]
             ]
             stmt = (
-                _insert(session)(PlanRun)
+                dialect_insert(session)(PlanRun)
                 .values(rows)
                 .on_conflict_do_nothing(index_elements=["user_id", "date"])
                 .returning(col(PlanRun.user_id))
@@ -327,7 +323,7 @@ async def _store_activities(
         for i in items
     ]
     stmt = (
-        _insert(session)(Activity)
+        dialect_insert(session)(Activity)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["user_id", "source", "external_id"])
     )

@@ -22,7 +22,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -30,6 +29,7 @@ from sqlmodel import col
 
 from app.core.cache import Cache, user_scope
 from app.core.concurrency import gather_limited
+from app.core.db import dialect_insert
 from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.types import utcnow
 from app.foods import service as foods_service
@@ -788,10 +788,6 @@ def _plan_days(
     return out
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def store_plans(
     session: AsyncSession,
     user_id: uuid.UUID,
@@ -828,7 +824,7 @@ async def _store_many(
     ]
     # Executemany form: the statement compiles once per process and is cached, where
     # `.values(rows)` compiled a new multi-row statement for every batch.
-    stmt = _insert(session)(MealPlan)
+    stmt = dialect_insert(session)(MealPlan)
     stmt = stmt.on_conflict_do_update(
         index_elements=["user_id", "date"],
         set_={

@@ -6,25 +6,18 @@ second loader (another worker starting at once) inserts nothing new."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col
 
+from app.core.db import dialect_insert
 from app.core.types import utcnow
 from app.training.dataset import load_exercises
 from app.training.models import Exercise, ExerciseMuscle
 
 log = logging.getLogger("nexfitra.training")
 _CHUNK = 500
-
-
-def _insert_ignoring_duplicates(conn: AsyncConnection, table: sa.Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 def _table(model: type[SQLModel]) -> sa.Table:
@@ -71,10 +64,10 @@ async def load_catalogue(engine: AsyncEngine, *, force: bool = False) -> int:
         for m in names
     ]
     async with engine.begin() as conn:
-        stmt = _insert_ignoring_duplicates(conn, _table(Exercise))
+        stmt = dialect_insert(conn)(_table(Exercise)).on_conflict_do_nothing()
         for i in range(0, len(rows), _CHUNK):
             await conn.execute(stmt, rows[i : i + _CHUNK])
-        stmt = _insert_ignoring_duplicates(conn, _table(ExerciseMuscle))
+        stmt = dialect_insert(conn)(_table(ExerciseMuscle)).on_conflict_do_nothing()
         for i in range(0, len(muscles), _CHUNK):
             await conn.execute(stmt, muscles[i : i + _CHUNK])
     log.info("loaded %d exercises", len(rows))
