@@ -29,11 +29,12 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local interval = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
-local window = interval * limit
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
 local new_tat = tat + interval
-local allow_at = new_tat - window
+-- tat - interval * (limit - 1), not new_tat - window: the same value without adding and then
+-- subtracting an interval, whose rounding could refuse the first hit of a limit of one.
+local allow_at = tat - interval * (limit - 1)
 if now < allow_at then
   return {0, 0, allow_at - now, tat - now}
 end
@@ -125,7 +126,10 @@ class MemoryRateLimiter:
         interval = window_s * 1000 / limit_per_minute
         tat = max(self._tat.get(key, now), now)
         new_tat = tat + interval
-        allow_at = new_tat - interval * limit_per_minute
+        # Equal to new_tat - interval * limit, but without adding and subtracting an interval:
+        # with fractional millisecond clocks that rounding made the first hit of a limit of one
+        # land just past its own allowance now and then (a flaky 429).
+        allow_at = tat - interval * (limit_per_minute - 1)
         if now < allow_at:
             return _result(False, limit_per_minute, 0, allow_at - now, tat - now, None, window_s)
         self._tat[key] = new_tat
