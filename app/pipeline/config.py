@@ -29,9 +29,11 @@ class PipelineSettings(BaseSettings):
     # bigger batches cost fewer queries per user; smaller ones spread better over workers.
     batch_size: int = Field(100, ge=1, le=1000)
     provider_limit_per_minute: int = Field(50, ge=1)
-    # LLM wording of nightly plans (when an LLM is configured), per batch job: past either
-    # budget the remaining plans of the batch get the template text.
-    llm_calls_per_batch: int = Field(100, ge=0, le=10_000)
+    # LLM wording of nightly plans (when an LLM is configured). `llm_calls_per_run` is the
+    # budget of one run (a scheduler cycle: every batch it enqueued, on any worker), shared
+    # through Redis; `llm_seconds_per_batch` bounds how long one batch waits on the LLM. Past
+    # either, plans get the template text (counted per run in the operators' view).
+    llm_calls_per_run: int = Field(200, ge=0, le=1_000_000)
     llm_seconds_per_batch: float = Field(120.0, gt=0, le=3600)
     notify_interval_s: int = Field(30, ge=1)
     notify_max_attempts: int = Field(5, ge=1, le=20)

@@ -50,7 +50,8 @@ async def pipeline_stats(
     """Queue length (scale workers on it), jobs processed, and per scheduler cycle the runs
     enqueued, processed, failed for good and given a fallback plan."""
     queue = request.app.state.pipeline.queue
-    stats = PipelineStats.model_validate(await service.stats(queue, session, cycles))
+    budget = request.app.state.pipeline.ctx.budget
+    stats = PipelineStats.model_validate(await service.stats(queue, session, cycles, budget))
     await admin_service.audit_view(session, admin, "pipeline.view", {"cycles": cycles})
     return stats
 

@@ -16,6 +16,10 @@ class CycleStats(BaseModel):
     fallbacks: int = Field(description="Runs whose day got a copy of the previous plan")
     retrying: int = Field(description="Runs waiting for their next attempt")
     skipped: int = Field(description="Users with no profile or goal to plan for")
+    llm_texts: int = Field(0, description="Plans of this run the LLM worded")
+    llm_budget_fallbacks: int = Field(
+        0, description="Plans of this run that got the template text: the LLM budget was spent"
+    )
 
 
 class RunFailure(BaseModel):

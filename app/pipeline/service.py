@@ -45,6 +45,7 @@ from app.core.types import utcnow
 from app.llm.client import LLMClient
 from app.llm.plan_text import BudgetedWriter, PlanTextWriter
 from app.pipeline import notify
+from app.pipeline.budget import MemoryRunBudget, RunBudget, RunBudgetedWriter
 from app.pipeline.config import PipelineSettings
 from app.pipeline.limits import ProviderLimiter
 from app.pipeline.models import PlanRun
@@ -83,6 +84,8 @@ class PipelineContext:
     llm: LLMClient | None = None
     clock: Callable[[], dt.datetime] = utcnow
     generate: GenerateFn = plans_service.generate_many
+    # The LLM budget of each run, shared by its batches (Redis when the workers are processes).
+    budget: RunBudget = dataclasses.field(default_factory=MemoryRunBudget)
 
 
 @dataclasses.dataclass
@@ -450,17 +453,34 @@ async def _real_plans(
     return {uid for uid, plan in rows.all() if not (plan or {}).get("fallback_from")}
 
 
-async def plan_user_day(ctx: PipelineContext, user_id: uuid.UUID, day: dt.date) -> str:
+async def plan_user_day(
+    ctx: PipelineContext, user_id: uuid.UUID, day: dt.date, run: str | None = None
+) -> str:
     """One user's run: the final status of this attempt (or "skipped-claim" when another
     worker holds the run, the job is a duplicate, or the run is already finished)."""
-    return (await plan_users_day(ctx, [user_id], day)).get(user_id, "skipped-claim")
+    return (await plan_users_day(ctx, [user_id], day, run)).get(user_id, "skipped-claim")
+
+
+def run_id(cycle_at: str | dt.datetime | None, day: dt.date) -> str:
+    """The nightly run a job belongs to: the scheduler cycle that enqueued it (every batch
+    of the cycle shares its LLM budget); jobs from before batches carried it, by their date."""
+    if cycle_at is None:
+        return f"date:{day.isoformat()}"
+    if isinstance(cycle_at, str):
+        cycle_at = dt.datetime.fromisoformat(cycle_at)
+    # One spelling whatever the source (a payload's ISO text, a database timestamp).
+    return f"cycle:{cycle_at.astimezone(dt.UTC):%Y%m%dT%H%M%S.%f}"
 
 
 async def plan_users_day(
-    ctx: PipelineContext, user_ids: Sequence[uuid.UUID], day: dt.date
+    ctx: PipelineContext,
+    user_ids: Sequence[uuid.UUID],
+    day: dt.date,
+    run: str | None = None,
 ) -> dict[uuid.UUID, str]:
     """The job: plans `day` for the users whose runs it can claim, together. Answers each
-    claimed user's final status for this attempt (done, skipped, retry or failed)."""
+    claimed user's final status for this attempt (done, skipped, retry or failed). `run`
+    (`run_id`) names the nightly run whose LLM budget the batch spends."""
     out: dict[uuid.UUID, str] = {}
     async with ctx.sessionmaker() as session:
         claimed = await _claim_runs(session, user_ids, day, ctx.clock())
@@ -484,7 +504,8 @@ async def plan_users_day(
                 )
                 for uid in todo
             ]
-            results = await ctx.generate(session, ctx.cache, requests, _budgeted(ctx))
+            writer = _budgeted(ctx, run or run_id(None, day))
+            results = await ctx.generate(session, ctx.cache, requests, writer)
         except Exception as exc:
             # The batch as a whole failed (the database went away, ...): every user's run
             # takes the failure path on its own.
@@ -494,14 +515,15 @@ async def plan_users_day(
     return out
 
 
-def _budgeted(ctx: PipelineContext) -> BudgetedWriter | None:
-    if ctx.llm is None or ctx.config.llm_calls_per_batch == 0:
+def _budgeted(ctx: PipelineContext, run: str) -> PlanTextWriter | None:
+    """The batch's plan writer: each text spends one call of the run's budget (all batches
+    of the run, on any worker), and the batch itself stops asking past its time limit or
+    once the LLM has failed several times in a row."""
+    limit = ctx.config.llm_calls_per_run
+    if ctx.llm is None or limit == 0:
         return None
-    return BudgetedWriter(
-        ctx.llm,
-        max_calls=ctx.config.llm_calls_per_batch,
-        max_seconds=ctx.config.llm_seconds_per_batch,
-    )
+    batch = BudgetedWriter(ctx.llm, max_calls=limit, max_seconds=ctx.config.llm_seconds_per_batch)
+    return RunBudgetedWriter(batch, ctx.budget, run, limit)
 
 
 async def _settle(
@@ -622,15 +644,18 @@ async def _failed(
 
 def handlers(ctx: PipelineContext) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
     async def plan_batch(payload: dict[str, Any]) -> None:
+        day = dt.date.fromisoformat(payload["date"])
         await plan_users_day(
             ctx,
             [uuid.UUID(u) for u in payload["users"]],
-            dt.date.fromisoformat(payload["date"]),
+            day,
+            run_id(payload.get("cycle_at"), day),
         )
 
     async def plan_job(payload: dict[str, Any]) -> None:
+        day = dt.date.fromisoformat(payload["date"])
         await plan_user_day(
-            ctx, uuid.UUID(payload["user_id"]), dt.date.fromisoformat(payload["date"])
+            ctx, uuid.UUID(payload["user_id"]), day, run_id(payload.get("cycle_at"), day)
         )
 
     return {JOB_PLAN_BATCH: plan_batch, JOB_PLAN_DAY: plan_job}
@@ -639,7 +664,12 @@ def handlers(ctx: PipelineContext) -> dict[str, Callable[[dict[str, Any]], Await
 # --- operators' view ---------------------------------------------------------------------------
 
 
-async def stats(ctx_queue: JobQueue, session: AsyncSession, cycles: int = 12) -> dict[str, Any]:
+async def stats(
+    ctx_queue: JobQueue,
+    session: AsyncSession,
+    cycles: int = 12,
+    budget: RunBudget | None = None,
+) -> dict[str, Any]:
     recent = list(
         await session.scalars(
             sa.select(col(PlanRun.cycle_at))
@@ -677,6 +707,11 @@ async def stats(ctx_queue: JobQueue, session: AsyncSession, cycles: int = 12) ->
             }
             for r in rows.all()
         ]
+        if budget is not None:
+            usage = await budget.usage([run_id(c["cycle_at"], dt.date.min) for c in per_cycle])
+            for c in per_cycle:
+                spent, refused = usage.get(run_id(c["cycle_at"], dt.date.min), (0, 0))
+                c["llm_texts"], c["llm_budget_fallbacks"] = spent, refused
     by_status = dict(
         (
             await session.execute(

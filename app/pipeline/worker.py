@@ -30,6 +30,7 @@ from app.core.types import utcnow
 from app.events import runtime as events_runtime
 from app.llm.client import LLMClient
 from app.pipeline import notify, service
+from app.pipeline.budget import create_run_budget
 from app.pipeline.config import PipelineSettings, get_pipeline_settings
 from app.pipeline.limits import ProviderLimiter
 
@@ -55,6 +56,7 @@ def make_context(
         limiter=limiter,
         config=config,
         llm=llm,
+        budget=create_run_budget(resources.redis),
         providers=live_providers(resources, limiter, http) if http is not None else (),
     )
 

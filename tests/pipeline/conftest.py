@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.core.jobs import JobQueue, MemoryJobQueue, RedisJobQueue
+from app.pipeline.budget import MemoryRunBudget, RedisRunBudget
 from app.pipeline.config import PipelineSettings
 from app.pipeline.limits import ProviderLimiter
 from app.pipeline.service import PipelineContext
@@ -30,6 +31,9 @@ async def make_ctx(client, app: FastAPI) -> AsyncIterator[Callable[..., Pipeline
     res = app.state.resources
     made: list[PipelineContext] = []
     shared_memory = MemoryJobQueue()
+    # One run budget for all contexts: in memory the object itself (one process), with Redis
+    # a separate object per context over the shared hash, as separate workers would have.
+    shared_budget = MemoryRunBudget()
 
     def factory(**overrides: Any) -> PipelineContext:
         queue = overrides.pop("queue", None) or (
@@ -42,6 +46,8 @@ async def make_ctx(client, app: FastAPI) -> AsyncIterator[Callable[..., Pipeline
             queue=queue,
             limiter=ProviderLimiter(res.limiter, config.provider_limit_per_minute),
             config=config,
+            budget=overrides.pop("budget", None)
+            or (RedisRunBudget(res.redis) if res.redis is not None else shared_budget),
             **overrides,
         )
         made.append(ctx)

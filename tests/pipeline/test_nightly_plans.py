@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 
@@ -9,10 +10,18 @@ import pytest
 import sqlalchemy as sa
 
 from app.llm.client import LLMClient
+from app.pipeline import service
 from app.plans.models import MealPlan
 from tests.llm.fake_openai import FakeOpenAI
 from tests.logs.helpers import set_goal
-from tests.pipeline.helpers import Clock, cycle_and_run, get_run, notifications, today_noon
+from tests.pipeline.helpers import (
+    Clock,
+    cycle_and_run,
+    get_run,
+    notifications,
+    run_jobs,
+    today_noon,
+)
 from tests.users.helpers import patch_profile, put_profile
 
 
@@ -105,7 +114,7 @@ async def plan_users(make_ctx, client, make_user, n: int, **ctx_kw):
 async def test_nightly_plans_get_llm_text_within_the_budget(make_ctx, client, make_user, fake_llm):
     fake, llm = fake_llm
     plans = await plan_users(
-        make_ctx, client, make_user, 3, llm=llm, config={"llm_calls_per_batch": 2}
+        make_ctx, client, make_user, 3, llm=llm, config={"llm_calls_per_run": 2}
     )
     # Two of the three plans were worded by the LLM, the third by the template.
     assert len(fake.requests) == 2
@@ -133,3 +142,43 @@ async def test_a_failing_llm_is_not_asked_again_after_three_failures(
 async def test_no_llm_means_template_text(make_ctx, client, make_user):
     plans = await plan_users(make_ctx, client, make_user, 1)
     assert plans[0]["text_source"] == "template"
+
+
+async def test_the_llm_budget_is_per_run_across_batches_and_workers(
+    make_ctx, client, make_user, fake_llm, app
+):
+    """7 users in batches of 2 (4 jobs), two workers taking jobs at once, a run budget of 3:
+    exactly 3 plans get LLM text whichever worker and batch they fall in; the rest get the
+    template, and the run records both counts."""
+    fake, llm = fake_llm
+    now = today_noon()
+    users = [await make_user(tz="UTC") for _ in range(7)]
+    for u in users:
+        await set_goal(client, u, effective_from=str(now.date() - dt.timedelta(days=5)))
+    config = {"llm_calls_per_run": 3, "batch_size": 2}
+    first = make_ctx(clock=Clock(now), llm=llm, config=config)
+    second = make_ctx(clock=Clock(now), llm=llm, config=config)
+    cycle = await service.schedule_cycle(first, now)
+    assert (cycle.created, cycle.jobs) == (7, 4)
+    ran = await asyncio.gather(run_jobs(first), run_jobs(second))
+    assert sum(ran) == 4
+    sources = []
+    for u in users:
+        r = await client.get("/api/v1/plans/today", headers=u.headers)
+        assert r.status_code == 200, r.text
+        sources.append(r.json()["text_source"])
+    assert sorted(sources) == ["llm"] * 3 + ["template"] * 4
+    assert len(fake.requests) == 3
+    async with app.state.resources.sessionmaker() as s:
+        stats = await service.stats(first.queue, s, 1, first.budget)
+    latest = stats["cycles"][0]
+    assert (latest["enqueued"], latest["processed"]) == (7, 7)
+    assert (latest["llm_texts"], latest["llm_budget_fallbacks"]) == (3, 4)
+
+    # The next night is a new run with a budget of its own.
+    later = now + dt.timedelta(days=1)
+    for ctx in (first, second):
+        ctx.clock = Clock(later)
+    await service.schedule_cycle(first, later)
+    await asyncio.gather(run_jobs(first), run_jobs(second))
+    assert len(fake.requests) == 6
