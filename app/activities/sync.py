@@ -7,8 +7,11 @@ providers the nightly run asks for yesterday's activity.
   workers through Redis), and is retried on 429/5xx/network errors with backoff. An expired
   access token is refreshed once (Fitbit rotates the refresh token on every refresh).
 - Fitbit Web API, documented endpoints: `POST /oauth2/token` (authorization_code and
-  refresh_token grants, HTTP Basic client authentication) and `GET
-  /1/user/-/activities/date/{date}.json` (the day's activities and summary).
+  refresh_token grants, HTTP Basic client authentication), `GET
+  /1/user/-/activities/date/{date}.json` (the day's activities and summary) and `GET
+  /1.2/user/-/sleep/date/{date}.json` (the sleep logs whose `dateOfSleep` is the date, i.e.
+  the nights that ended that day). Sleep needs the `sleep` scope: without it (403) the day
+  simply has no sleep, and a failed sleep call never costs the day its activities.
 """
 
 from __future__ import annotations
@@ -29,9 +32,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.activities.importers import DAILY_STEPS, ImportedActivity, external_id
+from app.activities.importers import DAILY_STEPS, ImportedActivity, ImportFormatError, external_id
 from app.activities.models import TrackerConnection
-from app.activities.trackers import activity_type
+from app.activities.trackers import FitbitImporter, activity_type
 from app.core.errors import AppError, NotFound, Unprocessable
 from app.core.types import utcnow
 
@@ -183,21 +186,31 @@ class FitbitAPI:
 
     async def daily(self, access_token: str, day: dt.date) -> dict[str, Any] | None:
         """The day's activities and summary; None when the access token was refused (401)."""
-        r = await self._call(
-            "GET",
-            f"/1/user/-/activities/date/{day.isoformat()}.json",
-            headers={"Authorization": f"Bearer {access_token}"},
+        return await self._get_day(
+            access_token, f"/1/user/-/activities/date/{day.isoformat()}.json", "daily summary"
         )
+
+    async def sleep(self, access_token: str, day: dt.date) -> dict[str, Any] | None:
+        """The sleep logs of `day` (`{"sleep": [...], "summary": {...}}`); None when the
+        access token was refused (401); `{}` when the user did not grant the sleep scope."""
+        return await self._get_day(
+            access_token, f"/1.2/user/-/sleep/date/{day.isoformat()}.json", "sleep log"
+        )
+
+    async def _get_day(self, access_token: str, path: str, what: str) -> dict[str, Any] | None:
+        r = await self._call("GET", path, headers={"Authorization": f"Bearer {access_token}"})
         if r.status_code == 401:
             return None
+        if r.status_code == 403 and what == "sleep log":
+            return {}  # insufficient_scope: connected without sleep
         if r.status_code != 200:
-            raise TrackerError(f"fitbit daily summary answered HTTP {r.status_code}")
+            raise TrackerError(f"fitbit {what} answered HTTP {r.status_code}")
         try:
             body = r.json()
         except ValueError as exc:
-            raise TrackerError("fitbit daily summary is not JSON") from exc
+            raise TrackerError(f"fitbit {what} is not JSON") from exc
         if not isinstance(body, dict):
-            raise TrackerError("fitbit daily summary is not an object")
+            raise TrackerError(f"fitbit {what} is not an object")
         return body
 
 
@@ -252,6 +265,22 @@ def fitbit_day(body: dict[str, Any], day: dt.date) -> list[ImportedActivity]:
                 external_id=external_id("fitbit", DAILY_STEPS, day.isoformat()),
             )
         )
+    return out
+
+
+def fitbit_sleep(body: dict[str, Any]) -> list[ImportedActivity]:
+    """A day's sleep logs as sleep rows, read as the account export's sleep files are (the
+    same fields and external id: logId), so an export and live sync never duplicate a night.
+    A malformed log is skipped: one bad record must not cost the day its other data."""
+    out: list[ImportedActivity] = []
+    importer = FitbitImporter()
+    for record in (body.get("sleep") or [])[:MAX_ACTIVITIES_PER_DAY]:
+        if not isinstance(record, dict):
+            continue
+        try:
+            out.append(importer.sleep_record(record))
+        except ImportFormatError as exc:
+            log.warning("fitbit sleep log skipped: %s", exc)
     return out
 
 
@@ -355,7 +384,7 @@ class FitbitSync:
             if row is None:
                 return []
             try:
-                items = await self._fetch(session, row, day)
+                items, partial = await self._fetch(session, row, day)
             except TrackerError as exc:
                 row.last_error = str(exc)[:500]
                 row.updated_at = utcnow()
@@ -363,14 +392,15 @@ class FitbitSync:
                 await session.commit()
                 raise
             row.last_synced_at = utcnow()
-            row.last_error = None
+            row.last_error = None if partial is None else partial[:500]
             session.add(row)
             await session.commit()
             return items
 
     async def _fetch(
         self, session: AsyncSession, row: TrackerConnection, day: dt.date
-    ) -> list[ImportedActivity]:
+    ) -> tuple[list[ImportedActivity], str | None]:
+        """The day's rows, and what could not be fetched when that was only the sleep log."""
         access = self.cipher.decrypt(row.access_token_enc)
         if row.expires_at is None or row.expires_at - EXPIRY_MARGIN <= utcnow():
             access = await self._refresh(session, row)
@@ -380,7 +410,16 @@ class FitbitSync:
             body = await self.api.daily(access, day)
             if body is None:
                 raise TrackerAuthError("fitbit refused a freshly refreshed token")
-        return fitbit_day(body, day)
+        items = fitbit_day(body, day)
+        try:
+            nights = await self.api.sleep(access, day)
+        except TrackerError as exc:
+            # Sleep burns nothing on top of resting energy: the day's plan does not need it,
+            # so its failure is recorded on the connection but the activities are kept.
+            return items, f"sleep: {exc}"
+        if nights is None:
+            return items, "sleep: fitbit refused the access token for the sleep log"
+        return items + fitbit_sleep(nights), None
 
     async def _refresh(self, session: AsyncSession, row: TrackerConnection) -> str:
         tokens = await self.api.refresh(self.cipher.decrypt(row.refresh_token_enc))

@@ -166,7 +166,7 @@ class FitbitImporter:
             elif kind == "exercise":
                 out.extend(self._exercise(r) for r in records)
             else:
-                out.extend(self._sleep(r) for r in records)
+                out.extend(self.sleep_record(r) for r in records)
         out.extend(
             ImportedActivity(
                 started_at=dt.datetime.combine(day, dt.time(), dt.UTC),
@@ -207,7 +207,8 @@ class FitbitImporter:
             external_id=external_id(self.name, "exercise", str(log_id)),
         )
 
-    def _sleep(self, r: dict[str, Any]) -> ImportedActivity:
+    def sleep_record(self, r: dict[str, Any]) -> ImportedActivity:
+        """One sleep log: the export's files and the Web API's sleep endpoint share it."""
         log_id = r.get("logId")
         if log_id is None:
             raise ImportFormatError("a sleep record has no logId")
@@ -238,6 +239,14 @@ _DAILY_CSV = "Daily activity metrics.csv"
 _SESSION_DIR = "All Sessions/"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)s$")
 _FILE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})T")
+# Takeout names a session file after its local start: "2024-01-02T23_10_00+01_00_SLEEP.json".
+_FILE_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}_\d{2}_\d{2}(?:\.\d+)?([+-])(\d{2})_(\d{2})")
+# Google Fit's activity types for sleep (developers.google.com/fit/rest/v1/reference/
+# activity-types): 72 sleeping, 109 light, 110 deep, 111 REM; 112 is "awake (during sleep
+# cycle)". Takeout writes them by name: "sleep", "sleep.light", ..., "sleep.awake".
+_SLEEP_TYPES = {"72", "109", "110", "111"}
+_AWAKE = {"112", "sleep.awake", "awake", "sleep.out_of_bed", "out_of_bed"}
+MAX_SLEEP_MIN = 24 * 60
 
 
 def _iso(raw: Any, what: str) -> dt.datetime:
@@ -257,8 +266,9 @@ class GoogleFitImporter:
     row per local date; its "Step count" becomes the day's steps) and `Fit/All Sessions/*.json`
     (fitnessActivity, startTime, endTime, duration "1800s", aggregate metrics
     com.google.calories.expended, com.google.step_count.delta, com.google.distance.delta in
-    metres). The Takeout zip or the CSV alone. external_id: the date for days, the activity
-    and start instant for sessions."""
+    metres; sleep sessions, "sleep" or activity type 72, with their sleep-stage `segment`s).
+    The Takeout zip or the CSV alone. external_id: the date for days, the activity and start
+    instant for sessions."""
 
     name = "google_fit"
 
@@ -317,6 +327,8 @@ class GoogleFitImporter:
             raise ImportFormatError(f"{_base(name)} is not a session object")
         what = f"session {_base(name)}"
         start = _iso(s.get("startTime"), what)
+        if _is_sleep(s.get("fitnessActivity"), s.get("activityType")):
+            return self._sleep(name, s, start, what)
         duration = None
         m = _DURATION.match(str(s.get("duration", "")))
         if m:
@@ -349,6 +361,67 @@ class GoogleFitImporter:
             source=self.name,
             external_id=external_id(self.name, kind, start.isoformat()),
         )
+
+    def _sleep(
+        self, name: str, s: dict[str, Any], start: dt.datetime, what: str
+    ) -> ImportedActivity:
+        """A sleep session: the minutes asleep are its sleep segments (light, deep, REM or
+        plain sleep) without the awake ones, or the whole session when it has no segments;
+        its date is the local date it ended on (as Fitbit's dateOfSleep: the night of the
+        1st to the 2nd is the 2nd's sleep)."""
+        end = _iso(s.get("endTime"), what) if s.get("endTime") else None
+        m = _DURATION.match(str(s.get("duration", "")))
+        if end is None and m:
+            end = start + dt.timedelta(seconds=float(m.group(1)))
+        if end is None or end < start:
+            raise ImportFormatError(f"{what} has no valid end")
+        asleep: float | None = None
+        for seg in s.get("segment") or []:
+            if not isinstance(seg, dict):
+                continue
+            stage = str(seg.get("fitnessActivity", seg.get("activityType", "sleep"))).lower()
+            if not _is_sleep(stage, None) and stage not in _AWAKE:
+                continue  # not a sleep stage: Takeout segments of other kinds say nothing here
+            seg_start = _iso(seg.get("startTime"), f"a segment of {what}")
+            seg_end = _iso(seg.get("endTime"), f"a segment of {what}")
+            if seg_end < seg_start:
+                raise ImportFormatError(f"a segment of {what} ends before it starts")
+            asleep = asleep or 0.0
+            if stage not in _AWAKE:
+                asleep += (seg_end - seg_start).total_seconds() / 60
+        minutes = (end - start).total_seconds() / 60 if asleep is None else asleep
+        if minutes > MAX_SLEEP_MIN:
+            raise ImportFormatError(f"{what} is longer than a day")
+        offset = _FILE_OFFSET.match(_base(name))
+        local_end = end
+        if offset:
+            sign = 1 if offset.group(1) == "+" else -1
+            local_end = end + sign * dt.timedelta(
+                hours=int(offset.group(2)), minutes=int(offset.group(3))
+            )
+        return ImportedActivity(
+            started_at=start,
+            date=local_end.date(),
+            activity_type=SLEEP,
+            duration_min=round(minutes, 1),
+            distance_km=None,
+            kcal=None,
+            steps=None,
+            source=self.name,
+            external_id=external_id(self.name, SLEEP, start.isoformat()),
+        )
+
+
+def _is_sleep(activity: Any, activity_type: Any) -> bool:
+    name = str(activity if activity is not None else "").strip().lower()
+    if name in _AWAKE:
+        return False
+    return (
+        name == "sleep"
+        or name.startswith("sleep.")
+        or name in _SLEEP_TYPES
+        or str(activity_type) in _SLEEP_TYPES
+    )
 
 
 # --- Garmin FIT ------------------------------------------------------------------------------

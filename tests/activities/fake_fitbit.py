@@ -4,9 +4,14 @@
   one valid `code`) and refresh_token (the current refresh token only: each refresh rotates
   both tokens and invalidates the old refresh token, as Fitbit does);
 - `GET /1/user/-/activities/date/{yyyy-MM-dd}.json`: Bearer access token; the day's
-  `activities` and `summary`, or 401 `expired_token`.
+  `activities` and `summary`, or 401 `expired_token`;
+- `GET /1.2/user/-/sleep/date/{yyyy-MM-dd}.json`: Bearer access token; `{"sleep": [...],
+  "summary": {...}}` with the logs in `nights` whose `dateOfSleep` is the date (the summary
+  totals computed from them as Fitbit does), 401 `expired_token`, or 403 `insufficient_scope`
+  when `scope` lacks "sleep".
 
-`fail_next` makes the next requests answer those statuses first (429, 500 ...).
+`fail_next` makes the next requests answer those statuses first (429, 500 ...; 200 answers
+that request as usual).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _DAY = re.compile(r"^/1/user/-/activities/date/(\d{4}-\d{2}-\d{2})\.json$")
+_SLEEP = re.compile(r"^/1\.2/user/-/sleep/date/(\d{4}-\d{2}-\d{2})\.json$")
 
 
 @dataclass
@@ -40,6 +46,8 @@ class FakeFitbit:
     refresh_token: str = "refresh-0"
     expires_in: int = 28_800
     days: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nights: list[dict[str, Any]] = field(default_factory=list)
+    scope: str = "activity sleep"
     fail_next: list[int] = field(default_factory=list)
     requests: list[Seen] = field(default_factory=list)
     refreshes: int = 0
@@ -92,8 +100,8 @@ class FakeFitbit:
     def _answer(
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, Any], str]:
-        if self.fail_next:
-            status = self.fail_next.pop(0)
+        status = self.fail_next.pop(0) if self.fail_next else 200
+        if status != 200:
             return status, {"errors": [{"errorType": "system"}]}, "Retry-After: 1\r\n"
         if method == "POST" and path == "/oauth2/token":
             basic = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
@@ -117,7 +125,7 @@ class FakeFitbit:
                     "expires_in": self.expires_in,
                     "token_type": "Bearer",
                     "user_id": "ABC123",
-                    "scope": "activity sleep",
+                    "scope": self.scope,
                 },
                 "",
             )
@@ -126,4 +134,17 @@ class FakeFitbit:
             if headers.get("authorization") != f"Bearer {self.access_token}":
                 return self._error(401, "expired_token")
             return 200, self.days.get(m.group(1), {"activities": [], "summary": {}}), ""
+        m = _SLEEP.match(path)
+        if method == "GET" and m:
+            if headers.get("authorization") != f"Bearer {self.access_token}":
+                return self._error(401, "expired_token")
+            if "sleep" not in self.scope.split():
+                return self._error(403, "insufficient_scope")
+            logs = [n for n in self.nights if n.get("dateOfSleep") == m.group(1)]
+            summary = {
+                "totalMinutesAsleep": sum(int(n.get("minutesAsleep", 0)) for n in logs),
+                "totalSleepRecords": len(logs),
+                "totalTimeInBed": sum(int(n.get("timeInBed", 0)) for n in logs),
+            }
+            return 200, {"sleep": logs, "summary": summary}, ""
         return self._error(404, "not_found")

@@ -5,6 +5,7 @@ the nightly run using it or falling back to baseline."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 import httpx
@@ -14,8 +15,10 @@ import sqlalchemy as sa
 from app.activities import sync
 from app.activities.models import Activity, TrackerConnection
 from app.activities.trackers_router import cipher, fitbit_api
+from app.pipeline import service as pipeline_service
 from app.pipeline.limits import ProviderLimiter
 from tests.activities.fake_fitbit import FakeFitbit
+from tests.activities.test_trackers import make_zip
 from tests.conftest import assert_problem, create_user
 from tests.pipeline import conftest as pipeline_conftest
 from tests.pipeline.helpers import Clock, cycle_and_run, get_run, today_noon
@@ -34,6 +37,27 @@ RUN = {
     "startTime": "07:15",
     "steps": 6000,
 }
+
+
+def night(log_id: int, day: dt.date, minutes_asleep: int) -> dict:
+    """A sleep log as GET /1.2/user/-/sleep/date/{date}.json answers it (fields trimmed)."""
+    start = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(23, 5))
+    return {
+        "logId": log_id,
+        "dateOfSleep": day.isoformat(),
+        "startTime": start.strftime("%Y-%m-%dT%H:%M:%S.000"),
+        "endTime": (start + dt.timedelta(minutes=minutes_asleep + 53)).strftime(
+            "%Y-%m-%dT%H:%M:%S.000"
+        ),
+        "duration": (minutes_asleep + 53) * 60_000,
+        "minutesAsleep": minutes_asleep,
+        "minutesAwake": 53,
+        "timeInBed": minutes_asleep + 53,
+        "efficiency": 88,
+        "isMainSleep": True,
+        "logType": "auto_detected",
+        "type": "stages",
+    }
 
 
 @pytest.fixture
@@ -121,6 +145,8 @@ async def test_nightly_run_uses_live_sync_and_falls_back(make_ctx, client_factor
         "activities": [RUN],
         "summary": {"steps": 12_345, "caloriesOut": 2900},
     }
+    # Last night (dateOfSleep = yesterday) and the night before, which is not yesterday's.
+    fake.nights = [night(7001, yesterday, 409), night(7000, yesterday - dt.timedelta(days=1), 300)]
     async with client_factory(**settings_for(fake)) as c:
         linked, plain = await create_user(c, tz="UTC"), await create_user(c, tz="UTC")
         for u in (linked, plain):
@@ -132,8 +158,12 @@ async def test_nightly_run_uses_live_sync_and_falls_back(make_ctx, client_factor
         runs = await nightly(make_ctx, c, fake, [linked.id, plain.id], now)
         assert runs[linked.id].activity_source == "activity"
         assert runs[plain.id].activity_source == "baseline"  # not connected: as before
-        # Only the connected user cost an API call.
-        assert len(fake.requests) - before == 1
+        # Only the connected user cost API calls: the day's activities and its sleep.
+        paths = [r.path for r in fake.requests[before:]]
+        assert paths == [
+            f"/1/user/-/activities/date/{yesterday}.json",
+            f"/1.2/user/-/sleep/date/{yesterday}.json",
+        ]
         plan = (await c.get(f"/api/v1/plans/{day}", headers=linked.headers)).json()
         assert plan["targets"]["kcal"] == pytest.approx(base + 420, abs=2)
         async with c.app.state.resources.sessionmaker() as s:
@@ -144,6 +174,11 @@ async def test_nightly_run_uses_live_sync_and_falls_back(make_ctx, client_factor
         assert got["running"].kcal == 420 and got["running"].duration_min == 40.0
         assert got["running"].distance_km == 6.2 and got["running"].date == yesterday
         assert got["daily_steps"].steps == 12_345
+        # Sleep: minutes asleep on its date; it adds nothing to the day's energy (checked
+        # above: base + the run's 420 kcal only).
+        assert (got["sleep"].date, got["sleep"].duration_min) == (yesterday, 409.0)
+        assert got["sleep"].kcal is None
+        assert len(rows) == 3
         assert {r.source for r in rows} == {"fitbit"}
 
 
@@ -176,15 +211,21 @@ async def test_transient_errors_are_retried_then_baseline(make_ctx, client_facto
             await put_profile(c, u, add_activity_kcal=True)
             await connect(c, u, fake)
             fake.code = "auth-code"
-        # Two failures then success for the first call; three failures for the second.
-        fake.fail_next = [500, 429, 503, 503, 503]
+        # First user: three failures for the activities. Second user: two failures then
+        # success for the activities, then three failures for the sleep log.
+        fake.fail_next = [500, 429, 503, 503, 503, 200, 503, 503, 503]
         runs = await nightly(make_ctx, c, fake, [ok_user.id, bad_user.id], now)
         sources = sorted(r.activity_source for r in runs.values())
+        # A failed sleep log costs the day nothing else: that user's activities were kept.
         assert sources == ["activity", "baseline"]
         assert all(r.status == "done" for r in runs.values())
         async with c.app.state.resources.sessionmaker() as s:
-            errors = [r.last_error for r in await s.scalars(sa.select(TrackerConnection))]
-        assert sum(1 for e in errors if e and "HTTP 503 after 3 attempts" in e) == 1
+            errors = sorted(
+                r.last_error or "" for r in await s.scalars(sa.select(TrackerConnection))
+            )
+        assert errors[0].startswith("fitbit /1/user/-/activities/date/")
+        assert errors[1].startswith("sleep: fitbit /1.2/user/-/sleep/date/")
+        assert all("HTTP 503 after 3 attempts" in e for e in errors)
 
 
 async def test_every_call_spends_the_provider_budget(make_ctx, client_factory, fake):
@@ -200,3 +241,59 @@ async def test_every_call_spends_the_provider_budget(make_ctx, client_factory, f
             # The budget (1 a minute) is spent: the next call would wait ~60 s, past its limit.
             with pytest.raises(Exception, match="rate limit"):
                 await api.daily(fake.access_token, now.date())
+
+
+async def test_sleep_sync_is_idempotent_with_the_export(make_ctx, client_factory, fake):
+    """The same night from the account export and from live sync, twice: one row."""
+    now = today_noon()
+    yesterday = now.date() - dt.timedelta(days=1)
+    fake.nights = [night(8001, yesterday, 431)]
+    export = make_zip(
+        {"MyFitbitData/Jane/Sleep/sleep-0.json": json.dumps([night(8001, yesterday, 431)])}
+    )
+    async with client_factory(**settings_for(fake)) as c:
+        user = await create_user(c, tz="UTC")
+        await put_profile(c, user, add_activity_kcal=True)
+        await connect(c, user, fake)
+        r = await c.post(
+            "/api/v1/activities/import/fitbit",
+            files={"file": ("export.zip", export, "application/zip")},
+            headers=user.headers,
+        )
+        assert r.json()["imported"] == 1, r.text
+        runs = await nightly(make_ctx, c, fake, [user.id], now)
+        assert runs[user.id].activity_source == "activity"
+        settings, res = c.app.state.settings, c.app.state.resources
+        async with httpx.AsyncClient(timeout=5.0) as http:
+            api = fitbit_api(settings, http, ProviderLimiter(res.limiter, 50))
+            provider = sync.FitbitSync(res.sessionmaker, cipher(settings), api)
+            ctx = make_ctx(providers=[provider], clock=Clock(now))
+            async with res.sessionmaker() as s:
+                source = await pipeline_service.import_yesterday(
+                    ctx, s, uuid.UUID(user.id), yesterday
+                )
+        assert source == "activity"
+        async with res.sessionmaker() as s:
+            rows = list(
+                await s.scalars(sa.select(Activity).where(Activity.activity_type == "sleep"))
+            )
+        assert [(r.date, r.duration_min, r.source) for r in rows] == [(yesterday, 431.0, "fitbit")]
+
+
+async def test_without_the_sleep_scope_the_day_has_no_sleep(make_ctx, client_factory, fake):
+    now = today_noon()
+    yesterday = now.date() - dt.timedelta(days=1)
+    fake.scope = "activity"  # the user did not grant sleep: Fitbit answers 403
+    fake.days[yesterday.isoformat()] = {"activities": [RUN], "summary": {"steps": 900}}
+    fake.nights = [night(9001, yesterday, 400)]
+    async with client_factory(**settings_for(fake)) as c:
+        user = await create_user(c, tz="UTC")
+        await put_profile(c, user, add_activity_kcal=True)
+        await connect(c, user, fake)
+        runs = await nightly(make_ctx, c, fake, [user.id], now)
+        assert runs[user.id].activity_source == "activity"
+        async with c.app.state.resources.sessionmaker() as s:
+            kinds = sorted(r.activity_type for r in await s.scalars(sa.select(Activity)))
+            row = await s.scalar(sa.select(TrackerConnection))
+        assert kinds == ["daily_steps", "running"]
+        assert row.last_error is None

@@ -226,6 +226,56 @@ async def test_google_takeout_fit(client, user):
     assert r.json()["imported"] == 1
 
 
+def takeout_sleep_export() -> bytes:
+    # Local start 23:10 on 1 January at UTC+01:00; the stages as Takeout names them.
+    staged = {
+        "fitnessActivity": "sleep",
+        "startTime": "2024-01-01T22:10:00.000Z",
+        "endTime": "2024-01-02T06:40:00.000Z",
+        "duration": "30600s",
+        "segment": [
+            {"fitnessActivity": "sleep.light", "startTime": "2024-01-01T22:10:00.000Z",
+             "endTime": "2024-01-02T01:00:00.000Z"},  # 170 min
+            {"fitnessActivity": "sleep.awake", "startTime": "2024-01-02T01:00:00.000Z",
+             "endTime": "2024-01-02T01:25:00.000Z"},  # 25 min awake: not sleep
+            {"fitnessActivity": "sleep.deep", "startTime": "2024-01-02T01:25:00.000Z",
+             "endTime": "2024-01-02T03:00:00.000Z"},  # 95 min
+            {"fitnessActivity": "sleep.rem", "startTime": "2024-01-02T03:00:00.000Z",
+             "endTime": "2024-01-02T06:40:00.000Z"},  # 220 min
+        ],
+    }  # fmt: skip
+    # Activity type 72 without stages, 22:00 on 3 January at UTC+10:00 to 06:00 local on the
+    # 4th: the night is the 4th's although it ended on the 3rd in UTC.
+    plain = {
+        "activityType": 72,
+        "startTime": "2024-01-03T12:00:00.000Z",
+        "endTime": "2024-01-03T20:00:00.000Z",
+        "duration": "28800s",
+    }
+    return make_zip(
+        {
+            "Takeout/Fit/All Sessions/2024-01-01T23_10_00+01_00_SLEEP.json": json.dumps(staged),
+            "Takeout/Fit/All Sessions/2024-01-03T22_00_00+10_00_SLEEP.json": json.dumps(plain),
+        }
+    )
+
+
+async def test_google_takeout_sleep(client, user):
+    data = takeout_sleep_export()
+    r = await upload(client, user, "google_fit", data)
+    assert r.status_code == 200, r.text
+    assert (r.json()["imported"], r.json()["total"]) == (2, 2)
+    got = by_type(await listed(client, user))
+    assert set(got) == {"sleep"}
+    nights = sorted((n["date"], n["duration_min"], n["kcal"]) for n in got["sleep"])
+    assert nights == [("2024-01-02", 485.0, None), ("2024-01-04", 480.0, None)]
+    # Sleep is not exercise: no energy is estimated for it.
+    assert all(n["kcal_estimated"] is False for n in got["sleep"])
+    r = await upload(client, user, "google_fit", data)
+    assert (r.json()["imported"], r.json()["skipped"]) == (0, 2)
+    assert len(await listed(client, user)) == 2
+
+
 async def test_garmin_fit_files(client, user):
     start = dt.datetime(2024, 3, 10, 2, 0, tzinfo=dt.UTC)  # 21:00 on 9 March at UTC-5
     data = fit_file(start)
