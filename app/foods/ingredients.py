@@ -15,6 +15,17 @@ description as "<food>, <variety ...>, <state>, <method ...>, <salt>", with the 
   one USDA group ("mature seeds", "meat only", "canned" ...) and never a food of their own;
 - cooking methods: segments that directly follow "cooked" (to tell cooked foods from raw).
 
+- varieties: a segment SR28 inserts into an otherwise identical description of the same food
+  ("Potatoes, russet, flesh and skin, raw" beside "Potatoes, flesh and skin, raw"), where
+  every such pair agrees in energy within `_VARIETY_KCAL` and in protein, fat and carbs
+  within `_VARIETY_MACRO` (or `_VARIETY_MACRO_G` g per 100 g). Russet, red and white
+  potatoes, savoy cabbage or the wine grapes pass; chicken breast does not (leaner than the
+  bird's meat and skin it would stand in for), nor red cabbage, sweet or welsh onions. The
+  rule is nutritional because the pantry lets grams of one food stand in for grams of
+  another of the same key: that is only honest where the plan's figures stay about the same.
+  Foods SR28 names apart from the start ("Sweet potato" and "Potatoes") never meet, since a
+  variety is only ever dropped from under the same leading food.
+
 A key is the leading food and at most `_KEY_SEGMENTS - 1` further segments that are none of
 those, cut at the state word, with plural words made singular ("broiler or fryers" and
 "broilers or fryers" are the same birds in SR28).
@@ -26,6 +37,7 @@ cooking adds or removes water, not energy, so kcal per 100 g scale inversely wit
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import uuid
@@ -40,6 +52,11 @@ _MIN_AFTER_STATE = 5
 _MIN_LEADS = 10
 _MIN_METHOD = 3
 _KEY_SEGMENTS = 3
+# How close a variety's nutrients must be to the plain food's (per 100 g).
+_VARIETY_KCAL = 0.15
+_VARIETY_MACRO = 0.20
+_VARIETY_MACRO_G = 1.0
+_MACROS = ("protein_g", "fat_g", "carbs_g")
 # A yield outside this range is a data error (or refuse), not cooking.
 _MIN_YIELD, _MAX_YIELD = 0.2, 5.0
 _LB_G = 453.592
@@ -66,6 +83,8 @@ class Vocabulary:
     prep_words: frozenset[str]
     generic: frozenset[str]
     methods: frozenset[str]
+    # (leading food, segment) pairs: the segment names a variety of that food.
+    varieties: frozenset[tuple[str, str]] = frozenset()
 
 
 def learn_vocabulary(names: Iterable[tuple[str, str | None]]) -> Vocabulary:
@@ -100,9 +119,43 @@ def learn_vocabulary(names: Iterable[tuple[str, str | None]]) -> Vocabulary:
     )
 
 
+def _alike(a: Mapping[str, float | None], b: Mapping[str, float | None]) -> bool:
+    ka, kb = a.get("kcal"), b.get("kcal")
+    if not ka or not kb or abs(ka - kb) > _VARIETY_KCAL * max(ka, kb):
+        return False
+    for key in _MACROS:
+        x, y = a.get(key) or 0.0, b.get(key) or 0.0
+        if abs(x - y) > max(_VARIETY_MACRO_G, _VARIETY_MACRO * max(x, y)):
+            return False
+    return True
+
+
+def learn_varieties(
+    foods: Iterable[tuple[str, str | None, Mapping[str, float | None]]],
+) -> frozenset[tuple[str, str]]:
+    """(leading food, segment) pairs where the segment names a variety: SR28 has the food
+    with and without it, otherwise identical, and every such pair is nutritionally alike."""
+    table = {(tuple(_segments(name)), group): nutrients for name, group, nutrients in foods}
+    verdict: dict[tuple[str, str], bool] = {}
+    for (segs, group), nutrients in table.items():
+        for i in range(1, len(segs)):
+            if _is_state(segs[i]):
+                break
+            plain = table.get((segs[:i] + segs[i + 1 :], group))
+            if plain is None:
+                continue
+            pair = (segs[0], segs[i])
+            verdict[pair] = verdict.get(pair, True) and _alike(nutrients, plain)
+    return frozenset(pair for pair, alike in verdict.items() if alike)
+
+
 @functools.cache
 def vocabulary() -> Vocabulary:
-    return learn_vocabulary((f.name, f.group) for f in load_usda_foods())
+    foods = load_usda_foods()
+    vocab = learn_vocabulary((f.name, f.group) for f in foods)
+    return dataclasses.replace(
+        vocab, varieties=learn_varieties((f.name, f.group, f.nutrients) for f in foods)
+    )
 
 
 def _singular(word: str) -> str:
@@ -136,7 +189,7 @@ def ingredient_key(name: str) -> str:
     for s in segs[1:]:
         if _is_state(s):
             break
-        if not _is_prep(s, vocab):
+        if not _is_prep(s, vocab) and (segs[0], s) not in vocab.varieties:
             kept.append(s)
     kept = kept[:_KEY_SEGMENTS]
     return ", ".join(" ".join(_singular(w) for w in s.split()) for s in kept)

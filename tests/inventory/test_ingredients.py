@@ -66,3 +66,42 @@ def test_grams_convert_by_yield():
     deer_cooked, deer_raw = facts(foods_by_ndb()["17165"]), facts(foods_by_ndb()["17164"])
     assert stated_yield(deer_cooked) == pytest.approx(340 / 453.592)
     assert grams_factor(deer_raw, deer_cooked) == pytest.approx(340 / 453.592)
+
+
+def test_varieties_are_learnt_from_names_and_nutrients():
+    vocab = vocabulary()
+    # SR28 lists "Potatoes, russet, flesh and skin, raw" beside "Potatoes, flesh and skin,
+    # raw" with nearly the same nutrients (79 vs 77 kcal): russet is a variety.
+    assert {("potatoes", "russet"), ("potatoes", "red"), ("potatoes", "white")} <= vocab.varieties
+    assert ("cabbage", "savoy") in vocab.varieties
+    # Inserted the same way, but nutritionally apart: red cabbage 31 vs 25 kcal, chicken
+    # breast with skin 172 vs 215 kcal for the bird's meat and skin.
+    assert ("cabbage", "red") not in vocab.varieties
+    assert ("chicken", "breast") not in vocab.varieties
+    potatoes = ("11352", "11353", "11354", "11355", "11356", "11357", "11358", "11365")
+    assert {ingredient_key(name(n)) for n in potatoes} == {"potato"}
+    assert ingredient_key(name("11507")) == "sweet potato"  # "Sweet potato, raw, unprepared"
+    assert ingredient_key(name("11114")) == "cabbage" != ingredient_key(name("11112"))
+    breast, thigh = ingredient_key(name("05057")), ingredient_key(name("05091"))
+    assert breast == "chicken, broiler or fryer, breast"
+    # A thigh is nutritionally the bird's meat and skin (221 vs 215 kcal), so it counts as
+    # chicken; breast stays its own ingredient.
+    assert thigh == "chicken, broiler or fryer" != breast
+    # Cultivars after the state word were already dropped.
+    assert ingredient_key(name("09502")) == ingredient_key(name("09003")) == "apple"
+
+
+def test_learn_varieties_needs_the_plain_food_and_alike_nutrients():
+    from app.foods.ingredients import learn_varieties
+
+    n = {"kcal": 100.0, "protein_g": 2.0, "fat_g": 0.1, "carbs_g": 20.0}
+    far = {**n, "kcal": 130.0}
+    got = learn_varieties(
+        [
+            ("Roots, flesh, raw", "Veg", n),
+            ("Roots, golden, flesh, raw", "Veg", {**n, "kcal": 104.0}),
+            ("Roots, purple, flesh, raw", "Veg", far),  # 30 % more energy: another food
+            ("Roots, striped, flesh, raw", "Other group", n),  # the plain one is not its group
+        ]
+    )
+    assert got == {("roots", "golden")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.foods.dataset import food_uuid
+from app.foods.dataset import food_uuid, foods_by_ndb
 from tests.conftest import assert_problem
 from tests.inventory.helpers import inventory_by_food, ledger, option, store_plan
 from tests.logs.helpers import local_today
@@ -269,3 +269,40 @@ async def test_manual_log_with_a_food_takes_from_stock(client, user, make_user):
             "/api/v1/logs", json={**entry, "food_id": food_id}, headers=user.headers
         )
         assert_problem(r, 422, "unknown-food")
+
+
+async def test_varieties_count_as_the_ingredient_and_other_foods_do_not(client, user, app):
+    """Russet potatoes in stock cover a recipe's boiled potatoes; sweet potatoes do not, and
+    chicken thighs do not cover chicken breast."""
+    stock = {"11353": 1000, "11507": 500, "05091": 600}  # russet, sweet potato, thigh (raw)
+    for ndb, grams in stock.items():
+        r = await client.post(
+            "/api/v1/inventory",
+            json={"food_id": str(food_uuid(ndb)), "grams": grams},
+            headers=user.headers,
+        )
+        assert r.status_code == 201, r.text
+    today = local_today("UTC")
+    await store_plan(
+        app,
+        user.id,
+        today,
+        {"dinner": option("Chicken and potatoes", [("05064", 150), ("11365", 200)])},
+    )
+    r = await client.get(
+        "/api/v1/plans/shopping-list",
+        params={"start": str(today), "end": str(today)},
+        headers=user.headers,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    covered = {i["ingredient"]: i for i in body["covered"]}
+    assert set(covered) == {"potato"}
+    # Raw russet to boiled potatoes by energy (SR28 states no yield): 79 -> 87 kcal/100 g.
+    russet, boiled = foods_by_ndb()["11353"], foods_by_ndb()["11365"]
+    assert (russet.nutrients["kcal"], boiled.nutrients["kcal"]) == (79, 87)
+    assert covered["potato"]["needed_g"] == 200.0
+    assert covered["potato"]["inventory_g"] == pytest.approx(1000 * 79 / 87, abs=0.1)
+    (breast,) = body["items"]
+    assert breast["ingredient"] == "chicken, broiler or fryer, breast"
+    assert (breast["needed_g"], breast["inventory_g"], breast["grams"]) == (150.0, 0.0, 150.0)
