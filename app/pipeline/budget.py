@@ -25,6 +25,8 @@ log = logging.getLogger("nexfitra.pipeline")
 
 # A run's counters outlive its retries (the stale-run recovery waits 3 h) and a day of views.
 _TTL_S = 2 * 86_400
+# Runs kept in memory: two days of 15-minute cycles.
+_MEMORY_RUNS = 192
 
 _TAKE = """
 local spent = tonumber(redis.call('HGET', KEYS[1], 'spent') or '0')
@@ -62,6 +64,8 @@ class MemoryRunBudget:
 
     async def take(self, run: str, limit: int) -> bool:
         # No await between the check and the count: atomic within the event loop.
+        if run not in self._runs and len(self._runs) >= _MEMORY_RUNS:
+            del self._runs[next(iter(self._runs))]  # the oldest run: a long-lived API process
         counts = self._runs.setdefault(run, [0, 0])
         if counts[0] < limit:
             counts[0] += 1
