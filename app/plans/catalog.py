@@ -205,9 +205,13 @@ async def list_entries(
         }
         out += [CatalogEntry(r, "packaged", None, retired.get(r.id)) for r in load_recipes()]
     if source in (None, "shared"):
+        where = []
+        if status != "all":
+            retired_at = col(SharedRecipe.retired_at)
+            where.append(retired_at.is_(None) if status == "active" else retired_at.is_not(None))
         out += [
             CatalogEntry(stored_recipe(row), "shared", row, row.retired_at)
-            for row in await session.scalars(sa.select(SharedRecipe))
+            for row in await session.scalars(sa.select(SharedRecipe).where(*where))
         ]
     if status != "all":
         out = [e for e in out if (e.retired_at is None) == (status == "active")]
