@@ -9,7 +9,14 @@ from app.goals.models import Goal
 from app.inventory.models import InventoryItem, InventoryLedgerEntry, Receipt
 from app.logs.models import LogEntry
 from app.pipeline.models import Notification, NotificationDelivery, PlanRun, Webhook
-from app.plans.models import CustomRecipe, MealPlan, PlanFeedback
+from app.plans.models import (
+    CatalogStamp,
+    CustomRecipe,
+    MealPlan,
+    PlanFeedback,
+    RetiredRecipe,
+    SharedRecipe,
+)
 from app.training.models import (
     BodyMeasurement,
     Exercise,
@@ -25,6 +32,7 @@ __all__ = [
     "Activity",
     "AuditEntry",
     "BodyMeasurement",
+    "CatalogStamp",
     "ConsumedEvent",
     "CustomRecipe",
     "Exercise",
@@ -46,6 +54,8 @@ __all__ = [
     "Program",
     "Receipt",
     "RefreshToken",
+    "RetiredRecipe",
+    "SharedRecipe",
     "TrackerConnection",
     "User",
     "UserProfile",

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.foods.dataset import FoodRecord, load_usda_foods  # noqa: E402
 from app.foods.ingredients import FoodFacts, as_bought, facts, grams_factor  # noqa: E402
-from app.plans import optimizer  # noqa: E402
+from app.plans import catalog, optimizer  # noqa: E402
 from app.plans.recipes import Recipe, load_recipes  # noqa: E402
 from app.plans.service import _foods_in_stock  # noqa: E402
 
@@ -53,6 +53,8 @@ PERISHABLE = {
     "Lamb, Veal, and Game Products",
 }
 PACKS_G = (250, 400, 500, 750, 1000, 1500, 2000)
+# The packaged library alone, as a database with no operator changes gives it.
+LIBRARY = catalog.Library(None, load_recipes(), frozenset())
 
 
 def staples() -> tuple[list[FoodRecord], np.ndarray]:
@@ -102,7 +104,7 @@ def simulate(
     for d in range(days):
         by_key = {k: exp - d for k, (_, _, exp) in stock.items() if left[k] > 0.5 and exp - d >= 0}
         prefs = optimizer.Preferences(
-            inventory=_foods_in_stock(by_key, pool, 0) if aware else {},
+            inventory=_foods_in_stock(by_key, pool, 0, LIBRARY) if aware else {},
             recent_recipe_ids=frozenset().union(*recent[-3:]) if recent else frozenset(),
         )
         plan = optimizer.plan_day(targets, pool, preferences=prefs, variety_seed=rng_seed + d)

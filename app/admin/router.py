@@ -1,11 +1,12 @@
-"""Operators' routes: accounts, roles, plan feedback and the audit trail (the pipeline view
-lives in app/pipeline). Every admin request writes an audit row: changes in the same
+"""Operators' routes: accounts, roles, plan feedback, the shared catalogue (foods and recipes
+every user sees) and the audit trail (the pipeline view lives in app/pipeline; shared exercises
+in app/training). Every admin request writes an audit row: changes in the same
 transaction as the change, views (action `*.view`, `user.search`) after their read."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -14,15 +15,23 @@ from app.admin.schemas import (
     AdminUserOut,
     AuditOut,
     AuditPage,
+    CatalogRecipeOut,
+    CatalogRecipePage,
+    CatalogStatus,
     FeedbackPage,
     RecipeFeedbackOut,
     RoleIn,
+    SharedFoodPage,
     UserPage,
 )
 from app.auth.dependencies import AdminUser
 from app.core.deps import ResourcesDep, SessionDep
 from app.core.errors import problem_responses
+from app.foods import shared as foods_shared
+from app.foods.schemas import FoodOut, SharedFoodIn, SharedFoodPatch
+from app.plans import catalog
 from app.plans import feedback as feedback_service
+from app.plans.schemas import CustomRecipeIn, CustomRecipePatch, RecipeOut
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -145,3 +154,161 @@ async def recipe_feedback(
         limit=limit,
         offset=offset,
     )
+
+
+# --- the shared catalogue ----------------------------------------------------------------------
+
+Status = Annotated[
+    CatalogStatus,
+    Query(description="active (offered to users, the default), retired (deleted) or all"),
+]
+
+
+@router.get(
+    "/foods",
+    response_model=SharedFoodPage,
+    operation_id="admin_foods_list",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_shared_foods(
+    admin: AdminUser,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=200, description="Part of the name")] = None,
+    status: Status = "active",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> SharedFoodPage:
+    """The shared foods operators added (source `shared`), by name."""
+    items, total = await foods_shared.list_shared(session, q, status, limit, offset)
+    await service.audit_view(session, admin, "food.view", {"q": q, "status": status})
+    return SharedFoodPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/foods",
+    status_code=201,
+    response_model=FoodOut,
+    operation_id="admin_foods_create",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_shared_food(body: SharedFoodIn, admin: AdminUser, session: SessionDep) -> FoodOut:
+    """Add a food every user finds in search, by barcode and in the text parser, and can log
+    and use in recipes. 409 when a shared food has the name already (case-blind) or another
+    shared or imported food has the barcode."""
+    return await service.create_shared_food(session, admin, body)
+
+
+@router.patch(
+    "/foods/{food_id}",
+    response_model=FoodOut,
+    operation_id="admin_foods_update",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def update_shared_food(
+    food_id: uuid.UUID, body: SharedFoodPatch, admin: AdminUser, session: SessionDep
+) -> FoodOut:
+    """Correct a shared food; only the fields sent change. Log entries made from it keep the
+    nutrients they were logged with. A deleted food answers 404."""
+    changes = body.model_dump(exclude_unset=True)
+    return await service.update_shared_food(session, admin, food_id, changes)
+
+
+@router.delete(
+    "/foods/{food_id}",
+    status_code=204,
+    operation_id="admin_foods_delete",
+    responses=problem_responses(401, 403, 404),
+)
+async def delete_shared_food(food_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> None:
+    """Retire a shared food: it leaves search, barcode lookup and the text parser, and its
+    barcode is freed. The row stays, so log entries (which keep their nutrient snapshot),
+    pantry items and recipes that use it keep their link and name; the audit entry records
+    how many there were."""
+    await service.delete_shared_food(session, admin, food_id)
+
+
+@router.get(
+    "/recipes",
+    response_model=CatalogRecipePage,
+    operation_id="admin_recipes_list",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_catalog_recipes(
+    admin: AdminUser,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=100, description="Words in the name")] = None,
+    source: Annotated[
+        Literal["packaged", "shared"] | None,
+        Query(description="packaged (the built-in library) or shared (added by operators)"),
+    ] = None,
+    status: Status = "active",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> CatalogRecipePage:
+    """The recipes the planner offers every user: the packaged library and the operators'
+    shared recipes, by name. Users' own recipes are private and not listed."""
+    entries = await catalog.list_entries(session, q, source, status)
+    page = [service.catalog_recipe_out(e) for e in entries[offset : offset + limit]]
+    await service.audit_view(
+        session, admin, "recipe.view", {"q": q, "source": source, "status": status}
+    )
+    return CatalogRecipePage(items=page, total=len(entries), limit=limit, offset=offset)
+
+
+@router.post(
+    "/recipes",
+    status_code=201,
+    response_model=RecipeOut,
+    operation_id="admin_recipes_create",
+    responses=problem_responses(401, 403, 422),
+)
+async def create_shared_recipe(
+    body: CustomRecipeIn, admin: AdminUser, session: SessionDep
+) -> RecipeOut:
+    """Add a recipe to every user's library and meal planner. Ingredients are USDA or shared
+    foods (ids, or text lines read by the food parser); nutrients are computed from them and
+    claimed tags are checked against them (422 `tags-not-supported`), so the planner's diet
+    and allergen filters hold for it as for the packaged recipes."""
+    return await service.create_shared_recipe(session, admin, body)
+
+
+@router.patch(
+    "/recipes/{recipe_id}",
+    response_model=RecipeOut,
+    operation_id="admin_recipes_update",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def update_shared_recipe(
+    recipe_id: uuid.UUID, body: CustomRecipePatch, admin: AdminUser, session: SessionDep
+) -> RecipeOut:
+    """Change a shared recipe; only the fields sent change. Stored plans keep their copy.
+    409 `packaged-recipe` for a packaged one (retire it and add a shared one instead),
+    409 `recipe-retired` for a retired one (restore it first)."""
+    changes = body.model_dump(exclude_unset=True)
+    return await service.update_shared_recipe(session, admin, recipe_id, changes)
+
+
+@router.delete(
+    "/recipes/{recipe_id}",
+    status_code=204,
+    operation_id="admin_recipes_delete",
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def retire_recipe(recipe_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> None:
+    """Withdraw a packaged or shared recipe from every user's planner and recipe list. Stored
+    plans keep their copy and still link to it; feedback keeps its name. 409 when retired
+    already; undo with `POST .../restore`."""
+    await service.retire_recipe(session, admin, recipe_id)
+
+
+@router.post(
+    "/recipes/{recipe_id}/restore",
+    response_model=CatalogRecipeOut,
+    operation_id="admin_recipes_restore",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def restore_recipe(
+    recipe_id: uuid.UUID, admin: AdminUser, session: SessionDep
+) -> CatalogRecipeOut:
+    """Offer a retired recipe again. 409 `recipe-not-retired` when it is offered already."""
+    return await service.restore_recipe(session, admin, recipe_id)

@@ -11,12 +11,18 @@ from sqlmodel import col
 
 from app.admin.exceptions import SelfLockout, UserNotFound
 from app.admin.models import AuditEntry
+from app.admin.schemas import CatalogRecipeOut
 from app.auth import service as auth_service
 from app.auth.models import Role, User
 from app.auth.phone import normalise_phone
 from app.core.config import Settings
 from app.core.revocation import FOREVER, Revocations
 from app.core.types import utcnow
+from app.foods import shared as foods_shared
+from app.foods.schemas import FoodOut, SharedFoodIn
+from app.plans import catalog
+from app.plans import service as plans_service
+from app.plans.schemas import CustomRecipeIn, Nutrients, RecipeOut
 
 
 def record(
@@ -180,3 +186,91 @@ async def list_audit(
         .offset(offset)
     )
     return list(rows), int(total or 0)
+
+
+# --------------------------------------------------------------------------------------------
+# The shared catalogue: foods and recipes every user sees. The domain functions flush; the
+# audit row is added here and the change, its audit entry (and the recipe library's new
+# stamp) commit together.
+# --------------------------------------------------------------------------------------------
+
+
+async def create_shared_food(session: AsyncSession, actor: User, data: SharedFoodIn) -> FoodOut:
+    food, portions = await foods_shared.create(session, data)
+    record(session, actor, "food.create", "food", food.id, {"name": food.name, "gtin": food.gtin})
+    await session.commit()
+    return foods_shared.shared_out(food, portions)
+
+
+async def update_shared_food(
+    session: AsyncSession, actor: User, food_id: uuid.UUID, changes: dict[str, Any]
+) -> FoodOut:
+    food, portions, sent = await foods_shared.update(session, food_id, changes)
+    record(session, actor, "food.update", "food", food.id, {"name": food.name, "fields": sent})
+    await session.commit()
+    return foods_shared.shared_out(food, portions)
+
+
+async def delete_shared_food(session: AsyncSession, actor: User, food_id: uuid.UUID) -> None:
+    detail = await foods_shared.retire(session, food_id)
+    record(session, actor, "food.delete", "food", food_id, detail)
+    await session.commit()
+
+
+def catalog_recipe_out(entry: catalog.CatalogEntry) -> CatalogRecipeOut:
+    r, row = entry.recipe, entry.row
+    return CatalogRecipeOut(
+        id=r.id,
+        name=r.name,
+        source="shared" if row is not None else "packaged",
+        meal_types=list(r.meal_types),
+        cuisine=r.cuisine or None,
+        servings=r.servings,
+        prep_minutes=r.prep_minutes,
+        tags=sorted(r.derived_tags),
+        allergens=sorted(r.allergens),
+        per_serving=Nutrients(
+            **{k: round(r.per_serving.get(k, 0.0), 1) for k in Nutrients.model_fields}
+        ),
+        created_at=row.created_at if row is not None else None,
+        updated_at=row.updated_at if row is not None else None,
+        retired_at=entry.retired_at,
+    )
+
+
+async def create_shared_recipe(
+    session: AsyncSession, actor: User, body: CustomRecipeIn
+) -> RecipeOut:
+    row, recipe = await plans_service.new_shared(session, actor.id, body)
+    record(session, actor, "recipe.create", "recipe", row.id, {"name": row.name})
+    await session.commit()
+    return plans_service.recipe_out(recipe, row)
+
+
+async def update_shared_recipe(
+    session: AsyncSession, actor: User, recipe_id: uuid.UUID, changes: dict[str, Any]
+) -> RecipeOut:
+    sent = sorted(changes)
+    row, recipe = await plans_service.change_shared(session, recipe_id, changes)
+    record(session, actor, "recipe.update", "recipe", row.id, {"name": row.name, "fields": sent})
+    await session.commit()
+    return plans_service.recipe_out(recipe, row)
+
+
+async def retire_recipe(session: AsyncSession, actor: User, recipe_id: uuid.UUID) -> None:
+    entry = await catalog.retire(session, actor.id, recipe_id)
+    source = "shared" if entry.row is not None else "packaged"
+    detail = {"name": entry.recipe.name, "source": source}
+    record(session, actor, "recipe.delete", "recipe", recipe_id, detail)
+    await session.commit()
+
+
+async def restore_recipe(
+    session: AsyncSession, actor: User, recipe_id: uuid.UUID
+) -> CatalogRecipeOut:
+    entry = await catalog.restore(session, recipe_id)
+    source = "shared" if entry.row is not None else "packaged"
+    detail = {"name": entry.recipe.name, "source": source}
+    record(session, actor, "recipe.restore", "recipe", recipe_id, detail)
+    await session.commit()
+    return catalog_recipe_out(entry)

@@ -177,6 +177,9 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    # The server's certificate is always verified (chain and host name). SMTP_CA_FILE, a PEM
+    # bundle, replaces the system's trusted CAs: for a private CA (and the tests' own).
+    smtp_ca_file: str | None = None
     # Password reset tokens: single use, valid this long; the email links to this URL (the
     # token appended) when set, and otherwise quotes the token.
     password_reset_minutes: int = Field(30, ge=5, le=24 * 60)
@@ -230,6 +233,8 @@ class Settings(BaseSettings):
             self.jwt_secret = _DEV_JWT_SECRET
         if self.email_backend == "smtp" and not self.smtp_host:
             raise ValueError("EMAIL_BACKEND=smtp needs SMTP_HOST")
+        if self.smtp_ca_file and not Path(self.smtp_ca_file).is_file():
+            raise ValueError(f"SMTP_CA_FILE {self.smtp_ca_file!r} is not a readable file")
         if self.sms_backend == "webhook":
             if not self.sms_webhook_url or not self.sms_webhook_secret:
                 raise ValueError("SMS_BACKEND=webhook needs SMS_WEBHOOK_URL and SMS_WEBHOOK_SECRET")

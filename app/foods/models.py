@@ -15,8 +15,11 @@ _SHARED = sa.text("owner_id IS NULL")
 class Food(SQLModel, table=True):
     """One food, nutrients per 100 g. `source` says where it comes from:
     `sr28` and `fndds` (packaged USDA data, no owner, `code` = NDB number / FNDDS food code),
-    `off` (imported from an Open Food Facts export, shared, no owner, `code` = GTIN) and
-    `custom` (a user's private food, `owner_id` set). `food_group` is the SR28 food group or the
+    `off` (imported from an Open Food Facts export, shared, no owner, `code` = GTIN),
+    `shared` (added by an operator, no owner, seen by everyone) and `custom` (a user's private
+    food, `owner_id` set). A shared food is never deleted, only retired (`retired_at`): log
+    entries, pantry items and recipes keep pointing at it, and the pantry's foreign key would
+    otherwise delete other users' stock. `food_group` is the SR28 food group or the
     FNDDS WWEIA category. `nutrients` holds the full set (NUTRIENT_FIELDS); the per-nutrient
     columns repeat the first sixteen for the queries that read them."""
 
@@ -68,6 +71,8 @@ class Food(SQLModel, table=True):
     vitamin_d_ug: float | None = None
     vitamin_b12_ug: float | None = None
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    retired_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class FoodPortion(SQLModel, table=True):

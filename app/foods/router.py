@@ -39,14 +39,18 @@ async def search_foods(
     q: Annotated[str, Query(min_length=1, max_length=100, description="What to look for")],
     source: Annotated[
         SearchSource | None,
-        Query(description="Only foods from fndds, sr28, custom (yours) or off (imported)"),
+        Query(
+            description="Only foods from fndds, sr28, custom (yours), off (imported) or "
+            "shared (added by the operators)"
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
 ) -> FoodSearchPage:
-    """Ranked search over USDA FNDDS foods as eaten, USDA SR28 ingredients, imported products
-    and your custom foods. Tolerates typos ("chiken brest"), plurals and common names ("coke");
-    plain, whole foods come before processed ones for a bare name."""
+    """Ranked search over USDA FNDDS foods as eaten, USDA SR28 ingredients, imported products,
+    the operators' shared foods and your custom foods. Tolerates typos ("chiken brest"),
+    plurals and common names ("coke"); plain, whole foods come before processed ones for a
+    bare name."""
     items, total = await service.search(session, user_id, q, limit, offset, source)
     return FoodSearchPage(
         query=q,

@@ -6,13 +6,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from app.core.contract import NON_BLANK_PATTERN, non_blank_pattern
+from app.core.contract import NON_BLANK_PATTERN, non_blank_pattern, omittable
 from app.foods.dataset import NUTRIENT_FIELDS
 from app.foods.gtin import InvalidGTIN, normalize_gtin
 from app.logs.schemas import LogOut, MealType
 
 Per100 = Annotated[float, Field(ge=0, le=100)]
-FoodSource = Literal["fndds", "sr28", "custom", "off"]
+FoodSource = Literal["fndds", "sr28", "custom", "off", "shared"]
 
 # Every nutrient we know, per 100 g; null where the source has no value.
 NutrientsPer100g: type[BaseModel] = create_model(  # type: ignore[call-overload]
@@ -69,12 +69,33 @@ class FoodOut(BaseModel):
     nutrients_per_100g: NutrientsPer100g
     portions: list[PortionOut]
     created_at: dt.datetime | None = None
+    retired_at: dt.datetime | None = Field(
+        default=None,
+        description="Shared foods operators deleted: still shown for the log entries and pantry "
+        "items that use them, no longer found by search, barcode or the text parser",
+    )
 
 
 class PortionIn(BaseModel):
     amount: Annotated[float, Field(gt=0, le=1000)] = 1
     unit: Annotated[str, Field(min_length=1, max_length=60)]
     grams: Annotated[float, Field(gt=0, le=5000)]
+
+
+def _check_gtin(v: str | None) -> str | None:
+    if v is None:
+        return None
+    try:
+        return normalize_gtin(v)
+    except InvalidGTIN as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _check_known(v: dict[str, float] | None) -> dict[str, float] | None:
+    unknown = sorted(set(v or ()) - set(NUTRIENT_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown nutrients: {', '.join(unknown[:5])}")
+    return v
 
 
 class CustomFoodIn(BaseModel):
@@ -120,20 +141,12 @@ class CustomFoodIn(BaseModel):
     @field_validator("gtin")
     @classmethod
     def _gtin(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        try:
-            return normalize_gtin(v)
-        except InvalidGTIN as exc:
-            raise ValueError(str(exc)) from exc
+        return _check_gtin(v)
 
     @field_validator("nutrients")
     @classmethod
     def _known(cls, v: dict[str, float] | None) -> dict[str, float] | None:
-        unknown = sorted(set(v or ()) - set(NUTRIENT_FIELDS))
-        if unknown:
-            raise ValueError(f"unknown nutrients: {', '.join(unknown[:5])}")
-        return v
+        return _check_known(v)
 
     @model_validator(mode="after")
     def _fits_in_100g(self) -> CustomFoodIn:
@@ -141,6 +154,50 @@ class CustomFoodIn(BaseModel):
         if total > 100.5:
             raise ValueError(f"protein, carbs and fat add up to {total:g} g per 100 g")
         return self
+
+
+class SharedFoodIn(CustomFoodIn):
+    """A shared food (operators only): everyone finds it in search, by barcode and in the text
+    parser, and can log it. Same fields and bounds as a custom food."""
+
+
+class SharedFoodPatch(BaseModel):
+    """Only the fields sent change; `portions` and `nutrients` replace the old ones; `gtin`
+    null removes the barcode."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"kcal": 380, "protein_g": 31}, {"gtin": None}]},
+    )
+
+    name: Annotated[str, Field(min_length=2, max_length=200, pattern=non_blank_pattern(2))] = (
+        omittable()
+    )
+    food_group: Annotated[str | None, Field(max_length=80)] = None
+    kcal: Annotated[float, Field(ge=0, le=900)] = omittable()
+    protein_g: Per100 = omittable()
+    carbs_g: Per100 = omittable()
+    fat_g: Per100 = omittable()
+    fiber_g: Per100 | None = None
+    sugars_g: Per100 | None = None
+    sat_fat_g: Per100 | None = None
+    sodium_mg: Annotated[float, Field(ge=0, le=40000)] | None = None
+    gtin: Annotated[str | None, Field(max_length=20, description="UPC-A, EAN-8 or EAN-13")] = None
+    nutrients: dict[str, Annotated[float, Field(ge=0, le=100_000)]] | None = Field(
+        default=None, max_length=len(NUTRIENT_FIELDS)
+    )
+    portions: Annotated[list[PortionIn], Field(max_length=20)] = omittable()
+
+    @field_validator("gtin")
+    @classmethod
+    def _gtin(cls, v: str | None) -> str | None:
+        return _check_gtin(v)
+
+    @field_validator("nutrients")
+    @classmethod
+    def _known(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        return _check_known(v)
 
 
 class ParseIn(BaseModel):

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -50,7 +51,9 @@ MAX_CUSTOM_FOODS = 500
 # Imported (shared) foods a search scores at most; the SQL filter keeps the likeliest.
 MAX_SHARED_CANDIDATES = 1000
 PACKAGED = frozenset({"fndds", "sr28"})
-SearchSource = Literal["fndds", "sr28", "custom", "off"]
+SearchSource = Literal["fndds", "sr28", "custom", "off", "shared"]
+# Owner-less database foods: imported products and operators' shared foods.
+DATABASE_SHARED = ("off", "shared")
 
 
 class FoodInUse(Conflict):
@@ -123,15 +126,39 @@ async def custom_records(session: AsyncSession, user_id: uuid.UUID) -> list[Food
     return await _records(session, await custom_food_rows(session, user_id))
 
 
+async def shared_food_rows(session: AsyncSession) -> list[Food]:
+    """Operators' shared foods that are not retired (bounded by MAX_SHARED_FOODS)."""
+    rows = await session.scalars(
+        sa.select(Food)
+        .where(col(Food.source) == "shared", col(Food.retired_at).is_(None))
+        .order_by(col(Food.created_at), col(Food.id))
+    )
+    return list(rows)
+
+
+async def shared_records(session: AsyncSession) -> list[FoodRecord]:
+    return await _records(session, await shared_food_rows(session))
+
+
+async def parser_records(session: AsyncSession, user_id: uuid.UUID) -> list[FoodRecord]:
+    """The database foods the text parser reads besides the packaged ones: the user's own
+    first, then the operators' shared foods."""
+    return await _records(
+        session, [*await custom_food_rows(session, user_id), *await shared_food_rows(session)]
+    )
+
+
 def _like(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 async def _shared_candidates(
-    session: AsyncSession, index: SearchIndex, query: str
+    session: AsyncSession, index: SearchIndex, query: str, sources: Sequence[str]
 ) -> list[FoodRecord]:
-    """Imported foods whose name or brand holds a form of every query word (SQL LIKE on the
-    words the index would accept, typo fixes included), scored afterwards like the rest."""
+    """Imported and operators' shared foods (not retired) whose name or brand holds a form of
+    every query word (SQL LIKE on the words the index would accept, typo fixes included),
+    scored afterwards like the rest. Operators' foods come first within the candidate limit:
+    there are few of them and an import must not crowd them out."""
     conds = []
     for term in index.terms(query):
         forms = {term.word, *term.alts}
@@ -143,8 +170,17 @@ async def _shared_candidates(
         return []
     rows = await session.scalars(
         sa.select(Food)
-        .where(col(Food.owner_id).is_(None), col(Food.source) == "off", *conds)
-        .order_by(sa.func.length(col(Food.name)), col(Food.id))
+        .where(
+            col(Food.owner_id).is_(None),
+            col(Food.source).in_(sources),
+            col(Food.retired_at).is_(None),
+            *conds,
+        )
+        .order_by(
+            sa.case((col(Food.source) == "shared", 0), else_=1),
+            sa.func.length(col(Food.name)),
+            col(Food.id),
+        )
         .limit(MAX_SHARED_CANDIDATES)
     )
     return await _records(session, list(rows))
@@ -157,7 +193,7 @@ def _hit(rec: FoodRecord, score: float) -> FoodHit:
         food_group=rec.group,
         source=rec.source,
         code=rec.code,
-        brand=rec.additional if rec.source in ("off", "custom") else None,
+        brand=rec.additional if rec.source in ("off", "custom", "shared") else None,
         score=round(score, 3),
         kcal=rec.nutrients.get("kcal"),
         protein_g=rec.nutrients.get("protein_g"),
@@ -184,8 +220,9 @@ async def search(
     extra: list[FoodRecord] = []
     if source in (None, "custom"):
         extra += await custom_records(session, user_id)
-    if source in (None, "off"):
-        extra += await _shared_candidates(session, index, query)
+    if source is None or source in DATABASE_SHARED:
+        sources = DATABASE_SHARED if source is None else (source,)
+        extra += await _shared_candidates(session, index, query, sources)
     if extra:
         docs: list[Doc] = [index.make_doc(rec, i) for i, rec in enumerate(extra)]
         hits = sorted(
@@ -238,7 +275,8 @@ def _food_out(food: Food, portions: list[FoodPortion]) -> FoodOut:
             )
             for p in portions
         ],
-        created_at=food.created_at if food.owner_id else None,
+        created_at=food.created_at if food.owner_id or food.source == "shared" else None,
+        retired_at=food.retired_at,
     )
 
 
@@ -364,7 +402,7 @@ def parse_out(result: ParseResult, path: str, reason: str | None) -> dict[str, A
 async def _read(
     session: AsyncSession, user_id: uuid.UUID, text: str, llm: LLMClient | None
 ) -> tuple[ParseResult, ParseOut]:
-    extra = await custom_records(session, user_id)
+    extra = await parser_records(session, user_id)
     result, path, reason = await parse_text(text, llm=llm, index=default_index(), extra=extra)
     parsed = ParseOut(**parse_out(result, path, reason))
     # A preview shows what logging would store, so it is held to the same bounds.

@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from app.core.cache import Cache, user_scope
 from app.core.errors import NotFound, Unprocessable
-from app.plans.models import CustomRecipe, MealPlan, PlanFeedback
+from app.plans.models import CustomRecipe, MealPlan, PlanFeedback, SharedRecipe
 from app.plans.recipes import recipes_by_id
 
 AVOID_AT_MOST = 2  # ratings 1-2: the recipe is not offered again
@@ -131,7 +131,8 @@ async def aggregate(
     session: AsyncSession, limit: int, offset: int, min_ratings: int = 1
 ) -> tuple[list[RecipeFeedback], int]:
     """Per recipe: how many ratings, their average, how many 1-2 and 4-5, by how many users;
-    most rated first. Custom recipes are private: counted, never named."""
+    most rated first. Packaged and operators' shared recipes are named (retired ones too);
+    custom recipes are private: counted, never named."""
     fb = PlanFeedback
     grouped = (
         sa.select(
@@ -164,15 +165,33 @@ async def aggregate(
             )
         )
     )
+    shared = dict(
+        (
+            await session.execute(
+                sa.select(col(SharedRecipe.id), col(SharedRecipe.name)).where(
+                    col(SharedRecipe.id).in_([r.recipe_id for r in rows])
+                )
+            )
+        ).all()
+    )
     out = []
     for r in rows:
         rid = uuid.UUID(str(r.recipe_id))
         recipe = library.get(rid)
-        source = "library" if recipe else ("custom" if rid in custom_ids else "deleted")
+        name = recipe.name if recipe else shared.get(rid)
+        source = (
+            "library"
+            if recipe
+            else "shared"
+            if rid in shared
+            else "custom"
+            if rid in custom_ids
+            else "deleted"
+        )
         out.append(
             RecipeFeedback(
                 recipe_id=rid,
-                name=recipe.name if recipe else None,
+                name=name,
                 source=source,
                 ratings=int(r.ratings),
                 average=round(float(r.average), 2),

@@ -1,4 +1,4 @@
-"""Private custom recipes and stored meal plans."""
+"""Private custom recipes, operators' shared recipes and stored meal plans."""
 
 from __future__ import annotations
 
@@ -40,6 +40,57 @@ class CustomRecipe(SQLModel, table=True):
     tags: list[str] = _json()
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SharedRecipe(SQLModel, table=True):
+    """A recipe operators added to the library every user's planner draws on. Stored like a
+    custom recipe (ingredient snapshots, nutrients computed on read). Deleting one retires it
+    (`retired_at`): stored plans and feedback keep naming it, it is only no longer offered."""
+
+    __tablename__ = "shared_recipes"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)
+    name: str = Field(max_length=120)
+    cuisine: str | None = Field(default=None, max_length=40)
+    meal_types: list[str] = _json()
+    servings: int = 1
+    prep_minutes: int = 0
+    steps: list[str] = _json()
+    ingredients: list[dict[str, Any]] = _json()
+    tags: list[str] = _json()
+    created_by: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    retired_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RetiredRecipe(SQLModel, table=True):
+    """A packaged library recipe operators withdrew from planning. (The library lives in a
+    data file, so there is no foreign key.) Restoring it deletes the row."""
+
+    __tablename__ = "retired_recipes"
+
+    recipe_id: uuid.UUID = Field(primary_key=True, sa_type=sa.Uuid)
+    retired_by: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    retired_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CatalogStamp(SQLModel, table=True):
+    """A random stamp renewed in the transaction of every change to a shared catalogue
+    (`recipes`): each process keeps the library it built for a stamp and rebuilds when the
+    stamp it reads differs, so every process sees an operator's change at its next read."""
+
+    __tablename__ = "catalog_stamps"
+
+    name: str = Field(primary_key=True, max_length=32)
+    stamp: uuid.UUID = Field(sa_type=sa.Uuid)
+    changed_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class MealPlan(SQLModel, table=True):

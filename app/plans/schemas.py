@@ -32,6 +32,8 @@ RecipeTag = Literal[
 
 # --- recipes ---------------------------------------------------------------------------------
 
+RecipeSource = Literal["packaged", "shared", "custom"]
+
 
 class Nutrients(BaseModel):
     kcal: float
@@ -48,6 +50,10 @@ class RecipeSummary(BaseModel):
     id: uuid.UUID
     name: str
     custom: bool = Field(description="One of your private recipes")
+    source: RecipeSource = Field(
+        description="packaged (the built-in library), shared (added by the operators) or "
+        "custom (yours)"
+    )
     meal_types: list[str]
     cuisine: str | None
     servings: int
@@ -68,8 +74,13 @@ class RecipeOut(RecipeSummary):
     allergens: list[str]
     ingredients: list[IngredientOut]
     steps: list[str]
-    created_at: dt.datetime | None = Field(default=None, description="Custom recipes only")
-    updated_at: dt.datetime | None = Field(default=None, description="Custom recipes only")
+    created_at: dt.datetime | None = Field(default=None, description="Custom and shared recipes")
+    updated_at: dt.datetime | None = Field(default=None, description="Custom and shared recipes")
+    retired_at: dt.datetime | None = Field(
+        default=None,
+        description="Set when the operators withdrew the recipe: stored plans still link to "
+        "it, the planner no longer offers it",
+    )
 
 
 class RecipePage(BaseModel):

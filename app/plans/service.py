@@ -14,7 +14,6 @@ import concurrent.futures
 import copy
 import dataclasses
 import datetime as dt
-import functools
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -33,7 +32,7 @@ from app.core.db import dialect_insert
 from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.types import utcnow
 from app.foods import service as foods_service
-from app.foods.dataset import NUTRIENT_FIELDS, FoodRecord, load_usda_foods
+from app.foods.dataset import NUTRIENT_FIELDS, FoodRecord
 from app.foods.ingredients import FoodFacts, grams_factor, ingredient_key
 from app.foods.parser import default_index, parse
 from app.goals import service as goals_service
@@ -44,16 +43,14 @@ from app.llm.client import LLMClient
 from app.llm.plan_text import PlanTextWriter, describe_plan
 from app.logs import service as logs_service
 from app.logs.schemas import NUTRIENT_KEYS, LogCreate
+from app.plans import catalog, optimizer
 from app.plans import feedback as feedback_service
-from app.plans import optimizer
-from app.plans.models import CustomRecipe, MealPlan
+from app.plans.models import CustomRecipe, MealPlan, SharedRecipe
 from app.plans.recipes import (
     Recipe,
     RecipeDataError,
     check_tags,
     food_flags,
-    load_recipes,
-    recipe_from_dict,
     recipes_by_id,
 )
 from app.plans.schemas import (
@@ -63,6 +60,7 @@ from app.plans.schemas import (
     Nutrients,
     PlanOut,
     RecipeOut,
+    RecipeSource,
     RecipeSummary,
     ShoppingItem,
     ShoppingList,
@@ -81,8 +79,7 @@ PLAN_DAYS_AHEAD = 60
 _MACROS = ("kcal", "protein_g", "carbs_g", "fat_g")
 
 
-class RecipeNotFound(NotFound):
-    code, title = "recipe-not-found", "Recipe not found"
+RecipeNotFound = catalog.RecipeNotFound
 
 
 class UnrecognisedIngredients(Unprocessable):
@@ -125,11 +122,6 @@ class PlanInfeasible(Unprocessable):
 # --------------------------------------------------------------------------------------------
 
 
-@functools.cache
-def _usda_by_id() -> Mapping[uuid.UUID, FoodRecord]:
-    return {f.id: f for f in load_usda_foods()}
-
-
 def _snapshot(food: FoodRecord, grams: float) -> dict[str, Any]:
     return {
         "food_id": str(food.id),
@@ -140,44 +132,9 @@ def _snapshot(food: FoodRecord, grams: float) -> dict[str, Any]:
     }
 
 
-def _snapshot_record(ing: Mapping[str, Any]) -> FoodRecord:
-    """The live USDA record when the food is a USDA one (data fixes flow in), else the
-    snapshot taken when the recipe was written."""
-    food_id = uuid.UUID(str(ing["food_id"]))
-    live = _usda_by_id().get(food_id)
-    if live is not None:
-        return live
-    return FoodRecord(
-        id=food_id,
-        ndb_no=None,
-        name=str(ing["name"]),
-        group=ing.get("group"),
-        nutrients=dict(ing.get("nutrients") or {}),
-        portions=(),
-    )
-
-
 def custom_recipe(row: CustomRecipe) -> Recipe:
-    """A custom recipe as a library `Recipe`: nutrients, flags and tags computed by the same
-    code as the built-in ones (`recipe_from_dict`, keyed by food id instead of NDB number)."""
-    foods: dict[str, FoodRecord] = {}
-    ingredients = []
-    for ing in row.ingredients:
-        rec = _snapshot_record(ing)
-        foods[str(rec.id)] = rec
-        ingredients.append({"ndb_no": str(rec.id), "grams": ing["grams"]})
-    data = {
-        "slug": f"custom-{row.id}",
-        "name": row.name,
-        "meal_types": row.meal_types,
-        "cuisine": row.cuisine or "",
-        "servings": row.servings,
-        "prep_minutes": row.prep_minutes,
-        "steps": row.steps,
-        "ingredients": ingredients,
-        "tags": row.tags,
-    }
-    return dataclasses.replace(recipe_from_dict(data, foods), id=row.id)
+    """A custom recipe as a library `Recipe` (computed like the packaged ones)."""
+    return catalog.stored_recipe(row)
 
 
 def is_custom(recipe: Recipe) -> bool:
@@ -196,20 +153,27 @@ async def custom_rows(session: AsyncSession, user_id: uuid.UUID) -> list[CustomR
 async def user_recipes(
     session: AsyncSession, user_id: uuid.UUID
 ) -> tuple[list[Recipe], dict[uuid.UUID, CustomRecipe]]:
-    """The library plus the user's own recipes, and the custom rows by id."""
+    """The library (packaged and shared) plus the user's own recipes, and the custom rows by
+    id."""
+    lib = await catalog.library(session)
     rows = await custom_rows(session, user_id)
-    return [*load_recipes(), *(custom_recipe(r) for r in rows)], {r.id: r for r in rows}
+    return [*lib.recipes, *(custom_recipe(r) for r in rows)], {r.id: r for r in rows}
 
 
 def _per_serving(recipe: Recipe) -> Nutrients:
     return Nutrients(**{k: round(recipe.per_serving.get(k, 0.0), 1) for k in NUTRIENT_KEYS})
 
 
-def recipe_summary(recipe: Recipe, row: CustomRecipe | None = None) -> RecipeSummary:
+def _source(recipe: Recipe) -> RecipeSource:
+    return "custom" if is_custom(recipe) else "shared" if catalog.is_shared(recipe) else "packaged"
+
+
+def recipe_summary(recipe: Recipe, row: CustomRecipe | SharedRecipe | None = None) -> RecipeSummary:
     return RecipeSummary(
         id=recipe.id,
         name=recipe.name,
-        custom=row is not None,
+        custom=is_custom(recipe),
+        source=_source(recipe),
         meal_types=list(recipe.meal_types),
         cuisine=(row.cuisine if row is not None else recipe.cuisine) or None,
         servings=recipe.servings,
@@ -219,7 +183,11 @@ def recipe_summary(recipe: Recipe, row: CustomRecipe | None = None) -> RecipeSum
     )
 
 
-def recipe_out(recipe: Recipe, row: CustomRecipe | None = None) -> RecipeOut:
+def recipe_out(
+    recipe: Recipe,
+    row: CustomRecipe | SharedRecipe | None = None,
+    retired_at: dt.datetime | None = None,
+) -> RecipeOut:
     return RecipeOut(
         **recipe_summary(recipe, row).model_dump(),
         allergens=sorted(recipe.allergens),
@@ -236,6 +204,7 @@ def recipe_out(recipe: Recipe, row: CustomRecipe | None = None) -> RecipeOut:
         steps=list(recipe.steps),
         created_at=row.created_at if row is not None else None,
         updated_at=row.updated_at if row is not None else None,
+        retired_at=retired_at,
     )
 
 
@@ -283,9 +252,12 @@ async def _own_row(session: AsyncSession, user_id: uuid.UUID, recipe_id: uuid.UU
 
 
 async def get_recipe(session: AsyncSession, user_id: uuid.UUID, recipe_id: uuid.UUID) -> RecipeOut:
-    builtin = recipes_by_id().get(recipe_id)
-    if builtin is not None:
-        return recipe_out(builtin)
+    """Any packaged or shared recipe, retired ones too (stored plans link to them), or one of
+    the user's own."""
+    shared = await session.get(SharedRecipe, recipe_id)
+    if shared is not None or recipe_id in recipes_by_id():
+        entry = await catalog.get_entry(session, recipe_id)
+        return recipe_out(entry.recipe, entry.row, entry.retired_at)
     row = await _own_row(session, user_id, recipe_id)
     return recipe_out(custom_recipe(row), row)
 
@@ -299,21 +271,28 @@ _PREPARATION = re.compile(
 
 async def resolve_ingredients(
     session: AsyncSession,
-    user_id: uuid.UUID,
+    user_id: uuid.UUID | None,
     ingredients: Sequence[IngredientIn] | None,
     text: str | None,
 ) -> list[dict[str, Any]]:
-    """Ingredient snapshots from `[{food_id, grams}]` or from text read by the food parser.
+    """Ingredient snapshots from `[{food_id, grams}]` or from text read by the food parser:
+    USDA foods, the operators' shared foods and the user's own. `user_id` None: an operators'
+    shared recipe, which everyone sees, so no one's private food.
 
     A text line counts only when the parser recognised all of it: an ingredient read half-way
     would silently change the nutrients, so such lines are refused and named."""
-    custom = await foods_service.custom_records(session, user_id)
+    custom = (
+        await foods_service.parser_records(session, user_id)
+        if user_id is not None
+        else await foods_service.shared_records(session)
+    )
     if ingredients is not None:
-        known = {**_usda_by_id(), **{r.id: r for r in custom}}
+        known = {**catalog.usda_by_id(), **{r.id: r for r in custom}}
         unknown = [str(i.food_id) for i in ingredients if i.food_id not in known]
         if unknown:
+            whose = "USDA, shared nor yours" if user_id is not None else "USDA nor shared"
             raise UnknownFood(
-                "Unknown foods (neither USDA nor yours): " + ", ".join(unknown),
+                f"Unknown foods (neither {whose}): " + ", ".join(unknown),
                 extra={"food_ids": unknown},
             )
         return [_snapshot(known[i.food_id], i.grams) for i in ingredients]
@@ -344,11 +323,32 @@ async def resolve_ingredients(
     return out
 
 
-def _checked(row: CustomRecipe) -> Recipe:
+async def _apply_changes(
+    session: AsyncSession,
+    user_id: uuid.UUID | None,
+    row: CustomRecipe | SharedRecipe,
+    changes: dict[str, Any],
+) -> None:
+    if "ingredients" in changes or "ingredients_text" in changes:
+        given = changes.pop("ingredients", None)
+        parsed = [IngredientIn.model_validate(i) for i in given] if given is not None else None
+        row.ingredients = await resolve_ingredients(
+            session, user_id, parsed, changes.pop("ingredients_text", None)
+        )
+        flag_modified(row, "ingredients")
+    for key, value in changes.items():
+        if key == "meal_types":
+            value = list(dict.fromkeys(value))
+        elif key == "tags":
+            value = sorted(set(value))
+        setattr(row, key, value)
+
+
+def _checked(row: CustomRecipe | SharedRecipe) -> Recipe:
     try:
-        recipe = custom_recipe(row)
+        recipe = catalog.stored_recipe(row)
     except RecipeDataError as exc:
-        raise Unprocessable(str(exc).removeprefix(f"custom-{row.id}: ")) from exc
+        raise Unprocessable(str(exc).split(": ", 1)[-1]) from exc
     problems = [p.removeprefix(f"{recipe.slug}: ") for p in check_tags(recipe)]
     if problems:
         raise TagsNotSupported("; ".join(problems), extra={"problems": problems})
@@ -394,19 +394,7 @@ async def update_custom(
     changes: dict[str, Any],
 ) -> RecipeOut:
     row = await _own_row(session, user_id, recipe_id)
-    if "ingredients" in changes or "ingredients_text" in changes:
-        given = changes.pop("ingredients", None)
-        parsed = [IngredientIn.model_validate(i) for i in given] if given is not None else None
-        row.ingredients = await resolve_ingredients(
-            session, user_id, parsed, changes.pop("ingredients_text", None)
-        )
-        flag_modified(row, "ingredients")
-    for key, value in changes.items():
-        if key == "meal_types":
-            value = list(dict.fromkeys(value))
-        elif key == "tags":
-            value = sorted(set(value))
-        setattr(row, key, value)
+    await _apply_changes(session, user_id, row, changes)
     recipe = _checked(row)
     row.updated_at = utcnow()
     session.add(row)
@@ -423,6 +411,43 @@ async def delete_custom(
     await session.delete(row)
     await session.commit()
     await cache.invalidate(user_scope(user_id))
+
+
+async def new_shared(
+    session: AsyncSession, actor_id: uuid.UUID, body: CustomRecipeIn
+) -> tuple[SharedRecipe, Recipe]:
+    """An operators' shared recipe, checked like a custom one (ingredients from USDA and
+    shared foods, claimed tags against the ingredients), added to the session and the
+    library's stamp renewed; the caller commits."""
+    ingredients = await resolve_ingredients(session, None, body.ingredients, body.ingredients_text)
+    row = SharedRecipe(
+        name=body.name,
+        cuisine=body.cuisine,
+        meal_types=list(dict.fromkeys(body.meal_types)),
+        servings=body.servings,
+        prep_minutes=body.prep_minutes,
+        steps=list(body.steps),
+        ingredients=ingredients,
+        tags=sorted(set(body.tags)),
+        created_by=actor_id,
+    )
+    recipe = _checked(row)
+    await catalog.add_shared(session, row)
+    return row, recipe
+
+
+async def change_shared(
+    session: AsyncSession, recipe_id: uuid.UUID, changes: dict[str, Any]
+) -> tuple[SharedRecipe, Recipe]:
+    """Applies a patch to a shared recipe (packaged ones answer 409); the caller commits."""
+    row = await catalog.editable_row(session, recipe_id)
+    await _apply_changes(session, None, row, changes)
+    recipe = _checked(row)
+    row.updated_at = utcnow()
+    session.add(row)
+    await catalog.touch(session)
+    await session.flush()
+    return row, recipe
 
 
 async def _commit(session: AsyncSession) -> None:
@@ -712,23 +737,14 @@ def _words_input(plan: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-@functools.cache
-def _library_foods_by_key() -> Mapping[str, tuple[uuid.UUID, ...]]:
-    out: dict[str, set[uuid.UUID]] = {}
-    for r in load_recipes():
-        for i in r.ingredients:
-            out.setdefault(ingredient_key(i.name), set()).add(i.food_id)
-    return {k: tuple(v) for k, v in out.items()}
-
-
 def _foods_in_stock(
-    by_key: Mapping[str, float], pool: Sequence[Recipe], shift: int
+    by_key: Mapping[str, float], pool: Sequence[Recipe], shift: int, lib: catalog.Library
 ) -> dict[uuid.UUID, float]:
     """Days to expiry per recipe ingredient food whose ingredient is in stock: a recipe
     using boiled potatoes is favoured when raw potatoes are in the kitchen."""
     if not by_key:
         return {}
-    library = _library_foods_by_key()
+    library = lib.foods_by_key()
     out: dict[uuid.UUID, float] = {}
     for key, days in by_key.items():
         for fid in library.get(key, ()):
@@ -887,8 +903,8 @@ class _PlanJob:
 
 # Diet rules and the feasible library for profiles without custom recipes, by the profile
 # fields they depend on: most users share a handful of combinations, and working them out
-# (name matching over every ingredient) costs more than planning the day.
-_LIBRARY_RULES: dict[tuple[Any, ...], tuple[DietRules, list[Recipe]]] = {}
+# (name matching over every ingredient) costs more than planning the day. Kept on the library
+# (`catalog.Library.rules_cache`), so an operator's change starts a fresh memo.
 _LIBRARY_RULES_MAX = 4096
 
 
@@ -906,20 +922,21 @@ def _rules_key(profile: UserProfile | None) -> tuple[Any, ...] | None:
 
 
 def _rules_and_pool(
-    profile: UserProfile | None, customs: Sequence[CustomRecipe]
+    profile: UserProfile | None, customs: Sequence[CustomRecipe], lib: catalog.Library
 ) -> tuple[DietRules, Sequence[Recipe]]:
     if customs:
-        pool = [*load_recipes(), *(custom_recipe(r) for r in customs)]
+        pool = [*lib.recipes, *(custom_recipe(r) for r in customs)]
         rules = diet_rules(profile, pool)
         return rules, rules.apply(pool)
+    memo = lib.rules_cache
     key = _rules_key(profile)
-    hit = _LIBRARY_RULES.get(key)  # type: ignore[arg-type]
+    hit: tuple[DietRules, Sequence[Recipe]] | None = memo.get(key)
     if hit is None:
-        rules = diet_rules(profile, load_recipes())
-        hit = (rules, rules.apply(load_recipes()))
-        if len(_LIBRARY_RULES) >= _LIBRARY_RULES_MAX:
-            _LIBRARY_RULES.clear()
-        _LIBRARY_RULES[key] = hit  # type: ignore[index]
+        rules = diet_rules(profile, lib.recipes)
+        hit = (rules, rules.apply(lib.recipes))
+        if len(memo) >= _LIBRARY_RULES_MAX:
+            memo.clear()
+        memo[key] = hit
     return hit
 
 
@@ -993,6 +1010,7 @@ async def generate_many(
     expiry = await inventory_service.days_to_expiry_many(session, user_ids, lo)
     recent = await _nearby_recipes_many(session, requests)
     rated = await feedback_service.preferences_many(session, user_ids)
+    lib = await catalog.library(session)
     results: dict[uuid.UUID, list[MealPlan] | Exception] = {}
     jobs: list[_PlanJob] = []
     for req in requests:
@@ -1008,10 +1026,10 @@ async def generate_many(
                 )
                 for d in req.dates
             ]
-            rules, feasible = _rules_and_pool(profile, customs.get(uid, []))
+            rules, feasible = _rules_and_pool(profile, customs.get(uid, []), lib)
             # Expiry is counted from the earliest start of the batch; shift to this one's.
             shift = (req.start - lo).days
-            stock = _foods_in_stock(expiry.get(uid, {}), feasible, shift)
+            stock = _foods_in_stock(expiry.get(uid, {}), feasible, shift, lib)
             avoid, favour = rated[uid]
             jobs.append(_PlanJob(req, targets, feasible, rules, stock, recent[uid], avoid, favour))
         except Exception as exc:

@@ -147,3 +147,13 @@ async def populate(app, client: httpx.AsyncClient, ctx: PipelineContext, user: T
     # An operator's action mentions them in the audit.
     await make_admin(app, user)
     await ok(await client.get("/api/v1/admin/users", headers=h))
+    # ... and so do the shared recipe they add and the packaged one they retire.
+    recipe = {"name": "Egg bowl", "meal_types": ["lunch"], "ingredients_text": "2 eggs"}
+    await ok(await client.post("/api/v1/admin/recipes", json=recipe, headers=h), 201)
+    packaged = await ok(
+        await client.get(
+            "/api/v1/admin/recipes", params={"source": "packaged", "limit": 1}, headers=h
+        )
+    )
+    rid = packaged["items"][0]["id"]
+    await ok(await client.delete(f"/api/v1/admin/recipes/{rid}", headers=h), 204)
