@@ -353,7 +353,6 @@ async def commit_workout(session: AsyncSession, workout: Workout) -> None:
     except IntegrityError as exc:
         await session.rollback()
         raise Unauthorized("Account no longer exists") from exc
-    outbox.nudge()
 
 
 def _resolve(tz: str, data: dict[str, Any]) -> tuple[dt.date, dt.datetime | None]:
@@ -529,7 +528,8 @@ async def _log_workout_pg(
             if "exercise" in (exc.constraint_name or ""):
                 raise UnknownExercise("an exercise of this workout was just deleted") from exc
             raise Unauthorized("Account no longer exists") from exc
-    outbox.nudge()
+    # No relay nudge (as before): WorkoutLogged feeds weekly insights, and the relay's next
+    # poll (EVENTS_RELAY_INTERVAL_S) publishes a whole batch for the CPU of one.
     return build_out(workout, [SimpleNamespace(**r) for r in sets], read.names)
 
 
