@@ -98,26 +98,45 @@ def _write_sql() -> str:
 
 
 # $1 user, $2 the workout's exercise ids, $3 its day, $4 the step-count type, $5 the sources
-# that are not a tracker's. One row per (visible exercise, load it was lifted at), or one row
-# with no exercise when none is visible; no row at all when the user is gone. Bests as in
-# `workouts._prefetch`: working sets up to and including $3.
+# that are not a tracker's, $6/$7 (exercise id, load) of its loaded working sets. One row per
+# (visible exercise, load of this workout), with no load for an exercise lifted without one;
+# one row with no exercise when none is visible; no row at all when the user is gone.
+#
+# The previous bests are those of `workouts._prefetch` (working sets up to and including $3),
+# found as the top of an index each (migration 0011_h12_set_bests) instead of aggregating the
+# user's whole history: the best e1RM and set volume per exercise, and the most reps at each
+# load this workout uses (the only loads its PR check looks up). A best volume exists exactly
+# when the exercise has an earlier working set (the column is never NULL).
 READ_SQL = """
 SELECT u.timezone,
        (SELECT p.weight_kg FROM user_profiles p WHERE p.user_id = $1) AS weight_kg,
-       e.id, e.name, b.load_kg, b.reps, b.e1rm, b.volume,
+       e.id, e.name, l.load_kg, r.reps, b.e1rm, v.volume,
        (SELECT array_agg(a.id) FROM activities a
          WHERE a.user_id = $1 AND a.date = $3 AND a.activity_type <> $4
            AND a.source <> ALL($5::text[])) AS import_ids
 FROM users u
 LEFT JOIN exercises e ON e.id = ANY($2::uuid[]) AND (e.owner_id IS NULL OR e.owner_id = $1)
+LEFT JOIN LATERAL (
+    SELECT s.e1rm_kg AS e1rm FROM workout_sets s
+    WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.e1rm_kg IS NOT NULL
+      AND s.date <= $3 AND NOT s.is_warmup
+    ORDER BY s.e1rm_kg DESC LIMIT 1
+) b ON true
+LEFT JOIN LATERAL (
+    SELECT s.volume_kg AS volume FROM workout_sets s
+    WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.date <= $3 AND NOT s.is_warmup
+    ORDER BY s.volume_kg DESC LIMIT 1
+) v ON true
 LEFT JOIN (
-    SELECT s.exercise_id, s.weight_kg AS load_kg, max(s.reps) AS reps,
-           max(s.e1rm_kg) AS e1rm, max(s.volume_kg) AS volume
-    FROM workout_sets s
-    WHERE s.user_id = $1 AND s.exercise_id = ANY($2::uuid[]) AND s.date <= $3
-      AND NOT s.is_warmup
-    GROUP BY s.exercise_id, s.weight_kg
-) b ON b.exercise_id = e.id
+    SELECT DISTINCT x.exercise_id, x.load_kg
+    FROM unnest($6::uuid[], $7::float8[]) AS x(exercise_id, load_kg)
+) l ON l.exercise_id = e.id
+LEFT JOIN LATERAL (
+    SELECT s.reps FROM workout_sets s
+    WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.weight_kg = l.load_kg
+      AND s.reps IS NOT NULL AND s.date <= $3 AND NOT s.is_warmup
+    ORDER BY s.reps DESC LIMIT 1
+) r ON true
 WHERE u.id = $1
 """
 # The day's tracker sessions in full, read only on the rare day that has any.
@@ -130,10 +149,24 @@ WRITE_SQL = _write_sql()
 
 
 async def read(
-    driver: Any, user_id: uuid.UUID, exercise_ids: Sequence[uuid.UUID], day: dt.date
+    driver: Any,
+    user_id: uuid.UUID,
+    exercise_ids: Sequence[uuid.UUID],
+    loads: Sequence[tuple[uuid.UUID, float]],
+    day: dt.date,
 ) -> list[Any]:
+    """`loads`: (exercise id, weight_kg) of the workout's working sets with reps and a load."""
     return list(
-        await driver.fetch(READ_SQL, user_id, list(exercise_ids), day, DAILY_STEPS, OWN_SOURCES)
+        await driver.fetch(
+            READ_SQL,
+            user_id,
+            list(exercise_ids),
+            day,
+            DAILY_STEPS,
+            OWN_SOURCES,
+            [e for e, _ in loads],
+            [w for _, w in loads],
+        )
     )
 
 

@@ -470,6 +470,15 @@ async def _log_workout_pg(
     program_id: uuid.UUID | None,
 ) -> WorkoutOut:
     wanted = list({e.exercise_id: None for e in entries})
+    # The loads whose earlier reps `_rows_for` looks up: working sets with reps and a load.
+    loads = list(
+        {
+            (e.exercise_id, s.weight_kg): None
+            for e in entries
+            for s in e.sets
+            if s.reps and s.weight_kg is not None and not s.is_warmup
+        }
+    )
     async with engine.connect() as conn:
         # Autocommit statements on the driver (no transaction is begun on this connection):
         # the read, then the write as one statement, atomic on its own.
@@ -483,7 +492,7 @@ async def _log_workout_pg(
                 raise
             tz = await _zone_changed(cache, user_id, fresh)
             day, started_at = _resolve(tz, data)
-        rows = await pgwrite.read(driver, user_id, wanted, day)
+        rows = await pgwrite.read(driver, user_id, wanted, loads, day)
         read = _fold(rows)
         if not rows:
             raise Unauthorized("Account no longer exists")
@@ -492,7 +501,7 @@ async def _log_workout_pg(
             again, started_at = _resolve(tz, data)
             if again != day:
                 day = again
-                rows = await pgwrite.read(driver, user_id, wanted, day)
+                rows = await pgwrite.read(driver, user_id, wanted, loads, day)
                 read = _fold(rows)
         _check_found(set(wanted), read.names)
         workout, sets = _compose(user_id, day, started_at, data, entries, read, program_id)

@@ -419,3 +419,61 @@ async def test_failed_write_leaves_nothing(client, user):
     )
     assert r.json()["total"] == 0
     assert await outbox_rows(client, "WorkoutLogged") == []
+
+
+async def test_prs_against_bests_up_to_the_workouts_day(client, user):
+    """Previous bests are the working sets dated up to the workout's day: heavier warm-ups,
+    later workouts and the workout's other entries of the same exercise do not count. The
+    same numbers on both backends (PostgreSQL reads each best from the top of an index,
+    SQLite aggregates)."""
+
+    async def log(day: str, *entries: tuple[str, list[dict]]) -> tuple[list, dict]:
+        body = {
+            "date": day,
+            "duration_min": 45,
+            "exercises": [{"exercise_id": ex, "sets": sets} for ex, sets in entries],
+        }
+        r = await client.post("/api/v1/workouts", json=body, headers=user.headers)
+        assert r.status_code == 201, r.text
+        return [[s["prs"] for s in e["sets"]] for e in r.json()["exercises"]], r.json()
+
+    await log(
+        "2024-05-10",
+        (
+            SQUAT,
+            [
+                {"reps": 5, "weight_kg": 150, "is_warmup": True},
+                {"reps": 5, "weight_kg": 100},
+                {"reps": 3, "weight_kg": 120},
+                {"duration_s": 30, "weight_kg": 60},
+            ],
+        ),
+    )
+    await log("2024-05-20", (SQUAT, [{"reps": 5, "weight_kg": 130}]))
+    # Dated between the two: measured against 2024-05-10 only (e1RM 132.0, 5 reps at 100,
+    # 3 at 120, set volume 500).
+    prs, w = await log(
+        "2024-05-15",
+        (
+            SQUAT,
+            [
+                {"reps": 6, "weight_kg": 100},  # 6 > 5 at 100; 600 > 500; e1RM 120.0
+                {"reps": 4, "weight_kg": 120},  # e1RM 136.0 > 132.0; 4 > 3 at 120; 480
+                {"reps": 1, "weight_kg": 200, "is_warmup": True},
+            ],
+        ),
+        # The same lift again starts from the history, not from the entry above.
+        (SQUAT, [{"reps": 6, "weight_kg": 100}, {"reps": 5, "weight_kg": 110}]),
+        (PULLUPS, [{"reps": 10}]),  # first session: nothing to beat
+    )
+    assert prs == [
+        [["reps_at_weight", "volume"], ["e1rm", "reps_at_weight"], []],
+        [["reps_at_weight", "volume"], []],
+        [[]],
+    ]
+    assert w["pr_count"] == 3
+    # After everything: e1RM 151.7 and 5 reps at 130 (2024-05-20), set volume 650.
+    prs, w = await log("2024-05-25", (SQUAT, [{"reps": 6, "weight_kg": 130}]))
+    assert prs == [[["e1rm", "reps_at_weight", "volume"]]]
+    prs, w = await log("2024-05-26", (SQUAT, [{"reps": 6, "weight_kg": 130}]))
+    assert prs == [[[]]]
