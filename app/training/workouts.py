@@ -7,6 +7,7 @@ check, then core INSERTs of the workout and all its sets at once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
@@ -68,8 +69,38 @@ class _Bests:
     reps_at: dict[float, int] | None = None
 
 
+@dataclass
+class NewWorkout:
+    """A workout row about to be inserted: the columns of `Workout` without the ORM's
+    instrumentation, whose construction cost more CPU than the figures of a whole workout."""
+
+    user_id: uuid.UUID
+    date: dt.date
+    started_at: dt.datetime | None
+    duration_min: float
+    duration_estimated: bool
+    title: str | None
+    notes: str | None
+    kcal: float | None
+    met: float | None
+    program_id: uuid.UUID | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
+    total_volume_kg: float = 0.0
+    working_sets: int = 0
+    pr_count: int = 0
+    activity_id: uuid.UUID | None = None
+
+    def row(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+AnyWorkout = Workout | NewWorkout
+
+
 def _rows_for(
-    workout: Workout, entries: Sequence[ExerciseEntryIn], bests: dict[uuid.UUID, _Bests]
+    workout: AnyWorkout, entries: Sequence[ExerciseEntryIn], bests: dict[uuid.UUID, _Bests]
 ) -> list[dict[str, Any]]:
     """Set rows with their figures. A set is a PR when it beats the best before it: the
     user's earlier history for that exercise and the earlier sets of this workout. An
@@ -310,7 +341,7 @@ def _duration(given: float | None, entries: Sequence[ExerciseEntryIn]) -> tuple[
     ), True
 
 
-def _apply_totals(workout: Workout, rows: list[dict[str, Any]]) -> None:
+def _apply_totals(workout: AnyWorkout, rows: list[dict[str, Any]]) -> None:
     workout.total_volume_kg = round(sum(r["volume_kg"] for r in rows), 2)
     workout.working_sets = sum(1 for r in rows if not r["is_warmup"])
     workout.pr_count = sum(1 for r in rows if r["pr_e1rm"] or r["pr_reps"] or r["pr_volume"])
@@ -327,7 +358,7 @@ async def _insert_sets(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     await session.execute(sa.insert(WorkoutSet).returning(col(WorkoutSet.id)), ordered)
 
 
-def _logged_event(workout: Workout) -> dict[str, Any]:
+def _logged_event(workout: AnyWorkout) -> dict[str, Any]:
     return outbox.event_row(
         outbox.WORKOUT_LOGGED,
         workout.user_id,
@@ -344,7 +375,7 @@ def _logged_event(workout: Workout) -> dict[str, Any]:
     )
 
 
-async def commit_workout(session: AsyncSession, workout: Workout) -> None:
+async def commit_workout(session: AsyncSession, workout: AnyWorkout) -> None:
     """The single place a workout (new or changed) is committed through a session, with its
     WorkoutLogged event in the same transaction (`pgwrite.write` is the other)."""
     await outbox.add(session, [_logged_event(workout)])
@@ -373,12 +404,12 @@ def _compose(
     entries: Sequence[ExerciseEntryIn],
     read: _Prefetched,
     program_id: uuid.UUID | None,
-) -> tuple[Workout, list[dict[str, Any]]]:
+) -> tuple[NewWorkout, list[dict[str, Any]]]:
     """The new workout and its set rows with every figure, from what was read."""
     duration, estimated = _duration(data.get("duration_min"), entries)
     kcal, met_value = _energy_for(read.weight, duration)
     now = utcnow()
-    workout = Workout(
+    workout = NewWorkout(
         user_id=user_id,
         date=day,
         started_at=started_at,
@@ -445,7 +476,7 @@ async def log_workout(
         kcal=workout.kcal,
         met_value=workout.met,
     )
-    await session.execute(sa.insert(Workout).values(**workout.model_dump()))
+    await session.execute(sa.insert(Workout).values(**workout.row()))
     # One multi-row INSERT: a single round trip whatever the number of sets.
     await _insert_sets(session, rows)
     await commit_workout(session, workout)
@@ -529,9 +560,7 @@ async def _log_workout_pg(
         else:
             workout.activity_id = imported
         try:
-            await pgwrite.write(
-                driver, workout.model_dump(), sets, activity, _logged_event(workout)
-            )
+            await pgwrite.write(driver, workout.row(), sets, activity, _logged_event(workout))
         except asyncpg.ForeignKeyViolationError as exc:
             # Between the read and the write: the account went, or a private exercise did.
             if "exercise" in (exc.constraint_name or ""):
@@ -569,7 +598,9 @@ async def workout_out(session: AsyncSession, workout: Workout) -> WorkoutOut:
     return build_out(workout, [s for s, _ in rows], {s.exercise_id: n for s, n in rows})
 
 
-def build_out(workout: Workout, sets_in: Sequence[Any], names: dict[uuid.UUID, str]) -> WorkoutOut:
+def build_out(
+    workout: AnyWorkout, sets_in: Sequence[Any], names: dict[uuid.UUID, str]
+) -> WorkoutOut:
     """The answer for a workout from its sets (rows or plain objects with the same fields),
     in workout order."""
     blocks: dict[int, tuple[uuid.UUID, str, list[Any]]] = {}

@@ -477,3 +477,14 @@ async def test_prs_against_bests_up_to_the_workouts_day(client, user):
     assert prs == [[["e1rm", "reps_at_weight", "volume"]]]
     prs, w = await log("2024-05-26", (SQUAT, [{"reps": 6, "weight_kg": 130}]))
     assert prs == [[[]]]
+
+
+def test_new_workout_row_has_every_column():
+    """The plain row a new workout is inserted from names exactly the table's columns."""
+    import dataclasses
+
+    from app.training.models import Workout
+    from app.training.workouts import NewWorkout
+
+    columns = {c.key for c in Workout.__table__.columns}
+    assert {f.name for f in dataclasses.fields(NewWorkout)} == columns
