@@ -12,7 +12,8 @@ logs workouts of `--exercises` exercises × 4 sets (one warm-up), first as fast 
 go, then paced at `--write-rate` (latency counted from the due time, so queueing is not
 hidden); then the same two phases for food log writes (POST /api/v1/logs, the body of
 benchmarks/api_load.py), so the two are compared in one run on the same machine load. Give
-`--server-pid` for the server's CPU time per request, the robust figure on a shared machine.
+`--server-pid` for the server's CPU time per request, the robust figure on a shared machine,
+and `--database` (a local PostgreSQL) for its backends' CPU time per request.
 Start the server like the other load benchmarks, with the write limit raised:
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/nexfitra_bench \\
@@ -140,6 +141,24 @@ async def setup_user(host: str, port: int, i: int) -> dict[str, str]:
     return auth
 
 
+def db_cpu_s(database: str | None) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving `database` (read from their
+    process titles, "postgres: ... <user> <database> <client> <state>"; the server must be on
+    this machine). Shared processes (WAL writer, checkpointer) are left out."""
+    if database is None:
+        return 0.0
+    total = 0.0
+    for p in procstat.processes():
+        try:
+            with open(f"/proc/{p.pid}/cmdline", "rb") as f:
+                title = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres:") and f" {database} " in title:
+            total += p.cpu_s
+    return total
+
+
 async def writes(
     host: str,
     port: int,
@@ -149,6 +168,7 @@ async def writes(
     server_pid: int | None,
     path: str,
     make_body: Callable[[int], bytes],
+    database: str | None,
 ) -> None:
     latencies: list[float] = []
     errors = 0
@@ -175,11 +195,13 @@ async def writes(
     gc.collect()
     gc.disable()
     cpu0, (busy0, all0) = server_cpu_s(server_pid), procstat.machine_jiffies()
+    db0 = db_cpu_s(database)
     deadline = time.perf_counter() + seconds
     t0 = time.perf_counter()
     await asyncio.gather(*(loop(u, i * (interval or 0) / len(users)) for i, u in enumerate(users)))
     wall = time.perf_counter() - t0
     cpu1, (busy1, all1) = server_cpu_s(server_pid), procstat.machine_jiffies()
+    db1 = db_cpu_s(database)
     gc.enable()
     label = f"POST {path}" + (f" (paced at {rate:,.0f} req/s)" if rate else "")
     n = len(latencies)
@@ -187,6 +209,8 @@ async def writes(
     extra = f"machine CPU busy {100 * (busy1 - busy0) / max(1, all1 - all0):.0f}%"
     if server_pid is not None and n:
         extra += f", server CPU {1000 * (cpu1 - cpu0) / n:.2f} ms per request"
+    if database is not None and n:
+        extra += f", database CPU {1000 * (db1 - db0) / n:.2f} ms per request"
     print(extra)
     if n:
         print(
@@ -207,6 +231,11 @@ async def main() -> None:
     ap.add_argument("--server-pid", type=int, default=None)
     ap.add_argument("--exercises", type=int, default=5, choices=range(1, len(LIFTS) + 1))
     ap.add_argument("--no-food", action="store_true", help="skip the food log write phases")
+    ap.add_argument(
+        "--database",
+        default=None,
+        help="the server's PostgreSQL database (local): its backends' CPU per request",
+    )
     args = ap.parse_args()
     random.seed(7)
     bench_generation(args.programs)
@@ -228,7 +257,17 @@ async def main() -> None:
         phases.append(("/api/v1/logs", food))
     for path, make in phases:
         for rate in (None, args.write_rate):
-            await writes(host, port, list(users), args.seconds, rate, args.server_pid, path, make)
+            await writes(
+                host,
+                port,
+                list(users),
+                args.seconds,
+                rate,
+                args.server_pid,
+                path,
+                make,
+                args.database,
+            )
 
 
 if __name__ == "__main__":
