@@ -8,9 +8,13 @@ equipment sets and experience levels, 4-12 weeks), as the API runs it; prints pr
 second and p50/p99 in milliseconds (goal: p99 under 20 ms).
 
 Writes (only with `--base`; this script starts no server): users sign up, then each client
-logs workouts of 3 exercises × 4 sets (one warm-up), first as fast as the clients go, then
-paced at `--write-rate` (latency counted from the due time, so queueing is not hidden). Start
-the server like the other load benchmarks, with the write limit raised:
+logs workouts of `--exercises` exercises × 4 sets (one warm-up), first as fast as the clients
+go, then paced at `--write-rate` (latency counted from the due time, so queueing is not
+hidden); then the same two phases for food log writes (POST /api/v1/logs, the body of
+benchmarks/api_load.py), so the two are compared in one run on the same machine load. Give
+`--server-pid` for the server's CPU time per request, the robust figure on a shared machine,
+and `--database` (a local PostgreSQL) for its backends' CPU time per request.
+Start the server like the other load benchmarks, with the write limit raised:
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/nexfitra_bench \\
     REDIS_URL=redis://127.0.0.1:6379/13 RATE_LIMIT_AUTH_PER_MINUTE=100000 \\
@@ -31,12 +35,18 @@ import statistics
 import sys
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import procstat  # benchmarks/procstat.py, beside this script
-from api_load import Conn, pct, server_cpu_s  # the keep-alive client of the load benchmark
+from api_load import (  # the keep-alive client of the load benchmark
+    Conn,
+    _log_body,
+    pct,
+    server_cpu_s,
+)
 
 from app.training import generator, programs
 from app.training.dataset import exercise_uuid
@@ -64,7 +74,13 @@ EQUIPMENT_SETS = (
 )
 LIFTS = [
     str(exercise_uuid(s))
-    for s in ("Barbell_Squat", "Barbell_Bench_Press_-_Medium_Grip", "Bent_Over_Barbell_Row")
+    for s in (
+        "Barbell_Squat",
+        "Barbell_Bench_Press_-_Medium_Grip",
+        "Bent_Over_Barbell_Row",
+        "Barbell_Deadlift",
+        "Standing_Military_Press",
+    )
 ]
 
 
@@ -98,10 +114,10 @@ def bench_generation(n: int) -> None:
     )
 
 
-def workout_body(i: int) -> bytes:
+def workout_body(i: int, n_exercises: int) -> bytes:
     day = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}"
     exercises = []
-    for lift in LIFTS:
+    for lift in LIFTS[:n_exercises]:
         load = random.choice((60, 80, 100))
         sets = [{"reps": 8, "weight_kg": load / 2, "is_warmup": True}]
         sets += [{"reps": random.randint(5, 10), "weight_kg": load, "rpe": 8} for _ in range(3)]
@@ -125,6 +141,24 @@ async def setup_user(host: str, port: int, i: int) -> dict[str, str]:
     return auth
 
 
+def db_cpu_s(database: str | None) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving `database` (read from their
+    process titles, "postgres: ... <user> <database> <client> <state>"; the server must be on
+    this machine). Shared processes (WAL writer, checkpointer) are left out."""
+    if database is None:
+        return 0.0
+    total = 0.0
+    for p in procstat.processes():
+        try:
+            with open(f"/proc/{p.pid}/cmdline", "rb") as f:
+                title = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres:") and f" {database} " in title:
+            total += p.cpu_s
+    return total
+
+
 async def writes(
     host: str,
     port: int,
@@ -132,6 +166,9 @@ async def writes(
     seconds: float,
     rate: float | None,
     server_pid: int | None,
+    path: str,
+    make_body: Callable[[int], bytes],
+    database: str | None,
 ) -> None:
     latencies: list[float] = []
     errors = 0
@@ -143,7 +180,7 @@ async def writes(
         conn = Conn(host, port)
         due = time.perf_counter() + offset
         while time.perf_counter() < deadline:
-            body = workout_body(next(counter))
+            body = make_body(next(counter))
             if interval is not None:
                 delay = due - time.perf_counter()
                 if delay > 0:
@@ -151,25 +188,29 @@ async def writes(
                 t0, due = due, due + interval
             else:
                 t0 = time.perf_counter()
-            status, _ = await conn.request("POST", "/api/v1/workouts", auth, body)
+            status, _ = await conn.request("POST", path, auth, body)
             latencies.append((time.perf_counter() - t0) * 1000)
             errors += status != 201
 
     gc.collect()
     gc.disable()
     cpu0, (busy0, all0) = server_cpu_s(server_pid), procstat.machine_jiffies()
+    db0 = db_cpu_s(database)
     deadline = time.perf_counter() + seconds
     t0 = time.perf_counter()
     await asyncio.gather(*(loop(u, i * (interval or 0) / len(users)) for i, u in enumerate(users)))
     wall = time.perf_counter() - t0
     cpu1, (busy1, all1) = server_cpu_s(server_pid), procstat.machine_jiffies()
+    db1 = db_cpu_s(database)
     gc.enable()
-    label = "POST /workouts" + (f" (paced at {rate:,.0f} req/s)" if rate else "")
+    label = f"POST {path}" + (f" (paced at {rate:,.0f} req/s)" if rate else "")
     n = len(latencies)
     print(f"\n== {label}: {n / wall:,.0f} req/s over {wall:.1f} s, {len(users)} clients")
     extra = f"machine CPU busy {100 * (busy1 - busy0) / max(1, all1 - all0):.0f}%"
     if server_pid is not None and n:
         extra += f", server CPU {1000 * (cpu1 - cpu0) / n:.2f} ms per request"
+    if database is not None and n:
+        extra += f", database CPU {1000 * (db1 - db0) / n:.2f} ms per request"
     print(extra)
     if n:
         print(
@@ -188,6 +229,13 @@ async def main() -> None:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--write-rate", type=float, default=500, help="paced phase, req/s")
     ap.add_argument("--server-pid", type=int, default=None)
+    ap.add_argument("--exercises", type=int, default=5, choices=range(1, len(LIFTS) + 1))
+    ap.add_argument("--no-food", action="store_true", help="skip the food log write phases")
+    ap.add_argument(
+        "--database",
+        default=None,
+        help="the server's PostgreSQL database (local): its backends' CPU per request",
+    )
     args = ap.parse_args()
     random.seed(7)
     bench_generation(args.programs)
@@ -196,8 +244,30 @@ async def main() -> None:
     url = urllib.parse.urlsplit(args.base)
     host, port = url.hostname or "127.0.0.1", url.port or 80
     users = await asyncio.gather(*(setup_user(host, port, i) for i in range(args.clients)))
-    await writes(host, port, list(users), args.seconds, None, args.server_pid)
-    await writes(host, port, list(users), args.seconds, args.write_rate, args.server_pid)
+    print(f"\nworkouts of {args.exercises} exercises x 4 sets (1 warm-up)")
+
+    def workout(i: int) -> bytes:
+        return workout_body(i, args.exercises)
+
+    def food(i: int) -> bytes:
+        return _log_body(f"2024-05-{6 + i % 7:02d}")
+
+    phases = [("/api/v1/workouts", workout)]
+    if not args.no_food:
+        phases.append(("/api/v1/logs", food))
+    for path, make in phases:
+        for rate in (None, args.write_rate):
+            await writes(
+                host,
+                port,
+                list(users),
+                args.seconds,
+                rate,
+                args.server_pid,
+                path,
+                make,
+                args.database,
+            )
 
 
 if __name__ == "__main__":

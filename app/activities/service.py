@@ -362,7 +362,7 @@ async def import_file(
 # provider's name, manual entries "manual".
 WORKOUT_SOURCE = "workout"
 WORKOUT_ACTIVITY_TYPE = "strength_training"
-_OWN_SOURCES = ("manual", WORKOUT_SOURCE)
+OWN_SOURCES = ("manual", WORKOUT_SOURCE)
 
 
 def _interval(
@@ -386,6 +386,48 @@ def same_session(
     if a is None or b is None:
         return b_type == WORKOUT_ACTIVITY_TYPE
     return a[0] < b[1] and b[0] < a[1]
+
+
+def matching_import(
+    candidates: Sequence[Any],
+    started_at: dt.datetime | None,
+    duration_min: float,
+) -> uuid.UUID | None:
+    """The tracker import among the day's activities (rows with id, started_at, duration_min,
+    activity_type and source) that is this workout seen by a tracker, if any."""
+    for r in candidates:
+        if r.source not in OWN_SOURCES and same_session(
+            started_at, duration_min, r.started_at, r.duration_min, r.activity_type
+        ):
+            return uuid.UUID(str(r.id))
+    return None
+
+
+def new_workout_activity(
+    user_id: uuid.UUID,
+    *,
+    day: dt.date,
+    started_at: dt.datetime | None,
+    duration_min: float,
+    kcal: float | None,
+    met_value: float | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The row of a logged workout's own activity (every column the write sets)."""
+    return {
+        "id": uuid.uuid4(),
+        "user_id": user_id,
+        "date": day,
+        "started_at": started_at,
+        "activity_type": WORKOUT_ACTIVITY_TYPE,
+        "duration_min": duration_min,
+        "kcal": kcal,
+        "kcal_estimated": kcal is not None,
+        "met": met_value,
+        "source": WORKOUT_SOURCE,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 async def workout_activity(
@@ -417,43 +459,41 @@ async def workout_activity(
             )
         )
     ).all()
-    for r in rows:
-        if r.source not in _OWN_SOURCES and same_session(
-            started_at, duration_min, r.started_at, r.duration_min, r.activity_type
-        ):
-            if current_id is not None and current_id != r.id:
-                await remove_workout_activity(session, current_id)
-            return uuid.UUID(str(r.id))
+    imported = matching_import(rows, started_at, duration_min)
+    if imported is not None:
+        if current_id is not None and current_id != imported:
+            await remove_workout_activity(session, current_id)
+        return imported
     now = utcnow()
-    values = {
-        "date": day,
-        "started_at": started_at,
-        "duration_min": duration_min,
-        "kcal": kcal,
-        "met": met_value,
-        "kcal_estimated": kcal is not None,
-        "updated_at": now,
-    }
     own = {r.id for r in rows if r.source == WORKOUT_SOURCE}
     if current_id is not None and current_id in own:
         await session.execute(
-            sa.update(Activity).where(col(Activity.id) == current_id).values(**values)
+            sa.update(Activity)
+            .where(col(Activity.id) == current_id)
+            .values(
+                date=day,
+                started_at=started_at,
+                duration_min=duration_min,
+                kcal=kcal,
+                met=met_value,
+                kcal_estimated=kcal is not None,
+                updated_at=now,
+            )
         )
         return current_id
-    new_id = uuid.uuid4()
     if current_id is not None:
         await remove_workout_activity(session, current_id)
-    await session.execute(
-        sa.insert(Activity).values(
-            id=new_id,
-            user_id=user_id,
-            activity_type=WORKOUT_ACTIVITY_TYPE,
-            source=WORKOUT_SOURCE,
-            created_at=now,
-            **values,
-        )
+    row = new_workout_activity(
+        user_id,
+        day=day,
+        started_at=started_at,
+        duration_min=duration_min,
+        kcal=kcal,
+        met_value=met_value,
+        now=now,
     )
-    return new_id
+    await session.execute(sa.insert(Activity).values(**row))
+    return uuid.UUID(str(row["id"]))
 
 
 async def remove_workout_activity(session: AsyncSession, activity_id: uuid.UUID) -> None:

@@ -100,6 +100,10 @@ class WorkoutSet(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_workout_sets_user_exercise_date", "user_id", "exercise_id", "date"),
         sa.Index("ix_workout_sets_workout", "workout_id"),
+        # A new workout's previous bests, each the top of one of these (`pgwrite.READ_SQL`).
+        sa.Index("ix_workout_sets_best_e1rm", "user_id", "exercise_id", "e1rm_kg"),
+        sa.Index("ix_workout_sets_best_volume", "user_id", "exercise_id", "volume_kg"),
+        sa.Index("ix_workout_sets_best_reps", "user_id", "exercise_id", "weight_kg", "reps"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)

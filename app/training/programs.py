@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.cache import Cache
 from app.core.errors import NotFound, Unprocessable
 from app.core.timeutil import week_start
 from app.core.types import utcnow
@@ -459,7 +460,12 @@ async def day_targets(session: AsyncSession, user_id: uuid.UUID, day: dt.date) -
 
 
 async def log_planned_day(
-    session: AsyncSession, user_id: uuid.UUID, tz: str, day: dt.date, body: PlannedWorkoutIn
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    tz: str,
+    day: dt.date,
+    body: PlannedWorkoutIn,
+    cache: Cache | None = None,
 ) -> WorkoutOut:
     program = await current(session, user_id)
     week, planned = planned_day(program, day)
@@ -473,7 +479,9 @@ async def log_planned_day(
         "notes": body.notes,
     }
     entries: list[ExerciseEntryIn] = body.exercises
-    return await workouts.log_workout(session, user_id, tz, data, entries, program_id=program.id)
+    return await workouts.log_workout(
+        session, user_id, tz, data, entries, program_id=program.id, cache=cache
+    )
 
 
 async def follow_profile(session: AsyncSession, user_id: uuid.UUID, today: dt.date) -> bool:

@@ -171,9 +171,16 @@ async def create_workout(
 ) -> WorkoutOut:
     """Log a workout. Answers it with its figures: volume (warm-ups excluded), per exercise the
     best set and its e1RM (Epley), estimated kcal, and the sets that set a personal record."""
-    tz = cached_tz or await auth_service.get_timezone(session, cache, user_id)
+    # A cached zone is checked by the write's own read (and the workout dated again if it
+    # was out of date); caching it lets the limiter's peek answer it on the next write.
+    tz = cached_tz or await auth_service.timezone_hint(session, cache, user_id)
     return await workouts.log_workout(
-        session, user_id, tz, body.model_dump(exclude={"exercises"}), body.exercises
+        session,
+        user_id,
+        tz,
+        body.model_dump(exclude={"exercises"}),
+        body.exercises,
+        cache=cache,
     )
 
 
@@ -390,5 +397,5 @@ async def log_program_day(
 ) -> WorkoutOut:
     """Log the planned session of `date` as a workout with the sets you did; the next
     session's targets follow from them. 422 `rest-day` on a day without training."""
-    tz = cached_tz or await auth_service.get_timezone(session, cache, user_id)
-    return await programs.log_planned_day(session, user_id, tz, date, body)
+    tz = cached_tz or await auth_service.timezone_hint(session, cache, user_id)
+    return await programs.log_planned_day(session, user_id, tz, date, body, cache)

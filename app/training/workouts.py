@@ -7,27 +7,31 @@ check, then core INSERTs of the workout and all its sets at once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
 from app.activities import met
 from app.activities import service as activities_service
+from app.auth.models import User
+from app.core.cache import Cache, profile_scope
 from app.core.errors import NotFound, Unauthorized, Unprocessable
 from app.core.paging import fetch_page, owned_in_range
 from app.core.timeutil import resolve_local_day, week_start
 from app.core.types import utcnow
 from app.events import outbox
-from app.training import figures
+from app.training import figures, pgwrite
 from app.training.models import Exercise, Workout, WorkoutSet
 from app.training.schemas import (
     BestSet,
@@ -65,8 +69,38 @@ class _Bests:
     reps_at: dict[float, int] | None = None
 
 
+@dataclass
+class NewWorkout:
+    """A workout row about to be inserted: the columns of `Workout` without the ORM's
+    instrumentation, whose construction cost more CPU than the figures of a whole workout."""
+
+    user_id: uuid.UUID
+    date: dt.date
+    started_at: dt.datetime | None
+    duration_min: float
+    duration_estimated: bool
+    title: str | None
+    notes: str | None
+    kcal: float | None
+    met: float | None
+    program_id: uuid.UUID | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
+    total_volume_kg: float = 0.0
+    working_sets: int = 0
+    pr_count: int = 0
+    activity_id: uuid.UUID | None = None
+
+    def row(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+AnyWorkout = Workout | NewWorkout
+
+
 def _rows_for(
-    workout: Workout, entries: Sequence[ExerciseEntryIn], bests: dict[uuid.UUID, _Bests]
+    workout: AnyWorkout, entries: Sequence[ExerciseEntryIn], bests: dict[uuid.UUID, _Bests]
 ) -> list[dict[str, Any]]:
     """Set rows with their figures. A set is a PR when it beats the best before it: the
     user's earlier history for that exercise and the earlier sets of this workout. An
@@ -194,13 +228,51 @@ async def _bests(
     return out
 
 
+@dataclass
+class _Prefetched:
+    names: dict[uuid.UUID, str]
+    weight: float | None
+    bests: dict[uuid.UUID, _Bests]
+    timezone: str | None
+
+
+def _fold(rows: Iterable[Any]) -> _Prefetched:
+    """The prefetch rows (mappings with timezone, weight_kg, id, name, load_kg, reps, e1rm,
+    volume; `id` NULL when no exercise matched) folded into names and per-exercise bests."""
+    names: dict[uuid.UUID, str] = {}
+    bests: dict[uuid.UUID, _Bests] = {}
+    out = _Prefetched(names, None, bests, None)
+    for r in rows:
+        out.weight, out.timezone = r["weight_kg"], r["timezone"]
+        ex_id = r["id"]
+        if ex_id is None:
+            continue
+        names[ex_id] = r["name"]
+        if r["reps"] is None and r["e1rm"] is None and r["volume"] is None:
+            continue  # no earlier working set of this exercise
+        b = bests.setdefault(ex_id, _Bests(reps_at={}))
+        b.e1rm = max(b.e1rm, float(r["e1rm"] or 0))
+        b.volume = max(b.volume, float(r["volume"] or 0))
+        if r["load_kg"] is not None and r["reps"] is not None and b.reps_at is not None:
+            b.reps_at[float(r["load_kg"])] = int(r["reps"])
+    return out
+
+
+def _check_found(wanted: set[uuid.UUID], names: dict[uuid.UUID, str]) -> None:
+    missing = wanted - set(names)
+    if missing:
+        raise UnknownExercise(
+            "no such exercise (or not yours): " + ", ".join(sorted(str(m) for m in missing))
+        )
+
+
 async def _prefetch(
-    session: AsyncSession, user_id: uuid.UUID, entries: Sequence[ExerciseEntryIn], day: dt.date
-) -> tuple[dict[uuid.UUID, str], float | None, dict[uuid.UUID, _Bests]]:
-    """Everything a new workout reads, in one round trip: its exercises' names (422 naming
-    any missing or not yours), the user's body weight, and per exercise the previous bests
-    (e1RM, set volume, reps at each load) up to `day` (the rows of `_bests`, LEFT JOINed)."""
-    wanted = {e.exercise_id for e in entries}
+    session: AsyncSession, user_id: uuid.UUID, wanted: set[uuid.UUID], day: dt.date
+) -> _Prefetched:
+    """Everything a new workout reads, in one round trip: the user's zone and body weight, its
+    exercises' names (the visible ones), and per exercise the previous bests (e1RM, set
+    volume, reps at each load) up to `day` (the rows of `_bests`, LEFT JOINed). The same
+    rows as `pgwrite.READ_SQL`, which PostgreSQL runs instead."""
     prev = (
         sa.select(
             col(WorkoutSet.exercise_id).label("exercise_id"),
@@ -218,6 +290,11 @@ async def _prefetch(
         .group_by(col(WorkoutSet.exercise_id), col(WorkoutSet.weight_kg))
         .subquery()
     )
+    ex = (
+        sa.select(col(Exercise.id), col(Exercise.name))
+        .where(col(Exercise.id).in_(wanted), visible(user_id))
+        .subquery()
+    )
     weight = (
         sa.select(col(UserProfile.weight_kg))
         .where(col(UserProfile.user_id) == user_id)
@@ -225,36 +302,21 @@ async def _prefetch(
     )
     result = await session.execute(
         sa.select(
-            col(Exercise.id),
-            col(Exercise.name),
+            col(User.timezone).label("timezone"),
             weight.label("weight_kg"),
+            ex.c.id,
+            ex.c.name,
             prev.c.load_kg,
             prev.c.reps,
             prev.c.e1rm,
             prev.c.volume,
         )
-        .outerjoin(prev, prev.c.exercise_id == col(Exercise.id))
-        .where(col(Exercise.id).in_(wanted), visible(user_id))
+        .select_from(User)
+        .outerjoin(ex, sa.true())
+        .outerjoin(prev, prev.c.exercise_id == ex.c.id)
+        .where(col(User.id) == user_id)
     )
-    names: dict[uuid.UUID, str] = {}
-    bests: dict[uuid.UUID, _Bests] = {}
-    body_weight = None
-    for r in result.all():
-        names[r.id] = r.name
-        body_weight = r.weight_kg
-        if r.reps is None and r.e1rm is None and r.volume is None:
-            continue  # no earlier working set of this exercise
-        b = bests.setdefault(r.id, _Bests(reps_at={}))
-        b.e1rm = max(b.e1rm, float(r.e1rm or 0))
-        b.volume = max(b.volume, float(r.volume or 0))
-        if r.load_kg is not None and r.reps is not None and b.reps_at is not None:
-            b.reps_at[float(r.load_kg)] = int(r.reps)
-    missing = wanted - set(names)
-    if missing:
-        raise UnknownExercise(
-            "no such exercise (or not yours): " + ", ".join(sorted(str(m) for m in missing))
-        )
-    return names, body_weight, bests
+    return _fold(r._mapping for r in result.all())
 
 
 async def _energy(
@@ -279,7 +341,7 @@ def _duration(given: float | None, entries: Sequence[ExerciseEntryIn]) -> tuple[
     ), True
 
 
-def _apply_totals(workout: Workout, rows: list[dict[str, Any]]) -> None:
+def _apply_totals(workout: AnyWorkout, rows: list[dict[str, Any]]) -> None:
     workout.total_volume_kg = round(sum(r["volume_kg"] for r in rows), 2)
     workout.working_sets = sum(1 for r in rows if not r["is_warmup"])
     workout.pr_count = sum(1 for r in rows if r["pr_e1rm"] or r["pr_reps"] or r["pr_volume"])
@@ -296,28 +358,27 @@ async def _insert_sets(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     await session.execute(sa.insert(WorkoutSet).returning(col(WorkoutSet.id)), ordered)
 
 
-async def commit_workout(session: AsyncSession, workout: Workout) -> None:
-    """The single place a workout (new or changed) is committed, with its WorkoutLogged event
-    in the same transaction."""
-    await outbox.add(
-        session,
-        [
-            outbox.event_row(
-                outbox.WORKOUT_LOGGED,
-                workout.user_id,
-                {
-                    "workout_id": workout.id,
-                    "date": workout.date,
-                    "title": workout.title,
-                    "duration_min": workout.duration_min,
-                    "total_volume_kg": workout.total_volume_kg,
-                    "working_sets": workout.working_sets,
-                    "pr_count": workout.pr_count,
-                    "kcal": workout.kcal,
-                },
-            )
-        ],
+def _logged_event(workout: AnyWorkout) -> dict[str, Any]:
+    return outbox.event_row(
+        outbox.WORKOUT_LOGGED,
+        workout.user_id,
+        {
+            "workout_id": workout.id,
+            "date": workout.date,
+            "title": workout.title,
+            "duration_min": workout.duration_min,
+            "total_volume_kg": workout.total_volume_kg,
+            "working_sets": workout.working_sets,
+            "pr_count": workout.pr_count,
+            "kcal": workout.kcal,
+        },
     )
+
+
+async def commit_workout(session: AsyncSession, workout: AnyWorkout) -> None:
+    """The single place a workout (new or changed) is committed through a session, with its
+    WorkoutLogged event in the same transaction (`pgwrite.write` is the other)."""
+    await outbox.add(session, [_logged_event(workout)])
     try:
         await session.commit()
     except IntegrityError as exc:
@@ -325,27 +386,30 @@ async def commit_workout(session: AsyncSession, workout: Workout) -> None:
         raise Unauthorized("Account no longer exists") from exc
 
 
-async def log_workout(
-    session: AsyncSession,
-    user_id: uuid.UUID,
-    tz: str,
-    data: dict[str, Any],
-    entries: Sequence[ExerciseEntryIn],
-    *,
-    program_id: uuid.UUID | None = None,
-) -> WorkoutOut:
-    day, started_at = resolve_local_day(
+def _resolve(tz: str, data: dict[str, Any]) -> tuple[dt.date, dt.datetime | None]:
+    return resolve_local_day(
         tz,
         data.get("date"),
         data.get("started_at"),
         instant_name="started_at",
         error=InvalidWorkoutDate,
     )
-    names, weight, bests = await _prefetch(session, user_id, entries, day)
+
+
+def _compose(
+    user_id: uuid.UUID,
+    day: dt.date,
+    started_at: dt.datetime | None,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    read: _Prefetched,
+    program_id: uuid.UUID | None,
+) -> tuple[NewWorkout, list[dict[str, Any]]]:
+    """The new workout and its set rows with every figure, from what was read."""
     duration, estimated = _duration(data.get("duration_min"), entries)
-    kcal, met_value = _energy_for(weight, duration)
+    kcal, met_value = _energy_for(read.weight, duration)
     now = utcnow()
-    workout = Workout(
+    workout = NewWorkout(
         user_id=user_id,
         date=day,
         started_at=started_at,
@@ -359,24 +423,152 @@ async def log_workout(
         created_at=now,
         updated_at=now,
     )
-    rows = _rows_for(workout, entries, bests)
+    rows = _rows_for(workout, entries, read.bests)
     _apply_totals(workout, rows)
+    return workout, rows
+
+
+async def log_workout(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    tz: str,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    *,
+    program_id: uuid.UUID | None = None,
+    cache: Cache | None = None,
+) -> WorkoutOut:
+    """Logs a workout with its sets, its activity and its event, all or nothing.
+
+    `tz` may come from a cache (the limiter's peek): the read checks it against the user's
+    zone and the workout is dated again with the stored one when they differ. On PostgreSQL
+    two round trips and no session (`pgwrite`); elsewhere the session's transaction."""
+    bind = session.bind
+    if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+        return await _log_workout_pg(bind, cache, user_id, tz, data, entries, program_id)
+    wanted = {e.exercise_id for e in entries}
+    try:
+        day, started_at = _resolve(tz, data)
+    except InvalidWorkoutDate:
+        fresh = await session.scalar(sa.select(col(User.timezone)).where(col(User.id) == user_id))
+        if fresh is None or fresh == tz:
+            raise
+        tz = await _zone_changed(cache, user_id, fresh)
+        day, started_at = _resolve(tz, data)
+    read = await _prefetch(session, user_id, wanted, day)
+    if read.timezone is None:
+        raise Unauthorized("Account no longer exists")
+    if read.timezone != tz:
+        tz = await _zone_changed(cache, user_id, read.timezone)
+        again, started_at = _resolve(tz, data)
+        if again != day:
+            day = again
+            read = await _prefetch(session, user_id, wanted, day)
+    _check_found(wanted, read.names)
+    workout, rows = _compose(user_id, day, started_at, data, entries, read, program_id)
     workout.activity_id = await activities_service.workout_activity(
         session,
         user_id,
         current_id=None,
         day=day,
         started_at=started_at,
-        duration_min=duration,
-        kcal=kcal,
-        met_value=met_value,
+        duration_min=workout.duration_min,
+        kcal=workout.kcal,
+        met_value=workout.met,
     )
-    await session.execute(sa.insert(Workout).values(**workout.model_dump()))
+    await session.execute(sa.insert(Workout).values(**workout.row()))
     # One multi-row INSERT: a single round trip whatever the number of sets.
     await _insert_sets(session, rows)
     await commit_workout(session, workout)
     # Answered from what was written: no read back.
-    return build_out(workout, [SimpleNamespace(**r) for r in rows], names)
+    return build_out(workout, [SimpleNamespace(**r) for r in rows], read.names)
+
+
+async def _zone_changed(cache: Cache | None, user_id: uuid.UUID, fresh: str) -> str:
+    """The cached zone was out of date (a missed invalidation): drop it, use the stored one."""
+    if cache is not None:
+        await cache.invalidate(profile_scope(user_id))
+    return fresh
+
+
+async def _log_workout_pg(
+    engine: AsyncEngine,
+    cache: Cache | None,
+    user_id: uuid.UUID,
+    tz: str,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    program_id: uuid.UUID | None,
+) -> WorkoutOut:
+    wanted = list({e.exercise_id: None for e in entries})
+    # The loads whose earlier reps `_rows_for` looks up: working sets with reps and a load.
+    loads = list(
+        {
+            (e.exercise_id, s.weight_kg): None
+            for e in entries
+            for s in e.sets
+            if s.reps and s.weight_kg is not None and not s.is_warmup
+        }
+    )
+    async with engine.connect() as conn:
+        # Autocommit statements on the driver (no transaction is begun on this connection):
+        # the read, then the write as one statement, atomic on its own.
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        try:
+            day, started_at = _resolve(tz, data)
+        except InvalidWorkoutDate:
+            fresh = await pgwrite.timezone(driver, user_id)
+            if fresh is None or fresh == tz:
+                raise
+            tz = await _zone_changed(cache, user_id, fresh)
+            day, started_at = _resolve(tz, data)
+        rows = await pgwrite.read(driver, user_id, wanted, loads, day)
+        read = _fold(rows)
+        if not rows:
+            raise Unauthorized("Account no longer exists")
+        if read.timezone != tz and read.timezone is not None:
+            tz = await _zone_changed(cache, user_id, read.timezone)
+            again, started_at = _resolve(tz, data)
+            if again != day:
+                day = again
+                rows = await pgwrite.read(driver, user_id, wanted, loads, day)
+                read = _fold(rows)
+        _check_found(set(wanted), read.names)
+        workout, sets = _compose(user_id, day, started_at, data, entries, read, program_id)
+        import_ids = rows[0]["import_ids"] if rows else None
+        activity = None
+        imported = None
+        if import_ids:
+            candidates = await pgwrite.imports(driver, import_ids)
+            imported = activities_service.matching_import(
+                [SimpleNamespace(**dict(r)) for r in candidates],
+                started_at,
+                workout.duration_min,
+            )
+        if imported is None:
+            activity = activities_service.new_workout_activity(
+                user_id,
+                day=day,
+                started_at=started_at,
+                duration_min=workout.duration_min,
+                kcal=workout.kcal,
+                met_value=workout.met,
+                now=workout.created_at,
+            )
+            workout.activity_id = activity["id"]
+        else:
+            workout.activity_id = imported
+        try:
+            await pgwrite.write(driver, workout.row(), sets, activity, _logged_event(workout))
+        except asyncpg.ForeignKeyViolationError as exc:
+            # Between the read and the write: the account went, or a private exercise did.
+            if "exercise" in (exc.constraint_name or ""):
+                raise UnknownExercise("an exercise of this workout was just deleted") from exc
+            raise Unauthorized("Account no longer exists") from exc
+    # No relay nudge (as before): WorkoutLogged feeds weekly insights, and the relay's next
+    # poll (EVENTS_RELAY_INTERVAL_S) publishes a whole batch for the CPU of one.
+    return build_out(workout, [SimpleNamespace(**r) for r in sets], read.names)
 
 
 async def _owned(session: AsyncSession, user_id: uuid.UUID, workout_id: uuid.UUID) -> Workout:
@@ -406,7 +598,9 @@ async def workout_out(session: AsyncSession, workout: Workout) -> WorkoutOut:
     return build_out(workout, [s for s, _ in rows], {s.exercise_id: n for s, n in rows})
 
 
-def build_out(workout: Workout, sets_in: Sequence[Any], names: dict[uuid.UUID, str]) -> WorkoutOut:
+def build_out(
+    workout: AnyWorkout, sets_in: Sequence[Any], names: dict[uuid.UUID, str]
+) -> WorkoutOut:
     """The answer for a workout from its sets (rows or plain objects with the same fields),
     in workout order."""
     blocks: dict[int, tuple[uuid.UUID, str, list[Any]]] = {}

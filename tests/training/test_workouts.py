@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
+from app.core.cache import profile_scope
 from app.training import figures
 from tests.conftest import assert_problem
+from tests.events.helpers import outbox_rows
 from tests.training.helpers import BENCH, PULLUPS, SQUAT, set_profile
 
 DAY = "2024-05-01"
@@ -313,3 +317,174 @@ async def test_import_after_logging_replaces_the_workouts_activity(client, user)
     assert r.json()["activity_id"] != workout["activity_id"]
     r = await client.get(f"/api/v1/activities/{workout['activity_id']}", headers=user.headers)
     assert_problem(r, 404)
+
+
+async def test_write_stores_what_it_answers(client, user):
+    """The answer is built from what the write sent, not read back: reading the workout, its
+    activity and its event from the database gives the same figures and PR flags."""
+    await set_profile(client, user, weight_kg=80)
+    r = await client.post("/api/v1/workouts", json=bench_workout(), headers=user.headers)
+    assert r.status_code == 201, r.text
+    first = r.json()
+    heavier = {
+        "date": "2024-05-03",
+        "title": None,
+        "notes": "PR day",
+        "exercises": [
+            {
+                "exercise_id": BENCH,
+                "sets": [
+                    {"reps": 5, "weight_kg": 40, "is_warmup": True, "rpe": 3},
+                    {"reps": 6, "weight_kg": 100, "rir": 2, "duration_s": 40},
+                    {"reps": 3, "weight_kg": 110},
+                ],
+            },
+            {"exercise_id": SQUAT, "sets": [{"reps": 5, "weight_kg": 120, "rpe": 9.5}]},
+            {"exercise_id": PULLUPS, "sets": [{"reps": 13, "distance_m": 0.5}]},
+        ],
+    }
+    r = await client.post("/api/v1/workouts", json=heavier, headers=user.headers)
+    assert r.status_code == 201, r.text
+    answered = r.json()
+    bench, squat, pullups = answered["exercises"]
+    # Bench before: best e1RM 119.1, 5 reps at 100 kg, best set volume 720. 100 × 6 beats the
+    # reps at that load and the e1RM (120.0); 110 × 3 beats that new e1RM (121.0); no set
+    # beats 720 kg of volume. The warm-up never counts.
+    assert [s["prs"] for s in bench["sets"]] == [[], ["e1rm", "reps_at_weight"], ["e1rm"]]
+    assert [s["e1rm_kg"] for s in bench["sets"]] == [46.7, 120.0, 121.0]
+    assert squat["sets"][0]["prs"] == [] and squat["e1rm_kg"] == 140.0  # first session
+    assert pullups["sets"][0]["prs"] == [] and pullups["volume_kg"] == 0.0
+    assert answered["pr_count"] == 2 and answered["working_sets"] == 4
+    assert answered["total_volume_kg"] == 600.0 + 330.0 + 600.0
+    # No duration_min: 5 sets of work (40 s given, else 45 s) and 2 min rest each.
+    assert answered["duration_estimated"] is True
+    assert answered["duration_min"] == round((40 + 4 * 45 + 5 * 120) / 60, 1)
+    assert answered["kcal"] == round(3.5 * 80 * answered["duration_min"] / 60, 1)
+    assert answered["activity_id"] and answered["activity_id"] != first["activity_id"]
+
+    r = await client.get(f"/api/v1/workouts/{answered['id']}", headers=user.headers)
+    assert r.json() == answered
+    r = await client.get(f"/api/v1/activities/{answered['activity_id']}", headers=user.headers)
+    activity = r.json()
+    assert (activity["date"], activity["duration_min"], activity["kcal"]) == (
+        "2024-05-03",
+        answered["duration_min"],
+        answered["kcal"],
+    )
+    assert activity["source"] == "workout" and activity["met"] == 3.5
+    events = await outbox_rows(client, "WorkoutLogged")
+    assert [e.payload["workout_id"] for e in events] == [first["id"], answered["id"]]
+    assert events[1].payload == {
+        "workout_id": answered["id"],
+        "date": "2024-05-03",
+        "title": None,
+        "duration_min": answered["duration_min"],
+        "total_volume_kg": answered["total_volume_kg"],
+        "working_sets": 4,
+        "pr_count": 2,
+        "kcal": answered["kcal"],
+    }
+
+
+async def test_stale_cached_zone_is_checked(client, app, make_user):
+    """The zone a write reads from the cache may predate a change the cache missed (Redis);
+    the write's own read checks it, and the workout gets the day of the user's real zone."""
+    user = await make_user(tz="Asia/Tokyo")
+    cache = app.state.resources.cache
+    scope = profile_scope(uuid.UUID(user.id))
+    _, v = await cache.get(scope, "tz")
+    await cache.put(scope, "tz", "America/Los_Angeles", v)
+    body = bench_workout(date=None, started_at="2024-03-09T15:30:00Z")
+    r = await client.post("/api/v1/workouts", json=body, headers=user.headers)
+    assert r.status_code == 201, r.text
+    # 15:30 UTC is 00:30 on the 10th in Tokyo (and 07:30 on the 9th in Los Angeles).
+    w = r.json()
+    assert w["date"] == "2024-03-10"
+    r = await client.get(f"/api/v1/activities/{w['activity_id']}", headers=user.headers)
+    assert r.json()["date"] == "2024-03-10"
+    # The stale zone was dropped, so the next write reads the real one again.
+    assert (await cache.get(scope, "tz"))[0] in (None, "Asia/Tokyo")
+
+
+async def test_failed_write_leaves_nothing(client, user):
+    await set_profile(client, user, weight_kg=80)
+    body = bench_workout()
+    body["exercises"].append({"exercise_id": str(uuid.uuid4()), "sets": [{"reps": 5}]})
+    r = await client.post("/api/v1/workouts", json=body, headers=user.headers)
+    assert_problem(r, 422, "unknown-exercise")
+    r = await client.get("/api/v1/workouts", headers=user.headers)
+    assert r.json()["total"] == 0
+    r = await client.get(
+        "/api/v1/activities", params={"start": DAY, "end": DAY}, headers=user.headers
+    )
+    assert r.json()["total"] == 0
+    assert await outbox_rows(client, "WorkoutLogged") == []
+
+
+async def test_prs_against_bests_up_to_the_workouts_day(client, user):
+    """Previous bests are the working sets dated up to the workout's day: heavier warm-ups,
+    later workouts and the workout's other entries of the same exercise do not count. The
+    same numbers on both backends (PostgreSQL reads each best from the top of an index,
+    SQLite aggregates)."""
+
+    async def log(day: str, *entries: tuple[str, list[dict]]) -> tuple[list, dict]:
+        body = {
+            "date": day,
+            "duration_min": 45,
+            "exercises": [{"exercise_id": ex, "sets": sets} for ex, sets in entries],
+        }
+        r = await client.post("/api/v1/workouts", json=body, headers=user.headers)
+        assert r.status_code == 201, r.text
+        return [[s["prs"] for s in e["sets"]] for e in r.json()["exercises"]], r.json()
+
+    await log(
+        "2024-05-10",
+        (
+            SQUAT,
+            [
+                {"reps": 5, "weight_kg": 150, "is_warmup": True},
+                {"reps": 5, "weight_kg": 100},
+                {"reps": 3, "weight_kg": 120},
+                {"duration_s": 30, "weight_kg": 60},
+            ],
+        ),
+    )
+    await log("2024-05-20", (SQUAT, [{"reps": 5, "weight_kg": 130}]))
+    # Dated between the two: measured against 2024-05-10 only (e1RM 132.0, 5 reps at 100,
+    # 3 at 120, set volume 500).
+    prs, w = await log(
+        "2024-05-15",
+        (
+            SQUAT,
+            [
+                {"reps": 6, "weight_kg": 100},  # 6 > 5 at 100; 600 > 500; e1RM 120.0
+                {"reps": 4, "weight_kg": 120},  # e1RM 136.0 > 132.0; 4 > 3 at 120; 480
+                {"reps": 1, "weight_kg": 200, "is_warmup": True},
+            ],
+        ),
+        # The same lift again starts from the history, not from the entry above.
+        (SQUAT, [{"reps": 6, "weight_kg": 100}, {"reps": 5, "weight_kg": 110}]),
+        (PULLUPS, [{"reps": 10}]),  # first session: nothing to beat
+    )
+    assert prs == [
+        [["reps_at_weight", "volume"], ["e1rm", "reps_at_weight"], []],
+        [["reps_at_weight", "volume"], []],
+        [[]],
+    ]
+    assert w["pr_count"] == 3
+    # After everything: e1RM 151.7 and 5 reps at 130 (2024-05-20), set volume 650.
+    prs, w = await log("2024-05-25", (SQUAT, [{"reps": 6, "weight_kg": 130}]))
+    assert prs == [[["e1rm", "reps_at_weight", "volume"]]]
+    prs, w = await log("2024-05-26", (SQUAT, [{"reps": 6, "weight_kg": 130}]))
+    assert prs == [[[]]]
+
+
+def test_new_workout_row_has_every_column():
+    """The plain row a new workout is inserted from names exactly the table's columns."""
+    import dataclasses
+
+    from app.training.models import Workout
+    from app.training.workouts import NewWorkout
+
+    columns = {c.key for c in Workout.__table__.columns}
+    assert {f.name for f in dataclasses.fields(NewWorkout)} == columns

@@ -1,0 +1,197 @@
+"""A logged workout on PostgreSQL in two round trips and no transaction block.
+
+The read gathers everything the figures need in one statement: the user's zone (to check the
+cached one the write was dated with), body weight, the exercises' names and visibility, the
+previous bests per exercise and load, and the day's tracker sessions. The write is a single
+statement (the workout, its sets from arrays, its own activity and the WorkoutLogged outbox
+event as data-modifying CTEs), so it is atomic without BEGIN/COMMIT round trips, as food log
+writes are (`app.events.outbox.execute_with_events`).
+
+Both run straight on asyncpg (statements it prepares once per connection): SQLAlchemy's
+compile, parameter and result machinery cost more CPU than the rest of the write. The column
+lists and their types come from the table models, so a new column cannot be forgotten here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from app.activities.importers import DAILY_STEPS
+from app.activities.models import Activity
+from app.activities.service import OWN_SOURCES
+from app.events.models import OutboxEvent
+from app.training.models import Workout, WorkoutSet
+
+_PG = postgresql.dialect()
+
+
+def _table(model: Any) -> sa.Table:
+    table: sa.Table = model.__table__
+    return table
+
+
+def _pg_type(table: sa.Table, column: str) -> str:
+    return str(table.c[column].type.compile(dialect=_PG))
+
+
+# Columns a workout's own activity sets (see `activities.service.new_workout_activity`); the
+# others (steps, distance, external id) stay NULL.
+ACTIVITY_COLUMNS = (
+    "id",
+    "user_id",
+    "date",
+    "started_at",
+    "activity_type",
+    "duration_min",
+    "kcal",
+    "kcal_estimated",
+    "met",
+    "source",
+    "created_at",
+    "updated_at",
+)
+WORKOUT_COLUMNS = tuple(c.key for c in _table(Workout).columns)
+SET_COLUMNS = tuple(c.key for c in _table(WorkoutSet).columns)
+EVENT_COLUMNS = tuple(c.key for c in _table(OutboxEvent).columns)
+
+
+def _write_sql() -> str:
+    activities, workouts, sets, events = (
+        _table(m) for m in (Activity, Workout, WorkoutSet, OutboxEvent)
+    )
+    n = 0
+
+    def params(table: sa.Table, columns: Sequence[str], suffix: str = "") -> str:
+        nonlocal n
+        out = []
+        for c in columns:
+            n += 1
+            out.append(f"${n}::{_pg_type(table, c)}{suffix}")
+        return ", ".join(out)
+
+    activity = params(activities, ACTIVITY_COLUMNS)
+    n += 1
+    with_activity = f"${n}::boolean"
+    workout = params(workouts, WORKOUT_COLUMNS)
+    set_arrays = params(sets, SET_COLUMNS, "[]")
+    event = params(events, EVENT_COLUMNS)
+    names = ", ".join
+    # Every sub-statement runs, referenced or not; the foreign keys between them (sets to the
+    # workout, the workout to its activity) are checked when the whole statement ends.
+    # Table, column and type names come from the models, never from input.
+    return (
+        f"WITH activity AS (INSERT INTO {activities.name} ({names(ACTIVITY_COLUMNS)}) "  # noqa: S608
+        f"SELECT {activity} WHERE {with_activity}), "
+        f"workout AS (INSERT INTO {workouts.name} ({names(WORKOUT_COLUMNS)}) "
+        f"VALUES ({workout}) RETURNING id), "
+        f"sets AS (INSERT INTO {sets.name} ({names(SET_COLUMNS)}) "
+        f"SELECT * FROM unnest({set_arrays})) "
+        f"INSERT INTO {events.name} ({names(EVENT_COLUMNS)}) SELECT {event} FROM workout"
+    )
+
+
+# $1 user, $2 the workout's exercise ids, $3 its day, $4 the step-count type, $5 the sources
+# that are not a tracker's, $6/$7 (exercise id, load) of its loaded working sets. One row per
+# (visible exercise, load of this workout), with no load for an exercise lifted without one;
+# one row with no exercise when none is visible; no row at all when the user is gone.
+#
+# The previous bests are those of `workouts._prefetch` (working sets up to and including $3),
+# found as the top of an index each (migration 0011_h12_set_bests) instead of aggregating the
+# user's whole history: the best e1RM and set volume per exercise, and the most reps at each
+# load this workout uses (the only loads its PR check looks up). A best volume exists exactly
+# when the exercise has an earlier working set (the column is never NULL).
+READ_SQL = """
+SELECT u.timezone,
+       (SELECT p.weight_kg FROM user_profiles p WHERE p.user_id = $1) AS weight_kg,
+       e.id, e.name, l.load_kg, r.reps, b.e1rm, v.volume,
+       (SELECT array_agg(a.id) FROM activities a
+         WHERE a.user_id = $1 AND a.date = $3 AND a.activity_type <> $4
+           AND a.source <> ALL($5::text[])) AS import_ids
+FROM users u
+LEFT JOIN exercises e ON e.id = ANY($2::uuid[]) AND (e.owner_id IS NULL OR e.owner_id = $1)
+LEFT JOIN LATERAL (
+    SELECT s.e1rm_kg AS e1rm FROM workout_sets s
+    WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.e1rm_kg IS NOT NULL
+      AND s.date <= $3 AND NOT s.is_warmup
+    ORDER BY s.e1rm_kg DESC LIMIT 1
+) b ON true
+LEFT JOIN LATERAL (
+    SELECT s.volume_kg AS volume FROM workout_sets s
+    WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.date <= $3 AND NOT s.is_warmup
+    ORDER BY s.volume_kg DESC LIMIT 1
+) v ON true
+LEFT JOIN (
+    SELECT DISTINCT x.exercise_id, x.load_kg
+    FROM unnest($6::uuid[], $7::float8[]) AS x(exercise_id, load_kg)
+) l ON l.exercise_id = e.id
+LEFT JOIN LATERAL (
+    SELECT s.reps FROM workout_sets s
+    WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.weight_kg = l.load_kg
+      AND s.reps IS NOT NULL AND s.date <= $3 AND NOT s.is_warmup
+    ORDER BY s.reps DESC LIMIT 1
+) r ON true
+WHERE u.id = $1
+"""
+# The day's tracker sessions in full, read only on the rare day that has any.
+IMPORTS_SQL = """
+SELECT id, started_at, duration_min, activity_type, source FROM activities
+WHERE id = ANY($1::uuid[])
+"""
+TIMEZONE_SQL = "SELECT timezone FROM users WHERE id = $1"
+WRITE_SQL = _write_sql()
+
+
+async def read(
+    driver: Any,
+    user_id: uuid.UUID,
+    exercise_ids: Sequence[uuid.UUID],
+    loads: Sequence[tuple[uuid.UUID, float]],
+    day: dt.date,
+) -> list[Any]:
+    """`loads`: (exercise id, weight_kg) of the workout's working sets with reps and a load."""
+    return list(
+        await driver.fetch(
+            READ_SQL,
+            user_id,
+            list(exercise_ids),
+            day,
+            DAILY_STEPS,
+            OWN_SOURCES,
+            [e for e, _ in loads],
+            [w for _, w in loads],
+        )
+    )
+
+
+async def imports(driver: Any, ids: Sequence[uuid.UUID]) -> list[Any]:
+    return list(await driver.fetch(IMPORTS_SQL, list(ids)))
+
+
+async def timezone(driver: Any, user_id: uuid.UUID) -> str | None:
+    tz = await driver.fetchval(TIMEZONE_SQL, user_id)
+    return None if tz is None else str(tz)
+
+
+async def write(
+    driver: Any,
+    workout: dict[str, Any],
+    sets: Sequence[dict[str, Any]],
+    activity: dict[str, Any] | None,
+    event: dict[str, Any],
+) -> None:
+    args: list[Any] = [None if activity is None else activity[c] for c in ACTIVITY_COLUMNS]
+    args.append(activity is not None)
+    args += [workout[c] for c in WORKOUT_COLUMNS]
+    args += [[s[c] for s in sets] for c in SET_COLUMNS]
+    # The payload as JSON text: SQLAlchemy's codec on these connections sends `json` as is.
+    args += [
+        json.dumps(v) if c == "payload" else v for c, v in ((c, event[c]) for c in EVENT_COLUMNS)
+    ]
+    await driver.execute(WRITE_SQL, *args)
