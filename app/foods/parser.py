@@ -547,7 +547,13 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             _emit(cur, items, unmatched, rd)
             cur = _Item(pc.amount, list(pc.toks), rd.best(pc.toks, pc.amount.words))
             continue
-        if own and own[0].coverage >= _STANDALONE and _standalone(pc, rd):
+        if (
+            own
+            and own[0].coverage >= _STANDALONE
+            # With no amount of their own, the words must name the food, not a part of it.
+            and (own[0].named or own[0].unsaid <= _NAMED)
+            and _standalone(pc, rd)
+        ):
             _emit(cur, items, unmatched, rd)
             cur = _Item(Amount(None), list(pc.toks), own)
     _emit(cur, items, unmatched, rd)
