@@ -54,6 +54,8 @@ _MEASURE_SLACK = 0.15
 _KIN = 0.6
 # How much less of the text the preferred source's food may cover and still be preferred.
 _FALLBACK = 0.05
+# How much more of its description the preferred source's food may leave unsaid.
+_UNSAID_SLACK = 0.5
 # A food is "named" by a phrase when at most this share of its description went unsaid.
 _NAMED = 0.4
 
@@ -350,7 +352,19 @@ class _Reader:
     def _preferred_first(self, matches: list[Match]) -> list[Match]:
         """The preferred source's best food wins when it covers what was said about as well
         as the other source's; the other source is the fallback, not a competitor."""
-        if not matches or getattr(matches[0].food, "source", "custom") in (self.prefer, "custom"):
+        if not matches or getattr(matches[0].food, "source", "custom") == "custom":
+            return matches
+        if getattr(matches[0].food, "source", "") == self.prefer:
+            # ... unless only the other source names it ("sugar": "Sugar, NFS", not brown).
+            first = matches[0]
+            for k, m in enumerate(matches[1:], 1):
+                if (
+                    m.named
+                    and m.coverage >= first.coverage
+                    and m.unsaid <= first.unsaid - _NAMED
+                    and m.score >= first.score - 2 * _FALLBACK
+                ):
+                    return [m, *matches[:k], *matches[k + 1 :]]
             return matches
         top = matches[0].coverage
         for k, m in enumerate(matches):
@@ -358,6 +372,8 @@ class _Reader:
                 getattr(m.food, "source", "") == self.prefer
                 and m.coverage >= top - _FALLBACK
                 and m.score >= matches[0].score - 2 * _FALLBACK
+                # Not a food that leaves much more unsaid ("milk": dry milk vs "Milk, NFS").
+                and m.unsaid <= matches[0].unsaid + _UNSAID_SLACK
             ):
                 return [m, *matches[:k], *matches[k + 1 :]]
         return matches
@@ -478,6 +494,13 @@ def _standalone(pc: _Piece, rd: _Reader) -> bool:
     return bool(content) and len(q) == len(content) and any(w not in soft for w in q)
 
 
+def _kind_named(pc: _Piece, m: Match, rd: _Reader) -> bool:
+    """ "wheat toast", "hash browns": two or more words that name the food but for its kind
+    ("Bread, wheat, toasted" is a yeast bread; a hash brown a white potato)."""
+    content = [t for t in pc.toks if t.isalpha() and t not in lexicon.FILLER]
+    return len(content) >= 2 and rd.index.named_but_kind(m, _NAMED)
+
+
 _LISTING = frozenset({None, ",", "and", "with", "plus", ";", "alongside"})
 _POSSESSIVE = frozenset({"its", "their", "his", "her", "my", "our", "your", "it", "them"})
 
@@ -551,7 +574,7 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             own
             and own[0].coverage >= _STANDALONE
             # With no amount of their own, the words must name the food, not a part of it.
-            and (own[0].named or own[0].unsaid <= _NAMED)
+            and (own[0].named or own[0].unsaid <= _NAMED or _kind_named(pc, own[0], rd))
             and _standalone(pc, rd)
         ):
             _emit(cur, items, unmatched, rd)
