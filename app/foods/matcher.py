@@ -38,7 +38,6 @@ _GENERIC_BONUS = 0.08
 _GENERIC_WORDS = frozenset({"nfs", "plain", "regular", "ns"})
 _SOURCE_BONUS = 0.15
 # Share of its weight a word after a description's second comma costs when unsaid.
-_KIND = 1.0
 _LATE = 0.3
 _MEASURED = 0.08
 _HEAD_BONUS = 0.1
@@ -167,14 +166,10 @@ class FoodIndex:
                 family[h, w] += 1
         for i, (main, extra, cat, _generic) in enumerate(fields):
             late = _late_words(unspecified(self.foods[i].name)[0])
-            kind = set(words(_category(self.foods[i])))
             unsaid_w = {
                 w: self._unsaid_weight(w, alts[i])
                 / (1.0 + (math.log(family[heads[i], w]) if w not in heads[i] | _STATES else 0.0))
                 * (_LATE if w in late else 1.0)
-                # The food's kind ("Soft drinks" for "Soft drink, cola", "Yeast breads" for
-                # "Bread, wheat, toasted") goes without saying once the food itself is named.
-                * (_KIND if w in kind else 1.0)
                 for w in main
             }
             for group, f in ((main, 1.0), (extra, _ADDITIONAL), (cat, _CATEGORY)):

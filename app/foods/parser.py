@@ -527,6 +527,8 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if pc.kind == "cont" and cur is None:
             pending = list(pc.toks)
         _unknown(pc.toks, rd, unmatched)
+        if pc.kind == "new" and cur is not None and _restates(pc, cur, rd):
+            continue
         if pc.kind == "new":
             _emit(cur, items, unmatched, rd)
             amount, toks = rd.measure_first(pc.amount, pc.toks)
@@ -580,6 +582,23 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             _emit(cur, items, unmatched, rd)
             cur = _Item(Amount(None), list(pc.toks), own)
     _emit(cur, items, unmatched, rd)
+
+
+def _restates(pc: _Piece, cur: _Item, rd: _Reader) -> bool:
+    """ "a cheeseburger on a wheat bun with a medium patty", "a hot dog made with a beef
+    frankfurter": a counted phrase whose every food word the food before already has is a
+    part of that food, not another one."""
+    if not cur.best or pc.amount.unit is not None:
+        return False
+    q, soft = rd.query(pc.toks)
+    hard = [w for w in q if w not in soft]
+    food = cur.best[0].food
+    return bool(hard) and set(hard) <= _food_words(food.name, getattr(food, "additional", None))
+
+
+@functools.lru_cache(maxsize=4096)
+def _food_words(name: str, additional: str | None) -> frozenset[str]:
+    return frozenset(words(f"{name} {additional or ''}"))
 
 
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
