@@ -53,7 +53,7 @@ _LISTING_WORDS = frozenset(
     "nfs ns or and with from made type not specified as to be fat added without w".split()
 )
 _STOP = frozenset("a an the of and or with in on to for by from at as w".split())
-_WORD_RE = re.compile(r"[a-z]+|\d+(?:\.\d+)?%?")
+_WORD_RE = re.compile(r"[a-z]+\d+\b|[a-z]+|\d+(?:\.\d+)?%?")
 
 
 @functools.cache

@@ -59,7 +59,10 @@ _UNSAID_SLACK = 0.5
 # A food is "named" by a phrase when at most this share of its description went unsaid.
 _NAMED = 0.4
 
-_TOKEN_RE = re.compile(r"\d+ \d+/\d+|\d+/\d+|\d*\.\d+%?|\d+%?|[a-z]+(?:'[a-z]+)?|[,;.!?:]")
+# "g2", "v8": a number glued after letters is part of a name, not an amount.
+_TOKEN_RE = re.compile(
+    r"[a-z]+\d+\b|\d+ \d+/\d+|\d+/\d+|\d*\.\d+%?|\d+%?|[a-z]+(?:'[a-z]+)?|[,;.!?:]"
+)
 _PUNCT = frozenset(",;.!?:")
 _UNITS = frozenset(lexicon.MASS_G) | frozenset(lexicon.VOLUME_ML)
 _NEGATIONS = frozenset({"without", "no", "minus", "except"})
@@ -144,7 +147,8 @@ def _value(tok: str) -> float:
 
 
 def _is_number(tok: str) -> bool:
-    return any(c.isdigit() for c in tok) and not tok.endswith("%")
+    # "g2" starts with a letter: a name ("Gatorade G2"), not a number.
+    return tok[:1] in "0123456789." and any(c.isdigit() for c in tok) and not tok.endswith("%")
 
 
 def _is_quantity(tok: str) -> bool:
