@@ -398,14 +398,9 @@ class _Reader:
         if not q:
             return []
         mq, msoft = self.query(measure)
-        # Words of the measure ("a splash of", "a bottle of") help a food that has them and
-        # cost nothing otherwise; a food word in the measure ("a drumstick of") counts fully.
-        soft = (
-            soft
-            | msoft
-            | frozenset(stem(t) for t in measure if t in lexicon.VESSEL_ML or t in _UNITS)
-            | frozenset(w for w in mq if w in self.index.measure_words)
-        )
+        # Words of the measure ("a splash of", "a bottle of", "3 strips of") help a food that
+        # has them and cost nothing otherwise: they say how much, the food words say which.
+        soft = soft | frozenset(mq) | frozenset(stem(t) for t in measure if t in _UNITS)
         q += [w for w in mq if w not in q]
         matches = self.index.match(q, soft=soft, prefer=self.prefer, extra=self.extra, limit=10)
         matches = self._preferred_first(matches)
