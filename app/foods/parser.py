@@ -397,7 +397,7 @@ class _Reader:
         q, soft = self.query(toks)
         if not q:
             return []
-        mq, msoft = self.query(measure)
+        mq, _ = self.query(measure)
         # Words of the measure ("a splash of", "a bottle of", "3 strips of") help a food that
         # has them and cost nothing otherwise: they say how much, the food words say which.
         soft = soft | frozenset(mq) | frozenset(stem(t) for t in measure if t in _UNITS)
