@@ -600,11 +600,20 @@ def _food_words(name: str, additional: str | None) -> frozenset[str]:
     return frozenset(words(f"{name} {additional or ''}"))
 
 
+def _counted_food(cur: _Item, rd: _Reader) -> bool:
+    """ "a sweet finish", "a nice balance of flavors": a bare count ("a", "2") with no measure
+    must be followed by words that name a food, as "a banana" does."""
+    if cur.amount.unit is not None or cur.amount.words or cur.amount.quantity is None:
+        return True
+    m = cur.best[0]
+    return m.named or m.unsaid <= _NAMED or rd.index.named_but_kind(m, _NAMED)
+
+
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
     if cur is None:
         return
     text = " ".join(cur.toks)
-    if cur.best and cur.best[0].coverage >= MIN_SCORE:
+    if cur.best and cur.best[0].coverage >= MIN_SCORE and _counted_food(cur, rd):
         items.append(_make(text, cur.best, cur.amount, cur.toks, rd))
     elif (cur.best or (cur.amount.quantity is not None and _has_words(cur.toks))) and not (
         set(cur.toks) & set(unmatched)
