@@ -281,9 +281,8 @@ def _read_amount(part: list[str]) -> tuple[Amount, list[str]]:
     words: list[str] = list(skipped)
     if i < len(part) and part[i] in _UNITS:
         if len(nums) > 1 and part[i] not in _GRAMS:
-            # "a 20 fl oz bottle", "two 12 oz cans": the number and unit describe the container.
-            words += [f"{nums[-1]:g}", part[i]]
-            q = nums[0]
+            # "a 20 fl oz bottle", "two 12 oz cans": the container's size is the amount.
+            q, unit = nums[0] * nums[-1], part[i]
         else:
             q, unit = nums[-1], part[i]
         i += 1
