@@ -602,10 +602,17 @@ def _food_words(name: str, additional: str | None) -> frozenset[str]:
 def _counted_food(cur: _Item, rd: _Reader) -> bool:
     """ "a sweet finish", "a nice balance of flavors": a bare count ("a", "2") with no measure
     must be followed by words that name a food, as "a banana" does."""
-    if cur.amount.unit is not None or cur.amount.words or cur.amount.quantity is None:
+    measure = [w for w in cur.amount.words if w not in lexicon.SOFT]
+    if cur.amount.unit is not None or measure or cur.amount.quantity is None:
         return True
     m = cur.best[0]
-    return m.named or m.unsaid <= _NAMED or rd.index.named_but_kind(m, _NAMED)
+    if m.named or m.unsaid <= _NAMED or rd.index.named_but_kind(m, _NAMED):
+        return True
+    # "a lollipop" is "Hard candy" by one of the names USDA lists for it.
+    q, soft = rd.query(cur.toks)
+    said = {w for w in q if w not in soft}
+    also = re.split(r";|\(|\)", getattr(m.food, "additional", None) or "")
+    return any(said and set(words(a)) == said for a in also)
 
 
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
