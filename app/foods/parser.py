@@ -250,12 +250,13 @@ def _pieces(toks: list[str]) -> list[_Piece]:
 
 
 def _after_quantity(toks: list[str], i: int) -> bool:
-    """Whether a number continues an amount already started ("a 20 oz bottle", "a tasty 75 g")."""
+    """Whether a number continues an amount already started ("a 20 oz bottle", "a tasty 75 g",
+    "209 g of a juice drink")."""
     j = i - 1
     while (
         j >= 0
         and not _is_quantity(toks[j])
-        and (toks[j] in lexicon.FILLER or toks[j] in lexicon.SOFT)
+        and (toks[j] in lexicon.FILLER or toks[j] in lexicon.SOFT or toks[j] in _UNITS)
     ):
         j -= 1
     return j >= 0 and _is_quantity(toks[j])
