@@ -346,8 +346,8 @@ class FoodIndex:
         name = unspecified(m.food.name)[0]
         main = set(words(name)) - _STOP
         kind = set(words(_category(m.food)))
-        if not set(words(name.split(",")[0])) - _STOP <= m.covered | kind:
-            return False
+        if not main & m.covered or not set(words(name.split(",")[0])) - _STOP <= m.covered | kind:
+            return False  # named by its description, not only by its synonyms or kind
         total = sum(self._weight(w) for w in main) or 1.0
         return sum(self._weight(w) for w in main - m.covered - kind) / total <= limit
 
