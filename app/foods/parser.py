@@ -241,6 +241,8 @@ def _pieces(toks: list[str]) -> list[_Piece]:
             and (lead[-1] in lexicon.PREPOSITIONS or lead[-2:] in _APPOSITIVE)
             and part[0] in {"a", "an", "the", "some"}
             and amount.unit is None
+            # "on a can of cola" measures a food; "on a bun", "from a fast food place" do not.
+            and not [w for w in amount.words if w not in lexicon.SOFT]
             and not any(_is_number(t) for t in part[:4])
         ):
             kind = "attach"
