@@ -56,6 +56,8 @@ _KIN = 0.6
 _FALLBACK = 0.05
 # How much more of its description the preferred source's food may leave unsaid.
 _UNSAID_SLACK = 0.5
+# Words a counted dish must be said in to stand without being named by its head.
+_DISH_WORDS = 4
 # A food is "named" by a phrase when at most this share of its description went unsaid.
 _NAMED = 0.4
 
@@ -615,7 +617,11 @@ def _counted_food(cur: _Item, rd: _Reader) -> bool:
     q, soft = rd.query(cur.toks)
     said = {w for w in q if w not in soft}
     also = re.split(r";|\(|\)", getattr(m.food, "additional", None) or "")
-    return any(said and set(words(a)) == said for a in also)
+    if any(said and set(words(a)) == said for a in also):
+        return True
+    # "a frankfurter on a plain white bun", "a bierock filled with ground beef and cabbage":
+    # a dish said in enough of its own words is that dish.
+    return len(said & m.covered) >= _DISH_WORDS
 
 
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
