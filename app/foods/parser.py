@@ -497,13 +497,6 @@ def _standalone(pc: _Piece, rd: _Reader) -> bool:
     return bool(content) and len(q) == len(content) and any(w not in soft for w in q)
 
 
-def _kind_named(pc: _Piece, m: Match, rd: _Reader) -> bool:
-    """ "wheat toast", "hash browns": two or more words that name the food but for its kind
-    ("Bread, wheat, toasted" is a yeast bread; a hash brown a white potato)."""
-    content = [t for t in pc.toks if t.isalpha() and t not in lexicon.FILLER]
-    return len(content) >= 2 and rd.index.named_but_kind(m, _NAMED)
-
-
 _LISTING = frozenset({None, ",", "and", "with", "plus", ";", "alongside"})
 _POSSESSIVE = frozenset({"its", "their", "his", "her", "my", "our", "your", "it", "them"})
 
@@ -575,11 +568,11 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             _emit(cur, items, unmatched, rd)
             cur = _Item(pc.amount, list(pc.toks), rd.best(pc.toks, pc.amount.words))
             continue
+        # With no amount of their own, the words must name the food, not a part of it.
         if (
             own
             and own[0].coverage >= _STANDALONE
-            # With no amount of their own, the words must name the food, not a part of it.
-            and (own[0].named or own[0].unsaid <= _NAMED or _kind_named(pc, own[0], rd))
+            and _names(pc.toks, own[0], rd)
             and _standalone(pc, rd)
         ):
             _emit(cur, items, unmatched, rd)
@@ -604,31 +597,33 @@ def _food_words(name: str, additional: str | None) -> frozenset[str]:
     return frozenset(words(f"{name} {additional or ''}"))
 
 
-def _counted_food(cur: _Item, rd: _Reader) -> bool:
-    """ "a sweet finish", "a nice balance of flavors": a bare count ("a", "2") with no measure
-    must be followed by words that name a food, as "a banana" does."""
-    measure = [w for w in cur.amount.words if w not in lexicon.SOFT]
-    if cur.amount.unit is not None or measure or cur.amount.quantity is None:
-        return True
-    m = cur.best[0]
-    if m.named or m.unsaid <= _NAMED or rd.index.named_but_kind(m, _NAMED):
-        return True
-    # "a lollipop" is "Hard candy" by one of the names USDA lists for it.
-    q, soft = rd.query(cur.toks)
+def _names(toks: list[str], m: Match, rd: _Reader) -> bool:
+    """Whether words name the food rather than a part of it or a frame of the sentence ("a
+    sweet finish", "melted cheese" of garlic bread): by its description; but for its kind
+    ("wheat toast" is "Bread, wheat, toasted", a yeast bread); by one of the names USDA lists
+    ("a lollipop" is hard candy); or a dish said in enough of its own words ("a frankfurter
+    on a plain white bun")."""
+    q, soft = rd.query(toks)
     said = {w for w in q if w not in soft}
-    also = re.split(r";|\(|\)", getattr(m.food, "additional", None) or "")
-    if any(said and set(words(a)) == said for a in also):
+    if m.named or m.unsaid <= _NAMED or len(said & m.covered) >= _DISH_WORDS:
         return True
-    # "a frankfurter on a plain white bun", "a bierock filled with ground beef and cabbage":
-    # a dish said in enough of its own words is that dish.
-    return len(said & m.covered) >= _DISH_WORDS
+    if len(said) >= 2 and rd.index.named_but_kind(m, _NAMED):
+        return True
+    also = re.split(r";|\(|\)", getattr(m.food, "additional", None) or "")
+    return any(said and set(words(a)) == said for a in also)
 
 
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
     if cur is None:
         return
     text = " ".join(cur.toks)
-    if cur.best and cur.best[0].coverage >= MIN_SCORE and _counted_food(cur, rd):
+    # A bare count ("a", "2") with no measure must be followed by words that name a food.
+    bare = cur.amount.unit is None and not set(cur.amount.words) - lexicon.SOFT
+    if (
+        cur.best
+        and cur.best[0].coverage >= MIN_SCORE
+        and (not bare or _names(cur.toks, cur.best[0], rd))
+    ):
         items.append(_make(text, cur.best, cur.amount, cur.toks, rd))
     elif (cur.best or (cur.amount.quantity is not None and _has_words(cur.toks))) and not (
         set(cur.toks) & set(unmatched)
