@@ -37,6 +37,9 @@ _UNSAID = 0.35
 _GENERIC_BONUS = 0.08
 _GENERIC_WORDS = frozenset({"nfs", "plain", "regular", "ns"})
 _SOURCE_BONUS = 0.15
+# Share of its weight a word after a description's second comma costs when unsaid.
+_LATE = 0.3
+_MEASURED = 0.08
 _HEAD_BONUS = 0.1
 # Share of an alternative's weight ("noodles" in "Macaroni or noodles") that counts unsaid.
 _ALTERNATIVE = 0.2
@@ -50,7 +53,7 @@ _LISTING_WORDS = frozenset(
     "nfs ns or and with from made type not specified as to be fat added without w".split()
 )
 _STOP = frozenset("a an the of and or with in on to for by from at as w".split())
-_WORD_RE = re.compile(r"[a-z]+|\d+(?:\.\d+)?%?")
+_WORD_RE = re.compile(r"[a-z]+\d+\b|[a-z]+|\d+(?:\.\d+)?%?")
 
 
 @functools.cache
@@ -162,9 +165,11 @@ class FoodIndex:
             for w in main - h:
                 family[h, w] += 1
         for i, (main, extra, cat, _generic) in enumerate(fields):
+            late = _late_words(unspecified(self.foods[i].name)[0])
             unsaid_w = {
                 w: self._unsaid_weight(w, alts[i])
                 / (1.0 + (math.log(family[heads[i], w]) if w not in heads[i] | _STATES else 0.0))
+                * (_LATE if w in late else 1.0)
                 for w in main
             }
             for group, f in ((main, 1.0), (extra, _ADDITIONAL), (cat, _CATEGORY)):
@@ -182,6 +187,11 @@ class FoodIndex:
         self._main_weight = np.where(main_weight > 0, main_weight, 1.0)
         self._generic = np.array([g for *_, g in fields], dtype=bool)
         self._raw = np.array(["raw" in main for main, *_ in fields], dtype=bool)
+        # How many SR28 household measures a food has: the forms cooks use are the ones measured
+        # in many ways ("1 cup, 1 medium, 1 large"); a by-product has one ("1 skin").
+        self._measured = np.log1p(
+            [len(f.portions) if _source(f) == "sr28" else 0 for f in self.foods]
+        )
         # Foods for infants (WWEIA "Baby food: ...", "Infant formulas") are meant only when the
         # text says so; otherwise their plain names ("Macaroni and cheese, baby food") compete.
         self._infant = np.array(
@@ -300,7 +310,11 @@ class FoodIndex:
             + _HEAD_BONUS * (heads[cand] >= self._head_size[cand])
             + _SOURCE_BONUS * (self._source[cand] == prefer)
             # An ingredient is bought raw unless the text says how it was cooked.
-            + (_GENERIC_BONUS * self._raw[cand] if prefer == "sr28" else 0.0)
+            + (
+                _GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand]
+                if prefer == "sr28"
+                else 0.0
+            )
             - (0.0 if _for_infants(q) else _INFANT_PENALTY) * self._infant[cand]
         )
         if len(cand) > limit:
@@ -324,6 +338,18 @@ class FoodIndex:
                 [*out, *_match_extra(extra, q, hard, self._weight)], key=lambda m: -m.score
             )
         return out[:limit]
+
+    def named_but_kind(self, m: Match, limit: float) -> bool:
+        """Whether the words said name the food but for its kind (the category): "wheat
+        toast" names "Bread, wheat, toasted", a yeast bread; "melted cheese" does not name
+        "Garlic bread, with melted cheese" (its head, garlic bread, went unsaid)."""
+        name = unspecified(m.food.name)[0]
+        main = set(words(name)) - _STOP
+        kind = set(words(_category(m.food)))
+        if not main & m.covered or not set(words(name.split(",")[0])) - _STOP <= m.covered | kind:
+            return False  # named by its description, not only by its synonyms or kind
+        total = sum(self._weight(w) for w in main) or 1.0
+        return sum(self._weight(w) for w in main - m.covered - kind) / total <= limit
 
     def _covered(self, i: int, q: Sequence[str]) -> frozenset[str]:
         have = self._have[i]
@@ -356,6 +382,14 @@ def _match_extra(
 
 def _w(weight: object, w: str) -> float:
     return weight(w) or 1.0  # type: ignore[operator]
+
+
+def _late_words(name: str) -> frozenset[str]:
+    """Words that first occur after the second comma: USDA descriptions go from what the food
+    is to how it was graded or labelled ("Tomatoes, red, ripe, raw, year round average")."""
+    parts = name.split(",")
+    early = {w for p in parts[:2] for w in words(p)}
+    return frozenset(w for p in parts[2:] for w in words(p)) - early
 
 
 def _for_infants(q: Sequence[str]) -> bool:

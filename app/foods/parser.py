@@ -54,10 +54,17 @@ _MEASURE_SLACK = 0.15
 _KIN = 0.6
 # How much less of the text the preferred source's food may cover and still be preferred.
 _FALLBACK = 0.05
+# How much more of its description the preferred source's food may leave unsaid.
+_UNSAID_SLACK = 0.5
+# Words a counted dish must be said in to stand without being named by its head.
+_DISH_WORDS = 4
 # A food is "named" by a phrase when at most this share of its description went unsaid.
 _NAMED = 0.4
 
-_TOKEN_RE = re.compile(r"\d+ \d+/\d+|\d+/\d+|\d*\.\d+%?|\d+%?|[a-z]+(?:'[a-z]+)?|[,;.!?:]")
+# "g2", "v8": a number glued after letters is part of a name, not an amount.
+_TOKEN_RE = re.compile(
+    r"[a-z]+\d+\b|\d+ \d+/\d+|\d+/\d+|\d*\.\d+%?|\d+%?|[a-z]+(?:'[a-z]+)?|[,;.!?:]"
+)
 _PUNCT = frozenset(",;.!?:")
 _UNITS = frozenset(lexicon.MASS_G) | frozenset(lexicon.VOLUME_ML)
 _NEGATIONS = frozenset({"without", "no", "minus", "except"})
@@ -142,7 +149,8 @@ def _value(tok: str) -> float:
 
 
 def _is_number(tok: str) -> bool:
-    return any(c.isdigit() for c in tok) and not tok.endswith("%")
+    # "g2" starts with a letter: a name ("Gatorade G2"), not a number.
+    return tok[:1] in "0123456789." and any(c.isdigit() for c in tok) and not tok.endswith("%")
 
 
 def _is_quantity(tok: str) -> bool:
@@ -235,6 +243,8 @@ def _pieces(toks: list[str]) -> list[_Piece]:
             and (lead[-1] in lexicon.PREPOSITIONS or lead[-2:] in _APPOSITIVE)
             and part[0] in {"a", "an", "the", "some"}
             and amount.unit is None
+            # "on a can of cola" measures a food; "on a bun", "from a fast food place" do not.
+            and not [w for w in amount.words if w not in lexicon.SOFT]
             and not any(_is_number(t) for t in part[:4])
         ):
             kind = "attach"
@@ -244,12 +254,13 @@ def _pieces(toks: list[str]) -> list[_Piece]:
 
 
 def _after_quantity(toks: list[str], i: int) -> bool:
-    """Whether a number continues an amount already started ("a 20 oz bottle", "a tasty 75 g")."""
+    """Whether a number continues an amount already started ("a 20 oz bottle", "a tasty 75 g",
+    "209 g of a juice drink")."""
     j = i - 1
     while (
         j >= 0
         and not _is_quantity(toks[j])
-        and (toks[j] in lexicon.FILLER or toks[j] in lexicon.SOFT)
+        and (toks[j] in lexicon.FILLER or toks[j] in lexicon.SOFT or toks[j] in _UNITS)
     ):
         j -= 1
     return j >= 0 and _is_quantity(toks[j])
@@ -275,9 +286,8 @@ def _read_amount(part: list[str]) -> tuple[Amount, list[str]]:
     words: list[str] = list(skipped)
     if i < len(part) and part[i] in _UNITS:
         if len(nums) > 1 and part[i] not in _GRAMS:
-            # "a 20 fl oz bottle", "two 12 oz cans": the number and unit describe the container.
-            words += [f"{nums[-1]:g}", part[i]]
-            q = nums[0]
+            # "a 20 fl oz bottle", "two 12 oz cans": the container's size is the amount.
+            q, unit = nums[0] * nums[-1], part[i]
         else:
             q, unit = nums[-1], part[i]
         i += 1
@@ -350,7 +360,19 @@ class _Reader:
     def _preferred_first(self, matches: list[Match]) -> list[Match]:
         """The preferred source's best food wins when it covers what was said about as well
         as the other source's; the other source is the fallback, not a competitor."""
-        if not matches or getattr(matches[0].food, "source", "custom") in (self.prefer, "custom"):
+        if not matches or getattr(matches[0].food, "source", "custom") == "custom":
+            return matches
+        if getattr(matches[0].food, "source", "") == self.prefer:
+            # ... unless only the other source names it ("sugar": "Sugar, NFS", not brown).
+            first = matches[0]
+            for k, m in enumerate(matches[1:], 1):
+                if (
+                    m.named
+                    and m.coverage >= first.coverage
+                    and m.unsaid <= first.unsaid - _NAMED
+                    and m.score >= first.score - 2 * _FALLBACK
+                ):
+                    return [m, *matches[:k], *matches[k + 1 :]]
             return matches
         top = matches[0].coverage
         for k, m in enumerate(matches):
@@ -358,6 +380,8 @@ class _Reader:
                 getattr(m.food, "source", "") == self.prefer
                 and m.coverage >= top - _FALLBACK
                 and m.score >= matches[0].score - 2 * _FALLBACK
+                # Not a food that leaves much more unsaid ("milk": dry milk vs "Milk, NFS").
+                and m.unsaid <= matches[0].unsaid + _UNSAID_SLACK
             ):
                 return [m, *matches[:k], *matches[k + 1 :]]
         return matches
@@ -377,15 +401,10 @@ class _Reader:
         q, soft = self.query(toks)
         if not q:
             return []
-        mq, msoft = self.query(measure)
-        # Words of the measure ("a splash of", "a bottle of") help a food that has them and
-        # cost nothing otherwise; a food word in the measure ("a drumstick of") counts fully.
-        soft = (
-            soft
-            | msoft
-            | frozenset(stem(t) for t in measure if t in lexicon.VESSEL_ML or t in _UNITS)
-            | frozenset(w for w in mq if w in self.index.measure_words)
-        )
+        mq, _ = self.query(measure)
+        # Words of the measure ("a splash of", "a bottle of", "3 strips of") help a food that
+        # has them and cost nothing otherwise: they say how much, the food words say which.
+        soft = soft | frozenset(mq) | frozenset(stem(t) for t in measure if t in _UNITS)
         q += [w for w in mq if w not in q]
         matches = self.index.match(q, soft=soft, prefer=self.prefer, extra=self.extra, limit=10)
         matches = self._preferred_first(matches)
@@ -504,6 +523,8 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if pc.kind == "cont" and cur is None:
             pending = list(pc.toks)
         _unknown(pc.toks, rd, unmatched)
+        if pc.kind == "new" and cur is not None and _restates(pc, cur, rd):
+            continue
         if pc.kind == "new":
             _emit(cur, items, unmatched, rd)
             amount, toks = rd.measure_first(pc.amount, pc.toks)
@@ -547,17 +568,62 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             _emit(cur, items, unmatched, rd)
             cur = _Item(pc.amount, list(pc.toks), rd.best(pc.toks, pc.amount.words))
             continue
-        if own and own[0].coverage >= _STANDALONE and _standalone(pc, rd):
+        # With no amount of their own, the words must name the food, not a part of it.
+        if (
+            own
+            and own[0].coverage >= _STANDALONE
+            and _names(pc.toks, own[0], rd)
+            and _standalone(pc, rd)
+        ):
             _emit(cur, items, unmatched, rd)
             cur = _Item(Amount(None), list(pc.toks), own)
     _emit(cur, items, unmatched, rd)
+
+
+def _restates(pc: _Piece, cur: _Item, rd: _Reader) -> bool:
+    """ "a cheeseburger on a wheat bun with a medium patty", "a hot dog made with a beef
+    frankfurter": a counted phrase whose every food word the food before already has is a
+    part of that food, not another one."""
+    if not cur.best or pc.amount.unit is not None:
+        return False
+    q, soft = rd.query(pc.toks)
+    hard = [w for w in q if w not in soft]
+    food = cur.best[0].food
+    return bool(hard) and set(hard) <= _food_words(food.name, getattr(food, "additional", None))
+
+
+@functools.lru_cache(maxsize=4096)
+def _food_words(name: str, additional: str | None) -> frozenset[str]:
+    return frozenset(words(f"{name} {additional or ''}"))
+
+
+def _names(toks: list[str], m: Match, rd: _Reader) -> bool:
+    """Whether words name the food rather than a part of it or a frame of the sentence ("a
+    sweet finish", "melted cheese" of garlic bread): by its description; but for its kind
+    ("wheat toast" is "Bread, wheat, toasted", a yeast bread); by one of the names USDA lists
+    ("a lollipop" is hard candy); or a dish said in enough of its own words ("a frankfurter
+    on a plain white bun")."""
+    q, soft = rd.query(toks)
+    said = {w for w in q if w not in soft}
+    if m.named or m.unsaid <= _NAMED or len(said & m.covered) >= _DISH_WORDS:
+        return True
+    if len(said) >= 2 and rd.index.named_but_kind(m, _NAMED):
+        return True
+    also = re.split(r";|\(|\)", getattr(m.food, "additional", None) or "")
+    return any(said and set(words(a)) == said for a in also)
 
 
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
     if cur is None:
         return
     text = " ".join(cur.toks)
-    if cur.best and cur.best[0].coverage >= MIN_SCORE:
+    # A bare count ("a", "2") with no measure must be followed by words that name a food.
+    bare = cur.amount.unit is None and not set(cur.amount.words) - lexicon.SOFT
+    if (
+        cur.best
+        and cur.best[0].coverage >= MIN_SCORE
+        and (not bare or _names(cur.toks, cur.best[0], rd))
+    ):
         items.append(_make(text, cur.best, cur.amount, cur.toks, rd))
     elif (cur.best or (cur.amount.quantity is not None and _has_words(cur.toks))) and not (
         set(cur.toks) & set(unmatched)

@@ -28,7 +28,7 @@ _SIZES = frozenset({"small", "medium", "large", "regular", "mini", "miniature", 
 _NEUTRAL = frozenset({"or", "of", "and", "a", "the", "nfs", "whole", "each", "about"})
 # Portions nobody means by a count: measuring conventions of the survey.
 _TECHNICAL = ("cubic inch", "surface inch", "guideline amount", "calorie package")
-_COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole"})
+_COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "fruit"})
 
 
 @dataclass(frozen=True, slots=True)

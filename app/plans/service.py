@@ -687,6 +687,9 @@ def _option_dict(opt: optimizer.MealOption) -> dict[str, Any]:
     share = s / r.servings  # the fraction of the whole recipe these servings are
     nutrients = {k: round(r.per_serving.get(k, 0.0) * s, 1) for k in NUTRIENT_KEYS}
     nutrients.update({k: float(opt.nutrients[k]) for k in _MACROS})
+    # The full set goes into the plan too: a slot logged later carries the same nutrient
+    # snapshot as an entry logged from a food, even if the recipe changed meanwhile.
+    full = {k: round(v * s, 4) for k in NUTRIENT_FIELDS if (v := r.per_serving.get(k)) is not None}
     return {
         "recipe_id": str(r.id),
         "name": r.name,
@@ -694,6 +697,7 @@ def _option_dict(opt: optimizer.MealOption) -> dict[str, Any]:
         "servings": s,
         "grams": round(sum(i.grams for i in r.ingredients) * share, 1),
         "nutrients": nutrients,
+        "snapshot": full | nutrients,
         "day_totals": {k: float(opt.day_totals[k]) for k in _MACROS},
         "within_tolerance": opt.within_tolerance,
         "ingredients": [
@@ -1262,7 +1266,11 @@ async def log_plan(
             inventory_pantry.Use(uuid.UUID(str(i["food_id"])), float(i["grams"]))
             for i in opt.get("ingredients", [])
         ]
-        entries.append({**entry, "source": "plan", "food_id": None, "_uses": uses})
+        # Plans stored before the full snapshot was kept have only the columns' nutrients.
+        snap = {**(opt.get("snapshot") or {}), **{k: entry[k] for k in NUTRIENT_KEYS}}
+        entries.append(
+            {**entry, "nutrients": snap, "source": "plan", "food_id": None, "_uses": uses}
+        )
     return await logs_service.create_entries(session, cache, user_id, tz, entries)
 
 

@@ -111,7 +111,7 @@ async def test_goals_table_and_json(cli):
 
 async def test_log_text_shows_parsed_items_then_saves(cli):
     code, out, err = await cli(
-        "log", "add", "2 eggs n toast", "--meal", "breakfast", "--date", TODAY, "--yes"
+        "log", "add", "2 eggs n wheat toast", "--meal", "breakfast", "--date", TODAY, "--yes"
     )
     assert code == 0, err
     assert "Parsed items" in out and "Saved 2 entries" in out
@@ -121,7 +121,7 @@ async def test_log_text_shows_parsed_items_then_saves(cli):
     page = json.loads(out)
     assert page["total"] == 2
     assert {e["meal_type"] for e in page["items"]} == {"breakfast"}
-    code, out, _ = await cli("log", "add", "2 eggs n toast", "--yes", "--json")
+    code, out, _ = await cli("log", "add", "2 eggs n wheat toast", "--yes", "--json")
     saved = json.loads(out)
     assert len(saved["entries"]) == 2
     assert sum(e["kcal"] for e in saved["entries"]) == pytest.approx(

@@ -27,10 +27,10 @@ def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
 
 
 def test_parse_jsonl_reads_lines_and_writes_objects():
-    out = run_cli("--jsonl", stdin="2 eggs n toast\na medium apple\n")
+    out = run_cli("--jsonl", stdin="2 eggs n wheat toast\na medium apple\n")
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
-    assert [obj["text"] for obj in lines] == ["2 eggs n toast", "a medium apple"]
+    assert [obj["text"] for obj in lines] == ["2 eggs n wheat toast", "a medium apple"]
     first = lines[0]
     assert set(first) >= {"text", "items", "totals"}
     assert set(first["totals"]) == {"kcal", "protein_g", "carbs_g", "fat_g"}

@@ -113,9 +113,85 @@ def test_a_container_word_picks_the_food_sold_in_it():
 
 
 def test_a_list_of_foods_without_amounts():
-    r = parse("scrambled eggs and toast")
+    r = parse("scrambled eggs and wheat toast")
     names = [it.food.name.lower() for it in r.items]
-    assert len(names) == 2 and "egg" in names[0] and "toast" in names[1], names
+    assert len(names) == 2 and "egg" in names[0], names
+    # Named but for its kind: "Bread, wheat ..., toasted" is a yeast bread.
+    assert names[1].startswith("bread, wheat") and "toasted" in names[1], names
+    r = parse("2 eggs and hash browns")
+    assert [it.food.name for it in r.items][1] == "Potato, hash brown, NFS"
+
+
+def test_words_with_no_amount_that_do_not_name_a_food_are_not_items():
+    # Part of a dish, or a frame of the sentence: not foods of their own.
+    r = parse("a cup of nachos with melted cheese, for a sweet finish")
+    assert [it.food.name for it in r.items] == ["Nachos with cheese"]
+
+
+def test_a_part_the_food_already_has_is_not_a_second_food():
+    r = parse("a cheeseburger on a white bun with a medium patty")
+    assert [it.food.name for it in r.items] == ["Cheeseburger, on white bun, 1 medium patty"]
+
+
+def test_a_container_size_is_the_amount():
+    item = one("a 20 fl oz bottle of orange juice")
+    assert item.food.name.startswith("Orange juice")
+    assert item.grams == pytest.approx(20 * portion_grams(item.food, "1 fl oz"))
+    # A digit glued to letters is a name ("G2"), not a second amount.
+    r = parse("a 32 fl oz bottle of Gatorade G2")
+    assert len(r.items) == 1 and "G2" in r.items[0].food.name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("3 potatoes", "Potatoes, flesh and skin, raw"),
+        ("2 cups whole milk", "Milk, whole, 3.25% milkfat, with added vitamin D"),
+        ("1 tsp salt", "Salt, table"),
+        ("1 cup all-purpose flour", "Wheat flour, white, all-purpose, unenriched"),
+        ("2 carrots", "Carrots, raw"),
+        ("1 onion", "Onions, raw"),
+        ("3 eggs", "Egg, whole, raw, fresh"),
+    ],
+)
+def test_ingredients_are_the_plain_raw_base_food(text, name):
+    # Not the skin of a potato, buttermilk, salt pork: the base food, raw, as bought.
+    item = one(text, context="ingredient")
+    assert (item.food.name, item.food.source) == (name, "sr28")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("1/2 cup sugar", "Sugar, NFS"),  # no SR28 food is plain sugar by name; FNDDS's is
+        ("2 tbsp peanut butter", "Peanut butter"),
+    ],
+)
+def test_an_ingredient_the_other_source_names_falls_back_to_it(text, name):
+    item = one(text, context="ingredient")
+    assert (item.food.name, item.food.source) == (name, "fndds")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("a glass of whole milk", "Milk, whole"),
+        ("2 potatoes", "Potato, NFS"),
+        ("a baked potato", "Potato, baked, NFS"),
+        ("a cup of rice", "Rice, cooked, NFS"),
+        ("an apple", "Apple, raw"),
+        ("a can of cola", "Soft drink, cola"),
+        ("an avocado", "Avocado, raw"),
+    ],
+)
+def test_meal_foods_are_the_foods_as_eaten(text, name):
+    item = one(text)
+    assert (item.food.name, item.food.source) == (name, "fndds")
+
+
+def test_a_bare_count_of_a_fruit_is_the_whole_fruit():
+    item = one("an avocado")
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 fruit"))
 
 
 def test_a_dish_named_with_and_stays_one_food():
@@ -181,8 +257,8 @@ def test_items_have_alternatives_and_confidence():
 
 
 def test_jsonl_dict_shape():
-    d = to_jsonl_dict(parse("2 eggs n toast"))
-    assert d["text"] == "2 eggs n toast"
+    d = to_jsonl_dict(parse("2 eggs n wheat toast"))
+    assert d["text"] == "2 eggs n wheat toast"
     assert set(d["totals"]) == {"kcal", "protein_g", "carbs_g", "fat_g"}
     item = d["items"][0]  # type: ignore[index]
     assert set(item) == {

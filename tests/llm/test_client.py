@@ -378,11 +378,11 @@ async def test_ungrounded_llm_never_logs_food(client_factory: Callable[..., Any]
 async def test_same_items_with_fewer_unmatched_prefer_the_llm(
     fake: FakeOpenAI, llm: LLMClient
 ) -> None:
-    text = "brekkie: 2 eggs n toast"
+    text = "brekkie: 2 eggs n wheat toast"
     deterministic = parse(text)
     assert len(deterministic.items) == 2 and deterministic.unmatched == ["brekkie"]
     fake.content = json.dumps(
-        {"items": [{"food": "eggs", "quantity": 2, "unit": None}, {"food": "toast"}]}
+        {"items": [{"food": "eggs", "quantity": 2, "unit": None}, {"food": "wheat toast"}]}
     )
     result, path, reason = await parse_text(text, llm=llm)
     assert (path, reason) == ("llm", None)

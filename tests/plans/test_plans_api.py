@@ -276,6 +276,12 @@ async def test_choose_and_log_the_day(client, user):
         for k in (*MACROS, "fiber_g", "sodium_mg"):
             assert e[k] == pytest.approx(opt["nutrients"][k], abs=0.01)
         assert e["grams"] == pytest.approx(opt["grams"], abs=0.01)
+        # The full nutrient snapshot, as for an entry logged from a food.
+        snap = e["nutrients"]
+        assert set(snap) >= {"iron_mg", "calcium_mg", "vitamin_c_mg", "folate_ug", "water_g"}
+        assert snap["iron_mg"] > 0 and snap["water_g"] > 0
+        for k in MACROS:
+            assert snap[k] == pytest.approx(e[k], abs=0.01)
     assert entries[1]["kcal"] == pytest.approx(lunch["options"][1]["nutrients"]["kcal"])
 
     r = await client.get(
