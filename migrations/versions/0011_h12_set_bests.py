@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011_h12_set_bests"
-down_revision: str | None = "0009_g_trackers"
+down_revision: str | None = "0011_h15_catalog"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
