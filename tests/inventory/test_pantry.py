@@ -308,7 +308,6 @@ async def test_varieties_count_as_the_ingredient_and_other_foods_do_not(client, 
     assert (breast["needed_g"], breast["inventory_g"], breast["grams"]) == (150.0, 0.0, 150.0)
 
 
-
 async def test_a_bare_potatoes_receipt_line_is_raw_potatoes(client, user):
     """Shops sell whole raw potatoes: "potatoes" on a receipt must not read as potato skin."""
     r = await client.post(
