@@ -26,6 +26,7 @@ from app.core.db import ping
 from app.core.errors import UnhandledErrorMiddleware, install_handlers, problem
 from app.core.observability import ObservabilityMiddleware
 from app.core.resources import Resources
+from app.core.routing import index_routes
 from app.events import runtime as events_runtime
 from app.events.config import get_events_settings
 from app.events.router import admin_router as events_admin_router
@@ -212,5 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         programs_router,
     ):
         app.include_router(router)
+    # Each router checks the path's literal prefix before trying its routes' regexes.
+    index_routes(app)
 
     return app

@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -113,7 +114,7 @@ def start_nexfitra(port: int, profile: str | None) -> subprocess.Popen:
     env = dict(
         os.environ,
         ENVIRONMENT="production",
-        JWT_SECRET="bench-" + "x" * 40,
+        JWT_SECRET=secrets.token_urlsafe(48),
         DATABASE_URL=DB,
         REDIS_URL=REDIS,
         METRICS_TOKEN="bench",
@@ -187,6 +188,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds per target")
     ap.add_argument("--profile", help="run NexFitra under pyinstrument, report to this file")
+    ap.add_argument("--bare-port", type=int, help="port of the bare app (default: a free one)")
+    ap.add_argument("--port", type=int, help="port of NexFitra (default: a free one)")
     args = ap.parse_args()
 
     ensure_database(DB)
@@ -197,7 +200,8 @@ def main() -> None:
         env=dict(os.environ, DATABASE_URL=DB),
         stdout=subprocess.DEVNULL,
     )
-    bare_port, nex_port = free_port(), free_port()
+    bare_port = args.bare_port or free_port()
+    nex_port = args.port or free_port()
     bare = start_bare(bare_port)
     nex = start_nexfitra(nex_port, args.profile)
     try:
@@ -206,7 +210,8 @@ def main() -> None:
         bare_runs, nex_runs = asyncio.run(measure(args, bare, bare_port, nex, nex_port))
     finally:
         for p in (bare, nex):
-            os.killpg(p.pid, signal.SIGINT)
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGINT)
         for p in (bare, nex):
             p.wait(timeout=60)
     report(args, bare_runs, nex_runs)
