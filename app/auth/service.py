@@ -227,14 +227,21 @@ async def cache_state(
     cached request buys that; the zone comes in the same row. With the
     in-process cache, whose invalidations cannot be lost, the suffix is empty and nothing is
     read."""
+    bind = session.bind
+    assert isinstance(bind, AsyncEngine)
+    return await engine_cache_state(bind, cache, user_id)
+
+
+async def engine_cache_state(
+    bind: AsyncEngine, cache: Cache, user_id: uuid.UUID
+) -> tuple[str, str | None]:
+    """`cache_state` for callers that hold the engine rather than a session."""
     if cache.reliable_invalidation:
         return "", None
     # Outside the session, in autocommit: one round trip instead of BEGIN, SELECT and the
     # ROLLBACK when the session closes. On PostgreSQL through core.db's few raw asyncpg
     # connections (a prepared statement each caches): SQLAlchemy's pool checkout and checkin
     # cost about four times the read itself (CPU measured with benchmarks/overhead.py).
-    bind = session.bind
-    assert isinstance(bind, AsyncEngine)
     if bind.dialect.name == "postgresql":
         row = await fetchrow_autocommit(bind, _CACHE_STATE_SQL, user_id)
     else:
