@@ -54,16 +54,42 @@ class JsonFormatter(_LibraryJsonFormatter):
         fields = record.__dict__.get(ACCESS_FIELDS)
         if fields is None or record.exc_info or record.stack_info:
             return super().format(record)
-        line = {
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            **fields,
-            "request_id": getattr(record, "request_id", None),
-            "user_id": getattr(record, "user_id", None),
-            "time": dt.datetime.fromtimestamp(record.created, _UTC).isoformat(),
-        }
-        return json.dumps(line)
+        parts = [
+            '{"level": ',
+            _json_text(record.levelname),
+            ', "logger": ',
+            _json_text(record.name),
+            ', "message": ',
+            _json_text(record.getMessage()),
+        ]
+        for key, value in fields.items():
+            parts += (", ", _json_text(key), ": ", _json_scalar(value))
+        parts += (
+            ', "request_id": ',
+            _json_scalar(getattr(record, "request_id", None)),
+            ', "user_id": ',
+            _json_scalar(getattr(record, "user_id", None)),
+            ', "time": "',
+            dt.datetime.fromtimestamp(record.created, _UTC).isoformat(),
+            '"}',
+        )
+        return "".join(parts)
+
+
+# json.dumps spelled out for the scalars of an access line: the same text (ASCII, `": "` and
+# `", "` separators) at a third of the cost of encoding a dict.
+_json_text = json.encoder.encode_basestring_ascii
+
+
+def _json_scalar(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return _json_text(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    return json.dumps(value)
 
 
 def effective_format(log_format: str | None, environment: str) -> str:
