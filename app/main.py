@@ -183,6 +183,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ready", "checks": checks})
 
     skip_where_nothing_to_check(app)
+    # Probes first, before even the docs routes that FastAPI and fastapi-offline added.
+    probes = [r for r in app.router.routes if getattr(r, "path", None) in ("/health", "/ready")]
+    app.router.routes[:] = probes + [r for r in app.router.routes if r not in probes]
 
     for router in (
         auth_router,
