@@ -154,7 +154,7 @@ async def load(
     body: bytes | None = None,
     pid: int | None = None,
 ) -> tuple[float, float]:
-    """Closed-loop keep-alive load; (req/s, server CPU ms per request)."""
+    """Closed-loop keep-alive load; (req/s, server CPU µs per request)."""
     count = 0
     errors = 0
     first_error: list[bytes] = []
@@ -177,7 +177,7 @@ async def load(
     cpu = api_load.server_cpu_s(pid) - cpu0
     if errors:
         raise SystemExit(f"{errors} error responses from {path}: {first_error[0]!r}")
-    return count / wall, 1000 * cpu / max(1, count)
+    return count / wall, 1_000_000 * cpu / max(1, count)
 
 
 def main() -> None:
@@ -275,9 +275,9 @@ def report(
         f"\n{args.clients} keep-alive clients, {args.seconds:g} s per run, {args.rounds} rounds, "
         "one uvicorn worker each"
     )
-    print(f"{'target':<28}{'req/s':>9}{'share':>8}{'goal':>7}{'CPU ms/req':>12}{'CPU share':>11}")
+    print(f"{'target':<28}{'req/s':>9}{'share':>8}{'goal':>7}{'CPU µs/req':>12}{'CPU share':>11}")
     print(
-        f"{'bare FastAPI /health':<28}{bare_rps:>9,.0f}{'100%':>8}{'':>7}{bare_cpu:>12.3f}"
+        f"{'bare FastAPI /health':<28}{bare_rps:>9,.0f}{'100%':>8}{'':>7}{bare_cpu:>12.1f}"
         f"{'100%':>11}"
     )
     for name, runs in nex_runs.items():
@@ -285,7 +285,7 @@ def report(
         cpu = statistics.mean(c for _, c in runs)
         print(
             f"{'NexFitra ' + name:<28}{rps:>9,.0f}{rps / bare_rps:>8.0%}{GOALS[name]:>7.0%}"
-            f"{cpu:>12.3f}{bare_cpu / cpu:>11.0%}"
+            f"{cpu:>12.1f}{bare_cpu / cpu:>11.0%}"
         )
     print(
         "share = req/s against the bare app's; CPU share = bare CPU per request / NexFitra's "
