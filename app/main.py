@@ -21,11 +21,12 @@ from app.admin.router import router as admin_router
 from app.auth.router import router as auth_router
 from app.core import docs, metrics, security
 from app.core.config import Settings, get_settings
-from app.core.contract import contract_openapi, enforce_contract
+from app.core.contract import contract_openapi, enforce_contract, skip_where_nothing_to_check
 from app.core.db import ping
 from app.core.errors import UnhandledErrorMiddleware, install_handlers, problem
 from app.core.observability import ObservabilityMiddleware
 from app.core.resources import Resources
+from app.core.routing import index_routes
 from app.events import runtime as events_runtime
 from app.events.config import get_events_settings
 from app.events.router import admin_router as events_admin_router
@@ -181,6 +182,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return problem(503, "A backing service is unavailable", checks=checks)
         return JSONResponse({"status": "ready", "checks": checks})
 
+    skip_where_nothing_to_check(app)
+    # Probes first, before even the docs routes that FastAPI and fastapi-offline added.
+    probes = [r for r in app.router.routes if getattr(r, "path", None) in ("/health", "/ready")]
+    app.router.routes[:] = probes + [r for r in app.router.routes if r not in probes]
+
     for router in (
         auth_router,
         users_router,
@@ -212,5 +218,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         programs_router,
     ):
         app.include_router(router)
+    # Each router checks the path's literal prefix before trying its routes' regexes.
+    index_routes(app)
 
     return app

@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -113,7 +114,7 @@ def start_nexfitra(port: int, profile: str | None) -> subprocess.Popen:
     env = dict(
         os.environ,
         ENVIRONMENT="production",
-        JWT_SECRET="bench-" + "x" * 40,
+        JWT_SECRET=secrets.token_urlsafe(48),
         DATABASE_URL=DB,
         REDIS_URL=REDIS,
         METRICS_TOKEN="bench",
@@ -153,7 +154,7 @@ async def load(
     body: bytes | None = None,
     pid: int | None = None,
 ) -> tuple[float, float]:
-    """Closed-loop keep-alive load; (req/s, server CPU ms per request)."""
+    """Closed-loop keep-alive load; (req/s, server CPU µs per request)."""
     count = 0
     errors = 0
     first_error: list[bytes] = []
@@ -176,7 +177,7 @@ async def load(
     cpu = api_load.server_cpu_s(pid) - cpu0
     if errors:
         raise SystemExit(f"{errors} error responses from {path}: {first_error[0]!r}")
-    return count / wall, 1000 * cpu / max(1, count)
+    return count / wall, 1_000_000 * cpu / max(1, count)
 
 
 def main() -> None:
@@ -187,6 +188,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds per target")
     ap.add_argument("--profile", help="run NexFitra under pyinstrument, report to this file")
+    ap.add_argument("--bare-port", type=int, help="port of the bare app (default: a free one)")
+    ap.add_argument("--port", type=int, help="port of NexFitra (default: a free one)")
     args = ap.parse_args()
 
     ensure_database(DB)
@@ -197,7 +200,8 @@ def main() -> None:
         env=dict(os.environ, DATABASE_URL=DB),
         stdout=subprocess.DEVNULL,
     )
-    bare_port, nex_port = free_port(), free_port()
+    bare_port = args.bare_port or free_port()
+    nex_port = args.port or free_port()
     bare = start_bare(bare_port)
     nex = start_nexfitra(nex_port, args.profile)
     try:
@@ -206,7 +210,8 @@ def main() -> None:
         bare_runs, nex_runs = asyncio.run(measure(args, bare, bare_port, nex, nex_port))
     finally:
         for p in (bare, nex):
-            os.killpg(p.pid, signal.SIGINT)
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGINT)
         for p in (bare, nex):
             p.wait(timeout=60)
     report(args, bare_runs, nex_runs)
@@ -270,9 +275,9 @@ def report(
         f"\n{args.clients} keep-alive clients, {args.seconds:g} s per run, {args.rounds} rounds, "
         "one uvicorn worker each"
     )
-    print(f"{'target':<28}{'req/s':>9}{'share':>8}{'goal':>7}{'CPU ms/req':>12}{'CPU share':>11}")
+    print(f"{'target':<28}{'req/s':>9}{'share':>8}{'goal':>7}{'CPU µs/req':>12}{'CPU share':>11}")
     print(
-        f"{'bare FastAPI /health':<28}{bare_rps:>9,.0f}{'100%':>8}{'':>7}{bare_cpu:>12.3f}"
+        f"{'bare FastAPI /health':<28}{bare_rps:>9,.0f}{'100%':>8}{'':>7}{bare_cpu:>12.1f}"
         f"{'100%':>11}"
     )
     for name, runs in nex_runs.items():
@@ -280,7 +285,7 @@ def report(
         cpu = statistics.mean(c for _, c in runs)
         print(
             f"{'NexFitra ' + name:<28}{rps:>9,.0f}{rps / bare_rps:>8.0%}{GOALS[name]:>7.0%}"
-            f"{cpu:>12.3f}{bare_cpu / cpu:>11.0%}"
+            f"{cpu:>12.1f}{bare_cpu / cpu:>11.0%}"
         )
     print(
         "share = req/s against the bare app's; CPU share = bare CPU per request / NexFitra's "

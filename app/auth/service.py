@@ -22,6 +22,7 @@ from app.auth.exceptions import (
 from app.auth.models import RefreshToken, User
 from app.core.cache import Cache, cached, profile_scope
 from app.core.config import Settings
+from app.core.db import fetchrow_autocommit
 from app.core.errors import Unauthorized
 from app.core.revocation import Revocations
 from app.core.security import (
@@ -226,22 +227,25 @@ async def cache_state(
     cached request buys that; the zone comes in the same row. With the
     in-process cache, whose invalidations cannot be lost, the suffix is empty and nothing is
     read."""
-    if cache.reliable_invalidation:
-        return "", None
-    # An autocommit connection, not the session: one round trip instead of BEGIN, SELECT and
-    # the ROLLBACK when the session closes; on PostgreSQL straight to asyncpg (a prepared
-    # statement it caches), as SQLAlchemy's result machinery cost more CPU than the rest of a
-    # cached read. Measured server CPU per cached summary read: 0.85-0.9 ms without the
-    # version, 2.3 ms reading it through the session, 1.1-1.55 ms this way (a busy shared
-    # machine; a pooled raw asyncpg connection measured the same within the noise).
     bind = session.bind
     assert isinstance(bind, AsyncEngine)
-    async with bind.connect() as conn:
-        if bind.dialect.name == "postgresql":
-            raw = await conn.get_raw_connection()
-            driver: Any = raw.driver_connection
-            row = await driver.fetchrow(_CACHE_STATE_SQL, user_id)
-        else:
+    return await engine_cache_state(bind, cache, user_id)
+
+
+async def engine_cache_state(
+    bind: AsyncEngine, cache: Cache, user_id: uuid.UUID
+) -> tuple[str, str | None]:
+    """`cache_state` for callers that hold the engine rather than a session."""
+    if cache.reliable_invalidation:
+        return "", None
+    # Outside the session, in autocommit: one round trip instead of BEGIN, SELECT and the
+    # ROLLBACK when the session closes. On PostgreSQL through core.db's few raw asyncpg
+    # connections (a prepared statement each caches): SQLAlchemy's pool checkout and checkin
+    # cost about four times the read itself (CPU measured with benchmarks/overhead.py).
+    if bind.dialect.name == "postgresql":
+        row = await fetchrow_autocommit(bind, _CACHE_STATE_SQL, user_id)
+    else:
+        async with bind.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             row = (await conn.execute(_CACHE_STATE, {"user_id": user_id})).first()
     if row is None:

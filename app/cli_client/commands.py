@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+)
+from rich.text import Text
 
 from app.cli_client import render
 from app.cli_client.session import DEFAULT_API, Api, CliError
@@ -426,6 +436,119 @@ def export(
         _emit({"file": str(file), "entries": len(items)})
     else:
         console().print(f"Wrote {len(items)} entries to {file}")
+
+
+IMPORT_PROVIDERS = ("apple_health", "fitbit", "google_fit", "garmin_fit")
+
+
+class _ReadProgress(io.RawIOBase):
+    """A binary file that reports each read, so the upload of a large export shows a bar.
+    httpx reads the multipart body from it in chunks, and seeks back to its start when a
+    request is sent again (after a token refresh): the bar then starts over."""
+
+    def __init__(self, file: BinaryIO, report: Callable[[int], None]) -> None:
+        self.file = file
+        self.report = report
+        self.done = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.file.fileno()
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        pos = self.file.seek(offset, whence)
+        if pos == 0:
+            self.done = 0
+            self.report(0)
+        return pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self.file.read(-1 if size is None else size)
+        self.done += len(data)
+        self.report(self.done)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _SizeColumn(DownloadColumn):
+    """Bytes sent of the file's; nothing on the spinner of the server's part."""
+
+    def render(self, task: Task) -> Text:
+        return Text("") if task.total is None else super().render(task)
+
+
+@app.command("import")
+def import_activities(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="The exported file."),
+    ],
+    provider: Annotated[
+        str,
+        typer.Option(
+            "--provider",
+            "-p",
+            help="apple_health (export.zip or export.xml), fitbit (account export zip), "
+            "google_fit (Takeout zip or Daily activity metrics.csv), garmin_fit (.fit or zip).",
+        ),
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Import workouts, steps and sleep from a tracker's export file; safe to repeat."""
+    if provider not in IMPORT_PROVIDERS:
+        raise CliError(f"unknown provider {provider!r}: one of {', '.join(IMPORT_PROVIDERS)}")
+    api = _api(ctx)
+    size = file.stat().st_size
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        _SizeColumn(),
+    )
+    # Not transient: the finished bar stays above the result, also where stderr is no terminal.
+    with Progress(*columns, console=Console(stderr=True), disable=as_json) as progress:
+        upload = progress.add_task(f"Uploading {file.name}", total=size)
+        processing: list[Any] = []
+
+        def report(done: int) -> None:
+            progress.update(upload, completed=done)
+            if done >= size and not processing:
+                # The server parses and stores once the last byte is in: a spinner meanwhile.
+                processing.append(progress.add_task(f"Importing ({provider})", total=None))
+            progress.refresh()
+
+        with file.open("rb") as raw:
+            body = _ReadProgress(raw, report)
+            result = api.call(
+                "POST",
+                f"/activities/import/{provider}",
+                files={"file": (file.name, body, "application/octet-stream")},
+            )
+        for task in processing:
+            progress.remove_task(task)
+    if as_json:
+        _emit(result)
+        return
+    console().print(
+        render.table(
+            f"Imported from {file.name} ({result['provider']})",
+            ["rows in the file", "new", "updated", "unchanged"],
+            [[str(result[k]) for k in ("total", "imported", "updated", "skipped")]],
+        )
+    )
 
 
 def main(argv: list[str], obj: dict[str, Any] | None = None) -> int:

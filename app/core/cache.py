@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -72,18 +73,101 @@ class Cache(Protocol):
 
 
 async def cached(
-    cache: Cache, scope: str, key: str, compute: Callable[[], Awaitable[str | None]]
+    cache: Cache,
+    scope: str,
+    key: str,
+    compute: Callable[[], Awaitable[str | None]],
+    *,
+    versioned: bool = False,
 ) -> str | None:
-    """Read-through: the cached text, or `compute()`'s, stored unless it is None."""
+    """Read-through: the cached text, or `compute()`'s, stored unless it is None.
+
+    `versioned`: the key carries the user's `users.cache_version` (auth.service.cache_state),
+    so this process may also answer from its own copy (`LocalCopies`)."""
+    local: LocalCopies | None = getattr(cache, "local", None) if versioned else None
+    if local is not None:
+        hit = local.get(scope, key)
+        if hit is not None:
+            metrics.CACHE_HIT.inc()
+            return hit
     value, version = await cache.get(scope, key)
     if value is not None:
         metrics.CACHE_HIT.inc()
+        if local is not None:
+            local.put(scope, key, value)
         return value
     metrics.CACHE_MISS.inc()
     result = await compute()
     if result is not None:
         await cache.put(scope, key, result, version)
+        if local is not None:
+            local.put(scope, key, result)
     return result
+
+
+async def cached_hit(cache: Cache, scope: str, key: str, *, versioned: bool = False) -> str | None:
+    """The cached text or None, without computing anything on a miss (and without counting
+    one: the caller answers a miss the usual way, through `cached`, which counts it)."""
+    local: LocalCopies | None = getattr(cache, "local", None) if versioned else None
+    if local is not None:
+        hit = local.get(scope, key)
+        if hit is not None:
+            metrics.CACHE_HIT.inc()
+            return hit
+    value, _version = await cache.get(scope, key)
+    if value is not None:
+        metrics.CACHE_HIT.inc()
+        if local is not None:
+            local.put(scope, key, value)
+    return value
+
+
+class LocalCopies:
+    """This process's copies of Redis entries whose keys carry the user's cache version.
+
+    Such a key names one state of the user's data: every write that could change the entry
+    bumps `users.cache_version` in its own transaction (the cache rule in ARCHITECTURE.md), and
+    readers then ask for another key. An entry computed after reading version N holds data at
+    least as new as N, so serving it to a reader that read N is exactly what Redis would do, and
+    this copy needs neither Redis's version check nor its invalidations: a cached read then
+    costs the database version read alone, without its Redis round trip. Invalidations this
+    process sees still drop its copies, and entries live no longer than Redis's TTL. Bounded:
+    least recently used users go first."""
+
+    def __init__(self, ttl_seconds: int, max_scopes: int = 5000, max_keys: int = 64) -> None:
+        self.ttl = ttl_seconds
+        self.max_scopes = max_scopes
+        self.max_keys = max_keys
+        self._scopes: OrderedDict[str, dict[str, tuple[float, str]]] = OrderedDict()
+
+    def get(self, scope: str, key: str) -> str | None:
+        entries = self._scopes.get(scope)
+        if entries is None:
+            return None
+        entry = entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            del entries[key]
+            return None
+        self._scopes.move_to_end(scope)
+        return entry[1]
+
+    def put(self, scope: str, key: str, value: str) -> None:
+        entries = self._scopes.get(scope)
+        if entries is None:
+            entries = self._scopes[scope] = {}
+            if len(self._scopes) > self.max_scopes:
+                self._scopes.popitem(last=False)
+        elif len(entries) >= self.max_keys:
+            entries.clear()  # keys of older versions, mostly
+        entries[key] = (time.monotonic() + self.ttl, value)
+
+    def drop(self, scope: str) -> None:
+        self._scopes.pop(scope, None)
+
+    def clear(self) -> None:
+        self._scopes.clear()
 
 
 class MemoryCache:
@@ -149,6 +233,7 @@ class RedisCache:
         self.client = client
         self.ttl = ttl_seconds
         self.prefix = prefix
+        self.local = LocalCopies(ttl_seconds)
         self._set = client.register_script(_SET_IF_VERSION)
         self._invalidate = client.register_script(_INVALIDATE)
 
@@ -173,6 +258,7 @@ class RedisCache:
             log.warning("cache write skipped: %s", exc)
 
     async def invalidate(self, scope: str) -> None:
+        self.local.drop(scope)
         try:
             await self._invalidate(keys=[self.prefix + scope], args=[self.ttl])
         except (RedisError, OSError) as exc:

@@ -543,3 +543,24 @@ def omittable(**kwargs: Any) -> Any:
     omittable()`. The schema then shows no null and null fails validation; read whether it was
     sent with `model_fields_set`. (`T | None = None` documents null as accepted.)"""
     return Field(default=None, **kwargs)
+
+
+def skip_where_nothing_to_check(app: FastAPI) -> None:
+    """Drops `enforce_contract` from the app's own routes that declare no parameter and no
+    body, where it can never find anything: `/health` and `/ready` are probed constantly, and
+    FastAPI's handling of even a no-op dependency cost a third of what `/health` added to a bare
+    app's answer. Routes of included routers keep it, whatever they declare."""
+    for route in app.router.routes:
+        if not isinstance(route, APIRoute) or route.body_field is not None:
+            continue
+        dependant = route.dependant
+        others = [d for d in dependant.dependencies if d.call is not enforce_contract]
+        if len(others) == len(dependant.dependencies):
+            continue
+        declared = any(
+            getattr(dep, kind)
+            for dep in [dependant, *(d for o in others for d in _all_dependants(o))]
+            for kind in ("path_params", "query_params", "header_params", "cookie_params")
+        )
+        if not declared:
+            dependant.dependencies[:] = others

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Request, Response
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Scope
 
 from app.core import metrics
 from app.core.cache import TIMEZONE_KEY, Cache, profile_scope
@@ -35,23 +36,30 @@ async def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-async def get_settings_dep(res: ResourcesDep) -> Settings:
-    return res.settings
+# The dependencies below read `app.state` themselves rather than depending on ResourcesDep:
+# FastAPI spends more per sub-dependency (its cache key, scope and kind worked out on every
+# request) than these bodies cost, and they run on nearly every request.
+
+
+async def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.resources.settings
+    return settings
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-async def get_session(res: ResourcesDep) -> AsyncIterator[AsyncSession]:
-    async with res.sessionmaker() as session:
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.resources.sessionmaker() as session:
         yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-async def get_cache(res: ResourcesDep) -> Cache:
-    return res.cache
+async def get_cache(request: Request) -> Cache:
+    cache: Cache = request.app.state.resources.cache
+    return cache
 
 
 CacheDep = Annotated[Cache, Depends(get_cache)]
@@ -59,9 +67,9 @@ CacheDep = Annotated[Cache, Depends(get_cache)]
 
 async def get_access_claims(
     request: Request,
-    res: ResourcesDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> TokenClaims:
+    res: Resources = request.app.state.resources
     if not token:
         raise Unauthorized("Missing bearer token")
     try:
@@ -176,3 +184,26 @@ async def spend_budget(
             f"Too many {what}; retry in {result.retry_after_s} s", headers=result.headers()
         )
     return result
+
+
+async def scope_access_claims(scope: Scope) -> TokenClaims | None:
+    """The claims `get_access_claims` accepts for this request, read from the raw scope for
+    route shortcuts (core/routing.FastPathRoute); None wherever it would refuse the request or
+    the header is not the plain `Bearer <token>` form, so the route then runs as usual."""
+    auth = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            auth = value
+            break
+    if auth is None or not auth.startswith(b"Bearer ") or len(auth) < 8 or b" " in auth[7:]:
+        return None
+    res: Resources = scope["app"].state.resources
+    try:
+        claims = decode_access_token(res.settings, auth[7:].decode("latin-1"))
+    except InvalidToken:
+        return None
+    if await res.revocations.is_revoked(claims.sub, claims.iat.timestamp()):
+        return None
+    scope.setdefault("state", {})["user_id"] = claims.sub
+    USER_ID.set(claims.sub)
+    return claims

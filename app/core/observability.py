@@ -16,7 +16,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import metrics
-from app.core.logconfig import REQUEST_ID, USER_ID
+from app.core.logconfig import ACCESS_FIELDS, REQUEST_ID, USER_ID
 
 ACCESS_LOGGER = "nexfitra.access"
 access_log = logging.getLogger(ACCESS_LOGGER)
@@ -70,6 +70,13 @@ class ObservabilityMiddleware:
                 # makeRecord + handle: what Logger.info does minus findCaller's stack walk, which
                 # cost more than formatting the line (the caller is always this middleware).
                 path = scope["path"]
+                fields = {
+                    "method": method,
+                    "path": path,
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(duration * 1000, 2),
+                }
                 record = access_log.makeRecord(
                     ACCESS_LOGGER,
                     logging.INFO,
@@ -78,12 +85,8 @@ class ObservabilityMiddleware:
                     "%s %s %d",
                     (method, path, status),
                     None,
-                    extra={
-                        "method": method,
-                        "path": path,
-                        "route": template,
-                        "status": status,
-                        "duration_ms": round(duration * 1000, 2),
-                    },
+                    extra=fields,
                 )
+                # The JSON formatter's short path (core/logconfig.py) writes these as they are.
+                setattr(record, ACCESS_FIELDS, fields)
                 access_log.handle(record)

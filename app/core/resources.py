@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.core import metrics
 from app.core.cache import Cache, MemoryCache, RedisCache
 from app.core.config import Settings
-from app.core.db import create_engine, create_sessionmaker
+from app.core.db import close_raw_reads, create_engine, create_sessionmaker
 from app.core.netguard import OutboundPolicy, policy_from_settings
 from app.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from app.core.revocation import MemoryRevocations, RedisRevocations, Revocations
@@ -70,4 +70,5 @@ class Resources:
     async def close(self) -> None:
         await self.limiter.close()
         await self.cache.close()
+        await close_raw_reads(self.engine)
         await self.engine.dispose()

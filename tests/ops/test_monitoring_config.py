@@ -1,0 +1,163 @@
+"""The monitoring profile's configuration, checked without Docker: `docker compose --profile
+monitoring up` cannot run on machines without a Docker daemon (CI's included), so these tests
+read docker-compose.yml and deploy/ and check that the pieces point at each other, and that
+every series and label the Grafana dashboard queries exists in a real scrape after traffic."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.ops.test_metrics import AUTH, TOKEN
+
+COMPOSE = ROOT / "docker-compose.yml"
+DEPLOY = ROOT / "deploy"
+DASHBOARD = DEPLOY / "grafana/dashboards/nexfitra.json"
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return load_yaml(COMPOSE)
+
+
+def mounts(service: dict[str, Any]) -> dict[str, Path]:
+    """Container path -> host path (relative to the compose file) of the bind mounts."""
+    found: dict[str, Path] = {}
+    for volume in service.get("volumes", []):
+        source, target = volume.split(":")[:2]
+        if source.startswith("./"):
+            found[target] = ROOT / source
+    return found
+
+
+def host_path(service: dict[str, Any], container_path: str) -> Path | None:
+    """Where a file the container reads comes from, through the longest matching mount."""
+    for target, source in sorted(mounts(service).items(), key=lambda m: -len(m[0])):
+        if container_path == target:
+            return source
+        if container_path.startswith(target.rstrip("/") + "/"):
+            return source / PurePosixPath(container_path).relative_to(target)
+    return None
+
+
+def test_monitoring_profile_holds_prometheus_and_grafana_only(compose):
+    services = compose["services"]
+    monitoring = {name for name, s in services.items() if "monitoring" in s.get("profiles", [])}
+    assert monitoring == {"prometheus", "grafana"}
+    # The API and its stores start without the profile; the profile only adds to them.
+    for name in ("api", "postgres", "redis"):
+        assert not services[name].get("profiles"), name
+    assert "api" in services["prometheus"]["depends_on"]
+    assert "prometheus" in services["grafana"]["depends_on"]
+    assert services["prometheus"]["image"].startswith("prom/prometheus:")
+    assert services["grafana"]["image"].startswith("grafana/grafana:")
+
+
+def test_prometheus_scrapes_the_api_service_with_the_metrics_token(compose):
+    services = compose["services"]
+    prometheus = services["prometheus"]
+    flag = next(a for a in prometheus["command"] if a.startswith("--config.file="))
+    config_path = host_path(prometheus, flag.split("=", 1)[1])
+    assert config_path is not None and config_path.is_file()
+    assert config_path == DEPLOY / "prometheus/prometheus.yml"
+    config = load_yaml(config_path)
+    (job,) = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics"
+    (target,) = [t for sc in job["static_configs"] for t in sc["targets"]]
+    host, port = target.split(":")
+    # The target is the api service on the port the API listens on inside its container.
+    api = services["api"]
+    assert host == "api"
+    assert str(api["environment"]["PORT"]) == port
+    assert any(p.endswith(f":{port}") for p in api["ports"])
+    # The bearer token: Prometheus reads it from the file compose writes from the same
+    # variable (and default) the API's METRICS_TOKEN comes from.
+    auth = job["authorization"]
+    assert auth["type"] == "Bearer"
+    (config_mount,) = prometheus["configs"]
+    assert config_mount["target"] == auth["credentials_file"]
+    token_source = compose["configs"][config_mount["source"]]["content"]
+    assert token_source == api["environment"]["METRICS_TOKEN"]
+    assert token_source.startswith("${METRICS_TOKEN")
+
+
+def test_grafana_provisions_the_datasource_and_the_dashboard(compose):
+    services = compose["services"]
+    grafana = services["grafana"]
+    provisioning = host_path(grafana, "/etc/grafana/provisioning")
+    assert provisioning is not None and provisioning.is_dir()
+    (source,) = load_yaml(provisioning / "datasources/prometheus.yml")["datasources"]
+    # Grafana reaches Prometheus by its service name, on the port Prometheus listens on.
+    assert source["type"] == "prometheus"
+    assert source["url"] == "http://prometheus:9090"
+    assert any(p.endswith(":9090") for p in services["prometheus"]["ports"])
+    (provider,) = load_yaml(provisioning / "dashboards/nexfitra.yml")["providers"]
+    dashboards = host_path(grafana, provider["options"]["path"])
+    assert dashboards is not None and (dashboards / DASHBOARD.name).is_file()
+    home = host_path(grafana, grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"])
+    assert home == DASHBOARD
+    # Every panel and query uses that datasource.
+    dashboard = json.loads(DASHBOARD.read_text())
+    for panel in dashboard["panels"]:
+        for ref in [panel.get("datasource"), *(t.get("datasource") for t in panel["targets"])]:
+            assert ref == {"type": "prometheus", "uid": source["uid"]}, panel["title"]
+
+
+def _queries() -> list[str]:
+    dashboard = json.loads(DASHBOARD.read_text())
+    return [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+
+
+def test_dashboard_queries_are_balanced():
+    """What can be checked of PromQL without Prometheus: brackets and quotes pair up."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    for expr in _queries():
+        assert expr.count('"') % 2 == 0, expr
+        stack: list[str] = []
+        for ch in re.sub(r'"[^"]*"', '""', expr):
+            if ch in "([{":
+                stack.append(ch)
+            elif ch in pairs:
+                assert stack and stack.pop() == pairs[ch], expr
+        assert not stack, expr
+
+
+async def test_dashboard_series_and_labels_exist_after_traffic(client_factory):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with client_factory(metrics_token=TOKEN) as c:
+        body = {"email": "dash@example.com", "password": "pw-123456"}
+        assert (await c.post("/api/v1/auth/signup", json=body)).status_code == 201
+        r = await c.post("/api/v1/auth/login", json=body)
+        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        for _ in range(2):  # a miss, then a hit
+            r = await c.get("/api/v1/summaries/daily?date=2024-05-08", headers=headers)
+            assert r.status_code == 200
+        assert (await c.get("/no/such/page")).status_code == 404
+        assert (await c.get("/health")).status_code == 200
+        r = await c.get("/metrics", headers=AUTH)
+        assert r.status_code == 200
+    labels: dict[str, set[str]] = {}
+    for family in text_string_to_metric_families(r.text):
+        for sample in family.samples:
+            labels.setdefault(sample.name, set()).update(sample.labels)
+    for expr in _queries():
+        names = set(re.findall(r"nexfitra_[a-z_]+", expr))
+        assert names and names <= labels.keys(), (expr, names - labels.keys())
+        used = {
+            label.strip()
+            for group in re.findall(r"by \(([^)]*)\)", expr)
+            for label in group.split(",")
+        } | set(re.findall(r"[{,]\s*([a-z_]+)\s*=~?", expr))
+        have = set().union(*(labels[n] for n in names))
+        assert used <= have, (expr, used - have)
