@@ -9,12 +9,12 @@ not shipped).
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from packdata import pack, run
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO_ROOT.parent / "shared" / "data" / "free-exercise-db" / "exercises.json"
@@ -56,20 +56,11 @@ def build(src: Path) -> bytes:
         "fields": list(FIELDS),
         "exercises": exercises,
     }
-    payload = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
-        gz.write(payload)
-    return buf.getvalue()
+    return pack(doc)
 
 
 def main(argv: list[str]) -> int:
-    src = Path(argv[0]) if argv else DEFAULT_SRC
-    data = build(src)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_bytes(data)
-    print(f"wrote {OUT} ({len(data):,} bytes)")
-    return 0
+    return run(argv, build, DEFAULT_SRC, OUT)
 
 
 if __name__ == "__main__":

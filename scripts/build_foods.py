@@ -8,12 +8,12 @@ ordered and the gzip header carries no timestamp or file name, so rebuilding yie
 from __future__ import annotations
 
 import gzip
-import io
-import json
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+
+from packdata import pack, run
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SRC = REPO_ROOT.parent / "shared" / "data" / "usda-sr28"
@@ -151,21 +151,11 @@ def build(src: Path) -> bytes:
         "groups": group_names,
         "foods": foods,
     }
-    payload = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    buf = io.BytesIO()
-    # mtime=0 and no filename keep the archive identical across rebuilds.
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
-        gz.write(payload)
-    return buf.getvalue()
+    return pack(doc)
 
 
 def main(argv: list[str]) -> int:
-    src = Path(argv[0]) if argv else DEFAULT_SRC
-    data = build(src)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_bytes(data)
-    print(f"wrote {OUT} ({len(data):,} bytes)")
-    return 0
+    return run(argv, build, DEFAULT_SRC, OUT)
 
 
 if __name__ == "__main__":
