@@ -12,6 +12,12 @@ providers the nightly run asks for yesterday's activity.
   /1.2/user/-/sleep/date/{date}.json` (the sleep logs whose `dateOfSleep` is the date, i.e.
   the nights that ended that day). Sleep needs the `sleep` scope: without it (403) the day
   simply has no sleep, and a failed sleep call never costs the day its activities.
+- Fitbit revises days after they were first synced: a tracker that syncs late adds the
+  evening's steps, a night is edited (or logged again under a new logId), an exercise is
+  edited or deleted. So each night re-reads a window of days (`sync_days`: yesterday and the
+  days before it) and answers them as `SyncedDays`: every endpoint that answered a day in
+  full replaces what was stored for that day and kind (upserted by logId, rows Fitbit no
+  longer lists deleted), so a revision updates in place and nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -32,9 +38,15 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.activities.importers import DAILY_STEPS, ImportedActivity, ImportFormatError, external_id
+from app.activities.importers import (
+    DAILY_STEPS,
+    ImportedActivity,
+    ImportFormatError,
+    SyncedDays,
+    external_id,
+)
 from app.activities.models import TrackerConnection
-from app.activities.trackers import FitbitImporter, activity_type
+from app.activities.trackers import SLEEP, FitbitImporter, activity_type
 from app.core.errors import AppError, NotFound, Unprocessable
 from app.core.types import utcnow
 
@@ -47,6 +59,11 @@ MAX_BUDGET_WAIT_S = 30.0
 EXPIRY_MARGIN = dt.timedelta(minutes=2)
 # A day has at most this many activities worth storing; anything beyond is not a real day.
 MAX_ACTIVITIES_PER_DAY = 200
+# Days re-read each night (yesterday included): Fitbit's late syncs and edits land within a
+# couple of days; each day costs two calls of the provider budget.
+SYNC_DAYS = 3
+# The kinds of `SyncedDays.complete`: the daily summary answers everything but sleep.
+ACTIVITY = "activity"
 
 
 class TokenCipher:
@@ -362,8 +379,13 @@ async def disconnect(session: AsyncSession, user_id: uuid.UUID, provider: str) -
 
 class FitbitSync:
     """The pipeline's activity provider for Fitbit: users without a connection get nothing
-    (and cost no API call); connected users' day is fetched, refreshing the token when it
-    expired or was refused. Spends the provider budget itself, per API call."""
+    (and cost no API call); connected users' days are fetched, refreshing the token when it
+    expired or was refused. Spends the provider budget itself, per API call.
+
+    `fetch(user, yesterday)` reads yesterday, then the `sync_days - 1` days before it again
+    (revisions, module docstring). Yesterday's activities failing fails the fetch (the plan
+    falls back to baseline); anything else failing is recorded on the connection and leaves
+    that day and kind as stored."""
 
     name = "fitbit"
     limits_itself = True
@@ -373,18 +395,20 @@ class FitbitSync:
         sessionmaker: async_sessionmaker[AsyncSession],
         cipher: TokenCipher,
         api: FitbitAPI,
+        sync_days: int = SYNC_DAYS,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.cipher = cipher
         self.api = api
+        self.sync_days = max(1, sync_days)
 
-    async def fetch(self, user_id: uuid.UUID, day: dt.date) -> list[ImportedActivity]:
+    async def fetch(self, user_id: uuid.UUID, day: dt.date) -> SyncedDays:
         async with self.sessionmaker() as session:
             row = await get_connection(session, user_id, self.name)
             if row is None:
-                return []
+                return SyncedDays([])
             try:
-                items, partial = await self._fetch(session, row, day)
+                synced, partial = await self._fetch(session, row, day)
             except TrackerError as exc:
                 row.last_error = str(exc)[:500]
                 row.updated_at = utcnow()
@@ -392,34 +416,56 @@ class FitbitSync:
                 await session.commit()
                 raise
             row.last_synced_at = utcnow()
-            row.last_error = None if partial is None else partial[:500]
+            row.last_error = None if not partial else "; ".join(partial)[:500]
             session.add(row)
             await session.commit()
-            return items
+            return synced
 
     async def _fetch(
         self, session: AsyncSession, row: TrackerConnection, day: dt.date
-    ) -> tuple[list[ImportedActivity], str | None]:
-        """The day's rows, and what could not be fetched when that was only the sleep log."""
+    ) -> tuple[SyncedDays, list[str]]:
+        """The window's rows and complete (date, kind) pairs, and what could not be fetched
+        (anything but yesterday's activities, which raises)."""
         access = self.cipher.decrypt(row.access_token_enc)
         if row.expires_at is None or row.expires_at - EXPIRY_MARGIN <= utcnow():
             access = await self._refresh(session, row)
-        body = await self.api.daily(access, day)
-        if body is None:  # refused although not expired: revoked or rotated elsewhere
-            access = await self._refresh(session, row)
-            body = await self.api.daily(access, day)
-            if body is None:
-                raise TrackerAuthError("fitbit refused a freshly refreshed token")
-        items = fitbit_day(body, day)
-        try:
-            nights = await self.api.sleep(access, day)
-        except TrackerError as exc:
-            # Sleep burns nothing on top of resting energy: the day's plan does not need it,
-            # so its failure is recorded on the connection but the activities are kept.
-            return items, f"sleep: {exc}"
-        if nights is None:
-            return items, "sleep: fitbit refused the access token for the sleep log"
-        return items + fitbit_sleep(nights), None
+        items: list[ImportedActivity] = []
+        complete: set[tuple[dt.date, str]] = set()
+        partial: list[str] = []
+        for back in range(self.sync_days):
+            when = day - dt.timedelta(days=back)
+            try:
+                body = await self.api.daily(access, when)
+                if body is None:  # refused although not expired: revoked or rotated elsewhere
+                    access = await self._refresh(session, row)
+                    body = await self.api.daily(access, when)
+                    if body is None:
+                        raise TrackerAuthError("fitbit refused a freshly refreshed token")
+            except TrackerError as exc:
+                if back == 0:
+                    raise
+                # An earlier day keeps what was stored; the budget is not spent on the rest.
+                partial.append(f"{when}: {exc}")
+                break
+            items += fitbit_day(body, when)
+            complete.add((when, ACTIVITY))
+            try:
+                nights = await self.api.sleep(access, when)
+            except TrackerError as exc:
+                # Sleep burns nothing on top of resting energy: the day's plan does not need
+                # it, so its failure is recorded on the connection but the activities are kept.
+                partial.append(f"sleep: {exc}")
+                continue
+            if nights is None:
+                partial.append("sleep: fitbit refused the access token for the sleep log")
+            elif isinstance(nights.get("sleep"), list):
+                got = fitbit_sleep(nights)
+                items += got
+                # A log skipped as malformed must not delete the version stored before.
+                if len(got) == len(nights["sleep"]):
+                    complete.add((when, SLEEP))
+            # `{}`: no sleep scope; the nights stored from an export stay as they are.
+        return SyncedDays(items, frozenset(complete)), partial
 
     async def _refresh(self, session: AsyncSession, row: TrackerConnection) -> str:
         tokens = await self.api.refresh(self.cipher.decrypt(row.refresh_token_enc))
