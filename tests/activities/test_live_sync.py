@@ -22,6 +22,8 @@ from tests.activities.test_trackers import make_zip
 from tests.conftest import assert_problem, create_user
 from tests.pipeline import conftest as pipeline_conftest
 from tests.pipeline.helpers import Clock, cycle_and_run, get_run, today_noon
+from tests.training.helpers import set_profile
+from tests.training.test_workouts import bench_workout
 from tests.users.helpers import put_profile
 
 # The pipeline tests' fixture: a pipeline context over the test app's database and cache.
@@ -414,3 +416,59 @@ async def test_a_failed_earlier_day_keeps_what_was_stored(make_ctx, client_facto
             (yesterday, "daily_steps"),
         ]
         assert row.last_error.startswith(f"{before_day}: fitbit /1/user/-/activities/date/")
+
+
+async def test_a_synced_session_counts_a_logged_workout_once_across_revisions(
+    make_ctx, client_factory, fake
+):
+    """A strength workout logged in the app and the same session synced from Fitbit count
+    once; when Fitbit logs the session again under a new logId, the workout follows it."""
+    now = today_noon()
+    yesterday = now.date() - dt.timedelta(days=1)
+    weights = {
+        "logId": 9101,
+        "activityParentName": "Weights",
+        "name": "Weights",
+        "calories": 310,
+        "duration": 3_300_000,
+        "startTime": "17:00",
+    }
+    fake.days[yesterday.isoformat()] = {"activities": [weights], "summary": {"steps": 4_000}}
+    async with client_factory(**settings_for(fake)) as c:
+        user = await create_user(c, tz="UTC")
+        await put_profile(c, user, add_activity_kcal=True)
+        await set_profile(c, user, weight_kg=80)
+        r = await c.post(
+            "/api/v1/workouts",
+            json=bench_workout(date=None, started_at=f"{yesterday}T17:05:00Z"),
+            headers=user.headers,
+        )
+        assert r.status_code == 201, r.text
+        workout = r.json()
+        await connect(c, user, fake)
+        await nightly(make_ctx, c, fake, [user.id], now)
+
+        async def day_and_link() -> tuple[dict, str]:
+            r = await c.get(
+                "/api/v1/activities/daily",
+                params={"start": str(yesterday), "end": str(yesterday)},
+                headers=user.headers,
+            )
+            w = await c.get(f"/api/v1/workouts/{workout['id']}", headers=user.headers)
+            return r.json()["days"][0], w.json()["activity_id"]
+
+        day, linked = await day_and_link()
+        assert (day["activities"], day["kcal"]) == (1, 310.0)
+        first = linked
+        assert first != workout["activity_id"]
+
+        fake.days[yesterday.isoformat()] = {
+            "activities": [{**weights, "logId": 9102, "calories": 330}],
+            "summary": {"steps": 4_500},
+        }
+        await nightly(make_ctx, c, fake, [user.id], now + dt.timedelta(days=1))
+        day, linked = await day_and_link()
+        assert (day["activities"], day["kcal"], day["steps"]) == (1, 330.0, 4_500)
+        assert linked is not None and linked != first
+        r = await c.get(f"/api/v1/activities/{linked}", headers=user.headers)
+        assert (r.json()["source"], r.json()["kcal"]) == ("fitbit", 330.0)
