@@ -15,9 +15,10 @@ providers the nightly run asks for yesterday's activity.
 - Fitbit revises days after they were first synced: a tracker that syncs late adds the
   evening's steps, a night is edited (or logged again under a new logId), an exercise is
   edited or deleted. So each night re-reads a window of days (`sync_days`: yesterday and the
-  days before it) and answers them as `SyncedDays`: every endpoint that answered a day in
-  full replaces what was stored for that day and kind (upserted by logId, rows Fitbit no
-  longer lists deleted), so a revision updates in place and nothing is counted twice.
+  days before it; the nights in one call, `GET /1.2/user/-/sleep/date/{start}/{end}.json`)
+  and answers them as `SyncedDays`: every endpoint that answered a day in full replaces what
+  was stored for that day and kind (upserted by logId, rows Fitbit no longer lists deleted),
+  so a revision updates in place and nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ EXPIRY_MARGIN = dt.timedelta(minutes=2)
 # A day has at most this many activities worth storing; anything beyond is not a real day.
 MAX_ACTIVITIES_PER_DAY = 200
 # Days re-read each night (yesterday included): Fitbit's late syncs and edits land within a
-# couple of days; each day costs two calls of the provider budget.
+# couple of days. One call per day's activities plus one for the window's nights.
 SYNC_DAYS = 3
 # The kinds of `SyncedDays.complete`: the daily summary answers everything but sleep.
 ACTIVITY = "activity"
@@ -207,12 +208,15 @@ class FitbitAPI:
             access_token, f"/1/user/-/activities/date/{day.isoformat()}.json", "daily summary"
         )
 
-    async def sleep(self, access_token: str, day: dt.date) -> dict[str, Any] | None:
-        """The sleep logs of `day` (`{"sleep": [...], "summary": {...}}`); None when the
-        access token was refused (401); `{}` when the user did not grant the sleep scope."""
-        return await self._get_day(
-            access_token, f"/1.2/user/-/sleep/date/{day.isoformat()}.json", "sleep log"
-        )
+    async def sleep(
+        self, access_token: str, day: dt.date, until: dt.date | None = None
+    ) -> dict[str, Any] | None:
+        """The sleep logs whose `dateOfSleep` is `day` (through `until`, one call for the
+        range: `GET /1.2/user/-/sleep/date/{startDate}/{endDate}.json`), `{"sleep": [...]}`;
+        None when the access token was refused (401); `{}` when the user did not grant the
+        sleep scope."""
+        span = day.isoformat() if until is None else f"{day.isoformat()}/{until.isoformat()}"
+        return await self._get_day(access_token, f"/1.2/user/-/sleep/date/{span}.json", "sleep log")
 
     async def _get_day(self, access_token: str, path: str, what: str) -> dict[str, Any] | None:
         r = await self._call("GET", path, headers={"Authorization": f"Bearer {access_token}"})
@@ -382,10 +386,10 @@ class FitbitSync:
     (and cost no API call); connected users' days are fetched, refreshing the token when it
     expired or was refused. Spends the provider budget itself, per API call.
 
-    `fetch(user, yesterday)` reads yesterday, then the `sync_days - 1` days before it again
-    (revisions, module docstring). Yesterday's activities failing fails the fetch (the plan
-    falls back to baseline); anything else failing is recorded on the connection and leaves
-    that day and kind as stored."""
+    `fetch(user, yesterday)` reads yesterday, then the window's nights and the days before
+    yesterday again (revisions, module docstring). Yesterday's activities failing fails the
+    fetch (the plan falls back to baseline); anything else failing is recorded on the
+    connection and leaves that day and kind as stored."""
 
     name = "fitbit"
     limits_itself = True
@@ -432,30 +436,25 @@ class FitbitSync:
         items: list[ImportedActivity] = []
         complete: set[tuple[dt.date, str]] = set()
         partial: list[str] = []
-        for back in range(self.sync_days):
-            when = day - dt.timedelta(days=back)
-            try:
-                body = await self.api.daily(access, when)
-                if body is None:  # refused although not expired: revoked or rotated elsewhere
-                    access = await self._refresh(session, row)
-                    body = await self.api.daily(access, when)
-                    if body is None:
-                        raise TrackerAuthError("fitbit refused a freshly refreshed token")
-            except TrackerError as exc:
-                if back == 0:
-                    raise
-                # An earlier day keeps what was stored; the budget is not spent on the rest.
-                partial.append(f"{when}: {exc}")
-                break
-            items += fitbit_day(body, when)
-            complete.add((when, ACTIVITY))
-            try:
-                nights = await self.api.sleep(access, when)
-            except TrackerError as exc:
-                # Sleep burns nothing on top of resting energy: the day's plan does not need
-                # it, so its failure is recorded on the connection but the activities are kept.
-                partial.append(f"sleep: {exc}")
-                continue
+        # Yesterday's activities, the window's nights in one call, then the earlier days:
+        # 1 + sync_days calls of the provider budget.
+        days = [day - dt.timedelta(days=back) for back in range(self.sync_days)]
+        body = await self.api.daily(access, day)
+        if body is None:  # refused although not expired: revoked or rotated elsewhere
+            access = await self._refresh(session, row)
+            body = await self.api.daily(access, day)
+            if body is None:
+                raise TrackerAuthError("fitbit refused a freshly refreshed token")
+        items += fitbit_day(body, day)
+        complete.add((day, ACTIVITY))
+        try:
+            nights = await self.api.sleep(access, days[-1], day if len(days) > 1 else None)
+        except TrackerError as exc:
+            # Sleep burns nothing on top of resting energy: the day's plan does not need it,
+            # so its failure is recorded on the connection but the activities are kept.
+            nights = None
+            partial.append(f"sleep: {exc}")
+        else:
             if nights is None:
                 partial.append("sleep: fitbit refused the access token for the sleep log")
             elif isinstance(nights.get("sleep"), list):
@@ -463,8 +462,19 @@ class FitbitSync:
                 items += got
                 # A log skipped as malformed must not delete the version stored before.
                 if len(got) == len(nights["sleep"]):
-                    complete.add((when, SLEEP))
+                    complete.update((d, SLEEP) for d in days)
             # `{}`: no sleep scope; the nights stored from an export stay as they are.
+        for when in days[1:]:
+            try:
+                earlier = await self.api.daily(access, when)
+                if earlier is None:
+                    raise TrackerAuthError("fitbit refused the access token")
+            except TrackerError as exc:
+                # That day keeps what was stored; the budget is not spent on the rest.
+                partial.append(f"{when}: {exc}")
+                break
+            items += fitbit_day(earlier, when)
+            complete.add((when, ACTIVITY))
         return SyncedDays(items, frozenset(complete)), partial
 
     async def _refresh(self, session: AsyncSession, row: TrackerConnection) -> str:

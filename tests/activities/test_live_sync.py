@@ -160,13 +160,16 @@ async def test_nightly_run_uses_live_sync_and_falls_back(make_ctx, client_factor
         runs = await nightly(make_ctx, c, fake, [linked.id, plain.id], now)
         assert runs[linked.id].activity_source == "activity"
         assert runs[plain.id].activity_source == "baseline"  # not connected: as before
-        # Only the connected user cost API calls: each day's activities and sleep, yesterday
-        # first, then the two days before it again (Fitbit may have revised them).
+        # Only the connected user cost API calls: yesterday's activities, the nights of the
+        # window in one call, then the two days before yesterday again (Fitbit may have
+        # revised them).
         paths = [r.path for r in fake.requests[before:]]
+        first = yesterday - dt.timedelta(days=2)
         assert paths == [
-            f"/{v}/user/-/{kind}/date/{yesterday - dt.timedelta(days=back)}.json"
-            for back in range(3)
-            for v, kind in (("1", "activities"), ("1.2", "sleep"))
+            f"/1/user/-/activities/date/{yesterday}.json",
+            f"/1.2/user/-/sleep/date/{first}/{yesterday}.json",
+            f"/1/user/-/activities/date/{yesterday - dt.timedelta(days=1)}.json",
+            f"/1/user/-/activities/date/{first}.json",
         ]
         plan = (await c.get(f"/api/v1/plans/{day}", headers=linked.headers)).json()
         assert plan["targets"]["kcal"] == pytest.approx(base + 420, abs=2)
@@ -347,7 +350,7 @@ async def test_resync_updates_revised_days_and_nights_in_place(make_ctx, client_
         assert runs[user.id].status == "done"
         paths = [r.path for r in fake.requests[before:]]
         assert f"/1/user/-/activities/date/{yesterday}.json" in paths
-        assert f"/1.2/user/-/sleep/date/{yesterday}.json" in paths
+        assert f"/1.2/user/-/sleep/date/{yesterday - dt.timedelta(days=1)}/{day}.json" in paths
 
         async with c.app.state.resources.sessionmaker() as s:
             rows = list(
@@ -403,7 +406,7 @@ async def test_a_failed_earlier_day_keeps_what_was_stored(make_ctx, client_facto
         await connect(c, user, fake)
         await nightly(make_ctx, c, fake, [user.id], now - dt.timedelta(days=1))
         fake.days[yesterday.isoformat()] = {"activities": [], "summary": {"steps": 3_000}}
-        # Yesterday answers (activities, sleep); then the day before fails three times.
+        # Yesterday's activities and the nights answer; then the day before fails three times.
         fake.fail_next = [200, 200, 503, 503, 503]
         runs = await nightly(make_ctx, c, fake, [user.id], now)
         assert runs[user.id].activity_source == "activity"
