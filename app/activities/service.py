@@ -404,19 +404,12 @@ async def _repoint_workouts(
     session: AsyncSession, user_id: uuid.UUID, source: str, stale: Sequence[uuid.UUID]
 ) -> None:
     """Logged workouts counting as a row about to be deleted move to the same session's
-    current row of that source, if the tracker still has one (else the foreign key clears)."""
-    linked = (
-        await session.execute(
-            sa.select(
-                col(Workout.id),
-                col(Activity.date),
-                col(Activity.started_at),
-                col(Activity.duration_min),
-            )
-            .join(Activity, col(Activity.id) == col(Workout.activity_id))
-            .where(col(Workout.activity_id).in_(stale))
-        )
-    ).all()
+    current row of that source if the tracker still has one, else get their own activity
+    back, so a session the tracker revised or dropped still counts exactly once."""
+    linked = list(
+        await session.scalars(sa.select(Workout).where(col(Workout.activity_id).in_(stale)))
+    )
+    now = utcnow()
     for w in linked:
         rows = (
             await session.execute(
@@ -436,10 +429,21 @@ async def _repoint_workouts(
             )
         ).all()
         target = matching_import(rows, w.started_at, w.duration_min)
-        if target is not None:
-            await session.execute(
-                sa.update(Workout).where(col(Workout.id) == w.id).values(activity_id=target)
+        if target is None:
+            own = new_workout_activity(
+                user_id,
+                day=w.date,
+                started_at=w.started_at,
+                duration_min=w.duration_min,
+                kcal=w.kcal,
+                met_value=w.met,
+                now=now,
             )
+            await session.execute(sa.insert(Activity).values(**own))
+            target = uuid.UUID(str(own["id"]))
+        await session.execute(
+            sa.update(Workout).where(col(Workout.id) == w.id).values(activity_id=target)
+        )
 
 
 # --- logged workouts ------------------------------------------------------------------------

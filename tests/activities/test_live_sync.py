@@ -425,7 +425,8 @@ async def test_a_synced_session_counts_a_logged_workout_once_across_revisions(
     make_ctx, client_factory, fake
 ):
     """A strength workout logged in the app and the same session synced from Fitbit count
-    once; when Fitbit logs the session again under a new logId, the workout follows it."""
+    once; when Fitbit logs the session again under a new logId, the workout follows it, and
+    when Fitbit drops it, the workout counts as its own activity again."""
     now = today_noon()
     yesterday = now.date() - dt.timedelta(days=1)
     weights = {
@@ -475,3 +476,14 @@ async def test_a_synced_session_counts_a_logged_workout_once_across_revisions(
         assert linked is not None and linked != first
         r = await c.get(f"/api/v1/activities/{linked}", headers=user.headers)
         assert (r.json()["source"], r.json()["kcal"]) == ("fitbit", 330.0)
+
+        # Fitbit drops the session: the workout counts as its own activity again, once.
+        fake.days[yesterday.isoformat()] = {"activities": [], "summary": {"steps": 4_500}}
+        await nightly(make_ctx, c, fake, [user.id], now + dt.timedelta(days=2))
+        day, linked = await day_and_link()
+        assert linked is not None and linked != first
+        r = await c.get(f"/api/v1/activities/{linked}", headers=user.headers)
+        own = r.json()
+        assert (own["source"], own["activity_type"]) == ("workout", "strength_training")
+        assert own["kcal"] == workout["kcal"] and own["kcal"] > 0
+        assert (day["activities"], day["kcal"]) == (1, own["kcal"])
