@@ -49,6 +49,18 @@ class ImportedActivity:
     external_id: str
 
 
+@dataclass(frozen=True)
+class SyncedDays:
+    """What a live-sync provider answered: the rows, and the (date, kind) pairs it answered
+    in full, kind being "sleep" or "activity" (everything else). For those pairs the answer
+    is the whole truth at the source: a stored row of that source, date and kind that is not
+    among `items` was revised away there (an edited night logged again under a new id, a
+    deleted exercise) and goes, so a revision never leaves two versions counted."""
+
+    items: list[ImportedActivity]
+    complete: frozenset[tuple[dt.date, str]] = frozenset()
+
+
 @runtime_checkable
 class ActivityImporter(Protocol):
     name: str

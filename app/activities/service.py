@@ -26,6 +26,7 @@ from app.activities.importers import (
     ImportedActivity,
     ImportFormatError,
     ImportTooLargeError,
+    SyncedDays,
 )
 from app.activities.importers import IMPORTERS as FILE_IMPORTERS
 from app.activities.models import Activity
@@ -302,6 +303,20 @@ async def import_file(
         raise InvalidImportFile(str(exc)) from exc
     except ArchiveTooLarge as exc:
         raise ImportArchiveTooLarge(str(exc)) from exc
+    try:
+        counts = await _upsert(session, user_id, importer.name, items)
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict("Another import of the same data ran at the same time; retry") from exc
+    return counts
+
+
+async def _upsert(
+    session: AsyncSession, user_id: uuid.UUID, source: str, items: Sequence[ImportedActivity]
+) -> ImportCounts:
+    """Inserts new rows and updates changed ones by (user, source, external_id), in the
+    caller's transaction (no commit)."""
     # A file may repeat an id (the same workout written twice): the last one wins.
     by_id = {i.external_id: i for i in items}
     weight = await body_weight(session, user_id)
@@ -311,7 +326,7 @@ async def import_file(
         rows = await session.scalars(
             sa.select(Activity).where(
                 col(Activity.user_id) == user_id,
-                col(Activity.source) == importer.name,
+                col(Activity.source) == source,
                 col(Activity.external_id).in_(ids[n : n + _CHUNK]),
             )
         )
@@ -326,7 +341,7 @@ async def import_file(
             row.update(
                 id=uuid.uuid4(),
                 user_id=user_id,
-                source=importer.name,
+                source=source,
                 external_id=ext_id,
                 created_at=now,
                 updated_at=now,
@@ -345,15 +360,90 @@ async def import_file(
         current.updated_at = now
         session.add(current)
         updated += 1
-    try:
-        if new_rows:
-            await session.execute(sa.insert(Activity), new_rows)
-            await _absorb_logged_workouts(session, user_id, new_rows)
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise Conflict("Another import of the same data ran at the same time; retry") from exc
-    return ImportCounts(importer.name, len(by_id), len(new_rows), updated, skipped)
+    if new_rows:
+        await session.execute(sa.insert(Activity), new_rows)
+        await _absorb_logged_workouts(session, user_id, new_rows)
+    await session.flush()
+    return ImportCounts(source, len(by_id), len(new_rows), updated, skipped)
+
+
+async def store_synced(
+    session: AsyncSession, user_id: uuid.UUID, source: str, synced: SyncedDays
+) -> ImportCounts:
+    """Stores what a live-sync provider answered, committed as one transaction. Rows are
+    upserted by external id like a file import, so a day or night the tracker revised since
+    the last sync is updated in place (its kcal replaced, never added again); for each
+    (date, kind) the provider answered in full, that source's stored rows it no longer lists
+    are deleted. A tracker row a logged workout pointed at is replaced by the same session's
+    new row when there is one."""
+    counts = await _upsert(session, user_id, source, synced.items)
+    keep = [i.external_id for i in synced.items]
+    stale: list[Any] = []  # rows of (id, date)
+    for day, kind in sorted(synced.complete):
+        is_sleep = col(Activity.activity_type) == SLEEP
+        stale += (
+            await session.execute(
+                sa.select(col(Activity.id), col(Activity.date)).where(
+                    col(Activity.user_id) == user_id,
+                    col(Activity.source) == source,
+                    col(Activity.date) == day,
+                    is_sleep if kind == SLEEP else ~is_sleep,
+                    col(Activity.external_id).not_in(keep),
+                )
+            )
+        ).all()
+    if stale:
+        ids = [r.id for r in stale]
+        await _repoint_workouts(session, user_id, source, ids)
+        await session.execute(sa.delete(Activity).where(col(Activity.id).in_(ids)))
+    await session.commit()
+    return counts
+
+
+async def _repoint_workouts(
+    session: AsyncSession, user_id: uuid.UUID, source: str, stale: Sequence[uuid.UUID]
+) -> None:
+    """Logged workouts counting as a row about to be deleted move to the same session's
+    current row of that source if the tracker still has one, else get their own activity
+    back, so a session the tracker revised or dropped still counts exactly once."""
+    linked = list(
+        await session.scalars(sa.select(Workout).where(col(Workout.activity_id).in_(stale)))
+    )
+    now = utcnow()
+    for w in linked:
+        rows = (
+            await session.execute(
+                sa.select(
+                    col(Activity.id),
+                    col(Activity.started_at),
+                    col(Activity.duration_min),
+                    col(Activity.activity_type),
+                    col(Activity.source),
+                ).where(
+                    col(Activity.user_id) == user_id,
+                    col(Activity.source) == source,
+                    col(Activity.date) == w.date,
+                    col(Activity.activity_type).not_in((DAILY_STEPS, SLEEP)),
+                    col(Activity.id).not_in(stale),
+                )
+            )
+        ).all()
+        target = matching_import(rows, w.started_at, w.duration_min)
+        if target is None:
+            own = new_workout_activity(
+                user_id,
+                day=w.date,
+                started_at=w.started_at,
+                duration_min=w.duration_min,
+                kcal=w.kcal,
+                met_value=w.met,
+                now=now,
+            )
+            await session.execute(sa.insert(Activity).values(**own))
+            target = uuid.UUID(str(own["id"]))
+        await session.execute(
+            sa.update(Workout).where(col(Workout.id) == w.id).values(activity_id=target)
+        )
 
 
 # --- logged workouts ------------------------------------------------------------------------

@@ -12,6 +12,13 @@ providers the nightly run asks for yesterday's activity.
   /1.2/user/-/sleep/date/{date}.json` (the sleep logs whose `dateOfSleep` is the date, i.e.
   the nights that ended that day). Sleep needs the `sleep` scope: without it (403) the day
   simply has no sleep, and a failed sleep call never costs the day its activities.
+- Fitbit revises days after they were first synced: a tracker that syncs late adds the
+  evening's steps, a night is edited (or logged again under a new logId), an exercise is
+  edited or deleted. So each night re-reads a window of days (`sync_days`: yesterday and the
+  days before it; the nights in one call, `GET /1.2/user/-/sleep/date/{start}/{end}.json`)
+  and answers them as `SyncedDays`: every endpoint that answered a day in full replaces what
+  was stored for that day and kind (upserted by logId, rows Fitbit no longer lists deleted),
+  so a revision updates in place and nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -32,9 +39,15 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.activities.importers import DAILY_STEPS, ImportedActivity, ImportFormatError, external_id
+from app.activities.importers import (
+    DAILY_STEPS,
+    ImportedActivity,
+    ImportFormatError,
+    SyncedDays,
+    external_id,
+)
 from app.activities.models import TrackerConnection
-from app.activities.trackers import FitbitImporter, activity_type
+from app.activities.trackers import SLEEP, FitbitImporter, activity_type
 from app.core.errors import AppError, NotFound, Unprocessable
 from app.core.types import utcnow
 
@@ -47,6 +60,11 @@ MAX_BUDGET_WAIT_S = 30.0
 EXPIRY_MARGIN = dt.timedelta(minutes=2)
 # A day has at most this many activities worth storing; anything beyond is not a real day.
 MAX_ACTIVITIES_PER_DAY = 200
+# Days re-read each night (yesterday included): Fitbit's late syncs and edits land within a
+# couple of days. One call per day's activities plus one for the window's nights.
+SYNC_DAYS = 3
+# The kinds of `SyncedDays.complete`: the daily summary answers everything but sleep.
+ACTIVITY = "activity"
 
 
 class TokenCipher:
@@ -190,12 +208,15 @@ class FitbitAPI:
             access_token, f"/1/user/-/activities/date/{day.isoformat()}.json", "daily summary"
         )
 
-    async def sleep(self, access_token: str, day: dt.date) -> dict[str, Any] | None:
-        """The sleep logs of `day` (`{"sleep": [...], "summary": {...}}`); None when the
-        access token was refused (401); `{}` when the user did not grant the sleep scope."""
-        return await self._get_day(
-            access_token, f"/1.2/user/-/sleep/date/{day.isoformat()}.json", "sleep log"
-        )
+    async def sleep(
+        self, access_token: str, day: dt.date, until: dt.date | None = None
+    ) -> dict[str, Any] | None:
+        """The sleep logs whose `dateOfSleep` is `day` (through `until`, one call for the
+        range: `GET /1.2/user/-/sleep/date/{startDate}/{endDate}.json`), `{"sleep": [...]}`;
+        None when the access token was refused (401); `{}` when the user did not grant the
+        sleep scope."""
+        span = day.isoformat() if until is None else f"{day.isoformat()}/{until.isoformat()}"
+        return await self._get_day(access_token, f"/1.2/user/-/sleep/date/{span}.json", "sleep log")
 
     async def _get_day(self, access_token: str, path: str, what: str) -> dict[str, Any] | None:
         r = await self._call("GET", path, headers={"Authorization": f"Bearer {access_token}"})
@@ -362,8 +383,13 @@ async def disconnect(session: AsyncSession, user_id: uuid.UUID, provider: str) -
 
 class FitbitSync:
     """The pipeline's activity provider for Fitbit: users without a connection get nothing
-    (and cost no API call); connected users' day is fetched, refreshing the token when it
-    expired or was refused. Spends the provider budget itself, per API call."""
+    (and cost no API call); connected users' days are fetched, refreshing the token when it
+    expired or was refused. Spends the provider budget itself, per API call.
+
+    `fetch(user, yesterday)` reads yesterday, then the window's nights and the days before
+    yesterday again (revisions, module docstring). Yesterday's activities failing fails the
+    fetch (the plan falls back to baseline); anything else failing is recorded on the
+    connection and leaves that day and kind as stored."""
 
     name = "fitbit"
     limits_itself = True
@@ -373,18 +399,20 @@ class FitbitSync:
         sessionmaker: async_sessionmaker[AsyncSession],
         cipher: TokenCipher,
         api: FitbitAPI,
+        sync_days: int = SYNC_DAYS,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.cipher = cipher
         self.api = api
+        self.sync_days = max(1, sync_days)
 
-    async def fetch(self, user_id: uuid.UUID, day: dt.date) -> list[ImportedActivity]:
+    async def fetch(self, user_id: uuid.UUID, day: dt.date) -> SyncedDays:
         async with self.sessionmaker() as session:
             row = await get_connection(session, user_id, self.name)
             if row is None:
-                return []
+                return SyncedDays([])
             try:
-                items, partial = await self._fetch(session, row, day)
+                synced, partial = await self._fetch(session, row, day)
             except TrackerError as exc:
                 row.last_error = str(exc)[:500]
                 row.updated_at = utcnow()
@@ -392,34 +420,62 @@ class FitbitSync:
                 await session.commit()
                 raise
             row.last_synced_at = utcnow()
-            row.last_error = None if partial is None else partial[:500]
+            row.last_error = None if not partial else "; ".join(partial)[:500]
             session.add(row)
             await session.commit()
-            return items
+            return synced
 
     async def _fetch(
         self, session: AsyncSession, row: TrackerConnection, day: dt.date
-    ) -> tuple[list[ImportedActivity], str | None]:
-        """The day's rows, and what could not be fetched when that was only the sleep log."""
+    ) -> tuple[SyncedDays, list[str]]:
+        """The window's rows and complete (date, kind) pairs, and what could not be fetched
+        (anything but yesterday's activities, which raises)."""
         access = self.cipher.decrypt(row.access_token_enc)
         if row.expires_at is None or row.expires_at - EXPIRY_MARGIN <= utcnow():
             access = await self._refresh(session, row)
+        items: list[ImportedActivity] = []
+        complete: set[tuple[dt.date, str]] = set()
+        partial: list[str] = []
+        # Yesterday's activities, the window's nights in one call, then the earlier days:
+        # 1 + sync_days calls of the provider budget.
+        days = [day - dt.timedelta(days=back) for back in range(self.sync_days)]
         body = await self.api.daily(access, day)
         if body is None:  # refused although not expired: revoked or rotated elsewhere
             access = await self._refresh(session, row)
             body = await self.api.daily(access, day)
             if body is None:
                 raise TrackerAuthError("fitbit refused a freshly refreshed token")
-        items = fitbit_day(body, day)
+        items += fitbit_day(body, day)
+        complete.add((day, ACTIVITY))
         try:
-            nights = await self.api.sleep(access, day)
+            nights = await self.api.sleep(access, days[-1], day if len(days) > 1 else None)
         except TrackerError as exc:
             # Sleep burns nothing on top of resting energy: the day's plan does not need it,
             # so its failure is recorded on the connection but the activities are kept.
-            return items, f"sleep: {exc}"
-        if nights is None:
-            return items, "sleep: fitbit refused the access token for the sleep log"
-        return items + fitbit_sleep(nights), None
+            nights = None
+            partial.append(f"sleep: {exc}")
+        else:
+            if nights is None:
+                partial.append("sleep: fitbit refused the access token for the sleep log")
+            elif isinstance(nights.get("sleep"), list):
+                got = fitbit_sleep(nights)
+                items += got
+                # A log skipped as malformed must not delete the version stored before.
+                if len(got) == len(nights["sleep"]):
+                    complete.update((d, SLEEP) for d in days)
+            # `{}`: no sleep scope; the nights stored from an export stay as they are.
+        for when in days[1:]:
+            try:
+                earlier = await self.api.daily(access, when)
+                if earlier is None:
+                    raise TrackerAuthError("fitbit refused the access token")
+            except TrackerError as exc:
+                # That day keeps what was stored; the budget is not spent on the rest.
+                partial.append(f"{when}: {exc}")
+                break
+            items += fitbit_day(earlier, when)
+            complete.add((when, ACTIVITY))
+        return SyncedDays(items, frozenset(complete)), partial
 
     async def _refresh(self, session: AsyncSession, row: TrackerConnection) -> str:
         tokens = await self.api.refresh(self.cipher.decrypt(row.refresh_token_enc))

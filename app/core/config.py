@@ -167,6 +167,9 @@ class Settings(BaseSettings):
     fitbit_client_id: str | None = None
     fitbit_client_secret: str | None = None
     fitbit_api_url: str = "https://api.fitbit.com"
+    # Days the nightly live sync reads (yesterday and the days before it, which Fitbit may
+    # have revised since): one API call per day, plus one for the window's nights.
+    fitbit_sync_days: int = Field(3, ge=1, le=14)
 
     # Outgoing email (password reset): `log` writes messages to the log (development).
     email_backend: Literal["log", "smtp"] = "log"

@@ -33,7 +33,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.activities.importers import ImportedActivity
+from app.activities import service as activities_service
+from app.activities.importers import ImportedActivity, SyncedDays
 from app.activities.models import Activity
 from app.auth.models import User
 from app.core.cache import Cache, user_scope
@@ -66,11 +67,15 @@ GenerateFn = Callable[
 
 
 class ActivityProvider(Protocol):
-    """An external activity source (a tracker's API). `fetch` answers one local day."""
+    """An external activity source (a tracker's API). `fetch` answers one local day's rows,
+    or `SyncedDays` when it re-reads a window of days and knows which it answered in full.
+    Rows are upserted by external id, so a day the source revised is updated in place."""
 
     name: str
 
-    async def fetch(self, user_id: uuid.UUID, day: dt.date) -> list[ImportedActivity]: ...
+    async def fetch(
+        self, user_id: uuid.UUID, day: dt.date
+    ) -> list[ImportedActivity] | SyncedDays: ...
 
 
 @dataclasses.dataclass
@@ -299,41 +304,6 @@ async def _finish_many(
     await session.commit()
 
 
-async def _store_activities(
-    session: AsyncSession, user_id: uuid.UUID, items: Sequence[ImportedActivity]
-) -> None:
-    if not items:
-        return
-    now = utcnow()
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "user_id": user_id,
-            "date": i.date,
-            "started_at": i.started_at,
-            "activity_type": i.activity_type,
-            "duration_min": i.duration_min,
-            "steps": i.steps,
-            "distance_km": i.distance_km,
-            "kcal": i.kcal,
-            "kcal_estimated": False,
-            "met": None,
-            "source": i.source,
-            "external_id": i.external_id,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for i in items
-    ]
-    stmt = (
-        dialect_insert(session)(Activity)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["user_id", "source", "external_id"])
-    )
-    await session.execute(stmt)
-    await session.commit()
-
-
 async def _import_one(
     ctx: PipelineContext, session: AsyncSession, user_id: uuid.UUID, yesterday: dt.date
 ) -> bool:
@@ -344,8 +314,10 @@ async def _import_one(
             # Live-sync providers spend the budget per API call, and only for connected users.
             if not getattr(provider, "limits_itself", False):
                 await ctx.limiter.acquire(provider.name)
-            items = await provider.fetch(user_id, yesterday)
-            await _store_activities(session, user_id, items)
+            got = await provider.fetch(user_id, yesterday)
+            synced = got if isinstance(got, SyncedDays) else SyncedDays(list(got))
+            if synced.items or synced.complete:
+                await activities_service.store_synced(session, user_id, provider.name, synced)
         except Exception as exc:
             await session.rollback()
             ok = False

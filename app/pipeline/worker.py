@@ -69,7 +69,14 @@ def live_providers(
     if not (settings.fitbit_client_id and settings.fitbit_client_secret):
         return []
     api = trackers_router.fitbit_api(settings, http, limiter)
-    return [sync.FitbitSync(resources.sessionmaker, trackers_router.cipher(settings), api)]
+    return [
+        sync.FitbitSync(
+            resources.sessionmaker,
+            trackers_router.cipher(settings),
+            api,
+            sync_days=settings.fitbit_sync_days,
+        )
+    ]
 
 
 async def _every(

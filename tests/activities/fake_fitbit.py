@@ -8,7 +8,10 @@
 - `GET /1.2/user/-/sleep/date/{yyyy-MM-dd}.json`: Bearer access token; `{"sleep": [...],
   "summary": {...}}` with the logs in `nights` whose `dateOfSleep` is the date (the summary
   totals computed from them as Fitbit does), 401 `expired_token`, or 403 `insufficient_scope`
-  when `scope` lacks "sleep".
+  when `scope` lacks "sleep";
+- `GET /1.2/user/-/sleep/date/{startDate}/{endDate}.json` (sleep log by date range): the same
+  for every `dateOfSleep` in the range, `{"sleep": [...]}` (Fitbit gives no summary for a
+  range), at most 100 days.
 
 `fail_next` makes the next requests answer those statuses first (429, 500 ...; 200 answers
 that request as usual).
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import datetime as dt
 import json
 import re
 import urllib.parse
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _DAY = re.compile(r"^/1/user/-/activities/date/(\d{4}-\d{2}-\d{2})\.json$")
-_SLEEP = re.compile(r"^/1\.2/user/-/sleep/date/(\d{4}-\d{2}-\d{2})\.json$")
+_SLEEP = re.compile(r"^/1\.2/user/-/sleep/date/(\d{4}-\d{2}-\d{2})(?:/(\d{4}-\d{2}-\d{2}))?\.json$")
 
 
 @dataclass
@@ -140,7 +144,14 @@ class FakeFitbit:
                 return self._error(401, "expired_token")
             if "sleep" not in self.scope.split():
                 return self._error(403, "insufficient_scope")
-            logs = [n for n in self.nights if n.get("dateOfSleep") == m.group(1)]
+            start, end = m.group(1), m.group(2)
+            if end is not None:
+                days = (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
+                if not 0 <= days < 100:
+                    return self._error(400, "validation")
+                logs = [n for n in self.nights if start <= str(n.get("dateOfSleep")) <= end]
+                return 200, {"sleep": logs}, ""
+            logs = [n for n in self.nights if n.get("dateOfSleep") == start]
             summary = {
                 "totalMinutesAsleep": sum(int(n.get("minutesAsleep", 0)) for n in logs),
                 "totalSleepRecords": len(logs),

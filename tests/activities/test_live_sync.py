@@ -22,6 +22,8 @@ from tests.activities.test_trackers import make_zip
 from tests.conftest import assert_problem, create_user
 from tests.pipeline import conftest as pipeline_conftest
 from tests.pipeline.helpers import Clock, cycle_and_run, get_run, today_noon
+from tests.training.helpers import set_profile
+from tests.training.test_workouts import bench_workout
 from tests.users.helpers import put_profile
 
 # The pipeline tests' fixture: a pipeline context over the test app's database and cache.
@@ -158,11 +160,16 @@ async def test_nightly_run_uses_live_sync_and_falls_back(make_ctx, client_factor
         runs = await nightly(make_ctx, c, fake, [linked.id, plain.id], now)
         assert runs[linked.id].activity_source == "activity"
         assert runs[plain.id].activity_source == "baseline"  # not connected: as before
-        # Only the connected user cost API calls: the day's activities and its sleep.
+        # Only the connected user cost API calls: yesterday's activities, the nights of the
+        # window in one call, then the two days before yesterday again (Fitbit may have
+        # revised them).
         paths = [r.path for r in fake.requests[before:]]
+        first = yesterday - dt.timedelta(days=2)
         assert paths == [
             f"/1/user/-/activities/date/{yesterday}.json",
-            f"/1.2/user/-/sleep/date/{yesterday}.json",
+            f"/1.2/user/-/sleep/date/{first}/{yesterday}.json",
+            f"/1/user/-/activities/date/{yesterday - dt.timedelta(days=1)}.json",
+            f"/1/user/-/activities/date/{first}.json",
         ]
         plan = (await c.get(f"/api/v1/plans/{day}", headers=linked.headers)).json()
         assert plan["targets"]["kcal"] == pytest.approx(base + 420, abs=2)
@@ -170,6 +177,10 @@ async def test_nightly_run_uses_live_sync_and_falls_back(make_ctx, client_factor
             rows = list(
                 await s.scalars(sa.select(Activity).where(Activity.user_id == uuid.UUID(linked.id)))
             )
+        # The night before yesterday came with the re-read window, on its own date.
+        earlier = [(r.date, r.activity_type, r.duration_min) for r in rows if r.date != yesterday]
+        assert earlier == [(yesterday - dt.timedelta(days=1), "sleep", 300.0)]
+        rows = [r for r in rows if r.date == yesterday]
         got = {r.activity_type: r for r in rows}
         assert got["running"].kcal == 420 and got["running"].duration_min == 40.0
         assert got["running"].distance_km == 6.2 and got["running"].date == yesterday
@@ -297,3 +308,182 @@ async def test_without_the_sleep_scope_the_day_has_no_sleep(make_ctx, client_fac
             row = await s.scalar(sa.select(TrackerConnection))
         assert kinds == ["daily_steps", "running"]
         assert row.last_error is None
+
+
+def kcal_of(body: dict) -> float:
+    return float(body["targets"]["kcal"] if "targets" in body else body["kcal"])
+
+
+async def test_resync_updates_revised_days_and_nights_in_place(make_ctx, client_factory, fake):
+    """Fitbit revises a day after the first sync (the tracker synced the evening late, a run's
+    calories were corrected, an exercise deleted, the night edited and logged again under a
+    new logId): the next night's sync updates the stored day in place, with no duplicate row
+    and the activity energy counted once."""
+    now = today_noon()
+    day = now.date()
+    yesterday = day - dt.timedelta(days=1)
+    walk = {**RUN, "logId": 9002, "activityParentName": "Walk", "name": "Walk", "calories": 150}
+    fake.days[yesterday.isoformat()] = {
+        "activities": [RUN, walk],
+        "summary": {"steps": 8_000},
+    }
+    fake.nights = [night(7101, yesterday, 380)]
+    async with client_factory(**settings_for(fake)) as c:
+        user = await create_user(c, tz="UTC")
+        await put_profile(c, user, add_activity_kcal=True)
+        base = kcal_of((await c.get("/api/v1/targets", headers=user.headers)).json())
+        await connect(c, user, fake)
+        runs = await nightly(make_ctx, c, fake, [user.id], now)
+        assert runs[user.id].activity_source == "activity"
+        first = kcal_of((await c.get(f"/api/v1/targets?date={day}", headers=user.headers)).json())
+        assert first == pytest.approx(base + 420 + 150, abs=2)
+
+        fake.days[yesterday.isoformat()] = {
+            "activities": [{**RUN, "calories": 480, "duration": 2_700_000}],
+            "summary": {"steps": 12_345},
+        }
+        fake.nights = [night(7102, yesterday, 431)]
+        fake.days[day.isoformat()] = {"activities": [], "summary": {"steps": 4_000}}
+        before = len(fake.requests)
+        tomorrow = now + dt.timedelta(days=1)
+        runs = await nightly(make_ctx, c, fake, [user.id], tomorrow)
+        assert runs[user.id].status == "done"
+        paths = [r.path for r in fake.requests[before:]]
+        assert f"/1/user/-/activities/date/{yesterday}.json" in paths
+        assert f"/1.2/user/-/sleep/date/{yesterday - dt.timedelta(days=1)}/{day}.json" in paths
+
+        async with c.app.state.resources.sessionmaker() as s:
+            rows = list(
+                await s.scalars(
+                    sa.select(Activity)
+                    .where(Activity.user_id == uuid.UUID(user.id))
+                    .order_by(Activity.date, Activity.activity_type)
+                )
+            )
+        got = [(r.date, r.activity_type, r.kcal, r.duration_min, r.steps) for r in rows]
+        assert got == [
+            (yesterday, "daily_steps", None, 0.0, 12_345),
+            (yesterday, "running", 480.0, 45.0, 6000),
+            (yesterday, "sleep", None, 431.0, None),
+            (day, "daily_steps", None, 0.0, 4_000),
+        ]
+        # The day's energy holds the revised run once: not 420 + 480, and no deleted walk.
+        again = kcal_of((await c.get(f"/api/v1/targets?date={day}", headers=user.headers)).json())
+        assert again == pytest.approx(base + 480, abs=2)
+        daily = (
+            await c.get(
+                f"/api/v1/activities/daily?start={yesterday}&end={yesterday}",
+                headers=user.headers,
+            )
+        ).json()
+        totals = daily["days"][0]
+        assert (totals["kcal"], totals["steps"]) == (480.0, 12_345)
+
+        # A third night with nothing revised changes nothing (idempotent).
+        stamp = {r.id: r.updated_at for r in rows}
+        await nightly(make_ctx, c, fake, [user.id], tomorrow + dt.timedelta(days=1))
+        async with c.app.state.resources.sessionmaker() as s:
+            after = list(
+                await s.scalars(
+                    sa.select(Activity).where(
+                        Activity.user_id == uuid.UUID(user.id), Activity.date <= day
+                    )
+                )
+            )
+        assert {r.id: r.updated_at for r in after} == stamp
+
+
+async def test_a_failed_earlier_day_keeps_what_was_stored(make_ctx, client_factory, fake):
+    """Re-reading the days before yesterday is best effort: when it fails, those days keep
+    their stored rows (nothing deleted) and yesterday's plan still uses the activity."""
+    now = today_noon()
+    yesterday = now.date() - dt.timedelta(days=1)
+    before_day = yesterday - dt.timedelta(days=1)
+    fake.days[before_day.isoformat()] = {"activities": [RUN], "summary": {"steps": 7_000}}
+    async with client_factory(**settings_for(fake)) as c:
+        user = await create_user(c, tz="UTC")
+        await put_profile(c, user, add_activity_kcal=True)
+        await connect(c, user, fake)
+        await nightly(make_ctx, c, fake, [user.id], now - dt.timedelta(days=1))
+        fake.days[yesterday.isoformat()] = {"activities": [], "summary": {"steps": 3_000}}
+        # Yesterday's activities and the nights answer; then the day before fails three times.
+        fake.fail_next = [200, 200, 503, 503, 503]
+        runs = await nightly(make_ctx, c, fake, [user.id], now)
+        assert runs[user.id].activity_source == "activity"
+        async with c.app.state.resources.sessionmaker() as s:
+            kinds = sorted((r.date, r.activity_type) for r in await s.scalars(sa.select(Activity)))
+            row = await s.scalar(sa.select(TrackerConnection))
+        assert kinds == [
+            (before_day, "daily_steps"),
+            (before_day, "running"),
+            (yesterday, "daily_steps"),
+        ]
+        assert row.last_error.startswith(f"{before_day}: fitbit /1/user/-/activities/date/")
+
+
+async def test_a_synced_session_counts_a_logged_workout_once_across_revisions(
+    make_ctx, client_factory, fake
+):
+    """A strength workout logged in the app and the same session synced from Fitbit count
+    once; when Fitbit logs the session again under a new logId, the workout follows it, and
+    when Fitbit drops it, the workout counts as its own activity again."""
+    now = today_noon()
+    yesterday = now.date() - dt.timedelta(days=1)
+    weights = {
+        "logId": 9101,
+        "activityParentName": "Weights",
+        "name": "Weights",
+        "calories": 310,
+        "duration": 3_300_000,
+        "startTime": "17:00",
+    }
+    fake.days[yesterday.isoformat()] = {"activities": [weights], "summary": {"steps": 4_000}}
+    async with client_factory(**settings_for(fake)) as c:
+        user = await create_user(c, tz="UTC")
+        await put_profile(c, user, add_activity_kcal=True)
+        await set_profile(c, user, weight_kg=80)
+        r = await c.post(
+            "/api/v1/workouts",
+            json=bench_workout(date=None, started_at=f"{yesterday}T17:05:00Z"),
+            headers=user.headers,
+        )
+        assert r.status_code == 201, r.text
+        workout = r.json()
+        await connect(c, user, fake)
+        await nightly(make_ctx, c, fake, [user.id], now)
+
+        async def day_and_link() -> tuple[dict, str]:
+            r = await c.get(
+                "/api/v1/activities/daily",
+                params={"start": str(yesterday), "end": str(yesterday)},
+                headers=user.headers,
+            )
+            w = await c.get(f"/api/v1/workouts/{workout['id']}", headers=user.headers)
+            return r.json()["days"][0], w.json()["activity_id"]
+
+        day, linked = await day_and_link()
+        assert (day["activities"], day["kcal"]) == (1, 310.0)
+        first = linked
+        assert first != workout["activity_id"]
+
+        fake.days[yesterday.isoformat()] = {
+            "activities": [{**weights, "logId": 9102, "calories": 330}],
+            "summary": {"steps": 4_500},
+        }
+        await nightly(make_ctx, c, fake, [user.id], now + dt.timedelta(days=1))
+        day, linked = await day_and_link()
+        assert (day["activities"], day["kcal"], day["steps"]) == (1, 330.0, 4_500)
+        assert linked is not None and linked != first
+        r = await c.get(f"/api/v1/activities/{linked}", headers=user.headers)
+        assert (r.json()["source"], r.json()["kcal"]) == ("fitbit", 330.0)
+
+        # Fitbit drops the session: the workout counts as its own activity again, once.
+        fake.days[yesterday.isoformat()] = {"activities": [], "summary": {"steps": 4_500}}
+        await nightly(make_ctx, c, fake, [user.id], now + dt.timedelta(days=2))
+        day, linked = await day_and_link()
+        assert linked is not None and linked != first
+        r = await c.get(f"/api/v1/activities/{linked}", headers=user.headers)
+        own = r.json()
+        assert (own["source"], own["activity_type"]) == ("workout", "strength_training")
+        assert own["kcal"] == workout["kcal"] and own["kcal"] > 0
+        assert (day["activities"], day["kcal"]) == (1, own["kcal"])

@@ -325,6 +325,23 @@ async def test_zip_bombs_are_refused_quickly(client, user):
     assert await listed(client, user) == []
 
 
+@pytest.mark.parametrize(
+    ("provider", "member"),
+    [
+        ("google_fit", "Takeout/Fit/Daily activity metrics/Daily activity metrics.csv"),
+        ("google_fit", "Takeout/Fit/All Sessions/2024-01-01T07_00_00+01_00_RUNNING.json"),
+        ("garmin_fit", "activities/ride.fit"),
+    ],
+)
+async def test_takeout_and_garmin_zip_bombs_are_refused(client, user, provider, member):
+    """The three tracker importers share the bounded archive reader: a member that inflates
+    ~1000-fold is refused from its declared size, and nothing is stored."""
+    bomb = make_zip({member: b"0" * 5_000_000})
+    body = assert_problem(await upload(client, user, provider, bomb), 413, "import-too-large")
+    assert "zip bomb" in body["detail"]
+    assert await listed(client, user) == []
+
+
 def test_a_zip_lying_about_its_sizes_stops_at_the_limit():
     data = bytearray(make_zip({"a.json": b"1" * 100_000}))
     # Rewrite the declared uncompressed size (local header and central directory) to 100 bytes.

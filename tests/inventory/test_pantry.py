@@ -20,24 +20,52 @@ LENTIL_YIELD = 352 / 116
 POTATO_YIELD = 77 / 87
 
 
-async def stock_up(client, user) -> dict:
+async def add_stock(client, user, food_id: str, grams: float) -> dict:
+    r = await client.post(
+        "/api/v1/inventory", json={"food_id": food_id, "grams": grams}, headers=user.headers
+    )
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def shopping_list(client, user, day) -> dict:
+    r = await client.get(
+        "/api/v1/plans/shopping-list",
+        params={"start": str(day), "end": str(day)},
+        headers=user.headers,
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.fixture
+async def pantry(client, user, app) -> dict:
+    """The issue's pantry: a receipt with 2 lb lentils and a dozen eggs, potatoes added by
+    hand, and today's plan of boiled eggs for breakfast and a lentil and potato stew (unsalted
+    cooked lentils, boiled potatoes) for lunch. Answers the receipt and the plan's date."""
     r = await client.post(
         "/api/v1/inventory/receipt",
         json={"text": "2 lb lentils  3.49\n12 large eggs\nTOTAL 9.99"},
         headers=user.headers,
     )
     assert r.status_code == 201, r.text
-    # Potatoes added by hand: the ingredient parser reads a bare "potatoes" as SR28's potato
-    # skins (a known miss), which would make this test about the parser.
-    p = await client.post(
-        "/api/v1/inventory", json={"food_id": POTATOES_RAW, "grams": 2268}, headers=user.headers
+    # Potatoes added by hand: a receipt's bare "potatoes" has its own test below.
+    await add_stock(client, user, POTATOES_RAW, 2268)
+    today = local_today("UTC")
+    await store_plan(
+        app,
+        user.id,
+        today,
+        {
+            "breakfast": option("Boiled eggs", [("01129", 100)]),
+            "lunch": option("Lentil and potato stew", [("16070", 315), ("11365", 200)]),
+        },
     )
-    assert p.status_code == 201, p.text
-    return r.json()
+    return {"receipt": r.json(), "date": today}
 
 
-async def test_receipt_lines_show_match_and_store_as_bought(client, user):
-    body = await stock_up(client, user)
+async def test_receipt_lines_show_match_and_store_as_bought(client, user, pantry):
+    body = pantry["receipt"]
     lines = {line["line"]: line for line in body["lines"]}
     lentils = lines["2 lb lentils  3.49"]
     # Read as an ingredient (SR28 raw foods first): dry lentils, as shops sell them.
@@ -60,24 +88,10 @@ async def test_receipt_lines_show_match_and_store_as_bought(client, user):
     assert {r["source_id"] for r in rows if r["source"] == "receipt"} == {body["receipt_id"]}
 
 
-async def test_shopping_list_compares_by_ingredient(client, user, app):
+async def test_shopping_list_compares_by_ingredient(client, user, pantry):
     """The issue's example: 2 lb lentils in stock and a recipe with unsalted cooked lentils
     asked to buy 315 g; potatoes baked vs boiled the same."""
-    await stock_up(client, user)
-    today = local_today("UTC")
-    await store_plan(
-        app,
-        user.id,
-        today,
-        {"lunch": option("Lentil and potato stew", [("16070", 315), ("11365", 200)])},
-    )
-    r = await client.get(
-        "/api/v1/plans/shopping-list",
-        params={"start": str(today), "end": str(today)},
-        headers=user.headers,
-    )
-    assert r.status_code == 200, r.text
-    body = r.json()
+    body = await shopping_list(client, user, pantry["date"])
     assert body["items"] == []
     covered = {i["ingredient"]: i for i in body["covered"]}
     assert covered["lentil"]["food_id"] == LENTILS_COOKED
@@ -87,18 +101,8 @@ async def test_shopping_list_compares_by_ingredient(client, user, app):
     assert covered["potato"]["inventory_g"] == pytest.approx(2268 * POTATO_YIELD, abs=0.1)
 
 
-async def test_logging_a_plan_slot_depletes_and_deleting_gives_back(client, user, app):
-    await stock_up(client, user)
-    today = local_today("UTC")
-    await store_plan(
-        app,
-        user.id,
-        today,
-        {
-            "breakfast": option("Boiled eggs", [("01129", 100)]),
-            "lunch": option("Lentil and potato stew", [("16070", 315), ("11365", 200)]),
-        },
-    )
+async def test_logging_a_plan_slot_depletes_and_deleting_gives_back(client, user, pantry):
+    today = pantry["date"]
     r = await client.post(f"/api/v1/plans/{today}/log", json={}, headers=user.headers)
     assert r.status_code == 201, r.text
     entries = {e["meal_type"]: e for e in r.json()["entries"]}
@@ -139,10 +143,7 @@ async def test_logging_a_plan_slot_depletes_and_deleting_gives_back(client, user
 
 
 async def test_natural_log_uses_up_an_item_and_the_shopping_list_remembers(client, user):
-    r = await client.post(
-        "/api/v1/inventory", json={"food_id": EGG, "grams": 100}, headers=user.headers
-    )
-    assert r.status_code == 201, r.text
+    await add_stock(client, user, EGG, 100)
     r = await client.post(
         "/api/v1/logs/natural",
         json={"text": "3 eggs", "meal_type": "breakfast"},
@@ -154,13 +155,7 @@ async def test_natural_log_uses_up_an_item_and_the_shopping_list_remembers(clien
     stock = await inventory_by_food(client, user)
     # Only 100 g were in stock: eating out of stock is not an error, the item is used up.
     assert stock[EGG]["grams"] == 0.0 and stock[EGG]["used_up"] is True
-    today = local_today("UTC")
-    r = await client.get(
-        "/api/v1/plans/shopping-list",
-        params={"start": str(today), "end": str(today)},
-        headers=user.headers,
-    )
-    (gone,) = r.json()["used_up"]
+    (gone,) = (await shopping_list(client, user, local_today("UTC")))["used_up"]
     assert (gone["food_id"], gone["ingredient"]) == (EGG, "egg, whole")
     # Deleting the log brings the 100 g back, not 150.
     r = await client.delete(f"/api/v1/logs/{entry['id']}", headers=user.headers)
@@ -169,10 +164,7 @@ async def test_natural_log_uses_up_an_item_and_the_shopping_list_remembers(clien
 
 async def test_log_without_stock_leaves_inventory_and_ledger_alone(client, user, make_user):
     other = await make_user()
-    r = await client.post(
-        "/api/v1/inventory", json={"food_id": EGG, "grams": 300}, headers=other.headers
-    )
-    assert r.status_code == 201
+    await add_stock(client, other, EGG, 300)
     r = await client.post("/api/v1/logs/natural", json={"text": "2 eggs"}, headers=user.headers)
     assert r.status_code == 201, r.text
     # Another user's eggs are never touched.
@@ -208,10 +200,7 @@ async def test_preview_then_confirm_selected_lines(client, user):
 
 
 async def test_ledger_is_private_paginated_and_explains_manual_changes(client, user, make_user):
-    r = await client.post(
-        "/api/v1/inventory", json={"food_id": EGG, "grams": 300}, headers=user.headers
-    )
-    item = r.json()
+    item = await add_stock(client, user, EGG, 300)
     await client.patch(f"/api/v1/inventory/{item['id']}", json={"grams": 250}, headers=user.headers)
     await client.delete(f"/api/v1/inventory/{item['id']}", headers=user.headers)
     r = await client.get("/api/v1/inventory/ledger", params={"limit": 2}, headers=user.headers)
@@ -230,10 +219,7 @@ async def test_ledger_is_private_paginated_and_explains_manual_changes(client, u
 
 
 async def test_manual_log_with_a_food_takes_from_stock(client, user, make_user):
-    r = await client.post(
-        "/api/v1/inventory", json={"food_id": EGG, "grams": 300}, headers=user.headers
-    )
-    assert r.status_code == 201
+    await add_stock(client, user, EGG, 300)
     entry = {
         "meal_type": "breakfast",
         "description": "2 hard-boiled eggs",
@@ -276,12 +262,7 @@ async def test_varieties_count_as_the_ingredient_and_other_foods_do_not(client, 
     chicken thighs do not cover chicken breast."""
     stock = {"11353": 1000, "11507": 500, "05091": 600}  # russet, sweet potato, thigh (raw)
     for ndb, grams in stock.items():
-        r = await client.post(
-            "/api/v1/inventory",
-            json={"food_id": str(food_uuid(ndb)), "grams": grams},
-            headers=user.headers,
-        )
-        assert r.status_code == 201, r.text
+        await add_stock(client, user, str(food_uuid(ndb)), grams)
     today = local_today("UTC")
     await store_plan(
         app,
@@ -289,13 +270,7 @@ async def test_varieties_count_as_the_ingredient_and_other_foods_do_not(client, 
         today,
         {"dinner": option("Chicken and potatoes", [("05064", 150), ("11365", 200)])},
     )
-    r = await client.get(
-        "/api/v1/plans/shopping-list",
-        params={"start": str(today), "end": str(today)},
-        headers=user.headers,
-    )
-    assert r.status_code == 200, r.text
-    body = r.json()
+    body = await shopping_list(client, user, today)
     covered = {i["ingredient"]: i for i in body["covered"]}
     assert set(covered) == {"potato"}
     # Raw russet to boiled potatoes by energy (SR28 states no yield): 79 -> 87 kcal/100 g.
