@@ -135,6 +135,8 @@ class Settings(BaseSettings):
     # Requests allowed per minute; 0 disables a limit.
     rate_limit_log_writes_per_minute: int = Field(60, ge=0)
     rate_limit_auth_per_minute: int = Field(10, ge=0)
+    # Requests per minute per operator on /api/v1/admin (views and changes alike).
+    rate_limit_admin_per_minute: int = Field(120, ge=0)
 
     cache_ttl_seconds: int = Field(300, ge=1)
 
