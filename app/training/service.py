@@ -208,17 +208,13 @@ async def add_exercise(
     return ex
 
 
-def _audit_detail(ex: Exercise, **extra: Any) -> dict[str, Any]:
-    return {"name": ex.name, **extra}
-
-
 async def create_exercise(session: AsyncSession, user_id: uuid.UUID, data: ExerciseIn) -> Exercise:
     if data.shared:
         # An admin adding a shared exercise here is an operator's action like those of
         # /api/v1/admin/exercises, and audited the same way, in the same transaction.
         actor = await _operator(session, user_id)
         ex = await add_exercise(session, None, data)
-        record(session, actor, "exercise.create", "exercise", ex.id, _audit_detail(ex))
+        record(session, actor, "exercise.create", "exercise", ex.id, {"name": ex.name})
         await session.commit()
         return ex
     count = await session.scalar(
@@ -300,12 +296,10 @@ async def delete_exercise(
     if ex is None or (ex.owner_id is not None and ex.owner_id != user_id):
         raise ExerciseNotFound(f"No exercise {exercise_id}")
     if ex.owner_id is None:
-        if ex.slug is not None:
-            raise Forbidden("Catalogue exercises cannot be deleted")
+        # Shared (or catalogue, 403): an operator's action, audited as on the admin route.
         actor = await _operator(session, user_id)
-        detail = _audit_detail(ex)
-        await _remove(session, ex)
-        record(session, actor, "exercise.delete", "exercise", exercise_id, detail)
+        await remove_shared_exercise(session, exercise_id)
+        record(session, actor, "exercise.delete", "exercise", exercise_id, {"name": ex.name})
     else:
         await _remove(session, ex)
     await session.commit()
