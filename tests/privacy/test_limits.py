@@ -5,6 +5,8 @@ Each limit is per user or per client: another user's budget is untouched."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from tests.conftest import assert_problem, create_user
 from tests.logs.helpers import set_goal
 
@@ -77,3 +79,28 @@ async def test_plan_feedback_is_limited_per_user(client_factory):
             f"/api/v1/plans/{other_day}/feedback", json={"rating": 5}, headers=other.headers
         )
         assert r.status_code == 201, r.text
+
+
+async def test_every_account_route_of_the_issue_spends_the_client_budget(client_factory):
+    """Sign-up by code, its verification and both reset steps share the per-client budget:
+    once it is spent, each answers 429 before doing anything."""
+    async with client_factory(rate_limit_auth_per_minute=1) as c:
+        r = await c.post("/api/v1/auth/otp/request", json={"phone": "+12025550143"})
+        assert r.status_code == 202, r.text
+        calls = [
+            ("/api/v1/auth/otp/request", {"phone": "+12025550144"}),
+            ("/api/v1/auth/otp/verify", {"phone": "+12025550143", "code": "123456"}),
+            ("/api/v1/auth/password-reset/request", {"email": "a@example.com"}),
+            (
+                "/api/v1/auth/password-reset/confirm",
+                {"token": "x" * 43, "new_password": "another-pass-1"},
+            ),
+            ("/api/v1/auth/signup", {"email": "b@example.com", "password": "pass-word-1"}),
+        ]
+        for url, body in calls:
+            r = await c.post(url, json=body)
+            assert_problem(r, 429, "rate-limited")
+            assert r.headers["RateLimit-Remaining"] == "0", url
+        # Nothing was created by the refused sign-ups.
+        async with c.app.state.resources.engine.connect() as conn:
+            assert await conn.scalar(sa.text("SELECT count(*) FROM users")) == 0
