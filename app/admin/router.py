@@ -44,12 +44,40 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 
 
-@router.get(
-    "/users",
-    response_model=UserPage,
-    operation_id="admin_users_list",
-    responses=problem_responses(401, 403, 429, 422),
-)
+def _write(
+    method: str,
+    path: str,
+    operation_id: str,
+    *errors: int,
+    status_code: int = 200,
+    response_model: Any = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A change: the admin errors (401, 403, 429) plus its own; its body writes the audit row
+    in the change's transaction."""
+    return router.api_route(
+        path,
+        methods=[method],
+        status_code=status_code,
+        response_model=response_model,
+        operation_id=operation_id,
+        responses=problem_responses(401, 403, 429, *errors),
+    )
+
+
+def _view(
+    path: str, operation_id: str, response_model: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A read: the admin errors, 422 for bad query parameters; audited by its body (after the
+    read, so a page never lists its own viewing)."""
+    return router.get(
+        path,
+        response_model=response_model,
+        operation_id=operation_id,
+        responses=problem_responses(401, 403, 422, 429),
+    )
+
+
+@_view("/users", "admin_users_list", UserPage)
 async def list_users(
     admin: AdminUser,
     session: SessionDep,
@@ -68,11 +96,13 @@ async def list_users(
     )
 
 
-@router.post(
+@_write(
+    "POST",
     "/users/{user_id}/deactivate",
+    "admin_user_deactivate",
+    404,
+    409,
     response_model=AdminUserOut,
-    operation_id="admin_user_deactivate",
-    responses=problem_responses(401, 403, 429, 404, 409),
 )
 async def deactivate(
     user_id: uuid.UUID, admin: AdminUser, session: SessionDep, res: ResourcesDep
@@ -83,11 +113,8 @@ async def deactivate(
     return AdminUserOut.model_validate(user)
 
 
-@router.post(
-    "/users/{user_id}/reactivate",
-    response_model=AdminUserOut,
-    operation_id="admin_user_reactivate",
-    responses=problem_responses(401, 403, 429, 404),
+@_write(
+    "POST", "/users/{user_id}/reactivate", "admin_user_reactivate", 404, response_model=AdminUserOut
 )
 async def reactivate(
     user_id: uuid.UUID, admin: AdminUser, session: SessionDep, res: ResourcesDep
@@ -97,11 +124,8 @@ async def reactivate(
     return AdminUserOut.model_validate(user)
 
 
-@router.put(
-    "/users/{user_id}/role",
-    response_model=AdminUserOut,
-    operation_id="admin_user_role",
-    responses=problem_responses(401, 403, 429, 404, 409, 422),
+@_write(
+    "PUT", "/users/{user_id}/role", "admin_user_role", 404, 409, 422, response_model=AdminUserOut
 )
 async def set_role(
     user_id: uuid.UUID, body: RoleIn, admin: AdminUser, session: SessionDep
@@ -112,12 +136,7 @@ async def set_role(
     return AdminUserOut.model_validate(user)
 
 
-@router.get(
-    "/audit",
-    response_model=AuditPage,
-    operation_id="admin_audit",
-    responses=problem_responses(401, 403, 429, 422),
-)
+@_view("/audit", "admin_audit", AuditPage)
 async def audit(
     admin: AdminUser,
     session: SessionDep,
@@ -137,12 +156,7 @@ async def audit(
     )
 
 
-@router.get(
-    "/feedback",
-    response_model=FeedbackPage,
-    operation_id="admin_feedback",
-    responses=problem_responses(401, 403, 429, 422),
-)
+@_view("/feedback", "admin_feedback", FeedbackPage)
 async def recipe_feedback(
     admin: AdminUser,
     session: SessionDep,
@@ -171,30 +185,7 @@ Status = Annotated[
 ]
 
 
-def _write(
-    method: str,
-    path: str,
-    operation_id: str,
-    *errors: int,
-    status_code: int = 200,
-    response_model: Any = None,
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return router.api_route(
-        path,
-        methods=[method],
-        status_code=status_code,
-        response_model=response_model,
-        operation_id=operation_id,
-        responses=problem_responses(401, 403, 429, *errors),
-    )
-
-
-@router.get(
-    "/foods",
-    response_model=SharedFoodPage,
-    operation_id="admin_foods_list",
-    responses=problem_responses(401, 403, 422, 429),
-)
+@_view("/foods", "admin_foods_list", SharedFoodPage)
 async def list_shared_foods(
     admin: AdminUser,
     session: SessionDep,
@@ -254,12 +245,7 @@ async def delete_shared_food(food_id: uuid.UUID, admin: AdminUser, session: Sess
     await audited(session, admin, "food.delete", service.retire_food(session, food_id))
 
 
-@router.get(
-    "/recipes",
-    response_model=CatalogRecipePage,
-    operation_id="admin_recipes_list",
-    responses=problem_responses(401, 403, 422, 429),
-)
+@_view("/recipes", "admin_recipes_list", CatalogRecipePage)
 async def list_catalog_recipes(
     admin: AdminUser,
     session: SessionDep,
@@ -335,12 +321,7 @@ async def restore_recipe(
     )
 
 
-@router.get(
-    "/exercises",
-    response_model=SharedExercisePage,
-    operation_id="admin_exercises_list",
-    responses=problem_responses(401, 403, 422, 429),
-)
+@_view("/exercises", "admin_exercises_list", SharedExercisePage)
 async def list_shared_exercises(
     admin: AdminUser,
     session: SessionDep,
