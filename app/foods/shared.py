@@ -5,8 +5,8 @@ read-only: they are reference data loaded from the files shipped with the app, w
 search index and the text parser read from those files rather than from the database, so an
 edit would show in some places and not others; they are corrected by a new data release.
 
-The functions here flush but never commit: the admin service adds the audit row and commits,
-so a change and its audit entry are one transaction.
+The functions here flush but never commit: the admin routes run them through `audit.audited`,
+which adds the audit row and commits, so a change and its audit entry are one transaction.
 
 A shared food is never deleted, only retired: log entries (food_id), pantry items (whose
 foreign key would cascade and delete other users' stock) and recipe ingredients point at it,
