@@ -22,6 +22,8 @@ export JWT_SECRET ENVIRONMENT=development LOG_LEVEL=warning
 # the 429 answers themselves are covered by tests/core/test_ratelimit.py and the contract tests.
 export RATE_LIMIT_AUTH_PER_MINUTE=${CONTRACT_AUTH_LIMIT:-100000}
 export RATE_LIMIT_LOG_WRITES_PER_MINUTE=${CONTRACT_WRITE_LIMIT:-100000}
+export RATE_LIMIT_ADMIN_PER_MINUTE=${CONTRACT_ADMIN_LIMIT:-100000}
+export RATE_LIMIT_EXPORT_PER_HOUR=${CONTRACT_EXPORT_LIMIT:-100000}
 PORT=$PORT bash scripts/start.sh --host 127.0.0.1 >"$workdir/server.log" 2>&1 &
 pid=$!
 cleanup() {

@@ -121,6 +121,8 @@ async def base_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         # Generous limits so ordinary tests never trip them; the limiter tests lower them.
         rate_limit_auth_per_minute=10_000,
         rate_limit_log_writes_per_minute=10_000,
+        rate_limit_admin_per_minute=10_000,
+        rate_limit_export_per_hour=10_000,
         llm_base_url=None,
         llm_api_key=None,
         # Webhook tests deliver to receivers on 127.0.0.1; the SSRF tests turn this off.

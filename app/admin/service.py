@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.admin.audit import Written, record
 from app.admin.exceptions import SelfLockout, UserNotFound
 from app.admin.models import AuditEntry
 from app.admin.schemas import CatalogRecipeOut
@@ -23,30 +24,8 @@ from app.foods.schemas import FoodOut, SharedFoodIn
 from app.plans import catalog
 from app.plans import service as plans_service
 from app.plans.schemas import CustomRecipeIn, Nutrients, RecipeOut
-
-
-def record(
-    session: AsyncSession,
-    actor: User | None,
-    action: str,
-    target_type: str,
-    target_id: object | None,
-    detail: dict[str, Any] | None = None,
-    actor_label: str | None = None,
-) -> AuditEntry:
-    """Adds an audit row to the session; it commits (or not) with the change it describes."""
-    entry = AuditEntry(
-        actor_id=actor.id if actor else None,
-        actor_label=actor_label
-        or (actor and (actor.email or actor.phone or str(actor.id)))
-        or "system",
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id) if target_id is not None else None,
-        detail=detail or {},
-    )
-    session.add(entry)
-    return entry
+from app.training import service as training_service
+from app.training.schemas import ExerciseOut, SharedExerciseIn
 
 
 async def audit_view(
@@ -189,32 +168,29 @@ async def list_audit(
 
 
 # --------------------------------------------------------------------------------------------
-# The shared catalogue: foods and recipes every user sees. The domain functions flush; the
-# audit row is added here and the change, its audit entry (and the recipe library's new
-# stamp) commit together.
+# The shared catalogue: foods, recipes and exercises every user sees. Each function below is
+# one operator write: it flushes (never commits) and answers `Written` (result, target id,
+# audit detail); routes run it through `audit.audited`, which adds the audit row and commits
+# the change, its entry (and the recipe library's new stamp) together.
 # --------------------------------------------------------------------------------------------
 
 
-async def create_shared_food(session: AsyncSession, actor: User, data: SharedFoodIn) -> FoodOut:
+async def create_food(session: AsyncSession, data: SharedFoodIn) -> Written[FoodOut]:
     food, portions = await foods_shared.create(session, data)
-    record(session, actor, "food.create", "food", food.id, {"name": food.name, "gtin": food.gtin})
-    await session.commit()
-    return foods_shared.shared_out(food, portions)
+    out = foods_shared.shared_out(food, portions)
+    return out, food.id, {"name": food.name, "gtin": food.gtin}
 
 
-async def update_shared_food(
-    session: AsyncSession, actor: User, food_id: uuid.UUID, changes: dict[str, Any]
-) -> FoodOut:
+async def update_food(
+    session: AsyncSession, food_id: uuid.UUID, changes: dict[str, Any]
+) -> Written[FoodOut]:
     food, portions, sent = await foods_shared.update(session, food_id, changes)
-    record(session, actor, "food.update", "food", food.id, {"name": food.name, "fields": sent})
-    await session.commit()
-    return foods_shared.shared_out(food, portions)
+    out = foods_shared.shared_out(food, portions)
+    return out, food.id, {"name": food.name, "source": food.source, "fields": sent}
 
 
-async def delete_shared_food(session: AsyncSession, actor: User, food_id: uuid.UUID) -> None:
-    detail = await foods_shared.retire(session, food_id)
-    record(session, actor, "food.delete", "food", food_id, detail)
-    await session.commit()
+async def retire_food(session: AsyncSession, food_id: uuid.UUID) -> Written[None]:
+    return None, food_id, await foods_shared.retire(session, food_id)
 
 
 def catalog_recipe_out(entry: catalog.CatalogEntry) -> CatalogRecipeOut:
@@ -238,39 +214,47 @@ def catalog_recipe_out(entry: catalog.CatalogEntry) -> CatalogRecipeOut:
     )
 
 
-async def create_shared_recipe(
+def _recipe_detail(entry: catalog.CatalogEntry) -> dict[str, Any]:
+    return {"name": entry.recipe.name, "source": "shared" if entry.row is not None else "packaged"}
+
+
+async def create_recipe(
     session: AsyncSession, actor: User, body: CustomRecipeIn
-) -> RecipeOut:
+) -> Written[RecipeOut]:
     row, recipe = await plans_service.new_shared(session, actor.id, body)
-    record(session, actor, "recipe.create", "recipe", row.id, {"name": row.name})
-    await session.commit()
-    return plans_service.recipe_out(recipe, row)
+    return plans_service.recipe_out(recipe, row), row.id, {"name": row.name}
 
 
-async def update_shared_recipe(
-    session: AsyncSession, actor: User, recipe_id: uuid.UUID, changes: dict[str, Any]
-) -> RecipeOut:
+async def update_recipe(
+    session: AsyncSession, recipe_id: uuid.UUID, changes: dict[str, Any]
+) -> Written[RecipeOut]:
     sent = sorted(changes)
     row, recipe = await plans_service.change_shared(session, recipe_id, changes)
-    record(session, actor, "recipe.update", "recipe", row.id, {"name": row.name, "fields": sent})
-    await session.commit()
-    return plans_service.recipe_out(recipe, row)
+    return plans_service.recipe_out(recipe, row), row.id, {"name": row.name, "fields": sent}
 
 
-async def retire_recipe(session: AsyncSession, actor: User, recipe_id: uuid.UUID) -> None:
+async def retire_recipe(session: AsyncSession, actor: User, recipe_id: uuid.UUID) -> Written[None]:
     entry = await catalog.retire(session, actor.id, recipe_id)
-    source = "shared" if entry.row is not None else "packaged"
-    detail = {"name": entry.recipe.name, "source": source}
-    record(session, actor, "recipe.delete", "recipe", recipe_id, detail)
-    await session.commit()
+    return None, recipe_id, _recipe_detail(entry)
 
 
-async def restore_recipe(
-    session: AsyncSession, actor: User, recipe_id: uuid.UUID
-) -> CatalogRecipeOut:
+async def restore_recipe(session: AsyncSession, recipe_id: uuid.UUID) -> Written[CatalogRecipeOut]:
     entry = await catalog.restore(session, recipe_id)
-    source = "shared" if entry.row is not None else "packaged"
-    detail = {"name": entry.recipe.name, "source": source}
-    record(session, actor, "recipe.restore", "recipe", recipe_id, detail)
-    await session.commit()
-    return catalog_recipe_out(entry)
+    return catalog_recipe_out(entry), recipe_id, _recipe_detail(entry)
+
+
+async def create_exercise(session: AsyncSession, data: SharedExerciseIn) -> Written[ExerciseOut]:
+    ex = await training_service.add_exercise(session, None, data)
+    return training_service.exercise_out(ex), ex.id, {"name": ex.name}
+
+
+async def update_exercise(
+    session: AsyncSession, exercise_id: uuid.UUID, changes: dict[str, Any]
+) -> Written[ExerciseOut]:
+    ex, sent = await training_service.update_shared_exercise(session, exercise_id, changes)
+    return training_service.exercise_out(ex), ex.id, {"name": ex.name, "fields": sent}
+
+
+async def delete_exercise(session: AsyncSession, exercise_id: uuid.UUID) -> Written[None]:
+    ex = await training_service.remove_shared_exercise(session, exercise_id)
+    return None, exercise_id, {"name": ex.name}

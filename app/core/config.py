@@ -135,6 +135,10 @@ class Settings(BaseSettings):
     # Requests allowed per minute; 0 disables a limit.
     rate_limit_log_writes_per_minute: int = Field(60, ge=0)
     rate_limit_auth_per_minute: int = Field(10, ge=0)
+    # Requests per minute per operator on /api/v1/admin (views and changes alike).
+    rate_limit_admin_per_minute: int = Field(120, ge=0)
+    # Data exports (GET /users/me/export) per user per hour: each reads every row they own.
+    rate_limit_export_per_hour: int = Field(10, ge=0)
 
     cache_ttl_seconds: int = Field(300, ge=1)
 

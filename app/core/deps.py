@@ -112,9 +112,8 @@ async def _spend(
         return None
     result = await res.limiter.hit(key, limit, also_read=also_read)
     if not result.allowed:
-        metrics.RATE_LIMIT_REJECTIONS.labels(
-            "auth" if key.startswith("auth:") else "log_writes"
-        ).inc()
+        label = {"auth": "auth", "adm": "admin"}.get(key.split(":", 1)[0], "log_writes")
+        metrics.RATE_LIMIT_REJECTIONS.labels(label).inc()
         raise RateLimited(
             f"Rate limit of {limit} requests per minute exceeded; "
             f"retry in {result.retry_after_s} s",
@@ -140,6 +139,12 @@ def rate_limit(kind: Literal["log_writes", "auth"]) -> Callable[..., Awaitable[N
         await _spend(res, response, f"logw:{claims.sub}", limit)
 
     return _per_ip if kind == "auth" else _per_user
+
+
+async def spend_admin_budget(res: Resources, response: Response, user_id: uuid.UUID) -> None:
+    """One unit of an operator's budget for admin routes (429 when spent). Called once the
+    caller is known to be an operator, so a refused non-admin spends nothing."""
+    await _spend(res, response, f"adm:{user_id}", res.settings.rate_limit_admin_per_minute)
 
 
 LogWriteLimit = Depends(rate_limit("log_writes"))

@@ -56,7 +56,7 @@ CACHE_HIT = _CACHE.labels("hit")
 CACHE_MISS = _CACHE.labels("miss")
 RATE_LIMIT_REJECTIONS = Counter(
     "nexfitra_rate_limit_rejections",
-    "Requests refused with 429, by limit (auth, log_writes).",
+    "Requests refused with 429, by limit (auth, log_writes, admin).",
     ["limit"],
 )
 LLM_CALLS = Counter(
@@ -72,7 +72,7 @@ LLM_FALLBACKS = Counter(
 )
 
 # Pre-create the series a dashboard expects, so they read 0 rather than being absent.
-for _limit in ("auth", "log_writes"):
+for _limit in ("auth", "log_writes", "admin"):
     RATE_LIMIT_REJECTIONS.labels(_limit)
 for _outcome in ("ok", "timeout", "invalid_output", "error"):
     LLM_CALLS.labels(_outcome)

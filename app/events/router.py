@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from sqlmodel import col
 from sse_starlette import EventSourceResponse
 
+from app.admin import service as admin_service
 from app.auth import service as auth_service
 from app.auth.dependencies import AdminUser
 from app.core.cache import cached, json_response, user_scope
@@ -177,11 +178,11 @@ async def event_stream(
     "/events",
     response_model=EventsAdminOut,
     operation_id="admin_events",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 422, 429),
 )
 async def events_admin(
     request: Request,
-    _admin: AdminUser,
+    admin: AdminUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
@@ -203,10 +204,13 @@ async def events_admin(
         .limit(limit)
         .offset(offset)
     )
-    return EventsAdminOut(
+    out = EventsAdminOut(
         bus=runtime.bus.backend,
         outbox_unpublished=await relay.unpublished(runtime.resources.sessionmaker),
         consumers=consumers,
         parked_total=int(total or 0),
         parked=[ParkedOut.model_validate(r) for r in rows],
     )
+    # Like every operator request, recorded (after the read, as the other views are).
+    await admin_service.audit_view(session, admin, "events.view", {"offset": offset})
+    return out

@@ -64,6 +64,22 @@ class FoodNotFound(NotFound):
     code, title = "food-not-found", "Food not found"
 
 
+class FoodRetired(Unprocessable):
+    """A retired shared or imported food: entries logged from it keep their snapshot, but
+    nothing new (log entries, pantry stock, recipe ingredients) may refer to it."""
+
+    code, title = "food-retired", "Food was retired"
+
+
+def refuse_retired(food: Food) -> None:
+    if food.retired_at is not None:
+        raise FoodRetired(
+            f"{food.name!r} was withdrawn from the shared catalogue on "
+            f"{food.retired_at:%Y-%m-%d}; pick another food",
+            extra={"food_id": str(food.id), "retired_at": food.retired_at.isoformat()},
+        )
+
+
 class NothingRecognised(Unprocessable):
     code, title = "nothing-recognised", "No food recognised"
 
@@ -335,6 +351,7 @@ async def by_barcode(session: AsyncSession, user_id: uuid.UUID, code: str) -> Fo
             sa.select(Food).where(
                 col(Food.gtin) == gtin,
                 sa.or_(col(Food.owner_id) == user_id, col(Food.owner_id).is_(None)),
+                col(Food.retired_at).is_(None),
             )
         )
     )

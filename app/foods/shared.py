@@ -1,7 +1,12 @@
-"""Shared foods: operators add, correct and retire foods every user sees (source `shared`).
+"""Shared foods: operators add, correct and retire foods every user sees: their own (source
+`shared`) and the packaged products imported from Open Food Facts (source `off`), which they
+correct and retire but do not add (the importer does). USDA foods (`fndds`, `sr28`) are
+read-only: they are reference data loaded from the files shipped with the app, which the
+search index and the text parser read from those files rather than from the database, so an
+edit would show in some places and not others; they are corrected by a new data release.
 
-The functions here flush but never commit: the admin service adds the audit row and commits,
-so a change and its audit entry are one transaction.
+The functions here flush but never commit: the admin routes run them through `audit.audited`,
+which adds the audit row and commits, so a change and its audit entry are one transaction.
 
 A shared food is never deleted, only retired: log entries (food_id), pantry items (whose
 foreign key would cascade and delete other users' stock) and recipe ingredients point at it,
@@ -29,6 +34,9 @@ from app.inventory.models import InventoryItem
 from app.logs.models import LogEntry
 
 SOURCE = "shared"
+# What operators manage: their own foods and imported products.
+MANAGED = ("shared", "off")
+USDA = ("fndds", "sr28")
 # The parser reads every shared food on each request, so their number is bounded.
 MAX_SHARED_FOODS = 2000
 _MACRO_LIMIT = 100.5  # protein + carbs + fat per 100 g, with rounding slack
@@ -36,6 +44,14 @@ _MACRO_LIMIT = 100.5  # protein + carbs + fat per 100 g, with rounding slack
 
 class SharedFoodExists(Conflict):
     code, title = "shared-food-exists", "A shared food has that name"
+
+
+class UsdaFoodReadOnly(Conflict):
+    code, title = "usda-food-read-only", "USDA foods cannot be changed"
+
+
+class ImportedBarcodeFixed(Unprocessable):
+    code, title = "imported-barcode-fixed", "An imported product keeps its barcode"
 
 
 def _active() -> list[sa.ColumnElement[bool]]:
@@ -61,9 +77,16 @@ def shared_out(food: Food, portions: list[FoodPortion]) -> FoodOut:
 
 
 async def list_shared(
-    session: AsyncSession, q: str | None, status: str, limit: int, offset: int
+    session: AsyncSession,
+    q: str | None,
+    status: str,
+    limit: int,
+    offset: int,
+    source: str | None = None,
 ) -> tuple[list[FoodOut], int]:
-    where: list[sa.ColumnElement[bool]] = [col(Food.source) == SOURCE]
+    """Managed foods by name: `source` shared or off, or both when None."""
+    sources = (source,) if source else MANAGED
+    where: list[sa.ColumnElement[bool]] = [col(Food.source).in_(sources)]
     if status == "active":
         where.append(col(Food.retired_at).is_(None))
     elif status == "retired":
@@ -86,8 +109,21 @@ async def list_shared(
 
 
 async def get_shared(session: AsyncSession, food_id: uuid.UUID, *, live: bool = True) -> Food:
+    """A managed food (not retired when `live`); 409 for a USDA one, 404 for anything else
+    (a user's custom food is private: indistinguishable from a missing one)."""
     food = await session.get(Food, food_id)
-    if food is None or food.source != SOURCE or (live and food.retired_at is not None):
+    if food is not None and food.source in USDA:
+        raise UsdaFoodReadOnly(
+            f"{food.name!r} is a USDA food: those are reference data shipped with the app and "
+            "read-only; add a shared food with the corrected values instead",
+            extra={"food_id": str(food_id)},
+        )
+    if (
+        food is None
+        or food.owner_id is not None
+        or food.source not in MANAGED
+        or (live and food.retired_at is not None)
+    ):
         raise FoodNotFound(f"No shared food {food_id}")
     return food
 
@@ -184,7 +220,14 @@ async def update(
     the fields sent."""
     food = await get_shared(session, food_id)
     sent = sorted(changes)
-    if "name" in changes:
+    if food.source != SOURCE and "gtin" in changes and changes["gtin"] != food.gtin:
+        # The importer finds a product by its barcode (also its `code`) to update it; a
+        # changed one would make the next import add the product a second time.
+        raise ImportedBarcodeFixed(
+            f"{food.name!r} was imported with barcode {food.gtin}; it cannot be changed"
+        )
+    # Imported products may share a name (brands); operators' own foods may not.
+    if "name" in changes and food.source == SOURCE:
         await _check_name(session, changes["name"], food.id)
     if changes.get("gtin") is not None:
         await _check_gtin(session, changes["gtin"], food.id)
@@ -228,7 +271,12 @@ async def retire(session: AsyncSession, food_id: uuid.UUID) -> dict[str, Any]:
         "inventory_items": int(pantry or 0),
     }
     now = utcnow()
-    food.retired_at, food.updated_at, food.gtin = now, now, None
+    food.retired_at, food.updated_at = now, now
+    if food.source == SOURCE:
+        # An operator's food frees its barcode for a new one. An imported product keeps it:
+        # the importer finds the row by it and updates it (still retired) instead of adding
+        # the product again; barcode lookup skips retired foods.
+        food.gtin = None
     session.add(food)
     await session.flush()
     return detail

@@ -79,7 +79,8 @@ async def list_inventory(
 async def create_inventory_item(
     body: InventoryIn, user_id: CurrentUserId, session: SessionDep, cache: CacheDep
 ) -> InventoryOut:
-    """Add a food you have, in grams, with an optional expiry date."""
+    """Add a food you have, in grams, with an optional expiry date. A food withdrawn from the
+    shared catalogue answers 422 `food-retired` (items stocked before keep it)."""
     item, name = await service.create_item(
         session, cache, user_id, body.food_id, body.grams, body.expires_on
     )

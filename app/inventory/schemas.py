@@ -28,7 +28,9 @@ class InventoryIn(BaseModel):
         },
     )
 
-    food_id: uuid.UUID = Field(description="A USDA food or one of your custom foods")
+    food_id: uuid.UUID = Field(
+        description="A USDA, shared or imported food (not retired) or one of your custom foods"
+    )
     grams: Grams
     expires_on: ExpiresOn | None = None
 

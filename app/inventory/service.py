@@ -44,10 +44,12 @@ class NothingRecognised(Unprocessable):
 
 
 async def visible_food(session: AsyncSession, user_id: uuid.UUID, food_id: uuid.UUID) -> Food:
-    """A USDA food or one of the user's custom foods; anything else is unknown to them."""
+    """A food the user may log or stock: USDA, shared or imported (not retired: 422
+    `food-retired`), or one of their own; anything else is unknown to them."""
     food = await session.get(Food, food_id)
     if food is None or (food.owner_id is not None and food.owner_id != user_id):
         raise UnknownFood(f"No food {food_id}", extra={"food_id": str(food_id)})
+    foods_service.refuse_retired(food)
     return food
 
 
@@ -293,7 +295,9 @@ async def preview_receipt(
     expires_on: dt.date | None,
 ) -> Receipt:
     """Reads a receipt and keeps it pending: nothing enters the inventory until confirmed."""
-    extra = await foods_service.custom_records(session, user_id)
+    # The same foods the text parser reads when logging: the user's own, then the operators'
+    # shared ones (retired ones left out).
+    extra = await foods_service.parser_records(session, user_id)
     lines = read_receipt_lines(text, extra, printed=read_by != "text")
     receipt = Receipt(
         user_id=user_id,
@@ -369,14 +373,15 @@ async def confirm_receipt(
         raise Unprocessable("No line to store")
     expiry = expires_on or receipt.expires_on
     food_ids = {uuid.UUID(lines[i]["food_id"]) for i in chosen}
-    visible = set(
-        await session.scalars(
-            sa.select(col(Food.id)).where(
+    visible = {
+        f.id: f
+        for f in await session.scalars(
+            sa.select(Food).where(
                 col(Food.id).in_(food_ids),
                 sa.or_(col(Food.owner_id).is_(None), col(Food.owner_id) == user_id),
             )
         )
-    )
+    }
     await _check_room(session, user_id, len(chosen))
     info = await pantry.food_facts(session, food_ids)
     added: list[tuple[str, InventoryItem, str]] = []
@@ -385,6 +390,7 @@ async def confirm_receipt(
         fid = uuid.UUID(line["food_id"])
         if fid not in visible:  # a custom food deleted since the preview
             raise UnknownFood(f"Line {i}: the food {line['food']} no longer exists")
+        foods_service.refuse_retired(visible[fid])  # a shared food retired since then
         item = InventoryItem(
             user_id=user_id, food_id=fid, grams=float(line["grams"]), expires_on=expiry
         )

@@ -57,7 +57,8 @@ async def create_log(
     """Log a food with its nutrients. Give `date` (local day), `consumed_at` (an instant), both
     (they must agree in your time zone) or neither (now). With `food_id` and `grams`, the
     matching food in your inventory (same ingredient, any preparation) is used up by that
-    much; editing or deleting the entry gives it back."""
+    much; editing or deleting the entry gives it back. A food withdrawn from the shared
+    catalogue answers 422 `food-retired` (entries logged before keep their snapshot)."""
     tz = cached_tz or await _timezone(res, cache, user_id)
     data = body.model_dump()
     if data["food_id"] is not None:

@@ -34,6 +34,7 @@ from app.core.types import utcnow
 from app.foods import service as foods_service
 from app.foods.dataset import NUTRIENT_FIELDS, FoodRecord
 from app.foods.ingredients import FoodFacts, grams_factor, ingredient_key
+from app.foods.models import Food
 from app.foods.parser import default_index, parse
 from app.goals import service as goals_service
 from app.goals.models import Goal
@@ -290,6 +291,18 @@ async def resolve_ingredients(
         known = {**catalog.usda_by_id(), **{r.id: r for r in custom}}
         unknown = [str(i.food_id) for i in ingredients if i.food_id not in known]
         if unknown:
+            # A retired shared food is named as such, not as unknown.
+            retired = await session.scalar(
+                sa.select(Food)
+                .where(
+                    col(Food.id).in_([uuid.UUID(u) for u in unknown]),
+                    col(Food.source) == "shared",
+                    col(Food.retired_at).is_not(None),
+                )
+                .limit(1)
+            )
+            if retired is not None:
+                foods_service.refuse_retired(retired)
             whose = "USDA, shared nor yours" if user_id is not None else "USDA nor shared"
             raise UnknownFood(
                 f"Unknown foods (neither {whose}): " + ", ".join(unknown),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 from fastapi.responses import StreamingResponse
 
 from app.auth.dependencies import CurrentUser
-from app.core.deps import AuthLimit, ResourcesDep, SessionDep
+from app.auth.models import User
+from app.core.contract import rate_limited
+from app.core.deps import AuthLimit, ResourcesDep, SessionDep, spend_budget
 from app.core.errors import problem_responses
 from app.privacy import service
 from app.privacy.schemas import DeleteAccountIn
@@ -23,16 +25,27 @@ _EXPORT_DOC: dict[int | str, dict[str, Any]] = {
 }
 
 
+@rate_limited
+async def _export_budget(user: CurrentUser, res: ResourcesDep) -> User:
+    """An export reads every row the user owns, years of logs included: a few an hour each."""
+    limit = res.settings.rate_limit_export_per_hour
+    await spend_budget(res, f"export:{user.id}", limit, 3600, "exports")
+    return user
+
+
 @router.get(
     "/me/export",
     response_class=StreamingResponse,
     operation_id="users_me_export",
-    responses={**_EXPORT_DOC, **problem_responses(401)},
+    responses={**_EXPORT_DOC, **problem_responses(401, 429)},
 )
-async def export(user: CurrentUser, res: ResourcesDep) -> StreamingResponse:
+async def export(
+    user: Annotated[User, Depends(_export_budget)], res: ResourcesDep
+) -> StreamingResponse:
     """Download all your data as one JSON document (streamed): profile, logs, goals, weights,
     activities, plans, inventory, custom foods and recipes, notifications and their delivery
-    attempts, sessions. Password and token digests and webhook secrets read "[redacted]"."""
+    attempts, sessions. Password and token digests and webhook secrets read "[redacted]".
+    At most RATE_LIMIT_EXPORT_PER_HOUR (10) an hour per user."""
     return StreamingResponse(
         service.export_json(res.sessionmaker, user.id),
         media_type="application/json",

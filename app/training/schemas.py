@@ -30,9 +30,9 @@ Step = Annotated[
 # --- exercises -------------------------------------------------------------------------------
 
 
-class ExerciseIn(BaseModel):
-    """A private exercise (only you see it). Admins may send `shared: true` to add one everyone
-    sees. Muscles, equipment, level and category use the catalogue's own words."""
+class SharedExerciseIn(BaseModel):
+    """An exercise every user sees (operators, at /api/v1/admin/exercises). Muscles, equipment,
+    level and category use the catalogue's own words."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -61,12 +61,52 @@ class ExerciseIn(BaseModel):
     primary_muscles: Annotated[list[Muscle], Field(min_length=1, max_length=5)]
     secondary_muscles: Annotated[list[Muscle], Field(max_length=10)] = []
     instructions: Annotated[list[Step], Field(max_length=30)] = []
-    shared: bool = Field(False, description="Admins only: visible to every user")
 
     @field_validator("primary_muscles", "secondary_muscles")
     @classmethod
     def _unique(cls, v: list[str]) -> list[str]:
         return list(dict.fromkeys(v))
+
+
+class ExerciseIn(SharedExerciseIn):
+    """A private exercise (only you see it). Admins may send `shared: true` to add one everyone
+    sees. Muscles, equipment, level and category use the catalogue's own words."""
+
+    shared: bool = Field(False, description="Admins only: visible to every user")
+
+
+class ExercisePatch(BaseModel):
+    """Operators' correction of a shared exercise: only the fields sent change."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Landmine shoulder press", "level": "beginner"}]},
+    )
+
+    name: Name | None = None
+    force: Force | None = None
+    level: Level | None = None
+    mechanic: Mechanic | None = None
+    equipment: Equipment | None = None
+    category: Category | None = None
+    primary_muscles: Annotated[list[Muscle], Field(min_length=1, max_length=5)] | None = None
+    secondary_muscles: Annotated[list[Muscle], Field(max_length=10)] | None = None
+    instructions: Annotated[list[Step], Field(max_length=30)] | None = None
+
+    @field_validator("primary_muscles", "secondary_muscles")
+    @classmethod
+    def _unique(cls, v: list[str] | None) -> list[str] | None:
+        return list(dict.fromkeys(v)) if v is not None else None
+
+    @model_validator(mode="after")
+    def _no_null_required(self) -> ExercisePatch:
+        for name in ("name", "level", "category", "primary_muscles"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        for name in ("secondary_muscles", "instructions"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; send [] to clear it")
+        return self
 
 
 ExerciseSource = Literal["free_exercise_db", "shared", "private"]
@@ -99,6 +139,13 @@ class ExercisePage(BaseModel):
     limit: int
     offset: int
     next_offset: int | None
+
+
+class SharedExercisePage(BaseModel):
+    items: list[ExerciseOut]
+    total: int
+    limit: int
+    offset: int
 
 
 # --- workouts --------------------------------------------------------------------------------

@@ -10,10 +10,17 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.admin.audit import record
 from app.auth.models import User
 from app.core.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from app.training.models import Exercise, ExerciseMuscle, WorkoutSet
-from app.training.schemas import ExerciseIn, ExerciseOut, ExerciseSource, ExerciseSummary
+from app.training.schemas import (
+    ExerciseIn,
+    ExerciseOut,
+    ExerciseSource,
+    ExerciseSummary,
+    SharedExerciseIn,
+)
 
 MAX_PRIVATE_EXERCISES = 200
 # WRatio (0-100) below which a name is no match: keeps one-letter typos ("sqaut", "deadlfit")
@@ -159,32 +166,31 @@ async def get_exercise(
     return ex
 
 
-async def _is_admin(session: AsyncSession, user_id: uuid.UUID) -> bool:
-    is_admin = await session.scalar(sa.select(col(User.is_admin)).where(col(User.id) == user_id))
-    if is_admin is None:
+async def _operator(session: AsyncSession, user_id: uuid.UUID) -> User:
+    """The caller, who must be an admin, for the shared-exercise writes of /api/v1/exercises."""
+    user = await session.get(User, user_id)
+    if user is None:
         raise Unauthorized("Account no longer exists")
-    return bool(is_admin)
+    if not user.is_admin:
+        raise Forbidden("Only admins add, change or delete shared exercises")
+    return user
 
 
-async def create_exercise(session: AsyncSession, user_id: uuid.UUID, data: ExerciseIn) -> Exercise:
-    if data.shared:
-        if not await _is_admin(session, user_id):
-            raise Forbidden(
-                "Only admins add shared exercises; leave shared false for a private one"
-            )
-    else:
-        count = await session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Exercise)
-            .where(col(Exercise.owner_id) == user_id)
-        )
-        if (count or 0) >= MAX_PRIVATE_EXERCISES:
-            raise Unprocessable(
-                f"A user can keep at most {MAX_PRIVATE_EXERCISES} private exercises"
-            )
+def _muscle_rows(ex: Exercise) -> list[ExerciseMuscle]:
+    return [
+        ExerciseMuscle(exercise_id=ex.id, muscle=m, is_primary=True) for m in ex.primary_muscles
+    ] + [
+        ExerciseMuscle(exercise_id=ex.id, muscle=m, is_primary=False) for m in ex.secondary_muscles
+    ]
+
+
+async def add_exercise(
+    session: AsyncSession, owner_id: uuid.UUID | None, data: SharedExerciseIn
+) -> Exercise:
+    """Adds an exercise (shared when `owner_id` is None) and flushes; the caller commits."""
     secondary: list[str] = [m for m in data.secondary_muscles if m not in data.primary_muscles]
     ex = Exercise(
-        owner_id=None if data.shared else user_id,
+        owner_id=owner_id,
         name=data.name,
         force=data.force,
         level=data.level,
@@ -197,12 +203,90 @@ async def create_exercise(session: AsyncSession, user_id: uuid.UUID, data: Exerc
     )
     session.add(ex)
     await session.flush()  # the exercise row must exist before its muscle rows reference it
-    session.add_all(
-        [ExerciseMuscle(exercise_id=ex.id, muscle=m, is_primary=True) for m in data.primary_muscles]
-        + [ExerciseMuscle(exercise_id=ex.id, muscle=m, is_primary=False) for m in secondary]
+    session.add_all(_muscle_rows(ex))
+    await session.flush()
+    return ex
+
+
+async def create_exercise(session: AsyncSession, user_id: uuid.UUID, data: ExerciseIn) -> Exercise:
+    if data.shared:
+        # An admin adding a shared exercise here is an operator's action like those of
+        # /api/v1/admin/exercises, and audited the same way, in the same transaction.
+        actor = await _operator(session, user_id)
+        ex = await add_exercise(session, None, data)
+        record(session, actor, "exercise.create", "exercise", ex.id, {"name": ex.name})
+        await session.commit()
+        return ex
+    count = await session.scalar(
+        sa.select(sa.func.count()).select_from(Exercise).where(col(Exercise.owner_id) == user_id)
     )
+    if (count or 0) >= MAX_PRIVATE_EXERCISES:
+        raise Unprocessable(f"A user can keep at most {MAX_PRIVATE_EXERCISES} private exercises")
+    ex = await add_exercise(session, user_id, data)
     await session.commit()
     return ex
+
+
+async def list_shared_exercises(
+    session: AsyncSession, q: str | None, limit: int, offset: int
+) -> tuple[list[Exercise], int]:
+    """The exercises operators added (no owner, no catalogue slug), by name."""
+    where: list[Any] = [col(Exercise.owner_id).is_(None), col(Exercise.slug).is_(None)]
+    if q and q.strip():
+        where.append(sa.func.lower(col(Exercise.name)).contains(q.strip().lower(), autoescape=True))
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Exercise).where(*where))
+    rows = await session.scalars(
+        sa.select(Exercise)
+        .where(*where)
+        .order_by(sa.func.lower(col(Exercise.name)), col(Exercise.id))
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def get_shared_exercise(session: AsyncSession, exercise_id: uuid.UUID) -> Exercise:
+    """A shared exercise; 403 for a catalogue one, 404 for a private one or none."""
+    ex = await session.get(Exercise, exercise_id)
+    if ex is not None and ex.owner_id is None and ex.slug is not None:
+        raise Forbidden("Catalogue exercises (Free Exercise DB) cannot be changed or deleted")
+    if ex is None or ex.owner_id is not None:
+        raise ExerciseNotFound(f"No shared exercise {exercise_id}")
+    return ex
+
+
+async def update_shared_exercise(
+    session: AsyncSession, exercise_id: uuid.UUID, changes: dict[str, Any]
+) -> tuple[Exercise, list[str]]:
+    """Applies the fields sent to a shared exercise and flushes; answers it and the names of
+    the fields sent. Logged sets point at the exercise, so they show the new name."""
+    ex = await get_shared_exercise(session, exercise_id)
+    sent = sorted(changes)
+    for key, value in changes.items():
+        setattr(ex, key, list(value) if isinstance(value, list) else value)
+    ex.secondary_muscles = [m for m in ex.secondary_muscles if m not in ex.primary_muscles]
+    session.add(ex)
+    if {"primary_muscles", "secondary_muscles"} & changes.keys():
+        await session.execute(
+            sa.delete(ExerciseMuscle).where(col(ExerciseMuscle.exercise_id) == ex.id)
+        )
+        session.add_all(_muscle_rows(ex))
+    await session.flush()
+    return ex, sent
+
+
+async def remove_shared_exercise(session: AsyncSession, exercise_id: uuid.UUID) -> Exercise:
+    """Deletes a shared exercise no logged set uses (409 otherwise) and flushes."""
+    ex = await get_shared_exercise(session, exercise_id)
+    await _remove(session, ex)
+    return ex
+
+
+async def _remove(session: AsyncSession, ex: Exercise) -> None:
+    await _check_unused(session, ex.id)
+    await session.execute(sa.delete(ExerciseMuscle).where(col(ExerciseMuscle.exercise_id) == ex.id))
+    await session.delete(ex)
+    await session.flush()
 
 
 async def delete_exercise(
@@ -212,15 +296,12 @@ async def delete_exercise(
     if ex is None or (ex.owner_id is not None and ex.owner_id != user_id):
         raise ExerciseNotFound(f"No exercise {exercise_id}")
     if ex.owner_id is None:
-        if ex.slug is not None:
-            raise Forbidden("Catalogue exercises cannot be deleted")
-        if not await _is_admin(session, user_id):
-            raise Forbidden("Only admins delete shared exercises")
-    await _check_unused(session, exercise_id)
-    await session.execute(
-        sa.delete(ExerciseMuscle).where(col(ExerciseMuscle.exercise_id) == exercise_id)
-    )
-    await session.delete(ex)
+        # Shared (or catalogue, 403): an operator's action, audited as on the admin route.
+        actor = await _operator(session, user_id)
+        await remove_shared_exercise(session, exercise_id)
+        record(session, actor, "exercise.delete", "exercise", exercise_id, {"name": ex.name})
+    else:
+        await _remove(session, ex)
     await session.commit()
 
 

@@ -189,7 +189,11 @@ async def test_shared_food_lifecycle_as_users_see_it(client, admin, make_user):
     assert created[1]["detail"] == {"name": "Zorblax oat bar", "gtin": "0" + BAR["gtin"]}
     assert created[1]["actor_label"] == "ops@example.com"
     (upd,) = await audit(client, admin, "food.update")
-    assert upd["detail"] == {"name": "Zorblax oat bar", "fields": ["kcal", "portions"]}
+    assert upd["detail"] == {
+        "name": "Zorblax oat bar",
+        "source": "shared",
+        "fields": ["kcal", "portions"],
+    }
     (dele,) = await audit(client, admin, "food.delete")
     assert dele["target_id"] == fid
     assert dele["detail"] == {
@@ -289,7 +293,10 @@ async def test_shared_food_list_pagination_and_bola(client, admin, make_user):
     assert_problem(r, 404)
     assert_problem(await client.delete(f"{FOODS}/{mid}", headers=admin.headers), 404)
     packaged = str(CHICKEN.id)
-    assert_problem(await client.delete(f"{FOODS}/{packaged}", headers=admin.headers), 404)
+    r = await client.delete(f"{FOODS}/{packaged}", headers=admin.headers)
+    assert "shipped with the app" in assert_problem(r, 409, "usda-food-read-only")["detail"]
+    r = await client.patch(f"{FOODS}/{packaged}", json={"kcal": 1}, headers=admin.headers)
+    assert_problem(r, 409, "usda-food-read-only")
     got = (await client.get(f"/api/v1/foods/{mid}", headers=user.headers)).json()
     assert got["nutrients_per_100g"]["kcal"] == 380
 
@@ -300,7 +307,7 @@ async def test_shared_food_list_pagination_and_bola(client, admin, make_user):
     assert (active["total"], retired["total"], both["total"]) == (2, 1, 3)
     assert retired["items"][0]["id"] == gamma and retired["items"][0]["retired_at"]
     views = await audit(client, admin, "food.view")
-    assert len(views) == 6 and views[0]["detail"] == {"q": None, "status": "all"}
+    assert len(views) == 6 and views[0]["detail"] == {"q": None, "source": None, "status": "all"}
 
 
 # --- recipes ---------------------------------------------------------------------------------

@@ -275,6 +275,12 @@ async def test_poison_event_is_parked_and_shown_to_admins(client, user):
         assert parked["consumer"] == "insights" and "ValueError" in parked["error"]
         assert body["consumers"] == [{"name": "insights", "pending": 0, "lag": 0}]
         assert good["id"]
+        # An operator's view is audited like every admin request.
+        r = await client.get(
+            "/api/v1/admin/audit", params={"action": "events.view"}, headers=user.headers
+        )
+        (seen,) = r.json()["items"]
+        assert seen["actor_id"] == user.id and seen["detail"] == {"offset": 0}
     finally:
         await rt.bus.close()
 

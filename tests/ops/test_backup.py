@@ -167,7 +167,10 @@ async def _pg_admin(sql: str) -> None:
 
 @pytest.mark.skipif(BACKEND != "server", reason="PostgreSQL round trip: server backend runs")
 async def test_postgres_round_trip(base_settings, tmp_path):
-    names = ("nexfitra_e_backup_src", "nexfitra_e_backup_new")
+    # Named after this run's test database, so runs against other test databases on the same
+    # server (other checkouts) never drop each other's copies.
+    base = make_url(TEST_DATABASE_URL).database
+    names = (f"{base}_backup_src", f"{base}_backup_new")
     urls = [make_url(TEST_DATABASE_URL).set(database=n).render_as_string(False) for n in names]
     for n in names:
         await _pg_admin(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
