@@ -136,7 +136,8 @@ async def update_log(
     session: SessionDep,
     cache: CacheDep,
 ) -> LogOut:
-    """Change some fields of an entry; only the fields sent change."""
+    """Change some fields of an entry; only the fields sent change. Sending `grams` with no
+    nutrient figures scales every nutrient (and the full snapshot) to the new amount."""
     changes = body.model_dump(exclude_unset=True)
     # With Redis the peeked zone may predate a change whose invalidation Redis missed.
     if cached_tz is None or not cache.reliable_invalidation:

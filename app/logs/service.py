@@ -262,6 +262,10 @@ async def update_entry(
         entry.consumed_at = keep
     elif "consumed_at" in changes:
         entry.consumed_at = None
+    if changes.get("grams") and old_grams and not changes.keys() & set(NUTRIENT_KEYS):
+        # The nutrients are those of the entry's grams: a new amount with no new figures is
+        # the same food in another portion, so every amount scales with it.
+        _rescale(entry, float(changes["grams"]) / float(old_grams))
     for key, value in changes.items():
         if key not in ("date", "consumed_at"):
             setattr(entry, key, value)
@@ -292,6 +296,18 @@ async def update_entry(
     if pantry_changed:
         await pantry.stock_changed(cache, user_id)
     return entry
+
+
+def _rescale(entry: LogEntry, factor: float) -> None:
+    for key in NUTRIENT_KEYS:
+        value = getattr(entry, key)
+        if value is not None:
+            setattr(entry, key, round(value * factor, 4))
+    if entry.nutrients is not None:
+        entry.nutrients = {
+            k: round(v * factor, 4) if isinstance(v, int | float) else v
+            for k, v in entry.nutrients.items()
+        }
 
 
 async def _retake(

@@ -145,6 +145,7 @@ async def test_receipt_photo_to_shopping_list(client, user):
     )
     assert r.status_code == 200, r.text
     scale = half / entry["grams"]
+    assert r.json()["kcal"] == pytest.approx(entry["kcal"] * scale, abs=0.05)
     after = await inventory_by_food(client, user)
     for fid, g in taken.items():
         assert after[fid]["grams"] == pytest.approx(stock[fid]["grams"] - g * scale, abs=0.05)

@@ -378,3 +378,42 @@ async def test_consumed_at_at_the_end_of_time_is_422(client, user, consumed_at):
             LOGS, json=log_body(date=..., consumed_at=consumed_at), headers=user.headers
         )
     assert_problem(r, 422)
+
+
+async def test_patch_grams_alone_scales_every_nutrient(client, user):
+    entry = await add_log(
+        client, user, grams=300, kcal=600, protein_g=30, carbs_g=60, fat_g=21, fiber_g=6
+    )
+    url = f"{LOGS}/{entry['id']}"
+    r = await client.patch(url, json={"grams": 150}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["grams"], got["kcal"], got["protein_g"], got["carbs_g"], got["fat_g"]) == (
+        150,
+        300,
+        15,
+        30,
+        10.5,
+    )
+    assert got["fiber_g"] == 3
+    # Figures sent with the grams are the user's own: nothing is scaled.
+    r = await client.patch(url, json={"grams": 300, "kcal": 500}, headers=user.headers)
+    got = r.json()
+    assert (got["grams"], got["kcal"], got["protein_g"], got["fat_g"]) == (300, 500, 15, 10.5)
+
+
+async def test_patch_grams_scales_a_food_entrys_full_snapshot(client, user):
+    r = await client.post(
+        "/api/v1/logs/natural", json={"text": "200 g banana"}, headers=user.headers
+    )
+    assert r.status_code == 201, r.text
+    (before,) = r.json()["entries"]
+    assert before["food_id"] and before["grams"] == 200
+    r = await client.patch(f"{LOGS}/{before['id']}", json={"grams": 50}, headers=user.headers)
+    assert r.status_code == 200, r.text
+    after = r.json()
+    assert after["kcal"] == pytest.approx(before["kcal"] / 4, abs=0.01)
+    assert after["carbs_g"] == pytest.approx(before["carbs_g"] / 4, abs=0.01)
+    assert before["nutrients"]["potassium_mg"] > 0
+    for key, value in before["nutrients"].items():
+        assert after["nutrients"][key] == pytest.approx(value / 4, abs=0.001), key
