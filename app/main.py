@@ -134,8 +134,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.llm = None
     install_handlers(app)
-    app.add_middleware(UnhandledErrorMiddleware)  # innermost: see its docstring
     if settings.cors_origins:
+        # Innermost, so that a 500 passes through CORS too; without CORS the observability
+        # middleware answers unhandled errors itself (see UnhandledErrorMiddleware).
+        app.add_middleware(UnhandledErrorMiddleware)
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
@@ -149,7 +151,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Request-Id",
             ],
         )
-    app.add_middleware(ObservabilityMiddleware, access_log_enabled=settings.access_log)
+    app.add_middleware(
+        ObservabilityMiddleware,
+        access_log_enabled=settings.access_log,
+        answer_errors=not settings.cors_origins,
+    )
 
     # Ops routes first: the router tries routes in order, and probes should not pay for
     # matching every API route before theirs.
