@@ -80,8 +80,15 @@ class _PrefixGuard:
         self.prefixes = tuple(prefixes)
 
     def __call__(self, scope: Scope) -> tuple[Match, Scope]:
-        if tuple(r._routes_version for r in self.routers) != self.versions:
-            self._refresh()
+        # A plain loop: this runs for every router the request passes on its way (a generator
+        # building a tuple here cost more than the prefix check it guards).
+        i = 0
+        versions = self.versions
+        for router in self.routers:
+            if router._routes_version != versions[i]:
+                self._refresh()
+                break
+            i += 1
         if self.prefixes is not None:
             path: str = scope["path"]
             root_path = scope.get("root_path", "")
