@@ -1,11 +1,37 @@
 from __future__ import annotations
 
+import httpx
+from fastapi import FastAPI
+
 from tests.conftest import BACKEND
 
 
 async def test_health(client):
     r = await client.get("/health")
     assert (r.status_code, r.json()) == (200, {"status": "ok"})
+
+
+async def test_health_answers_what_fastapi_would(client, app):
+    """/health sends its constant answer without FastAPI's request handling: the same bytes
+    and headers as the route itself, which still answers what the shortcut does not (HEAD,
+    other methods) and is documented as before."""
+    fastapi_app = FastAPI()
+
+    @fastapi_app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    transport = httpx.ASGITransport(app=fastapi_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as plain:
+        expected = await plain.get("/health")
+    r = await client.get("/health")
+    assert r.content == expected.content == b'{"status":"ok"}'
+    assert r.headers["content-type"] == expected.headers["content-type"]
+    assert r.headers["content-length"] == expected.headers["content-length"]
+    assert len(r.headers["x-request-id"]) == 32
+    assert (await client.delete("/health")).status_code == 405
+    spec = (await client.get("/openapi.json")).json()
+    assert spec["paths"]["/health"]["get"]["operationId"] == "health"
 
 
 async def test_ready(client):
