@@ -60,7 +60,7 @@ class ObservabilityMiddleware:
                 message.setdefault("headers", []).append(rid_header)
             await send(message)
 
-        metrics.HTTP_IN_FLIGHT.inc()
+        metrics.in_flight_add(1)
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
@@ -69,14 +69,12 @@ class ObservabilityMiddleware:
             await answer_unhandled(scope, receive, send_with_id, status != 0)
         finally:
             status = status or 500
-            metrics.HTTP_IN_FLIGHT.dec()
+            metrics.in_flight_add(-1)
             duration = time.perf_counter() - start
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED
             method = scope["method"]
-            counter, histogram = metrics.child(self._children, template, method, status)
-            counter.inc()
-            histogram.observe(duration)
+            metrics.child(self._children, template, method, status)(duration)
             if self.access_log_enabled and access_log.isEnabledFor(logging.INFO):
                 path = scope["path"]
                 fields = {
