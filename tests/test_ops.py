@@ -69,3 +69,20 @@ async def test_openapi_has_operation_ids_and_tags(client):
         t for _, _, op in operations for t in op["tags"]
     }
     assert spec["paths"]["/api/v1/logs"]["post"]["operationId"] == "logs_create"
+
+
+async def test_top_level_routes_match_as_before_behind_their_prefix_check(client, app):
+    """The probes and docs pages check the path's literal prefix before their regexes
+    (core/routing.index_routes): matches, 405s and the trailing-slash redirect are unchanged."""
+    from app.core.routing import _RouteGuard
+
+    guarded = {
+        r.path for r in app.router.routes if isinstance(r.__dict__.get("matches"), _RouteGuard)
+    }
+    assert {"/health", "/ready", "/docs", "/openapi.json"} <= guarded
+    r = await client.get("/health/", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"].endswith("/health")
+    assert (await client.post("/health")).status_code == 405
+    assert (await client.get("/healthz")).status_code == 404
+    assert (await client.get("/docs")).status_code == 200
+    assert (await client.get("/openapi.json")).json()["info"]["title"] == "NexFitra API"
