@@ -213,9 +213,14 @@ class KeyedReads:
         self._pending: dict[Any, list[asyncio.Future[Any]]] = {}
         self._scheduled = False
         self._running: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def get(self, key: Any) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # A new event loop (tests): what was queued or scheduled on the old one never runs.
+            self._loop = loop
+            self._pending, self._scheduled, self._running = {}, False, set()
         future: asyncio.Future[Any] = loop.create_future()
         waiting = self._pending.get(key)
         if waiting is None:
