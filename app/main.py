@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from starlette.types import Scope
 
 import app.models  # noqa: F401  (every table registered before the first query)
 from app.activities.router import router as activities_router
@@ -26,7 +27,7 @@ from app.core.db import ping
 from app.core.errors import UnhandledErrorMiddleware, install_handlers, problem
 from app.core.observability import ObservabilityMiddleware
 from app.core.resources import Resources
-from app.core.routing import index_routes
+from app.core.routing import FastPathRoute, fast_path, index_routes
 from app.events import runtime as events_runtime
 from app.events.config import get_events_settings
 from app.events.router import admin_router as events_admin_router
@@ -61,6 +62,13 @@ from app.users.router import router as users_router
 from app.water.router import router as water_router
 
 log = logging.getLogger("nexfitra")
+
+
+_HEALTH = b'{"status":"ok"}'  # what `health` answers, as FastAPI serialises it
+
+
+async def _health_now(scope: Scope) -> bytes:
+    return _HEALTH
 
 
 def _build_search_index() -> None:
@@ -134,8 +142,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.llm = None
     install_handlers(app)
-    app.add_middleware(UnhandledErrorMiddleware)  # innermost: see its docstring
     if settings.cors_origins:
+        # Innermost, so that a 500 passes through CORS too; without CORS the observability
+        # middleware answers unhandled errors itself (see UnhandledErrorMiddleware).
+        app.add_middleware(UnhandledErrorMiddleware)
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
@@ -149,14 +159,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Request-Id",
             ],
         )
-    app.add_middleware(ObservabilityMiddleware, access_log_enabled=settings.access_log)
+    app.add_middleware(
+        ObservabilityMiddleware,
+        access_log_enabled=settings.access_log,
+        answer_errors=not settings.cors_origins,
+    )
 
     # Ops routes first: the router tries routes in order, and probes should not pay for
     # matching every API route before theirs.
-    @app.get("/health", tags=["ops"], operation_id="health")
+    @fast_path(_health_now)
     async def health() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
+
+    # Its constant answer sent as is (FastPathRoute): dependency solving, validation and
+    # serialisation of the same dict on every probe served nothing.
+    app.router.add_api_route(
+        "/health",
+        health,
+        methods=["GET"],
+        tags=["ops"],
+        operation_id="health",
+        route_class_override=FastPathRoute,
+    )
 
     @app.get("/ready", tags=["ops"], operation_id="ready", responses={503: {}})
     async def ready() -> Any:

@@ -74,3 +74,41 @@ async def test_500_response_carries_the_request_id_header(base_settings):
         r = await c.get("/boom", headers={"X-Request-Id": "req-43"})
     assert r.status_code == 500
     assert r.headers.get("x-request-id") == "req-43"
+
+
+async def test_500_passes_through_cors_when_cors_is_on(base_settings):
+    """With CORS on, the unhandled-error layer sits inside CORS: the 500 carries the CORS
+    headers and the request id, and the app does not raise."""
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(base_settings, cors_origins=["https://app.example"]))
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        r = await c.get(
+            "/boom", headers={"X-Request-Id": "req-44", "Origin": "https://app.example"}
+        )
+    body = assert_problem(r, 500, "internal-error")
+    assert body["request_id"] == "req-44"
+    assert r.headers["access-control-allow-origin"] == "https://app.example"
+    assert r.headers["x-request-id"] == "req-44"
+
+
+async def test_500_is_answered_without_raising_when_the_middleware_answers_it(base_settings):
+    """Without CORS the observability middleware answers the error itself: nothing is
+    re-raised to the server (which would close the keep-alive connection)."""
+    app = create_app(base_settings)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        r = await c.get("/boom", headers={"X-Request-Id": "req-45"})
+    assert assert_problem(r, 500, "internal-error")["request_id"] == "req-45"
+    assert r.headers["x-request-id"] == "req-45"

@@ -22,7 +22,7 @@ from app.auth.exceptions import (
 from app.auth.models import RefreshToken, User
 from app.core.cache import Cache, cached, profile_scope
 from app.core.config import Settings
-from app.core.db import fetchrow_autocommit
+from app.core.db import fetchrow_by_key
 from app.core.errors import Unauthorized
 from app.core.revocation import Revocations
 from app.core.security import (
@@ -210,7 +210,7 @@ async def timezone_hint(session: AsyncSession, cache: Cache, user_id: uuid.UUID)
     return tz
 
 
-_CACHE_STATE_SQL = "SELECT cache_version, timezone FROM users WHERE id = $1"
+_CACHE_STATE_SQL = "SELECT id, cache_version, timezone FROM users WHERE id = ANY($1::uuid[])"
 _CACHE_STATE = sa.select(col(User.cache_version), col(User.timezone)).where(
     col(User.id) == sa.bindparam("user_id")
 )
@@ -240,14 +240,17 @@ async def engine_cache_state(
         return "", None
     # Outside the session, in autocommit: one round trip instead of BEGIN, SELECT and the
     # ROLLBACK when the session closes. On PostgreSQL through core.db's few raw asyncpg
-    # connections (a prepared statement each caches): SQLAlchemy's pool checkout and checkin
-    # cost about four times the read itself (CPU measured with benchmarks/overhead.py).
+    # connections (a prepared statement each caches), the reads of concurrent requests merged
+    # into one statement: SQLAlchemy's pool checkout and checkin cost about four times the read
+    # itself, and a round trip per request several times a batched row (benchmarks/overhead.py).
     if bind.dialect.name == "postgresql":
-        row = await fetchrow_autocommit(bind, _CACHE_STATE_SQL, user_id)
-    else:
-        async with bind.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            row = (await conn.execute(_CACHE_STATE, {"user_id": user_id})).first()
+        row = await fetchrow_by_key(bind, _CACHE_STATE_SQL, user_id)
+        if row is None:
+            raise Unauthorized("Account no longer exists")
+        return f"@{row[1]}", row[2]
+    async with bind.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        row = (await conn.execute(_CACHE_STATE, {"user_id": user_id})).first()
     if row is None:
         raise Unauthorized("Account no longer exists")
     return f"@{row[0]}", row[1]

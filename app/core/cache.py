@@ -84,17 +84,8 @@ async def cached(
 
     `versioned`: the key carries the user's `users.cache_version` (auth.service.cache_state),
     so this process may also answer from its own copy (`LocalCopies`)."""
-    local: LocalCopies | None = getattr(cache, "local", None) if versioned else None
-    if local is not None:
-        hit = local.get(scope, key)
-        if hit is not None:
-            metrics.CACHE_HIT.inc()
-            return hit
-    value, version = await cache.get(scope, key)
+    local, value, version = await _lookup(cache, scope, key, versioned)
     if value is not None:
-        metrics.CACHE_HIT.inc()
-        if local is not None:
-            local.put(scope, key, value)
         return value
     metrics.CACHE_MISS.inc()
     result = await compute()
@@ -108,18 +99,27 @@ async def cached(
 async def cached_hit(cache: Cache, scope: str, key: str, *, versioned: bool = False) -> str | None:
     """The cached text or None, without computing anything on a miss (and without counting
     one: the caller answers a miss the usual way, through `cached`, which counts it)."""
+    return (await _lookup(cache, scope, key, versioned))[1]
+
+
+async def _lookup(
+    cache: Cache, scope: str, key: str, versioned: bool
+) -> tuple[LocalCopies | None, str | None, str]:
+    """This process's copy (for a versioned key), else the cache's entry, copied here on a
+    hit; a hit is counted. Answers the process's copies (None when the key is not versioned
+    or the cache keeps none), the text or None, and the version to hand `put` on a miss."""
     local: LocalCopies | None = getattr(cache, "local", None) if versioned else None
     if local is not None:
         hit = local.get(scope, key)
         if hit is not None:
             metrics.CACHE_HIT.inc()
-            return hit
-    value, _version = await cache.get(scope, key)
+            return local, hit, ""
+    value, version = await cache.get(scope, key)
     if value is not None:
         metrics.CACHE_HIT.inc()
         if local is not None:
             local.put(scope, key, value)
-    return value
+    return local, value, version
 
 
 class LocalCopies:

@@ -269,7 +269,9 @@ class UnhandledErrorMiddleware:
 
     Starlette's outermost error layer sends the same answer but then re-raises, and uvicorn
     closes the connection of a request whose app raised after its response began: every 500
-    cost the client its keep-alive connection. Installed inside the request-id middleware."""
+    cost the client its keep-alive connection. Installed inside the request-id middleware; when
+    no CORS layer has to sit between them, that middleware does this itself
+    (`answer_unhandled`), saving a layer on every request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -289,14 +291,20 @@ class UnhandledErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception:
-            rid = scope.get("state", {}).get("request_id")
-            log.exception("unhandled error (request_id=%s)", rid)
-            if started:
-                raise  # half a response went out: only closing the connection is honest
-            response = problem(
-                500,
-                "An unexpected error occurred. Quote the request id when reporting it.",
-                instance=scope.get("path"),
-                request_id=rid,
-            )
-            await response(scope, receive, send)
+            await answer_unhandled(scope, receive, send, started)
+
+
+async def answer_unhandled(scope: Scope, receive: Receive, send: Send, started: bool) -> None:
+    """Inside `except Exception`: logs the error and sends the generic 500 problem, or
+    re-raises when part of a response went out already."""
+    rid = scope.get("state", {}).get("request_id")
+    log.exception("unhandled error (request_id=%s)", rid)
+    if started:
+        raise  # half a response went out: only closing the connection is honest
+    response = problem(
+        500,
+        "An unexpected error occurred. Quote the request id when reporting it.",
+        instance=scope.get("path"),
+        request_id=rid,
+    )
+    await response(scope, receive, send)

@@ -9,7 +9,10 @@ Hot paths hold pre-bound label children (`CACHE_HIT.inc()`), so counting costs a
 
 from __future__ import annotations
 
+import math
 import os
+from bisect import bisect_left
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import (
@@ -108,13 +111,65 @@ def process_exited(pid: int | None = None) -> None:
         _mp.mark_process_dead(pid or os.getpid())
 
 
-def child(cache: dict[Any, Any], route: str, method: str, status: int) -> tuple[Any, Any]:
-    """The (counter, histogram) children for one route/method/status, bound once."""
+def child(cache: dict[Any, Any], route: str, method: str, status: int) -> Callable[[float], None]:
+    """Counts one answered request of a route/method/status and observes its duration; the
+    children are bound once per key."""
     key = (route, method, status)
-    pair = cache.get(key)
-    if pair is None:
-        pair = cache[key] = (
-            HTTP_REQUESTS.labels(route, method, str(status)),
-            HTTP_DURATION.labels(route, method),
+    record = cache.get(key)
+    if record is None:
+        record = cache[key] = _recorder(
+            HTTP_REQUESTS.labels(route, method, str(status)), HTTP_DURATION.labels(route, method)
         )
-    return pair
+    return record
+
+
+def _recorder(counter: Any, histogram: Any) -> Callable[[float], None]:
+    """`counter.inc(); histogram.observe(seconds)` on the children's values directly.
+
+    The public calls check on every call that the child is not a labelled parent and walk the
+    buckets one comparison at a time; for a bound child neither can change, so this adds to
+    the same values (the locked in-memory ones, or the files of multiprocess mode) and finds
+    the bucket by bisection. Falls back to the public calls if prometheus-client lays its
+    children out otherwise."""
+    try:
+        add_count = counter._value.inc
+        add_sum = histogram._sum.inc
+        bounds = list(histogram._upper_bounds)
+        add_bucket = [bucket.inc for bucket in histogram._buckets]
+    except AttributeError:
+        inc, observe = counter.inc, histogram.observe
+
+        def record_public(seconds: float) -> None:
+            inc()
+            observe(seconds)
+
+        return record_public
+    if len(bounds) != len(add_bucket) or bounds[-1] != math.inf:
+        inc, observe = counter.inc, histogram.observe
+
+        def record_checked(seconds: float) -> None:
+            inc()
+            observe(seconds)
+
+        return record_checked
+
+    def record(seconds: float) -> None:
+        add_count(1)
+        add_sum(seconds)
+        # The first bucket whose bound is at least the value, as Histogram.observe picks it.
+        add_bucket[bisect_left(bounds, seconds)](1)
+
+    return record
+
+
+def _adder(gauge: Gauge) -> Callable[[float], None]:
+    """`gauge.inc(amount)` without the per-call check (see `_recorder`)."""
+    try:
+        add: Callable[[float], None] = gauge._value.inc
+    except AttributeError:
+        return gauge.inc
+    return add
+
+
+# Requests in flight: +1 as one starts, -1 as it ends.
+in_flight_add = _adder(HTTP_IN_FLIGHT)

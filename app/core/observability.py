@@ -1,5 +1,5 @@
 """One pure ASGI middleware for what every request needs around it: a request id, the HTTP
-metrics and the access log line.
+metrics and the access log line, and (without CORS) the answer to an unhandled error.
 
 One layer instead of three, and nothing per request beyond a few attribute reads: the route
 template comes from `scope["route"]`, which the router sets on the same scope dict when it
@@ -16,7 +16,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import metrics
-from app.core.logconfig import ACCESS_FIELDS, REQUEST_ID, USER_ID
+from app.core.errors import answer_unhandled
+from app.core.logconfig import REQUEST_ID, USER_ID, access_record
 
 ACCESS_LOGGER = "nexfitra.access"
 access_log = logging.getLogger(ACCESS_LOGGER)
@@ -25,9 +26,14 @@ UNMATCHED = "<unmatched>"
 
 
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp, *, access_log_enabled: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, *, access_log_enabled: bool = True, answer_errors: bool = False
+    ) -> None:
         self.app = app
         self.access_log_enabled = access_log_enabled
+        # Also do UnhandledErrorMiddleware's job (core/errors.py), where it would sit right
+        # inside this one: a layer less on every request.
+        self.answer_errors = answer_errors
         self._children: dict[Any, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -44,7 +50,7 @@ class ObservabilityMiddleware:
         scope.setdefault("state", {})["request_id"] = rid
         REQUEST_ID.set(rid)
         USER_ID.set(None)
-        status = 500
+        status = 0  # none sent yet
         rid_header = (b"x-request-id", rid.encode())
 
         async def send_with_id(message: Message) -> None:
@@ -54,21 +60,22 @@ class ObservabilityMiddleware:
                 message.setdefault("headers", []).append(rid_header)
             await send(message)
 
-        metrics.HTTP_IN_FLIGHT.inc()
+        metrics.in_flight_add(1)
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            if not self.answer_errors:
+                raise
+            await answer_unhandled(scope, receive, send_with_id, status != 0)
         finally:
-            metrics.HTTP_IN_FLIGHT.dec()
+            status = status or 500
+            metrics.in_flight_add(-1)
             duration = time.perf_counter() - start
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED
             method = scope["method"]
-            counter, histogram = metrics.child(self._children, template, method, status)
-            counter.inc()
-            histogram.observe(duration)
+            metrics.child(self._children, template, method, status)(duration)
             if self.access_log_enabled and access_log.isEnabledFor(logging.INFO):
-                # makeRecord + handle: what Logger.info does minus findCaller's stack walk, which
-                # cost more than formatting the line (the caller is always this middleware).
                 path = scope["path"]
                 fields = {
                     "method": method,
@@ -77,16 +84,9 @@ class ObservabilityMiddleware:
                     "status": status,
                     "duration_ms": round(duration * 1000, 2),
                 }
-                record = access_log.makeRecord(
-                    ACCESS_LOGGER,
-                    logging.INFO,
-                    __file__,
-                    0,
-                    "%s %s %d",
-                    (method, path, status),
-                    None,
-                    extra=fields,
+                # What Logger.info makes and handles, minus findCaller's stack walk (the caller
+                # is always this middleware) and most of makeRecord (core/logconfig.py); the
+                # JSON formatter's short path writes the fields as they are.
+                access_log.handle(
+                    access_record(access_log, __file__, "%s %s %d", (method, path, status), fields)
                 )
-                # The JSON formatter's short path (core/logconfig.py) writes these as they are.
-                setattr(record, ACCESS_FIELDS, fields)
-                access_log.handle(record)

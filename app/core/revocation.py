@@ -117,6 +117,8 @@ class RedisRevocations:
     async def is_revoked(self, user_id: uuid.UUID, issued_at: float) -> bool:
         if time.monotonic() - self._loaded_at > _REFRESH_S:
             await self._refresh()
+        if not self._copy:
+            return False  # the usual case: no key to spell out for the lookup
         entry = self._copy.get(str(user_id))
         return entry is not None and entry[1] > time.time() and issued_at < entry[0]
 

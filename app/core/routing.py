@@ -20,7 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi import routing as fastapi_routing
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Receive, Scope, Send
 
 _NO_MATCH: tuple[Match, Scope] = (Match.NONE, {})
@@ -80,8 +80,15 @@ class _PrefixGuard:
         self.prefixes = tuple(prefixes)
 
     def __call__(self, scope: Scope) -> tuple[Match, Scope]:
-        if tuple(r._routes_version for r in self.routers) != self.versions:
-            self._refresh()
+        # A plain loop: this runs for every router the request passes on its way (a generator
+        # building a tuple here cost more than the prefix check it guards).
+        i = 0
+        versions = self.versions
+        for router in self.routers:
+            if router._routes_version != versions[i]:
+                self._refresh()
+                break
+            i += 1
         if self.prefixes is not None:
             path: str = scope["path"]
             root_path = scope.get("root_path", "")
@@ -92,8 +99,27 @@ class _PrefixGuard:
         return self.inner(scope)
 
 
+class _RouteGuard:
+    """`matches` of one route at the app's top level (the probes, the docs pages): NONE at
+    once for a path that does not start with the route's literal prefix, which its regex
+    could not match either. Every API request passes these routes first."""
+
+    def __init__(self, route: Route, prefix: str) -> None:
+        self.inner = type(route).matches.__get__(route)
+        self.prefix = prefix
+
+    def __call__(self, scope: Scope) -> tuple[Match, Scope]:
+        path: str = scope["path"]
+        if scope.get("root_path", ""):
+            path = fastapi_routing.get_route_path(scope)
+        if not path.startswith(self.prefix):
+            return _NO_MATCH
+        return self.inner(scope)
+
+
 def index_routes(app: FastAPI) -> None:
-    """Puts the prefix check in front of every router included in `app` so far."""
+    """Puts the prefix check in front of every router included in `app` so far, and of every
+    plain route at its top level."""
     routes: list[BaseRoute] = app.router.routes
     for route in routes:
         if isinstance(route, fastapi_routing._IncludedRouter) and not isinstance(
@@ -103,6 +129,13 @@ def index_routes(app: FastAPI) -> None:
             guard._refresh()
             # An instance attribute: the route stays the _IncludedRouter FastAPI looks for.
             route.matches = guard  # type: ignore[method-assign]
+        elif (
+            isinstance(route, Route)
+            and isinstance(getattr(route, "path_format", None), str)
+            and not isinstance(route.__dict__.get("matches"), _RouteGuard)
+        ):
+            prefix = _literal_prefix(route.path_format)
+            route.matches = _RouteGuard(route, prefix)  # type: ignore[method-assign]
 
 
 # A route's shortcut: answers the request's JSON body from the scope alone, or None to let the

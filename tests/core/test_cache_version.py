@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 
@@ -11,7 +12,9 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from app.auth.models import User
+from app.auth.service import engine_cache_state
 from app.core.cache import profile_scope
+from app.core.errors import Unauthorized
 from app.core.types import utcnow
 from app.goals.models import Goal
 from tests.conftest import BACKEND
@@ -97,3 +100,29 @@ async def test_log_write_with_a_stale_cached_zone_uses_the_real_one(client, app,
     assert entry["date"] == "2024-03-10"
     # The stale hint was dropped, so the next write reads the real zone again.
     assert (await cache.get(scope, "tz"))[0] in (None, "Asia/Tokyo")
+
+
+@pytest.mark.skipif(BACKEND != "server", reason="PostgreSQL reads it through raw asyncpg")
+async def test_concurrent_version_reads_share_statements_and_each_gets_its_own_row(
+    client, app, make_user
+):
+    """The cache-version reads of concurrent requests are merged (core.db.KeyedReads): each
+    caller still gets its own user's version and zone, an unknown user is refused, and a read
+    made after a write sees that write."""
+    res = app.state.resources
+    users = [await make_user(tz=tz) for tz in ("Asia/Tokyo", "Europe/Paris", "UTC")]
+    ids = [uuid.UUID(u.id) for u in users]
+    expected = [
+        (f"@{await version(app, u)}", tz)
+        for u, tz in zip(users, ("Asia/Tokyo", "Europe/Paris", "UTC"), strict=True)
+    ]
+    calls = [engine_cache_state(res.engine, res.cache, i) for i in ids * 20]
+    calls.append(engine_cache_state(res.engine, res.cache, uuid.uuid4()))
+    answers = await asyncio.gather(*calls, return_exceptions=True)
+    assert answers[:-1] == expected * 20
+    assert isinstance(answers[-1], Unauthorized)
+    await add_log(client, users[1], date="2024-03-04", kcal=300)
+    after = await asyncio.gather(*(engine_cache_state(res.engine, res.cache, i) for i in ids))
+    assert after[1] == (f"@{await version(app, users[1])}", "Europe/Paris")
+    assert after[1] != expected[1]
+    assert [after[0], after[2]] == [expected[0], expected[2]]

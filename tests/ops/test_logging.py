@@ -72,3 +72,68 @@ def test_json_is_the_production_default():
     assert logconfig.effective_format(None, "production") == "json"
     assert logconfig.effective_format(None, "development") == "text"
     assert logconfig.effective_format("text", "production") == "text"
+
+
+def test_access_record_is_the_record_logger_info_makes():
+    """The middleware's cheap record (logconfig.access_record) carries what makeRecord would,
+    under the switches configure() turns off and with them on."""
+    logger = logging.getLogger("nexfitra.access")
+    fields = {"method": "GET", "path": "/x", "route": "/x", "status": 200, "duration_ms": 1.5}
+    saved = logging.logThreads, logging.logProcesses, logging.logMultiprocessing
+    try:
+        for switches in ((True, True, True), (False, False, False)):
+            logging.logThreads, logging.logProcesses, logging.logMultiprocessing = switches
+            usual = logger.makeRecord(
+                logger.name,
+                logging.INFO,
+                __file__,
+                0,
+                "%s %s %d",
+                ("GET", "/x", 200),
+                None,
+                extra=fields,
+            ).__dict__
+            cheap = logconfig.access_record(
+                logger, __file__, "%s %s %d", ("GET", "/x", 200), fields
+            ).__dict__
+            assert cheap.pop(logconfig.ACCESS_FIELDS) == fields
+            timing = ("created", "msecs", "relativeCreated")
+            assert {k: v for k, v in cheap.items() if k not in timing} == {
+                k: v for k, v in usual.items() if k not in timing
+            }
+            assert 0 <= cheap["created"] - usual["created"] < 5
+    finally:
+        logging.logThreads, logging.logProcesses, logging.logMultiprocessing = saved
+
+
+@pytest.mark.parametrize(
+    "created",
+    [
+        0.0,
+        1.5,
+        1733212800.0,
+        1733212800.000001,
+        1733212800.9999996,
+        1733212859.9999999,
+        1764748800.123456,
+        1764748800.1234565,
+        1764748800.5,
+        2000000000.999999,
+    ],
+)
+def test_access_line_time_is_isoformat(created):
+    import datetime as dt
+
+    assert logconfig._iso_utc(created) == dt.datetime.fromtimestamp(created, dt.UTC).isoformat()
+    logconfig._second[0] = None  # also from a cold start of the reused second
+    assert logconfig._iso_utc(created) == dt.datetime.fromtimestamp(created, dt.UTC).isoformat()
+
+
+def test_access_line_time_matches_isoformat_over_many_instants():
+    import datetime as dt
+    import random
+
+    rng = random.Random(16)
+    for _ in range(20000):
+        created = rng.uniform(1.7e9, 1.8e9)
+        assert logconfig._iso_utc(created) == dt.datetime.fromtimestamp(created, dt.UTC).isoformat()

@@ -197,3 +197,43 @@ async def test_dashboard_queries_only_exposed_series(client_factory):
         await c.get("/health")
         names = {name for name, _ in await scrape(c)}
     assert wanted and wanted <= names, wanted - names
+
+
+def test_request_recorder_counts_as_the_public_calls_do():
+    """metrics.child's recorder adds to the children's values directly: the same samples as
+    Counter.inc and Histogram.observe, bucket edges included."""
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+    from app.core import metrics
+
+    def pair(registry: CollectorRegistry) -> tuple[Counter, Histogram, Gauge]:
+        return (
+            Counter("c", "c", ["route"], registry=registry),
+            Histogram("h", "h", ["route"], buckets=(0.005, 0.01, 0.5, 1.0), registry=registry),
+            Gauge("g", "g", registry=registry),
+        )
+
+    public, direct = CollectorRegistry(), CollectorRegistry()
+    (pc, ph, pg), (dc, dh, dg) = pair(public), pair(direct)
+    record = metrics._recorder(dc.labels("/x"), dh.labels("/x"))
+    add = metrics._adder(dg)
+    for seconds in (0.0, 0.001, 0.005, 0.0050001, 0.01, 0.3, 0.5, 1.0, 1.5, 30.0):
+        pc.labels("/x").inc()
+        ph.labels("/x").observe(seconds)
+        record(seconds)
+    pg.inc()
+    pg.inc()
+    pg.dec()
+    add(1)
+    add(1)
+    add(-1)
+
+    def counted(registry: CollectorRegistry) -> dict:
+        # Everything but the creation times, which differ by when each registry was made.
+        found = samples(generate_latest(registry).decode())
+        return {k: v for k, v in found.items() if not k[0].endswith("_created")}
+
+    assert counted(direct) == counted(public)
+    le = frozenset({("route", "/x"), ("le", "0.005")})
+    assert counted(direct)[("h_bucket", le)] == 3  # 0.0, 0.001 and 0.005 itself
+    assert counted(direct)[("g", frozenset())] == 1

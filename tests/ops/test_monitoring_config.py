@@ -161,3 +161,66 @@ async def test_dashboard_series_and_labels_exist_after_traffic(client_factory):
         } | set(re.findall(r"[{,]\s*([a-z_]+)\s*=~?", expr))
         have = set().union(*(labels[n] for n in names))
         assert used <= have, (expr, used - have)
+
+
+_DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")  # Prometheus's duration syntax
+
+
+def _seconds(duration: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration))
+
+
+def test_prometheus_config_fields_are_ones_prometheus_accepts():
+    """What promtool would refuse first, checked by hand: known top-level and job keys,
+    durations in Prometheus's syntax, a timeout no longer than the interval, unique jobs."""
+    config = load_yaml(DEPLOY / "prometheus/prometheus.yml")
+    assert set(config) <= {"global", "scrape_configs", "rule_files", "alerting"}
+    glob = config["global"]
+    for key in ("scrape_interval", "evaluation_interval", "scrape_timeout"):
+        if key in glob:
+            assert _DURATION.match(glob[key]), (key, glob[key])
+    jobs = config["scrape_configs"]
+    assert len({j["job_name"] for j in jobs}) == len(jobs)
+    known = {
+        "job_name",
+        "metrics_path",
+        "scheme",
+        "scrape_interval",
+        "scrape_timeout",
+        "authorization",
+        "static_configs",
+        "honor_labels",
+        "params",
+    }
+    for job in jobs:
+        assert set(job) <= known, set(job) - known
+        interval = _seconds(job.get("scrape_interval", glob.get("scrape_interval", "1m")))
+        timeout = _seconds(job.get("scrape_timeout", glob.get("scrape_timeout", "10s")))
+        assert timeout <= interval
+        for sc in job["static_configs"]:
+            for target in sc["targets"]:
+                assert re.fullmatch(r"[a-z0-9.-]+:\d{1,5}", target), target
+
+
+def test_dashboard_layout_is_one_grafana_loads():
+    """Unique panel ids and per-panel refIds, panels inside Grafana's 24-column grid and not
+    overlapping, and every target's expression present."""
+    dashboard = json.loads(DASHBOARD.read_text())
+    assert dashboard["uid"] and dashboard["title"] and dashboard["schemaVersion"] >= 30
+    panels = dashboard["panels"]
+    assert len({p["id"] for p in panels}) == len(panels)
+    cells: set[tuple[int, int]] = set()
+    for panel in panels:
+        refs = [t["refId"] for t in panel["targets"]]
+        assert refs and len(set(refs)) == len(refs), panel["title"]
+        assert all(t["expr"].strip() for t in panel["targets"]), panel["title"]
+        pos = panel["gridPos"]
+        assert pos["w"] > 0 and pos["h"] > 0 and 0 <= pos["x"] and pos["x"] + pos["w"] <= 24
+        mine = {
+            (x, y)
+            for x in range(pos["x"], pos["x"] + pos["w"])
+            for y in range(pos["y"], pos["y"] + pos["h"])
+        }
+        assert not (mine & cells), f"{panel['title']} overlaps another panel"
+        cells |= mine
