@@ -445,6 +445,12 @@ async def log_workout(
     two round trips and no session (`pgwrite`); elsewhere the session's transaction."""
     bind = session.bind
     if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+        if session.in_transaction():
+            # The caller's reads (the zone, the program) hold a pooled connection until the
+            # session ends. Given back before the write takes its own: otherwise a pool's
+            # worth of concurrent writes each held one and waited for another until the
+            # pool timed out (30 s, then 500).
+            await session.commit()
         return await _log_workout_pg(bind, cache, user_id, tz, data, entries, program_id)
     wanted = {e.exercise_id for e in entries}
     try:
