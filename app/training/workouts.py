@@ -452,6 +452,19 @@ async def log_workout(
             # pool timed out (30 s, then 500).
             await session.commit()
         return await _log_workout_pg(bind, cache, user_id, tz, data, entries, program_id)
+    return await _log_workout_session(session, user_id, tz, data, entries, program_id, cache)
+
+
+async def _log_workout_session(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    tz: str,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    program_id: uuid.UUID | None,
+    cache: Cache | None,
+) -> WorkoutOut:
+    """`log_workout` through the session: on SQLite, and the reference for `pgwrite`."""
     wanted = {e.exercise_id for e in entries}
     try:
         day, started_at = _resolve(tz, data)
