@@ -98,7 +98,9 @@ class WorkoutSet(SQLModel, table=True):
 
     __tablename__ = "workout_sets"
     __table_args__ = (
-        sa.Index("ix_workout_sets_user_exercise_date", "user_id", "exercise_id", "date"),
+        # Weekly stats over a date range, and the recent sets programs progress from. Lookups by
+        # user and exercise use the best-of indexes below (migration 0012_hw_set_user_date).
+        sa.Index("ix_workout_sets_user_date", "user_id", "date"),
         sa.Index("ix_workout_sets_workout", "workout_id"),
         # A new workout's previous bests, each the top of one of these (`pgwrite.READ_SQL`).
         sa.Index("ix_workout_sets_best_e1rm", "user_id", "exercise_id", "e1rm_kg"),

@@ -122,10 +122,10 @@ def _write_sql() -> str:
 # The e1RM and volume bests are per exercise, so they are found in a subquery the planner may
 # not merge (OFFSET 0) before the loads multiply its rows: merged, they ran once per load.
 # `s.date + 0` keeps the day out of any index condition: on a young table whose statistics
-# still said "a few rows", the planner took ix_workout_sets_user_exercise_date (user, exercise,
-# date) for these lookups, reading and sorting every earlier set of the exercise, 25 ms of
-# database CPU per workout for a user with 9,000 sets, instead of the first rows of the
-# best-of indexes (0.3 ms once analysed; the other plan never wins here).
+# still said "a few rows", the planner took an index with the day in it (user, exercise, date;
+# replaced by migration 0012_hw_set_user_date) for these lookups, reading and sorting every
+# earlier set of the exercise, 25-50 ms of database CPU per workout for a user with 9,000 sets,
+# instead of the first rows of the best-of indexes (0.7 ms; the other plan never wins here).
 READ_SQL = """
 SELECT u.timezone,
        (SELECT p.weight_kg FROM user_profiles p WHERE p.user_id = $1) AS weight_kg,
