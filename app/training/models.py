@@ -114,9 +114,10 @@ class WorkoutSet(SQLModel, table=True):
             sa.Uuid, sa.ForeignKey("workouts.id", ondelete="CASCADE"), nullable=False
         )
     )
-    user_id: uuid.UUID = Field(
-        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    )
+    # The workout's user, with no foreign key of its own: the workout's holds it (and its
+    # cascade removes the sets with the user's workouts), and checking it again on every set
+    # row cost the database a lookup per set (migration 0013_hw_sets_user_fk).
+    user_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid, nullable=False))
     exercise_id: uuid.UUID = Field(
         sa_column=sa.Column(sa.Uuid, sa.ForeignKey("exercises.id"), nullable=False)
     )
