@@ -25,6 +25,7 @@ import json
 import re
 import types
 import typing
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any
 
@@ -147,12 +148,54 @@ def _object_paths(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[Any, ...]
             yield from _object_paths(v, (*path, i))
 
 
+def _may_hold_date(annotation: Any, seen: frozenset[Any] = frozenset()) -> bool:
+    """Whether a value validated as `annotation` can be or contain a date; True when unsure."""
+    if annotation is None or annotation is type(None):
+        return False
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _may_hold_date(typing.get_args(annotation)[0], seen)
+    if origin is typing.Literal:
+        return False
+    if origin is not None:
+        args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+        return not args or any(_may_hold_date(a, seen) for a in args)
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            if annotation in seen:
+                return True  # recursive model: walked at run time
+            return bool(_date_fields(annotation, seen | {annotation}))
+        if issubclass(annotation, dt.date):
+            return True
+        # Scalars pydantic never turns into a date (enums are str or int subclasses).
+        return not issubclass(annotation, str | int | float | bool | bytes | uuid.UUID)
+    return True  # Any, type variables, forward references: look at the value
+
+
+_date_fields_cache: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _date_fields(model: type[BaseModel], seen: frozenset[Any] = frozenset()) -> tuple[str, ...]:
+    """The fields of `model` whose values can hold a date, in field order (cached per model)."""
+    hit = _date_fields_cache.get(model)
+    if hit is None:
+        seen = seen | {model}
+        hit = tuple(
+            name
+            for name, info in model.model_fields.items()
+            if _may_hold_date(info.annotation, seen)
+        )
+        _date_fields_cache[model] = hit
+    return hit
+
+
 def _dates_in(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], dt.date]]:
-    """Every date (and datetime) in a validated body, with its path."""
+    """Every date (and datetime) in a validated body, with its path. Model fields whose type
+    holds no date (most of a workout's sets) are not visited."""
     if isinstance(value, dt.date):
         yield path, value
     elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
+        for name in _date_fields(type(value)):
             yield from _dates_in(getattr(value, name, None), (*path, name))
     elif isinstance(value, dict):
         for k, v in value.items():
@@ -270,11 +313,21 @@ async def _check_body(request: Request, route: APIRoute) -> list[dict[str, Any]]
     raw = await request.body()
     if not raw:
         return errors
+    adapter = _strict_adapter(route)
+    if adapter is not None and b"\x00" not in raw and b"\\u0000" not in raw:
+        # No NUL anywhere (JSON spells it only as an escape, or as a raw byte that a strict
+        # decoder refuses): the NUL walks below could find nothing. A body that passes
+        # strict validation passes the lax one too, with the same values.
+        try:
+            validated = adapter.validate_json(raw, strict=True)
+        except ValidationError:
+            pass  # the full checks below say which errors are the caller's to hear
+        else:
+            return _date_errors(validated)
     try:
         data = json.loads(raw)
     except ValueError:
         return errors  # FastAPI has answered already; not reached
-    adapter = _strict_adapter(route)
     if adapter is None:  # a body type pydantic cannot adapt alone: look at all of it
         for path, value, _is_key in _walk(data, ("body",)):
             if isinstance(value, str) and "\x00" in value:
@@ -313,6 +366,11 @@ async def _check_body(request: Request, route: APIRoute) -> list[dict[str, Any]]
         ]
         if strict_only:
             return strict_only
+    return _date_errors(validated)
+
+
+def _date_errors(validated: Any) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
     for path, day in _dates_in(validated, ("body",)):
         try:
             _check_date_range(day)

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -20,6 +21,7 @@ from app.core.timeutil import local_date, resolve_local_day
 from app.core.types import utcnow
 from app.events import outbox
 from app.inventory import pantry
+from app.logs import pgwrite
 from app.logs.models import LogEntry
 from app.logs.schemas import NUTRIENT_KEYS, check_macros_fit
 
@@ -36,11 +38,11 @@ class PlanSlotAlreadyLogged(Conflict):
     code, title = "plan-slot-already-logged", "Plan slot already logged"
 
 
-def _integrity_error(exc: IntegrityError) -> AppError:
+def _integrity_error(exc: IntegrityError | asyncpg.IntegrityConstraintViolationError) -> AppError:
     """What a constraint failure on log_entries means to the client. A valid body can break two:
     the user's foreign key (the account was deleted meanwhile) and the one-entry-per-plan-slot
     index (a plan slot logged twice at once). Drivers name them differently; both say unique."""
-    if "unique" in str(exc.orig).lower():
+    if "unique" in str(getattr(exc, "orig", exc)).lower():
         return PlanSlotAlreadyLogged(
             "That plan slot is already logged for that day; delete its entry to log it again"
         )
@@ -172,6 +174,15 @@ async def create_entry(
     change: the INSERT only happens if it is still the user's zone, and otherwise the entry is
     dated again with the zone read from the database.
     """
+    if engine.dialect.name == "postgresql":
+        return await _create_entry_pg(engine, cache, user_id, tz, data)
+    return await _create_entry_core(engine, cache, user_id, tz, data)
+
+
+async def _create_entry_core(
+    engine: AsyncEngine, cache: Cache, user_id: uuid.UUID, tz: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """`create_entry` through SQLAlchemy Core: on SQLite, and the reference for `pgwrite`."""
     (row,) = _new_rows(user_id, tz, [data])
     try:
         params = {c: row.get(c) for c in _COLUMNS}
@@ -194,6 +205,33 @@ async def create_entry(
                 )
     except IntegrityError as exc:
         raise _integrity_error(exc) from exc
+    await cache.invalidate(user_scope(user_id))
+    outbox.nudge()
+    return row
+
+
+async def _create_entry_pg(
+    engine: AsyncEngine, cache: Cache, user_id: uuid.UUID, tz: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """`create_entry` on PostgreSQL: the same statements and answers, through `pgwrite`."""
+    (row,) = _new_rows(user_id, tz, [data])
+    zone = None if cache.reliable_invalidation else (user_id, tz)
+    async with engine.connect() as conn:
+        # Single autocommit statements on the driver: no transaction is begun on it.
+        driver: Any = (await conn.get_raw_connection()).driver_connection
+        try:
+            done = await pgwrite.insert(driver, row, _logged_event(row), zone)
+            if not done:
+                fresh = await driver.fetchval(
+                    "SELECT timezone FROM users WHERE id = $1::uuid", user_id
+                )
+                if fresh is None:
+                    raise Unauthorized("Account no longer exists")
+                await cache.invalidate(profile_scope(user_id))
+                (row,) = _new_rows(user_id, str(fresh), [data])
+                await pgwrite.insert(driver, row, _logged_event(row))
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
     outbox.nudge()
     return row

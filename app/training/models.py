@@ -98,7 +98,9 @@ class WorkoutSet(SQLModel, table=True):
 
     __tablename__ = "workout_sets"
     __table_args__ = (
-        sa.Index("ix_workout_sets_user_exercise_date", "user_id", "exercise_id", "date"),
+        # Weekly stats over a date range, and the recent sets programs progress from. Lookups by
+        # user and exercise use the best-of indexes below (migration 0012_hw_set_user_date).
+        sa.Index("ix_workout_sets_user_date", "user_id", "date"),
         sa.Index("ix_workout_sets_workout", "workout_id"),
         # A new workout's previous bests, each the top of one of these (`pgwrite.READ_SQL`).
         sa.Index("ix_workout_sets_best_e1rm", "user_id", "exercise_id", "e1rm_kg"),
@@ -112,9 +114,10 @@ class WorkoutSet(SQLModel, table=True):
             sa.Uuid, sa.ForeignKey("workouts.id", ondelete="CASCADE"), nullable=False
         )
     )
-    user_id: uuid.UUID = Field(
-        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    )
+    # The workout's user, with no foreign key of its own: the workout's holds it (and its
+    # cascade removes the sets with the user's workouts), and checking it again on every set
+    # row cost the database a lookup per set (migration 0013_hw_sets_user_fk).
+    user_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid, nullable=False))
     exercise_id: uuid.UUID = Field(
         sa_column=sa.Column(sa.Uuid, sa.ForeignKey("exercises.id"), nullable=False)
     )

@@ -59,6 +59,10 @@ ACTIVITY_COLUMNS = (
 )
 WORKOUT_COLUMNS = tuple(c.key for c in _table(Workout).columns)
 SET_COLUMNS = tuple(c.key for c in _table(WorkoutSet).columns)
+# The same for every set of a workout (`workouts._rows_for` copies them from it): sent once
+# rather than as arrays, whose encoding costs CPU per element.
+SHARED_SET_COLUMNS = ("workout_id", "user_id", "date", "week_start")
+PER_SET_COLUMNS = tuple(c for c in SET_COLUMNS if c not in SHARED_SET_COLUMNS)
 EVENT_COLUMNS = tuple(c.key for c in _table(OutboxEvent).columns)
 
 
@@ -68,19 +72,25 @@ def _write_sql() -> str:
     )
     n = 0
 
-    def params(table: sa.Table, columns: Sequence[str], suffix: str = "") -> str:
+    def param_list(table: sa.Table, columns: Sequence[str], suffix: str = "") -> list[str]:
         nonlocal n
         out = []
         for c in columns:
             n += 1
             out.append(f"${n}::{_pg_type(table, c)}{suffix}")
-        return ", ".join(out)
+        return out
+
+    def params(table: sa.Table, columns: Sequence[str], suffix: str = "") -> str:
+        return ", ".join(param_list(table, columns, suffix))
 
     activity = params(activities, ACTIVITY_COLUMNS)
     n += 1
     with_activity = f"${n}::boolean"
     workout = params(workouts, WORKOUT_COLUMNS)
-    set_arrays = params(sets, SET_COLUMNS, "[]")
+    shared = dict(zip(SHARED_SET_COLUMNS, param_list(sets, SHARED_SET_COLUMNS), strict=True))
+    set_arrays = params(sets, PER_SET_COLUMNS, "[]")
+    aliases = {c: f"x.c{i}" for i, c in enumerate(PER_SET_COLUMNS)}
+    set_values = ", ".join(shared.get(c) or aliases[c] for c in SET_COLUMNS)
     event = params(events, EVENT_COLUMNS)
     names = ", ".join
     # Every sub-statement runs, referenced or not; the foreign keys between them (sets to the
@@ -92,7 +102,8 @@ def _write_sql() -> str:
         f"workout AS (INSERT INTO {workouts.name} ({names(WORKOUT_COLUMNS)}) "
         f"VALUES ({workout}) RETURNING id), "
         f"sets AS (INSERT INTO {sets.name} ({names(SET_COLUMNS)}) "
-        f"SELECT * FROM unnest({set_arrays})) "
+        f"SELECT {set_values} FROM unnest({set_arrays}) "
+        f"AS x({names(a.removeprefix('x.') for a in aliases.values())})) "
         f"INSERT INTO {events.name} ({names(EVENT_COLUMNS)}) SELECT {event} FROM workout"
     )
 
@@ -107,26 +118,39 @@ def _write_sql() -> str:
 # user's whole history: the best e1RM and set volume per exercise, and the most reps at each
 # load this workout uses (the only loads its PR check looks up). A best volume exists exactly
 # when the exercise has an earlier working set (the column is never NULL).
+#
+# The e1RM and volume bests are per exercise, so they are found in a subquery the planner may
+# not merge (OFFSET 0) before the loads multiply its rows: merged, they ran once per load.
+# `s.date + 0` keeps the day out of any index condition: on a young table whose statistics
+# still said "a few rows", the planner took an index with the day in it (user, exercise, date;
+# replaced by migration 0012_hw_set_user_date) for these lookups, reading and sorting every
+# earlier set of the exercise, 25-50 ms of database CPU per workout for a user with 9,000 sets,
+# instead of the first rows of the best-of indexes (0.7 ms; the other plan never wins here).
 READ_SQL = """
 SELECT u.timezone,
        (SELECT p.weight_kg FROM user_profiles p WHERE p.user_id = $1) AS weight_kg,
-       e.id, e.name, l.load_kg, r.reps, b.e1rm, v.volume,
+       e.id, e.name, l.load_kg, r.reps, e.e1rm, e.volume,
        (SELECT array_agg(a.id) FROM activities a
          WHERE a.user_id = $1 AND a.date = $3 AND a.activity_type <> $4
            AND a.source <> ALL($5::text[])) AS import_ids
 FROM users u
-LEFT JOIN exercises e ON e.id = ANY($2::uuid[]) AND (e.owner_id IS NULL OR e.owner_id = $1)
-LEFT JOIN LATERAL (
-    SELECT s.e1rm_kg AS e1rm FROM workout_sets s
-    WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.e1rm_kg IS NOT NULL
-      AND s.date <= $3 AND NOT s.is_warmup
-    ORDER BY s.e1rm_kg DESC LIMIT 1
-) b ON true
-LEFT JOIN LATERAL (
-    SELECT s.volume_kg AS volume FROM workout_sets s
-    WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.date <= $3 AND NOT s.is_warmup
-    ORDER BY s.volume_kg DESC LIMIT 1
-) v ON true
+LEFT JOIN (
+    SELECT e.id, e.name, b.e1rm, v.volume
+    FROM exercises e
+    LEFT JOIN LATERAL (
+        SELECT s.e1rm_kg AS e1rm FROM workout_sets s
+        WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.e1rm_kg IS NOT NULL
+          AND s.date + 0 <= $3 AND NOT s.is_warmup
+        ORDER BY s.e1rm_kg DESC LIMIT 1
+    ) b ON true
+    LEFT JOIN LATERAL (
+        SELECT s.volume_kg AS volume FROM workout_sets s
+        WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.date + 0 <= $3 AND NOT s.is_warmup
+        ORDER BY s.volume_kg DESC LIMIT 1
+    ) v ON true
+    WHERE e.id = ANY($2::uuid[]) AND (e.owner_id IS NULL OR e.owner_id = $1)
+    OFFSET 0
+) e ON true
 LEFT JOIN (
     SELECT DISTINCT x.exercise_id, x.load_kg
     FROM unnest($6::uuid[], $7::float8[]) AS x(exercise_id, load_kg)
@@ -134,7 +158,7 @@ LEFT JOIN (
 LEFT JOIN LATERAL (
     SELECT s.reps FROM workout_sets s
     WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.weight_kg = l.load_kg
-      AND s.reps IS NOT NULL AND s.date <= $3 AND NOT s.is_warmup
+      AND s.reps IS NOT NULL AND s.date + 0 <= $3 AND NOT s.is_warmup
     ORDER BY s.reps DESC LIMIT 1
 ) r ON true
 WHERE u.id = $1
@@ -189,7 +213,8 @@ async def write(
     args: list[Any] = [None if activity is None else activity[c] for c in ACTIVITY_COLUMNS]
     args.append(activity is not None)
     args += [workout[c] for c in WORKOUT_COLUMNS]
-    args += [[s[c] for s in sets] for c in SET_COLUMNS]
+    args += [sets[0][c] if sets else None for c in SHARED_SET_COLUMNS]
+    args += [[s[c] for s in sets] for c in PER_SET_COLUMNS]
     # The payload as JSON text: SQLAlchemy's codec on these connections sends `json` as is.
     args += [
         json.dumps(v) if c == "payload" else v for c, v in ((c, event[c]) for c in EVENT_COLUMNS)

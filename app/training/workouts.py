@@ -445,7 +445,26 @@ async def log_workout(
     two round trips and no session (`pgwrite`); elsewhere the session's transaction."""
     bind = session.bind
     if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql":
+        if session.in_transaction():
+            # The caller's reads (the zone, the program) hold a pooled connection until the
+            # session ends. Given back before the write takes its own: otherwise a pool's
+            # worth of concurrent writes each held one and waited for another until the
+            # pool timed out (30 s, then 500).
+            await session.commit()
         return await _log_workout_pg(bind, cache, user_id, tz, data, entries, program_id)
+    return await _log_workout_session(session, user_id, tz, data, entries, program_id, cache)
+
+
+async def _log_workout_session(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    tz: str,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    program_id: uuid.UUID | None,
+    cache: Cache | None,
+) -> WorkoutOut:
+    """`log_workout` through the session: on SQLite, and the reference for `pgwrite`."""
     wanted = {e.exercise_id for e in entries}
     try:
         day, started_at = _resolve(tz, data)

@@ -488,3 +488,18 @@ def test_new_workout_row_has_every_column():
 
     columns = {c.key for c in Workout.__table__.columns}
     assert {f.name for f in dataclasses.fields(NewWorkout)} == columns
+
+
+async def test_first_write_holds_one_pooled_connection(client_factory):
+    """A write whose zone was not cached reads it through the request's session; on
+    PostgreSQL the write then takes a connection of its own. With the session's still held,
+    as many concurrent first writes as the pool has connections each held one and waited for
+    another until the pool timed out: here a pool of one is that whole pool."""
+    async with client_factory(db_pool_size=1) as c:
+        from tests.conftest import create_user
+
+        user = await create_user(c)
+        await c.app.state.resources.cache.invalidate(profile_scope(uuid.UUID(user.id)))
+        r = await c.post("/api/v1/workouts", json=bench_workout(), headers=user.headers)
+        assert r.status_code == 201, r.text
+        assert r.json()["date"] == DAY and r.json()["working_sets"] == 5

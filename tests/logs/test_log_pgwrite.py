@@ -1,0 +1,165 @@
+"""The food log write on PostgreSQL (`app.logs.pgwrite`, raw asyncpg) against the SQLAlchemy
+Core write it replaces there (still SQLite's): the same rows, events and answers, and all or
+nothing when a statement fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from app.auth.models import User
+from app.core.cache import MemoryCache, profile_scope
+from app.core.errors import Unauthorized
+from app.events.models import OutboxEvent
+from app.logs import pgwrite, service
+from app.logs.models import LogEntry
+from tests.conftest import BACKEND, create_user
+
+pytestmark = pytest.mark.skipif(BACKEND != "server", reason="the PostgreSQL write path")
+
+BODIES: list[dict[str, Any]] = [
+    {
+        "date": dt.date(2024, 5, 8),
+        "consumed_at": None,
+        "meal_type": "lunch",
+        "description": "typed macros",
+        "grams": None,
+        "kcal": 500.0,
+        "protein_g": 30.0,
+        "carbs_g": 50.0,
+        "fat_g": 15.0,
+        "fiber_g": None,
+        "sugars_g": None,
+        "sat_fat_g": None,
+        "sodium_mg": None,
+        "food_id": None,
+    },
+    {
+        "date": None,
+        "consumed_at": dt.datetime(2024, 3, 9, 15, 30, tzinfo=dt.UTC),
+        "meal_type": "dinner",
+        "description": "every field",
+        "grams": 250.0,
+        "kcal": 410.5,
+        "protein_g": 21.25,
+        "carbs_g": 40.0,
+        "fat_g": 12.0,
+        "fiber_g": 6.5,
+        "sugars_g": 3.0,
+        "sat_fat_g": 2.5,
+        "sodium_mg": 720.0,
+        "food_id": None,
+    },
+]
+# What differs between two writes of the same body by design.
+_OWN = {"id", "user_id", "created_at", "updated_at", "entry_id", "occurred_at"}
+
+
+async def _user(client: Any, tz: str = "Asia/Tokyo") -> uuid.UUID:
+    return uuid.UUID((await create_user(client, tz=tz)).id)
+
+
+async def _stored(engine: Any, user_id: uuid.UUID) -> tuple[list[dict[str, Any]], list[Any]]:
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(LogEntry.__table__, LogEntry.nutrients.is_(None).label("sql_null"))  # type: ignore[attr-defined]
+                .where(LogEntry.user_id == user_id)
+                .order_by(LogEntry.created_at)
+            )
+        ).all()
+        events = (
+            await conn.execute(
+                sa.select(OutboxEvent.__table__).where(OutboxEvent.user_id == user_id)  # type: ignore[attr-defined]
+            )
+        ).all()
+        version = await conn.scalar(sa.select(User.cache_version).where(User.id == user_id))
+    return [dict(r._mapping) for r in rows], [[dict(e._mapping) for e in events], version]
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> None:
+    assert {k: v for k, v in a.items() if k not in _OWN} == {
+        k: v for k, v in b.items() if k not in _OWN
+    }
+
+
+@pytest.mark.parametrize("reliable", [True, False], ids=["memory-cache", "redis-cache"])
+async def test_raw_and_core_writes_store_the_same(app, client, reliable):
+    res = app.state.resources
+    engine = res.engine
+    cache = MemoryCache(60) if reliable else res.cache
+    raw_user, core_user = await _user(client), await _user(client)
+    for body in BODIES:
+        raw = await service._create_entry_pg(engine, cache, raw_user, "Asia/Tokyo", dict(body))
+        core = await service._create_entry_core(engine, cache, core_user, "Asia/Tokyo", dict(body))
+        _same(raw, core)
+        assert raw["user_id"] == raw_user and core["user_id"] == core_user
+    # 15:30 UTC on the 9th is the 10th in Tokyo.
+    assert raw["date"] == dt.date(2024, 3, 10)
+    (raw_rows, (raw_events, raw_version)), (core_rows, (core_events, core_version)) = [
+        await _stored(engine, u) for u in (raw_user, core_user)
+    ]
+    assert len(raw_rows) == len(core_rows) == 2
+    for r, c in zip(raw_rows, core_rows, strict=True):
+        _same(r, c)
+        assert r["sql_null"] is False  # `nutrients` None is the JSON null, as SQLAlchemy has it
+    assert len(raw_events) == len(core_events) == 2
+    for r, c in zip(
+        sorted(raw_events, key=lambda e: e["payload"]["description"]),
+        sorted(core_events, key=lambda e: e["payload"]["description"]),
+        strict=True,
+    ):
+        _same({**r, "payload": None}, {**c, "payload": None})
+        _same(r["payload"], c["payload"])
+        assert r["payload"]["entry_id"] in {str(row["id"]) for row in raw_rows}
+        assert r["type"] == "FoodLogged" and r["published_at"] is None
+    # The cache-version trigger ran for each write on both paths.
+    assert raw_version == core_version
+
+
+async def test_stale_zone_is_dated_again(app, client):
+    """With Redis the zone may be stale: nothing is written with it, the entry is dated with the
+    stored zone, and the stale one is dropped from the cache."""
+    res = app.state.resources
+    user = await _user(client)
+    await res.cache.put(profile_scope(user), "tz", "America/Los_Angeles", "")
+    body = dict(BODIES[1])
+    row = await service._create_entry_pg(res.engine, res.cache, user, "America/Los_Angeles", body)
+    assert row["date"] == dt.date(2024, 3, 10)
+    rows, (events, _) = await _stored(res.engine, user)
+    assert [r["date"] for r in rows] == [dt.date(2024, 3, 10)]
+    assert [e["payload"]["date"] for e in events] == ["2024-03-10"]
+    assert (await res.cache.get(profile_scope(user), "tz"))[0] is None
+
+
+async def test_gone_user_writes_nothing(app, client):
+    res = app.state.resources
+    for cache in (MemoryCache(60), res.cache):
+        with pytest.raises(Unauthorized):
+            await service._create_entry_pg(res.engine, cache, uuid.uuid4(), "UTC", dict(BODIES[0]))
+    async with res.engine.connect() as conn:
+        assert await conn.scalar(sa.select(sa.func.count()).select_from(LogEntry)) == 0
+        assert await conn.scalar(sa.select(sa.func.count()).select_from(OutboxEvent)) == 0
+
+
+async def test_failed_event_rolls_the_entry_back(app, client):
+    """The entry and its event are one statement: an event that cannot be written (here its id
+    is taken) leaves no entry behind."""
+    res = app.state.resources
+    user = await _user(client)
+    first = await service._create_entry_pg(res.engine, res.cache, user, "UTC", dict(BODIES[0]))
+    (row,) = service._new_rows(user, "UTC", [dict(BODIES[0])])
+    event = service._logged_event(row)
+    _, (events, _) = await _stored(res.engine, user)
+    event["id"] = events[0]["id"]
+    async with res.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        with pytest.raises(Exception, match="duplicate key"):
+            await pgwrite.insert(driver, row, event)
+    rows, (events, _) = await _stored(res.engine, user)
+    assert [r["id"] for r in rows] == [first["id"]]
+    assert len(events) == 1
