@@ -6,8 +6,10 @@ category (the WWEIA category or the SR28 food group). A word's weight is its inv
 frequency, so rare words ("frankfurter") decide and common ones ("with", "cooked") barely count.
 
 score = covered weight of the query / weight of the query
-        - UNSAID * weight of description words the user did not say / weight of the description
-        + small bonuses for generic forms ("NFS", "plain") and for the preferred source.
+        - UNSAID * unsaid / (unsaid + said), the weights of the description words the user did
+          not say and did say (a word said counts in full, even one most of its family carries)
+        + small bonuses for generic forms ("NFS", "plain"), for the preferred source and, in a
+          meal, for the FNDDS head most foods having all the words said share ("toast": bread).
 
 Nothing here knows a particular food: the ranking comes from the data.
 """
@@ -37,6 +39,8 @@ _UNSAID = 0.35
 _GENERIC_BONUS = 0.08
 _GENERIC_WORDS = frozenset({"nfs", "plain", "regular", "ns"})
 _SOURCE_BONUS = 0.15
+# Bonus of the food whose head most foods that have all the words said share.
+_FAMILY = 0.1
 # Share of its weight a word after a description's second comma costs when unsaid.
 _LATE = 0.3
 _MEASURED = 0.08
@@ -154,8 +158,8 @@ class FoodIndex:
                 df[w] += 1
         n = max(1, len(fields))
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
-        rows: dict[str, tuple[list[int], list[float], list[float]]] = defaultdict(
-            lambda: ([], [], [])
+        rows: dict[str, tuple[list[int], list[float], list[float], list[float]]] = defaultdict(
+            lambda: ([], [], [], [])
         )
         main_weight = np.zeros(n)
         # A modifier most foods of the same head carry ("whole" among eggs) is the usual form:
@@ -172,17 +176,21 @@ class FoodIndex:
                 * (_LATE if w in late else 1.0)
                 for w in main
             }
+            # Said, a word is as much of the food as any other: the discounts above are for
+            # leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
+            said_w = {w: self._weight(w) for w in main}
             for group, f in ((main, 1.0), (extra, _ADDITIONAL), (cat, _CATEGORY)):
                 for w in group:
-                    idx, fs, us = rows[w]
+                    idx, fs, us, ss = rows[w]
                     idx.append(i)
                     fs.append(f)
                     us.append(unsaid_w[w] if f == 1.0 else 0.0)
+                    ss.append(said_w[w] if f == 1.0 else 0.0)
             main_weight[i] = sum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
         self._postings = {
-            w: (np.array(i, dtype=np.int32), np.array(f), np.array(u))
-            for w, (i, f, u) in rows.items()
+            w: (np.array(i, dtype=np.int32), np.array(f), np.array(u), np.array(sw))
+            for w, (i, f, u, sw) in rows.items()
         }
         self._main_weight = np.where(main_weight > 0, main_weight, 1.0)
         self._generic = np.array([g for *_, g in fields], dtype=bool)
@@ -201,6 +209,8 @@ class FoodIndex:
         # USDA names lead with the food's head ("Rice, white, ..." vs "Rice crackers"): a food
         # whose whole head was said is that thing, not something made with it.
         self._head_size = np.array([len(h) for h in heads])
+        head_ids: dict[frozenset[str], int] = {}
+        self._head_id = np.array([head_ids.setdefault(h, len(head_ids)) for h in heads])
         head_rows: dict[str, list[int]] = defaultdict(list)
         for i, h in enumerate(heads):
             for w in h:
@@ -283,12 +293,12 @@ class FoodIndex:
         if hard <= 0:
             return []
         n = len(self.foods)
-        acc, hard_hit, main_hit = np.zeros(n), np.zeros(n), np.zeros(n)
+        acc, hard_hit, main_hit, said_hit = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
         for w in q:
             post = self._postings.get(w)
             if post is None:
                 continue
-            idx, f, u = post
+            idx, f, u, sw = post
             wt = self._weight(w)
             if w in soft:
                 acc[idx] += _SOFT * wt * f
@@ -296,6 +306,7 @@ class FoodIndex:
                 acc[idx] += wt * f
                 hard_hit[idx] += wt * f
             main_hit[idx] += u
+            said_hit[idx] += sw
         heads = np.zeros(n)
         for w in q:
             hp = self._head_post.get(w)
@@ -303,10 +314,22 @@ class FoodIndex:
                 heads[hp] += 1
         cand = np.flatnonzero(acc)
         unsaid = np.maximum(0.0, self._main_weight[cand] - main_hit[cand])
+        share = unsaid / np.maximum(unsaid + said_hit[cand], 1e-9)
+        # The usual sense of words is the kind of food most foods that have all of them belong
+        # to ("toast": the many toasted breads, not French toast; "cola": the soft drinks, not
+        # one cocktail each): a food gains with the size of its family among full matches.
+        # Meals and FNDDS only: its names lead with the food as eaten; SR28's often lead with a
+        # group ("Snacks, potato chips, salted") that says nothing of the usual sense of "salt".
+        full = (hard_hit[cand] >= hard - 1e-9) & (self._source[cand] == "fndds")
+        fam = np.zeros(len(cand))
+        if full.any() and prefer == "fndds":
+            counts = np.bincount(self._head_id[cand[full]])
+            fam[full] = np.log1p(counts[self._head_id[cand[full]]]) / math.log1p(counts.max())
         score = (
             acc[cand] / hard
-            - _UNSAID * unsaid / self._main_weight[cand]
+            - _UNSAID * share
             + _GENERIC_BONUS * self._generic[cand]
+            + _FAMILY * fam
             + _HEAD_BONUS * (heads[cand] >= self._head_size[cand])
             + _SOURCE_BONUS * (self._source[cand] == prefer)
             # An ingredient is bought raw unless the text says how it was cooked.
@@ -328,7 +351,7 @@ class FoodIndex:
                 float(score[k]),
                 self._covered(int(cand[k]), q),
                 float(hard_hit[cand[k]] / hard),
-                float(unsaid[k] / self._main_weight[cand[k]]),
+                float(share[k]),
                 bool(heads[cand[k]] >= self._head_size[cand[k]]),
             )
             for k in order

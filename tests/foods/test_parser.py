@@ -122,6 +122,38 @@ def test_a_list_of_foods_without_amounts():
     assert [it.food.name for it in r.items][1] == "Potato, hash brown, NFS"
 
 
+def test_eggs_and_toast_logs_both_foods():
+    # The README's own example: "toast" is toasted bread, one medium slice.
+    r = parse("2 eggs n toast")
+    egg, toast = r.items
+    assert egg.food.name == "Egg, whole, cooked, NS as to cooking method"
+    assert egg.grams == pytest.approx(2 * portion_grams(egg.food, "1 egg"))
+    assert toast.food.name == "Bread, NS as to major flour, toasted"
+    # No amount: the survey's "Quantity not specified" portion (here a medium slice, 25 g).
+    assert toast.grams == pytest.approx(portion_grams(toast.food, "quantity not specified"))
+    assert r.unmatched == []
+    assert_scaled(toast)
+
+
+@pytest.mark.parametrize(
+    ("text", "portion"), [("toast", "quantity not specified"), ("a slice of toast", "medium")]
+)
+def test_toast_is_toasted_bread_not_french_toast(text, portion):
+    item = one(text)
+    assert item.food.name == "Bread, NS as to major flour, toasted"
+    assert item.grams == pytest.approx(portion_grams(item.food, portion))
+    assert 20 < item.grams < 30
+
+
+def test_food_words_no_item_took_are_reported():
+    # An unknown word, and a known word that names no food by itself: never silently dropped.
+    r = parse("2 eggs n zorblax")
+    assert [it.food.name for it in r.items] == ["Egg, whole, cooked, NS as to cooking method"]
+    assert r.unmatched == ["zorblax"]
+    r = parse("2 eggs and crust")
+    assert len(r.items) == 1 and r.unmatched == ["crust"]
+
+
 def test_words_with_no_amount_that_do_not_name_a_food_are_not_items():
     # Part of a dish, or a frame of the sentence: not foods of their own.
     r = parse("a cup of nachos with melted cheese, for a sweet finish")
