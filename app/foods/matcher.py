@@ -41,6 +41,8 @@ _GENERIC_WORDS = frozenset({"nfs", "plain", "regular", "ns"})
 _SOURCE_BONUS = 0.15
 # Bonus of the food whose head most foods that have all the words said share.
 _FAMILY = 0.1
+# A tie-break for the food FNDDS codes the words said as when nothing more is said ("tea, NFS").
+_DEFAULT = 0.02
 # Share of its weight a word after a description's second comma costs when unsaid.
 _LATE = 0.3
 _MEASURED = 0.08
@@ -216,6 +218,18 @@ class FoodIndex:
             for w in h:
                 head_rows[w].append(i)
         self._head_post = {w: np.array(v, dtype=np.int32) for w, v in head_rows.items()}
+        # FNDDS says which food it codes an unspecified name as: "Tea, hot, leaf, black" lists
+        # "tea, NS as to type", "Apple, raw" lists "apple, NFS". Said in just those words, the
+        # name means that food (when the name is of the food's head, not of a part: "bread,
+        # NFS" of a cheese sandwich is its bread).
+        defaults: dict[frozenset[str], list[int]] = defaultdict(list)
+        for i, food in enumerate(self.foods):
+            for part in _additional(food).split(";"):
+                rest, n_unspecified = unspecified(part)
+                key = frozenset(words(rest)) - _STOP
+                if n_unspecified and key and key & heads[i]:
+                    defaults[key].append(i)
+        self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
         self._source = np.array([_source(f) for f in self.foods])
         self._vocab = frozenset(self._postings)
         self._have = [frozenset(m | e | c) for m, e, c, _g in fields]
@@ -279,12 +293,14 @@ class FoodIndex:
         query: Sequence[str],
         *,
         soft: frozenset[str] = frozenset(),
+        measure: frozenset[str] = frozenset(),
         prefer: str = "fndds",
         extra: Sequence[FoodRecord] = (),
         limit: int = 5,
     ) -> list[Match]:
         """Best foods for query stems, best first. ``soft`` stems (and measure words such as
-        "bottle" or "slice") help a food that has them and cost nothing when it does not."""
+        "bottle" or "slice") help a food that has them and cost nothing when it does not;
+        ``measure`` stems, said only as the amount, never name a food's head."""
         q = [w for w in dict.fromkeys(query) if w not in _STOP and self._weight(w) > 0]
         soft = soft | self.measure_words
         if all(w in soft for w in q):
@@ -308,10 +324,18 @@ class FoodIndex:
             main_hit[idx] += u
             said_hit[idx] += sw
         heads = np.zeros(n)
+        # A head is named by food words, not by a measure ("3 strips of bacon" does not name
+        # "Bacon strip, meatless").
         for w in q:
+            if w in measure:
+                continue
             hp = self._head_post.get(w)
             if hp is not None:
                 heads[hp] += 1
+        default = np.zeros(n)
+        named_as = self._defaults.get(frozenset(w for w in q if w not in soft))
+        if named_as is not None:
+            default[named_as] = 1.0
         cand = np.flatnonzero(acc)
         unsaid = np.maximum(0.0, self._main_weight[cand] - main_hit[cand])
         share = unsaid / np.maximum(unsaid + said_hit[cand], 1e-9)
@@ -330,6 +354,7 @@ class FoodIndex:
             - _UNSAID * share
             + _GENERIC_BONUS * self._generic[cand]
             + _FAMILY * fam
+            + _DEFAULT * default[cand]
             + _HEAD_BONUS * (heads[cand] >= self._head_size[cand])
             + _SOURCE_BONUS * (self._source[cand] == prefer)
             # An ingredient is bought raw unless the text says how it was cooked.

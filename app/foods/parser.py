@@ -405,8 +405,11 @@ class _Reader:
         # Words of the measure ("a splash of", "a bottle of", "3 strips of") help a food that
         # has them and cost nothing otherwise: they say how much, the food words say which.
         soft = soft | frozenset(mq) | frozenset(stem(t) for t in measure if t in _UNITS)
+        measured = frozenset(w for w in mq if w not in q)
         q += [w for w in mq if w not in q]
-        matches = self.index.match(q, soft=soft, prefer=self.prefer, extra=self.extra, limit=15)
+        matches = self.index.match(
+            q, soft=soft, measure=measured, prefer=self.prefer, extra=self.extra, limit=15
+        )
         matches = self._preferred_first(matches)
         return _measured_first(matches, [stem(t) for t in measure if t.isalpha()])
 

@@ -154,6 +154,34 @@ def test_food_words_no_item_took_are_reported():
     assert len(r.items) == 1 and r.unmatched == ["crust"]
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # The usual sense: the family most foods with the word belong to, not one cocktail.
+        ("cola", "Soft drink, cola"),
+        ("a glass of cola", "Soft drink, cola"),
+        # The food FNDDS codes an unspecified "tea" as, not bottled iced tea.
+        ("tea", "Tea, hot, leaf, black"),
+        ("a cup of tea", "Tea, hot, leaf, black"),
+        # A measure does not name a food's head: not "Bacon strip, meatless".
+        ("3 strips of bacon", "Bacon, NS as to type of meat, cooked"),
+        ("bacon", "Bacon, NS as to type of meat, cooked"),
+        # The plain NFS form, not dry milk or green tomatoes.
+        ("a glass of milk", "Milk, NFS"),
+        ("tomatoes", "Tomatoes, NS as to form, cooked"),
+    ],
+)
+def test_bare_names_are_the_plain_usual_food(text, name):
+    assert one(text).food.name == name
+
+
+def test_a_single_food_is_not_a_dish_made_with_it():
+    # "scrambled eggs" are eggs, not a scrambled egg sandwich.
+    item = one("scrambled eggs")
+    assert item.food.name.startswith("Egg omelet or scrambled egg"), item.food.name
+    assert item.nutrients["carbs_g"] < 2
+
+
 def test_words_with_no_amount_that_do_not_name_a_food_are_not_items():
     # Part of a dish, or a frame of the sentence: not foods of their own.
     r = parse("a cup of nachos with melted cheese, for a sweet finish")
