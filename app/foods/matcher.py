@@ -160,8 +160,8 @@ class FoodIndex:
                 df[w] += 1
         n = max(1, len(fields))
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
-        rows: dict[str, tuple[list[int], list[float], list[float], list[float]]] = defaultdict(
-            lambda: ([], [], [], [])
+        rows: dict[str, tuple[list[int], list[float], list[float]]] = defaultdict(
+            lambda: ([], [], [])
         )
         main_weight = np.zeros(n)
         # A modifier most foods of the same head carry ("whole" among eggs) is the usual form:
@@ -178,21 +178,17 @@ class FoodIndex:
                 * (_LATE if w in late else 1.0)
                 for w in main
             }
-            # Said, a word is as much of the food as any other: the discounts above are for
-            # leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
-            said_w = {w: self._weight(w) for w in main}
             for group, f in ((main, 1.0), (extra, _ADDITIONAL), (cat, _CATEGORY)):
                 for w in group:
-                    idx, fs, us, ss = rows[w]
+                    idx, fs, us = rows[w]
                     idx.append(i)
                     fs.append(f)
                     us.append(unsaid_w[w] if f == 1.0 else 0.0)
-                    ss.append(said_w[w] if f == 1.0 else 0.0)
             main_weight[i] = sum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
         self._postings = {
-            w: (np.array(i, dtype=np.int32), np.array(f), np.array(u), np.array(sw))
-            for w, (i, f, u, sw) in rows.items()
+            w: (np.array(i, dtype=np.int32), np.array(f), np.array(u))
+            for w, (i, f, u) in rows.items()
         }
         self._main_weight = np.where(main_weight > 0, main_weight, 1.0)
         self._generic = np.array([g for *_, g in fields], dtype=bool)
@@ -224,6 +220,8 @@ class FoodIndex:
         # NFS" of a cheese sandwich is its bread).
         defaults: dict[frozenset[str], list[int]] = defaultdict(list)
         for i, food in enumerate(self.foods):
+            if not _UNSPECIFIED_RE.search(_additional(food)):
+                continue
             for part in _additional(food).split(";"):
                 rest, n_unspecified = unspecified(part)
                 key = frozenset(words(rest)) - _STOP
@@ -314,7 +312,7 @@ class FoodIndex:
             post = self._postings.get(w)
             if post is None:
                 continue
-            idx, f, u, sw = post
+            idx, f, u = post
             wt = self._weight(w)
             if w in soft:
                 acc[idx] += _SOFT * wt * f
@@ -322,7 +320,9 @@ class FoodIndex:
                 acc[idx] += wt * f
                 hard_hit[idx] += wt * f
             main_hit[idx] += u
-            said_hit[idx] += sw
+            # Said, a word is as much of the food as any other: the discounts of its unsaid
+            # weight are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
+            said_hit[idx] += wt * (u > 0)
         heads = np.zeros(n)
         # A head is named by food words, not by a measure ("3 strips of bacon" does not name
         # "Bacon strip, meatless").
