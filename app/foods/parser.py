@@ -204,6 +204,7 @@ class _Piece:
 
 
 _APPOSITIVE = [["which", "is"], ["which", "was"], ["known", "as"], ["that", "is"]]
+_COMPOSED = frozenset("made packed filled stuffed prepared topped".split())
 _GRAMS = frozenset({"g", "gram", "grams", "gr", "kg", "kilogram", "kilograms", "mg"})
 
 
@@ -240,7 +241,12 @@ def _pieces(toks: list[str]) -> list[_Piece]:
             kind = "weight"
         elif (
             lead
-            and (lead[-1] in lexicon.PREPOSITIONS or lead[-2:] in _APPOSITIVE)
+            and (
+                lead[-1] in lexicon.PREPOSITIONS
+                or lead[-2:] in _APPOSITIVE
+                # "a hot dog made with a beef frankfurter": what the food is made of.
+                or (lead[-1] == "with" and len(lead) > 1 and lead[-2] in _COMPOSED)
+            )
             and part[0] in {"a", "an", "the", "some"}
             and amount.unit is None
             # "on a can of cola" measures a food; "on a bun", "from a fast food place" do not.

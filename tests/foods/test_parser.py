@@ -264,6 +264,13 @@ def test_the_parts_after_with_can_name_the_dish():
     assert "beef" in item.food.name.lower() and "cabbage" in item.food.name.lower()
 
 
+def test_what_a_food_is_made_with_is_not_a_second_food():
+    r = parse("a hot dog sandwich made with a plain beef frankfurter on a white bun")
+    assert [it.food.name for it in r.items] == [
+        "Frankfurter or hot dog sandwich, beef, plain, on white bun"
+    ]
+
+
 def test_a_weight_said_after_the_food_is_its_weight():
     item = one("a pork chop weighing 150 g")
     assert "pork chop" in item.food.name.lower()
