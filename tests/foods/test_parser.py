@@ -271,6 +271,11 @@ def test_what_a_food_is_made_with_is_not_a_second_food():
     ]
 
 
+def test_adjectives_in_a_list_belong_to_the_noun_after_them():
+    item = one("126 g of sweet, ripe banana")
+    assert item.food.name == "Banana, raw" and item.grams == pytest.approx(126)
+
+
 def test_a_weight_said_after_the_food_is_its_weight():
     item = one("a pork chop weighing 150 g")
     assert "pork chop" in item.food.name.lower()
