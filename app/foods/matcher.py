@@ -106,7 +106,10 @@ class Match:
     score: float
     covered: frozenset[str]  # query stems the food's words cover
     coverage: float = 1.0  # share of the query's weight (without soft words) the food covers
-    unsaid: float = 0.0  # share of the food's description weight the query did not say
+    # Share of the food's description weight the query did not say, a family's common modifiers
+    # discounted (what the parser's thresholds use; the score uses the share with said words in
+    # full, which is kinder to a long family: "toast" vs "Bread, NS as to major flour, toasted").
+    unsaid: float = 0.0
     named: bool = False  # the query said every word of the food's head ("Macaroni and cheese")
 
 
@@ -376,7 +379,7 @@ class FoodIndex:
                 float(score[k]),
                 self._covered(int(cand[k]), q),
                 float(hard_hit[cand[k]] / hard),
-                float(share[k]),
+                float(unsaid[k] / self._main_weight[cand[k]]),
                 bool(heads[cand[k]] >= self._head_size[cand[k]]),
             )
             for k in order
