@@ -163,7 +163,7 @@ class FoodIndex:
                 df[w] += 1
         n = max(1, len(fields))
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
-        rows: dict[str, tuple[list[int], list[float], list[float]]] = defaultdict(
+        rows: dict[str, tuple[list[int], list[float], list[complex]]] = defaultdict(
             lambda: ([], [], [])
         )
         main_weight = np.zeros(n)
@@ -186,7 +186,9 @@ class FoodIndex:
                     idx, fs, us = rows[w]
                     idx.append(i)
                     fs.append(f)
-                    us.append(unsaid_w[w] if f == 1.0 else 0.0)
+                    # Real part: the word's unsaid weight; imaginary: its whole weight, said
+                    # (one complex add at query time sums both).
+                    us.append(complex(unsaid_w[w], self._weight(w)) if f == 1.0 else 0j)
             main_weight[i] = sum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
         self._postings = {
@@ -232,6 +234,8 @@ class FoodIndex:
                     defaults[key].append(i)
         self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
         self._source = np.array([_source(f) for f in self.foods])
+        self._is_source = {str(src): self._source == src for src in set(self._source)}
+        self._no_source = np.zeros(n, dtype=bool)
         self._vocab = frozenset(self._postings)
         self._have = [frozenset(m | e | c) for m, e, c, _g in fields]
         self._corrections: dict[str, str | None] = {}
@@ -310,7 +314,7 @@ class FoodIndex:
         if hard <= 0:
             return []
         n = len(self.foods)
-        acc, hard_hit, main_hit, said_hit = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+        acc, hard_hit, hit = np.zeros(n), np.zeros(n), np.zeros(n, dtype=complex)
         for w in q:
             post = self._postings.get(w)
             if post is None:
@@ -322,10 +326,7 @@ class FoodIndex:
             else:
                 acc[idx] += wt * f
                 hard_hit[idx] += wt * f
-            main_hit[idx] += u
-            # Said, a word is as much of the food as any other: the discounts of its unsaid
-            # weight are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
-            said_hit[idx] += wt * (u > 0)
+            hit[idx] += u
         heads = np.zeros(n)
         # A head is named by food words, not by a measure ("3 strips of bacon" does not name
         # "Bacon strip, meatless").
@@ -335,31 +336,37 @@ class FoodIndex:
             hp = self._head_post.get(w)
             if hp is not None:
                 heads[hp] += 1
-        default = np.zeros(n)
+        cand = np.flatnonzero(acc)
+        default: np.ndarray | float = 0.0
         named_as = self._defaults.get(frozenset(w for w in q if w not in soft))
         if named_as is not None:
-            default[named_as] = 1.0
-        cand = np.flatnonzero(acc)
-        unsaid = np.maximum(0.0, self._main_weight[cand] - main_hit[cand])
-        share = unsaid / np.maximum(unsaid + said_hit[cand], 1e-9)
+            default = np.isin(cand, named_as)
+        hits = hit[cand]
+        unsaid = np.maximum(0.0, self._main_weight[cand] - hits.real)
+        # Said, a word is as much of the food as any other: the discounts of its unsaid weight
+        # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
+        share = unsaid / np.maximum(unsaid + hits.imag, 1e-9)
         # The usual sense of words is the kind of food most foods that have all of them belong
         # to ("toast": the many toasted breads, not French toast; "cola": the soft drinks, not
         # one cocktail each): a food gains with the size of its family among full matches.
         # Meals and FNDDS only: its names lead with the food as eaten; SR28's often lead with a
         # group ("Snacks, potato chips, salted") that says nothing of the usual sense of "salt".
-        full = (hard_hit[cand] >= hard - 1e-9) & (self._source[cand] == "fndds")
         fam = np.zeros(len(cand))
-        if full.any() and prefer == "fndds":
-            counts = np.bincount(self._head_id[cand[full]])
-            fam[full] = np.log1p(counts[self._head_id[cand[full]]]) / math.log1p(counts.max())
+        if prefer == "fndds":
+            full = (hard_hit[cand] >= hard - 1e-9) & self._is_source.get("fndds", self._no_source)[
+                cand
+            ]
+            if full.any():
+                counts = np.bincount(self._head_id[cand[full]])
+                fam[full] = np.log1p(counts[self._head_id[cand[full]]]) / math.log1p(counts.max())
         score = (
             acc[cand] / hard
             - _UNSAID * share
             + _GENERIC_BONUS * self._generic[cand]
             + _FAMILY * fam
-            + _DEFAULT * default[cand]
+            + _DEFAULT * default
             + _HEAD_BONUS * (heads[cand] >= self._head_size[cand])
-            + _SOURCE_BONUS * (self._source[cand] == prefer)
+            + _SOURCE_BONUS * self._is_source.get(prefer, self._no_source)[cand]
             # An ingredient is bought raw unless the text says how it was cooked.
             + (
                 _GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand]
