@@ -81,17 +81,15 @@ MEAL_WORDS: frozenset[str] = frozenset(
     morning afternoon evening night day""".split()
 )
 
-# British and common alternative spellings, to the spelling USDA uses.
+# British and common alternative names, to the words USDA uses. (Spellings one or two edits
+# away, "yoghurt", "flavour", "tomatoe", are corrected against the food data's own words, and
+# names the data lists itself, "prawns", "catsup", need no entry.)
 SPELLING: dict[str, str] = {
-    "yoghurt": "yogurt", "yoghurts": "yogurt", "flavour": "flavor", "flavoured": "flavored",
-    "colour": "color", "savoury": "savory", "aubergine": "eggplant", "courgette": "zucchini",
-    "coriander": "cilantro", "porridge": "oatmeal", "crisps": "chips",
-    "mince": "ground", "prawn": "shrimp",
-    "prawns": "shrimp", "rocket": "arugula", "donut": "doughnut",
-    "donuts": "doughnut", "bbq": "barbecue", "catsup": "ketchup",
-    "tomatoe": "tomato", "potatoe": "potato", "veggie": "vegetable", "veggies": "vegetables",
-    "fries": "french fries", "hotdog": "hot dog", "hotdogs": "hot dogs", "pb": "peanut butter",
-    "oj": "orange juice", "mac": "macaroni", "w": "with", "n": "and", "&": "and",
+    "aubergine": "eggplant", "courgette": "zucchini", "coriander": "cilantro",
+    "porridge": "oatmeal", "crisps": "chips", "mince": "ground", "rocket": "arugula",
+    "donut": "doughnut", "donuts": "doughnut", "bbq": "barbecue", "veggie": "vegetable",
+    "veggies": "vegetables", "fries": "french fries", "hotdog": "hot dog", "hotdogs": "hot dogs",
+    "pb": "peanut butter", "oj": "orange juice", "mac": "macaroni", "w": "with", "n": "and",
 }  # fmt: skip
 
 # "..., weighing 120 g": the amount of the food before.

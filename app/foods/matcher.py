@@ -6,8 +6,10 @@ category (the WWEIA category or the SR28 food group). A word's weight is its inv
 frequency, so rare words ("frankfurter") decide and common ones ("with", "cooked") barely count.
 
 score = covered weight of the query / weight of the query
-        - UNSAID * weight of description words the user did not say / weight of the description
-        + small bonuses for generic forms ("NFS", "plain") and for the preferred source.
+        - UNSAID * unsaid / (unsaid + said), the weights of the description words the user did
+          not say and did say (a word said counts in full, even one most of its family carries)
+        + small bonuses for generic forms ("NFS", "plain"), for the preferred source and, in a
+          meal, for the FNDDS head most foods having all the words said share ("toast": bread).
 
 Nothing here knows a particular food: the ranking comes from the data.
 """
@@ -37,6 +39,10 @@ _UNSAID = 0.35
 _GENERIC_BONUS = 0.08
 _GENERIC_WORDS = frozenset({"nfs", "plain", "regular", "ns"})
 _SOURCE_BONUS = 0.15
+# Bonus of the food whose head most foods that have all the words said share.
+_FAMILY = 0.1
+# A tie-break for the food FNDDS codes the words said as when nothing more is said ("tea, NFS").
+_DEFAULT = 0.02
 # Share of its weight a word after a description's second comma costs when unsaid.
 _LATE = 0.3
 _MEASURED = 0.08
@@ -100,7 +106,10 @@ class Match:
     score: float
     covered: frozenset[str]  # query stems the food's words cover
     coverage: float = 1.0  # share of the query's weight (without soft words) the food covers
-    unsaid: float = 0.0  # share of the food's description weight the query did not say
+    # Share of the food's description weight the query did not say, a family's common modifiers
+    # discounted (what the parser's thresholds use; the score uses the share with said words in
+    # full, which is kinder to a long family: "toast" vs "Bread, NS as to major flour, toasted").
+    unsaid: float = 0.0
     named: bool = False  # the query said every word of the food's head ("Macaroni and cheese")
 
 
@@ -154,7 +163,7 @@ class FoodIndex:
                 df[w] += 1
         n = max(1, len(fields))
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
-        rows: dict[str, tuple[list[int], list[float], list[float]]] = defaultdict(
+        rows: dict[str, tuple[list[int], list[float], list[complex]]] = defaultdict(
             lambda: ([], [], [])
         )
         main_weight = np.zeros(n)
@@ -177,7 +186,9 @@ class FoodIndex:
                     idx, fs, us = rows[w]
                     idx.append(i)
                     fs.append(f)
-                    us.append(unsaid_w[w] if f == 1.0 else 0.0)
+                    # Real part: the word's unsaid weight; imaginary: its whole weight, said
+                    # (one complex add at query time sums both).
+                    us.append(complex(unsaid_w[w], self._weight(w)) if f == 1.0 else 0j)
             main_weight[i] = sum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
         self._postings = {
@@ -201,12 +212,30 @@ class FoodIndex:
         # USDA names lead with the food's head ("Rice, white, ..." vs "Rice crackers"): a food
         # whose whole head was said is that thing, not something made with it.
         self._head_size = np.array([len(h) for h in heads])
+        head_ids: dict[frozenset[str], int] = {}
+        self._head_id = np.array([head_ids.setdefault(h, len(head_ids)) for h in heads])
         head_rows: dict[str, list[int]] = defaultdict(list)
         for i, h in enumerate(heads):
             for w in h:
                 head_rows[w].append(i)
         self._head_post = {w: np.array(v, dtype=np.int32) for w, v in head_rows.items()}
+        # FNDDS says which food it codes an unspecified name as: "Tea, hot, leaf, black" lists
+        # "tea, NS as to type", "Apple, raw" lists "apple, NFS". Said in just those words, the
+        # name means that food (when the name is of the food's head, not of a part: "bread,
+        # NFS" of a cheese sandwich is its bread).
+        defaults: dict[frozenset[str], list[int]] = defaultdict(list)
+        for i, food in enumerate(self.foods):
+            if not _UNSPECIFIED_RE.search(_additional(food)):
+                continue
+            for part in _additional(food).split(";"):
+                rest, n_unspecified = unspecified(part)
+                key = frozenset(words(rest)) - _STOP
+                if n_unspecified and key and key & heads[i]:
+                    defaults[key].append(i)
+        self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
         self._source = np.array([_source(f) for f in self.foods])
+        self._is_source = {str(src): self._source == src for src in set(self._source)}
+        self._no_source = np.zeros(n, dtype=bool)
         self._vocab = frozenset(self._postings)
         self._have = [frozenset(m | e | c) for m, e, c, _g in fields]
         self._corrections: dict[str, str | None] = {}
@@ -269,12 +298,14 @@ class FoodIndex:
         query: Sequence[str],
         *,
         soft: frozenset[str] = frozenset(),
+        measure: frozenset[str] = frozenset(),
         prefer: str = "fndds",
         extra: Sequence[FoodRecord] = (),
         limit: int = 5,
     ) -> list[Match]:
         """Best foods for query stems, best first. ``soft`` stems (and measure words such as
-        "bottle" or "slice") help a food that has them and cost nothing when it does not."""
+        "bottle" or "slice") help a food that has them and cost nothing when it does not;
+        ``measure`` stems, said only as the amount, never name a food's head."""
         q = [w for w in dict.fromkeys(query) if w not in _STOP and self._weight(w) > 0]
         soft = soft | self.measure_words
         if all(w in soft for w in q):
@@ -283,7 +314,7 @@ class FoodIndex:
         if hard <= 0:
             return []
         n = len(self.foods)
-        acc, hard_hit, main_hit = np.zeros(n), np.zeros(n), np.zeros(n)
+        acc, hard_hit, hit = np.zeros(n), np.zeros(n), np.zeros(n, dtype=complex)
         for w in q:
             post = self._postings.get(w)
             if post is None:
@@ -295,20 +326,47 @@ class FoodIndex:
             else:
                 acc[idx] += wt * f
                 hard_hit[idx] += wt * f
-            main_hit[idx] += u
+            hit[idx] += u
         heads = np.zeros(n)
+        # A head is named by food words, not by a measure ("3 strips of bacon" does not name
+        # "Bacon strip, meatless").
         for w in q:
+            if w in measure:
+                continue
             hp = self._head_post.get(w)
             if hp is not None:
                 heads[hp] += 1
         cand = np.flatnonzero(acc)
-        unsaid = np.maximum(0.0, self._main_weight[cand] - main_hit[cand])
+        default: np.ndarray | float = 0.0
+        named_as = self._defaults.get(frozenset(w for w in q if w not in soft))
+        if named_as is not None:
+            default = np.isin(cand, named_as)
+        hits = hit[cand]
+        unsaid = np.maximum(0.0, self._main_weight[cand] - hits.real)
+        # Said, a word is as much of the food as any other: the discounts of its unsaid weight
+        # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
+        share = unsaid / np.maximum(unsaid + hits.imag, 1e-9)
+        # The usual sense of words is the kind of food most foods that have all of them belong
+        # to ("toast": the many toasted breads, not French toast; "cola": the soft drinks, not
+        # one cocktail each): a food gains with the size of its family among full matches.
+        # Meals and FNDDS only: its names lead with the food as eaten; SR28's often lead with a
+        # group ("Snacks, potato chips, salted") that says nothing of the usual sense of "salt".
+        fam = np.zeros(len(cand))
+        if prefer == "fndds":
+            full = (hard_hit[cand] >= hard - 1e-9) & self._is_source.get("fndds", self._no_source)[
+                cand
+            ]
+            if full.any():
+                counts = np.bincount(self._head_id[cand[full]])
+                fam[full] = np.log1p(counts[self._head_id[cand[full]]]) / math.log1p(counts.max())
         score = (
             acc[cand] / hard
-            - _UNSAID * unsaid / self._main_weight[cand]
+            - _UNSAID * share
             + _GENERIC_BONUS * self._generic[cand]
+            + _FAMILY * fam
+            + _DEFAULT * default
             + _HEAD_BONUS * (heads[cand] >= self._head_size[cand])
-            + _SOURCE_BONUS * (self._source[cand] == prefer)
+            + _SOURCE_BONUS * self._is_source.get(prefer, self._no_source)[cand]
             # An ingredient is bought raw unless the text says how it was cooked.
             + (
                 _GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand]

@@ -204,6 +204,7 @@ class _Piece:
 
 
 _APPOSITIVE = [["which", "is"], ["which", "was"], ["known", "as"], ["that", "is"]]
+_COMPOSED = frozenset("made packed filled stuffed prepared topped".split())
 _GRAMS = frozenset({"g", "gram", "grams", "gr", "kg", "kilogram", "kilograms", "mg"})
 
 
@@ -240,7 +241,12 @@ def _pieces(toks: list[str]) -> list[_Piece]:
             kind = "weight"
         elif (
             lead
-            and (lead[-1] in lexicon.PREPOSITIONS or lead[-2:] in _APPOSITIVE)
+            and (
+                lead[-1] in lexicon.PREPOSITIONS
+                or lead[-2:] in _APPOSITIVE
+                # "a hot dog made with a beef frankfurter": what the food is made of.
+                or (lead[-1] == "with" and len(lead) > 1 and lead[-2] in _COMPOSED)
+            )
             and part[0] in {"a", "an", "the", "some"}
             and amount.unit is None
             # "on a can of cola" measures a food; "on a bun", "from a fast food place" do not.
@@ -405,8 +411,11 @@ class _Reader:
         # Words of the measure ("a splash of", "a bottle of", "3 strips of") help a food that
         # has them and cost nothing otherwise: they say how much, the food words say which.
         soft = soft | frozenset(mq) | frozenset(stem(t) for t in measure if t in _UNITS)
+        measured = frozenset(w for w in mq if w not in q)
         q += [w for w in mq if w not in q]
-        matches = self.index.match(q, soft=soft, prefer=self.prefer, extra=self.extra, limit=10)
+        matches = self.index.match(
+            q, soft=soft, measure=measured, prefer=self.prefer, extra=self.extra, limit=15
+        )
         matches = self._preferred_first(matches)
         return _measured_first(matches, [stem(t) for t in measure if t.isalpha()])
 
@@ -507,28 +516,42 @@ class _Item:
         self.composed = False
 
 
+def _adjectives(toks: list[str]) -> bool:
+    content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
+    return bool(content) and all(t in lexicon.SOFT for t in content)
+
+
 _LISTING_ONLY = frozenset({"and", ",", "plus", ";"})
 
 
 def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched: list[str]) -> None:
     cur: _Item | None = None
     pending: list[str] = []  # words no item took yet: "SPINACH BABY 300 g" weighs them
-    for pc in pieces:
+    # Phrases no item took, with the item they came after: reported as unmatched at the end
+    # unless a later weight makes them an item.
+    dropped: list[tuple[list[str], _Item | None]] = []
+    for k, pc in enumerate(pieces):
         if pc.kind == "weight":
             if cur is not None:
                 cur.amount = pc.amount
             elif pending:
+                dropped = [d for d in dropped if d[0] is not pending]
                 cur = _Item(pc.amount, pending, rd.best(pending))
             continue
         if pc.kind == "cont" and cur is None:
-            pending = list(pc.toks)
+            pending = pc.toks
         _unknown(pc.toks, rd, unmatched)
         if pc.kind == "new" and cur is not None and _restates(pc, cur, rd):
             continue
         if pc.kind == "new":
             _emit(cur, items, unmatched, rd)
             amount, toks = rd.measure_first(pc.amount, pc.toks)
-            cur = _Item(amount, toks, rd.best(toks, amount.words))
+            nxt = pieces[k + 1] if k + 1 < len(pieces) else None
+            if _adjectives(toks) and nxt is not None and nxt.kind == "cont" and nxt.joiner == ",":
+                # "126 g of sweet, ripe banana": adjectives in a list come before their noun.
+                cur = _Item(amount, toks, [])
+            else:
+                cur = _Item(amount, toks, rd.best(toks, amount.words))
             continue
         if not _has_words(pc.toks):
             continue
@@ -553,16 +576,23 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                 and not (
                     listing
                     and own
-                    and joined[0].score < own[0].score - _JOIN_SLACK
                     # "macaroni and cheese": a food named by just these words is the dish.
-                    and joined[0].unsaid > _NAMED
                     and not joined[0].named
+                    and (
+                        (joined[0].score < own[0].score - _JOIN_SLACK and joined[0].unsaid > _NAMED)
+                        # "eggs and toast": a food that fits worse than each part alone is
+                        # not the two foods said.
+                        or joined[0].score < min(own[0].score, cur.best[0].score)
+                    )
                 )
             ):
                 cur.toks, cur.best = [*cur.toks, *pc.toks], joined
                 cur.composed = cur.composed or not listing
                 continue
-        if (pc.kind == "attach" and cur is not None and cur.best) or pc.joiner in _NEGATIONS:
+        if pc.joiner in _NEGATIONS:
+            continue
+        if pc.kind == "attach" and cur is not None and cur.best:
+            dropped.append((pc.toks, cur))
             continue
         if pc.kind == "attach" and pc.amount.quantity is not None:
             _emit(cur, items, unmatched, rd)
@@ -572,12 +602,52 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if (
             own
             and own[0].coverage >= _STANDALONE
-            and _names(pc.toks, own[0], rd)
+            and _names(
+                pc.toks,
+                own[0],
+                rd,
+                listed=(pc.joiner is None or pc.joiner in _LISTING_ONLY)
+                and not (cur is not None and cur.composed),
+            )
             and _standalone(pc, rd)
         ):
             _emit(cur, items, unmatched, rd)
             cur = _Item(Amount(None), list(pc.toks), own)
+            continue
+        dropped.append((pc.toks, cur))
     _emit(cur, items, unmatched, rd)
+    for toks, owner in dropped:
+        _unused(toks, owner, rd, unmatched)
+
+
+def _unused(toks: list[str], owner: _Item | None, rd: _Reader, unmatched: list[str]) -> None:
+    """Food words of a phrase no item took ("2 eggs n toast" when toast names no food well
+    enough) are reported, never silently dropped; words the food before already has ("with its
+    peel" of an apple with peel) are part of that food."""
+    if set(toks) & _POSSESSIVE:
+        return  # "with its peel": a part of the food before, not a food left out
+    have: frozenset[str] = frozenset()
+    if owner is not None and owner.best:
+        food = owner.best[0].food
+        have = _food_words(food.name, getattr(food, "additional", None))
+    said = [
+        t
+        for t in toks
+        if t.isalpha()
+        and t not in lexicon.FILLER
+        and t not in lexicon.SOFT
+        and t not in lexicon.MEAL_WORDS
+        and t not in lexicon.NUMBER_WORDS
+        and t not in lexicon.JOINERS
+        and t not in lexicon.PREPOSITIONS
+        and t not in _UNITS
+        and (w := rd.index.correct(t)) is not None
+        and w not in have
+        and w not in rd.index.measure_words
+    ]
+    phrase = " ".join(said)
+    if said and not set(said) & set(unmatched) and phrase not in unmatched:
+        unmatched.append(phrase)
 
 
 def _restates(pc: _Piece, cur: _Item, rd: _Reader) -> bool:
@@ -597,7 +667,13 @@ def _food_words(name: str, additional: str | None) -> frozenset[str]:
     return frozenset(words(f"{name} {additional or ''}"))
 
 
-def _names(toks: list[str], m: Match, rd: _Reader) -> bool:
+def _participle(toks: list[str]) -> bool:
+    """ "flaked", "drenched": a word that says what was done to a food, not which food."""
+    content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
+    return len(content) == 1 and len(content[0]) > 5 and content[0].endswith("ed")
+
+
+def _names(toks: list[str], m: Match, rd: _Reader, listed: bool = False) -> bool:
     """Whether words name the food rather than a part of it or a frame of the sentence ("a
     sweet finish", "melted cheese" of garlic bread): by its description; but for its kind
     ("wheat toast" is "Bread, wheat, toasted", a yeast bread); by one of the names USDA lists
@@ -607,7 +683,11 @@ def _names(toks: list[str], m: Match, rd: _Reader) -> bool:
     said = {w for w in q if w not in soft}
     if m.named or m.unsaid <= _NAMED or len(said & m.covered) >= _DISH_WORDS:
         return True
-    if len(said) >= 2 and rd.index.named_but_kind(m, _NAMED):
+    # One word names a food by its kind only when it is listed as a food of its own ("eggs and
+    # toast"); after "with" it is more often a part of the food before ("with cheese").
+    if (len(said) >= 2 or (listed and not _participle(toks))) and rd.index.named_but_kind(
+        m, _NAMED
+    ):
         return True
     also = re.split(r";|\(|\)", getattr(m.food, "additional", None) or "")
     return any(said and set(words(a)) == said for a in also)
@@ -618,7 +698,12 @@ def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: 
         return
     text = " ".join(cur.toks)
     # A bare count ("a", "2") with no measure must be followed by words that name a food.
-    bare = cur.amount.unit is None and not set(cur.amount.words) - lexicon.SOFT
+    # (Words with no amount at all were checked when they became an item.)
+    bare = (
+        cur.amount.quantity is not None
+        and cur.amount.unit is None
+        and not set(cur.amount.words) - lexicon.SOFT
+    )
     if (
         cur.best
         and cur.best[0].coverage >= MIN_SCORE

@@ -122,6 +122,66 @@ def test_a_list_of_foods_without_amounts():
     assert [it.food.name for it in r.items][1] == "Potato, hash brown, NFS"
 
 
+def test_eggs_and_toast_logs_both_foods():
+    # The README's own example: "toast" is toasted bread, one medium slice.
+    r = parse("2 eggs n toast")
+    egg, toast = r.items
+    assert egg.food.name == "Egg, whole, cooked, NS as to cooking method"
+    assert egg.grams == pytest.approx(2 * portion_grams(egg.food, "1 egg"))
+    assert toast.food.name == "Bread, NS as to major flour, toasted"
+    # No amount: the survey's "Quantity not specified" portion (here a medium slice, 25 g).
+    assert toast.grams == pytest.approx(portion_grams(toast.food, "quantity not specified"))
+    assert r.unmatched == []
+    assert_scaled(toast)
+
+
+@pytest.mark.parametrize(
+    ("text", "portion"), [("toast", "quantity not specified"), ("a slice of toast", "medium")]
+)
+def test_toast_is_toasted_bread_not_french_toast(text, portion):
+    item = one(text)
+    assert item.food.name == "Bread, NS as to major flour, toasted"
+    assert item.grams == pytest.approx(portion_grams(item.food, portion))
+    assert 20 < item.grams < 30
+
+
+def test_food_words_no_item_took_are_reported():
+    # An unknown word, and a known word that names no food by itself: never silently dropped.
+    r = parse("2 eggs n zorblax")
+    assert [it.food.name for it in r.items] == ["Egg, whole, cooked, NS as to cooking method"]
+    assert r.unmatched == ["zorblax"]
+    r = parse("2 eggs and crust")
+    assert len(r.items) == 1 and r.unmatched == ["crust"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # The usual sense: the family most foods with the word belong to, not one cocktail.
+        ("cola", "Soft drink, cola"),
+        ("a glass of cola", "Soft drink, cola"),
+        # The food FNDDS codes an unspecified "tea" as, not bottled iced tea.
+        ("tea", "Tea, hot, leaf, black"),
+        ("a cup of tea", "Tea, hot, leaf, black"),
+        # A measure does not name a food's head: not "Bacon strip, meatless".
+        ("3 strips of bacon", "Bacon, NS as to type of meat, cooked"),
+        ("bacon", "Bacon, NS as to type of meat, cooked"),
+        # The plain NFS form, not dry milk or green tomatoes.
+        ("a glass of milk", "Milk, NFS"),
+        ("tomatoes", "Tomatoes, NS as to form, cooked"),
+    ],
+)
+def test_bare_names_are_the_plain_usual_food(text, name):
+    assert one(text).food.name == name
+
+
+def test_a_single_food_is_not_a_dish_made_with_it():
+    # "scrambled eggs" are eggs, not a scrambled egg sandwich.
+    item = one("scrambled eggs")
+    assert item.food.name.startswith("Egg omelet or scrambled egg"), item.food.name
+    assert item.nutrients["carbs_g"] < 2
+
+
 def test_words_with_no_amount_that_do_not_name_a_food_are_not_items():
     # Part of a dish, or a frame of the sentence: not foods of their own.
     r = parse("a cup of nachos with melted cheese, for a sweet finish")
@@ -202,6 +262,18 @@ def test_a_dish_named_with_and_stays_one_food():
 def test_the_parts_after_with_can_name_the_dish():
     item = one("a turnover filled with ground beef and cabbage")
     assert "beef" in item.food.name.lower() and "cabbage" in item.food.name.lower()
+
+
+def test_what_a_food_is_made_with_is_not_a_second_food():
+    r = parse("a hot dog sandwich made with a plain beef frankfurter on a white bun")
+    assert [it.food.name for it in r.items] == [
+        "Frankfurter or hot dog sandwich, beef, plain, on white bun"
+    ]
+
+
+def test_adjectives_in_a_list_belong_to_the_noun_after_them():
+    item = one("126 g of sweet, ripe banana")
+    assert item.food.name == "Banana, raw" and item.grams == pytest.approx(126)
 
 
 def test_a_weight_said_after_the_food_is_its_weight():
