@@ -15,9 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Annotated, Any
 
-import openai
 from fastapi import Depends, Request
-from openai import AsyncOpenAI
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from app.core import metrics
@@ -141,7 +139,11 @@ class LLMClient:
         self.timeout = timeout
         # A placeholder key keeps the SDK from picking up OPENAI_API_KEY from the environment and
         # sending it to an unrelated local server; Ollama and llama.cpp ignore the header.
-        self._client = AsyncOpenAI(
+        # Imported here, not at module level: the SDK costs about a second of every start, and
+        # most installs run without an LLM.
+        import openai
+
+        self._client = openai.AsyncOpenAI(
             base_url=base_url,
             api_key=api_key or "not-needed",
             timeout=timeout,
@@ -183,6 +185,8 @@ class LLMClient:
     async def _complete_once(
         self, system: str, user: str, *, json_mode: bool, max_tokens: int, temperature: float
     ) -> str:
+        import openai  # loaded by __init__
+
         messages: list[Any] = [
             {"role": "system", "content": system},
             {"role": "user", "content": user},
@@ -213,6 +217,8 @@ class LLMClient:
     async def _create(
         self, messages: list[Any], json_mode: bool, max_tokens: int, temperature: float
     ) -> Any:
+        import openai  # loaded by __init__
+
         if not self._full_params:
             return await self._bare_create(messages)
         extra: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
@@ -282,6 +288,8 @@ class LLMClient:
     async def read_receipt_image(self, png: bytes) -> str:
         """The item lines of a receipt photo (PNG bytes), read with the model's vision input;
         the text then goes through the deterministic receipt parser like typed text."""
+        import openai  # loaded by __init__
+
         url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         messages: list[Any] = [
             {"role": "system", "content": load_prompt("receipt_image.txt")},

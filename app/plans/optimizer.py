@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import coo_matrix
 
 from app.plans.recipes import ALL_TAGS, ALLERGENS, MEAL_TYPES, Recipe
 
@@ -483,6 +481,10 @@ def _solve_milp(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Exact plan over all candidates; with ``soft`` the tolerances become heavily penalised
     slacks so the result is the closest reachable day (used to explain failures)."""
+    # Imported on use: scipy.optimize costs most of a second of every API start.
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix
+
     step = p.steps.step
     qmin = round(p.steps.min_servings / step)
     qmax = round(p.steps.max_servings / step)
@@ -788,6 +790,8 @@ def _lp_reach(p: _Problem, j: int, maximize: bool) -> float | None:
     """Largest (or smallest) day total of macro ``j`` any plan can reach while staying inside
     the kcal band, from the LP relaxation (fractional recipe mixes per slot). Being a
     relaxation, a target beyond it is provably unreachable, which makes for an exact reason."""
+    from scipy.optimize import linprog
+
     pairs = [(s, int(r)) for s, idx in enumerate(p.cands) for r in idx]
     n = len(pairs)
     lo_s, hi_s = p.steps.min_servings, p.steps.max_servings
