@@ -84,18 +84,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resources = Resources.create(settings)
         app.state.resources = resources
         security.warm_up()
-        # Build the in-memory food index off the event loop while the database work runs.
-        warm_index = asyncio.create_task(asyncio.to_thread(default_index))
         if settings.foods_autoload:
             await foods_loader.load_usda(resources.engine)
         # Under a thousand rows; after the first start this is one COUNT.
         await training_loader.load_catalogue(resources.engine)
-        await warm_index
         app.state.llm = LLMClient.from_settings(settings)
-        # The food index and recipe data are millions of long-lived objects; without this every
-        # full collection walks them all, which showed up as 200+ ms tail-latency pauses.
-        gc.collect()
-        gc.freeze()
+        # The in-memory food index (over a second of CPU) is built after start-up, off the event
+        # loop: /docs and sign-up need none of it, and parsing awaits the build (parser.py).
+        warm_index = asyncio.create_task(_warm_food_index())
         # The search index (GET /foods) is not needed to serve: built after start-up.
         search_index = asyncio.create_task(asyncio.to_thread(_build_search_index))
         # The nightly plan pipeline: its queue, and without Redis its loops in this process.
@@ -108,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await warm_index
             await search_index
             await app.state.events.close()
             await app.state.pipeline.close()
@@ -115,6 +112,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await app.state.llm.aclose()
             await resources.close()
             metrics.process_exited()
+
+    async def _warm_food_index() -> None:
+        await asyncio.to_thread(default_index)
+        # The food index and recipe data are millions of long-lived objects; without this every
+        # full collection walks them all, which showed up as 200+ ms tail-latency pauses.
+        gc.collect()
+        gc.freeze()
 
     # Swagger UI and ReDoc from the assets packaged with fastapi-offline: /docs works offline.
     app = FastAPIOffline(

@@ -13,8 +13,10 @@ inventory, receipts) prefers SR28 raw foods; each falls back to the other source
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ __all__ = [
     "ParseResult",
     "ParsedItem",
     "default_index",
+    "default_index_async",
     "parse",
     "resolve_items",
     "to_jsonl_dict",
@@ -105,8 +108,25 @@ def _all_foods() -> tuple[FoodRecord, ...]:
 
 
 @functools.cache
-def default_index() -> FoodIndex:
+def _build_default_index() -> FoodIndex:
     return FoodIndex(_all_foods())
+
+
+# The API builds the index in the background after it starts answering (a second and more of
+# CPU): a caller arriving mid-build waits for that build instead of starting a second one.
+_index_lock = threading.Lock()
+
+
+def default_index() -> FoodIndex:
+    with _index_lock:
+        return _build_default_index()
+
+
+async def default_index_async() -> FoodIndex:
+    """The index, awaited off the event loop while the start-up build is still running."""
+    if _build_default_index.cache_info().currsize:
+        return _build_default_index()
+    return await asyncio.to_thread(default_index)
 
 
 # --- text to tokens --------------------------------------------------------------------------

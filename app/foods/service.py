@@ -26,7 +26,7 @@ from app.foods.dataset import (
 )
 from app.foods.gtin import InvalidGTIN, normalize_gtin
 from app.foods.models import Food, FoodPortion
-from app.foods.parser import ParseResult, default_index
+from app.foods.parser import ParseResult, default_index_async
 from app.foods.schemas import (
     AlternativeOut,
     CustomFoodIn,
@@ -420,7 +420,8 @@ async def _read(
     session: AsyncSession, user_id: uuid.UUID, text: str, llm: LLMClient | None
 ) -> tuple[ParseResult, ParseOut]:
     extra = await parser_records(session, user_id)
-    result, path, reason = await parse_text(text, llm=llm, index=default_index(), extra=extra)
+    index = await default_index_async()
+    result, path, reason = await parse_text(text, llm=llm, index=index, extra=extra)
     parsed = ParseOut(**parse_out(result, path, reason))
     # A preview shows what logging would store, so it is held to the same bounds.
     for it in parsed.items:
