@@ -228,6 +228,37 @@ _COMPOSED = frozenset("made packed filled stuffed prepared topped".split())
 _GRAMS = frozenset({"g", "gram", "grams", "gr", "kg", "kilogram", "kilograms", "mg"})
 
 
+def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
+    """ "cup of tea", "glass of milk": a measure said with no number is one of it, read as "a"
+    would be read ("a cup of tea")."""
+    out: list[str] = []
+    for i, t in enumerate(toks):
+        if (
+            i + 1 < len(toks)
+            and toks[i + 1] == "of"
+            and t.isalpha()
+            and (t in _UNITS or t in lexicon.VESSEL_ML or stem(t) in measure_words)
+            and t not in lexicon.FILLER
+            and t not in lexicon.JOINERS
+            and t not in lexicon.PREPOSITIONS
+            and t not in lexicon.NUMBER_WORDS
+            and t not in lexicon.SOFT
+            # Said as an item of its own (first, after a comma, "and" or a verb), not inside a
+            # described measure ("a small single serving bag of") nor as a part ("with chunks of").
+            and (
+                i == 0
+                or toks[i - 1] in _PUNCT
+                or toks[i - 1] in {"and", "plus"}
+                or toks[i - 1] in lexicon.FILLER
+            )
+            and not _after_quantity(toks, i)
+            and not (i and _is_quantity(toks[i - 1]))
+        ):
+            out.append("a")
+        out.append(t)
+    return out
+
+
 def _pieces(toks: list[str]) -> list[_Piece]:
     starts = [i for i, t in enumerate(toks) if _is_quantity(t) and not _after_quantity(toks, i)]
     if not starts or starts[0] != 0:
@@ -746,7 +777,8 @@ def parse(
     rd = _Reader(index or default_index(), extra, context)
     items: list[ParsedItem] = []
     unmatched: list[str] = []
-    _read(_pieces(_drop_scene(_normalise(text[:2000]))), rd, items, unmatched)
+    toks = _bare_measures(_drop_scene(_normalise(text[:2000])), rd.index.measure_words)
+    _read(_pieces(toks), rd, items, unmatched)
     return ParseResult(text=text, items=items, unmatched=unmatched, totals=_totals(items))
 
 

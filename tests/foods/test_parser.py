@@ -352,3 +352,48 @@ def test_hostile_text_is_bounded():
     r = parse("9" * 5000 + " g of rice " + "and " * 2000)
     assert all(it.grams >= 0 for it in r.items)
     assert parse("\x00\x01 ;;; ,,, !!!").items == []
+
+
+@pytest.mark.parametrize(
+    ("text", "food", "unit", "grams"),
+    [
+        ("cup of tea", "Tea, hot, leaf, black", "cup", 240.0),
+        ("glass of milk", "Milk, NFS", "glass", 244.0),
+        ("bowl of rice", "Rice, cooked, NFS", "bowl", 237.0),
+    ],
+)
+def test_a_measure_with_no_number_is_one_of_it(text: str, food: str, unit: str, grams: float):
+    # The same reading as with the article ("a cup of tea"), not the words left unmatched.
+    r = parse(text)
+    assert r.unmatched == []
+    assert [(i.food.name, i.quantity, i.unit) for i in r.items] == [(food, 1.0, unit)]
+    assert r.items[0].grams == pytest.approx(grams)
+    a = parse(f"a {text}")
+    assert [(i.food.name, i.grams) for i in a.items] == [(food, r.items[0].grams)]
+
+
+def test_a_bare_measure_after_and_is_an_item_of_its_own():
+    r = parse("toast and cup of coffee")
+    assert r.unmatched == []
+    assert [(i.food.name, i.unit) for i in r.items] == [
+        ("Bread, NS as to major flour, toasted", "Quantity not specified"),
+        ("Coffee, NS as to type", "cup"),
+    ]
+
+
+def test_a_measure_inside_a_described_amount_is_not_split():
+    # "serving" is part of "a small single serving bag of": one bag, not a serving and a bag.
+    r = parse("a small single serving bag of potato chips")
+    assert [(i.food.name, i.quantity) for i in r.items] == [("Potato chips, NFS", 1.0)]
+    assert r.items[0].grams == pytest.approx(28.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "food"),
+    [("a coffee", "Coffee, NS as to type"), ("an apple", "Apple, raw")],
+)
+def test_an_article_before_one_food_word_counts_one(text: str, food: str):
+    r = parse(text)
+    assert r.unmatched == []
+    assert [(i.food.name, i.quantity) for i in r.items] == [(food, 1.0)]
+    assert r.items[0].grams > 0
