@@ -107,6 +107,9 @@ class EventsRuntime:
                 finally:
                     for w in waits:
                         w.cancel()
+            if self.wake.is_set() and not self.stop.is_set() and self.config.relay_coalesce_s:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop.wait(), self.config.relay_coalesce_s)
 
     async def close(self) -> None:
         self.stop.set()
