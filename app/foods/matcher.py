@@ -313,39 +313,55 @@ class FoodIndex:
         hard = sum(self._weight(w) for w in q if w not in soft)
         if hard <= 0:
             return []
-        n = len(self.foods)
-        acc, hard_hit, hit = np.zeros(n), np.zeros(n), np.zeros(n, dtype=complex)
+        # Only foods that have a word said can score: sum the postings of the words said over
+        # those few hundred foods (bincount, in query order, as a dense running sum would)
+        # instead of over arrays of all 16,000 foods.
+        idx_parts: list[np.ndarray] = []
+        acc_parts: list[np.ndarray] = []
+        hard_parts: list[np.ndarray] = []
+        hit_parts: list[np.ndarray] = []
         for w in q:
             post = self._postings.get(w)
             if post is None:
                 continue
             idx, f, u = post
             wt = self._weight(w)
+            idx_parts.append(idx)
             if w in soft:
-                acc[idx] += _SOFT * wt * f
+                acc_parts.append(_SOFT * wt * f)
+                hard_parts.append(np.zeros(len(idx)))
             else:
-                acc[idx] += wt * f
-                hard_hit[idx] += wt * f
-            hit[idx] += u
-        heads = np.zeros(n)
+                acc_parts.append(wt * f)
+                hard_parts.append(acc_parts[-1])
+            hit_parts.append(u)
+        if idx_parts:
+            cand, inv = np.unique(np.concatenate(idx_parts), return_inverse=True)
+        else:
+            cand, inv = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.intp)
+        m = len(cand)
+        acc = np.bincount(inv, np.concatenate(acc_parts) if acc_parts else None, m)
+        hard_hit = np.bincount(inv, np.concatenate(hard_parts) if hard_parts else None, m)
+        hit_all = np.concatenate(hit_parts) if hit_parts else np.zeros(0, dtype=complex)
+        hits_real = np.bincount(inv, hit_all.real, m)
+        hits_imag = np.bincount(inv, hit_all.imag, m)
+        heads = np.zeros(m)
         # A head is named by food words, not by a measure ("3 strips of bacon" does not name
-        # "Bacon strip, meatless").
+        # "Bacon strip, meatless"). A head's words are description words, so every food in a
+        # head posting of a word said is a candidate.
         for w in q:
             if w in measure:
                 continue
             hp = self._head_post.get(w)
             if hp is not None:
-                heads[hp] += 1
-        cand = np.flatnonzero(acc)
+                heads[np.searchsorted(cand, hp)] += 1
         default: np.ndarray | float = 0.0
         named_as = self._defaults.get(frozenset(w for w in q if w not in soft))
         if named_as is not None:
             default = np.isin(cand, named_as)
-        hits = hit[cand]
-        unsaid = np.maximum(0.0, self._main_weight[cand] - hits.real)
+        unsaid = np.maximum(0.0, self._main_weight[cand] - hits_real)
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight
         # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
-        share = unsaid / np.maximum(unsaid + hits.imag, 1e-9)
+        share = unsaid / np.maximum(unsaid + hits_imag, 1e-9)
         # The usual sense of words is the kind of food most foods that have all of them belong
         # to ("toast": the many toasted breads, not French toast; "cola": the soft drinks, not
         # one cocktail each): a food gains with the size of its family among full matches.
@@ -353,19 +369,17 @@ class FoodIndex:
         # group ("Snacks, potato chips, salted") that says nothing of the usual sense of "salt".
         fam = np.zeros(len(cand))
         if prefer == "fndds":
-            full = (hard_hit[cand] >= hard - 1e-9) & self._is_source.get("fndds", self._no_source)[
-                cand
-            ]
+            full = (hard_hit >= hard - 1e-9) & self._is_source.get("fndds", self._no_source)[cand]
             if full.any():
                 counts = np.bincount(self._head_id[cand[full]])
                 fam[full] = np.log1p(counts[self._head_id[cand[full]]]) / math.log1p(counts.max())
         score = (
-            acc[cand] / hard
+            acc / hard
             - _UNSAID * share
             + _GENERIC_BONUS * self._generic[cand]
             + _FAMILY * fam
             + _DEFAULT * default
-            + _HEAD_BONUS * (heads[cand] >= self._head_size[cand])
+            + _HEAD_BONUS * (heads >= self._head_size[cand])
             + _SOURCE_BONUS * self._is_source.get(prefer, self._no_source)[cand]
             # An ingredient is bought raw unless the text says how it was cooked.
             + (
@@ -380,16 +394,18 @@ class FoodIndex:
         else:
             part = np.arange(len(cand))
         order = part[np.argsort(-score[part], kind="stable")]
+        top = cand[order]
+        # Python floats taken from whole arrays at once: the same values as indexing one by one.
         out = [
-            Match(
-                self.foods[cand[k]],
-                float(score[k]),
-                self._covered(int(cand[k]), q),
-                float(hard_hit[cand[k]] / hard),
-                float(unsaid[k] / self._main_weight[cand[k]]),
-                bool(heads[cand[k]] >= self._head_size[cand[k]]),
+            Match(self.foods[i], s, self._covered(i, q), c, u, n)
+            for i, s, c, u, n in zip(
+                top.tolist(),
+                score[order].tolist(),
+                (hard_hit[order] / hard).tolist(),
+                (unsaid[order] / self._main_weight[top]).tolist(),
+                (heads[order] >= self._head_size[top]).tolist(),
+                strict=True,
             )
-            for k in order
         ]
         if extra:
             out = sorted(
