@@ -334,11 +334,16 @@ class FoodIndex:
                 acc_parts.append(wt * f)
                 hard_parts.append(acc_parts[-1])
             hit_parts.append(u)
-        if idx_parts:
-            cand, inv = np.unique(np.concatenate(idx_parts), return_inverse=True)
-        else:
-            cand, inv = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.intp)
+        said = np.concatenate(idx_parts) if idx_parts else np.zeros(0, dtype=np.int32)
+        # The candidates in food order, and each posting's place among them (a mark and a map
+        # over all foods: twice as fast as np.unique here).
+        mark = np.zeros(len(self.foods), dtype=bool)
+        mark[said] = True
+        cand = np.flatnonzero(mark)
         m = len(cand)
+        place = np.empty(len(self.foods), dtype=np.intp)
+        place[cand] = np.arange(m)
+        inv = place[said]
         acc = np.bincount(inv, np.concatenate(acc_parts) if acc_parts else None, m)
         hard_hit = np.bincount(inv, np.concatenate(hard_parts) if hard_parts else None, m)
         hit_all = np.concatenate(hit_parts) if hit_parts else np.zeros(0, dtype=complex)
@@ -353,7 +358,7 @@ class FoodIndex:
                 continue
             hp = self._head_post.get(w)
             if hp is not None:
-                heads[np.searchsorted(cand, hp)] += 1
+                heads[place[hp]] += 1
         default: np.ndarray | float = 0.0
         named_as = self._defaults.get(frozenset(w for w in q if w not in soft))
         if named_as is not None:
