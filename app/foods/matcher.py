@@ -236,6 +236,20 @@ class FoodIndex:
         self._source = np.array([_source(f) for f in self.foods])
         self._is_source = {str(src): self._source == src for src in set(self._source)}
         self._no_source = np.zeros(n, dtype=bool)
+        # What match() reads of each candidate food, one row per food, so one gather fetches
+        # it all: a numpy call costs microseconds whatever its size, and a query makes dozens.
+        sources = sorted(self._is_source)
+        self._source_col = {src: 4 + k for k, src in enumerate(sources)}
+        m = len(self.foods)
+        self._rows = np.column_stack(
+            [
+                self._main_weight[:m],
+                self._head_size,
+                self._generic,
+                self._infant,
+                *(self._is_source[src] for src in sources),
+            ]
+        ).astype(float)
         self._vocab = frozenset(self._postings)
         self._have = [frozenset(m | e | c) for m, e, c, _g in fields]
         self._corrections: dict[str, str | None] = {}
@@ -320,6 +334,7 @@ class FoodIndex:
         acc_parts: list[np.ndarray] = []
         hard_parts: list[np.ndarray] = []
         hit_parts: list[np.ndarray] = []
+        any_soft = False
         for w in q:
             post = self._postings.get(w)
             if post is None:
@@ -328,6 +343,7 @@ class FoodIndex:
             wt = self._weight(w)
             idx_parts.append(idx)
             if w in soft:
+                any_soft = True
                 acc_parts.append(_SOFT * wt * f)
                 hard_parts.append(np.zeros(len(idx)))
             else:
@@ -345,25 +361,30 @@ class FoodIndex:
         place[cand] = np.arange(m)
         inv = place[said]
         acc = np.bincount(inv, np.concatenate(acc_parts) if acc_parts else None, m)
-        hard_hit = np.bincount(inv, np.concatenate(hard_parts) if hard_parts else None, m)
+        # With no soft word the hard sums are the same sums as acc's.
+        hard_hit = np.bincount(inv, np.concatenate(hard_parts), m) if any_soft else acc
         hit_all = np.concatenate(hit_parts) if hit_parts else np.zeros(0, dtype=complex)
         hits_real = np.bincount(inv, hit_all.real, m)
         hits_imag = np.bincount(inv, hit_all.imag, m)
-        heads = np.zeros(m)
         # A head is named by food words, not by a measure ("3 strips of bacon" does not name
         # "Bacon strip, meatless"). A head's words are description words, so every food in a
-        # head posting of a word said is a candidate.
-        for w in q:
-            if w in measure:
-                continue
-            hp = self._head_post.get(w)
-            if hp is not None:
-                heads[place[hp]] += 1
+        # head posting of a word said is a candidate (has a place).
+        head_parts = [
+            hp for w in q if w not in measure and (hp := self._head_post.get(w)) is not None
+        ]
+        heads = (
+            np.bincount(place[np.concatenate(head_parts)], minlength=m)
+            if head_parts
+            else np.zeros(m, dtype=np.intp)
+        )
+        rows = self._rows[cand]
+        main_weight, head_size, generic, infant = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
+        head_named = heads >= head_size
         default: np.ndarray | float = 0.0
         named_as = self._defaults.get(frozenset(w for w in q if w not in soft))
         if named_as is not None:
             default = np.isin(cand, named_as)
-        unsaid = np.maximum(0.0, self._main_weight[cand] - hits_real)
+        unsaid = np.maximum(0.0, main_weight - hits_real)
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight
         # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
         share = unsaid / np.maximum(unsaid + hits_imag, 1e-9)
@@ -372,28 +393,30 @@ class FoodIndex:
         # one cocktail each): a food gains with the size of its family among full matches.
         # Meals and FNDDS only: its names lead with the food as eaten; SR28's often lead with a
         # group ("Snacks, potato chips, salted") that says nothing of the usual sense of "salt".
-        fam = np.zeros(len(cand))
-        if prefer == "fndds":
-            full = (hard_hit >= hard - 1e-9) & self._is_source.get("fndds", self._no_source)[cand]
+        fndds_col = self._source_col.get("fndds")
+        fam: np.ndarray | None = None
+        if prefer == "fndds" and fndds_col is not None:
+            full = (hard_hit >= hard - 1e-9) & (rows[:, fndds_col] > 0)
             if full.any():
+                fam = np.zeros(m)
                 counts = np.bincount(self._head_id[cand[full]])
                 fam[full] = np.log1p(counts[self._head_id[cand[full]]]) / math.log1p(counts.max())
-        score = (
-            acc / hard
-            - _UNSAID * share
-            + _GENERIC_BONUS * self._generic[cand]
-            + _FAMILY * fam
-            + _DEFAULT * default
-            + _HEAD_BONUS * (heads >= self._head_size[cand])
-            + _SOURCE_BONUS * self._is_source.get(prefer, self._no_source)[cand]
+        # The terms in a fixed order (float sums depend on it); a term that is zero for every
+        # food is left out, which changes no sum.
+        score = acc / hard - _UNSAID * share + _GENERIC_BONUS * generic
+        if fam is not None:
+            score = score + _FAMILY * fam
+        if named_as is not None:
+            score = score + _DEFAULT * default
+        score = score + _HEAD_BONUS * head_named
+        src_col = self._source_col.get(prefer)
+        if src_col is not None:
+            score = score + _SOURCE_BONUS * rows[:, src_col]
+        if prefer == "sr28":
             # An ingredient is bought raw unless the text says how it was cooked.
-            + (
-                _GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand]
-                if prefer == "sr28"
-                else 0.0
-            )
-            - (0.0 if _for_infants(q) else _INFANT_PENALTY) * self._infant[cand]
-        )
+            score = score + (_GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand])
+        if not _for_infants(q):
+            score = score - _INFANT_PENALTY * infant
         if len(cand) > limit:
             part = np.argpartition(-score, limit)[:limit]
         else:
@@ -402,13 +425,13 @@ class FoodIndex:
         top = cand[order]
         # Python floats taken from whole arrays at once: the same values as indexing one by one.
         out = [
-            Match(self.foods[i], s, self._covered(i, q), c, u, n)
+            Match(self.foods[i], s, self._have[i].intersection(q), c, u, n)
             for i, s, c, u, n in zip(
                 top.tolist(),
                 score[order].tolist(),
                 (hard_hit[order] / hard).tolist(),
-                (unsaid[order] / self._main_weight[top]).tolist(),
-                (heads[order] >= self._head_size[top]).tolist(),
+                (unsaid[order] / main_weight[order]).tolist(),
+                head_named[order].tolist(),
                 strict=True,
             )
         ]
@@ -429,10 +452,6 @@ class FoodIndex:
             return False  # named by its description, not only by its synonyms or kind
         total = sum(self._weight(w) for w in main) or 1.0
         return sum(self._weight(w) for w in main - m.covered - kind) / total <= limit
-
-    def _covered(self, i: int, q: Sequence[str]) -> frozenset[str]:
-        have = self._have[i]
-        return frozenset(w for w in q if w in have)
 
     def search(
         self, query: str, limit: int = 20, extra: Sequence[FoodRecord] = ()
