@@ -143,6 +143,14 @@ class NutrientValues(Mapping[str, float | None]):
     def __repr__(self) -> str:
         return f"NutrientValues({dict(self)!r})"
 
+    def scaled(self, factor: float) -> dict[str, float]:
+        """Every nutrient times ``factor``, a missing value as 0 (a parse scales one food per
+        item: reading the tuple directly is several times faster than the Mapping protocol)."""
+        return {
+            k: (v * factor if v is not None else 0.0)
+            for k, v in zip(NUTRIENT_FIELDS, self._values, strict=True)
+        }
+
 
 def _gatherer(fields: list[str]) -> Any:
     """Turns a pack's value list (in its `fields` order) into NutrientValues."""

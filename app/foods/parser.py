@@ -23,7 +23,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from app.foods import lexicon
-from app.foods.dataset import MACRO_FIELDS, NUTRIENT_FIELDS, FoodRecord, load_usda_foods
+from app.foods.dataset import (
+    MACRO_FIELDS,
+    NUTRIENT_FIELDS,
+    FoodRecord,
+    NutrientValues,
+    load_usda_foods,
+)
 from app.foods.matcher import FoodIndex, Match, stem, unspecified, words
 from app.foods.units import Amount, has_measure, resolve
 
@@ -473,13 +479,19 @@ class _Reader:
 
 def _scaled(food: FoodRecord, grams: float) -> dict[str, float]:
     f = grams / 100.0
+    if isinstance(food.nutrients, NutrientValues):
+        return food.nutrients.scaled(f)  # the same values, without the Mapping protocol
     return {k: (v * f if v is not None else 0.0) for k, v in food.nutrients.items()} | {
         k: 0.0 for k in NUTRIENT_FIELDS if food.nutrients.get(k) is None
     }
 
 
 def _totals(items: Sequence[ParsedItem]) -> dict[str, float]:
-    return {k: sum(it.nutrients.get(k, 0.0) for it in items) for k in NUTRIENT_FIELDS}
+    # One row per item, summed per nutrient with sum() in item order as before.
+    rows = [[it.nutrients.get(k, 0.0) for k in NUTRIENT_FIELDS] for it in items]
+    if not rows:
+        return dict.fromkeys(NUTRIENT_FIELDS, 0)  # sum() of nothing: int 0, as before
+    return {k: sum(col) for k, col in zip(NUTRIENT_FIELDS, zip(*rows, strict=True), strict=True)}
 
 
 def _make(

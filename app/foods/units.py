@@ -8,6 +8,7 @@ unit; no amount at all takes FNDDS's "Quantity not specified" portion.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -78,22 +79,24 @@ def _num(text: str) -> float:
     return float(text)
 
 
-def _tokens(text: str) -> list[str]:
-    return [
+# Portion descriptions repeat across foods ("1 cup", "1 medium or regular slice").
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(
         "floz" if t.startswith("fl") and t.endswith("oz") else stem(t)
         for t in _WORD_RE.findall(text.lower())
-    ]
+    )
 
 
-_CACHE: dict[object, tuple[_P, ...]] = {}
+_CACHE: dict[object, tuple[tuple[object, ...], tuple[_P, ...]]] = {}
 
 
 def _portions(food: FoodRecord) -> tuple[_P, ...]:
-    # Read once per food; custom foods (new ids) are few.
-    key = (food.id, food.portions)
-    hit = _CACHE.get(key)
-    if hit is not None:
-        return hit
+    # Read once per food; custom foods (new ids) are few. Keyed by id and checked against the
+    # portions (the same tuple, mostly): hashing every portion on each call cost more than this.
+    hit = _CACHE.get(food.id)
+    if hit is not None and (hit[0] is food.portions or hit[0] == food.portions):
+        return hit[1]
     out = []
     for p in food.portions:
         if p.grams <= 0:
@@ -115,8 +118,8 @@ def _portions(food: FoodRecord) -> tuple[_P, ...]:
         out.append(_P(text, qty or 1.0, words, paren, float(p.grams), ml, tech))
     if len(_CACHE) > 50000:
         _CACHE.clear()
-    _CACHE[key] = tuple(out)
-    return _CACHE[key]
+    entry = _CACHE[food.id] = (food.portions, tuple(out))
+    return entry[1]
 
 
 def _qns(ps: tuple[_P, ...]) -> _P | None:
