@@ -251,8 +251,11 @@ class FoodIndex:
             ]
         ).astype(float)
         self._vocab = frozenset(self._postings)
-        self._have = [frozenset(m | e | c) for m, e, c, _g in fields]
         self._corrections: dict[str, str | None] = {}
+        # About 5 kB a query (15 matches): 1,024 of them cost at most ~5 MB.
+        self._match_cached = functools.lru_cache(maxsize=1024)(  # type: ignore[method-assign]
+            self._match_cached
+        )
         self._deletes: dict[str, list[str]] = defaultdict(list)
         for w in self._vocab:
             if len(w) >= 4 and w.isalpha():
@@ -320,6 +323,36 @@ class FoodIndex:
         """Best foods for query stems, best first. ``soft`` stems (and measure words such as
         "bottle" or "slice") help a food that has them and cost nothing when it does not;
         ``measure`` stems, said only as the amount, never name a food's head."""
+        if extra:
+            return self._match(
+                tuple(query), frozenset(soft), frozenset(measure), prefer, extra, limit
+            )
+        # The same words come back (a user's usual foods, "a cup of coffee", a phrase tried
+        # alone and then joined): their best foods are kept, a bounded number of them. The
+        # caller gets its own list (it may reorder it); Match is immutable.
+        return list(
+            self._match_cached(tuple(query), frozenset(soft), frozenset(measure), prefer, limit)
+        )
+
+    def _match_cached(
+        self,
+        query: tuple[str, ...],
+        soft: frozenset[str],
+        measure: frozenset[str],
+        prefer: str,
+        limit: int,
+    ) -> tuple[Match, ...]:
+        return tuple(self._match(query, soft, measure, prefer, (), limit))
+
+    def _match(
+        self,
+        query: Sequence[str],
+        soft: frozenset[str],
+        measure: frozenset[str],
+        prefer: str,
+        extra: Sequence[FoodRecord],
+        limit: int,
+    ) -> list[Match]:
         q = [w for w in dict.fromkeys(query) if w not in _STOP and self._weight(w) > 0]
         soft = soft | self.measure_words
         if all(w in soft for w in q):
@@ -331,6 +364,7 @@ class FoodIndex:
         # those few hundred foods (bincount, in query order, as a dense running sum would)
         # instead of over arrays of all 16,000 foods.
         idx_parts: list[np.ndarray] = []
+        part_words: list[str] = []
         acc_parts: list[np.ndarray] = []
         hard_parts: list[np.ndarray] = []
         hit_parts: list[np.ndarray] = []
@@ -342,6 +376,7 @@ class FoodIndex:
             idx, f, u = post
             wt = self._weight(w)
             idx_parts.append(idx)
+            part_words.append(w)
             if w in soft:
                 any_soft = True
                 acc_parts.append(_SOFT * wt * f)
@@ -423,11 +458,23 @@ class FoodIndex:
             part = np.arange(len(cand))
         order = part[np.argsort(-score[part], kind="stable")]
         top = cand[order]
+        # The words said each top food has, read off the postings in query order (a word set
+        # per food would cost 10 MB).
+        is_top = np.zeros(m, dtype=bool)
+        is_top[order] = True
+        found = np.flatnonzero(is_top[inv])
+        ends = np.cumsum([len(i) for i in idx_parts])
+        have: dict[int, list[str]] = {}
+        for k, p in zip(
+            inv[found].tolist(), np.searchsorted(ends, found, side="right").tolist(), strict=True
+        ):
+            have.setdefault(k, []).append(part_words[p])
         # Python floats taken from whole arrays at once: the same values as indexing one by one.
         out = [
-            Match(self.foods[i], s, self._have[i].intersection(q), c, u, n)
-            for i, s, c, u, n in zip(
+            Match(self.foods[i], s, frozenset(have[k]), c, u, n)
+            for i, k, s, c, u, n in zip(
                 top.tolist(),
+                order.tolist(),
                 score[order].tolist(),
                 (hard_hit[order] / hard).tolist(),
                 (unsaid[order] / main_weight[order]).tolist(),
