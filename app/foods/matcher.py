@@ -463,10 +463,12 @@ class FoodIndex:
         is_top = np.zeros(m, dtype=bool)
         is_top[order] = True
         found = np.flatnonzero(is_top[inv])
-        ends = np.cumsum([len(i) for i in idx_parts])
+        ends = list(itertools.accumulate(len(i) for i in idx_parts))
         have: dict[int, list[str]] = {}
         for k, p in zip(
-            inv[found].tolist(), np.searchsorted(ends, found, side="right").tolist(), strict=True
+            inv[found].tolist(),
+            np.searchsorted(np.array(ends), found, side="right").tolist(),
+            strict=True,
         ):
             have.setdefault(k, []).append(part_words[p])
         # Python floats taken from whole arrays at once: the same values as indexing one by one.
