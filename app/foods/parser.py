@@ -139,7 +139,9 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", t)  # "20-ounce", "6-inch"
     t = re.sub(r"(\d)(?=[a-z])", r"\1 ", t)  # "75g"
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)(?![\d/%])", _mid, t)  # "2-3"
-    t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)  # "chocolate-coated"
+    # "chocolate-coated nuts", "meat-filled": a participle glued to a word is an adjective of
+    # the food, not a joiner; its stem ("coat") joins nothing and matches the same foods.
+    t = re.sub(r"(?<=[a-z])-([a-z]+)", lambda m: " " + _unjoined(m[1]), t)
     t = re.sub(r"\b(?:a |one )?half (?:a |an |of an? )", " 0.5 ", t)
     t = re.sub(r"\b(\d+|one|two|three) and a half\b", lambda m: f" {_value(m[1]) + 0.5:g} ", t)
     t = re.sub(r"\b(?:an? )?(couple|few|dozen) of\b", r" \1 ", t)
@@ -150,6 +152,10 @@ def _normalise(text: str) -> list[str]:
         spelled = lexicon.SPELLING.get(tok)
         out.extend(spelled.split() if spelled else [tok])
     return out
+
+
+def _unjoined(word: str) -> str:
+    return stem(word) if word in lexicon.JOINERS and word.endswith("ed") else word
 
 
 def _mid(m: re.Match[str]) -> str:

@@ -397,3 +397,11 @@ def test_an_article_before_one_food_word_counts_one(text: str, food: str):
     assert r.unmatched == []
     assert [(i.food.name, i.quantity) for i in r.items] == [(food, 1.0)]
     assert r.items[0].grams > 0
+
+
+def test_a_participle_glued_by_a_hyphen_describes_the_food():
+    # "-covered" is part of the food's name here, not a joiner that starts another phrase.
+    item = one("85 g of chocolate-covered raisins")
+    assert item.food.name == "Raisins, chocolate covered"
+    assert item.grams == pytest.approx(85)
+    assert item.nutrients["carbs_g"] == pytest.approx(item.food.nutrients["carbs_g"] * 0.85)
