@@ -401,7 +401,7 @@ def test_an_article_before_one_food_word_counts_one(text: str, food: str):
 
 def test_a_participle_glued_by_a_hyphen_describes_the_food():
     # "-covered" is part of the food's name here, not a joiner that starts another phrase.
-    item = one("85 g of chocolate-covered raisins")
-    assert item.food.name == "Raisins, chocolate covered"
+    item = one("85 g of chocolate-covered peanuts")
+    assert item.food.name == "Peanuts, chocolate covered"
     assert item.grams == pytest.approx(85)
     assert item.nutrients["carbs_g"] == pytest.approx(item.food.nutrients["carbs_g"] * 0.85)
