@@ -70,7 +70,7 @@ SOFT: frozenset[str] = frozenset(
 # Words that join two food phrases; the second may be a food of its own or part of the first.
 JOINERS: frozenset[str] = frozenset(
     """and with plus alongside along accompanied complemented paired served topped followed
-    washed which that while as for to on in over inside under filled stuffed made cooked
+    washed which that while as for to on in over inside under filled stuffed packed made cooked
     containing including featuring mixed dipped drizzled sprinkled spread covered coated
     smothered loaded garnished then also besides but or nor making adding giving leaving
     perfect after before when since because so""".split()

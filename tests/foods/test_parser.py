@@ -405,3 +405,10 @@ def test_a_participle_glued_by_a_hyphen_describes_the_food():
     assert item.food.name == "Peanuts, chocolate covered"
     assert item.grams == pytest.approx(85)
     assert item.nutrients["carbs_g"] == pytest.approx(item.food.nutrients["carbs_g"] * 0.85)
+
+
+def test_packed_with_lists_the_parts_of_the_dish():
+    r = parse("a 300 g burrito packed with beef, beans and rice")
+    assert [it.food.name for it in r.items] == ["Burrito with meat, beans, and rice"]
+    assert r.items[0].grams == pytest.approx(300)
+    assert r.totals["carbs_g"] == pytest.approx(r.items[0].food.nutrients["carbs_g"] * 3)
