@@ -59,6 +59,7 @@ _LISTING_WORDS = frozenset(
     "nfs ns or and with from made type not specified as to be fat added without w".split()
 )
 _STOP = frozenset("a an the of and or with in on to for by from at as w".split())
+_BRACKETS = re.compile(r"\([^)]*\)")
 _WORD_RE = re.compile(r"[a-z]+\d+\b|[a-z]+|\d+(?:\.\d+)?%?")
 
 
@@ -158,7 +159,8 @@ class FoodIndex:
             seq = words(name)
             alt = {b for a, b in itertools.pairwise(seq) if a == "or"}
             alts.append(alt)
-            heads.append(frozenset(words(name.split(",")[0])) - _STOP - alt)
+            # "Sports drink (Gatorade G)": a brand in brackets says which one, not what it is.
+            heads.append(frozenset(words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP - alt)
             for w in main | extra:
                 df[w] += 1
         n = max(1, len(fields))

@@ -412,3 +412,10 @@ def test_packed_with_lists_the_parts_of_the_dish():
     assert [it.food.name for it in r.items] == ["Burrito with meat, beans, and rice"]
     assert r.items[0].grams == pytest.approx(300)
     assert r.totals["carbs_g"] == pytest.approx(r.items[0].food.nutrients["carbs_g"] * 3)
+
+
+def test_a_brand_in_brackets_is_not_part_of_the_food_s_head():
+    # "Cereal (Kellogg's Frosted Flakes)" is a cereal: saying "cereal" names its head.
+    item = one("30 g of frosted flakes cereal")
+    assert item.food.name == "Cereal (Kellogg's Frosted Flakes)"
+    assert item.nutrients["carbs_g"] == pytest.approx(item.food.nutrients["carbs_g"] * 0.3)
