@@ -379,10 +379,16 @@ class _Chunk:
 
 def _chunks(toks: list[str]) -> list[_Chunk]:
     out: list[_Chunk] = [_Chunk(None, [])]
-    for t in toks:
+    for i, t in enumerate(toks):
         if t in lexicon.JOINERS and t.endswith("ed") and not out[-1].toks and len(out) == 1:
             out[-1].toks.append(t)  # "2 cups cooked rice": a participle before the food
-        elif t in _PUNCT or t in lexicon.JOINERS or t in _NEGATIONS:
+        elif (
+            t in _PUNCT
+            or t in lexicon.JOINERS
+            or t in _NEGATIONS
+            # "tea sweetened with honey": a participle before "with" joins like "topped".
+            or (t.endswith("ed") and toks[i + 1 : i + 2] == ["with"] and out[-1].toks)
+        ):
             out.append(_Chunk(t, []))
         else:
             out[-1].toks.append(t)

@@ -419,3 +419,12 @@ def test_a_brand_in_brackets_is_not_part_of_the_food_s_head():
     item = one("30 g of frosted flakes cereal")
     assert item.food.name == "Cereal (Kellogg's Frosted Flakes)"
     assert item.nutrients["carbs_g"] == pytest.approx(item.food.nutrients["carbs_g"] * 0.3)
+
+
+def test_a_participle_before_with_joins_the_next_food():
+    # "sweetened with": the sugar is a food of its own, not a sweetened tea.
+    r = parse("a mug of hot black tea sweetened with a teaspoon of sugar")
+    assert [it.food.name for it in r.items] == ["Tea, hot, leaf, black", "Sugar, NFS"]
+    sugar = r.items[1]
+    assert sugar.grams == pytest.approx(portion_grams(sugar.food, "teaspoon"))
+    assert r.totals["carbs_g"] < 8
