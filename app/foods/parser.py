@@ -265,7 +265,7 @@ def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
     return out
 
 
-def _pieces(toks: list[str]) -> list[_Piece]:
+def _pieces(toks: list[str], containers: frozenset[str] = frozenset()) -> list[_Piece]:
     starts = [i for i, t in enumerate(toks) if _is_quantity(t) and not _after_quantity(toks, i)]
     if not starts or starts[0] != 0:
         starts = [0, *starts]
@@ -282,17 +282,31 @@ def _pieces(toks: list[str]) -> list[_Piece]:
             amount, rest = Amount(None), part
         chunks = _chunks(rest)
         kind = "new" if amount.quantity is not None else "cont"
-        if not _has_words(chunks[0].toks) and (
-            (lead and lead[-1] in lexicon.WEIGHING)
-            # "chicken breast 200 g with rice": a weight right after the food's words.
-            or (
-                amount.unit is not None
-                and lead
-                and lead[-1].isalpha()
-                and s > 0
-                and toks[s - 1] == lead[-1]
-                and lead[-1] not in lexicon.JOINERS
-                and lead[-1] not in lexicon.FILLER
+        said = [t for t in chunks[0].toks if t.isalpha() and t not in lexicon.FILLER]
+        if (
+            (
+                not said
+                # "a soda in a 12 fl oz can": a measured container after a preposition weighs the
+                # food before it.
+                or (
+                    amount.unit is not None
+                    and lead[-1:] in (["in"], ["from"])
+                    and all(stem(t) in containers or t in lexicon.VESSEL_ML for t in said)
+                )
+            )
+            and (
+                (lead and lead[-1] in lexicon.PREPOSITIONS and bool(said))
+                or (lead and lead[-1] in lexicon.WEIGHING)
+                # "chicken breast 200 g with rice": a weight right after the food's words.
+                or (
+                    amount.unit is not None
+                    and lead
+                    and lead[-1].isalpha()
+                    and s > 0
+                    and toks[s - 1] == lead[-1]
+                    and lead[-1] not in lexicon.JOINERS
+                    and lead[-1] not in lexicon.FILLER
+                )
             )
         ):
             kind = "weight"
@@ -790,7 +804,7 @@ def parse(
     items: list[ParsedItem] = []
     unmatched: list[str] = []
     toks = _bare_measures(_drop_scene(_normalise(text[:2000])), rd.index.measure_words)
-    _read(_pieces(toks), rd, items, unmatched)
+    _read(_pieces(toks, rd.index.container_words), rd, items, unmatched)
     return ParseResult(text=text, items=items, unmatched=unmatched, totals=_totals(items))
 
 

@@ -428,3 +428,14 @@ def test_a_participle_before_with_joins_the_next_food():
     sugar = r.items[1]
     assert sugar.grams == pytest.approx(portion_grams(sugar.food, "teaspoon"))
     assert r.totals["carbs_g"] < 8
+
+
+def test_a_measured_container_after_in_weighs_the_food_before():
+    # "in a 20 oz bottle" says how much cola, not a second food (nor bottled water).
+    r = parse("a cola in a 20 oz bottle and a plain bagel")
+    assert [it.food.name for it in r.items] == ["Soft drink, cola", "Bagel"]
+    cola = r.items[0]
+    assert cola.grams == pytest.approx(20 * 28.3495)
+    assert cola.nutrients["carbs_g"] == pytest.approx(
+        cola.food.nutrients["carbs_g"] * cola.grams / 100
+    )
