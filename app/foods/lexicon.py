@@ -57,7 +57,8 @@ FILLER: frozenset[str] = frozenset(
     side accompaniment addition touch bit nice great good favorite favourite delicious tasty
     yummy lovely delightful wonderful satisfying satisfied hearty refreshing nice nutritious
     wholesome healthy amazing scrumptious flavorful flavourful tempting enjoyable comforting
-    about around approximately roughly nearly almost some any of the""".split()
+    about around approximately roughly nearly almost some any of the flavor flavors flavour
+    flavours taste goodness""".split()
 )
 # Words that describe how a food felt rather than which food it is: they help a food that
 # carries them ("hot dog", "light beer") and cost nothing when the food does not.

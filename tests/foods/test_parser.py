@@ -439,3 +439,10 @@ def test_a_measured_container_after_in_weighs_the_food_before():
     assert cola.nutrients["carbs_g"] == pytest.approx(
         cola.food.nutrients["carbs_g"] * cola.grams / 100
     )
+
+
+def test_flavor_as_a_noun_names_no_food():
+    r = parse("a banana and a medium apple for a nice mix of flavors")
+    assert [it.food.name for it in r.items] == ["Banana, raw", "Apple, raw"]
+    assert r.totals["carbs_g"] == pytest.approx(sum(it.nutrients["carbs_g"] for it in r.items))
+    assert r.totals["carbs_g"] < 60
