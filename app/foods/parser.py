@@ -325,6 +325,9 @@ def _pieces(toks: list[str], containers: frozenset[str] = frozenset()) -> list[_
             and not any(_is_number(t) for t in part[:4])
         ):
             kind = "attach"
+        elif lead[-1:] == ["for"] and part[0] in {"a", "an", "the"} and amount.unit is None:
+            # "for a sweet finish", "for an energy boost": why it was eaten, not what.
+            kind = "purpose"
         out.append(_Piece(kind, chunks[0].toks, amount))
         out += [_Piece("cont", c.toks, joiner=c.joiner) for c in chunks[1:]]
     return out
@@ -615,6 +618,10 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                 dropped = [d for d in dropped if d[0] is not pending]
                 cur = _Item(pc.amount, pending, rd.best(pending))
             continue
+        if pc.kind == "purpose":
+            if cur is not None:
+                continue
+            pc.kind = "new"  # "I opted for a bagel": the first food, after a verb
         if pc.kind == "cont" and cur is None:
             pending = pc.toks
         _unknown(pc.toks, rd, unmatched)

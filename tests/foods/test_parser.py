@@ -446,3 +446,14 @@ def test_flavor_as_a_noun_names_no_food():
     assert [it.food.name for it in r.items] == ["Banana, raw", "Apple, raw"]
     assert r.totals["carbs_g"] == pytest.approx(sum(it.nutrients["carbs_g"] for it in r.items))
     assert r.totals["carbs_g"] < 60
+
+
+def test_for_a_phrase_after_a_food_says_why_not_what():
+    r = parse("a donut for a sugar rush")
+    assert [it.food.name for it in r.items] == ["Doughnut, NFS"]
+    assert r.unmatched == []
+    assert r.totals["carbs_g"] == pytest.approx(r.items[0].nutrients["carbs_g"])
+    # Before any food, "for a" follows a verb: "I opted for a bagel" is the bagel.
+    first = one("I opted for a plain bagel")
+    assert first.food.name == "Bagel"
+    assert first.grams == pytest.approx(portion_grams(first.food, "regular"))
