@@ -296,7 +296,8 @@ def _pieces(toks: list[str], containers: frozenset[str] = frozenset()) -> list[_
             )
             and (
                 (lead and lead[-1] in lexicon.PREPOSITIONS and bool(said))
-                or (lead and lead[-1] in lexicon.WEIGHING)
+                # "weighing 120 g", "measuring just an ounce"
+            or any(t in lexicon.WEIGHING for t in lead[-2:])
                 # "chicken breast 200 g with rice": a weight right after the food's words.
                 or (
                     amount.unit is not None
@@ -566,6 +567,7 @@ def _unknown(toks: list[str], rd: _Reader, unmatched: list[str]) -> None:
             and t not in lexicon.JOINERS
             and t not in lexicon.MEAL_WORDS
             and t not in lexicon.NUMBER_WORDS
+            and t not in lexicon.WEIGHING
             and t not in _UNITS
             and t not in lexicon.VESSEL_ML
             and rd.index.correct(t) is None

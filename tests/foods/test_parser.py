@@ -457,3 +457,13 @@ def test_for_a_phrase_after_a_food_says_why_not_what():
     first = one("I opted for a plain bagel")
     assert first.food.name == "Bagel"
     assert first.grams == pytest.approx(portion_grams(first.food, "regular"))
+
+
+def test_a_weight_after_weighing_and_a_filler_is_the_food_s_weight():
+    r = parse("a cola, measuring just an ounce, and a banana")
+    assert [it.food.name for it in r.items] == ["Soft drink, cola", "Banana, raw"]
+    assert r.items[0].grams == pytest.approx(28.3495)
+    assert r.unmatched == []
+    assert r.items[0].nutrients["carbs_g"] == pytest.approx(
+        r.items[0].food.nutrients["carbs_g"] * 0.283495
+    )
