@@ -329,7 +329,7 @@ def _pieces(toks: list[str], containers: frozenset[str] = frozenset()) -> list[_
         elif lead[-1:] == ["for"] and part[0] in {"a", "an", "the"} and amount.unit is None:
             # "for a sweet finish", "for an energy boost": why it was eaten, not what.
             kind = "purpose"
-        out.append(_Piece(kind, chunks[0].toks, amount))
+        out.append(_Piece(kind, chunks[0].toks, amount, joiner=lead[-1] if lead else None))
         out += [_Piece("cont", c.toks, joiner=c.joiner) for c in chunks[1:]]
     return out
 
@@ -629,6 +629,11 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         _unknown(pc.toks, rd, unmatched)
         if pc.kind == "new" and cur is not None and _restates(pc, cur, rd):
             continue
+        if pc.kind == "new" and cur is not None and _weighs(pc, cur, rd):
+            # "a juice box containing 6.75 fl oz of fruit juice drink": the food before, said
+            # again with its weight and more of its name.
+            cur = _Item(pc.amount, pc.toks, rd.best(pc.toks, pc.amount.words))
+            continue
         if pc.kind == "new":
             _emit(cur, items, unmatched, rd)
             amount, toks = rd.measure_first(pc.amount, pc.toks)
@@ -746,6 +751,20 @@ def _restates(pc: _Piece, cur: _Item, rd: _Reader) -> bool:
     hard = [w for w in q if w not in soft]
     food = cur.best[0].food
     return bool(hard) and set(hard) <= _food_words(food.name, getattr(food, "additional", None))
+
+
+def _weighs(pc: _Piece, cur: _Item, rd: _Reader) -> bool:
+    """Whether a measured phrase after "containing"/"holding" restates the food before: every
+    food word of the food before is said again ("a salad with 20 g of salad dressing" is two)."""
+    if pc.joiner not in _CONTAINING or pc.amount.unit is None or cur.amount.unit is not None:
+        return False
+    before, soft = rd.query(cur.toks)
+    after, _ = rd.query(pc.toks)
+    hard = {w for w in before if w not in soft} - rd.index.measure_words
+    return bool(hard) and hard <= set(after)
+
+
+_CONTAINING = frozenset({"containing", "holding"})
 
 
 @functools.lru_cache(maxsize=4096)

@@ -467,3 +467,11 @@ def test_a_weight_after_weighing_and_a_filler_is_the_food_s_weight():
     assert r.items[0].nutrients["carbs_g"] == pytest.approx(
         r.items[0].food.nutrients["carbs_g"] * 0.283495
     )
+
+
+def test_a_food_restated_with_its_weight_after_containing_is_one_food():
+    r = parse("a juice box containing 200 ml of apple juice")
+    assert [it.food.name for it in r.items] == ["Apple juice, 100%"]
+    juice = r.items[0]
+    assert juice.unit == "ml" and 195 < juice.grams < 215
+    assert r.totals["carbs_g"] == pytest.approx(juice.food.nutrients["carbs_g"] * juice.grams / 100)
