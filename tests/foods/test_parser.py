@@ -475,3 +475,12 @@ def test_a_food_restated_with_its_weight_after_containing_is_one_food():
     juice = r.items[0]
     assert juice.unit == "ml" and 195 < juice.grams < 215
     assert r.totals["carbs_g"] == pytest.approx(juice.food.nutrients["carbs_g"] * juice.grams / 100)
+
+
+def test_each_alternative_of_a_portion_weighs_the_portion():
+    # FNDDS: "1 large rectangular piece or 2 squares or 4 small rectangular pieces".
+    item = one("2 squares of graham crackers")
+    assert item.food.name == "Graham crackers"
+    assert item.grams == pytest.approx(portion_grams(item.food, "2 squares"))
+    assert item.unit == "2 squares"
+    assert_scaled(item)
