@@ -389,6 +389,14 @@ def _read_amount(part: list[str]) -> tuple[Amount, list[str]]:
     return Amount(q, unit, tuple(words)), part[i:]
 
 
+def _next_word(toks: list[str], i: int) -> str | None:
+    """The word after toks[i], past fillers and adverbs ("sweetened perfectly with")."""
+    for t in toks[i + 1 : i + 4]:
+        if t not in lexicon.FILLER and not t.endswith("ly"):
+            return t
+    return None
+
+
 @dataclass
 class _Chunk:
     joiner: str | None
@@ -405,7 +413,7 @@ def _chunks(toks: list[str]) -> list[_Chunk]:
             or t in lexicon.JOINERS
             or t in _NEGATIONS
             # "tea sweetened with honey": a participle before "with" joins like "topped".
-            or (t.endswith("ed") and toks[i + 1 : i + 2] == ["with"] and out[-1].toks)
+            or (t.endswith("ed") and _next_word(toks, i) == "with")
         ):
             out.append(_Chunk(t, []))
         else:

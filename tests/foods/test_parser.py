@@ -484,3 +484,10 @@ def test_each_alternative_of_a_portion_weighs_the_portion():
     assert item.grams == pytest.approx(portion_grams(item.food, "2 squares"))
     assert item.unit == "2 squares"
     assert_scaled(item)
+
+
+def test_a_participle_and_adverb_before_with_also_join():
+    r = parse("a small cup of hot black tea, sweetened perfectly with one packet of sugar")
+    assert [it.food.name for it in r.items] == ["Tea, hot, leaf, black", "Sugar, NFS"]
+    assert r.items[1].grams == pytest.approx(portion_grams(r.items[1].food, "packet"))
+    assert r.totals["carbs_g"] < 6
