@@ -283,21 +283,12 @@ def _pieces(toks: list[str], containers: frozenset[str] = frozenset()) -> list[_
         chunks = _chunks(rest)
         kind = "new" if amount.quantity is not None else "cont"
         said = [t for t in chunks[0].toks if t.isalpha() and t not in lexicon.FILLER]
-        if (
-            (
-                not said
-                # "a soda in a 12 fl oz can": a measured container after a preposition weighs the
-                # food before it.
-                or (
-                    amount.unit is not None
-                    and lead[-1:] in (["in"], ["from"])
-                    and all(stem(t) in containers or t in lexicon.VESSEL_ML for t in said)
-                )
-            )
+        # "a soda in a 12 fl oz can": a measured container after "in" weighs the food before.
+        container = amount.unit is not None and lead[-1:] in (["in"], ["from"]) and bool(said)
+        if (container and all(stem(t) in containers or t in lexicon.VESSEL_ML for t in said)) or (
+            not said
             and (
-                (lead and lead[-1] in lexicon.PREPOSITIONS and bool(said))
-                # "weighing 120 g", "measuring just an ounce"
-            or any(t in lexicon.WEIGHING for t in lead[-2:])
+                any(t in lexicon.WEIGHING for t in lead[-2:])  # "measuring just an ounce"
                 # "chicken breast 200 g with rice": a weight right after the food's words.
                 or (
                     amount.unit is not None
