@@ -595,6 +595,7 @@ class _Item:
     def __init__(self, amount: Amount, toks: list[str], best: list[Match]) -> None:
         self.amount, self.toks, self.best = amount, toks, best
         self.composed = False
+        self.described = False  # "a sandwich: bread, ham and cheese": a list of its parts
 
 
 def _adjectives(toks: list[str]) -> bool:
@@ -650,6 +651,8 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             cur.toks, cur.best = list(pc.toks), rd.best(pc.toks, cur.amount.words)
             continue
         own = rd.best(pc.toks) if pc.joiner not in _NEGATIONS else []
+        if cur is not None and pc.joiner == ":":
+            cur.composed = cur.described = True
         if cur is not None and cur.best:
             joined = rd.best([*cur.toks, *pc.toks], cur.amount.words)
             own_q, own_soft = rd.query(pc.toks)
@@ -681,7 +684,7 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                 continue
         if pc.joiner in _NEGATIONS:
             continue
-        if pc.kind == "attach" and cur is not None and cur.best:
+        if cur is not None and cur.best and (pc.kind == "attach" or cur.described):
             dropped.append((pc.toks, cur))
             continue
         if pc.kind == "attach" and pc.amount.quantity is not None:

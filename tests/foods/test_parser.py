@@ -491,3 +491,14 @@ def test_a_participle_and_adverb_before_with_also_join():
     assert [it.food.name for it in r.items] == ["Tea, hot, leaf, black", "Sugar, NFS"]
     assert r.items[1].grams == pytest.approx(portion_grams(r.items[1].food, "packet"))
     assert r.totals["carbs_g"] < 6
+
+
+def test_a_list_after_a_colon_describes_the_food_before():
+    # The parts after the colon are the burrito's, not foods of their own.
+    r = parse("a burrito: beans, rice and cheese")
+    assert [it.food.name for it in r.items] == [
+        "Burrito with beans, rice, and sour cream, meatless"
+    ]
+    burrito = r.items[0]
+    assert burrito.grams == pytest.approx(portion_grams(burrito.food, "medium"))
+    assert r.totals["carbs_g"] == pytest.approx(burrito.nutrients["carbs_g"])
