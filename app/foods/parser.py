@@ -71,6 +71,7 @@ _TOKEN_RE = re.compile(
 _PUNCT = frozenset(",;.!?:")
 _UNITS = frozenset(lexicon.MASS_G) | frozenset(lexicon.VOLUME_ML)
 _NEGATIONS = frozenset({"without", "no", "minus", "except"})
+_BRACKETS = re.compile(r"\([^)]*\)")
 
 
 @dataclass
@@ -800,6 +801,14 @@ def _names(toks: list[str], m: Match, rd: _Reader, listed: bool = False) -> bool
     return any(said and set(words(a)) == said for a in also)
 
 
+def _specific(m: Match, rd: _Reader) -> bool:
+    """ "a cola" ("Soft drink, cola"), "a latte" ("Coffee, Latte"): the words said are the
+    whole of the part of the description that says which one of its kind the food is."""
+    parts = unspecified(m.food.name)[0].split(",")
+    said = set(m.covered) - rd.index.measure_words
+    return len(parts) > 1 and bool(said) and said == set(words(_BRACKETS.sub(" ", parts[1])))
+
+
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
     if cur is None:
         return
@@ -814,7 +823,7 @@ def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: 
     if (
         cur.best
         and cur.best[0].coverage >= MIN_SCORE
-        and (not bare or _names(cur.toks, cur.best[0], rd))
+        and (not bare or _names(cur.toks, cur.best[0], rd) or _specific(cur.best[0], rd))
     ):
         items.append(_make(text, cur.best, cur.amount, cur.toks, rd))
     elif (cur.best or (cur.amount.quantity is not None and _has_words(cur.toks))) and not (

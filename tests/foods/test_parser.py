@@ -502,3 +502,13 @@ def test_a_list_after_a_colon_describes_the_food_before():
     burrito = r.items[0]
     assert burrito.grams == pytest.approx(portion_grams(burrito.food, "medium"))
     assert r.totals["carbs_g"] == pytest.approx(burrito.nutrients["carbs_g"])
+
+
+def test_a_count_of_the_word_that_says_which_of_its_kind_names_the_food():
+    # "Soft drink, cola": "cola" is the part of the name that says which soft drink.
+    r = parse("a cola and a plain bagel")
+    assert [it.food.name for it in r.items] == ["Soft drink, cola", "Bagel"]
+    cola = r.items[0]
+    assert cola.grams == pytest.approx(portion_grams(cola.food, "medium"))
+    assert r.unmatched == []
+    assert_scaled(cola)
