@@ -57,7 +57,8 @@ FILLER: frozenset[str] = frozenset(
     side accompaniment addition touch bit nice great good favorite favourite delicious tasty
     yummy lovely delightful wonderful satisfying satisfied hearty refreshing nice nutritious
     wholesome healthy amazing scrumptious flavorful flavourful tempting enjoyable comforting
-    about around approximately roughly nearly almost some any of the""".split()
+    about around approximately roughly nearly almost some any of the flavor flavors flavour
+    flavours taste goodness""".split()
 )
 # Words that describe how a food felt rather than which food it is: they help a food that
 # carries them ("hot dog", "light beer") and cost nothing when the food does not.
@@ -70,7 +71,7 @@ SOFT: frozenset[str] = frozenset(
 # Words that join two food phrases; the second may be a food of its own or part of the first.
 JOINERS: frozenset[str] = frozenset(
     """and with plus alongside along accompanied complemented paired served topped followed
-    washed which that while as for to on in over inside under filled stuffed made cooked
+    washed which that while as for to on in over inside under filled stuffed packed made cooked
     containing including featuring mixed dipped drizzled sprinkled spread covered coated
     smothered loaded garnished then also besides but or nor making adding giving leaving
     perfect after before when since because so""".split()

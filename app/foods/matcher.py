@@ -59,6 +59,7 @@ _LISTING_WORDS = frozenset(
     "nfs ns or and with from made type not specified as to be fat added without w".split()
 )
 _STOP = frozenset("a an the of and or with in on to for by from at as w".split())
+_BRACKETS = re.compile(r"\([^)]*\)")
 _WORD_RE = re.compile(r"[a-z]+\d+\b|[a-z]+|\d+(?:\.\d+)?%?")
 
 
@@ -158,7 +159,8 @@ class FoodIndex:
             seq = words(name)
             alt = {b for a, b in itertools.pairwise(seq) if a == "or"}
             alts.append(alt)
-            heads.append(frozenset(words(name.split(",")[0])) - _STOP - alt)
+            # "Sports drink (Gatorade G)": a brand in brackets says which one, not what it is.
+            heads.append(frozenset(words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP - alt)
             for w in main | extra:
                 df[w] += 1
         n = max(1, len(fields))
@@ -261,7 +263,7 @@ class FoodIndex:
             if len(w) >= 4 and w.isalpha():
                 for d in _deletes(w):
                     self._deletes[d].append(w)
-        self.measure_words = _measure_words(self.foods, df)
+        self.measure_words, self.container_words = _measure_words(self.foods, df)
 
     # --- vocabulary -------------------------------------------------------------------------
 
@@ -544,14 +546,23 @@ def _for_infants(q: Sequence[str]) -> bool:
     return bool(said & {"infant", "toddler", "babyfood"}) or {"baby", "food"} <= said
 
 
-def _measure_words(foods: Sequence[FoodRecord], df: dict[str, int]) -> frozenset[str]:
-    """Words the portions use more than the food names ("slice", "bottle", "serving"): they say
-    how much, rarely which food."""
+def _measure_words(
+    foods: Sequence[FoodRecord], df: dict[str, int]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Words the portions use more than the food names ("slice", "can", "serving"): they say
+    how much, rarely which food. And the words portions use more often than names do at all
+    ("bottle", "bar"): in "a 12 oz bottle" they are the container."""
     pdf: dict[str, int] = defaultdict(int)
     for food in foods:
         for w in {w for p in food.portions for w in words(getattr(p, "description", "") or p.unit)}:
             pdf[w] += 1
-    return frozenset(w for w, n in pdf.items() if n >= 10 and n > 4 * df.get(w, 0) and w.isalpha())
+
+    def common(k: int) -> frozenset[str]:
+        return frozenset(
+            w for w, n in pdf.items() if n >= 10 and n > k * df.get(w, 0) and w.isalpha()
+        )
+
+    return common(4), common(1)
 
 
 def _deletes(word: str) -> set[str]:

@@ -77,6 +77,7 @@ _TOKEN_RE = re.compile(
 _PUNCT = frozenset(",;.!?:")
 _UNITS = frozenset(lexicon.MASS_G) | frozenset(lexicon.VOLUME_ML)
 _NEGATIONS = frozenset({"without", "no", "minus", "except"})
+_BRACKETS = re.compile(r"\([^)]*\)")
 
 
 @dataclass
@@ -145,7 +146,9 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", t)  # "20-ounce", "6-inch"
     t = re.sub(r"(\d)(?=[a-z])", r"\1 ", t)  # "75g"
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)(?![\d/%])", _mid, t)  # "2-3"
-    t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)  # "chocolate-coated"
+    # "chocolate-coated nuts", "meat-filled": a participle glued to a word is an adjective of
+    # the food, not a joiner; its stem ("coat") joins nothing and matches the same foods.
+    t = re.sub(r"(?<=[a-z])-([a-z]+)", lambda m: " " + _unjoined(m[1]), t)
     t = re.sub(r"\b(?:a |one )?half (?:a |an |of an? )", " 0.5 ", t)
     t = re.sub(r"\b(\d+|one|two|three) and a half\b", lambda m: f" {_value(m[1]) + 0.5:g} ", t)
     t = re.sub(r"\b(?:an? )?(couple|few|dozen) of\b", r" \1 ", t)
@@ -156,6 +159,10 @@ def _normalise(text: str) -> list[str]:
         spelled = lexicon.SPELLING.get(tok)
         out.extend(spelled.split() if spelled else [tok])
     return out
+
+
+def _unjoined(word: str) -> str:
+    return stem(word) if word in lexicon.JOINERS and word.endswith("ed") else word
 
 
 def _mid(m: re.Match[str]) -> str:
@@ -265,7 +272,7 @@ def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
     return out
 
 
-def _pieces(toks: list[str]) -> list[_Piece]:
+def _pieces(toks: list[str], containers: frozenset[str] = frozenset()) -> list[_Piece]:
     starts = [i for i, t in enumerate(toks) if _is_quantity(t) and not _after_quantity(toks, i)]
     if not starts or starts[0] != 0:
         starts = [0, *starts]
@@ -282,17 +289,23 @@ def _pieces(toks: list[str]) -> list[_Piece]:
             amount, rest = Amount(None), part
         chunks = _chunks(rest)
         kind = "new" if amount.quantity is not None else "cont"
-        if not _has_words(chunks[0].toks) and (
-            (lead and lead[-1] in lexicon.WEIGHING)
-            # "chicken breast 200 g with rice": a weight right after the food's words.
-            or (
-                amount.unit is not None
-                and lead
-                and lead[-1].isalpha()
-                and s > 0
-                and toks[s - 1] == lead[-1]
-                and lead[-1] not in lexicon.JOINERS
-                and lead[-1] not in lexicon.FILLER
+        said = [t for t in chunks[0].toks if t.isalpha() and t not in lexicon.FILLER]
+        # "a soda in a 12 fl oz can": a measured container after "in" weighs the food before.
+        container = amount.unit is not None and lead[-1:] in (["in"], ["from"]) and bool(said)
+        if (container and all(stem(t) in containers or t in lexicon.VESSEL_ML for t in said)) or (
+            not said
+            and (
+                any(t in lexicon.WEIGHING for t in lead[-2:])  # "measuring just an ounce"
+                # "chicken breast 200 g with rice": a weight right after the food's words.
+                or (
+                    amount.unit is not None
+                    and lead
+                    and lead[-1].isalpha()
+                    and s > 0
+                    and toks[s - 1] == lead[-1]
+                    and lead[-1] not in lexicon.JOINERS
+                    and lead[-1] not in lexicon.FILLER
+                )
             )
         ):
             kind = "weight"
@@ -311,7 +324,10 @@ def _pieces(toks: list[str]) -> list[_Piece]:
             and not any(_is_number(t) for t in part[:4])
         ):
             kind = "attach"
-        out.append(_Piece(kind, chunks[0].toks, amount))
+        elif lead[-1:] == ["for"] and part[0] in {"a", "an", "the"} and amount.unit is None:
+            # "for a sweet finish", "for an energy boost": why it was eaten, not what.
+            kind = "purpose"
+        out.append(_Piece(kind, chunks[0].toks, amount, joiner=lead[-1] if lead else None))
         out += [_Piece("cont", c.toks, joiner=c.joiner) for c in chunks[1:]]
     return out
 
@@ -371,6 +387,14 @@ def _read_amount(part: list[str]) -> tuple[Amount, list[str]]:
     return Amount(q, unit, tuple(words)), part[i:]
 
 
+def _next_word(toks: list[str], i: int) -> str | None:
+    """The word after toks[i], past fillers and adverbs ("sweetened perfectly with")."""
+    for t in toks[i + 1 : i + 4]:
+        if t not in lexicon.FILLER and not t.endswith("ly"):
+            return t
+    return None
+
+
 @dataclass
 class _Chunk:
     joiner: str | None
@@ -379,10 +403,16 @@ class _Chunk:
 
 def _chunks(toks: list[str]) -> list[_Chunk]:
     out: list[_Chunk] = [_Chunk(None, [])]
-    for t in toks:
+    for i, t in enumerate(toks):
         if t in lexicon.JOINERS and t.endswith("ed") and not out[-1].toks and len(out) == 1:
             out[-1].toks.append(t)  # "2 cups cooked rice": a participle before the food
-        elif t in _PUNCT or t in lexicon.JOINERS or t in _NEGATIONS:
+        elif (
+            t in _PUNCT
+            or t in lexicon.JOINERS
+            or t in _NEGATIONS
+            # "tea sweetened with honey": a participle before "with" joins like "topped".
+            or (t.endswith("ed") and _next_word(toks, i) == "with")
+        ):
             out.append(_Chunk(t, []))
         else:
             out[-1].toks.append(t)
@@ -549,6 +579,7 @@ def _unknown(toks: list[str], rd: _Reader, unmatched: list[str]) -> None:
             and t not in lexicon.JOINERS
             and t not in lexicon.MEAL_WORDS
             and t not in lexicon.NUMBER_WORDS
+            and t not in lexicon.WEIGHING
             and t not in _UNITS
             and t not in lexicon.VESSEL_ML
             and rd.index.correct(t) is None
@@ -577,6 +608,7 @@ class _Item:
     def __init__(self, amount: Amount, toks: list[str], best: list[Match]) -> None:
         self.amount, self.toks, self.best = amount, toks, best
         self.composed = False
+        self.described = False  # "a sandwich: bread, ham and cheese": a list of its parts
 
 
 def _adjectives(toks: list[str]) -> bool:
@@ -601,10 +633,19 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                 dropped = [d for d in dropped if d[0] is not pending]
                 cur = _Item(pc.amount, pending, rd.best(pending))
             continue
+        if pc.kind == "purpose":
+            if cur is not None:
+                continue
+            pc.kind = "new"  # "I opted for a bagel": the first food, after a verb
         if pc.kind == "cont" and cur is None:
             pending = pc.toks
         _unknown(pc.toks, rd, unmatched)
         if pc.kind == "new" and cur is not None and _restates(pc, cur, rd):
+            continue
+        if pc.kind == "new" and cur is not None and _weighs(pc, cur, rd):
+            # "a juice box containing 6.75 fl oz of fruit juice drink": the food before, said
+            # again with its weight and more of its name.
+            cur = _Item(pc.amount, pc.toks, rd.best(pc.toks, pc.amount.words))
             continue
         if pc.kind == "new":
             _emit(cur, items, unmatched, rd)
@@ -623,6 +664,8 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             cur.toks, cur.best = list(pc.toks), rd.best(pc.toks, cur.amount.words)
             continue
         own = rd.best(pc.toks) if pc.joiner not in _NEGATIONS else []
+        if cur is not None and pc.joiner == ":":
+            cur.composed = cur.described = True
         if cur is not None and cur.best:
             joined = rd.best([*cur.toks, *pc.toks], cur.amount.words)
             own_q, own_soft = rd.query(pc.toks)
@@ -654,7 +697,7 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                 continue
         if pc.joiner in _NEGATIONS:
             continue
-        if pc.kind == "attach" and cur is not None and cur.best:
+        if cur is not None and cur.best and (pc.kind == "attach" or cur.described):
             dropped.append((pc.toks, cur))
             continue
         if pc.kind == "attach" and pc.amount.quantity is not None:
@@ -725,6 +768,20 @@ def _restates(pc: _Piece, cur: _Item, rd: _Reader) -> bool:
     return bool(hard) and set(hard) <= _food_words(food.name, getattr(food, "additional", None))
 
 
+def _weighs(pc: _Piece, cur: _Item, rd: _Reader) -> bool:
+    """Whether a measured phrase after "containing"/"holding" restates the food before: every
+    food word of the food before is said again ("a salad with 20 g of salad dressing" is two)."""
+    if pc.joiner not in _CONTAINING or pc.amount.unit is None or cur.amount.unit is not None:
+        return False
+    before, soft = rd.query(cur.toks)
+    after, _ = rd.query(pc.toks)
+    hard = {w for w in before if w not in soft} - rd.index.measure_words
+    return bool(hard) and hard <= set(after)
+
+
+_CONTAINING = frozenset({"containing", "holding"})
+
+
 @functools.lru_cache(maxsize=4096)
 def _food_words(name: str, additional: str | None) -> frozenset[str]:
     return frozenset(words(f"{name} {additional or ''}"))
@@ -756,6 +813,14 @@ def _names(toks: list[str], m: Match, rd: _Reader, listed: bool = False) -> bool
     return any(said and set(words(a)) == said for a in also)
 
 
+def _specific(m: Match, rd: _Reader) -> bool:
+    """ "a cola" ("Soft drink, cola"), "a latte" ("Coffee, Latte"): the words said are the
+    whole of the part of the description that says which one of its kind the food is."""
+    parts = unspecified(m.food.name)[0].split(",")
+    said = set(m.covered) - rd.index.measure_words
+    return len(parts) > 1 and bool(said) and said == set(words(_BRACKETS.sub(" ", parts[1])))
+
+
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
     if cur is None:
         return
@@ -770,7 +835,7 @@ def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: 
     if (
         cur.best
         and cur.best[0].coverage >= MIN_SCORE
-        and (not bare or _names(cur.toks, cur.best[0], rd))
+        and (not bare or _names(cur.toks, cur.best[0], rd) or _specific(cur.best[0], rd))
     ):
         items.append(_make(text, cur.best, cur.amount, cur.toks, rd))
     elif (cur.best or (cur.amount.quantity is not None and _has_words(cur.toks))) and not (
@@ -790,7 +855,7 @@ def parse(
     items: list[ParsedItem] = []
     unmatched: list[str] = []
     toks = _bare_measures(_drop_scene(_normalise(text[:2000])), rd.index.measure_words)
-    _read(_pieces(toks), rd, items, unmatched)
+    _read(_pieces(toks, rd.index.container_words), rd, items, unmatched)
     return ParseResult(text=text, items=items, unmatched=unmatched, totals=_totals(items))
 
 

@@ -101,25 +101,32 @@ def _portions(food: FoodRecord) -> tuple[_P, ...]:
     for p in food.portions:
         if p.grams <= 0:
             continue
-        text = portion_text(p)
-        m = _NUM_RE.match(text)
-        qty = _num(m.group(1)) if m else 1.0
-        rest = text[m.end() :] if m else text
-        main = _PAREN_RE.sub(" ", rest)
-        words = frozenset(_tokens(main))
-        paren = frozenset(_tokens(" ".join(_PAREN_RE.findall(rest)))) - words
-        unit = next(
-            (lexicon.VOLUME_CANON[w] for w in _tokens(main) if w in lexicon.VOLUME_CANON), None
-        )
-        if unit is None and "floz" in words:
-            unit = "floz"
-        ml = qty * lexicon.VOLUME_ML[unit] if unit else None
-        tech = any(t in text.lower() for t in _TECHNICAL)
-        out.append(_P(text, qty or 1.0, words, paren, float(p.grams), ml, tech))
+        # "1 large rectangular piece or 2 squares or 4 small rectangular pieces": each is a
+        # portion of the same weight.
+        for text in _ALTERNATIVES_RE.split(portion_text(p)):
+            out.append(_portion(text, float(p.grams)))
     if len(_CACHE) > 50000:
         _CACHE.clear()
     entry = _CACHE[food.id] = (food.portions, tuple(out))
     return entry[1]
+
+
+_ALTERNATIVES_RE = re.compile(r" or (?=\d)(?![^(]*\))")
+
+
+def _portion(text: str, grams: float) -> _P:
+    m = _NUM_RE.match(text)
+    qty = _num(m.group(1)) if m else 1.0
+    rest = text[m.end() :] if m else text
+    main = _PAREN_RE.sub(" ", rest)
+    words = frozenset(_tokens(main))
+    paren = frozenset(_tokens(" ".join(_PAREN_RE.findall(rest)))) - words
+    unit = next((lexicon.VOLUME_CANON[w] for w in _tokens(main) if w in lexicon.VOLUME_CANON), None)
+    if unit is None and "floz" in words:
+        unit = "floz"
+    ml = qty * lexicon.VOLUME_ML[unit] if unit else None
+    tech = any(t in text.lower() for t in _TECHNICAL)
+    return _P(text, qty or 1.0, words, paren, grams, ml, tech)
 
 
 def _qns(ps: tuple[_P, ...]) -> _P | None:

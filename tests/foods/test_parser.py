@@ -397,3 +397,118 @@ def test_an_article_before_one_food_word_counts_one(text: str, food: str):
     assert r.unmatched == []
     assert [(i.food.name, i.quantity) for i in r.items] == [(food, 1.0)]
     assert r.items[0].grams > 0
+
+
+def test_a_participle_glued_by_a_hyphen_describes_the_food():
+    # "-covered" is part of the food's name here, not a joiner that starts another phrase.
+    item = one("85 g of chocolate-covered peanuts")
+    assert item.food.name == "Peanuts, chocolate covered"
+    assert item.grams == pytest.approx(85)
+    assert item.nutrients["carbs_g"] == pytest.approx(item.food.nutrients["carbs_g"] * 0.85)
+
+
+def test_packed_with_lists_the_parts_of_the_dish():
+    r = parse("a 300 g burrito packed with beef, beans and rice")
+    assert [it.food.name for it in r.items] == ["Burrito with meat, beans, and rice"]
+    assert r.items[0].grams == pytest.approx(300)
+    assert r.totals["carbs_g"] == pytest.approx(r.items[0].food.nutrients["carbs_g"] * 3)
+
+
+def test_a_brand_in_brackets_is_not_part_of_the_food_s_head():
+    # "Cereal (Kellogg's Frosted Flakes)" is a cereal: saying "cereal" names its head.
+    item = one("30 g of frosted flakes cereal")
+    assert item.food.name == "Cereal (Kellogg's Frosted Flakes)"
+    assert item.nutrients["carbs_g"] == pytest.approx(item.food.nutrients["carbs_g"] * 0.3)
+
+
+def test_a_participle_before_with_joins_the_next_food():
+    # "sweetened with": the sugar is a food of its own, not a sweetened tea.
+    r = parse("a mug of hot black tea sweetened with a teaspoon of sugar")
+    assert [it.food.name for it in r.items] == ["Tea, hot, leaf, black", "Sugar, NFS"]
+    sugar = r.items[1]
+    assert sugar.grams == pytest.approx(portion_grams(sugar.food, "teaspoon"))
+    assert r.totals["carbs_g"] < 8
+
+
+def test_a_measured_container_after_in_weighs_the_food_before():
+    # "in a 20 oz bottle" says how much cola, not a second food (nor bottled water).
+    r = parse("a cola in a 20 oz bottle and a plain bagel")
+    assert [it.food.name for it in r.items] == ["Soft drink, cola", "Bagel"]
+    cola = r.items[0]
+    assert cola.grams == pytest.approx(20 * 28.3495)
+    assert cola.nutrients["carbs_g"] == pytest.approx(
+        cola.food.nutrients["carbs_g"] * cola.grams / 100
+    )
+
+
+def test_flavor_as_a_noun_names_no_food():
+    r = parse("a banana and a medium apple for a nice mix of flavors")
+    assert [it.food.name for it in r.items] == ["Banana, raw", "Apple, raw"]
+    assert r.totals["carbs_g"] == pytest.approx(sum(it.nutrients["carbs_g"] for it in r.items))
+    assert r.totals["carbs_g"] < 60
+
+
+def test_for_a_phrase_after_a_food_says_why_not_what():
+    r = parse("a donut for a sugar rush")
+    assert [it.food.name for it in r.items] == ["Doughnut, NFS"]
+    assert r.unmatched == []
+    assert r.totals["carbs_g"] == pytest.approx(r.items[0].nutrients["carbs_g"])
+    # Before any food, "for a" follows a verb: "I opted for a bagel" is the bagel.
+    first = one("I opted for a plain bagel")
+    assert first.food.name == "Bagel"
+    assert first.grams == pytest.approx(portion_grams(first.food, "regular"))
+
+
+def test_a_weight_after_weighing_and_a_filler_is_the_food_s_weight():
+    r = parse("a cola, measuring just an ounce, and a banana")
+    assert [it.food.name for it in r.items] == ["Soft drink, cola", "Banana, raw"]
+    assert r.items[0].grams == pytest.approx(28.3495)
+    assert r.unmatched == []
+    assert r.items[0].nutrients["carbs_g"] == pytest.approx(
+        r.items[0].food.nutrients["carbs_g"] * 0.283495
+    )
+
+
+def test_a_food_restated_with_its_weight_after_containing_is_one_food():
+    r = parse("a juice box containing 200 ml of apple juice")
+    assert [it.food.name for it in r.items] == ["Apple juice, 100%"]
+    juice = r.items[0]
+    assert juice.unit == "ml" and 195 < juice.grams < 215
+    assert r.totals["carbs_g"] == pytest.approx(juice.food.nutrients["carbs_g"] * juice.grams / 100)
+
+
+def test_each_alternative_of_a_portion_weighs_the_portion():
+    # FNDDS: "1 large rectangular piece or 2 squares or 4 small rectangular pieces".
+    item = one("2 squares of graham crackers")
+    assert item.food.name == "Graham crackers"
+    assert item.grams == pytest.approx(portion_grams(item.food, "2 squares"))
+    assert item.unit == "2 squares"
+    assert_scaled(item)
+
+
+def test_a_participle_and_adverb_before_with_also_join():
+    r = parse("a small cup of hot black tea, sweetened perfectly with one packet of sugar")
+    assert [it.food.name for it in r.items] == ["Tea, hot, leaf, black", "Sugar, NFS"]
+    assert r.items[1].grams == pytest.approx(portion_grams(r.items[1].food, "packet"))
+    assert r.totals["carbs_g"] < 6
+
+
+def test_a_list_after_a_colon_describes_the_food_before():
+    # The parts after the colon are the burrito's, not foods of their own.
+    r = parse("a burrito: beans, rice and cheese")
+    assert [it.food.name for it in r.items] == [
+        "Burrito with beans, rice, and sour cream, meatless"
+    ]
+    burrito = r.items[0]
+    assert burrito.grams == pytest.approx(portion_grams(burrito.food, "medium"))
+    assert r.totals["carbs_g"] == pytest.approx(burrito.nutrients["carbs_g"])
+
+
+def test_a_count_of_the_word_that_says_which_of_its_kind_names_the_food():
+    # "Soft drink, cola": "cola" is the part of the name that says which soft drink.
+    r = parse("a cola and a plain bagel")
+    assert [it.food.name for it in r.items] == ["Soft drink, cola", "Bagel"]
+    cola = r.items[0]
+    assert cola.grams == pytest.approx(portion_grams(cola.food, "medium"))
+    assert r.unmatched == []
+    assert_scaled(cola)
