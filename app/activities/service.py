@@ -409,26 +409,26 @@ async def _repoint_workouts(
     linked = list(
         await session.scalars(sa.select(Workout).where(col(Workout.activity_id).in_(stale)))
     )
+    if not linked:
+        return
+    # One read of the source's surviving sessions on every affected day, not one per workout:
+    # a re-sync that revises a week of sessions would otherwise query once per linked workout.
+    by_day: dict[dt.date, list[Any]] = {}
+    for row in (
+        await session.execute(
+            sa.select(*_SESSION_COLUMNS).where(
+                col(Activity.user_id) == user_id,
+                col(Activity.source) == source,
+                col(Activity.date).in_({w.date for w in linked}),
+                col(Activity.activity_type).not_in((DAILY_STEPS, SLEEP)),
+                col(Activity.id).not_in(stale),
+            )
+        )
+    ).all():
+        by_day.setdefault(row.date, []).append(row)
     now = utcnow()
     for w in linked:
-        rows = (
-            await session.execute(
-                sa.select(
-                    col(Activity.id),
-                    col(Activity.started_at),
-                    col(Activity.duration_min),
-                    col(Activity.activity_type),
-                    col(Activity.source),
-                ).where(
-                    col(Activity.user_id) == user_id,
-                    col(Activity.source) == source,
-                    col(Activity.date) == w.date,
-                    col(Activity.activity_type).not_in((DAILY_STEPS, SLEEP)),
-                    col(Activity.id).not_in(stale),
-                )
-            )
-        ).all()
-        target = matching_import(rows, w.started_at, w.duration_min)
+        target = matching_import(by_day.get(w.date, ()), w.started_at, w.duration_min)
         if target is None:
             own = new_workout_activity(
                 user_id,
@@ -476,6 +476,17 @@ def same_session(
     if a is None or b is None:
         return b_type == WORKOUT_ACTIVITY_TYPE
     return a[0] < b[1] and b[0] < a[1]
+
+
+# What matching_import reads of a candidate session (date for grouping by day).
+_SESSION_COLUMNS = (
+    col(Activity.id),
+    col(Activity.date),
+    col(Activity.started_at),
+    col(Activity.duration_min),
+    col(Activity.activity_type),
+    col(Activity.source),
+)
 
 
 def matching_import(
@@ -536,13 +547,7 @@ async def workout_activity(
     the workout's own activity is created or updated. Answers its id."""
     rows = (
         await session.execute(
-            sa.select(
-                col(Activity.id),
-                col(Activity.started_at),
-                col(Activity.duration_min),
-                col(Activity.activity_type),
-                col(Activity.source),
-            ).where(
+            sa.select(*_SESSION_COLUMNS).where(
                 col(Activity.user_id) == user_id,
                 col(Activity.date) == day,
                 col(Activity.activity_type) != DAILY_STEPS,

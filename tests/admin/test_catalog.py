@@ -11,7 +11,7 @@ import pytest
 from app.foods.dataset import foods_by_ndb
 from app.plans import catalog
 from app.plans.recipes import load_recipes
-from tests.admin.helpers import make_admin
+from tests.admin.helpers import BAR_LOG, make_admin
 from tests.conftest import assert_problem
 from tests.logs.helpers import set_goal
 
@@ -116,16 +116,7 @@ async def test_shared_food_lifecycle_as_users_see_it(client, admin, make_user):
     # ... logs it by id and through the text parser, with its portion.
     r = await client.post(
         "/api/v1/logs",
-        json={
-            "meal_type": "snack",
-            "food_id": fid,
-            "grams": 60,
-            "description": "bar",
-            "kcal": 228,
-            "protein_g": 12,
-            "carbs_g": 27,
-            "fat_g": 7.2,
-        },
+        json={**BAR_LOG, "food_id": fid},
         headers=user.headers,
     )
     assert r.status_code == 201, r.text

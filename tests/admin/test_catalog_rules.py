@@ -11,21 +11,12 @@ import sqlalchemy as sa
 
 from app.foods.models import Food
 from app.foods.off_import import import_off
-from tests.admin.helpers import make_admin
+from tests.admin.helpers import BAR_LOG, make_admin
 from tests.admin.test_catalog import AUDIT, BAR, CHICKEN, FOODS, audit
 from tests.conftest import assert_problem, create_user
 from tests.training.test_exercises import PRIVATE, SQUAT
 
 EXERCISES = "/api/v1/admin/exercises"
-LOG = {
-    "meal_type": "snack",
-    "grams": 60,
-    "description": "bar",
-    "kcal": 228,
-    "protein_g": 12,
-    "carbs_g": 27,
-    "fat_g": 7.2,
-}
 
 
 async def _admin(app, make_user, email="ops@example.com"):
@@ -160,7 +151,7 @@ async def test_retired_shared_food_is_refused_for_new_uses(app, client, make_use
     admin, user = await _admin(app, make_user), await make_user()
     fid = (await client.post(FOODS, json=BAR, headers=admin.headers)).json()["id"]
     # Before: logged, stocked, and read on a receipt (the same foods the parser reads).
-    r = await client.post("/api/v1/logs", json={**LOG, "food_id": fid}, headers=user.headers)
+    r = await client.post("/api/v1/logs", json={**BAR_LOG, "food_id": fid}, headers=user.headers)
     assert r.status_code == 201, r.text
     entry = r.json()
     r = await client.post(
@@ -180,7 +171,7 @@ async def test_retired_shared_food_is_refused_for_new_uses(app, client, make_use
     assert (await client.delete(f"{FOODS}/{fid}", headers=admin.headers)).status_code == 204
 
     # After: every new use is refused with a problem naming it.
-    r = await client.post("/api/v1/logs", json={**LOG, "food_id": fid}, headers=user.headers)
+    r = await client.post("/api/v1/logs", json={**BAR_LOG, "food_id": fid}, headers=user.headers)
     body = assert_problem(r, 422, "food-retired")
     assert body["food_id"] == fid and "Zorblax oat bar" in body["detail"]
     r = await client.post(
@@ -278,7 +269,7 @@ async def test_imported_products_are_corrected_and_retired(app, client, make_use
     assert_problem(r, 404, "food-not-found")
     r = await client.get("/api/v1/foods", params={"q": "nutella"}, headers=user.headers)
     assert fid not in {h["id"] for h in r.json()["items"]}
-    r = await client.post("/api/v1/logs", json={**LOG, "food_id": fid}, headers=user.headers)
+    r = await client.post("/api/v1/logs", json={**BAR_LOG, "food_id": fid}, headers=user.headers)
     assert_problem(r, 422, "food-retired")
     # It keeps its barcode, so the next import updates the row (still retired), not a copy.
     again = await _import_product(app, tmp_path, product_name="Nutella 2")
