@@ -49,7 +49,7 @@ def migration_heads() -> set[str] | None:
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (ROOT / "migrations" / "versions").glob("*.py"):
-        found = dict(m.groups() for m in _REVISION.finditer(path.read_text()))
+        found = {m.group(1): m.group(2) for m in _REVISION.finditer(path.read_text())}
         rev, down = found.get("revision", ""), found.get("down_revision", "")
         if not re.fullmatch(r'"[^"]+"', rev) or not re.fullmatch(r'None|"[^"]+"', down):
             return None
