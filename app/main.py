@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        gc.enable()  # `nexfitra serve` turns it off for the imports (app/cli.py)
         resources = Resources.create(settings)
         app.state.resources = resources
         security.warm_up()

@@ -4,7 +4,7 @@ from app.activities.models import Activity, TrackerConnection
 from app.admin.models import AuditEntry
 from app.auth.models import PasswordResetToken, RefreshToken, User
 from app.events.models import ConsumedEvent, OutboxEvent, ParkedEvent, WeeklyInsight
-from app.foods.models import Food, FoodPortion
+from app.foods.models import DataFingerprint, Food, FoodPortion
 from app.goals.models import Goal
 from app.inventory.models import InventoryItem, InventoryLedgerEntry, Receipt
 from app.logs.models import LogEntry
@@ -35,6 +35,7 @@ __all__ = [
     "CatalogStamp",
     "ConsumedEvent",
     "CustomRecipe",
+    "DataFingerprint",
     "Exercise",
     "ExerciseMuscle",
     "Food",

@@ -50,6 +50,8 @@ SHARED_DATA = {
         "DELETE FROM food_portions WHERE food_id IN "
         "(SELECT id FROM foods WHERE source NOT IN ('sr28', 'fndds'))"
     ),
+    # What says the USDA foods above are loaded (a test that loads them again may change it).
+    "data_fingerprints": "DELETE FROM data_fingerprints WHERE name NOT LIKE 'foods:%'",
     # The packaged exercise catalogue (slug set); private and admin-added ones go.
     "exercises": "DELETE FROM exercises WHERE slug IS NULL",
     "exercise_muscles": (

@@ -1,11 +1,14 @@
 """Loads the packaged USDA foods (SR28 and FNDDS) and their portions into the database,
-idempotently, and tops up databases loaded by earlier versions (SR28 only, 16 nutrients)."""
+idempotently: a pack is written again only when its fingerprint (a hash of its file) differs
+from the one recorded by its last load, or its rows are not all there."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,18 +16,40 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col
 
 from app.core.db import dialect_insert
+from app.core.types import utcnow
 from app.foods.dataset import (
     COLUMN_FIELDS,
+    DATA_FILE,
+    FNDDS_FILE,
     NUTRIENT_FIELDS,
     FoodRecord,
     load_fndds_foods,
     load_usda_foods,
 )
-from app.foods.models import Food, FoodPortion
+from app.foods.models import DataFingerprint, Food, FoodPortion
 
 log = logging.getLogger("nexfitra.foods")
 _CHUNK = 1000
 PACKAGED_SOURCES = ("sr28", "fndds")
+PACKAGED_FILES = {"sr28": DATA_FILE, "fndds": FNDDS_FILE}
+# Part of every fingerprint: bump it when the rows made from a pack change (_food_rows,
+# _portion_rows), so that databases loaded by the older code are written again.
+LOAD_FORMAT = 1
+_KEY = "foods:"  # data_fingerprints.name prefix
+# The columns a packaged food's row takes from its pack; an operator's own (gtin, brand,
+# retired_at) are left as they are when a newer pack rewrites the row.
+_FOOD_DATA = (
+    "source",
+    "code",
+    "ndb_no",
+    "name",
+    "food_group",
+    "category_code",
+    "additional",
+    "nutrients",
+    *COLUMN_FIELDS,
+)
+_PORTION_DATA = ("amount", "unit", "grams", "description")
 
 
 def nutrient_json(nutrients: Any) -> dict[str, float]:
@@ -74,20 +99,6 @@ def _portion_rows(foods: Iterable[FoodRecord]) -> list[dict[str, Any]]:
     return rows
 
 
-async def _insert(
-    conn: AsyncConnection,
-    table: sa.Table,
-    rows: Sequence[dict[str, Any]],
-    progress: Callable[[int], None] | None = None,
-) -> None:
-    stmt = dialect_insert(conn)(table).on_conflict_do_nothing()
-    for i in range(0, len(rows), _CHUNK):
-        chunk = list(rows[i : i + _CHUNK])
-        await conn.execute(stmt, chunk)
-        if progress is not None:
-            progress(len(chunk))
-
-
 def _table(model: type[SQLModel]) -> sa.Table:
     return SQLModel.metadata.tables[str(model.__tablename__)]
 
@@ -107,38 +118,51 @@ async def usda_food_count(engine: AsyncEngine) -> int:
     return sum(n for n, _ in (await packaged_counts(engine)).values())
 
 
-async def _fill_nutrients(conn: AsyncConnection, foods: Sequence[FoodRecord]) -> int:
-    """Gives rows loaded before the full nutrient set (and portion descriptions) their values."""
-    missing = set(
-        await conn.scalars(
-            sa.select(col(Food.id)).where(
-                col(Food.source).in_(PACKAGED_SOURCES), col(Food.nutrients).is_(None)
-            )
+def packaged_fingerprints() -> dict[str, str]:
+    """Per packaged source, a hash of its file's bytes and of how rows are made from it: equal
+    fingerprints load equal rows. Hashing both files takes milliseconds; parsing them, a second."""
+    out = {}
+    for source, name in PACKAGED_FILES.items():
+        h = hashlib.sha256(f"{LOAD_FORMAT}|{','.join(NUTRIENT_FIELDS)}|".encode())
+        h.update(resources.files("app.foods").joinpath("data", name).read_bytes())
+        out[source] = h.hexdigest()
+    return out
+
+
+async def recorded_fingerprints(engine: AsyncEngine) -> dict[str, tuple[str, int, int]]:
+    """Per packaged source loaded: (fingerprint, foods, portions) recorded by its load."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(
+                col(DataFingerprint.name),
+                col(DataFingerprint.fingerprint),
+                col(DataFingerprint.row_count),
+                col(DataFingerprint.child_count),
+            ).where(col(DataFingerprint.name).in_([_KEY + s for s in PACKAGED_SOURCES]))
         )
+        return {str(n).removeprefix(_KEY): (str(f), int(r), int(c)) for n, f, r, c in rows}
+
+
+def _upsert(
+    conn: AsyncConnection, table: sa.Table, keys: Sequence[str], update: Sequence[str]
+) -> Any:
+    stmt = dialect_insert(conn)(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
     )
-    todo = [f for f in foods if f.id in missing]
-    table = _table(Food)
-    stmt = (
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("b_id"))
-        .values(nutrients=sa.bindparam("b_nutrients"))
-    )
-    rows = [{"b_id": f.id, "b_nutrients": nutrient_json(f.nutrients)} for f in todo]
+
+
+async def _write(
+    conn: AsyncConnection,
+    stmt: Any,
+    rows: Sequence[dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> None:
     for i in range(0, len(rows), _CHUNK):
-        await conn.execute(stmt, rows[i : i + _CHUNK])
-    ptable = _table(FoodPortion)
-    pstmt = (
-        sa.update(ptable)
-        .where(ptable.c.food_id == sa.bindparam("b_id"), ptable.c.seq == sa.bindparam("b_seq"))
-        .values(description=sa.bindparam("b_description"))
-    )
-    prow = [
-        {"b_id": r["food_id"], "b_seq": r["seq"], "b_description": r["description"]}
-        for r in _portion_rows(todo)
-    ]
-    for i in range(0, len(prow), _CHUNK):
-        await conn.execute(pstmt, prow[i : i + _CHUNK])
-    return len(todo)
+        chunk = list(rows[i : i + _CHUNK])
+        await conn.execute(stmt, chunk)
+        if progress is not None:
+            progress(len(chunk))
 
 
 async def load_usda(
@@ -147,21 +171,34 @@ async def load_usda(
     force: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, tuple[int, int]]:
-    """Inserts every packaged food and portion that is not there yet and fills in the full
-    nutrients of rows an earlier version loaded, in one transaction. A loaded database costs
-    one small query. Answers {source: (foods, portions)} in the packaged data;
-    `progress(done, total)` follows the rows inserted or checked."""
-    # Off the event loop: reading the packs takes a fraction of a second of CPU.
+    """Writes every packaged food and portion (inserting missing rows, bringing rows an earlier
+    pack or version wrote up to date) for each source whose pack changed since it was loaded,
+    or whose rows are not all there; `force` writes every source. Each load records the pack's
+    fingerprint in the same transaction, so an interrupted load records nothing and the next
+    start loads again. A loaded database costs two small queries and a hash of the packs, not
+    their parse. Answers {source: (foods, portions)} in the packaged data; `progress(done,
+    total)` follows the rows written."""
+    prints = await asyncio.to_thread(packaged_fingerprints)
+    recorded = {} if force else await recorded_fingerprints(engine)
+    counts = {} if force else await packaged_counts(engine)
+    loaded: dict[str, tuple[int, int]] = {}
+    for source in PACKAGED_SOURCES:
+        rec = recorded.get(source)
+        if rec is None or rec[0] != prints[source]:
+            continue  # never loaded, or loaded from another pack
+        _, foods, portions = rec
+        # Every food it wrote still there, each with its full nutrients (a guard against rows
+        # deleted by hand; portions are not counted: that would cost a scan of 48,000 rows).
+        if counts.get(source) == (foods, foods):
+            loaded[source] = foods, portions
+    if len(loaded) == len(PACKAGED_SOURCES):
+        return loaded
+    # Off the event loop: parsing the packs takes about a second of CPU.
     packs = await asyncio.to_thread(
         lambda: {"sr28": load_usda_foods(), "fndds": load_fndds_foods()}
     )
-    counts = {} if force else await packaged_counts(engine)
-    todo = {
-        source: foods
-        for source, foods in packs.items()
-        if force or counts.get(source, (0, 0)) != (len(foods), len(foods))
-    }
-    rows = {s: (_food_rows(f), _portion_rows(f)) for s, f in todo.items()}
+    todo = [s for s in PACKAGED_SOURCES if s not in loaded]
+    rows = {s: (_food_rows(packs[s]), _portion_rows(packs[s])) for s in todo}
     total = sum(len(a) + len(b) for a, b in rows.values())
     done = 0
 
@@ -171,22 +208,37 @@ async def load_usda(
         if progress is not None:
             progress(done, total)
 
-    if todo:
-        async with engine.begin() as conn:
-            for source, foods in todo.items():
-                present, full = counts.get(source, (0, 0))
-                if force or present < len(foods):
-                    await _insert(conn, _table(Food), rows[source][0], step)
-                    await _insert(conn, _table(FoodPortion), rows[source][1], step)
-                filled = await _fill_nutrients(conn, foods) if force or full < present else 0
-                log.info(
-                    "USDA %s: %d foods present, %d inserted or checked, %d given full nutrients",
-                    source,
-                    present,
-                    len(foods),
-                    filled,
-                )
-    return {source: (len(f), sum(len(x.portions) for x in f)) for source, f in packs.items()}
+    foods_t, portions_t, prints_t = _table(Food), _table(FoodPortion), _table(DataFingerprint)
+    async with engine.begin() as conn:
+        food_stmt = _upsert(conn, foods_t, ["id"], _FOOD_DATA)
+        portion_stmt = _upsert(conn, portions_t, ["food_id", "seq"], _PORTION_DATA)
+        print_stmt = _upsert(
+            conn, prints_t, ["name"], ["fingerprint", "row_count", "child_count", "loaded_at"]
+        )
+        for source in todo:
+            food_rows, portion_rows = rows[source]
+            await _write(conn, food_stmt, food_rows, step)
+            await _write(conn, portion_stmt, portion_rows, step)
+            await conn.execute(
+                print_stmt,
+                {
+                    "name": _KEY + source,
+                    "fingerprint": prints[source],
+                    "row_count": len(food_rows),
+                    "child_count": len(portion_rows),
+                    "loaded_at": utcnow(),
+                },
+            )
+            present = counts.get(source, (0, 0))[0]
+            log.info(
+                "USDA %s: %d foods and %d portions written (%d foods were present)",
+                source,
+                len(food_rows),
+                len(portion_rows),
+                present,
+            )
+            loaded[source] = len(food_rows), len(portion_rows)
+    return {s: loaded[s] for s in PACKAGED_SOURCES}
 
 
 async def load_foods_cli() -> int:

@@ -90,3 +90,18 @@ class FoodPortion(SQLModel, table=True):
     unit: str = Field(max_length=120)
     grams: float
     description: str | None = Field(default=None, max_length=200)
+
+
+class DataFingerprint(SQLModel, table=True):
+    """A packaged data set loaded into the database (migration 0014): `name` says which
+    ("foods:sr28"), `fingerprint` hashes the packaged file it was loaded from, `row_count` and
+    `child_count` are the rows it holds (foods, portions). Written in the loading transaction,
+    so a row here means the load committed."""
+
+    __tablename__ = "data_fingerprints"
+
+    name: str = Field(primary_key=True, max_length=40)
+    fingerprint: str = Field(max_length=64)
+    row_count: int
+    child_count: int
+    loaded_at: dt.datetime = Field(sa_type=UTCDateTime)

@@ -21,8 +21,9 @@ from app.core.types import utcnow
 from app.foods import service as foods_service
 from app.foods.dataset import FoodRecord
 from app.foods.ingredients import as_bought, ingredient_key
+from app.foods.matcher import FoodIndex
 from app.foods.models import Food
-from app.foods.parser import ParseResult, default_index, parse
+from app.foods.parser import ParseResult, default_index, default_index_async, parse
 from app.inventory import pantry
 from app.inventory.models import InventoryItem, InventoryLedgerEntry, Receipt
 
@@ -236,7 +237,11 @@ MAX_PENDING_RECEIPTS = 20
 
 
 def read_receipt_lines(
-    text: str, extra: Sequence[FoodRecord], *, printed: bool = False
+    text: str,
+    extra: Sequence[FoodRecord],
+    *,
+    printed: bool = False,
+    index: FoodIndex | None = None,
 ) -> list[dict[str, Any]]:
     """Each line of a receipt with what it was read as: the food (in the form a shop sells
     it: "2 lb lentils" are raw lentils, whatever cooked form the parser matched), grams and
@@ -249,7 +254,9 @@ def read_receipt_lines(
     lines = receipt_lines(text)
     if len(lines) > MAX_RECEIPT_LINES:
         raise Unprocessable(f"A receipt may have at most {MAX_RECEIPT_LINES} lines")
-    index = default_index()
+    # Callers on the event loop pass the index from default_index_async: in the first seconds
+    # after start-up it is still being built, and waiting for it here would block the loop.
+    index = index or default_index()
     out: list[dict[str, Any]] = []
     for line in lines:
         cleaned = _PRICE.sub(" ", line).strip()
@@ -298,7 +305,8 @@ async def preview_receipt(
     # The same foods the text parser reads when logging: the user's own, then the operators'
     # shared ones (retired ones left out).
     extra = await foods_service.parser_records(session, user_id)
-    lines = read_receipt_lines(text, extra, printed=read_by != "text")
+    index = await default_index_async()
+    lines = read_receipt_lines(text, extra, printed=read_by != "text", index=index)
     receipt = Receipt(
         user_id=user_id,
         status="pending",

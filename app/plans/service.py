@@ -35,7 +35,7 @@ from app.foods import service as foods_service
 from app.foods.dataset import NUTRIENT_FIELDS, FoodRecord
 from app.foods.ingredients import FoodFacts, grams_factor, ingredient_key
 from app.foods.models import Food
-from app.foods.parser import default_index, parse
+from app.foods.parser import default_index_async, parse
 from app.goals import service as goals_service
 from app.goals.models import Goal
 from app.inventory import pantry as inventory_pantry
@@ -311,7 +311,9 @@ async def resolve_ingredients(
         return [_snapshot(known[i.food_id], i.grams) for i in ingredients]
     out: list[dict[str, Any]] = []
     bad: list[str] = []
-    index = default_index()
+    # Awaited: in the first seconds after start-up the index is still being built (app/main.py),
+    # and waiting for it synchronously would block the event loop.
+    index = await default_index_async()
     for line in (text or "").splitlines():
         line = line.strip().lstrip("-*•").strip()
         if not line:

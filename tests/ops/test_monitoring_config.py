@@ -224,3 +224,21 @@ def test_dashboard_layout_is_one_grafana_loads():
         }
         assert not (mine & cells), f"{panel['title']} overlaps another panel"
         cells |= mine
+
+
+async def test_the_api_answers_prometheus_as_the_profile_configures_it(compose, client_factory):
+    """Prometheus's scrape as configured: the job's path, with the token compose writes to the
+    credentials file (the default of ${METRICS_TOKEN:-...}, which the API gets too), is
+    answered with the app's metrics; the same path without the token, or with another, is not."""
+    job = load_yaml(DEPLOY / "prometheus/prometheus.yml")["scrape_configs"][0]
+    content = compose["configs"]["metrics_token"]["content"]
+    default = re.fullmatch(r"\$\{METRICS_TOKEN:-(.+)\}", content)
+    assert default is not None, content
+    token = default.group(1)
+    async with client_factory(metrics_token=token) as c:
+        r = await c.get(job["metrics_path"], headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        assert "nexfitra_http_requests_total" in r.text
+        assert (await c.get(job["metrics_path"])).status_code == 401
+        other = {"Authorization": f"Bearer {token}x"}
+        assert (await c.get(job["metrics_path"], headers=other)).status_code == 401
