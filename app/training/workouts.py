@@ -500,6 +500,20 @@ async def _log_workout_session(
     return build_out_rows(workout, rows, read.names)
 
 
+async def log_workout_pg(
+    engine: AsyncEngine,
+    cache: Cache | None,
+    user_id: uuid.UUID,
+    tz: str,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    *,
+    program_id: uuid.UUID | None = None,
+) -> WorkoutOut:
+    """`log_workout` on a PostgreSQL engine, with no session at all (the POST shortcut)."""
+    return await _log_workout_pg(engine, cache, user_id, tz, data, entries, program_id)
+
+
 async def _zone_changed(cache: Cache | None, user_id: uuid.UUID, fresh: str) -> str:
     """The cached zone was out of date (a missed invalidation): drop it, use the stored one."""
     if cache is not None:
