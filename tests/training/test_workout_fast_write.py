@@ -110,8 +110,7 @@ async def test_shortcut_answers_and_stores_what_the_route_does(
     # The pounds beat the earlier bench sets; the warm-up sets nothing.
     assert [s["prs"] for s in last["exercises"][0]["sets"]] == [[], ["e1rm"], ["e1rm"]]
     stored = [
-        await _stored(app.state.resources.engine, uuid.UUID(u.id))
-        for u in (fast_user, slow_user)
+        await _stored(app.state.resources.engine, uuid.UUID(u.id)) for u in (fast_user, slow_user)
     ]
     assert stored[0] == stored[1]
     assert len(stored[0]["sets"]) == 5 * 8 + 3
