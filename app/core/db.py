@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator
@@ -178,6 +179,22 @@ class RawReads:
         finally:
             self._release(conn, reusable)
 
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection for single statements outside any transaction. After an error (a
+        statement the database refused, the caller's own) it is kept if it is open with no
+        transaction; cancelled midway, its state is unknown and it is closed."""
+        conn = await self._acquire()
+        reusable = False
+        try:
+            yield conn
+            reusable = True
+        except Exception:
+            reusable = not conn.is_closed() and not conn.is_in_transaction()
+            raise
+        finally:
+            self._release(conn, reusable)
+
     def row_by_key(self, sql_many: str, key: Any) -> asyncio.Future[Any]:
         """The row `sql_many` answers for `key`, or None; see `KeyedReads`."""
         batcher = self._batchers.get(sql_many)
@@ -286,7 +303,23 @@ async def fetchrow_by_key(engine: AsyncEngine, sql_many: str, key: Any) -> Any:
     return await reads.row_by_key(sql_many, key)
 
 
+_raw_writes: weakref.WeakKeyDictionary[Any, RawReads] = weakref.WeakKeyDictionary()
+RAW_WRITE_CONNECTIONS = 8
+
+
+def raw_statements(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[Any]:
+    """An asyncpg connection (PostgreSQL only) for writes that are single autocommit
+    statements, beside SQLAlchemy's pool: its checkout, checkin, reset and greenlet switches
+    cost more CPU than such a statement's own driver work (`logs.pgwrite`). Each statement is
+    its own transaction; never BEGIN on it."""
+    writes = _raw_writes.get(engine.sync_engine)
+    if writes is None:
+        writes = _raw_writes[engine.sync_engine] = RawReads(engine, RAW_WRITE_CONNECTIONS)
+    return writes.connection()
+
+
 async def close_raw_reads(engine: AsyncEngine) -> None:
-    reads = _raw_reads.pop(engine.sync_engine, None)
-    if reads is not None:
-        await reads.close()
+    for kept in (_raw_reads, _raw_writes):
+        reads = kept.pop(engine.sync_engine, None)
+        if reads is not None:
+            await reads.close()

@@ -101,13 +101,10 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def _spend(
-    res: Resources,
-    response: Response,
-    key: str,
-    limit: int,
-    also_read: tuple[str, str] | None = None,
+async def _spend_only(
+    res: Resources, key: str, limit: int, also_read: tuple[str, str] | None = None
 ) -> RateResult | None:
+    """One unit of `key`'s budget (None when limits are off); 429 when it is spent."""
     if limit <= 0:
         return None
     result = await res.limiter.hit(key, limit, also_read=also_read)
@@ -119,8 +116,20 @@ async def _spend(
             f"retry in {result.retry_after_s} s",
             headers=result.headers(),
         )
-    for name, value in result.headers().items():
-        response.headers[name] = value
+    return result
+
+
+async def _spend(
+    res: Resources,
+    response: Response,
+    key: str,
+    limit: int,
+    also_read: tuple[str, str] | None = None,
+) -> RateResult | None:
+    result = await _spend_only(res, key, limit, also_read)
+    if result is not None:
+        for name, value in result.headers().items():
+            response.headers[name] = value
     return result
 
 
@@ -161,14 +170,27 @@ async def spend_log_write_with_timezone(
 
     The cached zone is as fresh as any cache hit: a zone change invalidates the profile scope
     before it answers, and this reads that scope after the request arrived."""
+    result, tz = await spend_log_write(res, claims.sub)
+    if result is not None:
+        for name, value in result.headers().items():
+            response.headers[name] = value
+    return tz
+
+
+async def spend_log_write(
+    res: Resources, user_id: uuid.UUID
+) -> tuple[RateResult | None, str | None]:
+    """What `spend_log_write_with_timezone` does, for route shortcuts: one unit of the user's
+    log-write budget (429 when spent; None when limits are off) and the cached zone or None.
+    The caller sends `result.headers()` with its answer, as the dependency does."""
     also_read = None
     client = getattr(res.limiter, "client", None)
     # The peek only works when limiter and cache talk to the same Redis server.
     if client is not None and client is getattr(res.cache, "client", None):
-        also_read = res.cache.redis_location(profile_scope(claims.sub), TIMEZONE_KEY)
+        also_read = res.cache.redis_location(profile_scope(user_id), TIMEZONE_KEY)
     limit = res.settings.rate_limit_log_writes_per_minute
-    result = await _spend(res, response, f"logw:{claims.sub}", limit, also_read)
-    return result.read if result is not None else None
+    result = await _spend_only(res, f"logw:{user_id}", limit, also_read)
+    return result, (result.read if result is not None else None)
 
 
 # Use in place of `dependencies=[LogWriteLimit]` on writes that need the user's time zone.

@@ -15,13 +15,21 @@ are. Routers holding a route without a literal path (a `Host`, a frontend group)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi import params as fastapi_params
 from fastapi import routing as fastapi_routing
+from fastapi.datastructures import DefaultPlaceholder
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from app.core import contract
 
 _NO_MATCH: tuple[Match, Scope] = (Match.NONE, {})
 
@@ -159,29 +167,232 @@ def fast_path(shortcut: FastPath) -> Callable[[Callable[..., Any]], Callable[...
     return mark
 
 
-class FastPathRoute(fastapi_routing.APIRoute):
-    """An APIRoute that first tries its endpoint's `fast_path` shortcut on GET requests.
+@dataclass(frozen=True, slots=True)
+class FastAnswer:
+    """What a `fast_write` shortcut answers: `content` is what the endpoint would return (the
+    route serialises it with its own `response_model` settings, exactly as FastAPI does), and
+    `headers` are what the endpoint's dependencies would set on their `Response` (rate-limit
+    headers, a Location), sent after content-length and content-type like FastAPI sends them.
+    `status_code` None is the route's own."""
 
-    For the hottest cached reads: FastAPI's request object, dependency solving (cache keys,
-    scopes and kinds worked out per dependency on every request), parameter validation and the
-    exit stack cost several times what a cache hit does. Matching, middleware, metrics and the
-    access log are the route's as usual (the router set `scope["route"]` already)."""
+    content: Any
+    headers: Sequence[tuple[str, str]] = ()
+    status_code: int | None = None
+
+
+# A write route's shortcut: given the scope and the request body already validated by the
+# route's own body model (and passed by `enforce_contract`), answers as the endpoint would, or
+# None (before doing anything) to let the route run as usual.
+FastWrite = Callable[[Scope, Any], Awaitable[FastAnswer | None]]
+_FAST_WRITE_ATTR = "__nexfitra_fast_write__"
+
+# A body larger than this is left to the route (and its body limits): shortcuts are for the
+# small JSON documents of frequent writes.
+FAST_WRITE_MAX_BODY = 64 * 1024
+
+
+def fast_write(shortcut: FastWrite) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Gives a JSON write endpoint (POST, PUT, PATCH) of a router built with
+    `route_class=FastPathRoute` a shortcut that skips FastAPI's request handling.
+
+    How an endpoint opts in::
+
+        async def _fast_create(scope: Scope, body: ThingCreate) -> FastAnswer | None:
+            if <anything the shortcut does not handle>:   # before any side effect
+                return None
+            claims = await scope_access_claims(scope)     # core/deps: the route's token check
+            if claims is None:
+                return None
+            ...                                           # what the endpoint does
+            return FastAnswer(ThingOut.model_validate(row), headers=rate_limit_headers)
+
+        @fast_write(_fast_create)          # above the route decorator
+        @router.post("", status_code=201, response_model=ThingOut)
+        async def create(body: ThingCreate, ...) -> ThingOut: ...
+
+    The route (`FastPathRoute.handle`) only calls the shortcut for a request with a
+    `Content-Type: application/json` body of known length up to FAST_WRITE_MAX_BODY, that
+    `enforce_contract` would pass (core/contract.json_request_passes) and that the route's body
+    model validates the way FastAPI validates it (JSON decoded, then the model in lax mode); it
+    hands the shortcut that validated body. Anything else, and any None the shortcut answers,
+    goes through the route as usual with the body replayed, so its errors stay the route's own
+    problem+json. Exceptions the shortcut raises reach the app's handlers as the endpoint's do.
+
+    The shortcut's contract: answer exactly what the endpoint would (the same side effects:
+    rows, events, cache invalidation; the same `content`, status and headers), and do
+    everything the route's dependencies would (token check, rate limits, their headers, their
+    errors, in their order). Return None only before any side effect. Tests should compare the
+    shortcut's answer with the route's for the same input (tests/logs/test_fast_write.py)."""
+
+    def mark(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(endpoint, _FAST_WRITE_ATTR, shortcut)
+        return endpoint
+
+    return mark
+
+
+async def _read_small_json_body(
+    scope: Scope, receive: Receive
+) -> tuple[bytes | None, list[Message], BaseException | None]:
+    """The whole body when the request qualifies for a write shortcut (None otherwise), the
+    messages read from `receive` so far and any error reading raised, to replay to the route."""
+    length = -1
+    ctype = None
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            length = int(value) if value.isdigit() and len(value) < 10 else -2
+        elif name == b"content-type":
+            ctype = value
+        elif name == b"transfer-encoding":
+            return None, [], None
+    if (
+        length < 1
+        or length > FAST_WRITE_MAX_BODY
+        or ctype not in (b"application/json", b"application/json; charset=utf-8")
+    ):
+        return None, [], None
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    try:
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                return None, messages, None
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+    except Exception as exc:
+        return None, messages, exc
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return (body if len(body) == length else None), messages, None
+
+
+def _replay(messages: list[Message], error: BaseException | None, receive: Receive) -> Receive:
+    """`receive` as the route would have seen it: the messages already read, then the error
+    reading raised (if any), then the rest from the server."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        if error is not None:
+            raise error
+        return await receive()
+
+    return replay
+
+
+class FastPathRoute(fastapi_routing.APIRoute):
+    """An APIRoute that first tries its endpoint's shortcut: `fast_path` on GET requests,
+    `fast_write` on JSON writes.
+
+    For the hottest cached reads and writes: FastAPI's request object, dependency solving
+    (cache keys, scopes and kinds worked out per dependency on every request), parameter
+    validation and the exit stack cost several times what a cache hit does. Matching,
+    middleware, metrics and the access log are the route's as usual (the router set
+    `scope["route"]` already)."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        shortcut: FastPath | None = getattr(self.endpoint, _FAST_PATH_ATTR, None)
-        if shortcut is not None and scope["type"] == "http" and scope["method"] == "GET":
-            body = await shortcut(scope)
-            if body is not None:
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 200,
-                        "headers": [
-                            (b"content-length", str(len(body)).encode()),
-                            (b"content-type", b"application/json"),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
-                return
+        if scope["type"] == "http":
+            if scope["method"] == "GET":
+                shortcut: FastPath | None = getattr(self.endpoint, _FAST_PATH_ATTR, None)
+                if shortcut is not None:
+                    body = await shortcut(scope)
+                    if body is not None:
+                        await send(
+                            {
+                                "type": "http.response.start",
+                                "status": 200,
+                                "headers": [
+                                    (b"content-length", str(len(body)).encode()),
+                                    (b"content-type", b"application/json"),
+                                ],
+                            }
+                        )
+                        await send({"type": "http.response.body", "body": body})
+                        return
+            else:
+                write: FastWrite | None = getattr(self.endpoint, _FAST_WRITE_ATTR, None)
+                if write is not None:
+                    rest = await self._fast_write(write, scope, receive, send)
+                    if rest is None:
+                        return
+                    receive = rest
         await super().handle(scope, receive, send)
+
+    def _served(self, scope: Scope) -> Any:
+        """The route as served: its effective context for a route of an included router (the
+        app's dependencies added, the prefix applied), else the route itself."""
+        context = fastapi_routing._get_scope_effective_route_context(scope)
+        if context is not None and context.original_route is self:
+            return context
+        return self
+
+    def _qualifies(self, served: Any, scope: Scope) -> bool:
+        body_field = served.body_field
+        return (
+            scope["method"] in served.methods
+            and body_field is not None
+            and not isinstance(body_field.field_info, fastapi_params.Form)
+            and not served._embed_body_fields
+            and served.response_field is not None
+            and isinstance(served.response_class, DefaultPlaceholder)
+            and served.max_body_size is None
+            and served.stream_item_field is None
+            and not served.is_json_stream
+            and MAX_BODY_SIZE_SCOPE_KEY not in scope
+            and not getattr(scope.get("app"), "dependency_overrides", None)
+        )
+
+    async def _fast_write(
+        self, shortcut: FastWrite, scope: Scope, receive: Receive, send: Send
+    ) -> Receive | None:
+        """Answers through the shortcut (None), or the `receive` the route must use."""
+        served = self._served(scope)
+        if not self._qualifies(served, scope):
+            return receive
+        raw, messages, error = await _read_small_json_body(scope, receive)
+        if raw is None:
+            return _replay(messages, error, receive) if messages or error else receive
+        replay = _replay(messages, None, receive)
+        if not contract.json_request_passes(self, served.dependant, scope, raw):
+            return replay
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            return replay
+        value, errors = served.body_field.validate(decoded, {}, loc=("body",))
+        if errors:
+            return replay
+        answer = await shortcut(scope, value)
+        if answer is None:
+            return replay
+        await self._send_answer(served, answer, scope, replay, send)
+        return None
+
+    async def _send_answer(
+        self, served: Any, answer: FastAnswer, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        # What FastAPI's request handler does with an endpoint's return value
+        # (fastapi.routing.get_request_handler, serialize_response with dump_json).
+        content = await fastapi_routing.serialize_response(
+            field=served.response_field,
+            response_content=answer.content,
+            include=served.response_model_include,
+            exclude=served.response_model_exclude,
+            by_alias=served.response_model_by_alias,
+            exclude_unset=served.response_model_exclude_unset,
+            exclude_defaults=served.response_model_exclude_defaults,
+            exclude_none=served.response_model_exclude_none,
+            is_coroutine=True,
+            dump_json=True,
+        )
+        status_code = answer.status_code or served.status_code or 200
+        response = Response(content=content, media_type="application/json", status_code=status_code)
+        if not fastapi_routing.is_body_allowed_for_status_code(status_code):
+            response.body = b""
+        raw_headers = response.headers.raw
+        for name, value in answer.headers:
+            raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+        await response(scope, receive, send)

@@ -5,6 +5,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from starlette.types import Scope
 
 from app.auth import service as auth_service
 from app.core.cache import Cache, cached, json_response, user_scope
@@ -15,9 +16,12 @@ from app.core.deps import (
     LogWriteTimezone,
     ResourcesDep,
     SessionDep,
+    scope_access_claims,
+    spend_log_write,
 )
 from app.core.errors import Unprocessable, problem_responses
 from app.core.resources import Resources
+from app.core.routing import FastAnswer, FastPathRoute, fast_write
 from app.foods import swaps
 from app.inventory import pantry
 from app.inventory import service as inventory_service
@@ -33,13 +37,33 @@ from app.logs.schemas import (
     SwapsOut,
 )
 
-router = APIRouter(prefix="/api/v1/logs", tags=["logs"])
+router = APIRouter(prefix="/api/v1/logs", tags=["logs"], route_class=FastPathRoute)
 _errors = problem_responses(401, 404, 422, 429)
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
+async def _fast_create_log(scope: Scope, body: LogCreate) -> FastAnswer | None:
+    """POST /logs for an entry with typed nutrients (no `food_id`), the usual write: what
+    `create_log` and its dependencies do (token, log-write budget with the zone peek, the
+    entry, its event and the cache invalidation), without FastAPI's request handling
+    (core/routing.fast_write). Anything else is left to the route."""
+    if body.food_id is not None:
+        return None
+    claims = await scope_access_claims(scope)
+    if claims is None:
+        return None
+    res: Resources = scope["app"].state.resources
+    user_id = claims.sub
+    result, cached_tz = await spend_log_write(res, user_id)
+    tz = cached_tz or await _timezone(res, res.cache, user_id)
+    entry = await service.create_entry(res.engine, res.cache, user_id, tz, body.model_dump())
+    headers = tuple(result.headers().items()) if result is not None else ()
+    return FastAnswer(LogOut.model_validate(entry), headers)
+
+
+@fast_write(_fast_create_log)
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,

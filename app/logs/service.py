@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from app.auth.models import User
 from app.core.cache import Cache, profile_scope, user_scope
+from app.core.db import raw_statements
 from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unprocessable
 from app.core.paging import fetch_page, owned_in_range
 from app.core.timeutil import local_date, resolve_local_day
@@ -216,9 +217,8 @@ async def _create_entry_pg(
     """`create_entry` on PostgreSQL: the same statements and answers, through `pgwrite`."""
     (row,) = _new_rows(user_id, tz, [data])
     zone = None if cache.reliable_invalidation else (user_id, tz)
-    async with engine.connect() as conn:
-        # Single autocommit statements on the driver: no transaction is begun on it.
-        driver: Any = (await conn.get_raw_connection()).driver_connection
+    # Single autocommit statements on a raw asyncpg connection: no transaction is begun on it.
+    async with raw_statements(engine) as driver:
         try:
             done = await pgwrite.insert(driver, row, _logged_event(row), zone)
             if not done:

@@ -114,53 +114,23 @@ def _write_sql() -> str:
 # one row with no exercise when none is visible; no row at all when the user is gone.
 #
 # The previous bests are those of `workouts._prefetch` (working sets up to and including $3),
-# found as the top of an index each (migration 0011_h12_set_bests) instead of aggregating the
-# user's whole history: the best e1RM and set volume per exercise, and the most reps at each
-# load this workout uses (the only loads its PR check looks up). A best volume exists exactly
-# when the exercise has an earlier working set (the column is never NULL).
-#
-# The e1RM and volume bests are per exercise, so they are found in a subquery the planner may
-# not merge (OFFSET 0) before the loads multiply its rows: merged, they ran once per load.
-# `s.date + 0` keeps the day out of any index condition: on a young table whose statistics
-# still said "a few rows", the planner took an index with the day in it (user, exercise, date;
-# replaced by migration 0012_hw_set_user_date) for these lookups, reading and sorting every
-# earlier set of the exercise, 25-50 ms of database CPU per workout for a user with 9,000 sets,
-# instead of the first rows of the best-of indexes (0.7 ms; the other plan never wins here).
+# found by `workout_prev_bests` (migration 0014_hw_workout_bests_fn) as the top of an index
+# each (migration 0011_h12_set_bests) instead of aggregating the user's whole history: the
+# best e1RM and set volume per exercise, and the most reps at each load this workout uses
+# (the only loads its PR check looks up). A best volume exists exactly when the exercise has
+# an earlier working set (the column is never NULL). The function plans without bitmap
+# scans: on a table without statistics the planner otherwise read and sorted every earlier
+# set of each exercise (6-11 ms of database CPU per workout at 2,000 sets per exercise,
+# 0.35 ms through the indexes).
 READ_SQL = """
 SELECT u.timezone,
        (SELECT p.weight_kg FROM user_profiles p WHERE p.user_id = $1) AS weight_kg,
-       e.id, e.name, l.load_kg, r.reps, e.e1rm, e.volume,
+       b.id, b.name, b.load_kg, b.reps, b.e1rm, b.volume,
        (SELECT array_agg(a.id) FROM activities a
          WHERE a.user_id = $1 AND a.date = $3 AND a.activity_type <> $4
            AND a.source <> ALL($5::text[])) AS import_ids
 FROM users u
-LEFT JOIN (
-    SELECT e.id, e.name, b.e1rm, v.volume
-    FROM exercises e
-    LEFT JOIN LATERAL (
-        SELECT s.e1rm_kg AS e1rm FROM workout_sets s
-        WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.e1rm_kg IS NOT NULL
-          AND s.date + 0 <= $3 AND NOT s.is_warmup
-        ORDER BY s.e1rm_kg DESC LIMIT 1
-    ) b ON true
-    LEFT JOIN LATERAL (
-        SELECT s.volume_kg AS volume FROM workout_sets s
-        WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.date + 0 <= $3 AND NOT s.is_warmup
-        ORDER BY s.volume_kg DESC LIMIT 1
-    ) v ON true
-    WHERE e.id = ANY($2::uuid[]) AND (e.owner_id IS NULL OR e.owner_id = $1)
-    OFFSET 0
-) e ON true
-LEFT JOIN (
-    SELECT DISTINCT x.exercise_id, x.load_kg
-    FROM unnest($6::uuid[], $7::float8[]) AS x(exercise_id, load_kg)
-) l ON l.exercise_id = e.id
-LEFT JOIN LATERAL (
-    SELECT s.reps FROM workout_sets s
-    WHERE s.user_id = $1 AND s.exercise_id = e.id AND s.weight_kg = l.load_kg
-      AND s.reps IS NOT NULL AND s.date + 0 <= $3 AND NOT s.is_warmup
-    ORDER BY s.reps DESC LIMIT 1
-) r ON true
+LEFT JOIN workout_prev_bests($1, $2::uuid[], $3::date, $6::uuid[], $7::float8[]) b ON true
 WHERE u.id = $1
 """
 # The day's tracker sessions in full, read only on the rare day that has any.

@@ -7,10 +7,21 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from starlette.types import Scope
 
 from app.auth import service as auth_service
-from app.core.deps import CacheDep, CurrentUserId, LogWriteLimit, LogWriteTimezone, SessionDep
+from app.core.deps import (
+    CacheDep,
+    CurrentUserId,
+    LogWriteLimit,
+    LogWriteTimezone,
+    SessionDep,
+    scope_access_claims,
+    spend_log_write,
+)
 from app.core.errors import Unprocessable, problem_responses
+from app.core.resources import Resources
+from app.core.routing import FastAnswer, FastPathRoute, fast_write
 from app.core.timeutil import local_today
 from app.llm.client import LLMDep
 from app.training import programs, progress, service, workouts
@@ -152,9 +163,34 @@ async def delete_exercise(
 
 # --- workouts --------------------------------------------------------------------------------
 
-workouts_router = APIRouter(prefix="/api/v1/workouts", tags=["workouts"])
+workouts_router = APIRouter(prefix="/api/v1/workouts", tags=["workouts"], route_class=FastPathRoute)
 
 
+async def _fast_create_workout(scope: Scope, body: WorkoutIn) -> FastAnswer | None:
+    """POST /workouts on PostgreSQL: what `create_workout` and its dependencies do (token,
+    log-write budget with the zone peek, the workout with its sets, activity and event)
+    without FastAPI's request handling (core/routing.fast_write), which cost more CPU than
+    the write itself. SQLite, and anything the shortcut does not take, goes the route's way."""
+    res: Resources = scope["app"].state.resources
+    if res.engine.dialect.name != "postgresql":
+        return None
+    claims = await scope_access_claims(scope)
+    if claims is None:
+        return None
+    user_id = claims.sub
+    result, cached_tz = await spend_log_write(res, user_id)
+    tz = cached_tz
+    if tz is None:
+        async with res.sessionmaker() as session:
+            tz = await auth_service.timezone_hint(session, res.cache, user_id)
+    out = await workouts.log_workout_pg(
+        res.engine, res.cache, user_id, tz, body.model_dump(exclude={"exercises"}), body.exercises
+    )
+    headers = tuple(result.headers().items()) if result is not None else ()
+    return FastAnswer(out, headers)
+
+
+@fast_write(_fast_create_workout)
 @workouts_router.post(
     "",
     status_code=status.HTTP_201_CREATED,

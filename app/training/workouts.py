@@ -34,10 +34,7 @@ from app.events import outbox
 from app.training import figures, pgwrite
 from app.training.models import Exercise, Workout, WorkoutSet
 from app.training.schemas import (
-    BestSet,
     ExerciseEntryIn,
-    SetOut,
-    WorkoutExerciseOut,
     WorkoutOut,
     WorkoutPatch,
 )
@@ -500,7 +497,21 @@ async def _log_workout_session(
     await _insert_sets(session, rows)
     await commit_workout(session, workout)
     # Answered from what was written: no read back.
-    return build_out(workout, [SimpleNamespace(**r) for r in rows], read.names)
+    return build_out_rows(workout, rows, read.names)
+
+
+async def log_workout_pg(
+    engine: AsyncEngine,
+    cache: Cache | None,
+    user_id: uuid.UUID,
+    tz: str,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    *,
+    program_id: uuid.UUID | None = None,
+) -> WorkoutOut:
+    """`log_workout` on a PostgreSQL engine, with no session at all (the POST shortcut)."""
+    return await _log_workout_pg(engine, cache, user_id, tz, data, entries, program_id)
 
 
 async def _zone_changed(cache: Cache | None, user_id: uuid.UUID, fresh: str) -> str:
@@ -587,7 +598,7 @@ async def _log_workout_pg(
             raise Unauthorized("Account no longer exists") from exc
     # No relay nudge (as before): WorkoutLogged feeds weekly insights, and the relay's next
     # poll (EVENTS_RELAY_INTERVAL_S) publishes a whole batch for the CPU of one.
-    return build_out(workout, [SimpleNamespace(**r) for r in sets], read.names)
+    return build_out_rows(workout, sets, read.names)
 
 
 async def _owned(session: AsyncSession, user_id: uuid.UUID, workout_id: uuid.UUID) -> Workout:
@@ -622,83 +633,118 @@ def build_out(
 ) -> WorkoutOut:
     """The answer for a workout from its sets (rows or plain objects with the same fields),
     in workout order."""
-    blocks: dict[int, tuple[uuid.UUID, str, list[Any]]] = {}
-    for s in sorted(sets_in, key=lambda s: (s.position, s.set_number)):
-        blocks.setdefault(s.position, (s.exercise_id, names[s.exercise_id], []))[2].append(s)
+    return build_out_rows(
+        workout, [{c: getattr(s, c) for c in _SET_FIELDS} for s in sets_in], names
+    )
+
+
+# What the answer reads of a set.
+_SET_FIELDS = (
+    "id",
+    "exercise_id",
+    "position",
+    "set_number",
+    "reps",
+    "weight_kg",
+    "rpe",
+    "rir",
+    "duration_s",
+    "distance_m",
+    "is_warmup",
+    "is_hard",
+    "volume_kg",
+    "e1rm_kg",
+    "pr_e1rm",
+    "pr_reps",
+    "pr_volume",
+)
+
+
+def _best_key(s: dict[str, Any]) -> tuple[float, float, int, int]:
+    return (s["e1rm_kg"] or 0.0, s["weight_kg"] or 0.0, s["reps"] or 0, -s["set_number"])
+
+
+def build_out_rows(
+    workout: AnyWorkout, sets_in: Sequence[dict[str, Any]], names: dict[uuid.UUID, str]
+) -> WorkoutOut:
+    """`build_out` from set rows as mappings (a new workout's, as written). The answer is
+    put together as plain data and validated once, as a whole: building its models one by
+    one cost more CPU than the figures of the workout."""
+    blocks: dict[int, list[dict[str, Any]]] = {}
+    for s in sorted(sets_in, key=lambda s: (s["position"], s["set_number"])):
+        block = blocks.get(s["position"])
+        if block is None:
+            blocks[s["position"]] = block = []
+        block.append(s)
     exercises = []
-    for _, (ex_id, name, sets) in sorted(blocks.items()):
-        working = [s for s in sets if not s.is_warmup]
-        best = max(
-            working,
-            key=lambda s: (s.e1rm_kg or 0.0, s.weight_kg or 0.0, s.reps or 0, -s.set_number),
-            default=None,
-        )
+    for _, sets in sorted(blocks.items()):
+        best = max((s for s in sets if not s["is_warmup"]), key=_best_key, default=None)
         exercises.append(
-            WorkoutExerciseOut(
-                exercise_id=ex_id,
-                name=name,
-                volume_kg=round(sum(s.volume_kg for s in sets), 2),
-                best_set=(
-                    BestSet(
-                        set_number=best.set_number,
-                        reps=best.reps,
-                        weight_kg=best.weight_kg,
-                        e1rm_kg=best.e1rm_kg,
-                    )
+            {
+                "exercise_id": sets[0]["exercise_id"],
+                "name": names[sets[0]["exercise_id"]],
+                "volume_kg": round(sum(s["volume_kg"] for s in sets), 2),
+                "best_set": (
+                    {
+                        "set_number": best["set_number"],
+                        "reps": best["reps"],
+                        "weight_kg": best["weight_kg"],
+                        "e1rm_kg": best["e1rm_kg"],
+                    }
                     if best is not None
                     else None
                 ),
-                e1rm_kg=best.e1rm_kg if best is not None else None,
-                sets=[_set_out(s) for s in sets],
-            )
+                "e1rm_kg": best["e1rm_kg"] if best is not None else None,
+                "sets": [_set_out(s) for s in sets],
+            }
         )
-    return WorkoutOut(
-        id=workout.id,
-        date=workout.date,
-        started_at=workout.started_at,
-        duration_min=workout.duration_min,
-        duration_estimated=workout.duration_estimated,
-        title=workout.title,
-        notes=workout.notes,
-        total_volume_kg=workout.total_volume_kg,
-        working_sets=workout.working_sets,
-        pr_count=workout.pr_count,
-        kcal=workout.kcal,
-        met=workout.met,
-        kcal_formula=KCAL_FORMULA,
-        e1rm_formula=figures.E1RM_FORMULA,
-        activity_id=workout.activity_id,
-        exercises=exercises,
-        created_at=workout.created_at,
-        updated_at=workout.updated_at,
+    return WorkoutOut.model_validate(
+        {
+            "id": workout.id,
+            "date": workout.date,
+            "started_at": workout.started_at,
+            "duration_min": workout.duration_min,
+            "duration_estimated": workout.duration_estimated,
+            "title": workout.title,
+            "notes": workout.notes,
+            "total_volume_kg": workout.total_volume_kg,
+            "working_sets": workout.working_sets,
+            "pr_count": workout.pr_count,
+            "kcal": workout.kcal,
+            "met": workout.met,
+            "kcal_formula": KCAL_FORMULA,
+            "e1rm_formula": figures.E1RM_FORMULA,
+            "activity_id": workout.activity_id,
+            "exercises": exercises,
+            "created_at": workout.created_at,
+            "updated_at": workout.updated_at,
+        }
     )
 
 
-def _set_out(s: Any) -> SetOut:
-    prs = [
-        kind
-        for kind, flag in (
-            ("e1rm", s.pr_e1rm),
-            ("reps_at_weight", s.pr_reps),
-            ("volume", s.pr_volume),
-        )
-        if flag
-    ]
-    return SetOut(
-        id=s.id,
-        set_number=s.set_number,
-        reps=s.reps,
-        weight_kg=s.weight_kg,
-        rpe=s.rpe,
-        rir=s.rir,
-        duration_s=s.duration_s,
-        distance_m=s.distance_m,
-        is_warmup=s.is_warmup,
-        is_hard=s.is_hard,
-        volume_kg=s.volume_kg,
-        e1rm_kg=s.e1rm_kg,
-        prs=prs,
-    )
+def _set_out(s: dict[str, Any]) -> dict[str, Any]:
+    prs = []
+    if s["pr_e1rm"]:
+        prs.append("e1rm")
+    if s["pr_reps"]:
+        prs.append("reps_at_weight")
+    if s["pr_volume"]:
+        prs.append("volume")
+    return {
+        "id": s["id"],
+        "set_number": s["set_number"],
+        "reps": s["reps"],
+        "weight_kg": s["weight_kg"],
+        "rpe": s["rpe"],
+        "rir": s["rir"],
+        "duration_s": s["duration_s"],
+        "distance_m": s["distance_m"],
+        "is_warmup": s["is_warmup"],
+        "is_hard": s["is_hard"],
+        "volume_kg": s["volume_kg"],
+        "e1rm_kg": s["e1rm_kg"],
+        "prs": prs,
+    }
 
 
 async def list_workouts(
