@@ -5,8 +5,8 @@ CPU) only to find that the database already held them. It now records, in the tr
 loads a pack, a hash of the pack's bytes and the number of rows it put in; a start whose pack
 hashes the same and whose row counts still match skips the parse. No row here = not loaded.
 
-Revision ID: 0014_hs_data_fingerprints
-Revises: 0013_hw_sets_user_fk
+Revision ID: 0015_hs_data_fingerprints
+Revises: 0014_hw_workout_bests_fn
 Create Date: 2026-12-03 10:45:00.000000
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import app.core.types
 
-revision: str = "0014_hs_data_fingerprints"
-down_revision: str | None = "0013_hw_sets_user_fk"
+revision: str = "0015_hs_data_fingerprints"
+down_revision: str | None = "0014_hw_workout_bests_fn"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
