@@ -448,7 +448,7 @@ async def log_workout(
             # worth of concurrent writes each held one and waited for another until the
             # pool timed out (30 s, then 500).
             await session.commit()
-        return await _log_workout_pg(bind, cache, user_id, tz, data, entries, program_id)
+        return await log_workout_pg(bind, cache, user_id, tz, data, entries, program_id)
     return await _log_workout_session(session, user_id, tz, data, entries, program_id, cache)
 
 
@@ -500,20 +500,6 @@ async def _log_workout_session(
     return build_out_rows(workout, rows, read.names)
 
 
-async def log_workout_pg(
-    engine: AsyncEngine,
-    cache: Cache | None,
-    user_id: uuid.UUID,
-    tz: str,
-    data: dict[str, Any],
-    entries: Sequence[ExerciseEntryIn],
-    *,
-    program_id: uuid.UUID | None = None,
-) -> WorkoutOut:
-    """`log_workout` on a PostgreSQL engine, with no session at all (the POST shortcut)."""
-    return await _log_workout_pg(engine, cache, user_id, tz, data, entries, program_id)
-
-
 async def _zone_changed(cache: Cache | None, user_id: uuid.UUID, fresh: str) -> str:
     """The cached zone was out of date (a missed invalidation): drop it, use the stored one."""
     if cache is not None:
@@ -521,15 +507,17 @@ async def _zone_changed(cache: Cache | None, user_id: uuid.UUID, fresh: str) -> 
     return fresh
 
 
-async def _log_workout_pg(
+async def log_workout_pg(
     engine: AsyncEngine,
     cache: Cache | None,
     user_id: uuid.UUID,
     tz: str,
     data: dict[str, Any],
     entries: Sequence[ExerciseEntryIn],
-    program_id: uuid.UUID | None,
+    program_id: uuid.UUID | None = None,
 ) -> WorkoutOut:
+    """`log_workout` on a PostgreSQL engine, with no session at all (also the POST shortcut's
+    write)."""
     wanted = list({e.exercise_id: None for e in entries})
     # The loads whose earlier reps `_rows_for` looks up: working sets with reps and a load.
     loads = list(

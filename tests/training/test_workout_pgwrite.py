@@ -94,7 +94,7 @@ async def test_raw_and_session_writes_agree(app, client):
     for body in HISTORY:
         parsed = WorkoutIn.model_validate(body)
         data = parsed.model_dump(exclude={"exercises"})
-        raw = await workouts._log_workout_pg(
+        raw = await workouts.log_workout_pg(
             res.engine, res.cache, raw_user, "Europe/Berlin", data, parsed.exercises, None
         )
         async with res.sessionmaker() as session:
@@ -121,7 +121,7 @@ async def test_failed_write_leaves_nothing(app, client):
     user_id = uuid.UUID(u.id)
     parsed = WorkoutIn.model_validate(HISTORY[0])
     data = parsed.model_dump(exclude={"exercises"})
-    first = await workouts._log_workout_pg(
+    first = await workouts.log_workout_pg(
         res.engine, res.cache, user_id, "UTC", data, parsed.exercises, None
     )
     before = await _stored(res.engine, user_id)
