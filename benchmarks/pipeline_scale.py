@@ -42,7 +42,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.cli import migrate  # noqa: E402
 from app.core.config import Settings  # noqa: E402
-from app.core.jobs import RedisJobQueue  # noqa: E402
+from app.core.jobs_redis import RedisJobQueue  # noqa: E402
 from app.core.resources import Resources  # noqa: E402
 from app.pipeline import service  # noqa: E402
 from app.pipeline.config import PipelineSettings  # noqa: E402

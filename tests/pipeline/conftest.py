@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from app.core.jobs import JobQueue, MemoryJobQueue, RedisJobQueue
+from app.core.jobs import JobQueue, MemoryJobQueue
+from app.core.jobs_redis import RedisJobQueue
 from app.pipeline.budget import MemoryRunBudget, RedisRunBudget
 from app.pipeline.config import PipelineSettings
 from app.pipeline.limits import ProviderLimiter

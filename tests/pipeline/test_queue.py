@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from app.core.jobs import Job, MemoryJobQueue, RedisJobQueue, create_queue
+from app.core.jobs import Job, MemoryJobQueue, create_queue
+from app.core.jobs_redis import RedisJobQueue
 from tests.conftest import BACKEND
 from tests.pipeline.conftest import new_queue
 

@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from app.core.jobs import Job, RedisJobQueue
+from app.core.jobs import Job
+from app.core.jobs_redis import RedisJobQueue
 from tests.conftest import BACKEND, TEST_REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 # A worker process whose handler never returns, to be killed mid-job.
 STUCK_WORKER = """
 import asyncio, sys
-from app.core.jobs import RedisJobQueue
+from app.core.jobs_redis import RedisJobQueue
 
 async def main():
     queue = RedisJobQueue.from_url(sys.argv[1], block_ms=100)
