@@ -14,12 +14,16 @@ import re
 import shutil
 import warnings
 from dataclasses import dataclass
-
-import pytesseract
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from app.core.errors import AppError, Unprocessable
 from app.llm.client import LLMClient, LLMError
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow and pytesseract are imported where an image is read, not with the app: together they
+# cost about 0.1 s of CPU at every start, for a route few requests take.
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # A phone photo is 12-50 MP; a receipt needs far less. Beyond this: refused before decoding.
@@ -58,6 +62,8 @@ def sniff(data: bytes) -> str | None:
 
 def load_image(data: bytes) -> Image.Image:
     """A decoded, grey-scale, upright image of at most OCR_MAX_SIDE pixels a side."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageTooLarge(f"An image may be at most {MAX_IMAGE_BYTES // (1024 * 1024)} MB")
     fmt = sniff(data)
@@ -109,9 +115,14 @@ def tesseract_path(configured: str | None) -> str | None:
 
 
 def _tesseract(im: Image.Image, cmd: str) -> str:
+    import pytesseract
+
     pytesseract.pytesseract.tesseract_cmd = cmd
-    # psm 6: one uniform block of text, which is what a receipt is.
-    return str(pytesseract.image_to_string(im, config="--psm 6", timeout=OCR_TIMEOUT_S))
+    try:
+        # psm 6: one uniform block of text, which is what a receipt is.
+        return str(pytesseract.image_to_string(im, config="--psm 6", timeout=OCR_TIMEOUT_S))
+    except (RuntimeError, pytesseract.TesseractError) as exc:
+        raise UnreadableImage(f"OCR failed: {exc}") from exc
 
 
 def _png(im: Image.Image) -> bytes:
@@ -137,10 +148,7 @@ async def read_receipt(
     async with _OCR_SLOTS:
         im = await asyncio.to_thread(load_image, data)
         if cmd is not None:
-            try:
-                text = await asyncio.to_thread(_tesseract, im, cmd)
-            except (RuntimeError, pytesseract.TesseractError) as exc:
-                raise UnreadableImage(f"OCR failed: {exc}") from exc
+            text = await asyncio.to_thread(_tesseract, im, cmd)
             return ReadText(clean_ocr_text(text), "tesseract")
         assert vision is not None
         png = await asyncio.to_thread(_png, im)
