@@ -23,10 +23,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from app.foods.dataset import FoodRecord
+
+# numpy is imported where an index is built or queried, not with the app (0.1 s of CPU at every
+# start); the server builds its index after start-up.
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["FoodIndex", "Match", "stem", "unspecified", "words"]
 
@@ -143,6 +147,8 @@ class FoodIndex:
     """An inverted index over foods of every source; built once, then read-only."""
 
     def __init__(self, foods: Iterable[FoodRecord]) -> None:
+        import numpy as np
+
         self.foods: tuple[FoodRecord, ...] = tuple(foods)
         fields: list[tuple[set[str], set[str], set[str], bool]] = []
         heads: list[frozenset[str]] = []
@@ -355,6 +361,8 @@ class FoodIndex:
         extra: Sequence[FoodRecord],
         limit: int,
     ) -> list[Match]:
+        import numpy as np
+
         q = [w for w in dict.fromkeys(query) if w not in _STOP and self._weight(w) > 0]
         soft = soft | self.measure_words
         if all(w in soft for w in q):

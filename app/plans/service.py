@@ -17,7 +17,7 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from pydantic import ValidationError
@@ -44,7 +44,7 @@ from app.llm.client import LLMClient
 from app.llm.plan_text import PlanTextWriter, describe_plan
 from app.logs import service as logs_service
 from app.logs.schemas import NUTRIENT_KEYS, LogCreate
-from app.plans import catalog, optimizer
+from app.plans import catalog
 from app.plans import feedback as feedback_service
 from app.plans.models import CustomRecipe, MealPlan, SharedRecipe
 from app.plans.recipes import (
@@ -70,6 +70,11 @@ from app.plans.schemas import (
 from app.training import nutrition as training_nutrition
 from app.users import targets as targets_service
 from app.users.models import DEFAULT_MEAL_SLOTS, UserProfile
+
+# The optimizer (and numpy with it) is imported where a plan is made, not with the app: numpy
+# is 0.1 s of CPU at every start of a server that may never plan a day.
+if TYPE_CHECKING:
+    from app.plans import optimizer
 
 MAX_CUSTOM_RECIPES = 500
 RECENT_DAYS = 3  # a recipe planned within 3 days of a day is not offered on it
@@ -572,6 +577,8 @@ class DietRules:
     slots: tuple[str, ...]
 
     def apply(self, recipes: Sequence[Recipe]) -> list[Recipe]:
+        from app.plans import optimizer
+
         return optimizer.feasible_recipes(
             recipes,
             diet=self.diet or None,
@@ -585,6 +592,8 @@ def _ingredient_foods(recipes: Iterable[Recipe]) -> dict[uuid.UUID, tuple[str, s
 
 
 def diet_rules(profile: UserProfile | None, pool: Sequence[Recipe]) -> DietRules:
+    from app.plans import optimizer
+
     if profile is None:
         return DietRules((), None, (), frozenset(), frozenset(), tuple(DEFAULT_MEAL_SLOTS))
     tags, pattern_groups = PATTERNS.get(profile.dietary_pattern, ((), ()))
@@ -626,6 +635,8 @@ def _day_targets(
     """The profile's targets for `day` (yesterday's activity added when opted in and
     `include_active`), else the goal in force that day. A user in manual goal mode who set a
     goal is planned against that goal: it is the number they chose to follow."""
+    from app.plans import optimizer
+
     goal = goals_service.goal_for_day(goals, day)
     manual = profile is None or profile.goal_mode != "auto"
     if not (manual and goal is not None):
@@ -653,6 +664,8 @@ def _cycled(
 ) -> tuple[optimizer.MacroTargets, str]:
     """The day's targets with training/rest-day carb cycling (app/training/nutrition.py),
     the same numbers GET /api/v1/targets?date= shows for that day."""
+    from app.plans import optimizer
+
     t, source = target
     shift = training_nutrition.cycle(program, profile, day, t.kcal, t.carbs_g)
     if shift is None:
@@ -795,6 +808,8 @@ def _plan_days(
     """Plans the days in order. A recipe planned within RECENT_DAYS before or after a day (a
     stored plan's chosen option, or a first option of this span) is not offered on it.
     CPU only (numpy and HiGHS), run off the event loop."""
+    from app.plans import optimizer
+
     start = days[0][0]
     out = []
     for day, targets in days:
