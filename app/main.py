@@ -90,11 +90,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Under a thousand rows; after the first start this is one COUNT.
         await training_loader.load_catalogue(resources.engine)
         app.state.llm = LLMClient.from_settings(settings)
-        # The in-memory food index (over a second of CPU) is built after start-up, off the event
-        # loop: /docs and sign-up need none of it, and parsing awaits the build (parser.py).
-        warm_index = asyncio.create_task(_warm_food_index())
-        # The search index (GET /foods) is not needed to serve: built after start-up.
-        search_index = asyncio.create_task(asyncio.to_thread(_build_search_index))
         # The nightly plan pipeline: its queue, and without Redis its loops in this process.
         app.state.pipeline = await pipeline_worker.start_for_app(resources, app.state.llm)
         # Domain events: the outbox relay (and without Redis the consumers) in this process.
@@ -102,6 +97,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.stream_slots = StreamSlots(
             resources.redis, get_events_settings().stream_max_per_user
         )
+        # The in-memory food index (over a second of CPU) is built after start-up, off the event
+        # loop: /docs and sign-up need none of it, and parsing awaits the build (parser.py).
+        # The search index (GET /foods) is not needed to serve either. Both start only once the
+        # rest of start-up is done: threads holding the GIL slowed every step after them.
+        warm_index = asyncio.create_task(_warm_food_index())
+        search_index = asyncio.create_task(asyncio.to_thread(_build_search_index))
         try:
             yield
         finally:
