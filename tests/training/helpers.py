@@ -23,3 +23,14 @@ async def make_admin(app: Any, user: Any) -> None:
 async def set_profile(client: Any, user: Any, **fields: Any) -> None:
     r = await client.patch("/api/v1/users/me/profile", json=fields, headers=user.headers)
     assert r.status_code == 200, r.text
+
+
+async def private_exercise(client: Any, owner: Any) -> str:
+    """An exercise `owner` created (private: no other user may log it); its id."""
+    r = await client.post(
+        "/api/v1/exercises",
+        json={"name": "Secret lift", "primary_muscles": ["chest"]},
+        headers=owner.headers,
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])

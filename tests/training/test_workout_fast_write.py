@@ -16,7 +16,7 @@ from app.core import routing
 from app.core.routing import FastAnswer
 from app.training import router as training_router
 from tests.conftest import BACKEND, assert_problem, create_user
-from tests.training.helpers import set_profile
+from tests.training.helpers import private_exercise, set_profile
 from tests.training.test_workout_pgwrite import HISTORY, _stored, _strip
 
 WORKOUTS = "/api/v1/workouts"
@@ -121,12 +121,7 @@ async def test_refusals_through_the_shortcut_are_the_routes(
     client: httpx.AsyncClient, make_user: Any, shortcut_calls: list[FastAnswer | None]
 ) -> None:
     alice, bob = await make_user(), await make_user()
-    r = await client.post(
-        "/api/v1/exercises",
-        json={"name": "Secret lift", "primary_muscles": ["chest"]},
-        headers=alice.headers,
-    )
-    secret = r.json()["id"]
+    secret = await private_exercise(client, alice)
     body = {"date": "2024-05-01", "exercises": [{"exercise_id": secret, "sets": [{"reps": 5}]}]}
     assert_problem(await _post(client, bob, body), 422, "unknown-exercise")
     bad = {**body, "date": "1800-01-01"}

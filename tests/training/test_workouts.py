@@ -10,7 +10,7 @@ from app.core.cache import profile_scope
 from app.training import figures
 from tests.conftest import assert_problem
 from tests.events.helpers import outbox_rows
-from tests.training.helpers import BENCH, PULLUPS, SQUAT, set_profile
+from tests.training.helpers import BENCH, PULLUPS, SQUAT, private_exercise, set_profile
 
 DAY = "2024-05-01"
 
@@ -252,12 +252,7 @@ async def test_bad_input_is_422(client, user, change):
 
 async def test_unknown_and_foreign_exercises(client, make_user):
     alice, bob = await make_user(), await make_user()
-    r = await client.post(
-        "/api/v1/exercises",
-        json={"name": "Secret lift", "primary_muscles": ["chest"]},
-        headers=alice.headers,
-    )
-    secret = r.json()["id"]
+    secret = await private_exercise(client, alice)
     body = bench_workout(exercises=[{"exercise_id": secret, "sets": [{"reps": 5}]}])
     r = await client.post("/api/v1/workouts", json=body, headers=bob.headers)
     assert_problem(r, 422, "unknown-exercise")
