@@ -29,7 +29,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app.core import metrics
-from app.core.redisbatch import batch_for
+from app.core.redisbatch import RedisBatch
 
 log = logging.getLogger("nexfitra.cache")
 
@@ -222,7 +222,13 @@ class MemoryCache:
 class RedisCache:
     reliable_invalidation = False
 
-    def __init__(self, client: Redis, ttl_seconds: int, prefix: str = "nf:c:") -> None:
+    def __init__(
+        self,
+        client: Redis,
+        ttl_seconds: int,
+        prefix: str = "nf:c:",
+        batch: RedisBatch | None = None,
+    ) -> None:
         self.client = client
         self.ttl = ttl_seconds
         self.prefix = prefix
@@ -230,7 +236,7 @@ class RedisCache:
         self._set = client.register_script(_SET_IF_VERSION)
         # Invalidations leave with the other Redis work of the same turn, as one Lua script
         # (core/redisbatch.py: bump the version, drop the entries, keep the version).
-        self._batch = batch_for(client)
+        self._batch = batch or RedisBatch(client)
 
     async def get(self, scope: str, key: str) -> tuple[str | None, str]:
         try:

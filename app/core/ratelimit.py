@@ -22,7 +22,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from app.core.redisbatch import batch_for
+from app.core.redisbatch import RedisBatch
 
 log = logging.getLogger("nexfitra.ratelimit")
 
@@ -128,12 +128,15 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
-    def __init__(self, client: Redis, prefix: str = "nf:rl:") -> None:
+    def __init__(
+        self, client: Redis, prefix: str = "nf:rl:", batch: RedisBatch | None = None
+    ) -> None:
         self.client = client
         self.prefix = prefix
         # Hits leave with the other Redis work of the same turn, as one Lua script
-        # (core/redisbatch.py, which holds the GCRA steps).
-        self._batch = batch_for(client)
+        # (core/redisbatch.py, which holds the GCRA steps); `batch` shared with the cache on
+        # the same client puts a write's invalidation and another's hit in one script.
+        self._batch = batch or RedisBatch(client)
         # Used only while Redis is unreachable. Budgets spent there are not carried back to
         # Redis: with N processes, the limit during an outage is up to N times the configured
         # one, never unlimited.

@@ -20,7 +20,6 @@ logged error bounded by the TTL).
 from __future__ import annotations
 
 import asyncio
-import weakref
 from typing import Any
 
 from redis.asyncio import Redis
@@ -157,15 +156,3 @@ class RedisBatch:
         for (_, _, future), reply in zip(batch, replies, strict=True):
             if not future.done():
                 future.set_result(reply)
-
-
-_batches: weakref.WeakKeyDictionary[Redis, RedisBatch] = weakref.WeakKeyDictionary()
-
-
-def batch_for(client: Redis) -> RedisBatch:
-    """The batch shared by everything that talks to `client` (the limiter and the cache use
-    the same client, so a write's hit and another write's invalidation share a script)."""
-    batch = _batches.get(client)
-    if batch is None:
-        batch = _batches[client] = RedisBatch(client)
-    return batch

@@ -184,8 +184,10 @@ class Inserts:
     meanwhile) fails its own request only. A lost connection fails the writes it carried, as
     it would have failed each of them alone."""
 
-    def __init__(self, engine: Any) -> None:
-        self._engine = engine
+    def __init__(self) -> None:
+        # The engine of the latest call, not kept beyond the statements it is needed for: this
+        # object lives in a dict keyed weakly by the engine.
+        self._engine: Any = None
         self._pending: list[_Item] = []
         self._scheduled = False
         self._running: set[asyncio.Task[None]] = set()
@@ -193,6 +195,7 @@ class Inserts:
 
     def insert(
         self,
+        engine: Any,
         row: dict[str, Any],
         event: dict[str, Any],
         zone: tuple[uuid.UUID, str] | None,
@@ -203,6 +206,7 @@ class Inserts:
             self._loop = loop
             self._pending, self._scheduled, self._running = [], False, set()
         future: asyncio.Future[bool] = loop.create_future()
+        self._engine = engine
         self._pending.append((row, event, zone, future))
         if not self._scheduled:
             self._scheduled = True
@@ -214,7 +218,8 @@ class Inserts:
         if not self._pending or len(self._running) >= MAX_IN_FLIGHT:
             return
         batch, self._pending = self._pending, []
-        task = asyncio.get_running_loop().create_task(self._run(batch))
+        task = asyncio.get_running_loop().create_task(self._run(self._engine, batch))
+        self._engine = None
         self._running.add(task)
         task.add_done_callback(self._finished)
 
@@ -224,9 +229,9 @@ class Inserts:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._dispatch)
 
-    async def _run(self, batch: list[_Item]) -> None:
+    async def _run(self, engine: Any, batch: list[_Item]) -> None:
         try:
-            async with raw_statements(self._engine) as driver:
+            async with raw_statements(engine) as driver:
                 if len(batch) > 1:
                     try:
                         inserted = await driver.fetch(INSERT_MANY_SQL, *_many_args(batch))
@@ -272,5 +277,5 @@ async def insert_shared(
     the concurrent writes of other requests (`Inserts`)."""
     inserts = _inserts.get(engine.sync_engine)
     if inserts is None:
-        inserts = _inserts[engine.sync_engine] = Inserts(engine)
-    return await inserts.insert(row, event, zone)
+        inserts = _inserts[engine.sync_engine] = Inserts()
+    return await inserts.insert(engine, row, event, zone)
