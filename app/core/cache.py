@@ -29,6 +29,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app.core import metrics
+from app.core.redisbatch import RedisBatch
 
 log = logging.getLogger("nexfitra.cache")
 
@@ -40,14 +41,6 @@ if (cur or '') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 return 1
-"""
-
-_INVALIDATE = """
-local v = redis.call('HINCRBY', KEYS[1], '_v', 1)
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], '_v', v)
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1]))
-return v
 """
 
 
@@ -229,13 +222,21 @@ class MemoryCache:
 class RedisCache:
     reliable_invalidation = False
 
-    def __init__(self, client: Redis, ttl_seconds: int, prefix: str = "nf:c:") -> None:
+    def __init__(
+        self,
+        client: Redis,
+        ttl_seconds: int,
+        prefix: str = "nf:c:",
+        batch: RedisBatch | None = None,
+    ) -> None:
         self.client = client
         self.ttl = ttl_seconds
         self.prefix = prefix
         self.local = LocalCopies(ttl_seconds)
         self._set = client.register_script(_SET_IF_VERSION)
-        self._invalidate = client.register_script(_INVALIDATE)
+        # Invalidations leave with the other Redis work of the same turn, as one Lua script
+        # (core/redisbatch.py: bump the version, drop the entries, keep the version).
+        self._batch = batch or RedisBatch(client)
 
     async def get(self, scope: str, key: str) -> tuple[str | None, str]:
         try:
@@ -260,7 +261,7 @@ class RedisCache:
     async def invalidate(self, scope: str) -> None:
         self.local.drop(scope)
         try:
-            await self._invalidate(keys=[self.prefix + scope], args=[self.ttl])
+            await self._batch.invalidate(self.prefix + scope, self.ttl)
         except (RedisError, OSError) as exc:
             # The TTL bounds how long a missed invalidation can be visible.
             log.error("cache invalidation failed for %s: %s", scope, exc)

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
     db_pool_size: int = Field(20, ge=1, le=200)
+    # asyncpg connections per process beside that pool for single-statement writes (the log
+    # write's INSERT, core/db.raw_statements); PostgreSQL only.
+    raw_write_connections: int = Field(8, ge=1, le=100)
     db_echo: bool = False
     redis_url: str | None = None
 

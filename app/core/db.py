@@ -57,7 +57,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # and a connection that died is discarded by the pool when its error surfaces.
         pool_recycle=1800,
     )
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _raw_write_sizes[engine.sync_engine] = settings.raw_write_connections
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -304,7 +306,9 @@ async def fetchrow_by_key(engine: AsyncEngine, sql_many: str, key: Any) -> Any:
 
 
 _raw_writes: weakref.WeakKeyDictionary[Any, RawReads] = weakref.WeakKeyDictionary()
-RAW_WRITE_CONNECTIONS = 8
+RAW_WRITE_CONNECTIONS = Settings.model_fields["raw_write_connections"].default
+# Settings.raw_write_connections of the engines `create_engine` made; others get the default.
+_raw_write_sizes: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 
 
 def raw_statements(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[Any]:
@@ -314,7 +318,8 @@ def raw_statements(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManage
     its own transaction; never BEGIN on it."""
     writes = _raw_writes.get(engine.sync_engine)
     if writes is None:
-        writes = _raw_writes[engine.sync_engine] = RawReads(engine, RAW_WRITE_CONNECTIONS)
+        size = _raw_write_sizes.get(engine.sync_engine, RAW_WRITE_CONNECTIONS)
+        writes = _raw_writes[engine.sync_engine] = RawReads(engine, size)
     return writes.connection()
 
 

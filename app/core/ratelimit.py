@@ -1,10 +1,10 @@
 """Rate limits with GCRA (a token bucket kept as one timestamp per key).
 
-The Redis variant runs as one Lua script using the server's clock, so several API processes
-share a limit exactly; the memory variant is for the embedded single-process default. If Redis
-is unreachable the Redis variant falls back to a memory limiter of its own: the limits keep
-holding per process (a Redis outage must not open the door to password guessing), and no
-request fails because the limiter's store is down.
+The Redis variant runs as a Lua script using the server's clock (core/redisbatch.py), so
+several API processes share a limit exactly; the memory variant is for the embedded
+single-process default. If Redis is unreachable the Redis variant falls back to a memory
+limiter of its own: the limits keep holding per process (a Redis outage must not open the
+door to password guessing), and no request fails because the limiter's store is down.
 
 A hit can also read one hash field on the same Redis server (`also_read`). The write routes need
 the user's cached time zone right after the limiter, and fetching both in one script saves a
@@ -22,27 +22,9 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-log = logging.getLogger("nexfitra.ratelimit")
+from app.core.redisbatch import RedisBatch
 
-_GCRA = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval
--- tat - interval * (limit - 1), not new_tat - window: the same value without adding and then
--- subtracting an interval, whose rounding could refuse the first hit of a limit of one.
-local allow_at = tat - interval * (limit - 1)
-if now < allow_at then
-  return {0, 0, allow_at - now, tat - now}
-end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil(new_tat - now))
-local read = false
-if KEYS[2] then read = redis.call('HGET', KEYS[2], ARGV[3]) end
-return {1, math.floor((now - allow_at) / interval), 0, new_tat - now, read}
-"""
+log = logging.getLogger("nexfitra.ratelimit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +128,15 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
-    def __init__(self, client: Redis, prefix: str = "nf:rl:") -> None:
+    def __init__(
+        self, client: Redis, prefix: str = "nf:rl:", batch: RedisBatch | None = None
+    ) -> None:
         self.client = client
         self.prefix = prefix
-        self._script = client.register_script(_GCRA)
+        # Hits leave with the other Redis work of the same turn, as one Lua script
+        # (core/redisbatch.py, which holds the GCRA steps); `batch` shared with the cache on
+        # the same client puts a write's invalidation and another's hit in one script.
+        self._batch = batch or RedisBatch(client)
         # Used only while Redis is unreachable. Budgets spent there are not carried back to
         # Redis: with N processes, the limit during an outage is up to N times the configured
         # one, never unlimited.
@@ -165,13 +152,8 @@ class RedisRateLimiter:
     ) -> RateResult:
         # The script's window is interval * limit, so the interval alone sets its length.
         interval = window_s * 1000 / limit_per_minute
-        keys: list[str] = [self.prefix + key]
-        args: list[float | str] = [interval, limit_per_minute]
-        if also_read is not None:
-            keys.append(also_read[0])
-            args.append(also_read[1])
         try:
-            reply = await self._script(keys=keys, args=args)
+            reply = await self._batch.hit(self.prefix + key, interval, limit_per_minute, also_read)
         except (RedisError, OSError) as exc:
             log.warning("rate limiter: Redis unavailable, limiting in process memory: %s", exc)
             return await self.fallback.hit(key, limit_per_minute, window_s=window_s)

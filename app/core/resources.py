@@ -14,6 +14,7 @@ from app.core.config import Settings
 from app.core.db import close_raw_reads, create_engine, create_sessionmaker
 from app.core.netguard import OutboundPolicy, policy_from_settings
 from app.core.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from app.core.redisbatch import RedisBatch
 from app.core.revocation import MemoryRevocations, RedisRevocations, Revocations
 
 log = logging.getLogger("nexfitra")
@@ -48,8 +49,11 @@ class Resources:
                 health_check_interval=30,
                 max_connections=200,
             )
-            cache = RedisCache(redis, settings.cache_ttl_seconds)
-            limiter = RedisRateLimiter(redis)
+            # One batch for both: a write's limiter hit and another's cache invalidation of
+            # the same moment leave in one script (core/redisbatch.py).
+            batch = RedisBatch(redis)
+            cache = RedisCache(redis, settings.cache_ttl_seconds, batch=batch)
+            limiter = RedisRateLimiter(redis, batch=batch)
         else:
             cache = MemoryCache(settings.cache_ttl_seconds)
             limiter = MemoryRateLimiter()

@@ -80,13 +80,23 @@ class EventsRuntime:
         self.published += n
         return n
 
+    def _next_window(self, window: float, published: int) -> float:
+        """The coalescing window after a pass that published `published` events: doubled
+        while passes keep finding several (sustained load), up to relay_coalesce_max_s; the
+        configured one after a pass that found one or none, so a lone write goes out promptly."""
+        base = self.config.relay_coalesce_s
+        if published <= 1 or not base:
+            return base
+        return max(base, min(window * 2, self.config.relay_coalesce_max_s))
+
     async def _relay_loop(self) -> None:
         backoff = self.config.relay_interval_s
         last_purge = time.monotonic()
+        window = self.config.relay_coalesce_s
         while not self.stop.is_set():
             self.wake.clear()
             try:
-                await self.relay_now()
+                window = self._next_window(window, await self.relay_now())
                 backoff = self.config.relay_interval_s
                 if time.monotonic() - last_purge > PURGE_EVERY_S:
                     last_purge = time.monotonic()
@@ -107,9 +117,9 @@ class EventsRuntime:
                 finally:
                     for w in waits:
                         w.cancel()
-            if self.wake.is_set() and not self.stop.is_set() and self.config.relay_coalesce_s:
+            if self.wake.is_set() and not self.stop.is_set() and window:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stop.wait(), self.config.relay_coalesce_s)
+                    await asyncio.wait_for(self.stop.wait(), window)
 
     async def close(self) -> None:
         self.stop.set()

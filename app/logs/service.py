@@ -217,11 +217,13 @@ async def _create_entry_pg(
     """`create_entry` on PostgreSQL: the same statements and answers, through `pgwrite`."""
     (row,) = _new_rows(user_id, tz, [data])
     zone = None if cache.reliable_invalidation else (user_id, tz)
-    # Single autocommit statements on a raw asyncpg connection: no transaction is begun on it.
-    async with raw_statements(engine) as driver:
-        try:
-            done = await pgwrite.insert(driver, row, _logged_event(row), zone)
-            if not done:
+    try:
+        # One autocommit statement, shared with the writes of concurrent requests; answered
+        # once it returned, so the row is committed.
+        done = await pgwrite.insert_shared(engine, row, _logged_event(row), zone)
+        if not done:
+            # Single autocommit statements on a raw asyncpg connection: no transaction.
+            async with raw_statements(engine) as driver:
                 fresh = await driver.fetchval(
                     "SELECT timezone FROM users WHERE id = $1::uuid", user_id
                 )
@@ -230,8 +232,8 @@ async def _create_entry_pg(
                 await cache.invalidate(profile_scope(user_id))
                 (row,) = _new_rows(user_id, str(fresh), [data])
                 await pgwrite.insert(driver, row, _logged_event(row))
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise _integrity_error(exc) from exc
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise _integrity_error(exc) from exc
     await cache.invalidate(user_scope(user_id))
     outbox.nudge()
     return row

@@ -94,3 +94,46 @@ async def test_a_write_alone_is_published_promptly(client, user):
     # Three writes far apart: three passes, each within a bounded delay of its write.
     assert len({r.published_at for r in rows}) == 3 and rt.published == 3
     assert max(delays) < 2.0, delays
+
+
+async def test_the_window_widens_under_sustained_load_and_narrows_when_it_ends(client):
+    rt = fresh_runtime(client, relay_coalesce_s=0.02, relay_coalesce_max_s=0.1)
+    assert rt.config.relay_coalesce_max_s == 0.1
+    windows, window = [], rt.config.relay_coalesce_s
+    for published in (5, 8, 30, 40, 1, 0, 3):
+        window = rt._next_window(window, published)
+        windows.append(window)
+    assert windows == [0.04, 0.08, 0.1, 0.1, 0.02, 0.02, 0.04]
+    # Never below the configured window, and coalescing stays off when it is off.
+    assert fresh_runtime(client, relay_coalesce_s=0.5)._next_window(0.5, 9) == 0.5
+    assert fresh_runtime(client, relay_coalesce_s=0)._next_window(0, 9) == 0
+
+
+async def test_after_a_busy_pass_the_next_write_waits_the_wider_window(client, user):
+    base, widest = 0.2, 0.8
+    rt = fresh_runtime(
+        client, relay_interval_s=INTERVAL_S, relay_coalesce_s=base, relay_coalesce_max_s=widest
+    )
+    res, uid = app_of(client).state.resources, uuid.UUID(user.id)
+
+    async def write(day: int) -> None:
+        async with res.sessionmaker() as session:
+            payload = {"date": f"2024-03-{day:02d}", "weight_kg": 70.0, "replaced": False}
+            await outbox.add(session, [outbox.event_row("WeightLogged", uid, payload)])
+            await session.commit()
+        outbox.nudge()
+
+    rt.start(relay_loop=True, consume=False)
+    try:
+        await asyncio.sleep(0.05)
+        await asyncio.gather(*(write(day) for day in range(1, 4)))  # one pass of three events
+        await _published(client, 3)
+        await asyncio.sleep(0.1)  # the relay is waiting for its next wake
+        start = time.monotonic()
+        await write(4)
+        await _published(client, 4)
+        took = time.monotonic() - start
+    finally:
+        await rt.close()
+    # The pass of three doubled the window: the lone write waited 0.4 s, not 0.2 s.
+    assert took >= 2 * base - 0.01, took
