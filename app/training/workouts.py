@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 import sqlalchemy as sa
@@ -507,6 +507,19 @@ async def _zone_changed(cache: Cache | None, user_id: uuid.UUID, fresh: str) -> 
     return fresh
 
 
+# The body weight last seen per user in this process, which a new workout's kcal is priced
+# with before the database is asked. Only a guess: `workout_log` compares it with the stored
+# weight and declines (writing nothing) when they differ; the two-trip write then reads it.
+_weight_guesses: dict[uuid.UUID, float | None] = {}
+_MAX_WEIGHT_GUESSES = 100_000
+
+
+def _remember_weight(user_id: uuid.UUID, weight: float | None) -> None:
+    if len(_weight_guesses) >= _MAX_WEIGHT_GUESSES and user_id not in _weight_guesses:
+        _weight_guesses.clear()
+    _weight_guesses[user_id] = weight
+
+
 async def log_workout_pg(
     engine: AsyncEngine,
     cache: Cache | None,
@@ -517,20 +530,11 @@ async def log_workout_pg(
     program_id: uuid.UUID | None = None,
 ) -> WorkoutOut:
     """`log_workout` on a PostgreSQL engine, with no session at all (also the POST shortcut's
-    write)."""
-    wanted = list({e.exercise_id: None for e in entries})
-    # The loads whose earlier reps `_rows_for` looks up: working sets with reps and a load.
-    loads = list(
-        {
-            (e.exercise_id, s.weight_kg): None
-            for e in entries
-            for s in e.sets
-            if s.reps and s.weight_kg is not None and not s.is_warmup
-        }
-    )
+    write): one round trip (`pgwrite.log`) when the user's body weight is known here, else
+    (and whenever that one declines) two."""
     async with engine.connect() as conn:
         # Autocommit statements on the driver (no transaction is begun on this connection):
-        # the read, then the write as one statement, atomic on its own.
+        # each write is one statement, atomic on its own.
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
         try:
@@ -541,49 +545,141 @@ async def log_workout_pg(
                 raise
             tz = await _zone_changed(cache, user_id, fresh)
             day, started_at = _resolve(tz, data)
-        rows = await pgwrite.read(driver, user_id, wanted, loads, day)
-        read = _fold(rows)
-        if not rows:
-            raise Unauthorized("Account no longer exists")
-        if read.timezone != tz and read.timezone is not None:
-            tz = await _zone_changed(cache, user_id, read.timezone)
-            again, started_at = _resolve(tz, data)
-            if again != day:
-                day = again
-                rows = await pgwrite.read(driver, user_id, wanted, loads, day)
-                read = _fold(rows)
-        _check_found(set(wanted), read.names)
-        workout, sets = _compose(user_id, day, started_at, data, entries, read, program_id)
-        import_ids = rows[0]["import_ids"] if rows else None
-        activity = None
-        imported = None
-        if import_ids:
-            candidates = await pgwrite.imports(driver, import_ids)
-            imported = activities_service.matching_import(
-                [SimpleNamespace(**dict(r)) for r in candidates],
-                started_at,
-                workout.duration_min,
+        if user_id in _weight_guesses:
+            out = await _log_one_trip(
+                driver, user_id, tz, day, started_at, data, entries, program_id
             )
-        if imported is None:
-            activity = activities_service.new_workout_activity(
-                user_id,
-                day=day,
-                started_at=started_at,
-                duration_min=workout.duration_min,
-                kcal=workout.kcal,
-                met_value=workout.met,
-                now=workout.created_at,
-            )
-            workout.activity_id = activity["id"]
-        else:
-            workout.activity_id = imported
-        try:
-            await pgwrite.write(driver, workout.row(), sets, activity, _logged_event(workout))
-        except asyncpg.ForeignKeyViolationError as exc:
-            # Between the read and the write: the account went, or a private exercise did.
-            if "exercise" in (exc.constraint_name or ""):
-                raise UnknownExercise("an exercise of this workout was just deleted") from exc
-            raise Unauthorized("Account no longer exists") from exc
+            if out is not None:
+                return out
+        return await _log_two_trips(
+            driver, cache, user_id, tz, day, started_at, data, entries, program_id
+        )
+
+
+async def _log_one_trip(
+    driver: Any,
+    user_id: uuid.UUID,
+    tz: str,
+    day: dt.date,
+    started_at: dt.datetime | None,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    program_id: uuid.UUID | None,
+) -> WorkoutOut | None:
+    """The write as one call of `workout_log`, priced with the remembered body weight; None
+    (nothing written) when the function declines."""
+    weight = _weight_guesses[user_id]
+    read = _Prefetched({}, weight, {}, tz)
+    # The figures of every set; the records need the previous bests, which the function
+    # reads and marks.
+    workout, sets = _compose(user_id, day, started_at, data, entries, read, program_id)
+    activity_id = uuid.uuid4()
+    workout.activity_id = activity_id
+    entry_exercises = [e.exercise_id for e in entries]
+    try:
+        logged = await pgwrite.log(
+            driver,
+            user_id=user_id,
+            tz=tz,
+            weight_kg=weight,
+            entry_exercises=entry_exercises,
+            workout=workout.row(),
+            week_start=week_start(day),
+            sets=sets,
+            activity_id=activity_id,
+            event=_logged_event(workout),
+        )
+    except asyncpg.ForeignKeyViolationError as exc:
+        _raise_vanished(exc)
+    if logged.status == "gone":
+        raise Unauthorized("Account no longer exists")
+    if logged.status != "ok":
+        if logged.status == "stale":
+            _remember_weight(user_id, logged.weight_kg)
+        return None
+    assert logged.names is not None and logged.prs is not None
+    for s, bits in zip(sets, logged.prs, strict=True):
+        if bits:
+            s["pr_e1rm"] = bits & pgwrite.PR_E1RM != 0
+            s["pr_reps"] = bits & pgwrite.PR_REPS != 0
+            s["pr_volume"] = bits & pgwrite.PR_VOLUME != 0
+            workout.pr_count += 1
+    names = dict(zip(entry_exercises, logged.names, strict=True))
+    return build_out_rows(workout, sets, names)
+
+
+def _raise_vanished(exc: asyncpg.ForeignKeyViolationError) -> NoReturn:
+    """A foreign key failed between the checks and the write: the account went, or a private
+    exercise did."""
+    if "exercise" in (exc.constraint_name or ""):
+        raise UnknownExercise("an exercise of this workout was just deleted") from exc
+    raise Unauthorized("Account no longer exists") from exc
+
+
+async def _log_two_trips(
+    driver: Any,
+    cache: Cache | None,
+    user_id: uuid.UUID,
+    tz: str,
+    day: dt.date,
+    started_at: dt.datetime | None,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    program_id: uuid.UUID | None,
+) -> WorkoutOut:
+    """The write as a read (zone, weight, names, previous bests, the day's tracker sessions)
+    and then one statement."""
+    wanted = list({e.exercise_id: None for e in entries})
+    # The loads whose earlier reps `_rows_for` looks up: working sets with reps and a load.
+    loads = list(
+        {
+            (e.exercise_id, s.weight_kg): None
+            for e in entries
+            for s in e.sets
+            if s.reps and s.weight_kg is not None and not s.is_warmup
+        }
+    )
+    rows = await pgwrite.read(driver, user_id, wanted, loads, day)
+    read = _fold(rows)
+    if not rows:
+        raise Unauthorized("Account no longer exists")
+    if read.timezone != tz and read.timezone is not None:
+        tz = await _zone_changed(cache, user_id, read.timezone)
+        again, started_at = _resolve(tz, data)
+        if again != day:
+            day = again
+            rows = await pgwrite.read(driver, user_id, wanted, loads, day)
+            read = _fold(rows)
+    _remember_weight(user_id, read.weight)
+    _check_found(set(wanted), read.names)
+    workout, sets = _compose(user_id, day, started_at, data, entries, read, program_id)
+    import_ids = rows[0]["import_ids"] if rows else None
+    activity = None
+    imported = None
+    if import_ids:
+        candidates = await pgwrite.imports(driver, import_ids)
+        imported = activities_service.matching_import(
+            [SimpleNamespace(**dict(r)) for r in candidates],
+            started_at,
+            workout.duration_min,
+        )
+    if imported is None:
+        activity = activities_service.new_workout_activity(
+            user_id,
+            day=day,
+            started_at=started_at,
+            duration_min=workout.duration_min,
+            kcal=workout.kcal,
+            met_value=workout.met,
+            now=workout.created_at,
+        )
+        workout.activity_id = activity["id"]
+    else:
+        workout.activity_id = imported
+    try:
+        await pgwrite.write(driver, workout.row(), sets, activity, _logged_event(workout))
+    except asyncpg.ForeignKeyViolationError as exc:
+        _raise_vanished(exc)
     # No relay nudge (as before): WorkoutLogged feeds weekly insights, and the relay's next
     # poll (EVENTS_RELAY_INTERVAL_S) publishes a whole batch for the CPU of one.
     return build_out_rows(workout, sets, read.names)
