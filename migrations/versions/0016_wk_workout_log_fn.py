@@ -24,6 +24,11 @@ is_hard (0/1), volume_kg, e1rm_kg. `o_prs` holds a bit mask per set: 1 e1RM, 2 r
 weight, 4 volume. The event's payload is the caller's JSON text with the record count put
 between `p_payload_head` and `p_payload_tail`, so it is the text the session write stores.
 
+On PostgreSQL the three best-of indexes (migration 0011_h12_set_bests) now leave warm-ups out:
+every query that reads them (the previous bests here and in `workout_prev_bests`, exercise
+history, program progression) asks for working sets only, and a warm-up no longer costs three
+index entries on every write. SQLite keeps its full indexes.
+
 The planner settings apply to the function's body only: no bitmap scans (the reason is in
 0014_hw_workout_bests_fn), and one generic plan per session instead of planning the statement
 again on each call.
@@ -35,6 +40,7 @@ Create Date: 2026-12-03 14:30:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_wk_workout_log_fn"
@@ -214,11 +220,27 @@ $$
 DROP = "DROP FUNCTION " + SIGNATURE + ")"
 
 
+BEST_INDEXES = {
+    "ix_workout_sets_best_e1rm": ["user_id", "exercise_id", "e1rm_kg"],
+    "ix_workout_sets_best_volume": ["user_id", "exercise_id", "volume_kg"],
+    "ix_workout_sets_best_reps": ["user_id", "exercise_id", "weight_kg", "reps"],
+}
+
+
+def _best_indexes(working_only: bool) -> None:
+    for name, columns in BEST_INDEXES.items():
+        op.drop_index(name, table_name="workout_sets")
+        where = {"postgresql_where": sa.text("NOT is_warmup")} if working_only else {}
+        op.create_index(name, "workout_sets", columns, **where)
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        _best_indexes(working_only=True)
         op.execute(CREATE)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(DROP)
+        _best_indexes(working_only=False)
