@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -197,47 +197,19 @@ async def write(
     await driver.execute(WRITE_SQL, *args)
 
 
-# The three arrays go as text that PostgreSQL parses: asyncpg encodes a list element by
+# The two arrays go as text that PostgreSQL parses: asyncpg encodes a list element by
 # element, with abstract-class checks on each, which cost more CPU than the rest of the
 # write's Python.
 LOG_SQL = """
-SELECT o_status, o_timezone, o_weight_kg, o_names, o_prs FROM workout_log(
-    $1, $2, $3, $4::text::uuid[], $5::text::uuid[], $6::text::float8[], $7, $8, $9, $10,
-    $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28,
-    $29, $30
+SELECT o_status, o_timezone, o_weight_kg, o_names, o_set_ids, o_prs FROM workout_log(
+    $1, $2, $3, $4::text::uuid[], $5::text::float8[], $6, $7, $8, $9, $10, $11, $12, $13,
+    $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29
 )
 """
 # A JSON array of arrays of numbers and nulls, as a PostgreSQL array literal.
 _PG_ARRAY = str.maketrans("[]", "{}")
 # `workout_log`'s record bits per set.
 PR_E1RM, PR_REPS, PR_VOLUME = 1, 2, 4
-
-
-def _uuid_array(ids: Iterable[uuid.UUID]) -> str:
-    return "{" + ",".join(map(str, ids)) + "}"
-
-
-def _set_array(sets: Sequence[dict[str, Any]]) -> str:
-    """The sets as a float8[][] literal: Python writes each float as its shortest repr and
-    PostgreSQL reads that back as the same double, so no figure changes on the way."""
-    rows = [
-        [
-            s["position"],
-            s["set_number"],
-            s["reps"],
-            s["weight_kg"],
-            s["rpe"],
-            s["rir"],
-            s["duration_s"],
-            s["distance_m"],
-            1 if s["is_warmup"] else 0,
-            1 if s["is_hard"] else 0,
-            s["volume_kg"],
-            s["e1rm_kg"],
-        ]
-        for s in sets
-    ]
-    return json.dumps(rows, separators=(",", ":")).translate(_PG_ARRAY)
 
 
 def payload_parts(payload: dict[str, Any]) -> tuple[str, str]:
@@ -253,14 +225,15 @@ def payload_parts(payload: dict[str, Any]) -> tuple[str, str]:
 
 
 class Logged(NamedTuple):
-    """`workout_log`'s answer: `status` "ok" (written; `names` per entry and `prs` bit masks
-    per set) or why it declined ("gone", "stale" with the stored `timezone` and `weight_kg`,
-    "unknown", "imports")."""
+    """`workout_log`'s answer: `status` "ok" (written; `names` per entry, and per set its new
+    id and a bit mask of its records) or why it declined ("gone", "stale" with the stored
+    `timezone` and `weight_kg`, "unknown", "imports")."""
 
     status: str
     timezone: str | None
     weight_kg: float | None
     names: list[str] | None
+    set_ids: list[uuid.UUID] | None
     prs: list[int] | None
 
 
@@ -271,24 +244,25 @@ async def log(
     tz: str,
     weight_kg: float | None,
     entry_exercises: Sequence[uuid.UUID],
+    sets: Sequence[Sequence[float | int | None]],
     workout: dict[str, Any],
     week_start: dt.date,
-    sets: Sequence[dict[str, Any]],
     activity_id: uuid.UUID,
     event: dict[str, Any],
 ) -> Logged:
-    """The workout (a `workouts.NewWorkout` row whose `pr_count` is still 0), its sets (rows
-    of `workouts._rows_for` without records), its own activity and its event in one call,
-    assuming the user's zone `tz` and weight `weight_kg`; `entry_exercises` per entry."""
+    """The workout (a `workouts.NewWorkout` row whose `pr_count` is still 0), its sets (rows of
+    `workout_log`'s `p_sets`), its own activity and its event in one call, assuming the user's
+    zone `tz` and weight `weight_kg`; `entry_exercises` per entry."""
     head, tail = payload_parts(event["payload"])
     row = await driver.fetchrow(
         LOG_SQL,
         user_id,
         tz,
         weight_kg,
-        _uuid_array(entry_exercises),
-        _uuid_array(s["id"] for s in sets),
-        _set_array(sets),
+        "{" + ",".join(map(str, entry_exercises)) + "}",
+        # Python writes each float as its shortest repr, which PostgreSQL reads back as the
+        # same double: no figure changes on the way.
+        json.dumps(sets, separators=(",", ":")).translate(_PG_ARRAY),
         workout["id"],
         workout["date"],
         week_start,

@@ -567,12 +567,75 @@ async def _log_one_trip(
     program_id: uuid.UUID | None,
 ) -> WorkoutOut | None:
     """The write as one call of `workout_log`, priced with the remembered body weight; None
-    (nothing written) when the function declines."""
+    (nothing written) when the function declines. The sets' figures are those of
+    `_rows_for`, worked out here straight into the function's rows and the answer's sets;
+    the records, which need the previous bests, come back from the function with the ids."""
     weight = _weight_guesses[user_id]
-    read = _Prefetched({}, weight, {}, tz)
-    # The figures of every set; the records need the previous bests, which the function
-    # reads and marks.
-    workout, sets = _compose(user_id, day, started_at, data, entries, read, program_id)
+    duration, estimated = _duration(data.get("duration_min"), entries)
+    kcal, met_value = _energy_for(weight, duration)
+    now = utcnow()
+    workout = NewWorkout(
+        user_id=user_id,
+        date=day,
+        started_at=started_at,
+        duration_min=duration,
+        duration_estimated=estimated,
+        title=data.get("title"),
+        notes=data.get("notes"),
+        kcal=kcal,
+        met=met_value,
+        program_id=program_id,
+        created_at=now,
+        updated_at=now,
+    )
+    rows: list[list[Any]] = []
+    blocks: list[list[dict[str, Any]]] = []
+    volumes: list[float] = []
+    for position, entry in enumerate(entries):
+        block: list[dict[str, Any]] = []
+        for n, s in enumerate(entry.sets, start=1):
+            warmup = s.is_warmup
+            load = None if s.weight_kg is None else float(s.weight_kg)
+            volume = figures.set_volume(s.weight_kg, s.reps, warmup)
+            e1rm = figures.epley_e1rm(s.weight_kg, s.reps)
+            hard = figures.is_hard_set(warmup, s.rpe, s.rir)
+            rows.append(
+                [
+                    position,
+                    n,
+                    s.reps,
+                    load,
+                    s.rpe,
+                    s.rir,
+                    s.duration_s,
+                    s.distance_m,
+                    1 if warmup else 0,
+                    1 if hard else 0,
+                    volume,
+                    e1rm,
+                ]
+            )
+            volumes.append(volume)
+            workout.working_sets += not warmup
+            block.append(
+                {
+                    "id": None,
+                    "set_number": n,
+                    "reps": s.reps,
+                    "weight_kg": load,
+                    "rpe": s.rpe,
+                    "rir": s.rir,
+                    "duration_s": s.duration_s,
+                    "distance_m": s.distance_m,
+                    "is_warmup": warmup,
+                    "is_hard": hard,
+                    "volume_kg": volume,
+                    "e1rm_kg": e1rm,
+                    "prs": _NO_PRS,
+                }
+            )
+        blocks.append(block)
+    workout.total_volume_kg = round(sum(volumes), 2)
     activity_id = uuid.uuid4()
     workout.activity_id = activity_id
     entry_exercises = [e.exercise_id for e in entries]
@@ -583,9 +646,9 @@ async def _log_one_trip(
             tz=tz,
             weight_kg=weight,
             entry_exercises=entry_exercises,
+            sets=rows,
             workout=workout.row(),
             week_start=week_start(day),
-            sets=sets,
             activity_id=activity_id,
             event=_logged_event(workout),
         )
@@ -597,15 +660,39 @@ async def _log_one_trip(
         if logged.status == "stale":
             _remember_weight(user_id, logged.weight_kg)
         return None
-    assert logged.names is not None and logged.prs is not None
-    for s, bits in zip(sets, logged.prs, strict=True):
-        if bits:
-            s["pr_e1rm"] = bits & pgwrite.PR_E1RM != 0
-            s["pr_reps"] = bits & pgwrite.PR_REPS != 0
-            s["pr_volume"] = bits & pgwrite.PR_VOLUME != 0
-            workout.pr_count += 1
+    assert logged.names is not None and logged.set_ids is not None and logged.prs is not None
+    ids, bits = iter(logged.set_ids), iter(logged.prs)
+    for block in blocks:
+        for answer in block:
+            answer["id"] = next(ids)
+            mask = next(bits)
+            if mask:
+                answer["prs"] = _PR_KINDS[mask]
+                workout.pr_count += 1
     names = dict(zip(entry_exercises, logged.names, strict=True))
-    return build_out_rows(workout, sets, names)
+    return _workout_out(
+        workout,
+        [
+            _exercise_out(e.exercise_id, names, block, block)
+            for e, block in zip(entries, blocks, strict=True)
+        ],
+    )
+
+
+_NO_PRS: list[str] = []
+# The answer's record kinds of each of `workout_log`'s bit masks, in `_set_out`'s order.
+_PR_KINDS = [
+    [
+        kind
+        for bit, kind in (
+            (pgwrite.PR_E1RM, "e1rm"),
+            (pgwrite.PR_REPS, "reps_at_weight"),
+            (pgwrite.PR_VOLUME, "volume"),
+        )
+        if mask & bit
+    ]
+    for mask in range(8)
+]
 
 
 def _raise_vanished(exc: asyncpg.ForeignKeyViolationError) -> NoReturn:
@@ -760,28 +847,42 @@ def build_out_rows(
         if block is None:
             blocks[s["position"]] = block = []
         block.append(s)
-    exercises = []
-    for _, sets in sorted(blocks.items()):
-        best = max((s for s in sets if not s["is_warmup"]), key=_best_key, default=None)
-        exercises.append(
+    exercises = [
+        _exercise_out(sets[0]["exercise_id"], names, sets, [_set_out(s) for s in sets])
+        for _, sets in sorted(blocks.items())
+    ]
+    return _workout_out(workout, exercises)
+
+
+def _exercise_out(
+    exercise_id: uuid.UUID,
+    names: dict[uuid.UUID, str],
+    sets: Sequence[dict[str, Any]],
+    sets_out: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """An exercise entry of the answer: `sets` (with volume_kg, is_warmup and what
+    `_best_key` reads) and the same sets as answered."""
+    best = max((s for s in sets if not s["is_warmup"]), key=_best_key, default=None)
+    return {
+        "exercise_id": exercise_id,
+        "name": names[exercise_id],
+        "volume_kg": round(sum(s["volume_kg"] for s in sets), 2),
+        "best_set": (
             {
-                "exercise_id": sets[0]["exercise_id"],
-                "name": names[sets[0]["exercise_id"]],
-                "volume_kg": round(sum(s["volume_kg"] for s in sets), 2),
-                "best_set": (
-                    {
-                        "set_number": best["set_number"],
-                        "reps": best["reps"],
-                        "weight_kg": best["weight_kg"],
-                        "e1rm_kg": best["e1rm_kg"],
-                    }
-                    if best is not None
-                    else None
-                ),
-                "e1rm_kg": best["e1rm_kg"] if best is not None else None,
-                "sets": [_set_out(s) for s in sets],
+                "set_number": best["set_number"],
+                "reps": best["reps"],
+                "weight_kg": best["weight_kg"],
+                "e1rm_kg": best["e1rm_kg"],
             }
-        )
+            if best is not None
+            else None
+        ),
+        "e1rm_kg": best["e1rm_kg"] if best is not None else None,
+        "sets": sets_out,
+    }
+
+
+def _workout_out(workout: AnyWorkout, exercises: list[dict[str, Any]]) -> WorkoutOut:
     return WorkoutOut.model_validate(
         {
             "id": workout.id,

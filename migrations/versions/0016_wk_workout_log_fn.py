@@ -17,12 +17,13 @@ workout). The caller then takes the two-statement path, which handles all of the
 
 The records follow `workouts._rows_for`: a set beats the best before it, the user's working
 sets up to and including the day and the earlier working sets of the same exercise entry;
-an exercise without earlier working sets sets none. `p_set_ids` are the sets' ids and
-`p_sets` holds one row per set, in the same order:
+an exercise without earlier working sets sets none. `p_sets` holds one row per set, in order:
 position, set_number, reps, weight_kg, rpe, rir, duration_s, distance_m, is_warmup (0/1),
-is_hard (0/1), volume_kg, e1rm_kg. `o_prs` holds a bit mask per set: 1 e1RM, 2 reps at the
-weight, 4 volume. The event's payload is the caller's JSON text with the record count put
-between `p_payload_head` and `p_payload_tail`, so it is the text the session write stores.
+is_hard (0/1), volume_kg, e1rm_kg. The answer has the sets' new ids (`o_set_ids`) and a bit
+mask of records per set (`o_prs`: 1 e1RM, 2 reps at the weight, 4 volume), in that order.
+The event's payload is the caller's JSON text with the record count put between
+`p_payload_head` and `p_payload_tail`, so it is the text the session write stores; the
+workout, its activity and its event share the caller's `p_now` as their time.
 
 On PostgreSQL the three best-of indexes (migration 0011_h12_set_bests) now leave warm-ups out:
 every query that reads them (the previous bests here and in `workout_prev_bests`, exercise
@@ -49,8 +50,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SIGNATURE = """workout_log(
-    p_user uuid, p_tz text, p_weight float8, p_exercises uuid[], p_set_ids uuid[],
-    p_sets float8[], p_workout_id uuid, p_date date, p_week_start date, p_started_at timestamptz,
+    p_user uuid, p_tz text, p_weight float8, p_exercises uuid[], p_sets float8[],
+    p_workout_id uuid, p_date date, p_week_start date, p_started_at timestamptz,
     p_duration_min float8, p_duration_estimated boolean, p_title text, p_notes text,
     p_total_volume_kg float8, p_working_sets integer, p_kcal float8, p_met float8,
     p_program_id uuid, p_now timestamptz,
@@ -63,7 +64,7 @@ SIGNATURE = """workout_log(
 CREATE = """
 CREATE FUNCTION __SIGNATURE__,
     OUT o_status text, OUT o_timezone text, OUT o_weight_kg float8, OUT o_names text[],
-    OUT o_prs integer[]
+    OUT o_set_ids uuid[], OUT o_prs integer[]
 )
 LANGUAGE plpgsql VOLATILE
 SET enable_bitmapscan = off
@@ -103,7 +104,7 @@ BEGIN
     END IF;
 
     WITH s AS MATERIALIZED (
-        SELECT p_set_ids[k] AS id, k,
+        SELECT gen_random_uuid() AS id, k,
                p_exercises[p_sets[k][1]::integer + 1] AS exercise_id,
                p_sets[k][1]::integer AS position, p_sets[k][2]::integer AS set_number,
                p_sets[k][3]::integer AS reps, p_sets[k][4] AS weight_kg, p_sets[k][5] AS rpe,
@@ -211,7 +212,8 @@ BEGIN
                (p_payload_head || count(*) FILTER (WHERE f.prs <> 0) || p_payload_tail)::json
         FROM flagged f
     )
-    SELECT array_agg(f.prs ORDER BY f.k) INTO o_prs
+    SELECT array_agg(f.id ORDER BY f.k), array_agg(f.prs ORDER BY f.k)
+    INTO o_set_ids, o_prs
     FROM flagged f;
     o_status := 'ok';
 END
