@@ -12,9 +12,11 @@ statement (the workout, its sets from arrays, its own activity and the WorkoutLo
 event as data-modifying CTEs), so it is atomic without BEGIN/COMMIT round trips, as food log
 writes are (`app.events.outbox.execute_with_events`).
 
-Both run straight on asyncpg (statements it prepares once per connection): SQLAlchemy's
-compile, parameter and result machinery cost more CPU than the rest of the write. The column
-lists and their types come from the table models, so a new column cannot be forgotten here.
+All of them run straight on asyncpg (statements it prepares once per connection):
+SQLAlchemy's compile, parameter and result machinery cost more CPU than the rest of the write.
+The two-trip write's column lists and types come from the table models; `workout_log` names
+its columns in the migration, and tests/training/test_workout_log_fn.py compares every stored
+column with the session write's, so a new column cannot be forgotten there either.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Workout log: validation, derived figures, personal records and the day's activity.
 
-A write is one transaction of a handful of round trips: the exercises (visibility and names),
-the body weight, the user's previous bests for those exercises (one GROUP BY), the activity
-check, then core INSERTs of the workout and all its sets at once.
+Through a session (SQLite) a write is one transaction of a handful of round trips: the
+exercises (visibility and names), the body weight, the user's previous bests for those
+exercises (one GROUP BY), the activity check, then core INSERTs of the workout and all its sets
+at once. On PostgreSQL it is one call of `workout_log`, or a read and one statement
+(`pgwrite`); every path answers the same.
 """
 
 from __future__ import annotations
@@ -511,7 +513,8 @@ async def _zone_changed(cache: Cache | None, user_id: uuid.UUID, fresh: str) -> 
 # with before the database is asked. Only a guess: `workout_log` compares it with the stored
 # weight and declines (writing nothing) when they differ; the two-trip write then reads it.
 _weight_guesses: dict[uuid.UUID, float | None] = {}
-_MAX_WEIGHT_GUESSES = 100_000
+# About 5 MB at most; past it the guesses start again (one two-trip write per user).
+_MAX_WEIGHT_GUESSES = 20_000
 
 
 def _remember_weight(user_id: uuid.UUID, weight: float | None) -> None:
