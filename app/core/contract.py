@@ -303,24 +303,31 @@ def json_request_passes(route: APIRoute, dependant: Dependant, scope: Any, raw: 
     route shortcuts (core/routing.FastPathRoute). False whenever it is not sure: a declared
     query, header or cookie parameter, any NUL, a body that fails strict validation; the
     request then goes through the route and `enforce_contract` as usual."""
+    return json_request_body(route, dependant, scope, raw) is not None
+
+
+def json_request_body(route: APIRoute, dependant: Dependant, scope: Any, raw: bytes) -> Any:
+    """`json_request_passes`, answering the body as its strict validation made it (None when
+    not sure). A body that passes strict validation validates the same in lax mode, so a
+    shortcut can take this value instead of validating the body a second time."""
     flat = _flat(dependant)
     if flat.query_params or flat.header_params or flat.cookie_params:
-        return False
+        return None
     path_params = scope.get("path_params") or {}
     for field in flat.path_params:
         value = path_params.get(field.alias)
         if not isinstance(value, str) or _check_param(
             "path", field.alias, value, field.field_info.annotation
         ):
-            return False
+            return None
     adapter = _strict_adapter(route)
     if adapter is None or b"\x00" in raw or b"\\u0000" in raw:
-        return False
+        return None
     try:
         validated = adapter.validate_json(raw, strict=True)
     except ValidationError:
-        return False
-    return not _date_errors(validated)
+        return None
+    return None if _date_errors(validated) else validated
 
 
 async def _check_body(request: Request, route: APIRoute) -> list[dict[str, Any]]:

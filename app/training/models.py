@@ -102,10 +102,30 @@ class WorkoutSet(SQLModel, table=True):
         # user and exercise use the best-of indexes below (migration 0012_hw_set_user_date).
         sa.Index("ix_workout_sets_user_date", "user_id", "date"),
         sa.Index("ix_workout_sets_workout", "workout_id"),
-        # A new workout's previous bests, each the top of one of these (`pgwrite.READ_SQL`).
-        sa.Index("ix_workout_sets_best_e1rm", "user_id", "exercise_id", "e1rm_kg"),
-        sa.Index("ix_workout_sets_best_volume", "user_id", "exercise_id", "volume_kg"),
-        sa.Index("ix_workout_sets_best_reps", "user_id", "exercise_id", "weight_kg", "reps"),
+        # A new workout's previous bests, each the top of one of these (`pgwrite`). Working
+        # sets only on PostgreSQL, where every reader asks for those (0016_wk_workout_log_fn).
+        sa.Index(
+            "ix_workout_sets_best_e1rm",
+            "user_id",
+            "exercise_id",
+            "e1rm_kg",
+            postgresql_where=sa.text("NOT is_warmup"),
+        ),
+        sa.Index(
+            "ix_workout_sets_best_volume",
+            "user_id",
+            "exercise_id",
+            "volume_kg",
+            postgresql_where=sa.text("NOT is_warmup"),
+        ),
+        sa.Index(
+            "ix_workout_sets_best_reps",
+            "user_id",
+            "exercise_id",
+            "weight_kg",
+            "reps",
+            postgresql_where=sa.text("NOT is_warmup"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=sa.Uuid)

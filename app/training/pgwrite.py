@@ -1,4 +1,9 @@
-"""A logged workout on PostgreSQL in two round trips and no transaction block.
+"""A logged workout on PostgreSQL: one round trip (`log`), or two when that one declines.
+
+`log` calls `workout_log` (migration 0016_wk_workout_log_fn), which checks what the caller
+assumed, marks the records and writes everything in one statement on the server. When it
+declines (another zone or body weight than assumed, a tracker session that day, an unknown
+exercise, no user) it writes nothing and the two round trips below do the write.
 
 The read gathers everything the figures need in one statement: the user's zone (to check the
 cached one the write was dated with), body weight, the exercises' names and visibility, the
@@ -7,9 +12,11 @@ statement (the workout, its sets from arrays, its own activity and the WorkoutLo
 event as data-modifying CTEs), so it is atomic without BEGIN/COMMIT round trips, as food log
 writes are (`app.events.outbox.execute_with_events`).
 
-Both run straight on asyncpg (statements it prepares once per connection): SQLAlchemy's
-compile, parameter and result machinery cost more CPU than the rest of the write. The column
-lists and their types come from the table models, so a new column cannot be forgotten here.
+All of them run straight on asyncpg (statements it prepares once per connection):
+SQLAlchemy's compile, parameter and result machinery cost more CPU than the rest of the write.
+The two-trip write's column lists and types come from the table models; `workout_log` names
+its columns in the migration, and tests/training/test_workout_log_fn.py compares every stored
+column with the session write's, so a new column cannot be forgotten there either.
 """
 
 from __future__ import annotations
@@ -18,14 +25,14 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from app.activities.importers import DAILY_STEPS
 from app.activities.models import Activity
-from app.activities.service import OWN_SOURCES
+from app.activities.service import OWN_SOURCES, WORKOUT_ACTIVITY_TYPE, WORKOUT_SOURCE
 from app.events.models import OutboxEvent
 from app.training.models import Workout, WorkoutSet
 
@@ -190,3 +197,97 @@ async def write(
         json.dumps(v) if c == "payload" else v for c, v in ((c, event[c]) for c in EVENT_COLUMNS)
     ]
     await driver.execute(WRITE_SQL, *args)
+
+
+# The two arrays go as text that PostgreSQL parses: asyncpg encodes a list element by
+# element, with abstract-class checks on each, which cost more CPU than the rest of the
+# write's Python.
+LOG_SQL = """
+SELECT o_status, o_timezone, o_weight_kg, o_names, o_set_ids, o_prs FROM workout_log(
+    $1, $2, $3, $4::text::uuid[], $5::text::float8[], $6, $7, $8, $9, $10, $11, $12, $13,
+    $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29
+)
+"""
+# A JSON array of arrays of numbers and nulls, as a PostgreSQL array literal.
+_PG_ARRAY = str.maketrans("[]", "{}")
+# `workout_log`'s record bits per set.
+PR_E1RM, PR_REPS, PR_VOLUME = 1, 2, 4
+
+
+def payload_parts(payload: dict[str, Any]) -> tuple[str, str]:
+    """The event payload's JSON text around its record count (which must be 0 here): the
+    function puts the count it finds between the two, so the stored text is exactly the
+    session write's. The count follows the user's title, whose quotes are escaped, so its
+    last occurrence is the field."""
+    text = json.dumps(payload)
+    head, key, tail = text.rpartition('"pr_count": 0')
+    if not key:
+        raise ValueError("the payload has no pr_count of 0")
+    return head + '"pr_count": ', tail
+
+
+class Logged(NamedTuple):
+    """`workout_log`'s answer: `status` "ok" (written; `names` per entry, and per set its new
+    id and a bit mask of its records) or why it declined ("gone", "stale" with the stored
+    `timezone` and `weight_kg`, "unknown", "imports")."""
+
+    status: str
+    timezone: str | None
+    weight_kg: float | None
+    names: list[str] | None
+    set_ids: list[uuid.UUID] | None
+    prs: list[int] | None
+
+
+async def log(
+    driver: Any,
+    *,
+    user_id: uuid.UUID,
+    tz: str,
+    weight_kg: float | None,
+    entry_exercises: Sequence[uuid.UUID],
+    sets: Sequence[Sequence[float | int | None]],
+    workout: dict[str, Any],
+    week_start: dt.date,
+    activity_id: uuid.UUID,
+    event: dict[str, Any],
+) -> Logged:
+    """The workout (a `workouts.NewWorkout` row whose `pr_count` is still 0), its sets (rows of
+    `workout_log`'s `p_sets`), its own activity and its event in one call, assuming the user's
+    zone `tz` and weight `weight_kg`; `entry_exercises` per entry."""
+    head, tail = payload_parts(event["payload"])
+    row = await driver.fetchrow(
+        LOG_SQL,
+        user_id,
+        tz,
+        weight_kg,
+        "{" + ",".join(map(str, entry_exercises)) + "}",
+        # Python writes each float as its shortest repr, which PostgreSQL reads back as the
+        # same double: no figure changes on the way.
+        json.dumps(sets, separators=(",", ":")).translate(_PG_ARRAY),
+        workout["id"],
+        workout["date"],
+        week_start,
+        workout["started_at"],
+        workout["duration_min"],
+        workout["duration_estimated"],
+        workout["title"],
+        workout["notes"],
+        workout["total_volume_kg"],
+        workout["working_sets"],
+        workout["kcal"],
+        workout["met"],
+        workout["program_id"],
+        workout["created_at"],
+        activity_id,
+        WORKOUT_ACTIVITY_TYPE,
+        WORKOUT_SOURCE,
+        DAILY_STEPS,
+        OWN_SOURCES,
+        event["id"],
+        event["type"],
+        event["version"],
+        head,
+        tail,
+    )
+    return Logged(*row)

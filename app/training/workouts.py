@@ -1,8 +1,10 @@
 """Workout log: validation, derived figures, personal records and the day's activity.
 
-A write is one transaction of a handful of round trips: the exercises (visibility and names),
-the body weight, the user's previous bests for those exercises (one GROUP BY), the activity
-check, then core INSERTs of the workout and all its sets at once.
+Through a session (SQLite) a write is one transaction of a handful of round trips: the
+exercises (visibility and names), the body weight, the user's previous bests for those
+exercises (one GROUP BY), the activity check, then core INSERTs of the workout and all its sets
+at once. On PostgreSQL it is one call of `workout_log`, or a read and one statement
+(`pgwrite`); every path answers the same.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 import sqlalchemy as sa
@@ -507,6 +509,20 @@ async def _zone_changed(cache: Cache | None, user_id: uuid.UUID, fresh: str) -> 
     return fresh
 
 
+# The body weight last seen per user in this process, which a new workout's kcal is priced
+# with before the database is asked. Only a guess: `workout_log` compares it with the stored
+# weight and declines (writing nothing) when they differ; the two-trip write then reads it.
+_weight_guesses: dict[uuid.UUID, float | None] = {}
+# About 5 MB at most; past it the guesses start again (one two-trip write per user).
+_MAX_WEIGHT_GUESSES = 20_000
+
+
+def _remember_weight(user_id: uuid.UUID, weight: float | None) -> None:
+    if len(_weight_guesses) >= _MAX_WEIGHT_GUESSES and user_id not in _weight_guesses:
+        _weight_guesses.clear()
+    _weight_guesses[user_id] = weight
+
+
 async def log_workout_pg(
     engine: AsyncEngine,
     cache: Cache | None,
@@ -517,20 +533,11 @@ async def log_workout_pg(
     program_id: uuid.UUID | None = None,
 ) -> WorkoutOut:
     """`log_workout` on a PostgreSQL engine, with no session at all (also the POST shortcut's
-    write)."""
-    wanted = list({e.exercise_id: None for e in entries})
-    # The loads whose earlier reps `_rows_for` looks up: working sets with reps and a load.
-    loads = list(
-        {
-            (e.exercise_id, s.weight_kg): None
-            for e in entries
-            for s in e.sets
-            if s.reps and s.weight_kg is not None and not s.is_warmup
-        }
-    )
+    write): one round trip (`pgwrite.log`) when the user's body weight is known here, else
+    (and whenever that one declines) two."""
     async with engine.connect() as conn:
         # Autocommit statements on the driver (no transaction is begun on this connection):
-        # the read, then the write as one statement, atomic on its own.
+        # each write is one statement, atomic on its own.
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
         try:
@@ -541,49 +548,228 @@ async def log_workout_pg(
                 raise
             tz = await _zone_changed(cache, user_id, fresh)
             day, started_at = _resolve(tz, data)
-        rows = await pgwrite.read(driver, user_id, wanted, loads, day)
-        read = _fold(rows)
-        if not rows:
-            raise Unauthorized("Account no longer exists")
-        if read.timezone != tz and read.timezone is not None:
-            tz = await _zone_changed(cache, user_id, read.timezone)
-            again, started_at = _resolve(tz, data)
-            if again != day:
-                day = again
-                rows = await pgwrite.read(driver, user_id, wanted, loads, day)
-                read = _fold(rows)
-        _check_found(set(wanted), read.names)
-        workout, sets = _compose(user_id, day, started_at, data, entries, read, program_id)
-        import_ids = rows[0]["import_ids"] if rows else None
-        activity = None
-        imported = None
-        if import_ids:
-            candidates = await pgwrite.imports(driver, import_ids)
-            imported = activities_service.matching_import(
-                [SimpleNamespace(**dict(r)) for r in candidates],
-                started_at,
-                workout.duration_min,
+        if user_id in _weight_guesses:
+            out = await _log_one_trip(
+                driver, user_id, tz, day, started_at, data, entries, program_id
             )
-        if imported is None:
-            activity = activities_service.new_workout_activity(
-                user_id,
-                day=day,
-                started_at=started_at,
-                duration_min=workout.duration_min,
-                kcal=workout.kcal,
-                met_value=workout.met,
-                now=workout.created_at,
+            if out is not None:
+                return out
+        return await _log_two_trips(
+            driver, cache, user_id, tz, day, started_at, data, entries, program_id
+        )
+
+
+async def _log_one_trip(
+    driver: Any,
+    user_id: uuid.UUID,
+    tz: str,
+    day: dt.date,
+    started_at: dt.datetime | None,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    program_id: uuid.UUID | None,
+) -> WorkoutOut | None:
+    """The write as one call of `workout_log`, priced with the remembered body weight; None
+    (nothing written) when the function declines. The sets' figures are those of
+    `_rows_for`, worked out here straight into the function's rows and the answer's sets;
+    the records, which need the previous bests, come back from the function with the ids."""
+    weight = _weight_guesses[user_id]
+    duration, estimated = _duration(data.get("duration_min"), entries)
+    kcal, met_value = _energy_for(weight, duration)
+    now = utcnow()
+    workout = NewWorkout(
+        user_id=user_id,
+        date=day,
+        started_at=started_at,
+        duration_min=duration,
+        duration_estimated=estimated,
+        title=data.get("title"),
+        notes=data.get("notes"),
+        kcal=kcal,
+        met=met_value,
+        program_id=program_id,
+        created_at=now,
+        updated_at=now,
+    )
+    rows: list[list[Any]] = []
+    blocks: list[list[dict[str, Any]]] = []
+    volumes: list[float] = []
+    for position, entry in enumerate(entries):
+        block: list[dict[str, Any]] = []
+        for n, s in enumerate(entry.sets, start=1):
+            warmup = s.is_warmup
+            load = None if s.weight_kg is None else float(s.weight_kg)
+            volume = figures.set_volume(s.weight_kg, s.reps, warmup)
+            e1rm = figures.epley_e1rm(s.weight_kg, s.reps)
+            hard = figures.is_hard_set(warmup, s.rpe, s.rir)
+            rows.append(
+                [
+                    position,
+                    n,
+                    s.reps,
+                    load,
+                    s.rpe,
+                    s.rir,
+                    s.duration_s,
+                    s.distance_m,
+                    1 if warmup else 0,
+                    1 if hard else 0,
+                    volume,
+                    e1rm,
+                ]
             )
-            workout.activity_id = activity["id"]
-        else:
-            workout.activity_id = imported
-        try:
-            await pgwrite.write(driver, workout.row(), sets, activity, _logged_event(workout))
-        except asyncpg.ForeignKeyViolationError as exc:
-            # Between the read and the write: the account went, or a private exercise did.
-            if "exercise" in (exc.constraint_name or ""):
-                raise UnknownExercise("an exercise of this workout was just deleted") from exc
-            raise Unauthorized("Account no longer exists") from exc
+            volumes.append(volume)
+            workout.working_sets += not warmup
+            block.append(
+                {
+                    "id": None,
+                    "set_number": n,
+                    "reps": s.reps,
+                    "weight_kg": load,
+                    "rpe": s.rpe,
+                    "rir": s.rir,
+                    "duration_s": s.duration_s,
+                    "distance_m": s.distance_m,
+                    "is_warmup": warmup,
+                    "is_hard": hard,
+                    "volume_kg": volume,
+                    "e1rm_kg": e1rm,
+                    "prs": _NO_PRS,
+                }
+            )
+        blocks.append(block)
+    workout.total_volume_kg = round(sum(volumes), 2)
+    activity_id = uuid.uuid4()
+    workout.activity_id = activity_id
+    entry_exercises = [e.exercise_id for e in entries]
+    try:
+        logged = await pgwrite.log(
+            driver,
+            user_id=user_id,
+            tz=tz,
+            weight_kg=weight,
+            entry_exercises=entry_exercises,
+            sets=rows,
+            workout=workout.row(),
+            week_start=week_start(day),
+            activity_id=activity_id,
+            event=_logged_event(workout),
+        )
+    except asyncpg.ForeignKeyViolationError as exc:
+        _raise_vanished(exc)
+    if logged.status == "gone":
+        raise Unauthorized("Account no longer exists")
+    if logged.status != "ok":
+        if logged.status == "stale":
+            _remember_weight(user_id, logged.weight_kg)
+        return None
+    assert logged.names is not None and logged.set_ids is not None and logged.prs is not None
+    ids, bits = iter(logged.set_ids), iter(logged.prs)
+    for block in blocks:
+        for answer in block:
+            answer["id"] = next(ids)
+            mask = next(bits)
+            if mask:
+                answer["prs"] = _PR_KINDS[mask]
+                workout.pr_count += 1
+    names = dict(zip(entry_exercises, logged.names, strict=True))
+    return _workout_out(
+        workout,
+        [
+            _exercise_out(e.exercise_id, names, block, block)
+            for e, block in zip(entries, blocks, strict=True)
+        ],
+    )
+
+
+_NO_PRS: list[str] = []
+# The answer's record kinds of each of `workout_log`'s bit masks, in `_set_out`'s order.
+_PR_KINDS = [
+    [
+        kind
+        for bit, kind in (
+            (pgwrite.PR_E1RM, "e1rm"),
+            (pgwrite.PR_REPS, "reps_at_weight"),
+            (pgwrite.PR_VOLUME, "volume"),
+        )
+        if mask & bit
+    ]
+    for mask in range(8)
+]
+
+
+def _raise_vanished(exc: asyncpg.ForeignKeyViolationError) -> NoReturn:
+    """A foreign key failed between the checks and the write: the account went, or a private
+    exercise did."""
+    if "exercise" in (exc.constraint_name or ""):
+        raise UnknownExercise("an exercise of this workout was just deleted") from exc
+    raise Unauthorized("Account no longer exists") from exc
+
+
+async def _log_two_trips(
+    driver: Any,
+    cache: Cache | None,
+    user_id: uuid.UUID,
+    tz: str,
+    day: dt.date,
+    started_at: dt.datetime | None,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    program_id: uuid.UUID | None,
+) -> WorkoutOut:
+    """The write as a read (zone, weight, names, previous bests, the day's tracker sessions)
+    and then one statement."""
+    wanted = list({e.exercise_id: None for e in entries})
+    # The loads whose earlier reps `_rows_for` looks up: working sets with reps and a load.
+    loads = list(
+        {
+            (e.exercise_id, s.weight_kg): None
+            for e in entries
+            for s in e.sets
+            if s.reps and s.weight_kg is not None and not s.is_warmup
+        }
+    )
+    rows = await pgwrite.read(driver, user_id, wanted, loads, day)
+    read = _fold(rows)
+    if not rows:
+        raise Unauthorized("Account no longer exists")
+    if read.timezone != tz and read.timezone is not None:
+        tz = await _zone_changed(cache, user_id, read.timezone)
+        again, started_at = _resolve(tz, data)
+        if again != day:
+            day = again
+            rows = await pgwrite.read(driver, user_id, wanted, loads, day)
+            read = _fold(rows)
+    _remember_weight(user_id, read.weight)
+    _check_found(set(wanted), read.names)
+    workout, sets = _compose(user_id, day, started_at, data, entries, read, program_id)
+    import_ids = rows[0]["import_ids"] if rows else None
+    activity = None
+    imported = None
+    if import_ids:
+        candidates = await pgwrite.imports(driver, import_ids)
+        imported = activities_service.matching_import(
+            [SimpleNamespace(**dict(r)) for r in candidates],
+            started_at,
+            workout.duration_min,
+        )
+    if imported is None:
+        activity = activities_service.new_workout_activity(
+            user_id,
+            day=day,
+            started_at=started_at,
+            duration_min=workout.duration_min,
+            kcal=workout.kcal,
+            met_value=workout.met,
+            now=workout.created_at,
+        )
+        workout.activity_id = activity["id"]
+    else:
+        workout.activity_id = imported
+    try:
+        await pgwrite.write(driver, workout.row(), sets, activity, _logged_event(workout))
+    except asyncpg.ForeignKeyViolationError as exc:
+        _raise_vanished(exc)
     # No relay nudge (as before): WorkoutLogged feeds weekly insights, and the relay's next
     # poll (EVENTS_RELAY_INTERVAL_S) publishes a whole batch for the CPU of one.
     return build_out_rows(workout, sets, read.names)
@@ -664,28 +850,42 @@ def build_out_rows(
         if block is None:
             blocks[s["position"]] = block = []
         block.append(s)
-    exercises = []
-    for _, sets in sorted(blocks.items()):
-        best = max((s for s in sets if not s["is_warmup"]), key=_best_key, default=None)
-        exercises.append(
+    exercises = [
+        _exercise_out(sets[0]["exercise_id"], names, sets, [_set_out(s) for s in sets])
+        for _, sets in sorted(blocks.items())
+    ]
+    return _workout_out(workout, exercises)
+
+
+def _exercise_out(
+    exercise_id: uuid.UUID,
+    names: dict[uuid.UUID, str],
+    sets: Sequence[dict[str, Any]],
+    sets_out: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """An exercise entry of the answer: `sets` (with volume_kg, is_warmup and what
+    `_best_key` reads) and the same sets as answered."""
+    best = max((s for s in sets if not s["is_warmup"]), key=_best_key, default=None)
+    return {
+        "exercise_id": exercise_id,
+        "name": names[exercise_id],
+        "volume_kg": round(sum(s["volume_kg"] for s in sets), 2),
+        "best_set": (
             {
-                "exercise_id": sets[0]["exercise_id"],
-                "name": names[sets[0]["exercise_id"]],
-                "volume_kg": round(sum(s["volume_kg"] for s in sets), 2),
-                "best_set": (
-                    {
-                        "set_number": best["set_number"],
-                        "reps": best["reps"],
-                        "weight_kg": best["weight_kg"],
-                        "e1rm_kg": best["e1rm_kg"],
-                    }
-                    if best is not None
-                    else None
-                ),
-                "e1rm_kg": best["e1rm_kg"] if best is not None else None,
-                "sets": [_set_out(s) for s in sets],
+                "set_number": best["set_number"],
+                "reps": best["reps"],
+                "weight_kg": best["weight_kg"],
+                "e1rm_kg": best["e1rm_kg"],
             }
-        )
+            if best is not None
+            else None
+        ),
+        "e1rm_kg": best["e1rm_kg"] if best is not None else None,
+        "sets": sets_out,
+    }
+
+
+def _workout_out(workout: AnyWorkout, exercises: list[dict[str, Any]]) -> WorkoutOut:
     return WorkoutOut.model_validate(
         {
             "id": workout.id,
