@@ -191,7 +191,8 @@ class FoodIndex:
                     # Real part: the word's unsaid weight; imaginary: its whole weight, said
                     # (one complex add at query time sums both).
                     us.append(complex(unsaid_w[w], self._weight(w)) if f == 1.0 else 0j)
-            main_weight[i] = sum(unsaid_w.values())
+            # fsum: exact whatever the set's order, which PYTHONHASHSEED changes per process.
+            main_weight[i] = math.fsum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
         self._postings = {
             w: (np.array(i, dtype=np.int32), np.array(f), np.array(u))
@@ -501,8 +502,8 @@ class FoodIndex:
         kind = set(words(_category(m.food)))
         if not main & m.covered or not set(words(name.split(",")[0])) - _STOP <= m.covered | kind:
             return False  # named by its description, not only by its synonyms or kind
-        total = sum(self._weight(w) for w in main) or 1.0
-        return sum(self._weight(w) for w in main - m.covered - kind) / total <= limit
+        total = math.fsum(self._weight(w) for w in main) or 1.0
+        return math.fsum(self._weight(w) for w in main - m.covered - kind) / total <= limit
 
     def search(
         self, query: str, limit: int = 20, extra: Sequence[FoodRecord] = ()
@@ -522,8 +523,8 @@ def _match_extra(
         got = sum(_w(weight, w) for w in q if w in have)
         if got <= 0:
             continue
-        unsaid = sum(_w(weight, w) for w in have - set(q) - _STOP) or 0.0
-        total = sum(_w(weight, w) for w in have - _STOP) or 1.0
+        unsaid = math.fsum(_w(weight, w) for w in have - set(q) - _STOP) or 0.0
+        total = math.fsum(_w(weight, w) for w in have - _STOP) or 1.0
         s = got / hard - _UNSAID * unsaid / total + _SOURCE_BONUS * 2
         out.append(Match(food, s, frozenset(w for w in q if w in have), got / hard))
     return out
