@@ -10,6 +10,9 @@ score = covered weight of the query / weight of the query
           not say and did say (a word said counts in full, even one most of its family carries)
         + small bonuses for generic forms ("NFS", "plain"), for the preferred source and, in a
           meal, for the FNDDS head most foods having all the words said share ("toast": bread).
+        - NOUN when the description matched but none of the food's nouns was said ("salt" in
+          "Pretzels, salted", "salad" in "Salad dressing"), + LAST_NOUN when the last food word
+          said is its noun ("chow mein noodles": the noodles).
 
 Nothing here knows a particular food: the ranking comes from the data.
 """
@@ -28,7 +31,7 @@ import numpy as np
 
 from app.foods.dataset import FoodRecord
 
-__all__ = ["FoodIndex", "Match", "stem", "unspecified", "words"]
+__all__ = ["FoodIndex", "Match", "participle", "stem", "unspecified", "words"]
 
 # Weight of a query word found only in the additional descriptions / only in the category.
 _ADDITIONAL = 0.8
@@ -50,6 +53,15 @@ _HEAD_BONUS = 0.1
 # Share of an alternative's weight ("noodles" in "Macaroni or noodles") that counts unsaid.
 _ALTERNATIVE = 0.2
 _INFANT = frozenset({"baby", "babyfood", "infant", "toddler"})
+# Cost of matching a food's description with none of its nouns said.
+_NOUN = 0.3
+# Bonus of a food whose noun is the last food word said.
+_LAST_NOUN = 0.15
+# Share of the occurrences of the rarer of two words that are the two side by side, from which
+# on they are one name ("hot dog", "ice cream").
+_TOGETHER = 0.75
+# Words after which a name's head has ended ("Chicken or turkey with teriyaki").
+_HEAD_ENDS = frozenset("with without in on from made for to at by".split())
 _INFANT_PENALTY = 0.3
 # A soft word counts this much of its weight when the food has it.
 _SOFT = 0.15
@@ -78,6 +90,12 @@ def stem(word: str) -> str:
     if len(w) > 3 and w.endswith("e"):
         w = w[:-1]
     return w
+
+
+def participle(word: str) -> bool:
+    """ "salted", "breaded", "snacked": what was done to a food (or by the eater), never the
+    food, though its stem ("salt", "bread") is one."""
+    return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -112,6 +130,7 @@ class Match:
     # full, which is kinder to a long family: "toast" vs "Bread, NS as to major flour, toasted").
     unsaid: float = 0.0
     named: bool = False  # the query said every word of the food's head ("Macaroni and cheese")
+    noun: bool = True  # the query said the food's noun ("pretzels"), not only how it is ("salted")
 
 
 _UNSPECIFIED_RE = re.compile(r"\b(?:NS|not specified) as to [^,;]*|\bNFS\b|\bNS\b", re.IGNORECASE)
@@ -148,19 +167,32 @@ class FoodIndex:
         heads: list[frozenset[str]] = []
         alts: list[set[str]] = []
         df: dict[str, int] = defaultdict(int)
+        head_words: list[frozenset[str]] = []  # a head's words, either alternative said
+        head_sizes: list[int] = []
+        nouns: list[frozenset[str]] = []
+        together = _collocations(self.foods)
         for food in self.foods:
             name, generic = unspecified(food.name)
             main = set(words(name)) - _STOP
             extra = set(words(unspecified(_additional(food))[0])) - _STOP - main
             cat = set(words(_category(food))) - _STOP - main - extra
             fields.append((main, extra, cat, generic or bool(main & _GENERIC_WORDS)))
-            # "Macaroni or noodles with cheese", "Chicken or turkey soup": the word after "or"
-            # is an alternative to the one before; saying one of them says the food.
+            # "Macaroni or noodles with cheese", "Frankfurter or hot dog": the words after "or"
+            # (as far as they go together, "hot dog") are an alternative to the word before;
+            # saying one of them says the food.
             seq = words(name)
             alt = {b for a, b in itertools.pairwise(seq) if a == "or"}
             alts.append(alt)
             # "Sports drink (Gatorade G)": a brand in brackets says which one, not what it is.
-            heads.append(frozenset(words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP - alt)
+            head = frozenset(words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP
+            heads.append(head - alt)
+            # Named by either alternative, as far as its words go together ("hot dog"): the
+            # head's other words and the last word of one of them.
+            runs = [_run(seq[k + 1 :], together) for k, a in enumerate(seq) if a == "or"]
+            either = head - {w for run in runs for w in run}
+            head_words.append(either | {run[-1] for run in runs if run and run[-1] in head})
+            head_sizes.append(len(either))
+            nouns.append(_nouns(food, together))
             for w in main | extra:
                 df[w] += 1
         n = max(1, len(fields))
@@ -214,14 +246,13 @@ class FoodIndex:
         )
         # USDA names lead with the food's head ("Rice, white, ..." vs "Rice crackers"): a food
         # whose whole head was said is that thing, not something made with it.
-        self._head_size = np.array([len(h) for h in heads])
+        self._head_size = np.array(head_sizes)
         head_ids: dict[frozenset[str], int] = {}
         self._head_id = np.array([head_ids.setdefault(h, len(head_ids)) for h in heads])
-        head_rows: dict[str, list[int]] = defaultdict(list)
-        for i, h in enumerate(heads):
-            for w in h:
-                head_rows[w].append(i)
-        self._head_post = {w: np.array(v, dtype=np.int32) for w, v in head_rows.items()}
+        self._head_post = _postings(head_words)
+        # A food's nouns ("Pretzels, salted": pretzels; "Salad dressing": dressing): words said
+        # that name none of them describe the food rather than name it.
+        self._noun_post = _postings(nouns)
         # FNDDS says which food it codes an unspecified name as: "Tea, hot, leaf, black" lists
         # "tea, NS as to type", "Apple, raw" lists "apple, NFS". Said in just those words, the
         # name means that food (when the name is of the food's head, not of a part: "bread,
@@ -233,7 +264,7 @@ class FoodIndex:
             for part in _additional(food).split(";"):
                 rest, n_unspecified = unspecified(part)
                 key = frozenset(words(rest)) - _STOP
-                if n_unspecified and key and key & heads[i]:
+                if n_unspecified and key and key & head_words[i]:
                     defaults[key].append(i)
         self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
         self._source = np.array([_source(f) for f in self.foods])
@@ -322,20 +353,29 @@ class FoodIndex:
         prefer: str = "fndds",
         extra: Sequence[FoodRecord] = (),
         limit: int = 5,
+        nouns: Sequence[str] | None = None,
     ) -> list[Match]:
         """Best foods for query stems, best first. ``soft`` stems (and measure words such as
         "bottle" or "slice") help a food that has them and cost nothing when it does not;
-        ``measure`` stems, said only as the amount, never name a food's head."""
+        ``measure`` stems, said only as the amount, never name a food's head. ``nouns``: the
+        words said that may name a food (not "salted", "snacked"), the one naming what was
+        eaten last; by default every word, the last food word naming it."""
+        key: tuple[
+            tuple[str, ...], frozenset[str], frozenset[str], str, int, tuple[str, ...] | None
+        ] = (
+            tuple(query),
+            frozenset(soft),
+            frozenset(measure),
+            prefer,
+            limit,
+            None if nouns is None else tuple(nouns),
+        )
         if extra:
-            return self._match(
-                tuple(query), frozenset(soft), frozenset(measure), prefer, extra, limit
-            )
+            return self._match(*key, extra)
         # The same words come back (a user's usual foods, "a cup of coffee", a phrase tried
         # alone and then joined): their best foods are kept, a bounded number of them. The
         # caller gets its own list (it may reorder it); Match is immutable.
-        return list(
-            self._match_cached(tuple(query), frozenset(soft), frozenset(measure), prefer, limit)
-        )
+        return list(self._match_cached(*key))
 
     def _match_cached(
         self,
@@ -344,8 +384,9 @@ class FoodIndex:
         measure: frozenset[str],
         prefer: str,
         limit: int,
+        nouns: tuple[str, ...] | None,
     ) -> tuple[Match, ...]:
-        return tuple(self._match(query, soft, measure, prefer, (), limit))
+        return tuple(self._match(query, soft, measure, prefer, limit, nouns, ()))
 
     def _match(
         self,
@@ -353,8 +394,9 @@ class FoodIndex:
         soft: frozenset[str],
         measure: frozenset[str],
         prefer: str,
-        extra: Sequence[FoodRecord],
         limit: int,
+        nouns: Sequence[str] | None,
+        extra: Sequence[FoodRecord],
     ) -> list[Match]:
         q = [w for w in dict.fromkeys(query) if w not in _STOP and self._weight(w) > 0]
         soft = soft | self.measure_words
@@ -415,6 +457,18 @@ class FoodIndex:
             if head_parts
             else np.zeros(m, dtype=np.intp)
         )
+        # Any word said may be the noun, a measure too ("a drumstick of fried chicken").
+        noun_said = np.zeros(m, dtype=bool)
+        for w in (*(q if nouns is None else nouns), *measure):
+            if (noun_post := self._noun_post.get(w)) is not None:
+                noun_said[place[noun_post[mark[noun_post]]]] = True
+        # English names a thing last ("chow mein noodles" are noodles), or as the measure of
+        # the rest ("a drumstick of fried chicken"): the food whose noun that is fits best.
+        named = [w for w in (q if nouns is None else nouns) if w not in soft and w not in measure]
+        noun_last = np.zeros(m, dtype=bool)
+        for w in (*named[-1:], *measure):
+            if (noun_post := self._noun_post.get(w)) is not None:
+                noun_last[place[noun_post[mark[noun_post]]]] = True
         rows = self._rows[cand]
         main_weight, head_size, generic, infant = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
         head_named = heads >= head_size
@@ -438,7 +492,13 @@ class FoodIndex:
             if full.any():
                 fam = np.zeros(m)
                 counts = np.bincount(self._head_id[cand[full]])
-                fam[full] = np.log1p(counts[self._head_id[cand[full]]]) / math.log1p(counts.max())
+                of_full = counts[self._head_id[cand[full]]]
+                fam[full] = np.log1p(of_full) / math.log1p(counts.max())
+                # A word most of whose foods are one kind names that kind ("toast": the
+                # toasted breads), though it is not their noun.
+                kind = of_full * 2 >= len(of_full)
+                noun_said[full] |= kind
+                noun_last[full] |= kind
         # The terms in a fixed order (float sums depend on it); a term that is zero for every
         # food is left out, which changes no sum.
         score = acc / hard - _UNSAID * share + _GENERIC_BONUS * generic
@@ -447,6 +507,9 @@ class FoodIndex:
         if named_as is not None:
             score = score + _DEFAULT * default
         score = score + _HEAD_BONUS * head_named
+        # Matched in its description by words none of which is its noun: "salt" in "Pretzels,
+        # salted", "salad" in "Salad dressing" describe another food.
+        score = score - _NOUN * ((hits_imag > 0) & ~noun_said) + _LAST_NOUN * noun_last
         src_col = self._source_col.get(prefer)
         if src_col is not None:
             score = score + _SOURCE_BONUS * rows[:, src_col]
@@ -476,14 +539,15 @@ class FoodIndex:
             have.setdefault(k, []).append(part_words[p])
         # Python floats taken from whole arrays at once: the same values as indexing one by one.
         out = [
-            Match(self.foods[i], s, frozenset(have[k]), c, u, n)
-            for i, k, s, c, u, n in zip(
+            Match(self.foods[i], s, frozenset(have[k]), c, u, n, ns)
+            for i, k, s, c, u, n, ns in zip(
                 top.tolist(),
                 order.tolist(),
                 score[order].tolist(),
                 (hard_hit[order] / hard).tolist(),
                 (unsaid[order] / main_weight[order]).tolist(),
                 head_named[order].tolist(),
+                noun_said[order].tolist(),
                 strict=True,
             )
         ]
@@ -532,6 +596,74 @@ def _match_extra(
 
 def _w(weight: object, w: str) -> float:
     return weight(w) or 1.0  # type: ignore[operator]
+
+
+def _postings(rows: Sequence[frozenset[str]]) -> dict[str, np.ndarray]:
+    out: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        for w in row:
+            out[w].append(i)
+    return {w: np.array(v, dtype=np.int32) for w, v in out.items()}
+
+
+def _collocations(foods: Sequence[FoodRecord]) -> frozenset[tuple[str, str]]:
+    """Pairs of words that are one name in the food data: the rarer word of the two mostly
+    occurs right next to the other ("hot dog", "scrambled egg"; not "turkey soup")."""
+    pairs: dict[tuple[str, str], int] = defaultdict(int)
+    count: dict[str, int] = defaultdict(int)
+    for food in foods:
+        for part in _BRACKETS.sub(" ", food.name).split(","):
+            seq = words(part)
+            for w in seq:
+                count[w] += 1
+            for pair in itertools.pairwise(seq):
+                pairs[pair] += 1
+    return frozenset(
+        (a, b) for (a, b), n in pairs.items() if n >= _TOGETHER * min(count[a], count[b]) and n > 1
+    )
+
+
+def _run(seq: Sequence[str], together: frozenset[tuple[str, str]]) -> list[str]:
+    """The words at the start of seq that go together as one name."""
+    k = 1 if seq else 0
+    while k < len(seq) and (seq[k - 1], seq[k]) in together:
+        k += 1
+    return list(seq[:k])
+
+
+def _nouns(food: FoodRecord, together: frozenset[tuple[str, str]]) -> frozenset[str]:
+    """What the food is: the last word of its head ("Salad dressing": dressing), of each of
+    its alternatives ("Cake or cupcake"), or of what they share ("Chicken or turkey soup":
+    soup; "Frankfurter or hot dog sandwich": sandwich)."""
+    name = unspecified(food.name)[0]
+    parts = _BRACKETS.sub(" ", name).split(",")
+    kind = _BRACKETS.sub(" ", _category(food)).replace("/", " and ")
+    # SR28 names often lead with the group ("Snacks, pretzels", "Spices, pepper"): then the
+    # food is named after it.
+    lead = 2 if _source(food) == "sr28" and set(words(parts[0])) <= set(words(kind)) else 1
+    out: set[str] = set()
+    # Its kind is what it is too ("Lettuce, salad with ...": "Lettuce and lettuce salads"), and
+    # so is a product name in brackets ("Crackers, wheat (Wheat Thins)").
+    for part in [*parts[:lead], kind, *(b[1:-1] for b in _BRACKETS.findall(name))]:
+        raw = _WORD_RE.findall(part.lower().replace("'", ""))
+        seq = [stem(w) for w in raw]
+        cut = next((k for k, w in enumerate(seq) if w in _HEAD_ENDS and k), len(seq))
+        conjuncts: list[list[str]] = [[]]
+        for w, r in zip(seq[:cut], raw, strict=False):
+            if w in ("and", "or"):
+                conjuncts.append([])
+            elif w not in _STOP and not participle(r):  # "lightly salted" names no food
+                conjuncts[-1].append(w)
+        conjuncts = [c for c in conjuncts if c]
+        if not conjuncts:
+            continue
+        last = conjuncts[-1]
+        run = _run(last, together)
+        if len(conjuncts) > 1 and len(run) < len(last):
+            out.add(last[-1])  # "(Chicken or turkey) soup"
+        else:
+            out.update(c[-1] for c in conjuncts)
+    return frozenset(out)
 
 
 def _late_words(name: str) -> frozenset[str]:
