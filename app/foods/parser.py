@@ -204,7 +204,6 @@ def _drop_scene(toks: list[str]) -> list[str]:
             j < len(toks)
             and toks[j] in lexicon.MEAL_WORDS
             and (
-                # Not after a food word: "a gelatin dessert" is a food.
                 j == i
                 or toks[i] in {"a", "an", "my", "our", "the", "for", "at", "during", "as", "this"}
             )
