@@ -433,7 +433,9 @@ class _Reader:
             w = self.index.correct(t) or (stem(t) if self.extra else None)
             if w:
                 q.append(w)
-        return q, frozenset(stem(t) for t in toks if t in lexicon.SOFT)
+        warmth = [stem(lexicon.WARMTH[t]) for t in toks if t in lexicon.WARMTH]
+        q += [w for w in warmth if w not in q]
+        return q, frozenset(stem(t) for t in toks if t in lexicon.SOFT) | frozenset(warmth)
 
     def nouns(self, toks: Sequence[str]) -> list[str]:
         return self.query([t for t in toks if not participle(t)])[0]

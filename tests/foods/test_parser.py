@@ -555,3 +555,20 @@ def test_the_last_word_said_is_the_noun_of_the_food():
     assert drumstick.grams == pytest.approx(portion_grams(drumstick.food, "medium drumstick"))
     assert drumstick.grams < 150
     assert_scaled(drumstick)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("a cup of steaming black tea", "Tea, hot, leaf, black"),
+        ("a cup of warm green tea", "Tea, hot, leaf, green"),
+    ],
+)
+def test_warm_words_say_hot_not_iced(text: str, name: str):
+    # USDA says "hot" ("Tea, hot, leaf, black"); "steaming" and "warm" say the same, so the
+    # iced, sweetened bottled teas are not what was drunk.
+    tea = one(text)
+    assert tea.food.name == name
+    assert tea.grams == pytest.approx(portion_grams(tea.food, "cup"))
+    assert tea.nutrients["carbs_g"] < 2
+    assert_scaled(tea)
