@@ -174,8 +174,12 @@ class FoodIndex:
         for food in self.foods:
             name, generic = unspecified(food.name)
             main = set(words(name)) - _STOP
-            extra = set(words(unspecified(_additional(food))[0])) - _STOP - main
-            cat = set(words(_category(food))) - _STOP - main - extra
+            kind = set(words(_category(food))) - _STOP
+            # "Cheeseburger" among "Burgers", "cupcake" among "Cakes": a compound ending in its
+            # kind's word is one of that kind, so that word names it as well.
+            compound = {n: w for w in main for n in kind if len(n) > 3 and w.endswith(n) and w != n}
+            extra = (set(words(unspecified(_additional(food))[0])) | set(compound)) - _STOP - main
+            cat = kind - main - extra
             fields.append((main, extra, cat, generic or bool(main & _GENERIC_WORDS)))
             # "Macaroni or noodles with cheese", "Frankfurter or hot dog": the words after "or"
             # (as far as they go together, "hot dog") are an alternative to the word before;
@@ -190,7 +194,11 @@ class FoodIndex:
             # head's other words and the last word of one of them.
             runs = [_run(seq[k + 1 :], together) for k, a in enumerate(seq) if a == "or"]
             either = head - {w for run in runs for w in run}
-            head_words.append(either | {run[-1] for run in runs if run and run[-1] in head})
+            head_words.append(
+                either
+                | {run[-1] for run in runs if run and run[-1] in head}
+                | {n for n, w in compound.items() if w in head}
+            )
             head_sizes.append(len(either))
             nouns.append(_nouns(food, together))
             for w in main | extra:

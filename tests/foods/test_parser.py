@@ -572,3 +572,17 @@ def test_warm_words_say_hot_not_iced(text: str, name: str):
     assert tea.grams == pytest.approx(portion_grams(tea.food, "cup"))
     assert tea.nutrients["carbs_g"] < 2
     assert_scaled(tea)
+
+
+def test_a_compound_of_its_kind_s_word_is_named_by_that_word():
+    # "Hamburger" is one of FNDDS's "Burgers": "a burger" names a hamburger (it was unmatched),
+    # while "a chicken burger" still names the chicken burger.
+    burgers = one("two burgers")
+    assert burgers.food.name.startswith("Hamburger")
+    assert burgers.food.category.startswith("Burgers")
+    assert burgers.quantity == 2
+    assert burgers.grams == pytest.approx(2 * portion_grams(burgers.food, "hamburger"))
+    assert burgers.nutrients["carbs_g"] == pytest.approx(
+        burgers.food.nutrients["carbs_g"] * burgers.grams / 100
+    )
+    assert one("a chicken burger").food.name.startswith("Turkey or chicken burger")
