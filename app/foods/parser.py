@@ -809,12 +809,6 @@ def _food_words(name: str, additional: str | None) -> frozenset[str]:
     return frozenset(words(f"{name} {additional or ''}"))
 
 
-def _participle(toks: list[str]) -> bool:
-    """ "flaked", "drenched": a word that says what was done to a food, not which food."""
-    content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
-    return len(content) == 1 and len(content[0]) > 5 and content[0].endswith("ed")
-
-
 def _names(toks: list[str], m: Match, rd: _Reader, listed: bool = False) -> bool:
     """Whether words name the food rather than a part of it or a frame of the sentence ("a
     sweet finish", "melted cheese" of garlic bread): by its description; but for its kind
@@ -826,10 +820,12 @@ def _names(toks: list[str], m: Match, rd: _Reader, listed: bool = False) -> bool
     if m.named or m.unsaid <= _NAMED or len(said & m.covered) >= _DISH_WORDS:
         return True
     # One word names a food by its kind only when it is listed as a food of its own ("eggs and
-    # toast"); after "with" it is more often a part of the food before ("with cheese").
-    if (len(said) >= 2 or (listed and not _participle(toks))) and rd.index.named_but_kind(
-        m, _NAMED
-    ):
+    # toast"); after "with" it is more often a part of the food before ("with cheese"); and
+    # "flaked", "drenched" say what was done to a food, not which.
+    content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
+    if (
+        len(said) >= 2 or (listed and not all(map(participle, content)))
+    ) and rd.index.named_but_kind(m, _NAMED):
         return True
     also = re.split(r";|\(|\)", getattr(m.food, "additional", None) or "")
     return any(said and set(words(a)) == said for a in also)
