@@ -205,8 +205,8 @@ class FoodIndex:
                 df[w] += 1
         n = max(1, len(fields))
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
-        rows: dict[str, tuple[list[int], list[float], list[complex]]] = defaultdict(
-            lambda: ([], [], [])
+        rows: dict[str, tuple[list[int], list[float], list[complex], list[bool]]] = defaultdict(
+            lambda: ([], [], [], [])
         )
         main_weight = np.zeros(n)
         # A modifier most foods of the same head carry ("whole" among eggs) is the usual form:
@@ -225,18 +225,19 @@ class FoodIndex:
             }
             for group, f in ((main, 1.0), (extra, _ADDITIONAL), (cat, _CATEGORY)):
                 for w in group:
-                    idx, fs, us = rows[w]
+                    idx, fs, us, ns = rows[w]
                     idx.append(i)
                     fs.append(f)
                     # Real part: the word's unsaid weight; imaginary: its whole weight, said
                     # (one complex add at query time sums both).
                     us.append(complex(unsaid_w[w], self._weight(w)) if f == 1.0 else 0j)
+                    ns.append(w in nouns[i])
             # fsum: exact whatever the set's order, which PYTHONHASHSEED changes per process.
             main_weight[i] = math.fsum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
         self._postings = {
-            w: (np.array(i, dtype=np.int32), np.array(f), np.array(u))
-            for w, (i, f, u) in rows.items()
+            w: (np.array(i, dtype=np.int32), np.array(f), np.array(u), np.array(n, dtype=float))
+            for w, (i, f, u, n) in rows.items()
         }
         self._main_weight = np.where(main_weight > 0, main_weight, 1.0)
         self._generic = np.array([g for *_, g in fields], dtype=bool)
@@ -258,9 +259,6 @@ class FoodIndex:
         head_ids: dict[frozenset[str], int] = {}
         self._head_id = np.array([head_ids.setdefault(h, len(head_ids)) for h in heads])
         self._head_post = _postings(head_words)
-        # A food's nouns ("Pretzels, salted": pretzels; "Salad dressing": dressing): words said
-        # that name none of them describe the food rather than name it.
-        self._noun_post = _postings(nouns)
         # FNDDS says which food it codes an unspecified name as: "Tea, hot, leaf, black" lists
         # "tea, NS as to type", "Apple, raw" lists "apple, NFS". Said in just those words, the
         # name means that food (when the name is of the food's head, not of a part: "bread,
@@ -422,14 +420,28 @@ class FoodIndex:
         hard_parts: list[np.ndarray] = []
         hit_parts: list[np.ndarray] = []
         any_soft = False
+        # Any word said may be the noun, a measure too ("a drumstick of fried chicken"), and
+        # English names a thing last ("chow mein noodles" are noodles) or as the measure of the
+        # rest: the food whose noun that is fits best.
+        noun_words = {*(q if nouns is None else nouns), *measure}
+        named = [w for w in (q if nouns is None else nouns) if w not in soft and w not in measure]
+        last_words = {*named[-1:], *measure}
+        noun_parts: list[np.ndarray] = []
+        last_parts: list[np.ndarray] = []
         for w in q:
             post = self._postings.get(w)
             if post is None:
                 continue
-            idx, f, u = post
+            idx, f, u, is_noun = post
             wt = self._weight(w)
             idx_parts.append(idx)
             part_words.append(w)
+            if w in noun_words:
+                noun_parts.append(is_noun)
+                last_parts.append(is_noun if w in last_words else np.zeros(len(idx)))
+            else:
+                noun_parts.append(zero := np.zeros(len(idx)))
+                last_parts.append(zero)
             if w in soft:
                 any_soft = True
                 acc_parts.append(_SOFT * wt * f)
@@ -454,6 +466,8 @@ class FoodIndex:
         hit_all = np.concatenate(hit_parts) if hit_parts else np.zeros(0, dtype=complex)
         hits_real = np.bincount(inv, hit_all.real, m)
         hits_imag = np.bincount(inv, hit_all.imag, m)
+        noun_said = np.bincount(inv, np.concatenate(noun_parts), m) > 0 if noun_parts else acc > 0
+        noun_last = np.bincount(inv, np.concatenate(last_parts), m) > 0 if last_parts else acc > 0
         # A head is named by food words, not by a measure ("3 strips of bacon" does not name
         # "Bacon strip, meatless"). A head's words are description words, so every food in a
         # head posting of a word said is a candidate (has a place).
@@ -465,18 +479,6 @@ class FoodIndex:
             if head_parts
             else np.zeros(m, dtype=np.intp)
         )
-        # Any word said may be the noun, a measure too ("a drumstick of fried chicken").
-        noun_said = np.zeros(m, dtype=bool)
-        for w in (*(q if nouns is None else nouns), *measure):
-            if (noun_post := self._noun_post.get(w)) is not None:
-                noun_said[place[noun_post[mark[noun_post]]]] = True
-        # English names a thing last ("chow mein noodles" are noodles), or as the measure of
-        # the rest ("a drumstick of fried chicken"): the food whose noun that is fits best.
-        named = [w for w in (q if nouns is None else nouns) if w not in soft and w not in measure]
-        noun_last = np.zeros(m, dtype=bool)
-        for w in (*named[-1:], *measure):
-            if (noun_post := self._noun_post.get(w)) is not None:
-                noun_last[place[noun_post[mark[noun_post]]]] = True
         rows = self._rows[cand]
         main_weight, head_size, generic, infant = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
         head_named = heads >= head_size

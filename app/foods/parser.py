@@ -508,8 +508,10 @@ class _Reader:
             return []
         # Words that may name the food, the one naming it last: not a participle ("salted",
         # "snacked": how it is, or what was done); the head's after the rest's.
-        cut = len(toks) if head is None else head
-        nouns = (*self.nouns(toks[cut:]), *self.nouns(toks[:cut]))
+        nouns = None  # the words said, in order (the matcher's default)
+        if head is not None or any(map(participle, toks)):
+            cut = len(toks) if head is None else head
+            nouns = (*self.nouns(toks[cut:]), *self.nouns(toks[:cut]))
         mq, _ = self.query(measure)
         # Words of the measure ("a splash of", "a bottle of", "3 strips of") help a food that
         # has them and cost nothing otherwise: they say how much, the food words say which.
