@@ -171,6 +171,7 @@ class FoodIndex:
         head_sizes: list[int] = []
         nouns: list[frozenset[str]] = []
         together = _collocations(self.foods)
+        noun_memo: dict[str, frozenset[str]] = {}
         for food in self.foods:
             name, generic = unspecified(food.name)
             main = set(words(name)) - _STOP
@@ -200,7 +201,7 @@ class FoodIndex:
                 | {n for n, w in compound.items() if w in head}
             )
             head_sizes.append(len(either))
-            nouns.append(_nouns(food, together))
+            nouns.append(_nouns(food, together, noun_memo))
             for w in main | extra:
                 df[w] += 1
         n = max(1, len(fields))
@@ -641,10 +642,13 @@ def _run(seq: Sequence[str], together: frozenset[tuple[str, str]]) -> list[str]:
     return list(seq[:k])
 
 
-def _nouns(food: FoodRecord, together: frozenset[tuple[str, str]]) -> frozenset[str]:
+def _nouns(
+    food: FoodRecord, together: frozenset[tuple[str, str]], memo: dict[str, frozenset[str]]
+) -> frozenset[str]:
     """What the food is: the last word of its head ("Salad dressing": dressing), of each of
     its alternatives ("Cake or cupcake"), or of what they share ("Chicken or turkey soup":
-    soup; "Frankfurter or hot dog sandwich": sandwich)."""
+    soup; "Frankfurter or hot dog sandwich": sandwich). ``memo``: the nouns of each phrase
+    read so far (heads and kinds repeat across foods)."""
     name = unspecified(food.name)[0]
     parts = _BRACKETS.sub(" ", name).split(",")
     kind = _BRACKETS.sub(" ", _category(food)).replace("/", " and ")
@@ -655,25 +659,30 @@ def _nouns(food: FoodRecord, together: frozenset[tuple[str, str]]) -> frozenset[
     # Its kind is what it is too ("Lettuce, salad with ...": "Lettuce and lettuce salads"), and
     # so is a product name in brackets ("Crackers, wheat (Wheat Thins)").
     for part in [*parts[:lead], kind, *(b[1:-1] for b in _BRACKETS.findall(name))]:
-        raw = _WORD_RE.findall(part.lower().replace("'", ""))
-        seq = [stem(w) for w in raw]
-        cut = next((k for k, w in enumerate(seq) if w in _HEAD_ENDS and k), len(seq))
-        conjuncts: list[list[str]] = [[]]
-        for w, r in zip(seq[:cut], raw, strict=False):
-            if w in ("and", "or"):
-                conjuncts.append([])
-            elif w not in _STOP and not participle(r):  # "lightly salted" names no food
-                conjuncts[-1].append(w)
-        conjuncts = [c for c in conjuncts if c]
-        if not conjuncts:
-            continue
-        last = conjuncts[-1]
-        run = _run(last, together)
-        if len(conjuncts) > 1 and len(run) < len(last):
-            out.add(last[-1])  # "(Chicken or turkey) soup"
-        else:
-            out.update(c[-1] for c in conjuncts)
+        got = memo.get(part)
+        if got is None:
+            got = memo[part] = _phrase_nouns(part, together)
+        out |= got
     return frozenset(out)
+
+
+def _phrase_nouns(part: str, together: frozenset[tuple[str, str]]) -> frozenset[str]:
+    raw = _WORD_RE.findall(part.lower().replace("'", ""))
+    seq = [stem(w) for w in raw]
+    cut = next((k for k, w in enumerate(seq) if w in _HEAD_ENDS and k), len(seq))
+    conjuncts: list[list[str]] = [[]]
+    for w, r in zip(seq[:cut], raw, strict=False):
+        if w in ("and", "or"):
+            conjuncts.append([])
+        elif w not in _STOP and not participle(r):  # "lightly salted" names no food
+            conjuncts[-1].append(w)
+    conjuncts = [c for c in conjuncts if c]
+    if not conjuncts:
+        return frozenset()
+    last = conjuncts[-1]
+    if len(conjuncts) > 1 and len(_run(last, together)) < len(last):
+        return frozenset({last[-1]})  # "(Chicken or turkey) soup"
+    return frozenset(c[-1] for c in conjuncts)
 
 
 def _late_words(name: str) -> frozenset[str]:
