@@ -10,6 +10,9 @@ score = covered weight of the query / weight of the query
           not say and did say (a word said counts in full, even one most of its family carries)
         + small bonuses for generic forms ("NFS", "plain"), for the preferred source and, in a
           meal, for the FNDDS head most foods having all the words said share ("toast": bread).
+        - NOUN when the description matched but none of the food's nouns was said ("salt" in
+          "Pretzels, salted", "salad" in "Salad dressing"), + LAST_NOUN when the last food word
+          said is its noun ("chow mein noodles": the noodles).
 
 Nothing here knows a particular food: the ranking comes from the data.
 """
@@ -32,7 +35,7 @@ from app.foods.dataset import FoodRecord
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["FoodIndex", "Match", "stem", "unspecified", "words"]
+__all__ = ["FoodIndex", "Match", "participle", "stem", "unspecified", "words"]
 
 # Weight of a query word found only in the additional descriptions / only in the category.
 _ADDITIONAL = 0.8
@@ -54,6 +57,15 @@ _HEAD_BONUS = 0.1
 # Share of an alternative's weight ("noodles" in "Macaroni or noodles") that counts unsaid.
 _ALTERNATIVE = 0.2
 _INFANT = frozenset({"baby", "babyfood", "infant", "toddler"})
+# Cost of matching a food's description with none of its nouns said.
+_NOUN = 0.3
+# Bonus of a food whose noun is the last food word said.
+_LAST_NOUN = 0.15
+# Share of the occurrences of the rarer of two words that are the two side by side, from which
+# on they are one name ("hot dog", "ice cream").
+_TOGETHER = 0.75
+# Words after which a name's head has ended ("Chicken or turkey with teriyaki").
+_HEAD_ENDS = frozenset("with without in on from made for to at by".split())
 _INFANT_PENALTY = 0.3
 # A soft word counts this much of its weight when the food has it.
 _SOFT = 0.15
@@ -82,6 +94,12 @@ def stem(word: str) -> str:
     if len(w) > 3 and w.endswith("e"):
         w = w[:-1]
     return w
+
+
+def participle(word: str) -> bool:
+    """ "salted", "breaded", "snacked": what was done to a food (or by the eater), never the
+    food, though its stem ("salt", "bread") is one."""
+    return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -116,6 +134,7 @@ class Match:
     # full, which is kinder to a long family: "toast" vs "Bread, NS as to major flour, toasted").
     unsaid: float = 0.0
     named: bool = False  # the query said every word of the food's head ("Macaroni and cheese")
+    noun: bool = True  # the query said the food's noun ("pretzels"), not only how it is ("salted")
 
 
 _UNSPECIFIED_RE = re.compile(r"\b(?:NS|not specified) as to [^,;]*|\bNFS\b|\bNS\b", re.IGNORECASE)
@@ -154,25 +173,47 @@ class FoodIndex:
         heads: list[frozenset[str]] = []
         alts: list[set[str]] = []
         df: dict[str, int] = defaultdict(int)
+        head_words: list[frozenset[str]] = []  # a head's words, either alternative said
+        head_sizes: list[int] = []
+        nouns: list[frozenset[str]] = []
+        together = _collocations(self.foods)
+        noun_memo: dict[str, frozenset[str]] = {}
         for food in self.foods:
             name, generic = unspecified(food.name)
             main = set(words(name)) - _STOP
-            extra = set(words(unspecified(_additional(food))[0])) - _STOP - main
-            cat = set(words(_category(food))) - _STOP - main - extra
+            kind = set(words(_category(food))) - _STOP
+            # "Cheeseburger" among "Burgers", "cupcake" among "Cakes": a compound ending in its
+            # kind's word is one of that kind, so that word names it as well.
+            compound = {n: w for w in main for n in kind if len(n) > 3 and w.endswith(n) and w != n}
+            extra = (set(words(unspecified(_additional(food))[0])) | set(compound)) - _STOP - main
+            cat = kind - main - extra
             fields.append((main, extra, cat, generic or bool(main & _GENERIC_WORDS)))
-            # "Macaroni or noodles with cheese", "Chicken or turkey soup": the word after "or"
-            # is an alternative to the one before; saying one of them says the food.
+            # "Macaroni or noodles with cheese", "Frankfurter or hot dog": the words after "or"
+            # (as far as they go together, "hot dog") are an alternative to the word before;
+            # saying one of them says the food.
             seq = words(name)
             alt = {b for a, b in itertools.pairwise(seq) if a == "or"}
             alts.append(alt)
             # "Sports drink (Gatorade G)": a brand in brackets says which one, not what it is.
-            heads.append(frozenset(words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP - alt)
+            head = frozenset(words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP
+            heads.append(head - alt)
+            # Named by either alternative, as far as its words go together ("hot dog"): the
+            # head's other words and the last word of one of them.
+            runs = [_run(seq[k + 1 :], together) for k, a in enumerate(seq) if a == "or"]
+            either = head - {w for run in runs for w in run}
+            head_words.append(
+                either
+                | {run[-1] for run in runs if run and run[-1] in head}
+                | {n for n, w in compound.items() if w in head}
+            )
+            head_sizes.append(len(either))
+            nouns.append(_nouns(food, together, noun_memo))
             for w in main | extra:
                 df[w] += 1
         n = max(1, len(fields))
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
-        rows: dict[str, tuple[list[int], list[float], list[complex]]] = defaultdict(
-            lambda: ([], [], [])
+        rows: dict[str, tuple[list[int], list[float], list[complex], list[bool]]] = defaultdict(
+            lambda: ([], [], [], [])
         )
         main_weight = np.zeros(n)
         # A modifier most foods of the same head carry ("whole" among eggs) is the usual form:
@@ -191,17 +232,19 @@ class FoodIndex:
             }
             for group, f in ((main, 1.0), (extra, _ADDITIONAL), (cat, _CATEGORY)):
                 for w in group:
-                    idx, fs, us = rows[w]
+                    idx, fs, us, ns = rows[w]
                     idx.append(i)
                     fs.append(f)
                     # Real part: the word's unsaid weight; imaginary: its whole weight, said
                     # (one complex add at query time sums both).
                     us.append(complex(unsaid_w[w], self._weight(w)) if f == 1.0 else 0j)
-            main_weight[i] = sum(unsaid_w.values())
+                    ns.append(w in nouns[i])
+            # fsum: exact whatever the set's order, which PYTHONHASHSEED changes per process.
+            main_weight[i] = math.fsum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
         self._postings = {
-            w: (np.array(i, dtype=np.int32), np.array(f), np.array(u))
-            for w, (i, f, u) in rows.items()
+            w: (np.array(i, dtype=np.int32), np.array(f), np.array(u), np.array(n, dtype=float))
+            for w, (i, f, u, n) in rows.items()
         }
         self._main_weight = np.where(main_weight > 0, main_weight, 1.0)
         self._generic = np.array([g for *_, g in fields], dtype=bool)
@@ -219,14 +262,10 @@ class FoodIndex:
         )
         # USDA names lead with the food's head ("Rice, white, ..." vs "Rice crackers"): a food
         # whose whole head was said is that thing, not something made with it.
-        self._head_size = np.array([len(h) for h in heads])
+        self._head_size = np.array(head_sizes)
         head_ids: dict[frozenset[str], int] = {}
         self._head_id = np.array([head_ids.setdefault(h, len(head_ids)) for h in heads])
-        head_rows: dict[str, list[int]] = defaultdict(list)
-        for i, h in enumerate(heads):
-            for w in h:
-                head_rows[w].append(i)
-        self._head_post = {w: np.array(v, dtype=np.int32) for w, v in head_rows.items()}
+        self._head_post = _postings(head_words)
         # FNDDS says which food it codes an unspecified name as: "Tea, hot, leaf, black" lists
         # "tea, NS as to type", "Apple, raw" lists "apple, NFS". Said in just those words, the
         # name means that food (when the name is of the food's head, not of a part: "bread,
@@ -238,7 +277,7 @@ class FoodIndex:
             for part in _additional(food).split(";"):
                 rest, n_unspecified = unspecified(part)
                 key = frozenset(words(rest)) - _STOP
-                if n_unspecified and key and key & heads[i]:
+                if n_unspecified and key and key & head_words[i]:
                     defaults[key].append(i)
         self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
         self._source = np.array([_source(f) for f in self.foods])
@@ -327,20 +366,29 @@ class FoodIndex:
         prefer: str = "fndds",
         extra: Sequence[FoodRecord] = (),
         limit: int = 5,
+        nouns: Sequence[str] | None = None,
     ) -> list[Match]:
         """Best foods for query stems, best first. ``soft`` stems (and measure words such as
         "bottle" or "slice") help a food that has them and cost nothing when it does not;
-        ``measure`` stems, said only as the amount, never name a food's head."""
+        ``measure`` stems, said only as the amount, never name a food's head. ``nouns``: the
+        words said that may name a food (not "salted", "snacked"), the one naming what was
+        eaten last; by default every word, the last food word naming it."""
+        key: tuple[
+            tuple[str, ...], frozenset[str], frozenset[str], str, int, tuple[str, ...] | None
+        ] = (
+            tuple(query),
+            frozenset(soft),
+            frozenset(measure),
+            prefer,
+            limit,
+            None if nouns is None else tuple(nouns),
+        )
         if extra:
-            return self._match(
-                tuple(query), frozenset(soft), frozenset(measure), prefer, extra, limit
-            )
+            return self._match(*key, extra)
         # The same words come back (a user's usual foods, "a cup of coffee", a phrase tried
         # alone and then joined): their best foods are kept, a bounded number of them. The
         # caller gets its own list (it may reorder it); Match is immutable.
-        return list(
-            self._match_cached(tuple(query), frozenset(soft), frozenset(measure), prefer, limit)
-        )
+        return list(self._match_cached(*key))
 
     def _match_cached(
         self,
@@ -349,8 +397,9 @@ class FoodIndex:
         measure: frozenset[str],
         prefer: str,
         limit: int,
+        nouns: tuple[str, ...] | None,
     ) -> tuple[Match, ...]:
-        return tuple(self._match(query, soft, measure, prefer, (), limit))
+        return tuple(self._match(query, soft, measure, prefer, limit, nouns, ()))
 
     def _match(
         self,
@@ -358,8 +407,9 @@ class FoodIndex:
         soft: frozenset[str],
         measure: frozenset[str],
         prefer: str,
-        extra: Sequence[FoodRecord],
         limit: int,
+        nouns: Sequence[str] | None,
+        extra: Sequence[FoodRecord],
     ) -> list[Match]:
         import numpy as np
 
@@ -379,14 +429,28 @@ class FoodIndex:
         hard_parts: list[np.ndarray] = []
         hit_parts: list[np.ndarray] = []
         any_soft = False
+        # Any word said may be the noun, a measure too ("a drumstick of fried chicken"), and
+        # English names a thing last ("chow mein noodles" are noodles) or as the measure of the
+        # rest: the food whose noun that is fits best.
+        noun_words = {*(q if nouns is None else nouns), *measure}
+        named = [w for w in (q if nouns is None else nouns) if w not in soft and w not in measure]
+        last_words = {*named[-1:], *measure}
+        noun_parts: list[np.ndarray] = []
+        last_parts: list[np.ndarray] = []
         for w in q:
             post = self._postings.get(w)
             if post is None:
                 continue
-            idx, f, u = post
+            idx, f, u, is_noun = post
             wt = self._weight(w)
             idx_parts.append(idx)
             part_words.append(w)
+            if w in noun_words:
+                noun_parts.append(is_noun)
+                last_parts.append(is_noun if w in last_words else np.zeros(len(idx)))
+            else:
+                noun_parts.append(zero := np.zeros(len(idx)))
+                last_parts.append(zero)
             if w in soft:
                 any_soft = True
                 acc_parts.append(_SOFT * wt * f)
@@ -411,6 +475,8 @@ class FoodIndex:
         hit_all = np.concatenate(hit_parts) if hit_parts else np.zeros(0, dtype=complex)
         hits_real = np.bincount(inv, hit_all.real, m)
         hits_imag = np.bincount(inv, hit_all.imag, m)
+        noun_said = np.bincount(inv, np.concatenate(noun_parts), m) > 0 if noun_parts else acc > 0
+        noun_last = np.bincount(inv, np.concatenate(last_parts), m) > 0 if last_parts else acc > 0
         # A head is named by food words, not by a measure ("3 strips of bacon" does not name
         # "Bacon strip, meatless"). A head's words are description words, so every food in a
         # head posting of a word said is a candidate (has a place).
@@ -445,7 +511,13 @@ class FoodIndex:
             if full.any():
                 fam = np.zeros(m)
                 counts = np.bincount(self._head_id[cand[full]])
-                fam[full] = np.log1p(counts[self._head_id[cand[full]]]) / math.log1p(counts.max())
+                of_full = counts[self._head_id[cand[full]]]
+                fam[full] = np.log1p(of_full) / math.log1p(counts.max())
+                # A word most of whose foods are one kind names that kind ("toast": the
+                # toasted breads), though it is not their noun.
+                kind = of_full * 2 >= len(of_full)
+                noun_said[full] |= kind
+                noun_last[full] |= kind
         # The terms in a fixed order (float sums depend on it); a term that is zero for every
         # food is left out, which changes no sum.
         score = acc / hard - _UNSAID * share + _GENERIC_BONUS * generic
@@ -454,6 +526,9 @@ class FoodIndex:
         if named_as is not None:
             score = score + _DEFAULT * default
         score = score + _HEAD_BONUS * head_named
+        # Matched in its description by words none of which is its noun: "salt" in "Pretzels,
+        # salted", "salad" in "Salad dressing" describe another food.
+        score = score - _NOUN * ((hits_imag > 0) & ~noun_said) + _LAST_NOUN * noun_last
         src_col = self._source_col.get(prefer)
         if src_col is not None:
             score = score + _SOURCE_BONUS * rows[:, src_col]
@@ -483,14 +558,15 @@ class FoodIndex:
             have.setdefault(k, []).append(part_words[p])
         # Python floats taken from whole arrays at once: the same values as indexing one by one.
         out = [
-            Match(self.foods[i], s, frozenset(have[k]), c, u, n)
-            for i, k, s, c, u, n in zip(
+            Match(self.foods[i], s, frozenset(have[k]), c, u, n, ns)
+            for i, k, s, c, u, n, ns in zip(
                 top.tolist(),
                 order.tolist(),
                 score[order].tolist(),
                 (hard_hit[order] / hard).tolist(),
                 (unsaid[order] / main_weight[order]).tolist(),
                 head_named[order].tolist(),
+                noun_said[order].tolist(),
                 strict=True,
             )
         ]
@@ -509,8 +585,8 @@ class FoodIndex:
         kind = set(words(_category(m.food)))
         if not main & m.covered or not set(words(name.split(",")[0])) - _STOP <= m.covered | kind:
             return False  # named by its description, not only by its synonyms or kind
-        total = sum(self._weight(w) for w in main) or 1.0
-        return sum(self._weight(w) for w in main - m.covered - kind) / total <= limit
+        total = math.fsum(self._weight(w) for w in main) or 1.0
+        return math.fsum(self._weight(w) for w in main - m.covered - kind) / total <= limit
 
     def search(
         self, query: str, limit: int = 20, extra: Sequence[FoodRecord] = ()
@@ -530,8 +606,8 @@ def _match_extra(
         got = sum(_w(weight, w) for w in q if w in have)
         if got <= 0:
             continue
-        unsaid = sum(_w(weight, w) for w in have - set(q) - _STOP) or 0.0
-        total = sum(_w(weight, w) for w in have - _STOP) or 1.0
+        unsaid = math.fsum(_w(weight, w) for w in have - set(q) - _STOP) or 0.0
+        total = math.fsum(_w(weight, w) for w in have - _STOP) or 1.0
         s = got / hard - _UNSAID * unsaid / total + _SOURCE_BONUS * 2
         out.append(Match(food, s, frozenset(w for w in q if w in have), got / hard))
     return out
@@ -539,6 +615,82 @@ def _match_extra(
 
 def _w(weight: object, w: str) -> float:
     return weight(w) or 1.0  # type: ignore[operator]
+
+
+def _postings(rows: Sequence[frozenset[str]]) -> dict[str, np.ndarray]:
+    out: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        for w in row:
+            out[w].append(i)
+    return {w: np.array(v, dtype=np.int32) for w, v in out.items()}
+
+
+def _collocations(foods: Sequence[FoodRecord]) -> frozenset[tuple[str, str]]:
+    """Pairs of words that are one name in the food data: the rarer word of the two mostly
+    occurs right next to the other ("hot dog", "scrambled egg"; not "turkey soup")."""
+    pairs: dict[tuple[str, str], int] = defaultdict(int)
+    count: dict[str, int] = defaultdict(int)
+    for food in foods:
+        for part in _BRACKETS.sub(" ", food.name).split(","):
+            seq = words(part)
+            for w in seq:
+                count[w] += 1
+            for pair in itertools.pairwise(seq):
+                pairs[pair] += 1
+    return frozenset(
+        (a, b) for (a, b), n in pairs.items() if n >= _TOGETHER * min(count[a], count[b]) and n > 1
+    )
+
+
+def _run(seq: Sequence[str], together: frozenset[tuple[str, str]]) -> list[str]:
+    """The words at the start of seq that go together as one name."""
+    k = 1 if seq else 0
+    while k < len(seq) and (seq[k - 1], seq[k]) in together:
+        k += 1
+    return list(seq[:k])
+
+
+def _nouns(
+    food: FoodRecord, together: frozenset[tuple[str, str]], memo: dict[str, frozenset[str]]
+) -> frozenset[str]:
+    """What the food is: the last word of its head ("Salad dressing": dressing), of each of
+    its alternatives ("Cake or cupcake"), or of what they share ("Chicken or turkey soup":
+    soup; "Frankfurter or hot dog sandwich": sandwich). ``memo``: the nouns of each phrase
+    read so far (heads and kinds repeat across foods)."""
+    name = unspecified(food.name)[0]
+    parts = _BRACKETS.sub(" ", name).split(",")
+    kind = _BRACKETS.sub(" ", _category(food)).replace("/", " and ")
+    # SR28 names often lead with the group ("Snacks, pretzels", "Spices, pepper"): then the
+    # food is named after it.
+    lead = 2 if _source(food) == "sr28" and set(words(parts[0])) <= set(words(kind)) else 1
+    out: set[str] = set()
+    # Its kind is what it is too ("Lettuce, salad with ...": "Lettuce and lettuce salads"), and
+    # so is a product name in brackets ("Crackers, wheat (Wheat Thins)").
+    for part in [*parts[:lead], kind, *(b[1:-1] for b in _BRACKETS.findall(name))]:
+        got = memo.get(part)
+        if got is None:
+            got = memo[part] = _phrase_nouns(part, together)
+        out |= got
+    return frozenset(out)
+
+
+def _phrase_nouns(part: str, together: frozenset[tuple[str, str]]) -> frozenset[str]:
+    raw = _WORD_RE.findall(part.lower().replace("'", ""))
+    seq = [stem(w) for w in raw]
+    cut = next((k for k, w in enumerate(seq) if w in _HEAD_ENDS and k), len(seq))
+    conjuncts: list[list[str]] = [[]]
+    for w, r in zip(seq[:cut], raw, strict=False):
+        if w in ("and", "or"):
+            conjuncts.append([])
+        elif w not in _STOP and not participle(r):  # "lightly salted" names no food
+            conjuncts[-1].append(w)
+    conjuncts = [c for c in conjuncts if c]
+    if not conjuncts:
+        return frozenset()
+    last = conjuncts[-1]
+    if len(conjuncts) > 1 and len(_run(last, together)) < len(last):
+        return frozenset({last[-1]})  # "(Chicken or turkey) soup"
+    return frozenset(c[-1] for c in conjuncts)
 
 
 def _late_words(name: str) -> frozenset[str]:

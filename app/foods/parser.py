@@ -30,7 +30,7 @@ from app.foods.dataset import (
     NutrientValues,
     load_usda_foods,
 )
-from app.foods.matcher import FoodIndex, Match, stem, unspecified, words
+from app.foods.matcher import FoodIndex, Match, participle, stem, unspecified, words
 from app.foods.units import Amount, has_measure, resolve
 
 __all__ = [
@@ -433,7 +433,12 @@ class _Reader:
             w = self.index.correct(t) or (stem(t) if self.extra else None)
             if w:
                 q.append(w)
-        return q, frozenset(stem(t) for t in toks if t in lexicon.SOFT)
+        warmth = [stem(lexicon.WARMTH[t]) for t in toks if t in lexicon.WARMTH]
+        q += [w for w in warmth if w not in q]
+        return q, frozenset(stem(t) for t in toks if t in lexicon.SOFT) | frozenset(warmth)
+
+    def nouns(self, toks: Sequence[str]) -> list[str]:
+        return self.query([t for t in toks if not participle(t)])[0]
 
     def kin(
         self, food: FoodRecord, measure: list[str], prefer: str | None = None
@@ -471,6 +476,9 @@ class _Reader:
         for k, m in enumerate(matches):
             if (
                 getattr(m.food, "source", "") == self.prefer
+                # Not a food the words only describe ("salt": salted pretzels) when the other
+                # source has the food they name.
+                and (m.noun or not matches[0].noun)
                 and m.coverage >= top - _FALLBACK
                 and m.score >= matches[0].score - 2 * _FALLBACK
                 # Not a food that leaves much more unsaid ("milk": dry milk vs "Milk, NFS").
@@ -490,10 +498,20 @@ class _Reader:
             return amount, toks
         return Amount(amount.quantity, amount.unit, (*amount.words, *toks[:k])), toks[k:]
 
-    def best(self, toks: Sequence[str], measure: Sequence[str] = ()) -> list[Match]:
+    def best(
+        self, toks: Sequence[str], measure: Sequence[str] = (), head: int | None = None
+    ) -> list[Match]:
+        """The best foods for the words; ``head``: how many of the first words are the food
+        the rest describe ("pizza" + "with meat"); by default all."""
         q, soft = self.query(toks)
         if not q:
             return []
+        # Words that may name the food, the one naming it last: not a participle ("salted",
+        # "snacked": how it is, or what was done); the head's after the rest's.
+        nouns = None  # the words said, in order (the matcher's default)
+        if head is not None or any(map(participle, toks)):
+            cut = len(toks) if head is None else head
+            nouns = (*self.nouns(toks[cut:]), *self.nouns(toks[:cut]))
         mq, _ = self.query(measure)
         # Words of the measure ("a splash of", "a bottle of", "3 strips of") help a food that
         # has them and cost nothing otherwise: they say how much, the food words say which.
@@ -501,7 +519,13 @@ class _Reader:
         measured = frozenset(w for w in mq if w not in q)
         q += [w for w in mq if w not in q]
         matches = self.index.match(
-            q, soft=soft, measure=measured, prefer=self.prefer, extra=self.extra, limit=15
+            q,
+            soft=soft,
+            measure=measured,
+            prefer=self.prefer,
+            extra=self.extra,
+            limit=15,
+            nouns=nouns,
         )
         matches = self._preferred_first(matches)
         return _measured_first(matches, [stem(t) for t in measure if t.isalpha()])
@@ -667,7 +691,7 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if cur is not None and pc.joiner == ":":
             cur.composed = cur.described = True
         if cur is not None and cur.best:
-            joined = rd.best([*cur.toks, *pc.toks], cur.amount.words)
+            joined = rd.best([*cur.toks, *pc.toks], cur.amount.words, head=len(cur.toks))
             own_q, own_soft = rd.query(pc.toks)
             hard_own = [w for w in own_q if w not in own_soft]
             # One food that covers both parts ("a bierock filled with ground beef and cabbage",
@@ -787,12 +811,6 @@ def _food_words(name: str, additional: str | None) -> frozenset[str]:
     return frozenset(words(f"{name} {additional or ''}"))
 
 
-def _participle(toks: list[str]) -> bool:
-    """ "flaked", "drenched": a word that says what was done to a food, not which food."""
-    content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
-    return len(content) == 1 and len(content[0]) > 5 and content[0].endswith("ed")
-
-
 def _names(toks: list[str], m: Match, rd: _Reader, listed: bool = False) -> bool:
     """Whether words name the food rather than a part of it or a frame of the sentence ("a
     sweet finish", "melted cheese" of garlic bread): by its description; but for its kind
@@ -804,10 +822,12 @@ def _names(toks: list[str], m: Match, rd: _Reader, listed: bool = False) -> bool
     if m.named or m.unsaid <= _NAMED or len(said & m.covered) >= _DISH_WORDS:
         return True
     # One word names a food by its kind only when it is listed as a food of its own ("eggs and
-    # toast"); after "with" it is more often a part of the food before ("with cheese").
-    if (len(said) >= 2 or (listed and not _participle(toks))) and rd.index.named_but_kind(
-        m, _NAMED
-    ):
+    # toast"); after "with" it is more often a part of the food before ("with cheese"); and
+    # "flaked", "drenched" say what was done to a food, not which.
+    content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
+    if (
+        len(said) >= 2 or (listed and not all(map(participle, content)))
+    ) and rd.index.named_but_kind(m, _NAMED):
         return True
     also = re.split(r";|\(|\)", getattr(m.food, "additional", None) or "")
     return any(said and set(words(a)) == said for a in also)

@@ -329,7 +329,7 @@ class SearchIndex:
                     coverage, head = 1.0, total_w
                 if "nfs" in words and len(words) > 1 and names_query(words - {"nfs"}):
                     plain = True
-        unsaid = doc.total_cost - sum(doc.cost[w] for w in said)
+        unsaid = doc.total_cost - math.fsum(doc.cost[w] for w in said)  # set: order-free sum
         score = (
             _W_COVER * coverage
             + _W_HEAD * head / total_w

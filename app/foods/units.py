@@ -9,6 +9,7 @@ unit; no amount at all takes FNDDS's "Quantity not specified" portion.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass
 
@@ -144,7 +145,10 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
     for p in ps:
         if p.text.lower() == _QNS:
             continue
-        hit = sum(said.get(w, 0.0) for w in p.words) + 0.5 * sum(said.get(w, 0.0) for w in p.paren)
+        # fsum over the sets: the same value in every process, whatever the hash seed.
+        hit = math.fsum(said.get(w, 0.0) for w in p.words) + 0.5 * math.fsum(
+            said.get(w, 0.0) for w in p.paren
+        )
         if hit <= 0:
             continue
         unsaid = len(

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from app.foods.parser import default_index
@@ -24,3 +29,26 @@ def test_a_repeated_query_gives_the_same_matches_in_a_list_of_its_own():
     assert [m.food.name for m in again] == first_names
     assert again[0].covered == frozenset({"chicken", "breast"})
     assert len(again) == 15
+
+
+def test_scores_do_not_depend_on_the_hash_seed():
+    # Sums over sets of words follow the set's order, which PYTHONHASHSEED changes per process:
+    # a plain float sum made confidences differ in the last digit between two API processes.
+    code = (
+        "from app.foods.parser import default_index, parse\n"
+        "i = default_index()\n"
+        "print(__import__('hashlib').sha1(i._main_weight.tobytes()).hexdigest())\n"
+        "print([it.confidence for it in parse('a bowl of salted buttered popcorn').items])\n"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[2],
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outs) == 1, outs

@@ -512,3 +512,77 @@ def test_a_count_of_the_word_that_says_which_of_its_kind_names_the_food():
     assert cola.grams == pytest.approx(portion_grams(cola.food, "medium"))
     assert r.unmatched == []
     assert_scaled(cola)
+
+
+def test_a_word_that_only_describes_foods_names_the_food_it_is_the_noun_of():
+    # FNDDS has no plain salt: "salt" is in "Pretzels, salted" only as how the pretzels are.
+    # The food whose noun was said (SR28's table salt) wins over foods it only describes.
+    salt = one("2 teaspoons of salt")
+    assert (salt.food.name, salt.food.source) == ("Salt, table", "sr28")
+    assert salt.grams == pytest.approx(2 * portion_grams(salt.food, "tsp"))
+    assert salt.nutrients["carbs_g"] == 0.0
+    # Said as a participle, the same word still describes: salted peanuts are peanuts.
+    nuts = one("salted peanuts")
+    assert nuts.food.name == "Peanuts, roasted, salted"
+    assert_scaled(nuts)
+
+
+def test_either_alternative_of_a_name_names_the_food():
+    # "Frankfurter or hot dog": "hot dog" (two words that go together) names it as well as
+    # "frankfurter"; a beef frankfurter is not the frankfurter sandwich.
+    for text, name in [
+        ("two hot dogs", "Frankfurter or hot dog, NFS"),
+        ("a turkey frankfurter", "Frankfurter or hot dog, turkey"),
+    ]:
+        item = one(text)
+        assert item.food.name == name
+        assert item.grams == pytest.approx(item.quantity * portion_grams(item.food, "frankfurter"))
+        assert item.nutrients["carbs_g"] == pytest.approx(
+            item.food.nutrients["carbs_g"] * item.grams / 100
+        )
+        assert item.nutrients["carbs_g"] < 5
+
+
+def test_the_last_word_said_is_the_noun_of_the_food():
+    # "chow mein noodles" are noodles, not the chow mein dish with noodles; "a drumstick of
+    # roasted chicken" is a drumstick, weighed as one.
+    noodles = one("80 g of crispy chow mein noodles")
+    assert noodles.food.name == "Noodles, chow mein"
+    assert noodles.grams == 80
+    assert noodles.nutrients["carbs_g"] == pytest.approx(noodles.food.nutrients["carbs_g"] * 0.8)
+    drumstick = one("a drumstick of roasted chicken")
+    assert drumstick.food.name.startswith("Chicken drumstick, baked, broiled, or roasted")
+    assert drumstick.grams == pytest.approx(portion_grams(drumstick.food, "medium drumstick"))
+    assert drumstick.grams < 150
+    assert_scaled(drumstick)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("a cup of steaming black tea", "Tea, hot, leaf, black"),
+        ("a cup of warm green tea", "Tea, hot, leaf, green"),
+    ],
+)
+def test_warm_words_say_hot_not_iced(text: str, name: str):
+    # USDA says "hot" ("Tea, hot, leaf, black"); "steaming" and "warm" say the same, so the
+    # iced, sweetened bottled teas are not what was drunk.
+    tea = one(text)
+    assert tea.food.name == name
+    assert tea.grams == pytest.approx(portion_grams(tea.food, "cup"))
+    assert tea.nutrients["carbs_g"] < 2
+    assert_scaled(tea)
+
+
+def test_a_compound_of_its_kind_s_word_is_named_by_that_word():
+    # "Hamburger" is one of FNDDS's "Burgers": "a burger" names a hamburger (it was unmatched),
+    # while "a chicken burger" still names the chicken burger.
+    burgers = one("two burgers")
+    assert burgers.food.name.startswith("Hamburger")
+    assert burgers.food.category.startswith("Burgers")
+    assert burgers.quantity == 2
+    assert burgers.grams == pytest.approx(2 * portion_grams(burgers.food, "hamburger"))
+    assert burgers.nutrients["carbs_g"] == pytest.approx(
+        burgers.food.nutrients["carbs_g"] * burgers.grams / 100
+    )
+    assert one("a chicken burger").food.name.startswith("Turkey or chicken burger")
