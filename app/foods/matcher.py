@@ -618,6 +618,8 @@ def _w(weight: object, w: str) -> float:
 
 
 def _postings(rows: Sequence[frozenset[str]]) -> dict[str, np.ndarray]:
+    import numpy as np
+
     out: dict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         for w in row:
