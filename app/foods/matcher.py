@@ -22,7 +22,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -101,8 +101,9 @@ _INFANT = frozenset(map(stem, _INFANT))
 _STATES = frozenset(map(stem, _STATES))
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
+    """A food and how well the words said fit it (a tuple: a query makes many of them)."""
+
     food: FoodRecord
     score: float
     covered: frozenset[str]  # query stems the food's words cover
@@ -112,6 +113,9 @@ class Match:
     # full, which is kinder to a long family: "toast" vs "Bread, NS as to major flour, toasted").
     unsaid: float = 0.0
     named: bool = False  # the query said every word of the food's head ("Macaroni and cheese")
+
+
+_new_match = tuple.__new__
 
 
 _UNSPECIFIED_RE = re.compile(r"\b(?:NS|not specified) as to [^,;]*|\bNFS\b|\bNS\b", re.IGNORECASE)
@@ -147,9 +151,11 @@ class FoodIndex:
         fields: list[tuple[set[str], set[str], set[str], bool]] = []
         heads: list[frozenset[str]] = []
         alts: list[set[str]] = []
+        names: list[str] = []
         df: dict[str, int] = defaultdict(int)
         for food in self.foods:
             name, generic = unspecified(food.name)
+            names.append(name)
             main = set(words(name)) - _STOP
             extra = set(words(unspecified(_additional(food))[0])) - _STOP - main
             cat = set(words(_category(food))) - _STOP - main - extra
@@ -165,9 +171,9 @@ class FoodIndex:
                 df[w] += 1
         n = max(1, len(fields))
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
-        rows: dict[str, tuple[list[int], list[float], list[complex]]] = defaultdict(
-            lambda: ([], [], [])
-        )
+        # Every word's weight, looked up once per word said instead of computed each time.
+        self._weights = {w: self._weight(w) for w in (*self._idf, *_LISTING_WORDS, *_GENERIC_WORDS)}
+        weight = self._weights
         main_weight = np.zeros(n)
         # A modifier most foods of the same head carry ("whole" among eggs) is the usual form:
         # leaving it unsaid costs less than leaving unsaid one few of them have ("white" egg).
@@ -175,27 +181,60 @@ class FoodIndex:
         for h, (main, *_rest) in zip(heads, fields, strict=True):
             for w in main - h:
                 family[h, w] += 1
+        # The postings of all words as flat lists in food order, sorted by word below.
+        post_words: list[str] = []
+        post_food: list[int] = []
+        post_f: list[float] = []
+        post_unsaid: list[float] = []
+        post_said: list[float] = []
+        post_head: list[float] = []
         for i, (main, extra, cat, _generic) in enumerate(fields):
-            late = _late_words(unspecified(self.foods[i].name)[0])
+            late = _late_words(names[i])
+            head, alt = heads[i], alts[i]
+            undiscounted = head | _STATES
             unsaid_w = {
-                w: self._unsaid_weight(w, alts[i])
-                / (1.0 + (math.log(family[heads[i], w]) if w not in heads[i] | _STATES else 0.0))
+                w: self._unsaid_weight(w, alt)
+                / (1.0 + (math.log(family[head, w]) if w not in undiscounted else 0.0))
                 * (_LATE if w in late else 1.0)
                 for w in main
             }
-            for group, f in ((main, 1.0), (extra, _ADDITIONAL), (cat, _CATEGORY)):
-                for w in group:
-                    idx, fs, us = rows[w]
-                    idx.append(i)
-                    fs.append(f)
-                    # Real part: the word's unsaid weight; imaginary: its whole weight, said
-                    # (one complex add at query time sums both).
-                    us.append(complex(unsaid_w[w], self._weight(w)) if f == 1.0 else 0j)
+            k = len(main) + len(extra) + len(cat)
+            post_words += main
+            post_words += extra
+            post_words += cat
+            post_food += [i] * k
+            post_f += [1.0] * len(main) + [_ADDITIONAL] * len(extra) + [_CATEGORY] * len(cat)
+            post_unsaid += unsaid_w.values()
+            post_said += [weight[w] for w in main]
+            post_head += [1.0 if w in head else 0.0 for w in main]
+            others = [0.0] * (k - len(main))
+            post_unsaid += others
+            post_said += others
+            post_head += others
             main_weight[i] = sum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
+        # Per word, its foods (in food order) and a block of rows, one column per food:
+        # 0 the word's weight in the food (by field), 1 its unsaid weight, 2 its whole weight
+        # when said (description words only), 3 the field factor, 4 whether it is in the
+        # food's head. A query concatenates one block per word said and sums rows with bincount.
+        word_ids = {w: k for k, w in enumerate(dict.fromkeys(post_words))}
+        wid = np.array([word_ids[w] for w in post_words], dtype=np.int32)
+        order = np.argsort(wid, kind="stable")
+        f_arr = np.array(post_f)
+        block = np.array(
+            [
+                np.array([weight.get(w, 0.0) for w in post_words]) * f_arr,
+                post_unsaid,
+                post_said,
+                f_arr,
+                post_head,
+            ]
+        )[:, order]
+        food_ids = np.array(post_food, dtype=np.int32)[order]
+        ends = np.cumsum(np.bincount(wid, minlength=len(word_ids))).tolist()
         self._postings = {
-            w: (np.array(i, dtype=np.int32), np.array(f), np.array(u))
-            for w, (i, f, u) in rows.items()
+            w: (food_ids[a:b], block[:, a:b])
+            for w, a, b in zip(word_ids, [0, *ends[:-1]], ends, strict=True)
         }
         self._main_weight = np.where(main_weight > 0, main_weight, 1.0)
         self._generic = np.array([g for *_, g in fields], dtype=bool)
@@ -216,11 +255,6 @@ class FoodIndex:
         self._head_size = np.array([len(h) for h in heads])
         head_ids: dict[frozenset[str], int] = {}
         self._head_id = np.array([head_ids.setdefault(h, len(head_ids)) for h in heads])
-        head_rows: dict[str, list[int]] = defaultdict(list)
-        for i, h in enumerate(heads):
-            for w in h:
-                head_rows[w].append(i)
-        self._head_post = {w: np.array(v, dtype=np.int32) for w, v in head_rows.items()}
         # FNDDS says which food it codes an unspecified name as: "Tea, hot, leaf, black" lists
         # "tea, NS as to type", "Apple, raw" lists "apple, NFS". Said in just those words, the
         # name means that food (when the name is of the food's head, not of a part: "bread,
@@ -355,39 +389,26 @@ class FoodIndex:
         extra: Sequence[FoodRecord],
         limit: int,
     ) -> list[Match]:
-        q = [w for w in dict.fromkeys(query) if w not in _STOP and self._weight(w) > 0]
-        soft = soft | self.measure_words
-        if all(w in soft for w in q):
-            soft = frozenset()  # "lasagna", "a bowl": then the soft words are all there is
-        hard = sum(self._weight(w) for w in q if w not in soft)
+        weight = self._weights
+        q = [w for w in dict.fromkeys(query) if w not in _STOP and weight.get(w, 0.0) > 0]
+        # The soft words said (measure words are soft too), unless they are all that was said
+        # ("lasagna", "a bowl").
+        soft = frozenset(w for w in q if w in soft or w in self.measure_words)
+        if len(soft) == len(q):
+            soft = frozenset()
+        hard = sum(weight[w] for w in q if w not in soft)
         if hard <= 0:
             return []
         # Only foods that have a word said can score: sum the postings of the words said over
         # those few hundred foods (bincount, in query order, as a dense running sum would)
         # instead of over arrays of all 16,000 foods.
-        idx_parts: list[np.ndarray] = []
-        part_words: list[str] = []
-        acc_parts: list[np.ndarray] = []
-        hard_parts: list[np.ndarray] = []
-        hit_parts: list[np.ndarray] = []
-        any_soft = False
-        for w in q:
-            post = self._postings.get(w)
-            if post is None:
-                continue
-            idx, f, u = post
-            wt = self._weight(w)
-            idx_parts.append(idx)
-            part_words.append(w)
-            if w in soft:
-                any_soft = True
-                acc_parts.append(_SOFT * wt * f)
-                hard_parts.append(np.zeros(len(idx)))
-            else:
-                acc_parts.append(wt * f)
-                hard_parts.append(acc_parts[-1])
-            hit_parts.append(u)
-        said = np.concatenate(idx_parts) if idx_parts else np.zeros(0, dtype=np.int32)
+        part_words = [w for w in q if w in self._postings]
+        posts = [self._postings[w] for w in part_words]
+        if posts:
+            said = np.concatenate([p[0] for p in posts])
+            block = np.concatenate([p[1] for p in posts], axis=1)
+        else:
+            said, block = np.zeros(0, dtype=np.int32), np.zeros((5, 0))
         # The candidates in food order, and each posting's place among them (a mark and a map
         # over all foods: twice as fast as np.unique here).
         mark = np.zeros(len(self.foods), dtype=bool)
@@ -397,24 +418,32 @@ class FoodIndex:
         place = np.empty(len(self.foods), dtype=np.intp)
         place[cand] = np.arange(m)
         inv = place[said]
-        acc = np.bincount(inv, np.concatenate(acc_parts) if acc_parts else None, m)
-        # With no soft word the hard sums are the same sums as acc's.
-        hard_hit = np.bincount(inv, np.concatenate(hard_parts), m) if any_soft else acc
-        hit_all = np.concatenate(hit_parts) if hit_parts else np.zeros(0, dtype=complex)
-        hits_real = np.bincount(inv, hit_all.real, m)
-        hits_imag = np.bincount(inv, hit_all.imag, m)
+        acc_w = block[0]
+        hard_w = None
         # A head is named by food words, not by a measure ("3 strips of bacon" does not name
-        # "Bacon strip, meatless"). A head's words are description words, so every food in a
-        # head posting of a word said is a candidate (has a place).
-        head_parts = [
-            hp for w in q if w not in measure and (hp := self._head_post.get(w)) is not None
-        ]
-        heads = (
-            np.bincount(place[np.concatenate(head_parts)], minlength=m)
-            if head_parts
-            else np.zeros(m, dtype=np.intp)
-        )
-        rows = self._rows[cand]
+        # "Bacon strip, meatless").
+        head_w = block[4]
+        if soft or measure:
+            start = 0
+            for w, (idx, _b) in zip(part_words, posts, strict=True):
+                end = start + len(idx)
+                if w in soft:
+                    if hard_w is None:
+                        acc_w, hard_w = acc_w.copy(), acc_w.copy()
+                    acc_w[start:end] = _SOFT * weight[w] * block[3, start:end]
+                    hard_w[start:end] = 0.0
+                if w in measure:
+                    if head_w is block[4]:
+                        head_w = head_w.copy()
+                    head_w[start:end] = 0.0
+                start = end
+        acc = np.bincount(inv, acc_w, m)
+        # With no soft word the hard sums are the same sums as acc's.
+        hard_hit = np.bincount(inv, hard_w, m) if hard_w is not None else acc
+        hits_real = np.bincount(inv, block[1], m)
+        hits_imag = np.bincount(inv, block[2], m)
+        heads = np.bincount(inv, head_w, m)
+        rows = self._rows.take(cand, axis=0)
         main_weight, head_size, generic, infant = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
         head_named = heads >= head_size
         default: np.ndarray | float = 0.0
@@ -436,24 +465,25 @@ class FoodIndex:
             full = (hard_hit >= hard - 1e-9) & (rows[:, fndds_col] > 0)
             if full.any():
                 fam = np.zeros(m)
-                counts = np.bincount(self._head_id[cand[full]])
-                fam[full] = np.log1p(counts[self._head_id[cand[full]]]) / math.log1p(counts.max())
+                full_heads = self._head_id[cand[full]]
+                counts = np.bincount(full_heads)
+                fam[full] = np.log1p(counts[full_heads]) / math.log1p(counts.max())
         # The terms in a fixed order (float sums depend on it); a term that is zero for every
         # food is left out, which changes no sum.
         score = acc / hard - _UNSAID * share + _GENERIC_BONUS * generic
         if fam is not None:
-            score = score + _FAMILY * fam
+            score += _FAMILY * fam
         if named_as is not None:
-            score = score + _DEFAULT * default
-        score = score + _HEAD_BONUS * head_named
+            score += _DEFAULT * default
+        score += _HEAD_BONUS * head_named
         src_col = self._source_col.get(prefer)
         if src_col is not None:
-            score = score + _SOURCE_BONUS * rows[:, src_col]
+            score += _SOURCE_BONUS * rows[:, src_col]
         if prefer == "sr28":
             # An ingredient is bought raw unless the text says how it was cooked.
-            score = score + (_GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand])
+            score += _GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand]
         if not _for_infants(q):
-            score = score - _INFANT_PENALTY * infant
+            score -= _INFANT_PENALTY * infant
         if len(cand) > limit:
             part = np.argpartition(-score, limit)[:limit]
         else:
@@ -465,7 +495,7 @@ class FoodIndex:
         is_top = np.zeros(m, dtype=bool)
         is_top[order] = True
         found = np.flatnonzero(is_top[inv])
-        ends = list(itertools.accumulate(len(i) for i in idx_parts))
+        ends = list(itertools.accumulate(len(p[0]) for p in posts))
         have: dict[int, list[str]] = {}
         for k, p in zip(
             inv[found].tolist(),
@@ -474,8 +504,9 @@ class FoodIndex:
         ):
             have.setdefault(k, []).append(part_words[p])
         # Python floats taken from whole arrays at once: the same values as indexing one by one.
+        foods = self.foods
         out = [
-            Match(self.foods[i], s, frozenset(have[k]), c, u, n)
+            _new_match(Match, (foods[i], s, frozenset(have[k]), c, u, n))
             for i, k, s, c, u, n in zip(
                 top.tolist(),
                 order.tolist(),
