@@ -116,6 +116,8 @@ class Match(NamedTuple):
 
 
 _new_match = tuple.__new__
+# One bit per word said, to tell which words each top food has (see FoodIndex._covered).
+_BITS = 2.0 ** np.arange(52)
 
 
 _UNSPECIFIED_RE = re.compile(r"\b(?:NS|not specified) as to [^,;]*|\bNFS\b|\bNS\b", re.IGNORECASE)
@@ -492,27 +494,19 @@ class FoodIndex:
         top = cand[order]
         # The words said each top food has, read off the postings in query order (a word set
         # per food would cost 10 MB).
-        is_top = np.zeros(m, dtype=bool)
-        is_top[order] = True
-        found = np.flatnonzero(is_top[inv])
-        ends = list(itertools.accumulate(len(p[0]) for p in posts))
-        have: dict[int, list[str]] = {}
-        for k, p in zip(
-            inv[found].tolist(),
-            np.searchsorted(np.array(ends), found, side="right").tolist(),
-            strict=True,
-        ):
-            have.setdefault(k, []).append(part_words[p])
-        # Python floats taken from whole arrays at once: the same values as indexing one by one.
+        covered = self._covered(part_words, posts, inv, order, m)
+        # Python floats taken from whole arrays at once: the same values as indexing one by one
+        # (and the same quotients: a float division is the same in numpy and in Python).
         foods = self.foods
         out = [
-            _new_match(Match, (foods[i], s, frozenset(have[k]), c, u, n))
-            for i, k, s, c, u, n in zip(
+            _new_match(Match, (foods[i], s, cov, hh / hard, u / mw, n))
+            for i, cov, s, hh, u, mw, n in zip(
                 top.tolist(),
-                order.tolist(),
+                covered,
                 score[order].tolist(),
-                (hard_hit[order] / hard).tolist(),
-                (unsaid[order] / main_weight[order]).tolist(),
+                hard_hit[order].tolist(),
+                unsaid[order].tolist(),
+                main_weight[order].tolist(),
                 head_named[order].tolist(),
                 strict=True,
             )
@@ -522,6 +516,37 @@ class FoodIndex:
                 [*out, *_match_extra(extra, q, hard, self._weight)], key=lambda m: -m.score
             )
         return out[:limit]
+
+    @staticmethod
+    def _covered(
+        part_words: list[str],
+        posts: list[tuple[np.ndarray, np.ndarray]],
+        inv: np.ndarray,
+        order: np.ndarray,
+        m: int,
+    ) -> list[frozenset[str]]:
+        """The words said each top food has (a word set per food would cost 10 MB): summed as
+        bits, one per word said, over the postings (exact in a float up to 52 words)."""
+        if len(posts) > len(_BITS):
+            # So many words: read off the postings of the top foods instead.
+            is_top = np.zeros(m, dtype=bool)
+            is_top[order] = True
+            found = np.flatnonzero(is_top[inv])
+            ends = np.cumsum([len(p[0]) for p in posts])
+            have: dict[int, list[str]] = {k: [] for k in order.tolist()}
+            word_of = np.searchsorted(ends, found, side="right")
+            for k, p in zip(inv[found].tolist(), word_of.tolist(), strict=True):
+                have[k].append(part_words[p])
+            return [frozenset(have[k]) for k in order.tolist()]
+        weights = np.repeat(_BITS[: len(posts)], [len(p[0]) for p in posts])
+        sets: dict[int, frozenset[str]] = {}
+        out = []
+        for mask in np.bincount(inv, weights, m)[order].astype(np.int64).tolist():
+            got = sets.get(mask)
+            if got is None:
+                got = sets[mask] = frozenset(w for j, w in enumerate(part_words) if mask >> j & 1)
+            out.append(got)
+        return out
 
     def named_but_kind(self, m: Match, limit: float) -> bool:
         """Whether the words said name the food but for its kind (the category): "wheat
