@@ -60,7 +60,8 @@ _LISTING_WORDS = frozenset(
 )
 _STOP = frozenset("a an the of and or with in on to for by from at as w".split())
 _BRACKETS = re.compile(r"\([^)]*\)")
-_WORD_RE = re.compile(r"[a-z]+\d+\b|[a-z]+|\d+(?:\.\d+)?%?")
+# Letters, with digits glued after them when they end the word ("g2", "v8"), or a number.
+_WORD_RE = re.compile(r"[a-z]+(?:\d+\b)?|\d+(?:\.\d+)?%?")
 
 
 @functools.cache
@@ -82,7 +83,7 @@ def stem(word: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in _WORD_RE.findall(text.lower().replace("'", "")))
+    return tuple(map(stem, _WORD_RE.findall(text.lower().replace("'", ""))))
 
 
 def words(text: str) -> list[str]:
@@ -126,6 +127,11 @@ _UNSPECIFIED_RE = re.compile(r"\b(?:NS|not specified) as to [^,;]*|\bNFS\b|\bNS\
 def unspecified(text: str) -> tuple[str, bool]:
     """The text without "NS as to fat"/"NFS" (what was not specified is not unsaid), and
     whether there was any: such a food is the generic form of its kind."""
+    if text.isascii():
+        # Most texts say none of it: three substring tests instead of the regex's scan.
+        low = text.lower()
+        if "ns" not in low and "nfs" not in low and "not specified" not in low:
+            return text, False
     out, n = _UNSPECIFIED_RE.subn(" ", text)
     return out, n > 0
 
@@ -158,17 +164,17 @@ class FoodIndex:
         for food in self.foods:
             name, generic = unspecified(food.name)
             names.append(name)
-            main = set(words(name)) - _STOP
-            extra = set(words(unspecified(_additional(food))[0])) - _STOP - main
-            cat = set(words(_category(food))) - _STOP - main - extra
+            seq = _words(name)
+            main = set(seq) - _STOP
+            extra = set(_words(unspecified(_additional(food))[0])) - _STOP - main
+            cat = set(_words(_category(food))) - _STOP - main - extra
             fields.append((main, extra, cat, generic or bool(main & _GENERIC_WORDS)))
             # "Macaroni or noodles with cheese", "Chicken or turkey soup": the word after "or"
             # is an alternative to the one before; saying one of them says the food.
-            seq = words(name)
             alt = {b for a, b in itertools.pairwise(seq) if a == "or"}
             alts.append(alt)
             # "Sports drink (Gatorade G)": a brand in brackets says which one, not what it is.
-            heads.append(frozenset(words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP - alt)
+            heads.append(frozenset(_words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP - alt)
             for w in main | extra:
                 df[w] += 1
         n = max(1, len(fields))
@@ -195,7 +201,8 @@ class FoodIndex:
             head, alt = heads[i], alts[i]
             undiscounted = head | _STATES
             unsaid_w = {
-                w: self._unsaid_weight(w, alt)
+                w: weight.get(w, 0.0)
+                * (_ALTERNATIVE if w in alt else 1.0)
                 / (1.0 + (math.log(family[head, w]) if w not in undiscounted else 0.0))
                 * (_LATE if w in late else 1.0)
                 for w in main
@@ -249,7 +256,7 @@ class FoodIndex:
         # Foods for infants (WWEIA "Baby food: ...", "Infant formulas") are meant only when the
         # text says so; otherwise their plain names ("Macaroni and cheese, baby food") compete.
         self._infant = np.array(
-            [bool(_INFANT & (set(words(_category(f))) | set(words(f.name)))) for f in self.foods],
+            [bool(_INFANT & (set(_words(_category(f))) | set(_words(f.name)))) for f in self.foods],
             dtype=bool,
         )
         # USDA names lead with the food's head ("Rice, white, ..." vs "Rice crackers"): a food
@@ -302,9 +309,6 @@ class FoodIndex:
         self.measure_words, self.container_words = _measure_words(self.foods, df)
 
     # --- vocabulary -------------------------------------------------------------------------
-
-    def _unsaid_weight(self, w: str, alternatives: set[str]) -> float:
-        return self._weight(w) * (_ALTERNATIVE if w in alternatives else 1.0)
 
     def _weight(self, w: str) -> float:
         if w in _LISTING_WORDS or w in _GENERIC_WORDS:
@@ -593,8 +597,10 @@ def _late_words(name: str) -> frozenset[str]:
     """Words that first occur after the second comma: USDA descriptions go from what the food
     is to how it was graded or labelled ("Tomatoes, red, ripe, raw, year round average")."""
     parts = name.split(",")
-    early = {w for p in parts[:2] for w in words(p)}
-    return frozenset(w for p in parts[2:] for w in words(p)) - early
+    if len(parts) < 3:
+        return frozenset()
+    early = {w for p in parts[:2] for w in _words(p)}
+    return frozenset(w for p in parts[2:] for w in _words(p)) - early
 
 
 def _for_infants(q: Sequence[str]) -> bool:
@@ -610,7 +616,8 @@ def _measure_words(
     ("bottle", "bar"): in "a 12 oz bottle" they are the container."""
     pdf: dict[str, int] = defaultdict(int)
     for food in foods:
-        for w in {w for p in food.portions for w in words(getattr(p, "description", "") or p.unit)}:
+        said = {w for p in food.portions for w in _words(getattr(p, "description", "") or p.unit)}
+        for w in said:
             pdf[w] += 1
 
     def common(k: int) -> frozenset[str]:
