@@ -20,13 +20,13 @@ Nothing here knows a particular food: the ranking comes from the data.
 from __future__ import annotations
 
 import functools
+import gc
 import itertools
 import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.foods.dataset import FoodRecord
 
@@ -76,7 +76,8 @@ _LISTING_WORDS = frozenset(
 )
 _STOP = frozenset("a an the of and or with in on to for by from at as w".split())
 _BRACKETS = re.compile(r"\([^)]*\)")
-_WORD_RE = re.compile(r"[a-z]+\d+\b|[a-z]+|\d+(?:\.\d+)?%?")
+# Letters, with digits glued after them when they end the word ("g2", "v8"), or a number.
+_WORD_RE = re.compile(r"[a-z]+(?:\d+\b)?|\d+(?:\.\d+)?%?")
 
 
 @functools.cache
@@ -104,7 +105,7 @@ def participle(word: str) -> bool:
 
 @functools.lru_cache(maxsize=65536)
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in _WORD_RE.findall(text.lower().replace("'", "")))
+    return tuple(map(stem, _WORD_RE.findall(text.lower().replace("'", ""))))
 
 
 def words(text: str) -> list[str]:
@@ -123,8 +124,9 @@ _INFANT = frozenset(map(stem, _INFANT))
 _STATES = frozenset(map(stem, _STATES))
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
+    """A food and how well the words said fit it (a tuple: a query makes many of them)."""
+
     food: FoodRecord
     score: float
     covered: frozenset[str]  # query stems the food's words cover
@@ -137,12 +139,30 @@ class Match:
     noun: bool = True  # the query said the food's noun ("pretzels"), not only how it is ("salted")
 
 
+_new_match = tuple.__new__
+# One bit per word said, to tell which words each top food has (see FoodIndex._covered): a
+# float holds the sum of up to 52 of them exactly.
+_BIT_WORDS = 52
+
+
+@functools.cache
+def _bits() -> np.ndarray:
+    import numpy as np  # not at module level: see the import above
+
+    return 2.0 ** np.arange(_BIT_WORDS)
+
+
 _UNSPECIFIED_RE = re.compile(r"\b(?:NS|not specified) as to [^,;]*|\bNFS\b|\bNS\b", re.IGNORECASE)
 
 
 def unspecified(text: str) -> tuple[str, bool]:
     """The text without "NS as to fat"/"NFS" (what was not specified is not unsaid), and
     whether there was any: such a food is the generic form of its kind."""
+    if text.isascii():
+        # Most texts say none of it: three substring tests instead of the regex's scan.
+        low = text.lower()
+        if "ns" not in low and "nfs" not in low and "not specified" not in low:
+            return text, False
     out, n = _UNSPECIFIED_RE.subn(" ", text)
     return out, n > 0
 
@@ -166,12 +186,25 @@ class FoodIndex:
     """An inverted index over foods of every source; built once, then read-only."""
 
     def __init__(self, foods: Iterable[FoodRecord]) -> None:
+        # The build makes hundreds of thousands of small objects and keeps nearly all: each
+        # full collection midway walks the whole heap and frees nothing (a third of the build's
+        # CPU). Collections resume after it (the API then freezes the index: app/main.py).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._build(foods)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _build(self, foods: Iterable[FoodRecord]) -> None:
         import numpy as np
 
         self.foods: tuple[FoodRecord, ...] = tuple(foods)
         fields: list[tuple[set[str], set[str], set[str], bool]] = []
         heads: list[frozenset[str]] = []
         alts: list[set[str]] = []
+        names: list[str] = []
         df: dict[str, int] = defaultdict(int)
         head_words: list[frozenset[str]] = []  # a head's words, either alternative said
         head_sizes: list[int] = []
@@ -180,22 +213,23 @@ class FoodIndex:
         noun_memo: dict[str, frozenset[str]] = {}
         for food in self.foods:
             name, generic = unspecified(food.name)
-            main = set(words(name)) - _STOP
-            kind = set(words(_category(food))) - _STOP
+            names.append(name)
+            seq = _words(name)
+            main = set(seq) - _STOP
+            kind = set(_words(_category(food))) - _STOP
             # "Cheeseburger" among "Burgers", "cupcake" among "Cakes": a compound ending in its
             # kind's word is one of that kind, so that word names it as well.
             compound = {n: w for w in main for n in kind if len(n) > 3 and w.endswith(n) and w != n}
-            extra = (set(words(unspecified(_additional(food))[0])) | set(compound)) - _STOP - main
+            extra = (set(_words(unspecified(_additional(food))[0])) | set(compound)) - _STOP - main
             cat = kind - main - extra
             fields.append((main, extra, cat, generic or bool(main & _GENERIC_WORDS)))
             # "Macaroni or noodles with cheese", "Frankfurter or hot dog": the words after "or"
             # (as far as they go together, "hot dog") are an alternative to the word before;
             # saying one of them says the food.
-            seq = words(name)
             alt = {b for a, b in itertools.pairwise(seq) if a == "or"}
             alts.append(alt)
             # "Sports drink (Gatorade G)": a brand in brackets says which one, not what it is.
-            head = frozenset(words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP
+            head = frozenset(_words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP
             heads.append(head - alt)
             # Named by either alternative, as far as its words go together ("hot dog"): the
             # head's other words and the last word of one of them.
@@ -212,9 +246,9 @@ class FoodIndex:
                 df[w] += 1
         n = max(1, len(fields))
         self._idf = {w: math.log(1 + n / c) for w, c in df.items()}
-        rows: dict[str, tuple[list[int], list[float], list[complex], list[bool]]] = defaultdict(
-            lambda: ([], [], [], [])
-        )
+        # Every word's weight, looked up once per word said instead of computed each time.
+        self._weights = {w: self._weight(w) for w in (*self._idf, *_LISTING_WORDS, *_GENERIC_WORDS)}
+        weight = self._weights
         main_weight = np.zeros(n)
         # A modifier most foods of the same head carry ("whole" among eggs) is the usual form:
         # leaving it unsaid costs less than leaving unsaid one few of them have ("white" egg).
@@ -222,29 +256,72 @@ class FoodIndex:
         for h, (main, *_rest) in zip(heads, fields, strict=True):
             for w in main - h:
                 family[h, w] += 1
+        # The postings of all words as flat lists in food order, sorted by word below.
+        post_words: list[str] = []
+        post_food: list[int] = []
+        post_f: list[float] = []
+        post_unsaid: list[float] = []
+        post_said: list[float] = []
+        post_head: list[float] = []
+        post_noun: list[float] = []
         for i, (main, extra, cat, _generic) in enumerate(fields):
-            late = _late_words(unspecified(self.foods[i].name)[0])
+            late = _late_words(names[i])
+            head, alt = heads[i], alts[i]
+            undiscounted = head | _STATES
             unsaid_w = {
-                w: self._unsaid_weight(w, alts[i])
-                / (1.0 + (math.log(family[heads[i], w]) if w not in heads[i] | _STATES else 0.0))
+                w: weight.get(w, 0.0)
+                * (_ALTERNATIVE if w in alt else 1.0)
+                / (1.0 + (math.log(family[head, w]) if w not in undiscounted else 0.0))
                 * (_LATE if w in late else 1.0)
                 for w in main
             }
-            for group, f in ((main, 1.0), (extra, _ADDITIONAL), (cat, _CATEGORY)):
-                for w in group:
-                    idx, fs, us, ns = rows[w]
-                    idx.append(i)
-                    fs.append(f)
-                    # Real part: the word's unsaid weight; imaginary: its whole weight, said
-                    # (one complex add at query time sums both).
-                    us.append(complex(unsaid_w[w], self._weight(w)) if f == 1.0 else 0j)
-                    ns.append(w in nouns[i])
+            k = len(main) + len(extra) + len(cat)
+            post_words += main
+            post_words += extra
+            post_words += cat
+            post_food += [i] * k
+            post_f += [1.0] * len(main) + [_ADDITIONAL] * len(extra) + [_CATEGORY] * len(cat)
+            post_unsaid += unsaid_w.values()
+            post_said += [weight[w] for w in main]
+            others = [0.0] * (k - len(main))
+            post_unsaid += others
+            post_said += others
+            # Head words are description words or synonyms (an alternative's last word, a
+            # compound's kind: "burger" of "Cheeseburger"), never category words.
+            hw, food_nouns = head_words[i], nouns[i]
+            post_head += [1.0 if w in hw else 0.0 for w in main]
+            post_head += [1.0 if w in hw else 0.0 for w in extra]
+            post_head += [0.0] * len(cat)
+            post_noun += [1.0 if w in food_nouns else 0.0 for w in main]
+            post_noun += [1.0 if w in food_nouns else 0.0 for w in extra]
+            post_noun += [1.0 if w in food_nouns else 0.0 for w in cat]
             # fsum: exact whatever the set's order, which PYTHONHASHSEED changes per process.
             main_weight[i] = math.fsum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
+        # Per word, its foods (in food order) and a block of rows, one column per food:
+        # 0 the word's weight in the food (by field), 1 its unsaid weight, 2 its whole weight
+        # when said (description words only), 3 the field factor, 4 whether it is one of the
+        # words naming the food's head, 5 whether it is one of the food's nouns. A query
+        # concatenates one block per word said and sums rows with bincount.
+        word_ids = {w: k for k, w in enumerate(dict.fromkeys(post_words))}
+        wid = np.array([word_ids[w] for w in post_words], dtype=np.int32)
+        order = np.argsort(wid, kind="stable")
+        f_arr = np.array(post_f)
+        block = np.array(
+            [
+                np.array([weight.get(w, 0.0) for w in post_words]) * f_arr,
+                post_unsaid,
+                post_said,
+                f_arr,
+                post_head,
+                post_noun,
+            ]
+        )[:, order]
+        food_ids = np.array(post_food, dtype=np.int32)[order]
+        ends = np.cumsum(np.bincount(wid, minlength=len(word_ids))).tolist()
         self._postings = {
-            w: (np.array(i, dtype=np.int32), np.array(f), np.array(u), np.array(n, dtype=float))
-            for w, (i, f, u, n) in rows.items()
+            w: (food_ids[a:b], block[:, a:b])
+            for w, a, b in zip(word_ids, [0, *ends[:-1]], ends, strict=True)
         }
         self._main_weight = np.where(main_weight > 0, main_weight, 1.0)
         self._generic = np.array([g for *_, g in fields], dtype=bool)
@@ -257,7 +334,7 @@ class FoodIndex:
         # Foods for infants (WWEIA "Baby food: ...", "Infant formulas") are meant only when the
         # text says so; otherwise their plain names ("Macaroni and cheese, baby food") compete.
         self._infant = np.array(
-            [bool(_INFANT & (set(words(_category(f))) | set(words(f.name)))) for f in self.foods],
+            [bool(_INFANT & (set(_words(_category(f))) | set(_words(f.name)))) for f in self.foods],
             dtype=bool,
         )
         # USDA names lead with the food's head ("Rice, white, ..." vs "Rice crackers"): a food
@@ -265,7 +342,6 @@ class FoodIndex:
         self._head_size = np.array(head_sizes)
         head_ids: dict[frozenset[str], int] = {}
         self._head_id = np.array([head_ids.setdefault(h, len(head_ids)) for h in heads])
-        self._head_post = _postings(head_words)
         # FNDDS says which food it codes an unspecified name as: "Tea, hot, leaf, black" lists
         # "tea, NS as to type", "Apple, raw" lists "apple, NFS". Said in just those words, the
         # name means that food (when the name is of the food's head, not of a part: "bread,
@@ -311,9 +387,6 @@ class FoodIndex:
         self.measure_words, self.container_words = _measure_words(self.foods, df)
 
     # --- vocabulary -------------------------------------------------------------------------
-
-    def _unsaid_weight(self, w: str, alternatives: set[str]) -> float:
-        return self._weight(w) * (_ALTERNATIVE if w in alternatives else 1.0)
 
     def _weight(self, w: str) -> float:
         if w in _LISTING_WORDS or w in _GENERIC_WORDS:
@@ -413,53 +486,41 @@ class FoodIndex:
     ) -> list[Match]:
         import numpy as np
 
-        q = [w for w in dict.fromkeys(query) if w not in _STOP and self._weight(w) > 0]
-        soft = soft | self.measure_words
-        if all(w in soft for w in q):
-            soft = frozenset()  # "lasagna", "a bowl": then the soft words are all there is
-        hard = sum(self._weight(w) for w in q if w not in soft)
+        weight = self._weights
+        q = [w for w in dict.fromkeys(query) if w not in _STOP and weight.get(w, 0.0) > 0]
+        # The soft words said (measure words are soft too), unless they are all that was said
+        # ("lasagna", "a bowl").
+        soft_given = soft
+        soft = frozenset(w for w in q if w in soft_given or w in self.measure_words)
+        all_soft = len(soft) == len(q)
+        if all_soft:
+            soft = frozenset()
+        hard = sum(weight[w] for w in q if w not in soft)
         if hard <= 0:
             return []
         # Only foods that have a word said can score: sum the postings of the words said over
         # those few hundred foods (bincount, in query order, as a dense running sum would)
         # instead of over arrays of all 16,000 foods.
-        idx_parts: list[np.ndarray] = []
-        part_words: list[str] = []
-        acc_parts: list[np.ndarray] = []
-        hard_parts: list[np.ndarray] = []
-        hit_parts: list[np.ndarray] = []
-        any_soft = False
+        part_words = [w for w in q if w in self._postings]
+        posts = [self._postings[w] for w in part_words]
+        if posts:
+            said = np.concatenate([p[0] for p in posts])
+            block = np.concatenate([p[1] for p in posts], axis=1)
+        else:
+            said, block = np.zeros(0, dtype=np.int32), np.zeros((6, 0))
         # Any word said may be the noun, a measure too ("a drumstick of fried chicken"), and
         # English names a thing last ("chow mein noodles" are noodles) or as the measure of the
-        # rest: the food whose noun that is fits best.
-        noun_words = {*(q if nouns is None else nouns), *measure}
-        named = [w for w in (q if nouns is None else nouns) if w not in soft and w not in measure]
+        # rest: the food whose noun that is fits best. (The nouns given need not be words of
+        # the query, so whether one is soft is asked of the soft words given, not said.)
+        noun_seq = q if nouns is None else nouns
+        noun_words = {*noun_seq, *measure}
+        named = [
+            w
+            for w in noun_seq
+            if w not in measure
+            and (all_soft or (w not in soft_given and w not in self.measure_words))
+        ]
         last_words = {*named[-1:], *measure}
-        noun_parts: list[np.ndarray] = []
-        last_parts: list[np.ndarray] = []
-        for w in q:
-            post = self._postings.get(w)
-            if post is None:
-                continue
-            idx, f, u, is_noun = post
-            wt = self._weight(w)
-            idx_parts.append(idx)
-            part_words.append(w)
-            if w in noun_words:
-                noun_parts.append(is_noun)
-                last_parts.append(is_noun if w in last_words else np.zeros(len(idx)))
-            else:
-                noun_parts.append(zero := np.zeros(len(idx)))
-                last_parts.append(zero)
-            if w in soft:
-                any_soft = True
-                acc_parts.append(_SOFT * wt * f)
-                hard_parts.append(np.zeros(len(idx)))
-            else:
-                acc_parts.append(wt * f)
-                hard_parts.append(acc_parts[-1])
-            hit_parts.append(u)
-        said = np.concatenate(idx_parts) if idx_parts else np.zeros(0, dtype=np.int32)
         # The candidates in food order, and each posting's place among them (a mark and a map
         # over all foods: twice as fast as np.unique here).
         mark = np.zeros(len(self.foods), dtype=bool)
@@ -469,26 +530,42 @@ class FoodIndex:
         place = np.empty(len(self.foods), dtype=np.intp)
         place[cand] = np.arange(m)
         inv = place[said]
-        acc = np.bincount(inv, np.concatenate(acc_parts) if acc_parts else None, m)
-        # With no soft word the hard sums are the same sums as acc's.
-        hard_hit = np.bincount(inv, np.concatenate(hard_parts), m) if any_soft else acc
-        hit_all = np.concatenate(hit_parts) if hit_parts else np.zeros(0, dtype=complex)
-        hits_real = np.bincount(inv, hit_all.real, m)
-        hits_imag = np.bincount(inv, hit_all.imag, m)
-        noun_said = np.bincount(inv, np.concatenate(noun_parts), m) > 0 if noun_parts else acc > 0
-        noun_last = np.bincount(inv, np.concatenate(last_parts), m) > 0 if last_parts else acc > 0
+        acc_w = block[0]
+        hard_w = None
         # A head is named by food words, not by a measure ("3 strips of bacon" does not name
-        # "Bacon strip, meatless"). A head's words are description words, so every food in a
-        # head posting of a word said is a candidate (has a place).
-        head_parts = [
-            hp for w in q if w not in measure and (hp := self._head_post.get(w)) is not None
-        ]
-        heads = (
-            np.bincount(place[np.concatenate(head_parts)], minlength=m)
-            if head_parts
-            else np.zeros(m, dtype=np.intp)
-        )
-        rows = self._rows[cand]
+        # "Bacon strip, meatless").
+        head_w = block[4]
+        # Which foods a word said may name by its noun, and by the noun said last.
+        noun_w = block[5]
+        last_w = np.zeros(block.shape[1])
+        start = 0
+        for w, (idx, _b) in zip(part_words, posts, strict=True):
+            end = start + len(idx)
+            if w in soft:
+                if hard_w is None:
+                    acc_w, hard_w = acc_w.copy(), acc_w.copy()
+                acc_w[start:end] = _SOFT * weight[w] * block[3, start:end]
+                hard_w[start:end] = 0.0
+            if w in measure:
+                if head_w is block[4]:
+                    head_w = head_w.copy()
+                head_w[start:end] = 0.0
+            if w not in noun_words:
+                if noun_w is block[5]:
+                    noun_w = noun_w.copy()
+                noun_w[start:end] = 0.0
+            if w in last_words:
+                last_w[start:end] = block[5, start:end]
+            start = end
+        acc = np.bincount(inv, acc_w, m)
+        # With no soft word the hard sums are the same sums as acc's.
+        hard_hit = np.bincount(inv, hard_w, m) if hard_w is not None else acc
+        hits_real = np.bincount(inv, block[1], m)
+        hits_imag = np.bincount(inv, block[2], m)
+        heads = np.bincount(inv, head_w, m)
+        noun_said = np.bincount(inv, noun_w, m) > 0
+        noun_last = np.bincount(inv, last_w, m) > 0
+        rows = self._rows.take(cand, axis=0)
         main_weight, head_size, generic, infant = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
         head_named = heads >= head_size
         default: np.ndarray | float = 0.0
@@ -510,8 +587,9 @@ class FoodIndex:
             full = (hard_hit >= hard - 1e-9) & (rows[:, fndds_col] > 0)
             if full.any():
                 fam = np.zeros(m)
-                counts = np.bincount(self._head_id[cand[full]])
-                of_full = counts[self._head_id[cand[full]]]
+                full_heads = self._head_id[cand[full]]
+                counts = np.bincount(full_heads)
+                of_full = counts[full_heads]
                 fam[full] = np.log1p(of_full) / math.log1p(counts.max())
                 # A word most of whose foods are one kind names that kind ("toast": the
                 # toasted breads), though it is not their noun.
@@ -522,21 +600,22 @@ class FoodIndex:
         # food is left out, which changes no sum.
         score = acc / hard - _UNSAID * share + _GENERIC_BONUS * generic
         if fam is not None:
-            score = score + _FAMILY * fam
+            score += _FAMILY * fam
         if named_as is not None:
-            score = score + _DEFAULT * default
-        score = score + _HEAD_BONUS * head_named
+            score += _DEFAULT * default
+        score += _HEAD_BONUS * head_named
         # Matched in its description by words none of which is its noun: "salt" in "Pretzels,
         # salted", "salad" in "Salad dressing" describe another food.
-        score = score - _NOUN * ((hits_imag > 0) & ~noun_said) + _LAST_NOUN * noun_last
+        score -= _NOUN * ((hits_imag > 0) & ~noun_said)
+        score += _LAST_NOUN * noun_last
         src_col = self._source_col.get(prefer)
         if src_col is not None:
-            score = score + _SOURCE_BONUS * rows[:, src_col]
+            score += _SOURCE_BONUS * rows[:, src_col]
         if prefer == "sr28":
             # An ingredient is bought raw unless the text says how it was cooked.
-            score = score + (_GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand])
+            score += _GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand]
         if not _for_infants(q):
-            score = score - _INFANT_PENALTY * infant
+            score -= _INFANT_PENALTY * infant
         if len(cand) > limit:
             part = np.argpartition(-score, limit)[:limit]
         else:
@@ -545,26 +624,19 @@ class FoodIndex:
         top = cand[order]
         # The words said each top food has, read off the postings in query order (a word set
         # per food would cost 10 MB).
-        is_top = np.zeros(m, dtype=bool)
-        is_top[order] = True
-        found = np.flatnonzero(is_top[inv])
-        ends = list(itertools.accumulate(len(i) for i in idx_parts))
-        have: dict[int, list[str]] = {}
-        for k, p in zip(
-            inv[found].tolist(),
-            np.searchsorted(np.array(ends), found, side="right").tolist(),
-            strict=True,
-        ):
-            have.setdefault(k, []).append(part_words[p])
-        # Python floats taken from whole arrays at once: the same values as indexing one by one.
+        covered = self._covered(part_words, posts, inv, order, m)
+        # Python floats taken from whole arrays at once: the same values as indexing one by one
+        # (and the same quotients: a float division is the same in numpy and in Python).
+        foods = self.foods
         out = [
-            Match(self.foods[i], s, frozenset(have[k]), c, u, n, ns)
-            for i, k, s, c, u, n, ns in zip(
+            _new_match(Match, (foods[i], s, cov, hh / hard, u / mw, n, ns))
+            for i, cov, s, hh, u, mw, n, ns in zip(
                 top.tolist(),
-                order.tolist(),
+                covered,
                 score[order].tolist(),
-                (hard_hit[order] / hard).tolist(),
-                (unsaid[order] / main_weight[order]).tolist(),
+                hard_hit[order].tolist(),
+                unsaid[order].tolist(),
+                main_weight[order].tolist(),
                 head_named[order].tolist(),
                 noun_said[order].tolist(),
                 strict=True,
@@ -575,6 +647,39 @@ class FoodIndex:
                 [*out, *_match_extra(extra, q, hard, self._weight)], key=lambda m: -m.score
             )
         return out[:limit]
+
+    @staticmethod
+    def _covered(
+        part_words: list[str],
+        posts: list[tuple[np.ndarray, np.ndarray]],
+        inv: np.ndarray,
+        order: np.ndarray,
+        m: int,
+    ) -> list[frozenset[str]]:
+        """The words said each top food has (a word set per food would cost 10 MB): summed as
+        bits, one per word said, over the postings (exact in a float up to 52 words)."""
+        import numpy as np
+
+        if len(posts) > _BIT_WORDS:
+            # So many words: read off the postings of the top foods instead.
+            is_top = np.zeros(m, dtype=bool)
+            is_top[order] = True
+            found = np.flatnonzero(is_top[inv])
+            ends = np.cumsum([len(p[0]) for p in posts])
+            have: dict[int, list[str]] = {k: [] for k in order.tolist()}
+            word_of = np.searchsorted(ends, found, side="right")
+            for k, p in zip(inv[found].tolist(), word_of.tolist(), strict=True):
+                have[k].append(part_words[p])
+            return [frozenset(have[k]) for k in order.tolist()]
+        weights = np.repeat(_bits()[: len(posts)], [len(p[0]) for p in posts])
+        sets: dict[int, frozenset[str]] = {}
+        out = []
+        for mask in np.bincount(inv, weights, m)[order].astype(np.int64).tolist():
+            got = sets.get(mask)
+            if got is None:
+                got = sets[mask] = frozenset(w for j, w in enumerate(part_words) if mask >> j & 1)
+            out.append(got)
+        return out
 
     def named_but_kind(self, m: Match, limit: float) -> bool:
         """Whether the words said name the food but for its kind (the category): "wheat
@@ -615,16 +720,6 @@ def _match_extra(
 
 def _w(weight: object, w: str) -> float:
     return weight(w) or 1.0  # type: ignore[operator]
-
-
-def _postings(rows: Sequence[frozenset[str]]) -> dict[str, np.ndarray]:
-    import numpy as np
-
-    out: dict[str, list[int]] = defaultdict(list)
-    for i, row in enumerate(rows):
-        for w in row:
-            out[w].append(i)
-    return {w: np.array(v, dtype=np.int32) for w, v in out.items()}
 
 
 def _collocations(foods: Sequence[FoodRecord]) -> frozenset[tuple[str, str]]:
@@ -699,8 +794,10 @@ def _late_words(name: str) -> frozenset[str]:
     """Words that first occur after the second comma: USDA descriptions go from what the food
     is to how it was graded or labelled ("Tomatoes, red, ripe, raw, year round average")."""
     parts = name.split(",")
-    early = {w for p in parts[:2] for w in words(p)}
-    return frozenset(w for p in parts[2:] for w in words(p)) - early
+    if len(parts) < 3:
+        return frozenset()
+    early = {w for p in parts[:2] for w in _words(p)}
+    return frozenset(w for p in parts[2:] for w in _words(p)) - early
 
 
 def _for_infants(q: Sequence[str]) -> bool:
@@ -716,7 +813,8 @@ def _measure_words(
     ("bottle", "bar"): in "a 12 oz bottle" they are the container."""
     pdf: dict[str, int] = defaultdict(int)
     for food in foods:
-        for w in {w for p in food.portions for w in words(getattr(p, "description", "") or p.unit)}:
+        said = {w for p in food.portions for w in _words(getattr(p, "description", "") or p.unit)}
+        for w in said:
             pdf[w] += 1
 
     def common(k: int) -> frozenset[str]:

@@ -12,6 +12,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.foods import lexicon
 from app.foods.dataset import FoodRecord
@@ -51,8 +52,7 @@ class Resolved:
     grams: float
 
 
-@dataclass(frozen=True, slots=True)
-class _P:
+class _P(NamedTuple):  # a tuple: made for every portion of every food read
     text: str
     qty: float
     words: frozenset[str]
@@ -116,6 +116,14 @@ _ALTERNATIVES_RE = re.compile(r" or (?=\d)(?![^(]*\))")
 
 
 def _portion(text: str, grams: float) -> _P:
+    qty, words, paren, ml, tech = _read_portion(text)
+    return _P(text, qty, words, paren, grams, ml, tech)
+
+
+# What a portion's text says does not depend on the food: the 47,000 portions of the packaged
+# foods have under 4,000 distinct texts ("1 cup", "1 medium slice"), each read once.
+@functools.lru_cache(maxsize=8192)
+def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], float | None, bool]:
     m = _NUM_RE.match(text)
     qty = _num(m.group(1)) if m else 1.0
     rest = text[m.end() :] if m else text
@@ -127,7 +135,7 @@ def _portion(text: str, grams: float) -> _P:
         unit = "floz"
     ml = qty * lexicon.VOLUME_ML[unit] if unit else None
     tech = any(t in text.lower() for t in _TECHNICAL)
-    return _P(text, qty or 1.0, words, paren, grams, ml, tech)
+    return qty or 1.0, words, paren, ml, tech
 
 
 def _qns(ps: tuple[_P, ...]) -> _P | None:
