@@ -644,7 +644,10 @@ class FoodIndex:
         ]
         if extra:
             out = sorted(
-                [*out, *_match_extra(extra, q, hard, self._weight)], key=lambda m: -m.score
+                # All words said, those the index does not know too: they may be the user's
+                # food's own ("zorblax oat bar"), and count for it as any other word would.
+                [*out, *_match_extra(extra, _said(query), hard, self._weight)],
+                key=lambda m: -m.score,
             )
         return out[:limit]
 
@@ -716,6 +719,10 @@ def _match_extra(
         s = got / hard - _UNSAID * unsaid / total + _SOURCE_BONUS * 2
         out.append(Match(food, s, frozenset(w for w in q if w in have), got / hard))
     return out
+
+
+def _said(query: Sequence[str]) -> list[str]:
+    return [w for w in dict.fromkeys(query) if w not in _STOP]
 
 
 def _w(weight: object, w: str) -> float:
