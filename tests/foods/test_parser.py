@@ -586,3 +586,20 @@ def test_a_compound_of_its_kind_s_word_is_named_by_that_word():
         burgers.food.nutrients["carbs_g"] * burgers.grams / 100
     )
     assert one("a chicken burger").food.name.startswith("Turkey or chicken burger")
+
+
+def test_a_measure_the_food_has_no_portion_for_is_one_piece_not_the_whole_food():
+    # The unspecified cake's portions are cupcakes, a piece and a whole 1-layer cake (392 g);
+    # none is a slice. "A slice" is one piece of it, not the portion that only repeats "cake".
+    cake = one("after the party I had a slice of cake")
+    assert cake.food.name == "Cake or cupcake, NS as to type"
+    assert cake.grams == pytest.approx(portion_grams(cake.food, "piece"))
+    assert cake.grams < 100
+    assert cake.nutrients["carbs_g"] == pytest.approx(
+        cake.food.nutrients["carbs_g"] * cake.grams / 100
+    )
+    assert 10 < cake.nutrients["carbs_g"] < 40
+    assert_scaled(cake)
+    # A food's own unit said by its name still counts ("a calzone": the calzone).
+    calzone = one("a warm calzone")
+    assert calzone.grams == pytest.approx(portion_grams(calzone.food, "calzone"))
