@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from app.foods import lexicon
 from app.foods.dataset import FoodRecord
 
 # numpy is imported where an index is built or queried, not with the app (0.1 s of CPU at every
@@ -210,12 +211,17 @@ class FoodIndex:
         head_sizes: list[int] = []
         nouns: list[frozenset[str]] = []
         together = _collocations(self.foods)
+        # Names made of number words ("half and half"): one word of their own (see _fused).
+        self.number_names: dict[tuple[str, ...], str] = {}
         noun_memo: dict[str, frozenset[str]] = {}
         for food in self.foods:
             name, generic = unspecified(food.name)
             names.append(name)
             seq = _words(name)
             main = set(seq) - _STOP
+            for run in _fused(name):
+                self.number_names[run] = "".join(run)
+                main.add("".join(run))
             kind = set(_words(_category(food))) - _STOP
             # "Cheeseburger" among "Burgers", "cupcake" among "Cakes": a compound ending in its
             # kind's word is one of that kind, so that word names it as well.
@@ -720,6 +726,25 @@ def _match_extra(
 
 def _w(weight: object, w: str) -> float:
     return weight(w) or 1.0  # type: ignore[operator]
+
+
+def _fused(name: str) -> list[tuple[str, ...]]:
+    """Parts of a name made only of number words and joiners ("Cream, half and half", "Seven
+    and Seven"): a text reads them as numbers ("one half" and "half") unless they are one word,
+    the words glued ("halfandhalf"), in the food's name and in the text alike."""
+    if " and " not in name.lower():  # the joiner every such name has; most names lack it
+        return []
+    out = []
+    for part in _BRACKETS.sub(" ", name).lower().split(","):
+        ws = tuple(re.findall(r"[a-z]+", part))
+        if (
+            len(ws) >= 3
+            and ws[0] in lexicon.NUMBER_WORDS
+            and ws[-1] in lexicon.NUMBER_WORDS
+            and all(w in lexicon.NUMBER_WORDS or w in lexicon.JOINERS for w in ws)
+        ):
+            out.append(ws)
+    return out
 
 
 def _collocations(foods: Sequence[FoodRecord]) -> frozenset[tuple[str, str]]:

@@ -603,3 +603,25 @@ def test_a_measure_the_food_has_no_portion_for_is_one_piece_not_the_whole_food()
     # A food's own unit said by its name still counts ("a calzone": the calzone).
     calzone = one("a warm calzone")
     assert calzone.grams == pytest.approx(portion_grams(calzone.food, "calzone"))
+
+
+def test_a_food_named_with_number_words_is_not_read_as_numbers():
+    # "Cream, half and half": the data names a food with number words; read as numbers it
+    # was "one half" of "and half" and no cream at all.
+    r = parse("a mug of coffee with two tablespoons of half and half")
+    assert [it.food.name for it in r.items][1:] == ["Cream, half and half"]
+    cream = r.items[1]
+    assert cream.quantity == 2
+    # No tablespoon portion: by the density of its cup (a tablespoon is 1/16 cup).
+    assert cream.grams == pytest.approx(2 * portion_grams(cream.food, "1 cup") / 16, rel=1e-3)
+    assert cream.nutrients["carbs_g"] == pytest.approx(
+        cream.food.nutrients["carbs_g"] * cream.grams / 100
+    )
+    assert 0.5 < cream.nutrients["carbs_g"] < 3
+    assert_scaled(cream)
+    alone = one("half and half")
+    assert alone.food.name == "Cream, half and half"
+    assert alone.grams == pytest.approx(portion_grams(alone.food, "quantity not specified"))
+    # The numbers themselves still read as numbers.
+    rice = one("one and a half cups of rice")
+    assert rice.quantity == 1.5
