@@ -625,3 +625,16 @@ def test_a_food_named_with_number_words_is_not_read_as_numbers():
     # The numbers themselves still read as numbers.
     rice = one("one and a half cups of rice")
     assert rice.quantity == 1.5
+
+
+def test_a_bare_name_only_sr28_has_takes_its_usual_kind():
+    # No food as eaten is flour; among SR28's flours the usual one is wheat flour (most of
+    # them), not potato flour (one food, fewer words unsaid).
+    flour = one("2 cups of flour")
+    assert flour.food.name.startswith("Wheat flour, white")
+    assert flour.grams == pytest.approx(2 * portion_grams(flour.food, "cup"))
+    assert flour.nutrients["carbs_g"] == pytest.approx(
+        flour.food.nutrients["carbs_g"] * flour.grams / 100
+    )
+    assert 130 < flour.nutrients["carbs_g"] < 230
+    assert_scaled(flour)
