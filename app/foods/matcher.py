@@ -585,16 +585,19 @@ class FoodIndex:
         # The usual sense of words is the kind of food most foods that have all of them belong
         # to ("toast": the many toasted breads, not French toast; "cola": the soft drinks, not
         # one cocktail each): a food gains with the size of its family among full matches.
-        # Meals and FNDDS only: its names lead with the food as eaten; SR28's often lead with a
-        # group ("Snacks, potato chips, salted") that says nothing of the usual sense of "salt".
+        # Meals only, FNDDS first: its names lead with the food as eaten; SR28's often lead with
+        # a group ("Snacks, potato chips, salted") that says nothing of the usual sense of "salt".
         fndds_col = self._source_col.get("fndds")
         fam: np.ndarray | None = None
-        # Foods that are what was said: all of it, by their head and noun ("flour": wheat
-        # flour; not "Corn flour patty", a patty). Read before the kind below adds to nouns.
-        is_said = (hard_hit >= hard - 1e-9) & (heads > 0) & noun_said if prefer == "fndds" else None
+        sr28_col = self._source_col.get("sr28")
         if prefer == "fndds" and fndds_col is not None:
-            full = (hard_hit >= hard - 1e-9) & (rows[:, fndds_col] > 0)
+            whole = hard_hit >= hard - 1e-9
+            full = whole & (rows[:, fndds_col] > 0)
+            # Whether a food as eaten is what was said, by its head and noun ("flour" is not
+            # "Corn flour patty", a patty); read before the kind below adds to the nouns.
+            as_eaten = False
             if full.any():
+                as_eaten = bool(((heads[full] > 0) & noun_said[full]).any())
                 fam = np.zeros(m)
                 full_heads = self._head_id[cand[full]]
                 counts = np.bincount(full_heads)
@@ -605,21 +608,19 @@ class FoodIndex:
                 kind = of_full * 2 >= len(of_full)
                 noun_said[full] |= kind
                 noun_last[full] |= kind
-        sr28_col = self._source_col.get("sr28")
-        if sr28_col is not None and fndds_col is not None and is_said is not None:
-            # A meal's food that no food as eaten is ("flour") has a usual sense among SR28's
-            # foods too: the many wheat flours, not potato or soy flour. Counted among foods
-            # whose head was said, not a group ("Snacks, pretzels, salted" is no kind of salt).
-            # (For ingredients, SR28's own context, this cost both dev halves a point or two.)
-            full = is_said & (rows[:, sr28_col] > 0)
-            if (is_said & (rows[:, fndds_col] > 0)).any():
-                full[:] = False
-            if full.any():
-                if fam is None:
-                    fam = np.zeros(m)
-                full_heads = self._head_id[cand[full]]
-                counts = np.bincount(full_heads)
-                fam[full] = np.log1p(counts[full_heads]) / math.log1p(counts.max())
+            if not as_eaten and sr28_col is not None:
+                # A meal's food that no food as eaten is ("flour") has a usual sense among
+                # SR28's foods too: the many wheat flours, not potato or soy flour. Counted
+                # among foods whose head was said, not a group ("Snacks, pretzels, salted" is
+                # no kind of salt). (For ingredients, SR28's own context, this cost both dev
+                # halves a point or two.)
+                full = whole & (rows[:, sr28_col] > 0) & (heads > 0) & noun_said
+                if full.any():
+                    if fam is None:
+                        fam = np.zeros(m)
+                    full_heads = self._head_id[cand[full]]
+                    counts = np.bincount(full_heads)
+                    fam[full] = np.log1p(counts[full_heads]) / math.log1p(counts.max())
         # The terms in a fixed order (float sums depend on it); a term that is zero for every
         # food is left out, which changes no sum.
         score = acc / hard - _UNSAID * share + _GENERIC_BONUS * generic
