@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from app.foods import lexicon
 from app.foods.dataset import FoodRecord
 
 # numpy is imported where an index is built or queried, not with the app (0.1 s of CPU at every
@@ -210,12 +211,17 @@ class FoodIndex:
         head_sizes: list[int] = []
         nouns: list[frozenset[str]] = []
         together = _collocations(self.foods)
+        # Names made of number words ("half and half"): one word of their own (see _fused).
+        self.number_names: dict[tuple[str, ...], str] = {}
         noun_memo: dict[str, frozenset[str]] = {}
         for food in self.foods:
             name, generic = unspecified(food.name)
             names.append(name)
             seq = _words(name)
             main = set(seq) - _STOP
+            for run in _fused(name):
+                self.number_names[run] = "".join(run)
+                main.add("".join(run))
             kind = set(_words(_category(food))) - _STOP
             # "Cheeseburger" among "Burgers", "cupcake" among "Cakes": a compound ending in its
             # kind's word is one of that kind, so that word names it as well.
@@ -579,13 +585,19 @@ class FoodIndex:
         # The usual sense of words is the kind of food most foods that have all of them belong
         # to ("toast": the many toasted breads, not French toast; "cola": the soft drinks, not
         # one cocktail each): a food gains with the size of its family among full matches.
-        # Meals and FNDDS only: its names lead with the food as eaten; SR28's often lead with a
-        # group ("Snacks, potato chips, salted") that says nothing of the usual sense of "salt".
+        # Meals only, FNDDS first: its names lead with the food as eaten; SR28's often lead with
+        # a group ("Snacks, potato chips, salted") that says nothing of the usual sense of "salt".
         fndds_col = self._source_col.get("fndds")
         fam: np.ndarray | None = None
+        sr28_col = self._source_col.get("sr28")
         if prefer == "fndds" and fndds_col is not None:
-            full = (hard_hit >= hard - 1e-9) & (rows[:, fndds_col] > 0)
+            whole = hard_hit >= hard - 1e-9
+            full = whole & (rows[:, fndds_col] > 0)
+            # Whether a food as eaten is what was said, by its head and noun ("flour" is not
+            # "Corn flour patty", a patty); read before the kind below adds to the nouns.
+            as_eaten = False
             if full.any():
+                as_eaten = bool(((heads[full] > 0) & noun_said[full]).any())
                 fam = np.zeros(m)
                 full_heads = self._head_id[cand[full]]
                 counts = np.bincount(full_heads)
@@ -596,6 +608,19 @@ class FoodIndex:
                 kind = of_full * 2 >= len(of_full)
                 noun_said[full] |= kind
                 noun_last[full] |= kind
+            if not as_eaten and sr28_col is not None:
+                # A meal's food that no food as eaten is ("flour") has a usual sense among
+                # SR28's foods too: the many wheat flours, not potato or soy flour. Counted
+                # among foods whose head was said, not a group ("Snacks, pretzels, salted" is
+                # no kind of salt). (For ingredients, SR28's own context, this cost both dev
+                # halves a point or two.)
+                full = whole & (rows[:, sr28_col] > 0) & (heads > 0) & noun_said
+                if full.any():
+                    if fam is None:
+                        fam = np.zeros(m)
+                    full_heads = self._head_id[cand[full]]
+                    counts = np.bincount(full_heads)
+                    fam[full] = np.log1p(counts[full_heads]) / math.log1p(counts.max())
         # The terms in a fixed order (float sums depend on it); a term that is zero for every
         # food is left out, which changes no sum.
         score = acc / hard - _UNSAID * share + _GENERIC_BONUS * generic
@@ -727,6 +752,25 @@ def _said(query: Sequence[str]) -> list[str]:
 
 def _w(weight: object, w: str) -> float:
     return weight(w) or 1.0  # type: ignore[operator]
+
+
+def _fused(name: str) -> list[tuple[str, ...]]:
+    """Parts of a name made only of number words and joiners ("Cream, half and half", "Seven
+    and Seven"): a text reads them as numbers ("one half" and "half") unless they are one word,
+    the words glued ("halfandhalf"), in the food's name and in the text alike."""
+    if " and " not in name.lower():  # the joiner every such name has; most names lack it
+        return []
+    out = []
+    for part in _BRACKETS.sub(" ", name).lower().split(","):
+        ws = tuple(re.findall(r"[a-z]+", part))
+        if (
+            len(ws) >= 3
+            and ws[0] in lexicon.NUMBER_WORDS
+            and ws[-1] in lexicon.NUMBER_WORDS
+            and all(w in lexicon.NUMBER_WORDS or w in lexicon.JOINERS for w in ws)
+        ):
+            out.append(ws)
+    return out
 
 
 def _collocations(foods: Sequence[FoodRecord]) -> frozenset[tuple[str, str]]:

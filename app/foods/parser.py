@@ -161,6 +161,27 @@ def _normalise(text: str) -> list[str]:
     return out
 
 
+def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
+    """ "half and half": a name of the food data made of number words is read as the one word
+    the index knows it by, not as numbers."""
+    names = index.number_names
+    if not names:
+        return toks
+    sizes = sorted({len(n) for n in names}, reverse=True)
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        if toks[i] in lexicon.NUMBER_WORDS:
+            hit = next((n for n in sizes if tuple(toks[i : i + n]) in names), 0)
+            if hit:
+                out.append(names[tuple(toks[i : i + hit])])
+                i += hit
+                continue
+        out.append(toks[i])
+        i += 1
+    return out
+
+
 def _unjoined(word: str) -> str:
     return stem(word) if word in lexicon.JOINERS and word.endswith("ed") else word
 
@@ -821,6 +842,9 @@ def _names(toks: list[str], m: Match, rd: _Reader, listed: bool = False) -> bool
     said = {w for w in q if w not in soft}
     if m.named or m.unsaid <= _NAMED or len(said & m.covered) >= _DISH_WORDS:
         return True
+    # "half and half": a whole part of the food's name, one word in the index.
+    if said & m.covered & set(rd.index.number_names.values()):
+        return True
     # One word names a food by its kind only when it is listed as a food of its own ("eggs and
     # toast"); after "with" it is more often a part of the food before ("with cheese"); and
     # "flaked", "drenched" say what was done to a food, not which.
@@ -874,7 +898,8 @@ def parse(
     rd = _Reader(index or default_index(), extra, context)
     items: list[ParsedItem] = []
     unmatched: list[str] = []
-    toks = _bare_measures(_drop_scene(_normalise(text[:2000])), rd.index.measure_words)
+    toks = _fuse_names(_normalise(text[:2000]), rd.index)
+    toks = _bare_measures(_drop_scene(toks), rd.index.measure_words)
     _read(_pieces(toks, rd.index.container_words), rd, items, unmatched)
     return ParseResult(text=text, items=items, unmatched=unmatched, totals=_totals(items))
 
@@ -891,7 +916,7 @@ def resolve_items(
     parsed: list[ParsedItem] = []
     unmatched: list[str] = []
     for it in items:
-        toks = _normalise(it.food)
+        toks = _fuse_names(_normalise(it.food), rd.index)
         unit_toks = _normalise(it.unit) if it.unit else []
         unit = next((t for t in unit_toks if t in _UNITS), None)
         words = tuple(stem(t) for t in unit_toks if t.isalpha() and t not in _UNITS)

@@ -32,6 +32,9 @@ _NEUTRAL = frozenset({"or", "of", "and", "a", "the", "nfs", "whole", "each", "ab
 # Portions nobody means by a count: measuring conventions of the survey.
 _TECHNICAL = ("cubic inch", "surface inch", "guideline amount", "calorie package")
 _COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "fruit"})
+# Stemmed, as portion words are ("piece" is read as "piec"): one piece of a food, for a measure
+# its portions do not name.
+_PIECE_WORDS = frozenset(map(stem, _COUNT_WORDS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +173,9 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
     return best
 
 
-def _count_default(ps: tuple[_P, ...], food_words: frozenset[str]) -> _P | None:
+def _count_default(
+    ps: tuple[_P, ...], food_words: frozenset[str], piece: bool = False
+) -> _P | None:
     # "2 bagels", "an apple": the food's own unit ("1 egg"), else its medium or regular one,
     # else a piece; technical and volume portions never.
     ranked = []
@@ -186,6 +191,8 @@ def _count_default(ps: tuple[_P, ...], food_words: frozenset[str]) -> _P | None:
             score += 2
         if p.words & _COUNT_WORDS:
             score += 1
+        if piece and p.words & _PIECE_WORDS:
+            score += 3
         score -= len(p.words - food_words - _DEFAULT_SIZES - _COUNT_WORDS - _NEUTRAL)
         ranked.append((score, p))
     if not ranked:
@@ -230,11 +237,25 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
             return Resolved(q, w, q * lexicon.VESSEL_ML[w] * (_density(ps) or 1.0))
         if w == "handful":
             return Resolved(q, w, q * lexicon.HANDFUL_G)
-    if hit is not None and amount.words:
+    # A measure no portion names ("a slice" of a food whose portions are cupcakes, pieces and
+    # whole cakes) is one piece of the food: not a portion that only shares the food's name
+    # and says more besides ("1 1-layer cake" = 392 g); the food's own unit ("1 patty") stays.
+    # (Not a size or feel, "a warm calzone", nor "a serving": any of its portions is one.)
+    said_words = {
+        stem(w) for w in amount.words if w not in lexicon.SOFT and stem(w) not in _PIECE_WORDS
+    }
+    unnamed = (
+        bool(said_words)
+        and hit is not None
+        and hit[0] <= 0
+        and not (hit[1].words | hit[1].paren) & said_words
+        and amount.quantity is not None
+    )
+    if hit is not None and amount.words and not unnamed:
         p = hit[1]
         return Resolved(q, p.text, q * p.grams / p.qty)
     if amount.quantity is not None:
-        p_count = _count_default(ps, food_words)
+        p_count = _count_default(ps, frozenset() if unnamed else food_words, unnamed)
         if p_count is not None:
             return Resolved(q, p_count.text, q * p_count.grams / p_count.qty)
     qns = _qns(ps)

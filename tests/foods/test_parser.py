@@ -586,3 +586,55 @@ def test_a_compound_of_its_kind_s_word_is_named_by_that_word():
         burgers.food.nutrients["carbs_g"] * burgers.grams / 100
     )
     assert one("a chicken burger").food.name.startswith("Turkey or chicken burger")
+
+
+def test_a_measure_the_food_has_no_portion_for_is_one_piece_not_the_whole_food():
+    # The unspecified cake's portions are cupcakes, a piece and a whole 1-layer cake (392 g);
+    # none is a slice. "A slice" is one piece of it, not the portion that only repeats "cake".
+    cake = one("after the party I had a slice of cake")
+    assert cake.food.name == "Cake or cupcake, NS as to type"
+    assert cake.grams == pytest.approx(portion_grams(cake.food, "piece"))
+    assert cake.grams < 100
+    assert cake.nutrients["carbs_g"] == pytest.approx(
+        cake.food.nutrients["carbs_g"] * cake.grams / 100
+    )
+    assert 10 < cake.nutrients["carbs_g"] < 40
+    assert_scaled(cake)
+    # A food's own unit said by its name still counts ("a calzone": the calzone).
+    calzone = one("a warm calzone")
+    assert calzone.grams == pytest.approx(portion_grams(calzone.food, "calzone"))
+
+
+def test_a_food_named_with_number_words_is_not_read_as_numbers():
+    # "Cream, half and half": the data names a food with number words; read as numbers it
+    # was "one half" of "and half" and no cream at all.
+    r = parse("a mug of coffee with two tablespoons of half and half")
+    assert [it.food.name for it in r.items][1:] == ["Cream, half and half"]
+    cream = r.items[1]
+    assert cream.quantity == 2
+    # No tablespoon portion: by the density of its cup (a tablespoon is 1/16 cup).
+    assert cream.grams == pytest.approx(2 * portion_grams(cream.food, "1 cup") / 16, rel=1e-3)
+    assert cream.nutrients["carbs_g"] == pytest.approx(
+        cream.food.nutrients["carbs_g"] * cream.grams / 100
+    )
+    assert 0.5 < cream.nutrients["carbs_g"] < 3
+    assert_scaled(cream)
+    alone = one("half and half")
+    assert alone.food.name == "Cream, half and half"
+    assert alone.grams == pytest.approx(portion_grams(alone.food, "quantity not specified"))
+    # The numbers themselves still read as numbers.
+    rice = one("one and a half cups of rice")
+    assert rice.quantity == 1.5
+
+
+def test_a_bare_name_only_sr28_has_takes_its_usual_kind():
+    # No food as eaten is flour; among SR28's flours the usual one is wheat flour (most of
+    # them), not potato flour (one food, fewer words unsaid).
+    flour = one("2 cups of flour")
+    assert flour.food.name.startswith("Wheat flour, white")
+    assert flour.grams == pytest.approx(2 * portion_grams(flour.food, "cup"))
+    assert flour.nutrients["carbs_g"] == pytest.approx(
+        flour.food.nutrients["carbs_g"] * flour.grams / 100
+    )
+    assert 130 < flour.nutrients["carbs_g"] < 230
+    assert_scaled(flour)
