@@ -395,18 +395,18 @@ def _resolve(tz: str, data: dict[str, Any]) -> tuple[dt.date, dt.datetime | None
     )
 
 
-def _compose(
+def _new_workout(
     user_id: uuid.UUID,
     day: dt.date,
     started_at: dt.datetime | None,
     data: dict[str, Any],
     entries: Sequence[ExerciseEntryIn],
-    read: _Prefetched,
+    weight: float | None,
     program_id: uuid.UUID | None,
-) -> tuple[NewWorkout, list[dict[str, Any]]]:
-    """The new workout and its set rows with every figure, from what was read."""
+) -> NewWorkout:
+    """The workout row, its duration and energy priced with ``weight`` (both write paths)."""
     duration, estimated = _duration(data.get("duration_min"), entries)
-    kcal, met_value = _energy_for(read.weight, duration)
+    kcal, met_value = _energy_for(weight, duration)
     now = utcnow()
     workout = NewWorkout(
         user_id=user_id,
@@ -422,6 +422,20 @@ def _compose(
         created_at=now,
         updated_at=now,
     )
+    return workout
+
+
+def _compose(
+    user_id: uuid.UUID,
+    day: dt.date,
+    started_at: dt.datetime | None,
+    data: dict[str, Any],
+    entries: Sequence[ExerciseEntryIn],
+    read: _Prefetched,
+    program_id: uuid.UUID | None,
+) -> tuple[NewWorkout, list[dict[str, Any]]]:
+    """The new workout and its set rows with every figure, from what was read."""
+    workout = _new_workout(user_id, day, started_at, data, entries, read.weight, program_id)
     rows = _rows_for(workout, entries, read.bests)
     _apply_totals(workout, rows)
     return workout, rows
@@ -574,23 +588,7 @@ async def _log_one_trip(
     `_rows_for`, worked out here straight into the function's rows and the answer's sets;
     the records, which need the previous bests, come back from the function with the ids."""
     weight = _weight_guesses[user_id]
-    duration, estimated = _duration(data.get("duration_min"), entries)
-    kcal, met_value = _energy_for(weight, duration)
-    now = utcnow()
-    workout = NewWorkout(
-        user_id=user_id,
-        date=day,
-        started_at=started_at,
-        duration_min=duration,
-        duration_estimated=estimated,
-        title=data.get("title"),
-        notes=data.get("notes"),
-        kcal=kcal,
-        met=met_value,
-        program_id=program_id,
-        created_at=now,
-        updated_at=now,
-    )
+    workout = _new_workout(user_id, day, started_at, data, entries, weight, program_id)
     rows: list[list[Any]] = []
     blocks: list[list[dict[str, Any]]] = []
     volumes: list[float] = []
