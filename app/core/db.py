@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.sql.base import Executable
 
+from app.core.batching import TurnBatcher, fail
 from app.core.config import Settings
 
 
@@ -213,7 +214,7 @@ class RawReads:
         self._wake()
 
 
-class KeyedReads:
+class KeyedReads(TurnBatcher[dict[Any, list[asyncio.Future[Any]]]]):
     """One-row reads by key that arrive together become one statement (`sql_many`, taking the
     array of keys as $1 and answering each found row with its key first).
 
@@ -227,58 +228,27 @@ class KeyedReads:
     what it sees is as fresh as a read of its own."""
 
     def __init__(self, reads: RawReads, sql_many: str) -> None:
+        # At most one statement per connection: the rest wait and go as the next batch.
+        super().__init__(dict, reads._size)
         self._reads = reads
         self._sql = sql_many
-        self._pending: dict[Any, list[asyncio.Future[Any]]] = {}
-        self._scheduled = False
-        self._running: set[asyncio.Task[None]] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     def get(self, key: Any) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            # A new event loop (tests): what was queued or scheduled on the old one never runs.
-            self._loop = loop
-            self._pending, self._scheduled, self._running = {}, False, set()
+        loop = self._queue()
         future: asyncio.Future[Any] = loop.create_future()
         waiting = self._pending.get(key)
         if waiting is None:
             self._pending[key] = [future]
         else:
             waiting.append(future)
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._dispatch)
+        self._schedule(loop)
         return future
 
-    def _dispatch(self) -> None:
-        self._scheduled = False
-        # At most one statement per connection: the rest wait and go as the next batch.
-        if not self._pending or len(self._running) >= self._reads._size:
-            return
-        batch, self._pending = self._pending, {}
-        task = asyncio.get_running_loop().create_task(self._run(batch))
-        self._running.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        if self._pending and not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._dispatch)
-
-    async def _run(self, batch: dict[Any, list[asyncio.Future[Any]]]) -> None:
+    async def _send(self, batch: dict[Any, list[asyncio.Future[Any]]]) -> None:
         try:
             rows = await self._reads.fetch(self._sql, list(batch))
         except BaseException as exc:
-            for waiting in batch.values():
-                for future in waiting:
-                    if future.done():
-                        continue
-                    if isinstance(exc, asyncio.CancelledError):
-                        future.cancel()
-                    else:
-                        future.set_exception(exc)
+            fail((f for waiting in batch.values() for f in waiting), exc)
             if not isinstance(exc, Exception):
                 raise
             return

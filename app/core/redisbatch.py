@@ -24,6 +24,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from app.core.batching import TurnBatcher, fail
+
 # One script for both kinds of operation. ARGV[1] is the number of operations; each then
 # takes its kind and arguments from ARGV and its keys from KEYS, in order:
 #   "h" interval limit field-or-""  KEYS: bucket [hash to read when field is not ""]
@@ -84,15 +86,12 @@ MAX_IN_FLIGHT = 2
 _Op = tuple[list[str], list[Any], "asyncio.Future[Any]"]
 
 
-class RedisBatch:
+class RedisBatch(TurnBatcher[list[_Op]]):
     """Queues operations for one Redis client and sends each turn's as one script."""
 
     def __init__(self, client: Redis) -> None:
+        super().__init__(list, MAX_IN_FLIGHT)
         self._script = client.register_script(_SCRIPT)
-        self._pending: list[_Op] = []
-        self._scheduled = False
-        self._running: set[asyncio.Task[None]] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     def hit(
         self, key: str, interval: float, limit: int, also_read: tuple[str, str] | None
@@ -107,34 +106,13 @@ class RedisBatch:
         return self._add([key], ["i", ttl])
 
     def _add(self, keys: list[str], args: list[Any]) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            # A new event loop (tests): what was queued on the old one never runs.
-            self._loop = loop
-            self._pending, self._scheduled, self._running = [], False, set()
+        loop = self._queue()
         future: asyncio.Future[Any] = loop.create_future()
         self._pending.append((keys, args, future))
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._dispatch)
+        self._schedule(loop)
         return future
 
-    def _dispatch(self) -> None:
-        self._scheduled = False
-        if not self._pending or len(self._running) >= MAX_IN_FLIGHT:
-            return
-        batch, self._pending = self._pending, []
-        task = asyncio.get_running_loop().create_task(self._run(batch))
-        self._running.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        if self._pending and not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._dispatch)
-
-    async def _run(self, batch: list[_Op]) -> None:
+    async def _send(self, batch: list[_Op]) -> None:
         keys: list[str] = []
         args: list[Any] = [len(batch)]
         for op_keys, op_args, _ in batch:
@@ -143,13 +121,7 @@ class RedisBatch:
         try:
             replies = await self._script(keys=keys, args=args)
         except BaseException as exc:
-            for _, _, future in batch:
-                if future.done():
-                    continue
-                if isinstance(exc, asyncio.CancelledError):
-                    future.cancel()
-                else:
-                    future.set_exception(exc)
+            fail((future for _, _, future in batch), exc)
             if not isinstance(exc, Exception):
                 raise
             return

@@ -23,6 +23,7 @@ import json
 import re
 import uuid
 import weakref
+from collections.abc import Coroutine
 from typing import Any
 
 import asyncpg
@@ -30,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from app.auth.models import User
+from app.core.batching import TurnBatcher, fail
 from app.core.db import raw_statements
 from app.events.models import OutboxEvent
 from app.logs.models import LogEntry
@@ -171,7 +173,7 @@ def _many_args(batch: list[_Item]) -> list[list[Any]]:
 MAX_IN_FLIGHT = 2
 
 
-class Inserts:
+class Inserts(TurnBatcher[list[_Item]]):
     """`insert` for the writes of many requests at once, each answered on its own.
 
     Under load, each write's own statement cost this process ~180 µs of asyncpg work and the
@@ -185,13 +187,10 @@ class Inserts:
     it would have failed each of them alone."""
 
     def __init__(self) -> None:
+        super().__init__(list, MAX_IN_FLIGHT)
         # The engine of the latest call, not kept beyond the statements it is needed for: this
         # object lives in a dict keyed weakly by the engine.
         self._engine: Any = None
-        self._pending: list[_Item] = []
-        self._scheduled = False
-        self._running: set[asyncio.Task[None]] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     def insert(
         self,
@@ -200,34 +199,16 @@ class Inserts:
         event: dict[str, Any],
         zone: tuple[uuid.UUID, str] | None,
     ) -> asyncio.Future[bool]:
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            # A new event loop (tests): what was queued on the old one never runs.
-            self._loop = loop
-            self._pending, self._scheduled, self._running = [], False, set()
+        loop = self._queue()
         future: asyncio.Future[bool] = loop.create_future()
         self._engine = engine
         self._pending.append((row, event, zone, future))
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._dispatch)
+        self._schedule(loop)
         return future
 
-    def _dispatch(self) -> None:
-        self._scheduled = False
-        if not self._pending or len(self._running) >= MAX_IN_FLIGHT:
-            return
-        batch, self._pending = self._pending, []
-        task = asyncio.get_running_loop().create_task(self._run(self._engine, batch))
-        self._engine = None
-        self._running.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        if self._pending and not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._dispatch)
+    def _send(self, batch: list[_Item]) -> Coroutine[Any, Any, None]:
+        engine, self._engine = self._engine, None
+        return self._run(engine, batch)
 
     async def _run(self, engine: Any, batch: list[_Item]) -> None:
         try:
@@ -253,13 +234,7 @@ class Inserts:
                         if not future.done():
                             future.set_result(done)
         except BaseException as exc:
-            for _, _, _, future in batch:
-                if future.done():
-                    continue
-                if isinstance(exc, asyncio.CancelledError):
-                    future.cancel()
-                else:
-                    future.set_exception(exc)
+            fail((future for *_, future in batch), exc)
             if not isinstance(exc, Exception):
                 raise
 
