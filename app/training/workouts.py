@@ -28,6 +28,7 @@ from app.activities import met
 from app.activities import service as activities_service
 from app.auth.models import User
 from app.core.cache import Cache, profile_scope
+from app.core.db import raw_statements
 from app.core.errors import NotFound, Unauthorized, Unprocessable
 from app.core.paging import fetch_page, owned_in_range
 from app.core.timeutil import resolve_local_day, week_start
@@ -549,11 +550,10 @@ async def log_workout_pg(
     """`log_workout` on a PostgreSQL engine, with no session at all (also the POST shortcut's
     write): one round trip (`pgwrite.log`) when the user's body weight is known here, else
     (and whenever that one declines) two."""
-    async with engine.connect() as conn:
-        # Autocommit statements on the driver (no transaction is begun on this connection):
-        # each write is one statement, atomic on its own.
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
+    # Autocommit statements on one of the raw write connections (core/db.raw_statements), as
+    # food log writes: each write is one statement, atomic on its own, and SQLAlchemy's pool
+    # checkout, checkin and greenlet switches around it cost CPU that served nothing here.
+    async with raw_statements(engine) as driver:
         try:
             day, started_at = _resolve(tz, data)
         except InvalidWorkoutDate:
