@@ -173,11 +173,14 @@ class FastAnswer:
     route serialises it with its own `response_model` settings, exactly as FastAPI does), and
     `headers` are what the endpoint's dependencies would set on their `Response` (rate-limit
     headers, a Location), sent after content-length and content-type like FastAPI sends them.
-    `status_code` None is the route's own."""
+    `status_code` None is the route's own. `body`, when given, is `content` already
+    serialised, byte for byte as the route would (the shortcut's tests must compare them), and
+    is sent instead of it."""
 
     content: Any
     headers: Sequence[tuple[str, str]] = ()
     status_code: int | None = None
+    body: bytes | None = None
 
 
 # A write route's shortcut: given the scope and the request body already validated by the
@@ -373,18 +376,20 @@ class FastPathRoute(fastapi_routing.APIRoute):
     ) -> None:
         # What FastAPI's request handler does with an endpoint's return value
         # (fastapi.routing.get_request_handler, serialize_response with dump_json).
-        content = await fastapi_routing.serialize_response(
-            field=served.response_field,
-            response_content=answer.content,
-            include=served.response_model_include,
-            exclude=served.response_model_exclude,
-            by_alias=served.response_model_by_alias,
-            exclude_unset=served.response_model_exclude_unset,
-            exclude_defaults=served.response_model_exclude_defaults,
-            exclude_none=served.response_model_exclude_none,
-            is_coroutine=True,
-            dump_json=True,
-        )
+        content = answer.body
+        if content is None:
+            content = await fastapi_routing.serialize_response(
+                field=served.response_field,
+                response_content=answer.content,
+                include=served.response_model_include,
+                exclude=served.response_model_exclude,
+                by_alias=served.response_model_by_alias,
+                exclude_unset=served.response_model_exclude_unset,
+                exclude_defaults=served.response_model_exclude_defaults,
+                exclude_none=served.response_model_exclude_none,
+                is_coroutine=True,
+                dump_json=True,
+            )
         status_code = answer.status_code or served.status_code or 200
         response = Response(content=content, media_type="application/json", status_code=status_code)
         if not fastapi_routing.is_body_allowed_for_status_code(status_code):

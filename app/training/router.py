@@ -183,11 +183,13 @@ async def _fast_create_workout(scope: Scope, body: WorkoutIn) -> FastAnswer | No
     if tz is None:
         async with res.sessionmaker() as session:
             tz = await auth_service.timezone_hint(session, res.cache, user_id)
-    out = await workouts.log_workout_pg(
+    out = await workouts.log_workout_pg_answer(
         res.engine, res.cache, user_id, tz, body.model_dump(exclude={"exercises"}), body.exercises
     )
     headers = tuple(result.headers().items()) if result is not None else ()
-    return FastAnswer(out, headers)
+    if isinstance(out, WorkoutOut):
+        return FastAnswer(out, headers)
+    return FastAnswer(None, headers, body=workouts.answer_json(out))
 
 
 @fast_write(_fast_create_workout)

@@ -15,6 +15,7 @@ import pytest
 from app.core import routing
 from app.core.routing import FastAnswer
 from app.training import router as training_router
+from app.training.schemas import WorkoutOut
 from tests.conftest import BACKEND, assert_problem, create_user
 from tests.training.helpers import private_exercise, set_profile
 from tests.training.test_workout_pgwrite import HISTORY, _stored, _strip
@@ -130,3 +131,59 @@ async def test_refusals_through_the_shortcut_are_the_routes(
     assert_problem(r, 401)
     r = await client.get(WORKOUTS, headers=bob.headers)
     assert r.json()["total"] == 0
+
+
+@pytest.mark.skipif(BACKEND != "server", reason="the one-trip write is PostgreSQL's")
+@pytest.mark.parametrize("weight", [82.5, None])
+async def test_one_trip_answer_is_the_models_bytes(
+    client: httpx.AsyncClient,
+    make_user: Any,
+    shortcut_calls: list[FastAnswer | None],
+    weight: float | None,
+) -> None:
+    """The one-trip write's answer skips the model (`workouts.answer_json`): its bytes must be
+    exactly what `WorkoutOut` serialises for the same values (key order, floats written as
+    floats where the JSON gave integers, nulls, the zone of times), and its values the route's."""
+    user = await make_user(tz="Europe/Paris")
+    if weight is not None:
+        await set_profile(client, user, weight_kg=weight)
+    odd = {
+        # An instant, an estimated duration, sets without load or reps, integers for floats.
+        "started_at": "2024-06-03T06:30:00+02:00",
+        "title": 'Mixed "pr_count": 0',
+        "exercises": [
+            {
+                "exercise_id": HISTORY[0]["exercises"][0]["exercise_id"],
+                "sets": [
+                    {"reps": 5, "weight_kg": 100, "rpe": 8, "rir": 2},
+                    {"reps": 3, "weight_lb": 235, "is_warmup": True},
+                    {"duration_s": 60, "distance_m": 400},
+                ],
+            },
+            {
+                "exercise_id": HISTORY[0]["exercises"][2]["exercise_id"],
+                "sets": [{"reps": 12}, {"reps": 0}],
+            },
+        ],
+    }
+    for body in [*HISTORY, odd]:
+        r = await _post(client, user, body)
+        assert r.status_code == 201, r.text
+        model = WorkoutOut.model_validate_json(r.content)
+        assert r.content == model.model_dump_json().encode()
+        stored = await client.get(f"{WORKOUTS}/{model.id}", headers=user.headers)
+        # The same values as read back (an instant keeps the offset it was sent with in the
+        # write's answer, on every path, and is read back in UTC).
+        assert model == WorkoutOut.model_validate_json(stored.content)
+    # The first write priced the session with a weight read by the two-trip write (a model);
+    # every later one went in one trip and answered bytes.
+    answered = [a for a in shortcut_calls if a is not None]
+    assert [a.body is None for a in answered] == [True] + [False] * len(HISTORY)
+    last = r.json()
+    kcal = None if weight is None else round(3.5 * weight * last["duration_min"] / 60, 1)
+    assert last["kcal"] == kcal and last["duration_min"] == 14.0
+    assert last["duration_estimated"] is True
+    assert last["started_at"] == "2024-06-03T06:30:00+02:00"
+    assert [s["volume_kg"] for s in last["exercises"][0]["sets"]] == [500.0, 0.0, 0.0]
+    assert b'"volume_kg":500.0' in r.content and b'"weight_kg":100.0' in r.content
+    assert b'"rpe":8.0' in r.content
