@@ -45,7 +45,9 @@ def resolve_local_day(
     if instant is not None:
         try:
             day = local_date(instant, tz)
-            instant.astimezone(dt.UTC)  # stored in UTC: must be representable there
+            # Stored in UTC (so it must be representable there), and answered as stored: the
+            # write's answer and a later read give the same text for the same instant.
+            instant = instant.astimezone(dt.UTC)
         except OverflowError:
             raise error(
                 f"{instant_name} {instant.isoformat()} is outside the supported date range"

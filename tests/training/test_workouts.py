@@ -179,6 +179,24 @@ async def test_workout_becomes_the_days_activity(client, user):
     assert a["activity_type"] == "strength_training" and a["source"] == "workout"
 
 
+async def test_instant_answered_in_utc_as_read_back(client, user):
+    """An instant sent with an offset is answered in UTC by the write, as every read answers
+    it: a client comparing the two sees one text for one instant."""
+    r = await client.post(
+        "/api/v1/workouts",
+        json=bench_workout(date=None, started_at="2024-05-01T19:05:00+02:00"),
+        headers=user.headers,
+    )
+    assert r.status_code == 201, r.text
+    written = r.json()
+    assert written["started_at"] == "2024-05-01T17:05:00Z"
+    assert written["date"] == DAY
+    r = await client.get(f"/api/v1/workouts/{written['id']}", headers=user.headers)
+    assert r.json()["started_at"] == written["started_at"]
+    r = await client.get("/api/v1/workouts", headers=user.headers)
+    assert [w["started_at"] for w in r.json()["items"]] == [written["started_at"]]
+
+
 async def test_tracker_session_counted_once(client, user):
     """A tracker's strength session at the same time: the workout links to it, no second
     activity is created, so the day's energy holds the session once."""
