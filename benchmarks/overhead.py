@@ -6,8 +6,10 @@ Starts a bare FastAPI app (one trivial route) and NexFitra on PostgreSQL + Redis
 worker each, with production settings (JSON logs, an access line per request, metrics on), and
 drives each with the same keep-alive load (benchmarks/api_load.py's client). Reports req/s and
 server CPU per request for the bare route, `/health`, a cached daily summary and a log write,
-each as a share of the bare app. Goals (issue #16): /health >= 80%, cached summary >= 50%,
-log write >= 35%.
+each as a share of the bare app, and what PostgreSQL and Redis spent per NexFitra request (on
+this 2-core machine the load is CPU-bound: every process a request wakes competes for the same
+cores, so the share follows the CPU per request of all of them). Goals (issue #16):
+/health >= 80%, cached summary >= 50%, log write >= 35%.
 
 The runs alternate (bare, NexFitra, bare, NexFitra ...) so a neighbour's burst on a shared
 machine hits both sides; the share uses the mean of the bare runs.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import secrets
 import signal
@@ -32,6 +35,7 @@ import time
 from pathlib import Path
 
 import api_load  # benchmarks/api_load.py, beside this script
+import procstat  # benchmarks/procstat.py
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
@@ -153,8 +157,10 @@ async def load(
     seconds: float,
     body: bytes | None = None,
     pid: int | None = None,
+    backing: list[tuple[float, float]] | None = None,
 ) -> tuple[float, float]:
-    """Closed-loop keep-alive load; (req/s, server CPU µs per request)."""
+    """Closed-loop keep-alive load; (req/s, server CPU µs per request). With `backing`, also
+    appends to it the CPU µs per request of PostgreSQL and Redis (`backing_cpu_s`)."""
     count = 0
     errors = 0
     first_error: list[bytes] = []
@@ -170,14 +176,45 @@ async def load(
                 errors += 1
                 first_error.append(data[:300])
 
+    pg0, redis0 = backing_cpu_s() if backing is not None else (0.0, 0.0)
     cpu0 = api_load.server_cpu_s(pid)
     t0 = time.perf_counter()
     await asyncio.gather(*(client(h) for h in headers))
     wall = time.perf_counter() - t0
     cpu = api_load.server_cpu_s(pid) - cpu0
+    if backing is not None:
+        pg1, redis1 = backing_cpu_s()
+        n = max(1, count)
+        backing.append((1_000_000 * (pg1 - pg0) / n, 1_000_000 * (redis1 - redis0) / n))
     if errors:
         raise SystemExit(f"{errors} error responses from {path}: {first_error[0]!r}")
     return count / wall, 1_000_000 * cpu / max(1, count)
+
+
+def backing_cpu_s() -> tuple[float, float]:
+    """CPU seconds so far of PostgreSQL (the backends connected to the benchmark's database,
+    plus the WAL writer, background writer and checkpointer every commit also costs) and of
+    the Redis server. Other databases' backends are left out; Redis and PostgreSQL's shared
+    processes also work for anyone else using them at the time, so on a shared machine these
+    are upper bounds."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(DB).database or ""
+    shared = ("walwriter", "background writer", "checkpointer")
+    pg = redis = 0.0
+    for p in procstat.processes():
+        if p.name.startswith("redis-server"):
+            redis += p.cpu_s
+        elif p.name.startswith("postgres"):
+            try:
+                with open(f"/proc/{p.pid}/cmdline", "rb") as f:
+                    title = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            # A backend's title: "postgres: <cluster>: <user> <database> <client> <state>".
+            if f" {database} " in title or any(s in title for s in shared):
+                pg += p.cpu_s
+    return pg, redis
 
 
 def main() -> None:
@@ -250,6 +287,7 @@ async def measure(
         await load(nex_port, method, path, hs, 1.5, body)
     bare_runs: list[tuple[float, float]] = []
     nex_runs: dict[str, list[tuple[float, float]]] = {k: [] for k in targets}
+    backing: dict[str, list[tuple[float, float]]] = {k: [] for k in targets}
     for _ in range(args.rounds):
         for name, (method, path, hs, body) in targets.items():
             bare_runs.append(
@@ -259,9 +297,14 @@ async def measure(
                 # A write just invalidated the summaries: fill the cache again first.
                 await load(nex_port, method, path, hs, 0.5, body)
             nex_runs[name].append(
-                await load(nex_port, method, path, hs, args.seconds, body, pid=nex.pid)
+                await load(nex_port, method, path, hs, args.seconds, body, nex.pid, backing[name])
             )
+    BACKING.update(backing)
     return bare_runs, nex_runs
+
+
+# PostgreSQL and Redis CPU µs per request of each NexFitra target's runs (`measure`).
+BACKING: dict[str, list[tuple[float, float]]] = {}
 
 
 def report(
@@ -275,7 +318,10 @@ def report(
         f"\n{args.clients} keep-alive clients, {args.seconds:g} s per run, {args.rounds} rounds, "
         "one uvicorn worker each"
     )
-    print(f"{'target':<28}{'req/s':>9}{'share':>8}{'goal':>7}{'CPU µs/req':>12}{'CPU share':>11}")
+    print(
+        f"{'target':<28}{'req/s':>9}{'share':>8}{'goal':>7}{'CPU µs/req':>12}{'CPU share':>11}"
+        f"{'PG µs/req':>11}{'Redis µs/req':>14}"
+    )
     print(
         f"{'bare FastAPI /health':<28}{bare_rps:>9,.0f}{'100%':>8}{'':>7}{bare_cpu:>12.1f}"
         f"{'100%':>11}"
@@ -283,13 +329,17 @@ def report(
     for name, runs in nex_runs.items():
         rps = statistics.mean(r for r, _ in runs)
         cpu = statistics.mean(c for _, c in runs)
+        pg = statistics.mean(p for p, _ in BACKING[name]) if BACKING.get(name) else math.nan
+        redis = statistics.mean(r for _, r in BACKING[name]) if BACKING.get(name) else math.nan
         print(
             f"{'NexFitra ' + name:<28}{rps:>9,.0f}{rps / bare_rps:>8.0%}{GOALS[name]:>7.0%}"
-            f"{cpu:>12.1f}{bare_cpu / cpu:>11.0%}"
+            f"{cpu:>12.1f}{bare_cpu / cpu:>11.0%}{pg:>11.1f}{redis:>14.1f}"
         )
     print(
         "share = req/s against the bare app's; CPU share = bare CPU per request / NexFitra's "
-        "(the steadier figure on a shared machine)"
+        "(the steadier figure on a shared machine)\nCPU µs/req: the API process; PG and Redis "
+        "µs/req: this database's backends with the WAL writer, background writer and "
+        "checkpointer, and the Redis server\n(upper bounds: others using them meanwhile count too)"
     )
     if args.profile:
         print(f"pyinstrument report: {args.profile}")

@@ -123,6 +123,11 @@ def _event_of(fields: Mapping[Any, Any]) -> dict[str, Any]:
     return event
 
 
+# json.dumps(e, separators=(",", ":"), default=str), with its encoder made once: dumps builds a
+# new JSONEncoder on every call that passes options, once per event the relay publishes.
+_compact_json = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
 class RedisEventBus:
     backend = "redis"
 
@@ -136,7 +141,7 @@ class RedisEventBus:
             return 0
         args: list[str] = []
         for e in events:
-            args += [str(e["id"]), json.dumps(e, separators=(",", ":"), default=str)]
+            args += [str(e["id"]), _compact_json(e)]
         keys = [
             self.stream,
             USER_STREAM,

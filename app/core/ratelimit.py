@@ -158,7 +158,7 @@ class RedisRateLimiter:
             log.warning("rate limiter: Redis unavailable, limiting in process memory: %s", exc)
             return await self.fallback.hit(key, limit_per_minute, window_s=window_s)
         allowed, remaining, retry_ms, reset_ms = reply[:4]
-        # Lua's false arrives as None; a denied hit answers only four values.
+        # A denied hit, or a field not set, answers only four values.
         read = reply[4] if len(reply) > 4 else None
         if isinstance(read, bytes):
             read = read.decode()
