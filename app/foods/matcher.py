@@ -77,6 +77,7 @@ _LISTING_WORDS = frozenset(
 )
 _STOP = frozenset("a an the of and or with in on to for by from at as w".split())
 _BRACKETS = re.compile(r"\([^)]*\)")
+_NONE: frozenset[str] = frozenset()
 # Letters, with digits glued after them when they end the word ("g2", "v8"), or a number.
 _WORD_RE = re.compile(r"[a-z]+(?:\d+\b)?|\d+(?:\.\d+)?%?")
 
@@ -214,6 +215,7 @@ class FoodIndex:
         # Names made of number words ("half and half"): one word of their own (see _fused).
         self.number_names: dict[tuple[str, ...], str] = {}
         noun_memo: dict[str, frozenset[str]] = {}
+        glued_words: list[frozenset[str]] = []
         for food in self.foods:
             name, generic = unspecified(food.name)
             names.append(name)
@@ -226,6 +228,17 @@ class FoodIndex:
             # "Cheeseburger" among "Burgers", "cupcake" among "Cakes": a compound ending in its
             # kind's word is one of that kind, so that word names it as well.
             compound = {n: w for w in main for n in kind if len(n) > 3 and w.endswith(n) and w != n}
+            # A food named by that compound alone ("Hamburger, NFS") is the plain one of the
+            # kind the category names ("Burgers"): said, the kind's word is its description as
+            # much as "Turkey burger"'s ("a burger" is neither a turkey burger nor Burger
+            # King's, whose brand has the word); unsaid, it costs nothing the compound does not.
+            glued = _NONE
+            if len(main) == 1 and _source(food) == "fndds":
+                glued = frozenset(compound).intersection(
+                    _phrase_nouns(_BRACKETS.sub(" ", _category(food)), together)
+                )
+            glued_words.append(glued)
+            main |= glued
             extra = (set(_words(unspecified(_additional(food))[0])) | set(compound)) - _STOP - main
             cat = kind - main - extra
             fields.append((main, extra, cat, generic or bool(main & _GENERIC_WORDS)))
@@ -274,8 +287,11 @@ class FoodIndex:
             late = _late_words(names[i])
             head, alt = heads[i], alts[i]
             undiscounted = head | _STATES
+            glued_k = glued_words[i]
             unsaid_w = {
-                w: weight.get(w, 0.0)
+                w: 0.0
+                if w in glued_k
+                else weight.get(w, 0.0)
                 * (_ALTERNATIVE if w in alt else 1.0)
                 / (1.0 + (math.log(family[head, w]) if w not in undiscounted else 0.0))
                 * (_LATE if w in late else 1.0)
