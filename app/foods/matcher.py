@@ -54,6 +54,8 @@ _DEFAULT = 0.02
 # Share of its weight a word after a description's second comma costs when unsaid.
 _LATE = 0.3
 _MEASURED = 0.08
+# Share of the raw and measured bonuses a food keeps above the best of its head (in order).
+_TIE = 0.05
 _HEAD_BONUS = 0.1
 # Share of an alternative's weight ("noodles" in "Macaroni or noodles") that counts unsaid.
 _ALTERNATIVE = 0.2
@@ -637,6 +639,15 @@ class FoodIndex:
                     full_heads = self._head_id[cand[full]]
                     counts = np.bincount(full_heads)
                     fam[full] = np.log1p(counts[full_heads]) / math.log1p(counts.max())
+        elif prefer == "sr28" and sr28_col is not None:
+            # An ingredient's usual sense too, when no food is named by just the words said
+            # ("flour": the many wheat flours, "Wheat flour, ...", not "Potato flour").
+            full = (hard_hit >= hard - 1e-9) & (rows[:, sr28_col] > 0) & (heads > 0) & noun_said
+            if full.any() and not (full & (heads >= head_size)).any():
+                fam = np.zeros(m)
+                full_heads = self._head_id[cand[full]]
+                counts = np.bincount(full_heads)
+                fam[full] = np.log1p(counts[full_heads]) / math.log1p(counts.max())
         # The terms in a fixed order (float sums depend on it); a term that is zero for every
         # food is left out, which changes no sum.
         score = acc / hard - _UNSAID * share + _GENERIC_BONUS * generic
@@ -653,8 +664,16 @@ class FoodIndex:
         if src_col is not None:
             score += _SOURCE_BONUS * rows[:, src_col]
         if prefer == "sr28":
-            # An ingredient is bought raw unless the text says how it was cooked.
-            score += _GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand]
+            # An ingredient is bought raw unless the text says how it was cooked, in the forms
+            # cooks measure: that chooses among the forms of one food (raw or roasted soy
+            # flour), never between foods ("flour" is not soy flour for being sold raw). A
+            # food rises by it at most just past the best of its head.
+            base = score
+            hid = np.unique(self._head_id[cand], return_inverse=True)[1]
+            best = np.full(int(hid.max()) + 1, -np.inf)
+            np.maximum.at(best, hid, base)
+            bonus = _GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand]
+            score = np.minimum(base + bonus, best[hid] + _TIE * bonus)
         if not _for_infants(q):
             score -= _INFANT_PENALTY * infant
         if len(cand) > limit:
