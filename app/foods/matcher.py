@@ -398,6 +398,8 @@ class FoodIndex:
             ]
         ).astype(float)
         self._vocab = frozenset(self._postings)
+        # Words that are some food's noun: what a food is, never only how it is served.
+        self._noun_vocab = frozenset().union(*nouns)
         self._corrections: dict[str, str | None] = {}
         # About 5 kB a query (15 matches): 1,024 of them cost at most ~5 MB.
         self._match_cached = functools.lru_cache(maxsize=1024)(  # type: ignore[method-assign]
@@ -519,6 +521,8 @@ class FoodIndex:
         all_soft = len(soft) == len(q)
         if all_soft:
             soft = frozenset()
+        elif len(q) > 1:
+            soft |= self._unattested(q, soft, nouns)
         hard = sum(weight[w] for w in q if w not in soft)
         if hard <= 0:
             return []
@@ -710,6 +714,32 @@ class FoodIndex:
                 key=lambda m: -m.score,
             )
         return out[:limit]
+
+    def _unattested(
+        self, q: Sequence[str], soft: frozenset[str], nouns: Sequence[str] | None
+    ) -> frozenset[str]:
+        """Words said of a food that no food of that noun has, and that name no food: how it
+        was served ("black coffee"), which the data does not record. They help a food that has
+        them and cost nothing when none does, as soft words do."""
+        import numpy as np
+
+        seq = q if nouns is None else nouns
+        noun = next(
+            (w for w in reversed(seq) if w in q and w not in soft and w in self._noun_vocab), None
+        )
+        if noun is None or noun not in self._postings:
+            return _NONE
+        have = self._postings[noun][0]
+        out = [
+            w
+            for w in q
+            if w != noun
+            and w not in soft
+            and w not in self._noun_vocab
+            and w in self._postings
+            and not np.intersect1d(have, self._postings[w][0], assume_unique=True).size
+        ]
+        return frozenset(out) if out else _NONE
 
     @staticmethod
     def _covered(
