@@ -41,6 +41,8 @@ __all__ = ["FoodIndex", "Match", "participle", "stem", "unspecified", "words"]
 # Weight of a query word found only in the additional descriptions / only in the category.
 _ADDITIONAL = 0.8
 _CATEGORY = 0.4
+# ... found only in the food's portions ("1 patty").
+_PORTION = 0.4
 # Cost of description words the user did not say, relative to the description's weight.
 _UNSAID = 0.35
 # Generic forms ("Milk, NFS", "Bagel, plain") win ties against specific ones.
@@ -299,12 +301,25 @@ class FoodIndex:
                 * (_LATE if w in late else 1.0)
                 for w in main
             }
-            k = len(main) + len(extra) + len(cat)
+            # "Sausage, NFS" is measured in patties: "a sausage patty" is some of it.
+            por = [
+                w
+                for w in dict.fromkeys(
+                    w
+                    for p in self.foods[i].portions
+                    for w in _words(getattr(p, "description", "") or p.unit)
+                )
+                if w in weight and w not in main and w not in extra and w not in cat
+                and w not in _STOP and w.isalpha()
+            ]
+            k = len(main) + len(extra) + len(cat) + len(por)
             post_words += main
             post_words += extra
             post_words += cat
+            post_words += por
             post_food += [i] * k
             post_f += [1.0] * len(main) + [_ADDITIONAL] * len(extra) + [_CATEGORY] * len(cat)
+            post_f += [_PORTION] * len(por)
             post_unsaid += unsaid_w.values()
             post_said += [weight[w] for w in main]
             others = [0.0] * (k - len(main))
@@ -315,10 +330,11 @@ class FoodIndex:
             hw, food_nouns = head_words[i], nouns[i]
             post_head += [1.0 if w in hw else 0.0 for w in main]
             post_head += [1.0 if w in hw else 0.0 for w in extra]
-            post_head += [0.0] * len(cat)
+            post_head += [0.0] * (len(cat) + len(por))
             post_noun += [1.0 if w in food_nouns else 0.0 for w in main]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in extra]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in cat]
+            post_noun += [0.0] * len(por)
             # fsum: exact whatever the set's order, which PYTHONHASHSEED changes per process.
             main_weight[i] = math.fsum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
