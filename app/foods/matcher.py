@@ -309,8 +309,12 @@ class FoodIndex:
                     for p in self.foods[i].portions
                     for w in _words(getattr(p, "description", "") or p.unit)
                 )
-                if w in weight and w not in main and w not in extra and w not in cat
-                and w not in _STOP and w.isalpha()
+                if w in weight
+                and w not in main
+                and w not in extra
+                and w not in cat
+                and w not in _STOP
+                and w.isalpha()
             ]
             k = len(main) + len(extra) + len(cat) + len(por)
             post_words += main
