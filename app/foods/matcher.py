@@ -43,6 +43,8 @@ _ADDITIONAL = 0.8
 _CATEGORY = 0.4
 # ... found only in the food's portions ("1 patty").
 _PORTION = 0.4
+# Share of all foods whose portions use a word beyond which it names none of them.
+_PORTION_COMMON = 0.1
 # Cost of description words the user did not say, relative to the description's weight.
 _UNSAID = 0.35
 # Generic forms ("Milk, NFS", "Bagel, plain") win ties against specific ones.
@@ -287,6 +289,21 @@ class FoodIndex:
         post_said: list[float] = []
         post_head: list[float] = []
         post_noun: list[float] = []
+        self.measure_words, self.container_words = _measure_words(self.foods, df)
+        # What a food's portions are units of ("1 patty", "1 juice box/pouch (6.75 fl oz)"),
+        # but those most foods' portions use ("cup", "oz"): they say how much, not which
+        # food, and would make every query a scan.
+        portion_words = [
+            frozenset(
+                w for p in food.portions if (w := _portion_unit(p)) in weight and w not in _STOP
+            )
+            for food in self.foods
+        ]
+        pdf: dict[str, int] = defaultdict(int)
+        for pw in portion_words:
+            for w in pw:
+                pdf[w] += 1
+        too_common = len(self.foods) * _PORTION_COMMON
         for i, (main, extra, cat, _generic) in enumerate(fields):
             late = _late_words(names[i])
             head, alt = heads[i], alts[i]
@@ -301,21 +318,13 @@ class FoodIndex:
                 * (_LATE if w in late else 1.0)
                 for w in main
             }
-            # "Sausage, NFS" is measured in patties: "a sausage patty" is some of it.
-            por = [
+            # "Sausage, NFS" is measured in patties: "a sausage patty" is some of it. (Not the
+            # measure words most foods' portions use, "cup", "slice": they say how much.)
+            por = sorted(
                 w
-                for w in dict.fromkeys(
-                    w
-                    for p in self.foods[i].portions
-                    for w in _words(getattr(p, "description", "") or p.unit)
-                )
-                if w in weight
-                and w not in main
-                and w not in extra
-                and w not in cat
-                and w not in _STOP
-                and w.isalpha()
-            ]
+                for w in portion_words[i]
+                if pdf[w] <= too_common and w not in main and w not in extra and w not in cat
+            )
             k = len(main) + len(extra) + len(cat) + len(por)
             post_words += main
             post_words += extra
@@ -430,7 +439,6 @@ class FoodIndex:
             if len(w) >= 4 and w.isalpha():
                 for d in _deletes(w):
                     self._deletes[d].append(w)
-        self.measure_words, self.container_words = _measure_words(self.foods, df)
 
     # --- vocabulary -------------------------------------------------------------------------
 
@@ -934,6 +942,14 @@ def _late_words(name: str) -> frozenset[str]:
         return frozenset()
     early = {w for p in parts[:2] for w in _words(p)}
     return frozenset(w for p in parts[2:] for w in _words(p)) - early
+
+
+def _portion_unit(portion: object) -> str:
+    """The word a portion counts ("1 medium single serving bag": bag), the last word of its
+    first part."""
+    text = str(getattr(portion, "description", "") or getattr(portion, "unit", ""))
+    seq = [w for w in _words(_BRACKETS.sub(" ", text).split(",")[0]) if w.isalpha()]
+    return seq[-1] if seq else ""
 
 
 def _for_infants(q: Sequence[str]) -> bool:
