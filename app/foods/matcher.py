@@ -704,8 +704,9 @@ class FoodIndex:
             hid = np.unique(self._head_id[cand], return_inverse=True)[1]
             best = np.full(int(hid.max()) + 1, -np.inf)
             np.maximum.at(best, hid, base)
-            bonus = _GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand]
+            bonus = _GENERIC_BONUS * self._raw[cand]
             score = np.minimum(base + bonus, best[hid] + _TIE * bonus)
+            score += _MEASURED * self._measured[cand]
         if not _for_infants(q):
             score -= _INFANT_PENALTY * infant
         if len(cand) > limit:
