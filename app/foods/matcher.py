@@ -942,10 +942,7 @@ def _late_words(name: str) -> frozenset[str]:
     if len(parts) < 3:
         return frozenset()
     early = {w for p in parts[:2] for w in _words(p)}
-    # ... but a part "with ..." says what else is in it ("Pizza, cheese, with fruit"), which
-    # is what the food is, however late it comes.
-    late = [p for p in parts[2:] if not p.lstrip().lower().startswith(("with ", "without "))]
-    return frozenset(w for p in late for w in _words(p)) - early
+    return frozenset(w for p in parts[2:] for w in _words(p)) - early
 
 
 def _portion_unit(portion: object) -> str:
