@@ -696,10 +696,11 @@ class FoodIndex:
         if src_col is not None:
             score += _SOURCE_BONUS * rows[:, src_col]
         if prefer == "sr28":
-            # An ingredient is bought raw unless the text says how it was cooked, in the forms
-            # cooks measure: that chooses among the forms of one food (raw or roasted soy
-            # flour), never between foods ("flour" is not soy flour for being sold raw). A
-            # food rises by it at most just past the best of its head.
+            # An ingredient is bought raw unless the text says how it was cooked: that chooses
+            # among the forms of one food (raw or roasted soy flour), never between foods
+            # ("flour" is not soy flour for being sold raw), so a food rises by it at most just
+            # past the best of its head. Cooks buy the forms measured in many ways (SR28's
+            # "Milk, whole, 3.25%" rather than FNDDS's milk as drunk): that bonus is not capped.
             base = score
             hid = np.unique(self._head_id[cand], return_inverse=True)[1]
             best = np.full(int(hid.max()) + 1, -np.inf)
