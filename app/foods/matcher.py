@@ -293,11 +293,21 @@ class FoodIndex:
         # What a food's portions are units of ("1 patty", "1 juice box/pouch (6.75 fl oz)"),
         # but those most foods' portions use ("cup", "oz"): they say how much, not which
         # food, and would make every query a scan.
+        # A word last in some portions but more often before another word is a size ("1
+        # medium" of a cookie; "1 medium slice"), not what is counted.
+        seqs = [[_portion_seq(p) for p in food.portions] for food in self.foods]
+        last_n: dict[str, int] = defaultdict(int)
+        inner_n: dict[str, int] = defaultdict(int)
+        for food_seqs in seqs:
+            for seq in food_seqs:
+                if seq:
+                    last_n[seq[-1]] += 1
+                    for w in seq[:-1]:
+                        inner_n[w] += 1
+        units = {w for w, c in last_n.items() if c > inner_n[w] and w in weight and w not in _STOP}
         portion_words = [
-            frozenset(
-                w for p in food.portions if (w := _portion_unit(p)) in weight and w not in _STOP
-            )
-            for food in self.foods
+            frozenset(seq[-1] for seq in food_seqs if seq and seq[-1] in units)
+            for food_seqs in seqs
         ]
         pdf: dict[str, int] = defaultdict(int)
         for pw in portion_words:
@@ -946,12 +956,15 @@ def _late_words(name: str) -> frozenset[str]:
     return frozenset(w for p in parts[2:] for w in _words(p)) - early
 
 
-def _portion_unit(portion: object) -> str:
-    """The word a portion counts ("1 medium single serving bag": bag), the last word of its
-    first part."""
-    text = str(getattr(portion, "description", "") or getattr(portion, "unit", ""))
-    seq = [w for w in _words(_BRACKETS.sub(" ", text).split(",")[0]) if w.isalpha()]
-    return seq[-1] if seq else ""
+def _portion_seq(portion: object) -> tuple[str, ...]:
+    """The words of a portion's first part, the last the one it counts ("1 medium single
+    serving bag": bag)."""
+    return _portion_words(str(getattr(portion, "description", "") or getattr(portion, "unit", "")))
+
+
+@functools.lru_cache(maxsize=8192)
+def _portion_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in _words(_BRACKETS.sub(" ", text).split(",")[0]) if w.isalpha())
 
 
 def _for_infants(q: Sequence[str]) -> bool:
