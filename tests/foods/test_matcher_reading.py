@@ -79,3 +79,11 @@ def test_a_food_measured_in_the_unit_said_is_named_by_it():
     assert it.food.name == "Sausage, NFS"
     assert it.grams == portion_grams(it.food, "1 patty")
     assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+
+
+def test_a_size_said_is_not_a_portion_unit_that_names_a_food():
+    # The reduced-fat cookie's portions are "1 small", "1 medium": sizes, not what it counts.
+    (it,) = items("a medium chocolate chip cookie")
+    assert it.food.name == "Cookie, chocolate chip"
+    assert it.grams == portion_grams(it.food, "1 medium cookie")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
