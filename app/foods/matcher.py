@@ -41,6 +41,10 @@ __all__ = ["FoodIndex", "Match", "participle", "stem", "unspecified", "words"]
 # Weight of a query word found only in the additional descriptions / only in the category.
 _ADDITIONAL = 0.8
 _CATEGORY = 0.4
+# ... found only in the food's portions ("1 patty").
+_PORTION = 0.4
+# Share of all foods whose portions use a word beyond which it names none of them.
+_PORTION_COMMON = 0.1
 # Cost of description words the user did not say, relative to the description's weight.
 _UNSAID = 0.35
 # Generic forms ("Milk, NFS", "Bagel, plain") win ties against specific ones.
@@ -54,6 +58,8 @@ _DEFAULT = 0.02
 # Share of its weight a word after a description's second comma costs when unsaid.
 _LATE = 0.3
 _MEASURED = 0.08
+# Share of the raw and measured bonuses a food keeps above the best of its head (in order).
+_TIE = 0.05
 _HEAD_BONUS = 0.1
 # Share of an alternative's weight ("noodles" in "Macaroni or noodles") that counts unsaid.
 _ALTERNATIVE = 0.2
@@ -77,6 +83,7 @@ _LISTING_WORDS = frozenset(
 )
 _STOP = frozenset("a an the of and or with in on to for by from at as w".split())
 _BRACKETS = re.compile(r"\([^)]*\)")
+_NONE: frozenset[str] = frozenset()
 # Letters, with digits glued after them when they end the word ("g2", "v8"), or a number.
 _WORD_RE = re.compile(r"[a-z]+(?:\d+\b)?|\d+(?:\.\d+)?%?")
 
@@ -214,6 +221,7 @@ class FoodIndex:
         # Names made of number words ("half and half"): one word of their own (see _fused).
         self.number_names: dict[tuple[str, ...], str] = {}
         noun_memo: dict[str, frozenset[str]] = {}
+        glued_words: list[frozenset[str]] = []
         for food in self.foods:
             name, generic = unspecified(food.name)
             names.append(name)
@@ -226,6 +234,17 @@ class FoodIndex:
             # "Cheeseburger" among "Burgers", "cupcake" among "Cakes": a compound ending in its
             # kind's word is one of that kind, so that word names it as well.
             compound = {n: w for w in main for n in kind if len(n) > 3 and w.endswith(n) and w != n}
+            # A food named by that compound alone ("Hamburger, NFS") is the plain one of the
+            # kind the category names ("Burgers"): said, the kind's word is its description as
+            # much as "Turkey burger"'s ("a burger" is neither a turkey burger nor Burger
+            # King's, whose brand has the word); unsaid, it costs nothing the compound does not.
+            glued = _NONE
+            if len(main) == 1 and _source(food) == "fndds":
+                glued = frozenset(compound).intersection(
+                    _phrase_nouns(_BRACKETS.sub(" ", _category(food)), together)
+                )
+            glued_words.append(glued)
+            main |= glued
             extra = (set(_words(unspecified(_additional(food))[0])) | set(compound)) - _STOP - main
             cat = kind - main - extra
             fields.append((main, extra, cat, generic or bool(main & _GENERIC_WORDS)))
@@ -270,23 +289,60 @@ class FoodIndex:
         post_said: list[float] = []
         post_head: list[float] = []
         post_noun: list[float] = []
+        self.measure_words, self.container_words = _measure_words(self.foods, df)
+        # What a food's portions are units of ("1 patty", "1 juice box/pouch (6.75 fl oz)"),
+        # but those most foods' portions use ("cup", "oz"): they say how much, not which
+        # food, and would make every query a scan.
+        # A word last in some portions but more often before another word is a size ("1
+        # medium" of a cookie; "1 medium slice"), not what is counted.
+        seqs = [[_portion_seq(p) for p in food.portions] for food in self.foods]
+        last_n: dict[str, int] = defaultdict(int)
+        inner_n: dict[str, int] = defaultdict(int)
+        for food_seqs in seqs:
+            for seq in food_seqs:
+                if seq:
+                    last_n[seq[-1]] += 1
+                    for w in seq[:-1]:
+                        inner_n[w] += 1
+        units = {w for w, c in last_n.items() if c > inner_n[w] and w in weight and w not in _STOP}
+        portion_words = [
+            frozenset(seq[-1] for seq in food_seqs if seq and seq[-1] in units)
+            for food_seqs in seqs
+        ]
+        pdf: dict[str, int] = defaultdict(int)
+        for pw in portion_words:
+            for w in pw:
+                pdf[w] += 1
+        too_common = len(self.foods) * _PORTION_COMMON
         for i, (main, extra, cat, _generic) in enumerate(fields):
             late = _late_words(names[i])
             head, alt = heads[i], alts[i]
             undiscounted = head | _STATES
+            glued_k = glued_words[i]
             unsaid_w = {
-                w: weight.get(w, 0.0)
+                w: 0.0
+                if w in glued_k
+                else weight.get(w, 0.0)
                 * (_ALTERNATIVE if w in alt else 1.0)
                 / (1.0 + (math.log(family[head, w]) if w not in undiscounted else 0.0))
                 * (_LATE if w in late else 1.0)
                 for w in main
             }
-            k = len(main) + len(extra) + len(cat)
+            # "Sausage, NFS" is measured in patties: "a sausage patty" is some of it. (Not the
+            # measure words most foods' portions use, "cup", "slice": they say how much.)
+            por = sorted(
+                w
+                for w in portion_words[i]
+                if pdf[w] <= too_common and w not in main and w not in extra and w not in cat
+            )
+            k = len(main) + len(extra) + len(cat) + len(por)
             post_words += main
             post_words += extra
             post_words += cat
+            post_words += por
             post_food += [i] * k
             post_f += [1.0] * len(main) + [_ADDITIONAL] * len(extra) + [_CATEGORY] * len(cat)
+            post_f += [_PORTION] * len(por)
             post_unsaid += unsaid_w.values()
             post_said += [weight[w] for w in main]
             others = [0.0] * (k - len(main))
@@ -297,10 +353,11 @@ class FoodIndex:
             hw, food_nouns = head_words[i], nouns[i]
             post_head += [1.0 if w in hw else 0.0 for w in main]
             post_head += [1.0 if w in hw else 0.0 for w in extra]
-            post_head += [0.0] * len(cat)
+            post_head += [0.0] * (len(cat) + len(por))
             post_noun += [1.0 if w in food_nouns else 0.0 for w in main]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in extra]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in cat]
+            post_noun += [0.0] * len(por)
             # fsum: exact whatever the set's order, which PYTHONHASHSEED changes per process.
             main_weight[i] = math.fsum(unsaid_w.values())
         # Postings as arrays: a query adds a few arrays instead of looping over foods in Python.
@@ -380,6 +437,8 @@ class FoodIndex:
             ]
         ).astype(float)
         self._vocab = frozenset(self._postings)
+        # Words that are some food's noun: what a food is, never only how it is served.
+        self._noun_vocab = frozenset().union(*nouns)
         self._corrections: dict[str, str | None] = {}
         # About 5 kB a query (15 matches): 1,024 of them cost at most ~5 MB.
         self._match_cached = functools.lru_cache(maxsize=1024)(  # type: ignore[method-assign]
@@ -390,7 +449,6 @@ class FoodIndex:
             if len(w) >= 4 and w.isalpha():
                 for d in _deletes(w):
                     self._deletes[d].append(w)
-        self.measure_words, self.container_words = _measure_words(self.foods, df)
 
     # --- vocabulary -------------------------------------------------------------------------
 
@@ -501,6 +559,8 @@ class FoodIndex:
         all_soft = len(soft) == len(q)
         if all_soft:
             soft = frozenset()
+        elif len(q) > 1:
+            soft |= self._unattested(q, soft, nouns)
         hard = sum(weight[w] for w in q if w not in soft)
         if hard <= 0:
             return []
@@ -621,6 +681,15 @@ class FoodIndex:
                     full_heads = self._head_id[cand[full]]
                     counts = np.bincount(full_heads)
                     fam[full] = np.log1p(counts[full_heads]) / math.log1p(counts.max())
+        elif prefer == "sr28" and sr28_col is not None:
+            # An ingredient's usual sense too, when no food is named by just the words said
+            # ("flour": the many wheat flours, "Wheat flour, ...", not "Potato flour").
+            full = (hard_hit >= hard - 1e-9) & (rows[:, sr28_col] > 0) & (heads > 0) & noun_said
+            if full.any() and not (full & (heads >= head_size)).any():
+                fam = np.zeros(m)
+                full_heads = self._head_id[cand[full]]
+                counts = np.bincount(full_heads)
+                fam[full] = np.log1p(counts[full_heads]) / math.log1p(counts.max())
         # The terms in a fixed order (float sums depend on it); a term that is zero for every
         # food is left out, which changes no sum.
         score = acc / hard - _UNSAID * share + _GENERIC_BONUS * generic
@@ -637,8 +706,18 @@ class FoodIndex:
         if src_col is not None:
             score += _SOURCE_BONUS * rows[:, src_col]
         if prefer == "sr28":
-            # An ingredient is bought raw unless the text says how it was cooked.
-            score += _GENERIC_BONUS * self._raw[cand] + _MEASURED * self._measured[cand]
+            # An ingredient is bought raw unless the text says how it was cooked: that chooses
+            # among the forms of one food (raw or roasted soy flour), never between foods
+            # ("flour" is not soy flour for being sold raw), so a food rises by it at most just
+            # past the best of its head. Cooks buy the forms measured in many ways (SR28's
+            # "Milk, whole, 3.25%" rather than FNDDS's milk as drunk): that bonus is not capped.
+            base = score
+            hid = np.unique(self._head_id[cand], return_inverse=True)[1]
+            best = np.full(int(hid.max()) + 1, -np.inf)
+            np.maximum.at(best, hid, base)
+            bonus = _GENERIC_BONUS * self._raw[cand]
+            score = np.minimum(base + bonus, best[hid] + _TIE * bonus)
+            score += _MEASURED * self._measured[cand]
         if not _for_infants(q):
             score -= _INFANT_PENALTY * infant
         if len(cand) > limit:
@@ -675,6 +754,32 @@ class FoodIndex:
                 key=lambda m: -m.score,
             )
         return out[:limit]
+
+    def _unattested(
+        self, q: Sequence[str], soft: frozenset[str], nouns: Sequence[str] | None
+    ) -> frozenset[str]:
+        """Words said of a food that no food of that noun has, and that name no food: how it
+        was served ("black coffee"), which the data does not record. They help a food that has
+        them and cost nothing when none does, as soft words do."""
+        import numpy as np
+
+        seq = q if nouns is None else nouns
+        noun = next(
+            (w for w in reversed(seq) if w in q and w not in soft and w in self._noun_vocab), None
+        )
+        if noun is None or noun not in self._postings:
+            return _NONE
+        have = self._postings[noun][0]
+        out = [
+            w
+            for w in q
+            if w != noun
+            and w not in soft
+            and w not in self._noun_vocab
+            and w in self._postings
+            and not np.intersect1d(have, self._postings[w][0], assume_unique=True).size
+        ]
+        return frozenset(out) if out else _NONE
 
     @staticmethod
     def _covered(
@@ -849,6 +954,17 @@ def _late_words(name: str) -> frozenset[str]:
         return frozenset()
     early = {w for p in parts[:2] for w in _words(p)}
     return frozenset(w for p in parts[2:] for w in _words(p)) - early
+
+
+def _portion_seq(portion: object) -> tuple[str, ...]:
+    """The words of a portion's first part, the last the one it counts ("1 medium single
+    serving bag": bag)."""
+    return _portion_words(str(getattr(portion, "description", "") or getattr(portion, "unit", "")))
+
+
+@functools.lru_cache(maxsize=8192)
+def _portion_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in _words(_BRACKETS.sub(" ", text).split(",")[0]) if w.isalpha())
 
 
 def _for_infants(q: Sequence[str]) -> bool:

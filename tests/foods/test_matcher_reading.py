@@ -1,0 +1,89 @@
+"""Which food general words name: mechanisms of the matcher's scoring (issue 11), each checked
+with the food, its grams (read from the food's own portions) and its carbohydrate.
+
+The sentences are made up for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.foods.dataset import FoodRecord
+from app.foods.parser import ParsedItem, parse
+from app.foods.units import portion_text
+
+
+def items(text: str, context: str = "meal") -> list[ParsedItem]:
+    r = parse(text, context=context)  # type: ignore[arg-type]
+    assert not r.unmatched, r.unmatched
+    return r.items
+
+
+def portion_grams(food: FoodRecord, text: str) -> float:
+    for p in food.portions:
+        if portion_text(p).lower() == text:
+            return p.grams
+    raise AssertionError(f"{food.name} has no portion {text!r}")
+
+
+def carbs(item: ParsedItem) -> float:
+    return (item.food.nutrients.get("carbs_g") or 0.0) * item.grams / 100
+
+
+def test_a_bare_kind_word_is_the_plain_food_of_that_kind_not_a_brand():
+    # "burger" is a word of "Hamburger (Burger King)" and the kind of "Hamburger, NFS".
+    (it,) = items("a burger")
+    assert it.food.name == "Hamburger, NFS"
+    assert it.grams == portion_grams(it.food, "quantity not specified")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 20 < it.nutrients["carbs_g"] < 40
+
+
+def test_a_brand_said_still_names_its_product():
+    (it,) = items("a handful of wheat thins")
+    assert "Wheat Thins" in it.food.name
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+
+
+def test_flour_as_an_ingredient_is_wheat_flour_bought_raw_not_soy_flour():
+    (it,) = items("2 cups flour", context="ingredient")
+    assert it.food.name.startswith("Wheat flour"), it.food.name
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "1 cup"))
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert it.nutrients["carbs_g"] > 150  # soy flour's 2 cups had 54 g
+
+
+def test_an_ingredient_said_raw_is_still_the_raw_form_of_that_food():
+    (it,) = items("3 eggs", context="ingredient")
+    assert it.food.name == "Egg, whole, raw, fresh"
+    assert it.grams == pytest.approx(3 * portion_grams(it.food, "1 medium"))
+
+
+def test_how_a_drink_is_served_that_the_data_does_not_record_still_names_it():
+    # No coffee in the data is "black"; the word costs the coffee nothing.
+    coffee, milk = items("black coffee with a splash of milk")
+    assert coffee.food.name.startswith("Coffee")
+    assert coffee.nutrients["carbs_g"] < 1
+    assert milk.food.name.startswith("Milk")
+    assert milk.nutrients["carbs_g"] == pytest.approx(carbs(milk))
+
+
+def test_a_word_the_data_has_with_the_food_still_chooses_among_its_kinds():
+    (it,) = items("a mug of hot black tea")
+    assert it.food.name.startswith("Tea") and "black" in it.food.name.lower()
+
+
+def test_a_food_measured_in_the_unit_said_is_named_by_it():
+    # "Sausage, NFS" has no "patty" in its name, but is measured in patties.
+    (it,) = items("a sausage patty")
+    assert it.food.name == "Sausage, NFS"
+    assert it.grams == portion_grams(it.food, "1 patty")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+
+
+def test_a_size_said_is_not_a_portion_unit_that_names_a_food():
+    # The reduced-fat cookie's portions are "1 small", "1 medium": sizes, not what it counts.
+    (it,) = items("a medium chocolate chip cookie")
+    assert it.food.name == "Cookie, chocolate chip"
+    assert it.grams == portion_grams(it.food, "1 medium cookie")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
