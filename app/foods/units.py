@@ -29,8 +29,6 @@ _DEFAULT_SIZES = frozenset({"medium", "regular"})
 _SIZES = frozenset({"small", "medium", "large", "regular", "mini", "miniature", "jumbo", "extra"})
 # Portion words that say nothing about which portion it is.
 _NEUTRAL = frozenset({"or", "of", "and", "a", "the", "nfs", "whole", "each", "about"})
-# Portions nobody means by a count: measuring conventions of the survey.
-_TECHNICAL = ("cubic inch", "surface inch", "guideline amount", "calorie package")
 _COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "fruit"})
 # Stemmed, as portion words are ("piece" is read as "piec"): one piece of a food, for a measure
 # its portions do not name.
@@ -62,7 +60,6 @@ class _P(NamedTuple):  # a tuple: made for every portion of every food read
     paren: frozenset[str]
     grams: float
     volume_ml: float | None
-    technical: bool
 
 
 def portion_text(p: object) -> str:
@@ -119,14 +116,14 @@ _ALTERNATIVES_RE = re.compile(r" or (?=\d)(?![^(]*\))")
 
 
 def _portion(text: str, grams: float) -> _P:
-    qty, words, paren, ml, tech = _read_portion(text)
-    return _P(text, qty, words, paren, grams, ml, tech)
+    qty, words, paren, ml = _read_portion(text)
+    return _P(text, qty, words, paren, grams, ml)
 
 
 # What a portion's text says does not depend on the food: the 47,000 portions of the packaged
 # foods have under 4,000 distinct texts ("1 cup", "1 medium slice"), each read once.
 @functools.lru_cache(maxsize=8192)
-def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], float | None, bool]:
+def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], float | None]:
     m = _NUM_RE.match(text)
     qty = _num(m.group(1)) if m else 1.0
     rest = text[m.end() :] if m else text
@@ -137,8 +134,7 @@ def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], flo
     if unit is None and "floz" in words:
         unit = "floz"
     ml = qty * lexicon.VOLUME_ML[unit] if unit else None
-    tech = any(t in text.lower() for t in _TECHNICAL)
-    return qty or 1.0, words, paren, ml, tech
+    return qty or 1.0, words, paren, ml
 
 
 def _qns(ps: tuple[_P, ...]) -> _P | None:
@@ -165,7 +161,7 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
         unsaid = len(
             [w for w in p.words if w not in said and w not in _NEUTRAL and not w[0].isdigit()]
         )
-        s = hit - 0.15 * unsaid - (0.5 if p.technical else 0.0)
+        s = hit - 0.15 * unsaid
         if not sized and p.words & _DEFAULT_SIZES:
             s += 0.3
         if best is None or s > best[0]:
@@ -177,10 +173,10 @@ def _count_default(
     ps: tuple[_P, ...], food_words: frozenset[str], piece: bool = False
 ) -> _P | None:
     # "2 bagels", "an apple": the food's own unit ("1 egg"), else its medium or regular one,
-    # else a piece; technical and volume portions never.
+    # else a piece; volume portions never.
     ranked = []
     for p in ps:
-        if p.text.lower() == _QNS or p.technical or p.volume_ml:
+        if p.text.lower() == _QNS or p.volume_ml:
             continue
         if p.words & {"oz", "lb", "g"}:
             continue
@@ -204,7 +200,7 @@ def _count_default(
 def has_measure(food: FoodRecord, measure: list[str]) -> bool:
     """Whether one of the food's portions is described with a word of ``measure``."""
     said = set(measure)
-    return any(p.words & said for p in _portions(food) if not p.technical)
+    return any(p.words & said for p in _portions(food))
 
 
 def resolve(food: FoodRecord, amount: Amount) -> Resolved:
@@ -261,7 +257,6 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
     qns = _qns(ps)
     if qns is not None:
         return Resolved(q, qns.text, q * qns.grams)
-    usable = [p for p in ps if not p.technical]
-    if usable:
-        return Resolved(q, usable[0].text, q * usable[0].grams / usable[0].qty)
+    if ps:
+        return Resolved(q, ps[0].text, q * ps[0].grams / ps[0].qty)
     return Resolved(q, "serving", q * 100.0)
