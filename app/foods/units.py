@@ -26,7 +26,6 @@ _PAREN_RE = re.compile(r"\([^)]*\)")
 _QNS = "quantity not specified"
 # Sizes people leave unsaid: "a bagel" is the medium or regular one.
 _DEFAULT_SIZES = frozenset({"medium", "regular"})
-_SIZES = frozenset({"small", "medium", "large", "regular", "mini", "miniature", "jumbo", "extra"})
 # Portion words that say nothing about which portion it is.
 _NEUTRAL = frozenset({"or", "of", "and", "a", "the", "nfs", "whole", "each", "about"})
 _COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "fruit"})
@@ -148,7 +147,6 @@ def _density(ps: tuple[_P, ...]) -> float | None:
 
 def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | None:
     best: tuple[float, _P] | None = None
-    sized = bool(set(said) & _SIZES)
     for p in ps:
         if p.text.lower() == _QNS:
             continue
@@ -162,7 +160,7 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
             [w for w in p.words if w not in said and w not in _NEUTRAL and not w[0].isdigit()]
         )
         s = hit - 0.15 * unsaid
-        if not sized and p.words & _DEFAULT_SIZES:
+        if p.words & _DEFAULT_SIZES:
             s += 0.3
         if best is None or s > best[0]:
             best = (s, p)
