@@ -259,7 +259,6 @@ class _Piece:
 
 _APPOSITIVE = [["which", "is"], ["which", "was"], ["known", "as"], ["that", "is"]]
 _COMPOSED = frozenset("made packed filled stuffed prepared topped".split())
-_GRAMS = frozenset({"g", "gram", "grams", "gr", "kg", "kilogram", "kilograms", "mg"})
 
 
 def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
@@ -385,8 +384,9 @@ def _read_amount(part: list[str]) -> tuple[Amount, list[str]]:
     unit: str | None = None
     words: list[str] = list(skipped)
     if i < len(part) and part[i] in _UNITS:
-        if len(nums) > 1 and part[i] not in _GRAMS:
-            # "a 20 fl oz bottle", "two 12 oz cans": the container's size is the amount.
+        if len(nums) > 1:
+            # "a 20 fl oz bottle", "two 12 oz cans", "2 100 g cups": the container's size
+            # is the amount.
             q, unit = nums[0] * nums[-1], part[i]
         else:
             q, unit = nums[-1], part[i]

@@ -200,6 +200,8 @@ def test_a_container_size_is_the_amount():
     # A digit glued to letters is a name ("G2"), not a second amount.
     r = parse("a 32 fl oz bottle of Gatorade G2")
     assert len(r.items) == 1 and "G2" in r.items[0].food.name
+    # A count of weighed containers is the count times the weight, in grams as in ounces.
+    assert one("3 150 g cups of plain yogurt").grams == pytest.approx(450)
 
 
 @pytest.mark.parametrize(
