@@ -497,9 +497,6 @@ class _Reader:
         for k, m in enumerate(matches):
             if (
                 getattr(m.food, "source", "") == self.prefer
-                # Not a food the words only describe ("salt": salted pretzels) when the other
-                # source has the food they name.
-                and (m.noun or not matches[0].noun)
                 and m.coverage >= top - _FALLBACK
                 and m.score >= matches[0].score - 2 * _FALLBACK
                 # Not a food that leaves much more unsaid ("milk": dry milk vs "Milk, NFS").
