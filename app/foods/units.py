@@ -176,8 +176,6 @@ def _count_default(
     for p in ps:
         if p.text.lower() == _QNS or p.volume_ml:
             continue
-        if p.words & {"oz", "lb", "g"}:
-            continue
         score = 0.0
         if p.words & food_words:
             score += 2
