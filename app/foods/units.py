@@ -151,9 +151,8 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
         if p.text.lower() == _QNS:
             continue
         # fsum over the sets: the same value in every process, whatever the hash seed.
-        hit = math.fsum(said.get(w, 0.0) for w in p.words) + 0.5 * math.fsum(
-            said.get(w, 0.0) for w in p.paren
-        )
+        # (Words in brackets, "(2 peanut butter cups, 1.6 oz)", say what is inside, not which.)
+        hit = math.fsum(said.get(w, 0.0) for w in p.words)
         if hit <= 0:
             continue
         unsaid = len(
