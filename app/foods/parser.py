@@ -76,6 +76,11 @@ _TOKEN_RE = re.compile(
 )
 _PUNCT = frozenset(",;.!?:")
 _UNITS = frozenset(lexicon.MASS_G) | frozenset(lexicon.VOLUME_ML)
+# Words the parser reads as English, never as a food word left unread.
+_ENGLISH = frozenset().union(
+    lexicon.FILLER, lexicon.SOFT, lexicon.JOINERS, lexicon.MEAL_WORDS, lexicon.NUMBER_WORDS,
+    lexicon.WEIGHING, lexicon.PREPOSITIONS, lexicon.VESSEL_ML, _UNITS
+)  # fmt: skip
 _NEGATIONS = frozenset({"without", "no", "minus", "except"})
 _BRACKETS = re.compile(r"\([^)]*\)")
 
@@ -616,14 +621,7 @@ def _unknown(toks: list[str], rd: _Reader, unmatched: list[str]) -> None:
             t.isalpha()
             and len(t) > 2
             and not t.endswith("ly")  # an adverb ("happily") says how, not what
-            and t not in lexicon.FILLER
-            and t not in lexicon.SOFT
-            and t not in lexicon.JOINERS
-            and t not in lexicon.MEAL_WORDS
-            and t not in lexicon.NUMBER_WORDS
-            and t not in lexicon.WEIGHING
-            and t not in _UNITS
-            and t not in lexicon.VESSEL_ML
+            and t not in _ENGLISH
             and rd.index.correct(t) is None
             and not (rd.extra and any(t in f.name.lower() for f in rd.extra))
             and t not in unmatched
@@ -782,13 +780,7 @@ def _unused(toks: list[str], owner: _Item | None, rd: _Reader, unmatched: list[s
         t
         for t in toks
         if t.isalpha()
-        and t not in lexicon.FILLER
-        and t not in lexicon.SOFT
-        and t not in lexicon.MEAL_WORDS
-        and t not in lexicon.NUMBER_WORDS
-        and t not in lexicon.JOINERS
-        and t not in lexicon.PREPOSITIONS
-        and t not in _UNITS
+        and t not in _ENGLISH
         and (w := rd.index.correct(t)) is not None
         and w not in have
         and w not in rd.index.measure_words
