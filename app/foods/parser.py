@@ -31,7 +31,7 @@ from app.foods.dataset import (
     load_usda_foods,
 )
 from app.foods.matcher import FoodIndex, Match, participle, stem, unspecified, words
-from app.foods.units import Amount, has_measure, resolve
+from app.foods.units import Amount, has_measure, number, resolve
 
 __all__ = [
     "Context",
@@ -198,13 +198,7 @@ def _mid(m: re.Match[str]) -> str:
 def _value(tok: str) -> float:
     if tok in lexicon.NUMBER_WORDS:
         return float(lexicon.NUMBER_WORDS[tok])
-    if " " in tok:
-        whole, frac = tok.split()
-        return float(whole) + _value(frac)
-    if "/" in tok:
-        a, b = tok.split("/")
-        return float(a) / float(b) if float(b) else 0.0
-    return float(tok.rstrip("%"))
+    return number(tok.rstrip("%"))
 
 
 def _is_number(tok: str) -> bool:

@@ -18,7 +18,7 @@ from app.foods import lexicon
 from app.foods.dataset import FoodRecord
 from app.foods.matcher import stem
 
-__all__ = ["Amount", "Resolved", "has_measure", "portion_text", "resolve"]
+__all__ = ["Amount", "Resolved", "has_measure", "number", "portion_text", "resolve"]
 
 _NUM_RE = re.compile(r"^\s*(\d+\s+\d+/\d+|\d+/\d+|\d*\.?\d+)\s*")
 _WORD_RE = re.compile(r"fl\.? oz|[a-z]+|\d+(?:\.\d+)?")
@@ -68,14 +68,15 @@ def portion_text(p: object) -> str:
     return f"{getattr(p, 'amount', 1.0):g} {getattr(p, 'unit', '')}".strip()
 
 
-def _num(text: str) -> float:
+def number(text: str) -> float:
+    """ "2", "1.5", "3/4", "1 1/2" (a fraction over 0 is 0)."""
     text = text.strip()
     if " " in text:
         whole, frac = text.split()
-        return float(whole) + _num(frac)
+        return float(whole) + number(frac)
     if "/" in text:
         a, b = text.split("/")
-        return float(a) / float(b) if float(b) else 1.0
+        return float(a) / float(b) if float(b) else 0.0
     return float(text)
 
 
@@ -124,7 +125,7 @@ def _portion(text: str, grams: float) -> _P:
 @functools.lru_cache(maxsize=8192)
 def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], float | None]:
     m = _NUM_RE.match(text)
-    qty = _num(m.group(1)) if m else 1.0
+    qty = number(m.group(1)) if m else 1.0
     rest = text[m.end() :] if m else text
     main = _PAREN_RE.sub(" ", rest)
     words = frozenset(_tokens(main))
