@@ -284,7 +284,6 @@ def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
                 or toks[i - 1] in lexicon.FILLER
             )
             and not _after_quantity(toks, i)
-            and not (i and _is_quantity(toks[i - 1]))
         ):
             out.append("a")
         out.append(t)
