@@ -274,7 +274,6 @@ def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
             and t not in lexicon.JOINERS
             and t not in lexicon.PREPOSITIONS
             and t not in lexicon.NUMBER_WORDS
-            and t not in lexicon.SOFT
             # Said as an item of its own (first, after a comma, "and" or a verb), not inside a
             # described measure ("a small single serving bag of") nor as a part ("with chunks of").
             and (
