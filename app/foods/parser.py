@@ -623,9 +623,8 @@ def _unknown(toks: list[str], rd: _Reader, unmatched: list[str]) -> None:
 
 def _standalone(pc: _Piece, rd: _Reader) -> bool:
     """Whether words with no amount of their own name a food by themselves ("eggs and toast"):
-    after a joiner that lists foods, every word known to the food data, no pronoun that points
-    back at the food before ("with its peel")."""
-    if pc.joiner not in _LISTING or set(pc.toks) & _POSSESSIVE:
+    after a joiner that lists foods, every word known to the food data ("toast with my jam")."""
+    if pc.joiner not in _LISTING:
         return False
     content = [t for t in pc.toks if t.isalpha() and t not in lexicon.FILLER]
     q, soft = rd.query(content)
