@@ -640,3 +640,12 @@ def test_a_bare_name_only_sr28_has_takes_its_usual_kind():
     )
     assert 130 < flour.nutrients["carbs_g"] < 230
     assert_scaled(flour)
+
+
+def test_a_possessive_does_not_hide_a_listed_food():
+    # "my" says whose, not that the words are a part of the food before.
+    r = parse("rice with my eggs")
+    assert [it.food.name.split(",")[0] for it in r.items] == ["Rice", "Egg"]
+    assert r.unmatched == []
+    for it in r.items:
+        assert_scaled(it)
