@@ -31,7 +31,7 @@ from app.foods.dataset import (
     load_usda_foods,
 )
 from app.foods.matcher import FoodIndex, Match, participle, stem, unspecified, words
-from app.foods.units import Amount, has_measure, resolve
+from app.foods.units import Amount, has_measure, number, resolve
 
 __all__ = [
     "Context",
@@ -76,6 +76,11 @@ _TOKEN_RE = re.compile(
 )
 _PUNCT = frozenset(",;.!?:")
 _UNITS = frozenset(lexicon.MASS_G) | frozenset(lexicon.VOLUME_ML)
+# Words the parser reads as English, never as a food word left unread.
+_ENGLISH = frozenset().union(
+    lexicon.FILLER, lexicon.SOFT, lexicon.JOINERS, lexicon.MEAL_WORDS, lexicon.NUMBER_WORDS,
+    lexicon.WEIGHING, lexicon.PREPOSITIONS, lexicon.VESSEL_ML, _UNITS
+)  # fmt: skip
 _NEGATIONS = frozenset({"without", "no", "minus", "except"})
 _BRACKETS = re.compile(r"\([^)]*\)")
 
@@ -193,13 +198,7 @@ def _mid(m: re.Match[str]) -> str:
 def _value(tok: str) -> float:
     if tok in lexicon.NUMBER_WORDS:
         return float(lexicon.NUMBER_WORDS[tok])
-    if " " in tok:
-        whole, frac = tok.split()
-        return float(whole) + _value(frac)
-    if "/" in tok:
-        a, b = tok.split("/")
-        return float(a) / float(b) if float(b) else 0.0
-    return float(tok.rstrip("%"))
+    return number(tok.rstrip("%"))
 
 
 def _is_number(tok: str) -> bool:
@@ -259,7 +258,6 @@ class _Piece:
 
 _APPOSITIVE = [["which", "is"], ["which", "was"], ["known", "as"], ["that", "is"]]
 _COMPOSED = frozenset("made packed filled stuffed prepared topped".split())
-_GRAMS = frozenset({"g", "gram", "grams", "gr", "kg", "kilogram", "kilograms", "mg"})
 
 
 def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
@@ -276,7 +274,6 @@ def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
             and t not in lexicon.JOINERS
             and t not in lexicon.PREPOSITIONS
             and t not in lexicon.NUMBER_WORDS
-            and t not in lexicon.SOFT
             # Said as an item of its own (first, after a comma, "and" or a verb), not inside a
             # described measure ("a small single serving bag of") nor as a part ("with chunks of").
             and (
@@ -286,7 +283,6 @@ def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
                 or toks[i - 1] in lexicon.FILLER
             )
             and not _after_quantity(toks, i)
-            and not (i and _is_quantity(toks[i - 1]))
         ):
             out.append("a")
         out.append(t)
@@ -385,8 +381,9 @@ def _read_amount(part: list[str]) -> tuple[Amount, list[str]]:
     unit: str | None = None
     words: list[str] = list(skipped)
     if i < len(part) and part[i] in _UNITS:
-        if len(nums) > 1 and part[i] not in _GRAMS:
-            # "a 20 fl oz bottle", "two 12 oz cans": the container's size is the amount.
+        if len(nums) > 1:
+            # "a 20 fl oz bottle", "two 12 oz cans", "2 100 g cups": the container's size
+            # is the amount.
             q, unit = nums[0] * nums[-1], part[i]
         else:
             q, unit = nums[-1], part[i]
@@ -497,9 +494,6 @@ class _Reader:
         for k, m in enumerate(matches):
             if (
                 getattr(m.food, "source", "") == self.prefer
-                # Not a food the words only describe ("salt": salted pretzels) when the other
-                # source has the food they name.
-                and (m.noun or not matches[0].noun)
                 and m.coverage >= top - _FALLBACK
                 and m.score >= matches[0].score - 2 * _FALLBACK
                 # Not a food that leaves much more unsaid ("milk": dry milk vs "Milk, NFS").
@@ -619,14 +613,7 @@ def _unknown(toks: list[str], rd: _Reader, unmatched: list[str]) -> None:
             t.isalpha()
             and len(t) > 2
             and not t.endswith("ly")  # an adverb ("happily") says how, not what
-            and t not in lexicon.FILLER
-            and t not in lexicon.SOFT
-            and t not in lexicon.JOINERS
-            and t not in lexicon.MEAL_WORDS
-            and t not in lexicon.NUMBER_WORDS
-            and t not in lexicon.WEIGHING
-            and t not in _UNITS
-            and t not in lexicon.VESSEL_ML
+            and t not in _ENGLISH
             and rd.index.correct(t) is None
             and not (rd.extra and any(t in f.name.lower() for f in rd.extra))
             and t not in unmatched
@@ -636,9 +623,8 @@ def _unknown(toks: list[str], rd: _Reader, unmatched: list[str]) -> None:
 
 def _standalone(pc: _Piece, rd: _Reader) -> bool:
     """Whether words with no amount of their own name a food by themselves ("eggs and toast"):
-    after a joiner that lists foods, every word known to the food data, no pronoun that points
-    back at the food before ("with its peel")."""
-    if pc.joiner not in _LISTING or set(pc.toks) & _POSSESSIVE:
+    after a joiner that lists foods, every word known to the food data ("toast with my jam")."""
+    if pc.joiner not in _LISTING:
         return False
     content = [t for t in pc.toks if t.isalpha() and t not in lexicon.FILLER]
     q, soft = rd.query(content)
@@ -785,13 +771,7 @@ def _unused(toks: list[str], owner: _Item | None, rd: _Reader, unmatched: list[s
         t
         for t in toks
         if t.isalpha()
-        and t not in lexicon.FILLER
-        and t not in lexicon.SOFT
-        and t not in lexicon.MEAL_WORDS
-        and t not in lexicon.NUMBER_WORDS
-        and t not in lexicon.JOINERS
-        and t not in lexicon.PREPOSITIONS
-        and t not in _UNITS
+        and t not in _ENGLISH
         and (w := rd.index.correct(t)) is not None
         and w not in have
         and w not in rd.index.measure_words

@@ -18,7 +18,7 @@ from app.foods import lexicon
 from app.foods.dataset import FoodRecord
 from app.foods.matcher import stem
 
-__all__ = ["Amount", "Resolved", "has_measure", "portion_text", "resolve"]
+__all__ = ["Amount", "Resolved", "has_measure", "number", "portion_text", "resolve"]
 
 _NUM_RE = re.compile(r"^\s*(\d+\s+\d+/\d+|\d+/\d+|\d*\.?\d+)\s*")
 _WORD_RE = re.compile(r"fl\.? oz|[a-z]+|\d+(?:\.\d+)?")
@@ -26,11 +26,8 @@ _PAREN_RE = re.compile(r"\([^)]*\)")
 _QNS = "quantity not specified"
 # Sizes people leave unsaid: "a bagel" is the medium or regular one.
 _DEFAULT_SIZES = frozenset({"medium", "regular"})
-_SIZES = frozenset({"small", "medium", "large", "regular", "mini", "miniature", "jumbo", "extra"})
 # Portion words that say nothing about which portion it is.
 _NEUTRAL = frozenset({"or", "of", "and", "a", "the", "nfs", "whole", "each", "about"})
-# Portions nobody means by a count: measuring conventions of the survey.
-_TECHNICAL = ("cubic inch", "surface inch", "guideline amount", "calorie package")
 _COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "fruit"})
 # Stemmed, as portion words are ("piece" is read as "piec"): one piece of a food, for a measure
 # its portions do not name.
@@ -62,7 +59,6 @@ class _P(NamedTuple):  # a tuple: made for every portion of every food read
     paren: frozenset[str]
     grams: float
     volume_ml: float | None
-    technical: bool
 
 
 def portion_text(p: object) -> str:
@@ -72,14 +68,15 @@ def portion_text(p: object) -> str:
     return f"{getattr(p, 'amount', 1.0):g} {getattr(p, 'unit', '')}".strip()
 
 
-def _num(text: str) -> float:
+def number(text: str) -> float:
+    """ "2", "1.5", "3/4", "1 1/2" (a fraction over 0 is 0)."""
     text = text.strip()
     if " " in text:
         whole, frac = text.split()
-        return float(whole) + _num(frac)
+        return float(whole) + number(frac)
     if "/" in text:
         a, b = text.split("/")
-        return float(a) / float(b) if float(b) else 1.0
+        return float(a) / float(b) if float(b) else 0.0
     return float(text)
 
 
@@ -119,16 +116,16 @@ _ALTERNATIVES_RE = re.compile(r" or (?=\d)(?![^(]*\))")
 
 
 def _portion(text: str, grams: float) -> _P:
-    qty, words, paren, ml, tech = _read_portion(text)
-    return _P(text, qty, words, paren, grams, ml, tech)
+    qty, words, paren, ml = _read_portion(text)
+    return _P(text, qty, words, paren, grams, ml)
 
 
 # What a portion's text says does not depend on the food: the 47,000 portions of the packaged
 # foods have under 4,000 distinct texts ("1 cup", "1 medium slice"), each read once.
 @functools.lru_cache(maxsize=8192)
-def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], float | None, bool]:
+def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], float | None]:
     m = _NUM_RE.match(text)
-    qty = _num(m.group(1)) if m else 1.0
+    qty = number(m.group(1)) if m else 1.0
     rest = text[m.end() :] if m else text
     main = _PAREN_RE.sub(" ", rest)
     words = frozenset(_tokens(main))
@@ -137,8 +134,7 @@ def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], flo
     if unit is None and "floz" in words:
         unit = "floz"
     ml = qty * lexicon.VOLUME_ML[unit] if unit else None
-    tech = any(t in text.lower() for t in _TECHNICAL)
-    return qty or 1.0, words, paren, ml, tech
+    return qty or 1.0, words, paren, ml
 
 
 def _qns(ps: tuple[_P, ...]) -> _P | None:
@@ -152,21 +148,19 @@ def _density(ps: tuple[_P, ...]) -> float | None:
 
 def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | None:
     best: tuple[float, _P] | None = None
-    sized = bool(set(said) & _SIZES)
     for p in ps:
         if p.text.lower() == _QNS:
             continue
         # fsum over the sets: the same value in every process, whatever the hash seed.
-        hit = math.fsum(said.get(w, 0.0) for w in p.words) + 0.5 * math.fsum(
-            said.get(w, 0.0) for w in p.paren
-        )
+        # (Words in brackets, "(2 peanut butter cups, 1.6 oz)", say what is inside, not which.)
+        hit = math.fsum(said.get(w, 0.0) for w in p.words)
         if hit <= 0:
             continue
         unsaid = len(
             [w for w in p.words if w not in said and w not in _NEUTRAL and not w[0].isdigit()]
         )
-        s = hit - 0.15 * unsaid - (0.5 if p.technical else 0.0)
-        if not sized and p.words & _DEFAULT_SIZES:
+        s = hit - 0.15 * unsaid
+        if p.words & _DEFAULT_SIZES:
             s += 0.3
         if best is None or s > best[0]:
             best = (s, p)
@@ -177,12 +171,10 @@ def _count_default(
     ps: tuple[_P, ...], food_words: frozenset[str], piece: bool = False
 ) -> _P | None:
     # "2 bagels", "an apple": the food's own unit ("1 egg"), else its medium or regular one,
-    # else a piece; technical and volume portions never.
+    # else a piece; volume portions never.
     ranked = []
     for p in ps:
-        if p.text.lower() == _QNS or p.technical or p.volume_ml:
-            continue
-        if p.words & {"oz", "lb", "g"}:
+        if p.text.lower() == _QNS or p.volume_ml:
             continue
         score = 0.0
         if p.words & food_words:
@@ -204,7 +196,7 @@ def _count_default(
 def has_measure(food: FoodRecord, measure: list[str]) -> bool:
     """Whether one of the food's portions is described with a word of ``measure``."""
     said = set(measure)
-    return any(p.words & said for p in _portions(food) if not p.technical)
+    return any(p.words & said for p in _portions(food))
 
 
 def resolve(food: FoodRecord, amount: Amount) -> Resolved:
@@ -261,7 +253,6 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
     qns = _qns(ps)
     if qns is not None:
         return Resolved(q, qns.text, q * qns.grams)
-    usable = [p for p in ps if not p.technical]
-    if usable:
-        return Resolved(q, usable[0].text, q * usable[0].grams / usable[0].qty)
+    if ps:
+        return Resolved(q, ps[0].text, q * ps[0].grams / ps[0].qty)
     return Resolved(q, "serving", q * 100.0)

@@ -200,6 +200,8 @@ def test_a_container_size_is_the_amount():
     # A digit glued to letters is a name ("G2"), not a second amount.
     r = parse("a 32 fl oz bottle of Gatorade G2")
     assert len(r.items) == 1 and "G2" in r.items[0].food.name
+    # A count of weighed containers is the count times the weight, in grams as in ounces.
+    assert one("3 150 g cups of plain yogurt").grams == pytest.approx(450)
 
 
 @pytest.mark.parametrize(
@@ -638,3 +640,12 @@ def test_a_bare_name_only_sr28_has_takes_its_usual_kind():
     )
     assert 130 < flour.nutrients["carbs_g"] < 230
     assert_scaled(flour)
+
+
+def test_a_possessive_does_not_hide_a_listed_food():
+    # "my" says whose, not that the words are a part of the food before.
+    r = parse("rice with my eggs")
+    assert [it.food.name.split(",")[0] for it in r.items] == ["Rice", "Egg"]
+    assert r.unmatched == []
+    for it in r.items:
+        assert_scaled(it)
