@@ -623,8 +623,10 @@ def _unknown(toks: list[str], rd: _Reader, unmatched: list[str]) -> None:
 
 def _standalone(pc: _Piece, rd: _Reader) -> bool:
     """Whether words with no amount of their own name a food by themselves ("eggs and toast"):
-    after a joiner that lists foods, every word known to the food data ("toast with my jam")."""
-    if pc.joiner not in _LISTING:
+    after a joiner that lists foods, every word known to the food data ("toast with my jam").
+    A possessive begins a noun phrase as an article does, whatever joiner came before ("juice,
+    the perfect match to my muffin"); "its", "their" name a part of the food before."""
+    if pc.joiner not in _LISTING and pc.toks[:1] not in (["my"], ["our"], ["your"]):
         return False
     content = [t for t in pc.toks if t.isalpha() and t not in lexicon.FILLER]
     q, soft = rd.query(content)

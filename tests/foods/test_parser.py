@@ -649,3 +649,18 @@ def test_a_possessive_does_not_hide_a_listed_food():
     assert r.unmatched == []
     for it in r.items:
         assert_scaled(it)
+
+
+def test_a_food_after_a_possessive_is_a_food_whatever_joiner_came_before():
+    # "which is a nice side to my ...": "to" lists nothing, but "my" begins a food of its own.
+    r = parse("a mug of cocoa, which is a nice side to my cinnamon roll")
+    cocoa, roll = r.items
+    assert "cocoa" in cocoa.food.name.lower()
+    assert "cinnamon" in roll.food.name.lower() and roll.food.name.startswith("Roll, sweet")
+    assert roll.grams == pytest.approx(portion_grams(roll.food, "quantity not specified"))
+    assert 30 < roll.nutrients["carbs_g"] < 60
+    assert r.unmatched == []
+    assert_scaled(roll)
+    # "its" names a part of the food before, not another food.
+    r = parse("an apple with its peel")
+    assert [it.food.name for it in r.items] == ["Apple, raw"]
