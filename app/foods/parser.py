@@ -696,7 +696,22 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             # "a cup of tender, diced chicken": the food comes after the first joiner.
             cur.toks, cur.best = list(pc.toks), rd.best(pc.toks, cur.amount.words)
             continue
-        own = rd.best(pc.toks) if pc.joiner not in _NEGATIONS else []
+        if pc.joiner in _NEGATIONS:
+            if cur is not None and cur.best:
+                # "a burrito with beans, without meat", "chicken without skin": a food that
+                # says the refusal ("skin not eaten", "meatless") or does not name it; never
+                # one named with what was refused.
+                q, soft = rd.query(pc.toks)
+                no = {w for w in q if w not in soft}
+                joined = rd.best([*cur.toks, *pc.toks], cur.amount.words, head=len(cur.toks))
+                says = [m for m in joined if no & set(words(m.food.name)) - _affirmed(m.food.name)]
+                keep = [m for m in cur.best if not no & _affirmed(m.food.name)]
+                if says and says[0].coverage >= cur.best[0].coverage - _JOIN_SLACK:
+                    cur.best = says
+                elif keep and keep[0].coverage >= cur.best[0].coverage:
+                    cur.best = keep
+            continue
+        own = rd.best(pc.toks)
         if cur is not None and pc.joiner == ":":
             cur.composed = cur.described = True
         if cur is not None and cur.best:
@@ -728,8 +743,6 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                 cur.toks, cur.best = [*cur.toks, *pc.toks], joined
                 cur.composed = cur.composed or not listing
                 continue
-        if pc.joiner in _NEGATIONS:
-            continue
         if cur is not None and cur.best and (pc.kind == "attach" or cur.described):
             dropped.append((pc.toks, cur))
             continue
@@ -781,6 +794,25 @@ def _unused(toks: list[str], owner: _Item | None, rd: _Reader, unmatched: list[s
     phrase = " ".join(said)
     if said and not set(said) & set(unmatched) and phrase not in unmatched:
         unmatched.append(phrase)
+
+
+@functools.lru_cache(maxsize=4096)
+def _affirmed(name: str) -> frozenset[str]:
+    """The words a food's name says it has: not "filling" of "no filling", "skin" of "skin not
+    eaten", "sugar" of "sugar free"."""
+    out: set[str] = set()
+    for part in re.split(r"[,;]", name):
+        ws = words(part)
+        out.update(
+            w
+            for i, w in enumerate(ws)
+            if not (i and ws[i - 1] in _NAME_NEGATIONS)
+            and not (i + 1 < len(ws) and ws[i + 1] in {"not", "fre"})
+        )
+    return frozenset(out)
+
+
+_NAME_NEGATIONS = frozenset({"no", "without", "non"})
 
 
 def _restates(pc: _Piece, cur: _Item, rd: _Reader) -> bool:

@@ -664,3 +664,30 @@ def test_a_food_after_a_possessive_is_a_food_whatever_joiner_came_before():
     # "its" names a part of the food before, not another food.
     r = parse("an apple with its peel")
     assert [it.food.name for it in r.items] == ["Apple, raw"]
+
+
+@pytest.mark.parametrize(
+    ("text", "said", "refused"),
+    [
+        # The refusal is not joined into the food as an ingredient: the food as eaten says it
+        # ("skin not eaten", "meatless") or does not name it.
+        ("a chicken breast without skin", "skin not eaten", None),
+        ("a burrito with beans and rice, without meat", "meatless", "meat,"),
+        ("coffee with no sugar", None, "sugar"),
+    ],
+)
+def test_what_was_refused_is_not_in_the_food(text, said, refused):
+    r = parse(text)
+    (item,) = r.items
+    name = item.food.name.lower()
+    if said:
+        assert said in name, name
+    if refused:
+        assert refused not in name, name
+    assert_scaled(item)
+
+
+def test_coffee_without_sugar_has_no_sugar_carbs():
+    item = one("a cup of coffee with no sugar")
+    assert item.food.name.startswith("Coffee")
+    assert item.nutrients["carbs_g"] < 2
