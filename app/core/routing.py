@@ -391,6 +391,19 @@ class FastPathRoute(fastapi_routing.APIRoute):
                 dump_json=True,
             )
         status_code = answer.status_code or served.status_code or 200
+        if 200 <= status_code and status_code not in (204, 304):
+            # The messages Starlette's Response(content, media_type="application/json") sends
+            # for a status with a body, built here directly: the Response object (its header
+            # list, MutableHeaders, the background check) cost a write ~20 µs for two dicts.
+            headers = [
+                (b"content-length", str(len(content)).encode()),
+                (b"content-type", b"application/json"),
+            ]
+            for name, value in answer.headers:
+                headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+            await send({"type": "http.response.start", "status": status_code, "headers": headers})
+            await send({"type": "http.response.body", "body": content})
+            return
         response = Response(content=content, media_type="application/json", status_code=status_code)
         if not fastapi_routing.is_body_allowed_for_status_code(status_code):
             response.body = b""

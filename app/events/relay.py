@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -27,6 +28,11 @@ log = logging.getLogger("nexfitra.events")
 BATCH = 500
 _OUTBOX: sa.Table = OutboxEvent.__table__  # type: ignore[attr-defined]
 RETENTION = dt.timedelta(days=7)
+_STAMP_PG = (
+    sa.update(_OUTBOX)
+    .where(_OUTBOX.c.id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Uuid()))))
+    .values(published_at=sa.bindparam("now", type_=_OUTBOX.c.published_at.type))
+)
 
 
 async def relay_once(
@@ -50,11 +56,16 @@ async def relay_once(
             return 0
         await bus.publish([envelope(r) for r in rows])
         now = utcnow()
-        await session.execute(
-            sa.update(_OUTBOX)
-            .where(_OUTBOX.c.id.in_([r["id"] for r in rows]))
-            .values(published_at=now)
-        )
+        ids = [r["id"] for r in rows]
+        if session.get_bind().dialect.name == "postgresql":
+            # One array parameter, not an IN list of one parameter per row: the IN list was a
+            # new statement text for every batch size (parsed and planned again by PostgreSQL,
+            # rendered again by SQLAlchemy, prepared again by asyncpg), and each id a bind.
+            await session.execute(_STAMP_PG, {"ids": ids, "now": now})
+        else:
+            await session.execute(
+                sa.update(_OUTBOX).where(_OUTBOX.c.id.in_(ids)).values(published_at=now)
+            )
         await session.commit()
         return len(rows)
 

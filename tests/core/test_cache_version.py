@@ -126,3 +126,33 @@ async def test_concurrent_version_reads_share_statements_and_each_gets_its_own_r
     assert after[1] == (f"@{await version(app, users[1])}", "Europe/Paris")
     assert after[1] != expected[1]
     assert [after[0], after[2]] == [expected[0], expected[2]]
+
+
+async def test_one_statement_of_several_users_entries_bumps_each_of_them(client, app, make_user):
+    """Concurrent log writes leave as one INSERT on PostgreSQL (logs/pgwrite.Inserts), whose
+    statement trigger (0017_lw2_log_insert_stmt) bumps every user with a row in it, and only
+    them; on SQLite the row triggers do."""
+    users = [await make_user() for _ in range(3)]
+    before = [await version(app, u) for u in users]
+    writes = [add_log(client, users[0], date="2024-03-04", kcal=100 + i) for i in range(3)]
+    writes += [add_log(client, users[1], date="2024-03-05", kcal=200 + i) for i in range(2)]
+    await asyncio.gather(*writes)
+    after = [await version(app, u) for u in users]
+    assert after[0] > before[0]
+    assert after[1] > before[1]
+    assert after[2] == before[2]
+    if BACKEND == "server":
+        async with app.state.resources.engine.connect() as conn:
+            kinds = dict(
+                (
+                    await conn.execute(
+                        sa.text(
+                            "SELECT tgname, tgtype & 1 FROM pg_trigger "
+                            "WHERE tgrelid = 'log_entries'::regclass AND NOT tgisinternal "
+                            "AND tgname LIKE 'log_entries_cache_version%'"
+                        )
+                    )
+                ).all()
+            )
+        # Bit 1 of tgtype: FOR EACH ROW.
+        assert kinds == {"log_entries_cache_version": 1, "log_entries_cache_version_insert": 0}
