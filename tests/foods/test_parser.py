@@ -651,6 +651,25 @@ def test_a_possessive_does_not_hide_a_listed_food():
         assert_scaled(it)
 
 
+def test_a_meal_heading_with_a_colon_loses_no_food():
+    # "Supper:" says when; the list after its colon is what was eaten, every food of it.
+    # A first food with no amount was lost: the colon read as listing a dropped food's parts.
+    for text, plain_text in [
+        ("supper: toast and a banana", "toast and a banana"),
+        ("breakfast: oatmeal with 2 eggs", "oatmeal with 2 eggs"),
+    ]:
+        heading, plain = parse(text), parse(plain_text)
+        assert [(it.food.name, it.grams) for it in heading.items] == [
+            (it.food.name, it.grams) for it in plain.items
+        ]
+        assert len(heading.items) == 2 and heading.unmatched == []
+        assert heading.totals["carbs_g"] == pytest.approx(plain.totals["carbs_g"])
+    toast, banana = parse("supper: toast and a banana").items
+    assert "toasted" in toast.food.name and banana.food.name == "Banana, raw"
+    assert toast.grams == pytest.approx(portion_grams(toast.food, "quantity not specified"))
+    assert_scaled(toast)
+
+
 def test_a_food_after_a_possessive_is_a_food_whatever_joiner_came_before():
     # "which is a nice side to my ...": "to" lists nothing, but "my" begins a food of its own.
     r = parse("a mug of cocoa, which is a nice side to my cinnamon roll")
