@@ -305,6 +305,9 @@ class FoodIndex:
                     for w in seq[:-1]:
                         inner_n[w] += 1
         units = {w for w, c in last_n.items() if c > inner_n[w] and w in weight and w not in _STOP}
+        # Words the portions use are the data's own spelling, never a typo of a food word
+        # ("pouch" is not "poached").
+        self._portion_vocab = frozenset(last_n) | frozenset(inner_n)
         portion_words = [
             frozenset(seq[-1] for seq in food_seqs if seq and seq[-1] in units)
             for food_seqs in seqs
@@ -475,7 +478,7 @@ class FoodIndex:
         if s in self._vocab:
             return s
         raw = word.lower()
-        if len(raw) < 5 or not raw.isalpha():
+        if len(raw) < 5 or not raw.isalpha() or s in self._portion_vocab:
             return None
         found: dict[str, float] = {}
         for form in {s, raw}:

@@ -710,3 +710,14 @@ def test_coffee_without_sugar_has_no_sugar_carbs():
     item = one("a cup of coffee with no sugar")
     assert item.food.name.startswith("Coffee")
     assert item.nutrients["carbs_g"] < 2
+
+
+def test_a_portion_word_is_not_a_typo_of_a_food_word():
+    # "pouch" is how the data counts portions, one letter from "poach": never corrected into
+    # a cooking method the user did not say.
+    (tuna,) = parse("a pouch of tuna").items
+    assert "tuna" in tuna.food.name.lower() and "poach" not in tuna.food.name.lower()
+    assert_scaled(tuna)
+    # Typos of food words are still corrected.
+    (chicken,) = parse("chiken brest").items
+    assert chicken.food.name.startswith("Chicken breast")
