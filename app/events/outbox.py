@@ -96,9 +96,7 @@ def _jsonable(value: Any) -> Any:
         return str(value)
     if kind is dt.date or kind is dt.datetime:
         return value.isoformat()
-    if kind is dict:
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, Mapping):
+    if kind is dict or isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
