@@ -7,6 +7,8 @@ the two-trip write's answer instead."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from typing import Any
 
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 
 from app.core.errors import Unauthorized
 from app.training import pgwrite, workouts
+from app.training.models import WorkoutSet
 from app.training.schemas import WorkoutIn
 from tests.conftest import BACKEND, create_user
 from tests.training.helpers import BENCH, DEADLIFT, PULLUPS, SQUAT, set_profile
@@ -170,6 +173,31 @@ async def test_figures_of_a_one_trip_write(app: Any, client: Any, statuses: list
     # 5 sets × (45 s + 120 s) = 13.75 min -> 13.8; 3.5 × 82.5 kg × 13.8 / 60 = 66.4125 kcal.
     assert (out.duration_min, out.kcal) == (13.8, 66.4)
     assert out.activity_id is not None
+
+
+async def test_set_ids_grow_with_time(app: Any, client: Any, statuses: list[str]) -> None:
+    """Migration 0018: the function's set ids are UUID version 7 (time first), so new sets
+    land on the right edge of the primary key index instead of at random leaves."""
+    (user,) = await _users(client, 1)
+    workouts._remember_weight(user, 82.5)
+    before_ms = int(time.time() * 1000)
+    first = await _log(app, user, HISTORY[0], session=False)
+    await asyncio.sleep(0.002)  # the two workouts in different milliseconds
+    second = await _log(app, user, HISTORY[1], session=False)
+    after_ms = int(time.time() * 1000)
+    assert statuses == ["ok", "ok"]
+    ids = [[s.id for e in out.exercises for s in e.sets] for out in (first, second)]
+    every = ids[0] + ids[1]
+    assert len(set(every)) == len(every) == 24
+    assert {i.version for i in every} == {7}
+    assert {i.variant for i in every} == {uuid.RFC_4122}
+    assert all(before_ms <= i.int >> 80 <= after_ms for i in every)
+    assert max(ids[0]) < min(ids[1])  # a later workout's sets sort after an earlier one's
+    async with app.state.resources.engine.connect() as conn:
+        stored = await conn.scalars(
+            sa.select(WorkoutSet.id).where(WorkoutSet.user_id == user)  # type: ignore[arg-type]
+        )
+        assert sorted(stored) == sorted(every)
 
 
 async def test_declines_write_nothing_and_fall_back(
