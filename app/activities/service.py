@@ -32,6 +32,7 @@ from app.activities.importers import IMPORTERS as FILE_IMPORTERS
 from app.activities.models import Activity
 from app.activities.trackers import SLEEP, TRACKER_IMPORTERS
 from app.core.errors import AppError, Conflict, NotFound, Unauthorized, Unprocessable
+from app.core.ids import uuid7
 from app.core.paging import fetch_page, owned_in_range
 from app.core.timeutil import resolve_local_day
 from app.core.types import utcnow
@@ -516,7 +517,7 @@ def new_workout_activity(
 ) -> dict[str, Any]:
     """The row of a logged workout's own activity (every column the write sets)."""
     return {
-        "id": uuid.uuid4(),
+        "id": uuid7(),
         "user_id": user_id,
         "date": day,
         "started_at": started_at,

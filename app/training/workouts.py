@@ -31,6 +31,7 @@ from app.auth.models import User
 from app.core.cache import Cache, profile_scope
 from app.core.db import raw_statements
 from app.core.errors import NotFound, Unauthorized, Unprocessable
+from app.core.ids import uuid7
 from app.core.paging import fetch_page, owned_in_range
 from app.core.timeutil import resolve_local_day, week_start
 from app.core.types import utcnow
@@ -87,7 +88,7 @@ class NewWorkout:
     program_id: uuid.UUID | None
     created_at: dt.datetime
     updated_at: dt.datetime
-    id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
+    id: uuid.UUID = dataclasses.field(default_factory=uuid7)
     total_volume_kg: float = 0.0
     working_sets: int = 0
     pr_count: int = 0
@@ -133,7 +134,7 @@ def _rows_for(
                     running.reps_at = reps_at
             rows.append(
                 {
-                    "id": uuid.uuid4(),
+                    "id": uuid7(),
                     "workout_id": workout.id,
                     "user_id": workout.user_id,
                     "exercise_id": entry.exercise_id,
@@ -663,7 +664,7 @@ async def _log_one_trip(
             )
         blocks.append(block)
     workout.total_volume_kg = round(sum(volumes), 2)
-    activity_id = uuid.uuid4()
+    activity_id = uuid7()
     workout.activity_id = activity_id
     entry_exercises = [e.exercise_id for e in entries]
     try:

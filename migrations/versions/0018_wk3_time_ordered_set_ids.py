@@ -9,9 +9,9 @@ database spent about 10% less CPU on it (1.37 to 1.22 ms per 20-set workout at 3
 sets, 4 writers).
 
 `nexfitra_uuid7()` is RFC 9562's version 7: 48 bits of Unix time in milliseconds, then the
-version, then random bits from `gen_random_uuid` (whose variant bits are kept). Ids stay
-UUIDs that nothing reads an order or a time from; the two-statement write and SQLite, whose
-set ids come from Python, are unchanged.
+version, then random bits from `gen_random_uuid` (whose variant bits are kept), the layout of
+`app.core.ids.uuid7`, which gives the workouts, their activities and the sets of the other
+write paths their ids. Ids stay UUIDs that nothing reads an order or a time from.
 
 The function's text is read back from the database and changed in its one id expression,
 so this migration does not repeat 0016_wk_workout_log_fn's body.

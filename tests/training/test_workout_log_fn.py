@@ -193,6 +193,9 @@ async def test_set_ids_grow_with_time(app: Any, client: Any, statuses: list[str]
     assert {i.variant for i in every} == {uuid.RFC_4122}
     assert all(before_ms <= i.int >> 80 <= after_ms for i in every)
     assert max(ids[0]) < min(ids[1])  # a later workout's sets sort after an earlier one's
+    # The workout and its activity (ids made in Python, app/core/ids.py) too.
+    others = [i for out in (first, second) for i in (out.id, out.activity_id)]
+    assert {i.version for i in others if i is not None} == {7} and None not in others
     async with app.state.resources.engine.connect() as conn:
         stored = await conn.scalars(
             sa.select(WorkoutSet.id).where(WorkoutSet.user_id == user)  # type: ignore[arg-type]
