@@ -93,7 +93,10 @@ async def test_shortcut_answers_and_stores_what_the_route_does(
         assert fast.status_code == slow.status_code == 201, (fast.text, slow.text)
         assert _strip(fast.json()) == _strip(slow.json())
         if BACKEND == "server":
-            assert fast.headers["RateLimit-Remaining"] == slow.headers["RateLimit-Remaining"]
+            # The limiter is a GCRA whose bucket refills in real time: two users' equal
+            # histories can read one request apart when the machine is slow between them.
+            remaining = int(fast.headers["RateLimit-Remaining"])
+            assert abs(remaining - int(slow.headers["RateLimit-Remaining"])) <= 1
     # Only the first user's writes reached the shortcut; on PostgreSQL it answered them all.
     assert len(shortcut_calls) == len(bodies)
     answered = [a for a in shortcut_calls if a is not None]
