@@ -116,7 +116,7 @@ def _serve(args: argparse.Namespace) -> int:
     gc.disable()
     import uvicorn
 
-    from app.core import httpproto, logconfig
+    from app.core import logconfig
     from app.core.config import get_settings
 
     settings = get_settings()
@@ -135,8 +135,6 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         access_log=args.access_log,
-        # Head and body of each answer in one socket write (core/httpproto.py).
-        http=httpproto.PROTOCOL,
     )
     return 0
 
