@@ -9,6 +9,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
 
@@ -238,3 +239,58 @@ async def test_a_failing_write_fails_only_its_own_request(app, client):
         assert row["date"] == dt.date(2024, 3, 10)
     async with res.engine.connect() as conn:
         assert await conn.scalar(sa.select(sa.func.count()).select_from(LogEntry)) == 5
+
+
+async def test_one_statement_locks_its_users_in_id_order(app, client):
+    """A batched insert locks its users (the cache-version bump) in id order, whatever their
+    order on disk: two batches sharing users then wait for each other instead of deadlocking
+    (each deadlock cost a second, `deadlock_timeout`, and a resend row by row).
+
+    The user written to disk first gets the higher id here, so a plan visiting the table in
+    its physical order would lock that one first. While another transaction holds it, the
+    batch must already hold the lower one."""
+    res = app.state.resources
+    first, second = await _user(client), await _user(client)
+    while first < second:  # ids are random: draw until the first on disk has the higher id
+        first, second = second, await _user(client)
+    high, low = first, second
+    rows = service._new_rows(high, "UTC", [dict(BODIES[0])]) + service._new_rows(
+        low, "UTC", [dict(BODIES[0])]
+    )
+    batch = [(row, service._logged_event(row), None, None) for row in rows]
+
+    async with res.engine.connect() as holder_conn, res.engine.connect() as batch_conn:
+        holder = (await holder_conn.get_raw_connection()).driver_connection
+        driver = (await batch_conn.get_raw_connection()).driver_connection
+        pid = await driver.fetchval("SELECT pg_backend_pid()")
+        tx = holder.transaction()
+        await tx.start()
+        await holder.execute("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE", high)
+        write = asyncio.create_task(
+            driver.fetch(pgwrite.INSERT_MANY_SQL, *pgwrite._many_args(batch))
+        )
+        try:
+            async with res.engine.connect() as probe_conn:
+                probe = (await probe_conn.get_raw_connection()).driver_connection
+                for _ in range(500):
+                    state = await probe.fetchval(
+                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1", pid
+                    )
+                    if state == "Lock":
+                        break
+                    await asyncio.sleep(0.01)
+                assert state == "Lock", "the batch never waited for the held user"
+                ptx = probe.transaction()
+                await ptx.start()
+                try:
+                    with pytest.raises(asyncpg.LockNotAvailableError):
+                        await probe.execute(
+                            "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE NOWAIT", low
+                        )
+                finally:
+                    await ptx.rollback()
+        finally:
+            await tx.rollback()
+            inserted = await write
+    assert {r[0] for r in inserted} == {row["id"] for row in rows}
+    assert [len((await _stored(res.engine, u))[0]) for u in (high, low)] == [1, 1]
