@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -93,25 +94,91 @@ def _filters(
     return conds
 
 
-def rank_names(query: str, names: dict[uuid.UUID, str]) -> list[tuple[uuid.UUID, float]]:
-    """Ids whose name matches `query` despite typos, best first. WRatio (rapidfuzz) scores
-    whole-name, partial and token-order matches; ties go to the name closest as a whole, so
-    "sqaut" ranks "Barbell Squat" above "Barbell Side Split Squat"."""
+# How readily a name is what someone means when the words said fit several equally: people
+# say "squat", "deadlift" or "curl" for the everyday barbell lift, not the strongman or band
+# variant. Only orders names that match the query equally well; the words decide first.
+_CATEGORY_PRIOR = {"strength": 3.0, "powerlifting": 2.0, "cardio": 2.0}
+_EQUIPMENT_PRIOR = {
+    "barbell": 3.0,
+    "dumbbell": 2.0,
+    "body only": 2.0,
+    "cable": 1.0,
+    "machine": 1.0,
+    "e-z curl bar": 1.0,
+}
+_LEVEL_PRIOR = {"beginner": 1.0, "intermediate": 0.5}
+# The user's own exercise first: they named it, and it is what they are looking for.
+_PRIVATE_PRIOR = 100.0
+# A typed word counts as a name's word from this rapidfuzz ratio on ("sqaut" = "squat": 80).
+_WORD_MATCH = 80.0
+_QUALIFIER = re.compile(r" - |,|\(")
+# Words that join others and say nothing of the exercise.
+_GLUE = frozenset({"with", "on", "the", "and", "of", "to", "a", "in"})
+# A qualifier left unsaid ("- Medium Grip", "(Clean Grip)") costs less than a word of the
+# name itself, whatever its length: it is one detail of the same exercise.
+_QUALIFIER_COST = 0.75
+# A point of commonness weighs a quarter of an unsaid word: at most about two words.
+_PRIOR_WEIGHT = 0.25
+
+
+def commonness(category: str | None, equipment: str | None, level: str | None) -> float:
+    return (
+        _CATEGORY_PRIOR.get(category or "", 0.0)
+        + _EQUIPMENT_PRIOR.get(equipment or "", 0.0)
+        + _LEVEL_PRIOR.get(level or "", 0.0)
+    )
+
+
+def _words(text: str, vocabulary: set[str] | None = None) -> list[str]:
+    """Lower-case words with hyphens closed up ("Pull-Up" is "pullup"); with `vocabulary`,
+    two adjacent words that are one word of it are joined ("pull up") and a plural whose
+    singular is one of its words is made singular ("Pullups", "squats")."""
+    words = [w for w in utils.default_process(text.replace("-", "")).split() if w not in _GLUE]
+    if vocabulary is None:
+        return words
+    joined: list[str] = []
+    for w in words:
+        if joined and joined[-1] + w in vocabulary:
+            joined[-1] += w
+        else:
+            joined.append(w[:-1] if w.endswith("s") and w[:-1] in vocabulary else w)
+    return joined
+
+
+def _said(word: str, words: list[str]) -> bool:
+    return any(w == word or (len(word) > 3 and fuzz.ratio(w, word) >= _WORD_MATCH) for w in words)
+
+
+def rank_names(
+    query: str, names: dict[uuid.UUID, tuple[str, float]]
+) -> list[tuple[uuid.UUID, float]]:
+    """Ids whose name (with its commonness) matches `query` despite typos, best first, with
+    their WRatio score. WRatio (rapidfuzz) decides what matches at all. The order is then: the
+    most typed words found in the name; the fewest of the name's words left unsaid, less the
+    commonness (a qualifier after " - ", "," or "(" counts as less than one word: "Barbell
+    Bench Press - Medium Grip" is first a barbell bench press); the best WRatio; the name."""
     hits = process.extract(
         query,
-        names,
+        {key: name for key, (name, _) in names.items()},
         scorer=fuzz.WRatio,
         processor=utils.default_process,
         limit=None,
         score_cutoff=MATCH_CUTOFF,
     )
-    q = utils.default_process(query)
-    keyed = [
-        (-score, -fuzz.ratio(q, utils.default_process(name)), name.lower(), key, score)
-        for name, score, key in hits
-    ]
+    vocabulary = {w for name, _, _ in hits for w in _words(name)}
+    typed = _words(query, vocabulary)
+    keyed = []
+    for name, score, key in hits:
+        head, *qualifier = _QUALIFIER.split(name, maxsplit=1)
+        words = _words(name, vocabulary)
+        found = sum(_said(t, words) for t in typed)
+        unsaid = float(sum(not _said(w, typed) for w in _words(head, vocabulary)))
+        if any(not _said(w, typed) for q in qualifier for w in _words(q, vocabulary)):
+            unsaid += _QUALIFIER_COST
+        cost = round(unsaid - _PRIOR_WEIGHT * names[key][1], 6)
+        keyed.append((-found, cost, -score, name.lower(), key, score))
     keyed.sort()
-    return [(k[3], round(k[4], 1)) for k in keyed]
+    return [(k[4], round(k[5], 1)) for k in keyed]
 
 
 async def search_exercises(
@@ -139,11 +206,24 @@ async def search_exercises(
         return [summary(e) for e in rows], int(total or 0)
     # Names are scored in memory: the candidates are at most the catalogue (under a thousand)
     # plus the user's bounded private ones, a few milliseconds; SQL has no portable fuzzy match.
+    candidates = await session.execute(
+        sa.select(
+            col(Exercise.id),
+            col(Exercise.name),
+            col(Exercise.category),
+            col(Exercise.equipment),
+            col(Exercise.level),
+            col(Exercise.owner_id),
+        ).where(*conds)
+    )
     names = {
-        r.id: r.name
-        for r in (
-            await session.execute(sa.select(col(Exercise.id), col(Exercise.name)).where(*conds))
-        ).all()
+        r.id: (
+            r.name,
+            _PRIVATE_PRIOR
+            if r.owner_id is not None
+            else commonness(r.category, r.equipment, r.level),
+        )
+        for r in candidates.all()
     }
     ranked = rank_names(q, names)
     page = ranked[offset : offset + limit]

@@ -81,6 +81,16 @@ async def test_typo_tolerant_search(client, user):
         ("barbel curl", "Barbell Curl"),
         ("romanian deadlift", "Romanian Deadlift"),
         ("pullup", "Pullups"),
+        # A bare lift's name is the everyday barbell lift, not a strongman or band variant,
+        # and a qualifier ("- Medium Grip") weighs less than a word of the name itself.
+        ("squat", "Barbell Squat"),
+        ("deadlift", "Barbell Deadlift"),
+        ("curl", "Barbell Curl"),
+        ("barbell bench press", "Barbell Bench Press - Medium Grip"),
+        # Spacing, hyphens and plurals do not matter.
+        ("pull up", "Pullups"),
+        ("push-ups", "Pushups"),
+        ("sit ups", "Sit-Up"),
     ):
         r = await client.get("/api/v1/exercises", params={"q": q}, headers=user.headers)
         assert r.status_code == 200, r.text
