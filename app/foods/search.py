@@ -229,6 +229,13 @@ class SearchIndex:
             return word in doc.extra
         return doc.idx in self._extras.get(word, ())
 
+    def _named(self, words: set[str]) -> bool:
+        """Whether some FNDDS food's name holds all of `words`. FNDDS's synonyms are written
+        against its own names; SR28's brand names ("... water, PEPSI, AQUAFINA") do not say
+        that a synonym ("Pepsi" for "Soft drink, cola") names another food."""
+        postings = [self._names.get(w, frozenset()) for w in words]
+        return any(self.docs[i].food.source == "fndds" for i in frozenset.intersection(*postings))
+
     def posting_size(self, word: str) -> int:
         return len(self._names.get(word, ())) + len(self._extras.get(word, ()))
 
@@ -324,8 +331,10 @@ class SearchIndex:
             for item in additional.split(";"):
                 words = set(tokens(item))
                 # One whole synonym saying exactly what was asked ("Coke") is as good as the
-                # name; "apple, NFS" among them says this is the generic apple.
-                if extra_only and coverage < 1.0 and names_query(words):
+                # name, when no food's name says it: "Imitation cheese" lists "cheddar" among
+                # its synonyms, and "Cheese, Cheddar" is what "cheddar" asks for.
+                # "apple, NFS" among them says this is the generic apple.
+                if extra_only and coverage < 1.0 and names_query(words) and not self._named(words):
                     coverage, head = 1.0, total_w
                 if "nfs" in words and len(words) > 1 and names_query(words - {"nfs"}):
                     plain = True

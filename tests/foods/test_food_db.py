@@ -51,6 +51,7 @@ async def test_misspelt_chicken_breast_is_a_plain_cooked_breast(client, user):
         ("potato", "Potato, NFS"),
         ("salmon", "Salmon, cooked, NS as to cooking method"),
         ("coke", "Soft drink, cola"),  # a synonym in FNDDS's additional descriptions
+        ("pepsi", "Soft drink, cola"),  # also in an SR28 brand name, which does not count
         ("orange juice", "Orange juice, 100%, NFS"),
         ("whole milk", "Milk, whole"),
     ],
@@ -58,6 +59,15 @@ async def test_misspelt_chicken_breast_is_a_plain_cooked_breast(client, user):
 async def test_bare_names_find_the_plain_food_first(client, user, query, expected):
     items = (await search(client, user, query, limit=5))["items"]
     assert items[0]["name"] == expected, [i["name"] for i in items]
+
+
+async def test_a_synonym_loses_to_a_food_named_so(client, user):
+    """ "Imitation cheese" lists "cheddar" and "mozzarella" among its synonyms; the cheeses
+    named so come first."""
+    for query, cheese in (("cheddar", "Cheese, Cheddar"), ("mozzarella", "Cheese, Mozzarella")):
+        names = [i["name"] for i in (await search(client, user, query, limit=5))["items"]]
+        assert "Imitation cheese" not in names[:3], names
+        assert any(n.startswith(cheese) for n in names[:3]), names
 
 
 async def test_whole_foods_rank_above_processed_ones(client, user):
