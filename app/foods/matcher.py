@@ -82,6 +82,8 @@ _LISTING_WORDS = frozenset(
     "nfs ns or and with from made type not specified as to be fat added without w".split()
 )
 _STOP = frozenset("a an the of and or with in on to for by from at as w".split())
+# Joins the two known words a glued word splits into ("milk+shake"; see FoodIndex._split).
+_GLUE = "+"
 _BRACKETS = re.compile(r"\([^)]*\)")
 _NONE: frozenset[str] = frozenset()
 # Letters, with digits glued after them when they end the word ("g2", "v8"), or a number.
@@ -447,6 +449,8 @@ class FoodIndex:
         self._match_cached = functools.lru_cache(maxsize=1024)(  # type: ignore[method-assign]
             self._match_cached
         )
+        self._df = dict(df)
+        self._glued = _glued_pairs(self.foods, self._vocab)
         self._deletes: dict[str, list[str]] = defaultdict(list)
         for w in self._vocab:
             if len(w) >= 4 and w.isalpha():
@@ -475,9 +479,12 @@ class FoodIndex:
 
     def _correct(self, word: str) -> str | None:
         s = stem(word)
+        raw = word.lower()
+        glued = self._split(raw) if raw.isalpha() else None
+        if glued is not None:
+            return glued
         if s in self._vocab:
             return s
-        raw = word.lower()
         if len(raw) < 5 or not raw.isalpha() or s in self._portion_vocab:
             return None
         found: dict[str, float] = {}
@@ -494,6 +501,15 @@ class FoodIndex:
             return None
         # The most common of the close words: a typo is likelier of a frequent word.
         return min(found, key=lambda c: (found[c], c))
+
+    def _split(self, raw: str) -> str | None:
+        """Two words the data spells apart written as one ("milkshake": "Milk shake"), when
+        the data has them apart more often than glued: one query word that match() reads as
+        both (see _GLUE)."""
+        pair = self._glued.get(stem(raw))
+        if pair is None or pair[1] <= self._df.get(stem(raw), 0):
+            return None
+        return pair[0]
 
     # --- matching ---------------------------------------------------------------------------
 
@@ -513,6 +529,10 @@ class FoodIndex:
         ``measure`` stems, said only as the amount, never name a food's head. ``nouns``: the
         words said that may name a food (not "salted", "snacked"), the one naming what was
         eaten last; by default every word, the last food word naming it."""
+        if any(_GLUE in w for w in query):
+            query = _unglue(query)
+        if nouns is not None and any(_GLUE in w for w in nouns):
+            nouns = _unglue(nouns)
         key: tuple[
             tuple[str, ...], frozenset[str], frozenset[str], str, int, tuple[str, ...] | None
         ] = (
@@ -852,6 +872,35 @@ def _match_extra(
         s = got / hard - _UNSAID * unsaid / total + _SOURCE_BONUS * 2
         out.append(Match(food, s, frozenset(w for w in q if w in have), got / hard))
     return out
+
+
+def _glued_pairs(foods: Sequence[FoodRecord], vocab: frozenset[str]) -> dict[str, tuple[str, int]]:
+    """Each two side-by-side name words glued ("milk shake": "milkshak"), as the two stems
+    joined by _GLUE and how many foods have them side by side."""
+    n: dict[tuple[str, str], int] = defaultdict(int)
+    for food in foods:
+        raw = _WORD_RE.findall(food.name.lower().replace("'", ""))
+        for pair in set(itertools.pairwise(raw)):
+            n[pair] += 1
+    out: dict[str, tuple[str, int]] = {}
+    for (a, b), c in n.items():
+        sa, sb = stem(a), stem(b)
+        if (
+            len(a) < 3
+            or len(b) < 3
+            or not (a + b).isalpha()
+            or {sa, sb} & (_STOP | _LISTING_WORDS)
+            or not {sa, sb} <= vocab
+        ):
+            continue
+        key = stem(a + b)
+        if c > out.get(key, ("", 0))[1]:
+            out[key] = (sa + _GLUE + sb, c)
+    return out
+
+
+def _unglue(seq: Sequence[str]) -> list[str]:
+    return [part for w in seq for part in w.split(_GLUE)]
 
 
 def _said(query: Sequence[str]) -> list[str]:

@@ -721,3 +721,17 @@ def test_a_portion_word_is_not_a_typo_of_a_food_word():
     # Typos of food words are still corrected.
     (chicken,) = parse("chiken brest").items
     assert chicken.food.name.startswith("Chicken breast")
+
+
+def test_a_word_the_data_spells_as_two_is_read_as_both():
+    # "milkshake": FNDDS writes "Milk shake"; the glued word finds the same food as the two.
+    glued = one("I had a strawberry milkshake after the gym")
+    apart = one("I had a strawberry milk shake after the gym")
+    assert glued.food.name == apart.food.name
+    assert glued.food.name.lower().startswith("milk shake")
+    assert glued.grams == pytest.approx(apart.grams)
+    assert glued.grams > 200
+    assert glued.nutrients["carbs_g"] == pytest.approx(
+        glued.food.nutrients["carbs_g"] * glued.grams / 100
+    )
+    assert glued.nutrients["carbs_g"] > 20
