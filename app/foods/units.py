@@ -227,8 +227,6 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
     for w in amount.words:
         if w in lexicon.VESSEL_ML:
             return Resolved(q, w, q * lexicon.VESSEL_ML[w] * (_density(ps) or 1.0))
-        if w == "handful":
-            return Resolved(q, w, q * lexicon.HANDFUL_G)
     # A measure no portion names ("a slice" of a food whose portions are cupcakes, pieces and
     # whole cakes) is one piece of the food: not a portion that only shares the food's name
     # and says more besides ("1 1-layer cake" = 392 g); the food's own unit ("1 patty") stays.
