@@ -272,9 +272,6 @@ def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
             and toks[i + 1] == "of"
             and t.isalpha()
             and (t in _UNITS or t in lexicon.VESSEL_ML or stem(t) in measure_words)
-            and t not in lexicon.FILLER
-            and t not in lexicon.JOINERS
-            and t not in lexicon.PREPOSITIONS
             and t not in lexicon.NUMBER_WORDS
             # Said as an item of its own (first, after a comma, "and" or a verb), not inside a
             # described measure ("a small single serving bag of") nor as a part ("with chunks of").
