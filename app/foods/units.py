@@ -131,8 +131,6 @@ def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], flo
     words = frozenset(_tokens(main))
     paren = frozenset(_tokens(" ".join(_PAREN_RE.findall(rest)))) - words
     unit = next((lexicon.VOLUME_CANON[w] for w in _tokens(main) if w in lexicon.VOLUME_CANON), None)
-    if unit is None and "floz" in words:
-        unit = "floz"
     ml = qty * lexicon.VOLUME_ML[unit] if unit else None
     return qty or 1.0, words, paren, ml
 
