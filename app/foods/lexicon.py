@@ -41,7 +41,6 @@ VESSEL_ML: dict[str, float] = {
     "carton": 236.588, "dollop": 29.574, "splash": 14.787, "drizzle": 4.929, "pinch": 0.31,
     "dash": 0.62, "sprinkle": 1.2, "spoonful": 14.787, "spoon": 14.787,
 }  # fmt: skip
-HANDFUL_G = 28.35
 
 # Words that set the scene without describing a food: dropped before matching.
 FILLER: frozenset[str] = frozenset(

@@ -272,9 +272,6 @@ def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
             and toks[i + 1] == "of"
             and t.isalpha()
             and (t in _UNITS or t in lexicon.VESSEL_ML or stem(t) in measure_words)
-            and t not in lexicon.FILLER
-            and t not in lexicon.JOINERS
-            and t not in lexicon.PREPOSITIONS
             and t not in lexicon.NUMBER_WORDS
             # Said as an item of its own (first, after a comma, "and" or a verb), not inside a
             # described measure ("a small single serving bag of") nor as a part ("with chunks of").
@@ -646,11 +643,6 @@ class _Item:
         self.described = False  # "a sandwich: bread, ham and cheese": a list of its parts
 
 
-def _adjectives(toks: list[str]) -> bool:
-    content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
-    return bool(content) and all(t in lexicon.SOFT for t in content)
-
-
 _LISTING_ONLY = frozenset({"and", ",", "plus", ";"})
 
 
@@ -660,7 +652,7 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
     # Phrases no item took, with the item they came after: reported as unmatched at the end
     # unless a later weight makes them an item.
     dropped: list[tuple[list[str], _Item | None]] = []
-    for k, pc in enumerate(pieces):
+    for pc in pieces:
         if pc.kind == "weight":
             if cur is not None:
                 cur.amount = pc.amount
@@ -685,12 +677,7 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if pc.kind == "new":
             _emit(cur, items, unmatched, rd)
             amount, toks = rd.measure_first(pc.amount, pc.toks)
-            nxt = pieces[k + 1] if k + 1 < len(pieces) else None
-            if _adjectives(toks) and nxt is not None and nxt.kind == "cont" and nxt.joiner == ",":
-                # "126 g of sweet, ripe banana": adjectives in a list come before their noun.
-                cur = _Item(amount, toks, [])
-            else:
-                cur = _Item(amount, toks, rd.best(toks, amount.words))
+            cur = _Item(amount, toks, rd.best(toks, amount.words))
             continue
         if not _has_words(pc.toks):
             continue

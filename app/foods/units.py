@@ -131,8 +131,6 @@ def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], flo
     words = frozenset(_tokens(main))
     paren = frozenset(_tokens(" ".join(_PAREN_RE.findall(rest)))) - words
     unit = next((lexicon.VOLUME_CANON[w] for w in _tokens(main) if w in lexicon.VOLUME_CANON), None)
-    if unit is None and "floz" in words:
-        unit = "floz"
     ml = qty * lexicon.VOLUME_ML[unit] if unit else None
     return qty or 1.0, words, paren, ml
 
@@ -227,8 +225,6 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
     for w in amount.words:
         if w in lexicon.VESSEL_ML:
             return Resolved(q, w, q * lexicon.VESSEL_ML[w] * (_density(ps) or 1.0))
-        if w == "handful":
-            return Resolved(q, w, q * lexicon.HANDFUL_G)
     # A measure no portion names ("a slice" of a food whose portions are cupcakes, pieces and
     # whole cakes) is one piece of the food: not a portion that only shares the food's name
     # and says more besides ("1 1-layer cake" = 392 g); the food's own unit ("1 patty") stays.
