@@ -450,7 +450,9 @@ class FoodIndex:
             self._match_cached
         )
         self._df = dict(df)
-        self._glued = _glued_pairs(self.foods, self._vocab)
+        # A word the parser respells ("mac": "macaroni") is a food's own beside a word its name
+        # has with it ("Big Mac").
+        self._glued, self.spelled_pairs = _glued_pairs(self.foods, self._vocab)
         self._deletes: dict[str, list[str]] = defaultdict(list)
         for w in self._vocab:
             if len(w) >= 4 and w.isalpha():
@@ -874,14 +876,18 @@ def _match_extra(
     return out
 
 
-def _glued_pairs(foods: Sequence[FoodRecord], vocab: frozenset[str]) -> dict[str, tuple[str, int]]:
+def _glued_pairs(
+    foods: Sequence[FoodRecord], vocab: frozenset[str]
+) -> tuple[dict[str, tuple[str, int]], frozenset[tuple[str, str]]]:
     """Each two side-by-side name words glued ("milk shake": "milkshak"), as the two stems
-    joined by _GLUE and how many foods have them side by side."""
+    joined by _GLUE and how many foods have them side by side; and the side-by-side words one
+    of which the parser respells ("big mac", see FoodIndex.spelled_pairs)."""
     n: dict[tuple[str, str], int] = defaultdict(int)
     for food in foods:
         raw = _WORD_RE.findall(food.name.lower().replace("'", ""))
         for pair in set(itertools.pairwise(raw)):
             n[pair] += 1
+    spelled = frozenset(p for p in n if lexicon.SPELLING.keys() & set(p))
     out: dict[str, tuple[str, int]] = {}
     for (a, b), c in n.items():
         sa, sb = stem(a), stem(b)
@@ -896,7 +902,7 @@ def _glued_pairs(foods: Sequence[FoodRecord], vocab: frozenset[str]) -> dict[str
         key = stem(a + b)
         if c > out.get(key, ("", 0))[1]:
             out[key] = (sa + _GLUE + sb, c)
-    return out
+    return out, spelled
 
 
 def _unglue(seq: Sequence[str]) -> list[str]:

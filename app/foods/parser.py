@@ -158,20 +158,25 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"\b(\d+|one|two|three) and a half\b", lambda m: f" {_value(m[1]) + 0.5:g} ", t)
     t = re.sub(r"\b(?:an? )?(couple|few|dozen) of\b", r" \1 ", t)
     t = t.replace("&", " and ")
-    out: list[str] = []
-    for tok in _TOKEN_RE.findall(t):
-        tok = tok.replace("'s", "").replace("'", "")
-        spelled = lexicon.SPELLING.get(tok)
-        out.extend(spelled.split() if spelled else [tok])
-    return out
+    return [tok.replace("'s", "").replace("'", "") for tok in _TOKEN_RE.findall(t)]
 
 
 def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
     """ "half and half": a name of the food data made of number words is read as the one word
-    the index knows it by, not as numbers."""
+    the index knows it by, not as numbers. Other words are respelled ("mac": "macaroni")
+    unless a food's name has them beside the word said with them ("Big Mac")."""
+    pairs = index.spelled_pairs
+    toks = [
+        w
+        for i, t in enumerate(toks)
+        for w in (
+            lexicon.SPELLING[t].split()
+            if t in lexicon.SPELLING
+            and not {(*toks[i - 1 : i], t), (t, *toks[i + 1 : i + 2])} & pairs
+            else [t]
+        )
+    ]
     names = index.number_names
-    if not names:
-        return toks
     sizes = sorted({len(n) for n in names}, reverse=True)
     out: list[str] = []
     i = 0

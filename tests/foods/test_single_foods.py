@@ -1,0 +1,41 @@
+"""Single foods said the way people say them: the food, its grams and its carbs.
+
+Sentences written for these tests; expected grams come from the food's own FNDDS portions and
+carbs from its nutrients per 100 g, so a test fails when another food or portion is picked.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.foods.parser import ParsedItem, parse
+from app.foods.units import portion_text
+
+
+def one(text: str) -> ParsedItem:
+    r = parse(text)
+    assert len(r.items) == 1, ([(it.food.name, it.grams) for it in r.items], r.unmatched)
+    return r.items[0]
+
+
+def portion_grams(item: ParsedItem, *words: str) -> float:
+    for p in item.food.portions:
+        text = portion_text(p).lower()
+        if all(w in text for w in words):
+            return p.grams
+    raise AssertionError(f"{item.food.name} has no portion with {words}")
+
+
+def carbs(item: ParsedItem) -> float:
+    return (item.food.nutrients.get("carbs_g") or 0.0) * item.grams / 100
+
+
+def test_a_respelled_word_beside_the_word_a_food_name_has_with_it_is_that_name():
+    # "mac" is macaroni, but not in "Big Mac", a name of the data itself.
+    item = one("for lunch I grabbed a Big Mac")
+    assert item.food.name == "Big Mac (McDonalds)"
+    assert item.grams == pytest.approx(portion_grams(item, "big mac"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 40 < carbs(item) < 50
+    item = one("a cup of mac and cheese")
+    assert item.food.name == "Macaroni or noodles with cheese"
+    assert item.grams == pytest.approx(portion_grams(item, "1 cup"))
