@@ -32,6 +32,10 @@ _COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "
 # Stemmed, as portion words are ("piece" is read as "piec"): one piece of a food, for a measure
 # its portions do not name.
 _PIECE_WORDS = frozenset(map(stem, _COUNT_WORDS))
+# One cut of a whole, in the words people and portions use for it: "a slice of pie" is FNDDS's
+# "1 piece (1/8 of 9" dia)". Below the word said itself, which wins when a food has both.
+_CUTS = frozenset(map(stem, ("slice", "piece", "wedge")))
+_CUT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +197,7 @@ def _count_default(
 
 def has_measure(food: FoodRecord, measure: list[str]) -> bool:
     """Whether one of the food's portions is described with a word of ``measure``."""
-    said = set(measure)
+    said = set(measure) | (_CUTS if _CUTS.intersection(measure) else set())
     return any(p.words & said for p in _portions(food))
 
 
@@ -215,6 +219,10 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
             return Resolved(q, unit, q * p.grams / p.qty)
         dens = _density(ps) or 1.0
         return Resolved(q, unit, q * lexicon.VOLUME_ML[unit] * dens)
+    if _CUTS.intersection(map(stem, amount.words)):
+        # A cut of the whole ("a slice of brie"), never a volume ("1 cup, sliced").
+        said = dict.fromkeys(_CUTS, _CUT) | said
+        ps = tuple(p for p in ps if not p.volume_ml)
     hit = _by_words(ps, said)
     if hit is not None and (
         hit[1].words & set(amount.words)

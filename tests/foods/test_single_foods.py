@@ -39,3 +39,21 @@ def test_a_respelled_word_beside_the_word_a_food_name_has_with_it_is_that_name()
     item = one("a cup of mac and cheese")
     assert item.food.name == "Macaroni or noodles with cheese"
     assert item.grams == pytest.approx(portion_grams(item, "1 cup"))
+
+
+def test_a_slice_is_the_piece_the_portions_name():
+    # FNDDS cuts pies in "pieces"; people say "slice". The pie is the usual two-crust one, not
+    # the fried hand pie, whose only portion is a whole pie.
+    item = one("I finished dinner with a slice of cherry pie")
+    assert item.food.name == "Pie, cherry, two crust"
+    assert item.grams == pytest.approx(portion_grams(item, "1 piece"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 50 < carbs(item) < 70
+    two = one("2 slices of apple pie")
+    assert two.food.name.startswith("Pie, apple, two crust")
+    assert two.grams == pytest.approx(2 * portion_grams(two, "1 piece"))
+
+
+def test_a_slice_of_cheese_is_not_a_cup_of_sliced_cheese():
+    item = one("a wedge of brie")
+    assert item.food.name == "Cheese, Brie"
+    assert not item.unit.startswith("1 cup") and item.grams < 50
