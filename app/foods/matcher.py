@@ -55,6 +55,8 @@ _SOURCE_BONUS = 0.15
 _FAMILY = 0.1
 # A tie-break for the food FNDDS codes the words said as when nothing more is said ("tea, NFS").
 _DEFAULT = 0.02
+# A tie-break for the foods FNDDS lists the words said as a name of ("Coke": "Soft drink, cola").
+_ALIAS = 0.01
 # Share of its weight a word after a description's second comma costs when unsaid.
 _LATE = 0.3
 _MEASURED = 0.08
@@ -415,15 +417,19 @@ class FoodIndex:
         # name means that food (when the name is of the food's head, not of a part: "bread,
         # NFS" of a cheese sandwich is its bread).
         defaults: dict[frozenset[str], list[int]] = defaultdict(list)
+        # And which foods it lists a name of as a whole ("Coke" of "Soft drink, cola"; "Diet
+        # Coke" of the diet one): said in just those words, the name is of those foods first.
+        aliases: dict[frozenset[str], list[int]] = defaultdict(list)
         for i, food in enumerate(self.foods):
-            if not _UNSPECIFIED_RE.search(_additional(food)):
-                continue
             for part in _additional(food).split(";"):
                 rest, n_unspecified = unspecified(part)
                 key = frozenset(words(rest)) - _STOP
                 if n_unspecified and key and key & head_words[i]:
                     defaults[key].append(i)
+                elif key and not n_unspecified:
+                    aliases[key].append(i)
         self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
+        self._aliases = {k: tuple(v) for k, v in aliases.items()}
         self._source = np.array([_source(f) for f in self.foods])
         self._is_source = {str(src): self._source == src for src in set(self._source)}
         self._no_source = np.zeros(n, dtype=bool)
@@ -660,9 +666,11 @@ class FoodIndex:
         main_weight, head_size, generic, infant = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
         head_named = heads >= head_size
         default: np.ndarray | float = 0.0
-        named_as = self._defaults.get(frozenset(w for w in q if w not in soft))
+        said_key = frozenset(w for w in q if w not in soft)
+        named_as = self._defaults.get(said_key)
         if named_as is not None:
             default = np.isin(cand, named_as)
+        alias = self._aliases.get(said_key)
         unsaid = np.maximum(0.0, main_weight - hits_real)
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight
         # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
@@ -722,6 +730,8 @@ class FoodIndex:
             score += _FAMILY * fam
         if named_as is not None:
             score += _DEFAULT * default
+        if alias is not None:
+            score += _ALIAS * np.isin(cand, alias)
         score += _HEAD_BONUS * head_named
         # Matched in its description by words none of which is its noun: "salt" in "Pretzels,
         # salted", "salad" in "Salad dressing" describe another food.

@@ -57,3 +57,15 @@ def test_a_slice_of_cheese_is_not_a_cup_of_sliced_cheese():
     item = one("a wedge of brie")
     assert item.food.name == "Cheese, Brie"
     assert not item.unit.startswith("1 cup") and item.grams < 50
+
+
+def test_a_brand_said_alone_is_the_food_that_lists_it_as_a_whole_name():
+    # Every cola lists "Coke" in some name ("Diet Coke", "Cherry Coke"); the regular one lists
+    # just "Coke".
+    item = one("a can of coke with lunch")
+    assert item.food.name == "Soft drink, cola"
+    assert item.grams == pytest.approx(portion_grams(item, "1 can"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 30 < carbs(item) < 45
+    diet = one("a can of diet coke")
+    assert diet.food.name == "Soft drink, cola, diet"
+    assert diet.nutrients["carbs_g"] < 3
