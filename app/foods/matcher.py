@@ -456,9 +456,10 @@ class FoodIndex:
             self._match_cached
         )
         self._df = dict(df)
-        # A word the parser respells ("mac": "macaroni") is a food's own beside a word its name
-        # has with it ("Big Mac").
-        self._glued, self.spelled_pairs = _glued_pairs(self.foods, self._vocab)
+        # A word the parser reads as English, respelled ("mac": "macaroni") or as the scene
+        # ("dessert"), is a food's own beside a word its name has with it ("Big Mac", "Gelatin
+        # dessert").
+        self._glued, self.english_pairs = _glued_pairs(self.foods, self._vocab)
         self._deletes: dict[str, list[str]] = defaultdict(list)
         for w in self._vocab:
             if len(w) >= 4 and w.isalpha():
@@ -891,13 +892,14 @@ def _glued_pairs(
 ) -> tuple[dict[str, tuple[str, int]], frozenset[tuple[str, str]]]:
     """Each two side-by-side name words glued ("milk shake": "milkshak"), as the two stems
     joined by _GLUE and how many foods have them side by side; and the side-by-side words one
-    of which the parser respells ("big mac", see FoodIndex.spelled_pairs)."""
+    of which the parser reads as English ("big mac", see FoodIndex.english_pairs)."""
     n: dict[tuple[str, str], int] = defaultdict(int)
     for food in foods:
         raw = _WORD_RE.findall(food.name.lower().replace("'", ""))
         for pair in set(itertools.pairwise(raw)):
             n[pair] += 1
-    spelled = frozenset(p for p in n if lexicon.SPELLING.keys() & set(p))
+    english = lexicon.SPELLING.keys() | lexicon.MEAL_WORDS
+    spelled = frozenset(p for p in n if english & set(p))
     out: dict[str, tuple[str, int]] = {}
     for (a, b), c in n.items():
         sa, sb = stem(a), stem(b)

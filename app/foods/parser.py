@@ -165,7 +165,7 @@ def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
     """ "half and half": a name of the food data made of number words is read as the one word
     the index knows it by, not as numbers. Other words are respelled ("mac": "macaroni")
     unless a food's name has them beside the word said with them ("Big Mac")."""
-    pairs = index.spelled_pairs
+    pairs = index.english_pairs
     toks = [
         w
         for i, t in enumerate(toks)
@@ -215,8 +215,9 @@ def _is_quantity(tok: str) -> bool:
     return _is_number(tok) or tok in lexicon.NUMBER_WORDS
 
 
-def _drop_scene(toks: list[str]) -> list[str]:
-    """Removes "for breakfast", "as a quick snack", "during my lunch break": when, not what."""
+def _drop_scene(toks: list[str], pairs: frozenset[tuple[str, str]]) -> list[str]:
+    """Removes "for breakfast", "as a quick snack", "during my lunch break": when, not what;
+    not a meal word a food's name has with the word before ("a gelatin dessert")."""
     out: list[str] = []
     i = 0
     while i < len(toks):
@@ -228,6 +229,7 @@ def _drop_scene(toks: list[str]) -> list[str]:
         if (
             j < len(toks)
             and toks[j] in lexicon.MEAL_WORDS
+            and (j == 0 or (toks[j - 1], toks[j]) not in pairs)
             and (
                 j == i
                 or toks[i] in {"a", "an", "my", "our", "the", "for", "at", "during", "as", "this"}
@@ -907,7 +909,7 @@ def parse(
     items: list[ParsedItem] = []
     unmatched: list[str] = []
     toks = _fuse_names(_normalise(text[:2000]), rd.index)
-    toks = _bare_measures(_drop_scene(toks), rd.index.measure_words)
+    toks = _bare_measures(_drop_scene(toks, rd.index.english_pairs), rd.index.measure_words)
     _read(_pieces(toks, rd.index.container_words), rd, items, unmatched)
     return ParseResult(text=text, items=items, unmatched=unmatched, totals=_totals(items))
 

@@ -69,3 +69,12 @@ def test_a_brand_said_alone_is_the_food_that_lists_it_as_a_whole_name():
     diet = one("a can of diet coke")
     assert diet.food.name == "Soft drink, cola, diet"
     assert diet.nutrients["carbs_g"] < 3
+
+
+def test_a_meal_word_a_food_is_named_with_is_that_food_not_the_scene():
+    # "a quick snack" sets the scene; "a gelatin dessert" is a food.
+    item = one("as a quick snack I had a cup of gelatin dessert")
+    assert item.food.name == "Gelatin dessert"
+    assert item.grams == pytest.approx(portion_grams(item, "1 cup"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 30 < carbs(item) < 40
+    assert one("for dessert, a gelatin dessert").food.name == "Gelatin dessert"
