@@ -899,7 +899,7 @@ def _glued_pairs(
         for pair in set(itertools.pairwise(raw)):
             n[pair] += 1
     english = lexicon.SPELLING.keys() | lexicon.MEAL_WORDS
-    spelled = frozenset(p for p in n if english & set(p))
+    spelled = frozenset((a, b) for a, b in n if english & {a, b} and not {stem(a), stem(b)} & _STOP)
     out: dict[str, tuple[str, int]] = {}
     for (a, b), c in n.items():
         sa, sb = stem(a), stem(b)

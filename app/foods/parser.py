@@ -634,7 +634,9 @@ def _standalone(pc: _Piece, rd: _Reader) -> bool:
     the perfect match to my muffin"); "its", "their" name a part of the food before."""
     if pc.joiner not in _LISTING and pc.toks[:1] not in (["my"], ["our"], ["your"]):
         return False
-    content = [t for t in pc.toks if t.isalpha() and t not in lexicon.FILLER]
+    # ("fries from" of "fries from a fast food place": the preposition is the place's.)
+    toks = pc.toks[:-1] if pc.toks[-1] in lexicon.PREPOSITIONS else pc.toks
+    content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
     q, soft = rd.query(content)
     return bool(content) and len(q) == len(content) and any(w not in soft for w in q)
 

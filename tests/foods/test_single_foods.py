@@ -78,3 +78,12 @@ def test_a_meal_word_a_food_is_named_with_is_that_food_not_the_scene():
     assert item.grams == pytest.approx(portion_grams(item, "1 cup"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 30 < carbs(item) < 40
     assert one("for dessert, a gelatin dessert").food.name == "Gelatin dessert"
+
+
+def test_a_food_before_a_place_is_logged():
+    # The preposition before "a fast food place" is the place's, not an unknown food word.
+    r = parse("fries from a fast food place")
+    assert [it.food.name.split(",")[:2] for it in r.items] == [["Potato", " french fries"]]
+    item = r.items[0]
+    assert item.grams == pytest.approx(portion_grams(item, "quantity not specified"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 15 < carbs(item) < 50
