@@ -671,6 +671,13 @@ class FoodIndex:
         named_as = self._defaults.get(said_key)
         if named_as is not None:
             default = np.isin(cand, named_as)
+        elif len(said_key) > 1:
+            # "black tea": the food a word said alone is coded as ("tea": "Tea, hot, leaf,
+            # black"), when it has all the words said.
+            got = [self._defaults[k] for w in said_key if (k := frozenset({w})) in self._defaults]
+            if got:
+                named_as = np.concatenate(got)
+                default = np.isin(cand, named_as) & (hard_hit >= hard - 1e-9)
         alias = self._aliases.get(said_key)
         unsaid = np.maximum(0.0, main_weight - hits_real)
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight

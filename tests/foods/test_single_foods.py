@@ -87,3 +87,12 @@ def test_a_food_before_a_place_is_logged():
     item = r.items[0]
     assert item.grams == pytest.approx(portion_grams(item, "quantity not specified"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 15 < carbs(item) < 50
+
+
+def test_a_kind_of_tea_is_the_tea_fndds_codes_tea_as_when_it_is_that_kind():
+    # "tea, NS as to type" is "Tea, hot, leaf, black": "black tea" is that one, not the
+    # bottled sweet iced tea (38 g of carbs in a bottle).
+    item = one("a cup of black tea")
+    assert item.food.name == "Tea, hot, leaf, black"
+    assert item.grams == pytest.approx(portion_grams(item, "1 cup"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) < 2
