@@ -156,7 +156,6 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"(?<=[a-z])-([a-z]+)", lambda m: " " + _unjoined(m[1]), t)
     t = re.sub(r"\b(?:a |one )?half (?:a |an |of an? )", " 0.5 ", t)
     t = re.sub(r"\b(\d+|one|two|three) and a half\b", lambda m: f" {_value(m[1]) + 0.5:g} ", t)
-    t = re.sub(r"\b(?:an? )?(couple|few|dozen) of\b", r" \1 ", t)
     t = t.replace("&", " and ")
     return [tok.replace("'s", "").replace("'", "") for tok in _TOKEN_RE.findall(t)]
 
@@ -165,17 +164,10 @@ def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
     """ "half and half": a name of the food data made of number words is read as the one word
     the index knows it by, not as numbers. Other words are respelled ("mac": "macaroni")
     unless a food's name has them beside the word said with them ("Big Mac")."""
-    pairs = index.english_pairs
-    toks = [
-        w
-        for i, t in enumerate(toks)
-        for w in (
-            lexicon.SPELLING[t].split()
-            if t in lexicon.SPELLING
-            and not {(*toks[i - 1 : i], t), (t, *toks[i + 1 : i + 2])} & pairs
-            else [t]
-        )
-    ]
+    said, toks = toks, []
+    for i, t in enumerate(said):
+        near = {(*said[i - 1 : i], t), (t, *said[i + 1 : i + 2])} & index.english_pairs
+        toks += lexicon.SPELLING[t].split() if t in lexicon.SPELLING and not near else [t]
     names = index.number_names
     sizes = sorted({len(n) for n in names}, reverse=True)
     out: list[str] = []
@@ -216,8 +208,7 @@ def _is_quantity(tok: str) -> bool:
 
 
 def _drop_scene(toks: list[str], pairs: frozenset[tuple[str, str]]) -> list[str]:
-    """Removes "for breakfast", "as a quick snack", "during my lunch break": when, not what;
-    not a meal word a food's name has with the word before ("a gelatin dessert")."""
+    """Removes "for breakfast", "as a quick snack", "during my lunch break": when, not what."""
     out: list[str] = []
     i = 0
     while i < len(toks):
@@ -229,7 +220,7 @@ def _drop_scene(toks: list[str], pairs: frozenset[tuple[str, str]]) -> list[str]
         if (
             j < len(toks)
             and toks[j] in lexicon.MEAL_WORDS
-            and (j == 0 or (toks[j - 1], toks[j]) not in pairs)
+            and (j == 0 or (toks[j - 1], toks[j]) not in pairs)  # "a gelatin dessert": a food
             and (
                 j == i
                 or toks[i] in {"a", "an", "my", "our", "the", "for", "at", "during", "as", "this"}
@@ -634,8 +625,7 @@ def _standalone(pc: _Piece, rd: _Reader) -> bool:
     the perfect match to my muffin"); "its", "their" name a part of the food before."""
     if pc.joiner not in _LISTING and pc.toks[:1] not in (["my"], ["our"], ["your"]):
         return False
-    # ("fries from" of "fries from a fast food place": the preposition is the place's.)
-    toks = pc.toks[:-1] if pc.toks[-1] in lexicon.PREPOSITIONS else pc.toks
+    toks = pc.toks[:-1] if pc.toks[-1] in lexicon.PREPOSITIONS else pc.toks  # "fries from"
     content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
     q, soft = rd.query(content)
     return bool(content) and len(q) == len(content) and any(w not in soft for w in q)

@@ -35,7 +35,6 @@ _PIECE_WORDS = frozenset(map(stem, _COUNT_WORDS))
 # One cut of a whole, in the words people and portions use for it: "a slice of pie" is FNDDS's
 # "1 piece (1/8 of 9" dia)". Below the word said itself, which wins when a food has both.
 _CUTS = frozenset(map(stem, ("slice", "piece", "wedge")))
-_CUT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +108,8 @@ def _portions(food: FoodRecord) -> tuple[_P, ...]:
         # "1 large rectangular piece or 2 squares or 4 small rectangular pieces": each is a
         # portion of the same weight.
         for text in _ALTERNATIVES_RE.split(portion_text(p)):
-            out.append(_portion(text, float(p.grams)))
+            qty, words, paren, ml = _read_portion(text)
+            out.append(_P(text, qty, words, paren, float(p.grams), ml))
     if len(_CACHE) > 50000:
         _CACHE.clear()
     entry = _CACHE[food.id] = (food.portions, tuple(out))
@@ -117,11 +117,6 @@ def _portions(food: FoodRecord) -> tuple[_P, ...]:
 
 
 _ALTERNATIVES_RE = re.compile(r" or (?=\d)(?![^(]*\))")
-
-
-def _portion(text: str, grams: float) -> _P:
-    qty, words, paren, ml = _read_portion(text)
-    return _P(text, qty, words, paren, grams, ml)
 
 
 # What a portion's text says does not depend on the food: the 47,000 portions of the packaged
@@ -137,10 +132,6 @@ def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], flo
     unit = next((lexicon.VOLUME_CANON[w] for w in _tokens(main) if w in lexicon.VOLUME_CANON), None)
     ml = qty * lexicon.VOLUME_ML[unit] if unit else None
     return qty or 1.0, words, paren, ml
-
-
-def _qns(ps: tuple[_P, ...]) -> _P | None:
-    return next((p for p in ps if p.text.lower() == _QNS), None)
 
 
 def _density(ps: tuple[_P, ...]) -> float | None:
@@ -221,7 +212,7 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
         return Resolved(q, unit, q * lexicon.VOLUME_ML[unit] * dens)
     if _CUTS.intersection(map(stem, amount.words)):
         # A cut of the whole ("a slice of brie"), never a volume ("1 cup, sliced").
-        said = dict.fromkeys(_CUTS, _CUT) | said
+        said = dict.fromkeys(_CUTS, 0.5) | said
         ps = tuple(p for p in ps if not p.volume_ml)
     hit = _by_words(ps, said)
     if hit is not None and (
@@ -254,7 +245,7 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
         p_count = _count_default(ps, frozenset() if unnamed else food_words, unnamed)
         if p_count is not None:
             return Resolved(q, p_count.text, q * p_count.grams / p_count.qty)
-    qns = _qns(ps)
+    qns = next((p for p in ps if p.text.lower() == _QNS), None)
     if qns is not None:
         return Resolved(q, qns.text, q * qns.grams)
     if ps:
