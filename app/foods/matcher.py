@@ -427,7 +427,7 @@ class FoodIndex:
                 if n_unspecified and key and key & head_words[i]:
                     defaults[key].append(i)
                 elif key and not n_unspecified:
-                    aliases[key].append(i)
+                    aliases[frozenset(words(rest.split(",")[0])) - _STOP].append(i)
         self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
         self._aliases = {k: tuple(v) for k, v in aliases.items()}
         self._source = np.array([_source(f) for f in self.foods])
@@ -678,7 +678,9 @@ class FoodIndex:
             if got:
                 named_as = np.concatenate(got)
                 default = np.isin(cand, named_as) & (hard_hit >= hard - 1e-9)
-        alias = self._aliases.get(said_key)
+        # (Not over the food FNDDS codes the words as: "lemonade, NFS" over "lemonade, freshly
+        # squeezed".)
+        alias = self._aliases.get(said_key) if named_as is None else None
         unsaid = np.maximum(0.0, main_weight - hits_real)
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight
         # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
@@ -739,7 +741,9 @@ class FoodIndex:
         if named_as is not None:
             score += _DEFAULT * default
         if alias is not None:
-            score += _ALIAS * np.isin(cand, alias)
+            is_alias = np.isin(cand, alias)
+            score += _ALIAS * is_alias
+            noun_said |= is_alias
         score += _HEAD_BONUS * head_named
         # Matched in its description by words none of which is its noun: "salt" in "Pretzels,
         # salted", "salad" in "Salad dressing" describe another food.

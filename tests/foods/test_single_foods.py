@@ -96,3 +96,16 @@ def test_a_kind_of_tea_is_the_tea_fndds_codes_tea_as_when_it_is_that_kind():
     assert item.food.name == "Tea, hot, leaf, black"
     assert item.grams == pytest.approx(portion_grams(item, "1 cup"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) < 2
+
+
+def test_a_name_fndds_lists_for_a_food_says_what_the_food_is():
+    # "fruit flavored soda, all types" is a name of the fruit soft drink: "soda" is what it is,
+    # not only a word of "Ice cream soda, flavors other than chocolate"; "Dr. Pepper" is the
+    # pepper-type soft drink, not a raw pepper.
+    item = one("a 20 fl oz bottle of fruit-flavored soda")
+    assert item.food.name == "Soft drink, fruit flavored, caffeine free"
+    assert item.grams == pytest.approx(20 * portion_grams(item, "1 fl oz (no ice)"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 55 < carbs(item) < 70
+    pepper = one("a can of dr pepper")
+    assert pepper.food.name == "Soft drink, pepper type"
+    assert pepper.grams == pytest.approx(portion_grams(pepper, "1 can"))
