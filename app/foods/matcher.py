@@ -63,6 +63,10 @@ _MEASURED = 0.08
 # Share of the raw and measured bonuses a food keeps above the best of its head (in order).
 _TIE = 0.05
 _HEAD_BONUS = 0.1
+_HEAD_WHICH = 0.05
+# A head word after "with" ("meat" of "Burrito with meat") counts this much of one: a float sum
+# of whole words and a few of these tells which were said, exactly.
+_WHICH = 2.0**-10
 # Share of an alternative's weight ("noodles" in "Macaroni or noodles") that counts unsaid.
 _ALTERNATIVE = 0.2
 _INFANT = frozenset({"baby", "babyfood", "infant", "toddler"})
@@ -147,7 +151,9 @@ class Match(NamedTuple):
     # discounted (what the parser's thresholds use; the score uses the share with said words in
     # full, which is kinder to a long family: "toast" vs "Bread, NS as to major flour, toasted").
     unsaid: float = 0.0
-    named: bool = False  # the query said every word of the food's head ("Macaroni and cheese")
+    # The query said every word of the food's head ("Macaroni and cheese"; "taco" of "Taco or
+    # tostada with meat": a head ends at "with").
+    named: bool = False
     noun: bool = True  # the query said the food's noun ("pretzels"), not only how it is ("salted")
 
 
@@ -219,7 +225,8 @@ class FoodIndex:
         names: list[str] = []
         df: dict[str, int] = defaultdict(int)
         head_words: list[frozenset[str]] = []  # a head's words, either alternative said
-        head_sizes: list[int] = []
+        head_sizes: list[float] = []
+        which: list[frozenset[str]] = []
         nouns: list[frozenset[str]] = []
         together = _collocations(self.foods)
         # Names made of number words ("half and half"): one word of their own (see _fused).
@@ -258,8 +265,12 @@ class FoodIndex:
             alt = {b for a, b in itertools.pairwise(seq) if a == "or"}
             alts.append(alt)
             # "Sports drink (Gatorade G)": a brand in brackets says which one, not what it is.
-            head = frozenset(_words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP
+            first = _words(_BRACKETS.sub(" ", name.split(",")[0]))
+            head = frozenset(first) - _STOP
             heads.append(head - alt)
+            # "Burrito with meat": a burrito; "with meat" says which one (see _WHICH).
+            cut = next((k for k, w in enumerate(first) if w in _HEAD_ENDS and k), len(first))
+            which.append(head - frozenset(first[:cut]))
             # Named by either alternative, as far as its words go together ("hot dog"): the
             # head's other words and the last word of one of them.
             runs = [_run(seq[k + 1 :], together) for k, a in enumerate(seq) if a == "or"]
@@ -269,7 +280,7 @@ class FoodIndex:
                 | {run[-1] for run in runs if run and run[-1] in head}
                 | {n for n, w in compound.items() if w in head}
             )
-            head_sizes.append(len(either))
+            head_sizes.append(len(either - which[-1]) + _WHICH * len(either & which[-1]))
             nouns.append(_nouns(food, together, noun_memo))
             for w in main | extra:
                 df[w] += 1
@@ -357,9 +368,9 @@ class FoodIndex:
             post_said += others
             # Head words are description words or synonyms (an alternative's last word, a
             # compound's kind: "burger" of "Cheeseburger"), never category words.
-            hw, food_nouns = head_words[i], nouns[i]
-            post_head += [1.0 if w in hw else 0.0 for w in main]
-            post_head += [1.0 if w in hw else 0.0 for w in extra]
+            hw, food_nouns, wh = head_words[i], nouns[i], which[i]
+            post_head += [(_WHICH if w in wh else 1.0) if w in hw else 0.0 for w in main]
+            post_head += [(_WHICH if w in wh else 1.0) if w in hw else 0.0 for w in extra]
             post_head += [0.0] * (len(cat) + len(por))
             post_noun += [1.0 if w in food_nouns else 0.0 for w in main]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in extra]
@@ -666,6 +677,9 @@ class FoodIndex:
         rows = self._rows.take(cand, axis=0)
         main_weight, head_size, generic, infant = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
         head_named = heads >= head_size
+        # Its head said up to "with" ("taco" of "Taco or tostada with meat"): named, with less
+        # of a bonus than a head said whole ("Burrito with beans" of a burrito of beans).
+        named_which = heads >= np.floor(head_size)
         default: np.ndarray | float = 0.0
         said_key = frozenset(w for w in q if w not in soft)
         named_as = self._defaults.get(said_key)
@@ -744,7 +758,7 @@ class FoodIndex:
             is_alias = np.isin(cand, alias)
             score += _ALIAS * is_alias
             noun_said |= is_alias
-        score += _HEAD_BONUS * head_named
+        score += _HEAD_BONUS * head_named + _HEAD_WHICH * (named_which & ~head_named)
         # Matched in its description by words none of which is its noun: "salt" in "Pretzels,
         # salted", "salad" in "Salad dressing" describe another food.
         score -= _NOUN * ((hits_imag > 0) & ~noun_said)
@@ -788,7 +802,7 @@ class FoodIndex:
                 hard_hit[order].tolist(),
                 unsaid[order].tolist(),
                 main_weight[order].tolist(),
-                head_named[order].tolist(),
+                named_which[order].tolist(),
                 noun_said[order].tolist(),
                 strict=True,
             )
@@ -1005,6 +1019,12 @@ def _nouns(
         if got is None:
             got = memo[part] = _phrase_nouns(part, together)
         out |= got
+    # ... but not a word its own head uses to say which one it is: "Beef taco filling" is a
+    # filling, though it is filed among "Burritos and tacos".
+    for part in parts[:lead]:
+        seq = _words(part)
+        cut = next((k for k, w in enumerate(seq) if w in _HEAD_ENDS and k), len(seq))
+        out -= set(seq[:cut]) - memo[part]
     return frozenset(out)
 
 

@@ -109,3 +109,12 @@ def test_a_name_fndds_lists_for_a_food_says_what_the_food_is():
     pepper = one("a can of dr pepper")
     assert pepper.food.name == "Soft drink, pepper type"
     assert pepper.grams == pytest.approx(portion_grams(pepper, "1 can"))
+
+
+def test_a_dish_is_named_by_its_head_before_with():
+    # "Taco or tostada with meat" is a taco; "Beef taco filling" is a filling, not a taco.
+    for text in ("a beef taco", "a taco with beef"):
+        item = one(text)
+        assert item.food.name == "Taco or tostada with meat"
+        assert item.grams == pytest.approx(portion_grams(item, "1 medium taco"))
+        assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 15 < carbs(item) < 30
