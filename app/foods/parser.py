@@ -193,9 +193,7 @@ def _mid(m: re.Match[str]) -> str:
 
 
 def _value(tok: str) -> float:
-    if tok in lexicon.NUMBER_WORDS:
-        return float(lexicon.NUMBER_WORDS[tok])
-    return number(tok.rstrip("%"))
+    return float(lexicon.NUMBER_WORDS.get(tok) or number(tok.rstrip("%")))  # no word is 0
 
 
 def _is_number(tok: str) -> bool:
@@ -207,24 +205,27 @@ def _is_quantity(tok: str) -> bool:
     return _is_number(tok) or tok in lexicon.NUMBER_WORDS
 
 
+# A scene opens with an article or one of these ("for my lunch"); after an article, one of them
+# or a preposition ends the phrase ("a bagel for breakfast": the scene is "for breakfast").
+_ARTICLES = frozenset({"a", "an", "my", "our", "the", "this"})
+_SCENE_STARTS = frozenset({"for", "at", "during", "as"})
+
+
 def _drop_scene(toks: list[str], pairs: frozenset[tuple[str, str]]) -> list[str]:
     """Removes "for breakfast", "as a quick snack", "during my lunch break": when, not what."""
     out: list[str] = []
     i = 0
     while i < len(toks):
-        j = i
+        j, ends = i, (_SCENE_STARTS | lexicon.PREPOSITIONS if toks[i] in _ARTICLES else ())
         while j < len(toks) and j - i < 4 and toks[j] not in lexicon.MEAL_WORDS:
-            if toks[j] in _PUNCT or _is_number(toks[j]):
+            if toks[j] in _PUNCT or _is_number(toks[j]) or toks[j] in ends:
                 break
             j += 1
         if (
             j < len(toks)
             and toks[j] in lexicon.MEAL_WORDS
             and (j == 0 or (toks[j - 1], toks[j]) not in pairs)  # "a gelatin dessert": a food
-            and (
-                j == i
-                or toks[i] in {"a", "an", "my", "our", "the", "for", "at", "during", "as", "this"}
-            )
+            and (j == i or toks[i] in _ARTICLES or toks[i] in _SCENE_STARTS)
         ):
             k = j + 1
             while k < len(toks) and toks[k] in lexicon.MEAL_WORDS:

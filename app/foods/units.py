@@ -135,8 +135,7 @@ def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], flo
 
 
 def _density(ps: tuple[_P, ...]) -> float | None:
-    vols = [p.grams / p.volume_ml for p in ps if p.volume_ml]
-    return vols[0] if vols else None
+    return next((p.grams / p.volume_ml for p in ps if p.volume_ml), None)
 
 
 def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | None:

@@ -118,3 +118,14 @@ def test_a_dish_is_named_by_its_head_before_with():
         assert item.food.name == "Taco or tostada with meat"
         assert item.grams == pytest.approx(portion_grams(item, "1 medium taco"))
         assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 15 < carbs(item) < 30
+
+
+def test_the_food_before_the_meal_it_was_eaten_at_is_logged():
+    # "for breakfast" is the scene, "a bagel" before it the food (it logged nothing).
+    item = one("I had a bagel for breakfast")
+    assert item.food.name == "Bagel"
+    assert item.grams == pytest.approx(portion_grams(item, "1 regular"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 45 < carbs(item) < 65
+    assert one("my sandwich at lunch").food.name == "Sandwich, NFS"
+    # ... and "a quick snack" is still only the scene.
+    assert one("as a quick snack, a bagel").food.name == "Bagel"
