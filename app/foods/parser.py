@@ -633,7 +633,7 @@ def _standalone(pc: _Piece, rd: _Reader) -> bool:
 
 
 _LISTING = frozenset({None, ",", "and", "with", "plus", ";", "alongside"})
-_POSSESSIVE = frozenset({"its", "their", "his", "her", "my", "our", "your", "it", "them"})
+_POSSESSIVE = frozenset({"its", "their", "his", "her", "it", "them"})
 
 
 class _Item:
@@ -747,8 +747,8 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                 pc.toks,
                 own[0],
                 rd,
-                listed=(pc.joiner is None or pc.joiner in _LISTING_ONLY)
-                and not (cur is not None and cur.composed),
+                listed=cur is None  # "with my toast I drank": no food to be a part of
+                or ((pc.joiner in _LISTING_ONLY or pc.joiner is None) and not cur.composed),
             )
             and _standalone(pc, rd)
         ):
@@ -764,7 +764,7 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
 def _unused(toks: list[str], owner: _Item | None, rd: _Reader, unmatched: list[str]) -> None:
     """Food words of a phrase no item took ("2 eggs n toast" when toast names no food well
     enough) are reported, never silently dropped; words the food before already has ("with its
-    peel" of an apple with peel) are part of that food."""
+    peel" of an apple with peel, not "with my toast") are part of that food."""
     if set(toks) & _POSSESSIVE:
         return  # "with its peel": a part of the food before, not a food left out
     have: frozenset[str] = frozenset()
