@@ -258,7 +258,6 @@ class _Piece:
     joiner: str | None = None
 
 
-_APPOSITIVE = [["which", "is"], ["which", "was"], ["known", "as"], ["that", "is"]]
 _COMPOSED = frozenset("made packed filled stuffed prepared topped".split())
 
 
@@ -326,18 +325,22 @@ def _pieces(toks: list[str], containers: frozenset[str] = frozenset()) -> list[_
         ):
             kind = "weight"
         elif (
-            lead
-            and (
-                lead[-1] in lexicon.PREPOSITIONS
-                or lead[-2:] in _APPOSITIVE
-                # "a hot dog made with a beef frankfurter": what the food is made of.
-                or (lead[-1] == "with" and len(lead) > 1 and lead[-2] in _COMPOSED)
-            )
-            and part[0] in {"a", "an", "the", "some"}
-            and amount.unit is None
+            amount.unit is None
             # "on a can of cola" measures a food; "on a bun", "from a fast food place" do not.
             and not [w for w in amount.words if w not in lexicon.SOFT]
-            and not any(_is_number(t) for t in part[:4])
+            and (
+                # "which is a ...", "which included half a breast", "known as": the food before.
+                bool({*lead[-2:-1]} & {"which", "that", "known"})
+                or (
+                    # "a hot dog made with a beef frankfurter": what the food is made of.
+                    bool(
+                        {*lead[-1:]} & lexicon.PREPOSITIONS
+                        or (lead[-1:] == ["with"] and {*lead[-2:-1]} & _COMPOSED)
+                    )
+                    and part[0] in {"a", "an", "the", "some"}
+                    and not any(_is_number(t) for t in part[:4])
+                )
+            )
         ):
             kind = "attach"
         elif lead[-1:] == ["for"] and part[0] in {"a", "an", "the"} and amount.unit is None:
@@ -641,6 +644,7 @@ class _Item:
         self.amount, self.toks, self.best = amount, toks, best
         self.composed = False
         self.described = False  # "a sandwich: bread, ham and cheese": a list of its parts
+        self.head: tuple[list[str], Match] | None = None  # its words and food before a join
 
 
 _LISTING_ONLY = frozenset({"and", ",", "plus", ";"})
@@ -729,6 +733,7 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                     )
                 )
             ):
+                cur.head = cur.head or (None if listing else (cur.toks, cur.best[0]))
                 cur.toks, cur.best = [*cur.toks, *pc.toks], joined
                 cur.composed = cur.composed or not listing
                 continue
@@ -882,7 +887,13 @@ def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: 
     if (
         cur.best
         and cur.best[0].coverage >= MIN_SCORE
-        and (not bare or _names(cur.toks, cur.best[0], rd) or _specific(cur.best[0], rd))
+        and (
+            not bare
+            or _names(cur.toks, cur.best[0], rd)
+            or _specific(cur.best[0], rd)
+            # "a burger on a bun": the food the count named, told more of by the words joined
+            or (cur.head is not None and _names(*cur.head, rd))
+        )
     ):
         items.append(_make(text, cur.best, cur.amount, cur.toks, rd))
     elif (cur.best or (cur.amount.quantity is not None and _has_words(cur.toks))) and not (

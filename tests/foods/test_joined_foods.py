@@ -42,3 +42,34 @@ def test_a_food_said_after_with_and_a_possessive_before_any_other_is_logged():
     assert juice.food.name.startswith("Orange juice")
     assert 200 < juice.grams < 300
     assert juice.nutrients["carbs_g"] == pytest.approx(carbs(juice))
+
+
+def test_a_counted_food_on_a_bun_with_chili_is_the_one_sandwich_the_data_has():
+    # "a frankfurter" names a food; what follows tells which sandwich it is ("with chili, on
+    # white bun"), however few words the whole was said in.
+    (it,) = items("a frankfurter on a bun with chili")
+    assert it.food.name.startswith("Frankfurter or hot dog sandwich") and "chili" in it.food.name
+    assert it.grams == portion_grams(it.food, "1 frankfurter on bun")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 25 < it.nutrients["carbs_g"] < 40
+
+
+@pytest.mark.parametrize(
+    ("text", "portion"),
+    [("a hot dog on a bun", "1 frankfurter on bun"), ("a burger on a bun", "1 sandwich")],
+)
+def test_a_counted_food_on_a_bun_is_logged_as_the_sandwich(text, portion):
+    (it,) = items(text)
+    assert "bun" in it.food.name and ("dog" in it.food.name or "burger" in it.food.name)
+    assert it.grams == portion_grams(it.food, portion)
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 18 < it.nutrients["carbs_g"] < 40
+
+
+def test_a_counted_phrase_after_which_is_the_food_before_said_again():
+    # "which had a thin crust": which pizza, not a second food.
+    (it,) = items("a slice of cheese pizza, which had a thin crust")
+    assert it.food.name.startswith("Pizza, cheese") and "thin crust" in it.food.name
+    assert 50 < it.grams < 130
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 12 < it.nutrients["carbs_g"] < 30
