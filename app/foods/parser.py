@@ -250,6 +250,7 @@ class _Piece:
     """A run of words between joiners. ``kind``: "new" starts an item with ``amount``; "cont"
     follows a joiner ("with", ",", "and"): part of the item, a food of its own, or nothing;
     "attach" can only be part of the item before ("from a fast food place", "which is a ...");
+    "with" is part of it if one food has both ("... with a waffle cone"), else a food of its own;
     "weight" gives the item before its amount ("..., weighing 120 g")."""
 
     kind: str
@@ -346,6 +347,9 @@ def _pieces(toks: list[str], containers: frozenset[str] = frozenset()) -> list[_
         elif lead[-1:] == ["for"] and part[0] in {"a", "an", "the"} and amount.unit is None:
             # "for a sweet finish", "for an energy boost": why it was eaten, not what.
             kind = "purpose"
+        elif kind == "new" and lead[-1:] == ["with"] and not {*lead[-2:-1]} & lexicon.JOINERS:
+            # Not after "paired with", "along with": a food of its own.
+            kind = "with" if amount.unit is None and not set(amount.words) - lexicon.SOFT else kind
         out.append(_Piece(kind, chunks[0].toks, amount, joiner=lead[-1] if lead else None))
         out += [_Piece("cont", c.toks, joiner=c.joiner) for c in chunks[1:]]
     return out
@@ -671,14 +675,16 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if pc.kind == "cont" and cur is None:
             pending = pc.toks
         _unknown(pc.toks, rd, unmatched)
-        if pc.kind == "new" and cur is not None and _restates(pc, cur, rd):
+        if pc.kind in ("new", "with") and cur is not None and _restates(pc, cur, rd):
+            continue
+        if pc.kind == "with" and cur is not None and cur.best and _join(cur, pc, rd, []):
             continue
         if pc.kind == "new" and cur is not None and _weighs(pc, cur, rd):
             # "a juice box containing 6.75 fl oz of fruit juice drink": the food before, said
             # again with its weight and more of its name.
             cur = _Item(pc.amount, pc.toks, rd.best(pc.toks, pc.amount.words))
             continue
-        if pc.kind == "new":
+        if pc.kind in ("new", "with"):
             _emit(cur, items, unmatched, rd)
             amount, toks = rd.measure_first(pc.amount, pc.toks)
             cur = _Item(amount, toks, rd.best(toks, amount.words))
@@ -707,36 +713,8 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         own = rd.best(pc.toks)
         if cur is not None and pc.joiner == ":":
             cur.composed = cur.described = True
-        if cur is not None and cur.best:
-            joined = rd.best([*cur.toks, *pc.toks], cur.amount.words, head=len(cur.toks))
-            own_q, own_soft = rd.query(pc.toks)
-            hard_own = [w for w in own_q if w not in own_soft]
-            # One food that covers both parts ("a bierock filled with ground beef and cabbage",
-            # "a burger on a wheat bun") is the food as eaten: the parts are not two foods.
-            # After "and" or a comma the words are more likely a food of their own ("eggs and
-            # toast"), unless a joiner such as "with" or "filled" already began the dish's parts.
-            listing = pc.joiner in _LISTING_ONLY and not cur.composed
-            if (
-                joined
-                and joined[0].coverage >= max(_JOINED, cur.best[0].coverage - _JOIN_SLACK)
-                and len(joined[0].covered & set(hard_own)) * 2 >= len(hard_own) > 0
-                and not (
-                    listing
-                    and own
-                    # "macaroni and cheese": a food named by just these words is the dish.
-                    and not joined[0].named
-                    and (
-                        (joined[0].score < own[0].score - _JOIN_SLACK and joined[0].unsaid > _NAMED)
-                        # "eggs and toast": a food that fits worse than each part alone is
-                        # not the two foods said.
-                        or joined[0].score < min(own[0].score, cur.best[0].score)
-                    )
-                )
-            ):
-                cur.head = cur.head or (None if listing else (cur.toks, cur.best[0]))
-                cur.toks, cur.best = [*cur.toks, *pc.toks], joined
-                cur.composed = cur.composed or not listing
-                continue
+        if cur is not None and cur.best and _join(cur, pc, rd, own):
+            continue
         if cur is not None and cur.best and (pc.kind == "attach" or cur.described):
             dropped.append((pc.toks, cur))
             continue
@@ -764,6 +742,39 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
     _emit(cur, items, unmatched, rd)
     for toks, owner in dropped:
         _unused(toks, owner, rd, unmatched)
+
+
+def _join(cur: _Item, pc: _Piece, rd: _Reader, own: list[Match]) -> bool:
+    """Whether one food covers both parts ("a bierock filled with ground beef and cabbage", "a
+    burger on a wheat bun"): the food as eaten, not two foods; then ``cur`` is it. After "and"
+    or a comma the words are more likely a food of their own ("eggs and toast"), unless a joiner
+    such as "with" or "filled" already began the dish's parts."""
+    joined = rd.best([*cur.toks, *pc.toks], cur.amount.words, head=len(cur.toks))
+    own_q, own_soft = rd.query(pc.toks)
+    hard_own = [w for w in own_q if w not in own_soft]
+    listing = pc.joiner in _LISTING_ONLY and not cur.composed
+    if not (
+        joined
+        and joined[0].coverage >= max(_JOINED, cur.best[0].coverage - _JOIN_SLACK)
+        and len(joined[0].covered & set(hard_own)) * 2 >= len(hard_own) > 0
+        and not (
+            listing
+            and own
+            # "macaroni and cheese": a food named by just these words is the dish.
+            and not joined[0].named
+            and (
+                (joined[0].score < own[0].score - _JOIN_SLACK and joined[0].unsaid > _NAMED)
+                # "eggs and toast": a food that fits worse than each part alone is not the
+                # two foods said.
+                or joined[0].score < min(own[0].score, cur.best[0].score)
+            )
+        )
+    ):
+        return False
+    cur.head = cur.head or (None if listing else (cur.toks, cur.best[0]))
+    cur.toks, cur.best = [*cur.toks, *pc.toks], joined
+    cur.composed = cur.composed or not listing
+    return True
 
 
 def _unused(toks: list[str], owner: _Item | None, rd: _Reader, unmatched: list[str]) -> None:

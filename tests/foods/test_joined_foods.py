@@ -73,3 +73,30 @@ def test_a_counted_phrase_after_which_is_the_food_before_said_again():
     assert 50 < it.grams < 130
     assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
     assert 12 < it.nutrients["carbs_g"] < 30
+
+
+def test_a_counted_phrase_after_with_is_the_same_dish_when_one_food_has_both():
+    # Not a scoop of ice cream plus a whole chocolate cone dish besides.
+    (it,) = items("a scoop of vanilla ice cream with a waffle cone")
+    assert it.food.name.startswith("Ice cream cone") and "vanilla" in it.food.name
+    assert "waffle cone" in it.food.name
+    assert 80 < it.grams < 260
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 20 < it.nutrients["carbs_g"] < 60
+
+
+def test_a_counted_phrase_after_with_is_a_food_of_its_own_when_none_has_both():
+    sandwich, apple = items("a turkey sandwich with an apple")
+    assert sandwich.food.name.startswith("Turkey sandwich")
+    assert sandwich.grams == portion_grams(sandwich.food, "1 sandwich")
+    assert apple.food.name == "Apple, raw"
+    assert apple.grams == portion_grams(apple.food, "1 medium")
+    assert apple.nutrients["carbs_g"] == pytest.approx(carbs(apple))
+
+
+def test_a_counted_phrase_after_along_with_is_always_a_food_of_its_own():
+    ice_cream, cone = items("a scoop of vanilla ice cream along with a waffle cone")
+    assert ice_cream.food.name == "Ice cream, vanilla"
+    assert ice_cream.grams == portion_grams(ice_cream.food, "1 scoop")
+    assert "waffle cone" in cone.food.name
+    assert cone.nutrients["carbs_g"] == pytest.approx(carbs(cone))
