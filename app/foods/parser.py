@@ -750,6 +750,10 @@ def _join(cur: _Item, pc: _Piece, rd: _Reader, own: list[Match]) -> bool:
     or a comma the words are more likely a food of their own ("eggs and toast"), unless a joiner
     such as "with" or "filled" already began the dish's parts."""
     joined = rd.best([*cur.toks, *pc.toks], cur.amount.words, head=len(cur.toks))
+    if pc.joiner == "with" and getattr(cur.best[0].food, "source", "") == rd.prefer:
+        # "toast with butter": a food as eaten with more of it is one too, or two foods; not
+        # the fallback source's one ("Fast foods, french toast with butter").
+        joined = [m for m in joined if getattr(m.food, "source", "custom") in (rd.prefer, "custom")]
     own_q, own_soft = rd.query(pc.toks)
     hard_own = [w for w in own_q if w not in own_soft]
     listing = pc.joiner in _LISTING_ONLY and not cur.composed

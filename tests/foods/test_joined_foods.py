@@ -100,3 +100,14 @@ def test_a_counted_phrase_after_along_with_is_always_a_food_of_its_own():
     assert ice_cream.grams == portion_grams(ice_cream.food, "1 scoop")
     assert "waffle cone" in cone.food.name
     assert cone.nutrients["carbs_g"] == pytest.approx(carbs(cone))
+
+
+def test_toast_with_butter_is_two_foods_as_eaten_not_the_fallback_sources_french_toast():
+    toast, butter = items("2 slices of toast with butter")
+    assert toast.food.source == "fndds" and "toasted" in toast.food.name
+    assert "French" not in toast.food.name
+    assert toast.grams == 2 * portion_grams(toast.food, "1 medium or regular slice")
+    assert toast.nutrients["carbs_g"] == pytest.approx(carbs(toast))
+    assert 20 < toast.nutrients["carbs_g"] < 35
+    assert butter.food.name.startswith("Butter")
+    assert butter.nutrients["carbs_g"] < 1
