@@ -748,9 +748,10 @@ def _join(cur: _Item, pc: _Piece, rd: _Reader, own: list[Match]) -> bool:
     or a comma the words are more likely a food of their own ("eggs and toast"), unless a joiner
     such as "with" or "filled" already began the dish's parts."""
     joined = rd.best([*cur.toks, *pc.toks], cur.amount.words, head=len(cur.toks))
-    if pc.joiner == "with" and getattr(cur.best[0].food, "source", "") == rd.prefer:
-        # "toast with butter": a food as eaten with more of it is one too, or two foods; not
-        # the fallback source's one ("Fast foods, french toast with butter").
+    if pc.joiner == "with" and getattr(cur.best[0].food, "source", "") == rd.prefer == "fndds":
+        # "toast with butter" in a meal: a food as eaten with more of it is one too, or two
+        # foods; not SR28's one ("Fast foods, french toast with butter"). (Ingredients prefer
+        # SR28, which has few dishes: for them FNDDS's dishes stay candidates.)
         joined = [m for m in joined if getattr(m.food, "source", "custom") in (rd.prefer, "custom")]
     own_q, own_soft = rd.query(pc.toks)
     hard_own = [w for w in own_q if w not in own_soft]
