@@ -129,3 +129,12 @@ def test_the_food_before_the_meal_it_was_eaten_at_is_logged():
     assert one("my sandwich at lunch").food.name == "Sandwich, NFS"
     # ... and "a quick snack" is still only the scene.
     assert one("as a quick snack, a bagel").food.name == "Bagel"
+
+
+def test_a_listed_name_does_not_outrank_the_food_fndds_codes_the_words_as():
+    # "lemonade, freshly squeezed" is listed for the juice drink, but "lemonade, NFS" is coded
+    # as the fruit-flavored one.
+    item = one("a cup of lemonade")
+    assert item.food.name == "Lemonade, fruit flavored drink"
+    assert item.grams == pytest.approx(8 * portion_grams(item, "1 fl oz (no ice)"), rel=0.01)
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 10 < carbs(item) < 25
