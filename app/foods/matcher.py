@@ -55,12 +55,18 @@ _SOURCE_BONUS = 0.15
 _FAMILY = 0.1
 # A tie-break for the food FNDDS codes the words said as when nothing more is said ("tea, NFS").
 _DEFAULT = 0.02
+# A tie-break for the foods FNDDS lists the words said as a name of ("Coke": "Soft drink, cola").
+_ALIAS = 0.01
 # Share of its weight a word after a description's second comma costs when unsaid.
 _LATE = 0.3
 _MEASURED = 0.08
 # Share of the raw and measured bonuses a food keeps above the best of its head (in order).
 _TIE = 0.05
 _HEAD_BONUS = 0.1
+_HEAD_WHICH = 0.05
+# A head word after "with" ("meat" of "Burrito with meat") counts this much of one: a float sum
+# of whole words and a few of these tells which were said, exactly.
+_WHICH = 2.0**-10
 # Share of an alternative's weight ("noodles" in "Macaroni or noodles") that counts unsaid.
 _ALTERNATIVE = 0.2
 _INFANT = frozenset({"baby", "babyfood", "infant", "toddler"})
@@ -145,7 +151,9 @@ class Match(NamedTuple):
     # discounted (what the parser's thresholds use; the score uses the share with said words in
     # full, which is kinder to a long family: "toast" vs "Bread, NS as to major flour, toasted").
     unsaid: float = 0.0
-    named: bool = False  # the query said every word of the food's head ("Macaroni and cheese")
+    # The query said every word of the food's head ("Macaroni and cheese"; "taco" of "Taco or
+    # tostada with meat": a head ends at "with").
+    named: bool = False
     noun: bool = True  # the query said the food's noun ("pretzels"), not only how it is ("salted")
 
 
@@ -217,7 +225,8 @@ class FoodIndex:
         names: list[str] = []
         df: dict[str, int] = defaultdict(int)
         head_words: list[frozenset[str]] = []  # a head's words, either alternative said
-        head_sizes: list[int] = []
+        head_sizes: list[float] = []
+        which: list[frozenset[str]] = []
         nouns: list[frozenset[str]] = []
         together = _collocations(self.foods)
         # Names made of number words ("half and half"): one word of their own (see _fused).
@@ -256,8 +265,12 @@ class FoodIndex:
             alt = {b for a, b in itertools.pairwise(seq) if a == "or"}
             alts.append(alt)
             # "Sports drink (Gatorade G)": a brand in brackets says which one, not what it is.
-            head = frozenset(_words(_BRACKETS.sub(" ", name.split(",")[0]))) - _STOP
+            first = _words(_BRACKETS.sub(" ", name.split(",")[0]))
+            head = frozenset(first) - _STOP
             heads.append(head - alt)
+            # "Burrito with meat": a burrito; "with meat" says which one (see _WHICH).
+            cut = next((k for k, w in enumerate(first) if w in _HEAD_ENDS and k), len(first))
+            which.append(head - frozenset(first[:cut]))
             # Named by either alternative, as far as its words go together ("hot dog"): the
             # head's other words and the last word of one of them.
             runs = [_run(seq[k + 1 :], together) for k, a in enumerate(seq) if a == "or"]
@@ -267,7 +280,7 @@ class FoodIndex:
                 | {run[-1] for run in runs if run and run[-1] in head}
                 | {n for n, w in compound.items() if w in head}
             )
-            head_sizes.append(len(either))
+            head_sizes.append(len(either - which[-1]) + _WHICH * len(either & which[-1]))
             nouns.append(_nouns(food, together, noun_memo))
             for w in main | extra:
                 df[w] += 1
@@ -355,9 +368,9 @@ class FoodIndex:
             post_said += others
             # Head words are description words or synonyms (an alternative's last word, a
             # compound's kind: "burger" of "Cheeseburger"), never category words.
-            hw, food_nouns = head_words[i], nouns[i]
-            post_head += [1.0 if w in hw else 0.0 for w in main]
-            post_head += [1.0 if w in hw else 0.0 for w in extra]
+            hw, food_nouns, wh = head_words[i], nouns[i], which[i]
+            post_head += [(_WHICH if w in wh else 1.0) if w in hw else 0.0 for w in main]
+            post_head += [(_WHICH if w in wh else 1.0) if w in hw else 0.0 for w in extra]
             post_head += [0.0] * (len(cat) + len(por))
             post_noun += [1.0 if w in food_nouns else 0.0 for w in main]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in extra]
@@ -415,15 +428,19 @@ class FoodIndex:
         # name means that food (when the name is of the food's head, not of a part: "bread,
         # NFS" of a cheese sandwich is its bread).
         defaults: dict[frozenset[str], list[int]] = defaultdict(list)
+        # And which foods it lists a name of as a whole ("Coke" of "Soft drink, cola"; "Diet
+        # Coke" of the diet one): said in just those words, the name is of those foods first.
+        aliases: dict[frozenset[str], list[int]] = defaultdict(list)
         for i, food in enumerate(self.foods):
-            if not _UNSPECIFIED_RE.search(_additional(food)):
-                continue
             for part in _additional(food).split(";"):
                 rest, n_unspecified = unspecified(part)
                 key = frozenset(words(rest)) - _STOP
                 if n_unspecified and key and key & head_words[i]:
                     defaults[key].append(i)
+                elif key and not n_unspecified:
+                    aliases[frozenset(words(rest.split(",")[0])) - _STOP].append(i)
         self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
+        self._aliases = {k: tuple(v) for k, v in aliases.items()}
         self._source = np.array([_source(f) for f in self.foods])
         self._is_source = {str(src): self._source == src for src in set(self._source)}
         self._no_source = np.zeros(n, dtype=bool)
@@ -450,7 +467,10 @@ class FoodIndex:
             self._match_cached
         )
         self._df = dict(df)
-        self._glued = _glued_pairs(self.foods, self._vocab)
+        # A word the parser reads as English, respelled ("mac": "macaroni") or as the scene
+        # ("dessert"), is a food's own beside a word its name has with it ("Big Mac", "Gelatin
+        # dessert").
+        self._glued, self.english_pairs = _glued_pairs(self.foods, self._vocab)
         self._deletes: dict[str, list[str]] = defaultdict(list)
         for w in self._vocab:
             if len(w) >= 4 and w.isalpha():
@@ -657,10 +677,24 @@ class FoodIndex:
         rows = self._rows.take(cand, axis=0)
         main_weight, head_size, generic, infant = rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
         head_named = heads >= head_size
+        # Its head said up to "with" ("taco" of "Taco or tostada with meat"): named, with less
+        # of a bonus than a head said whole ("Burrito with beans" of a burrito of beans).
+        named_which = heads >= np.floor(head_size)
         default: np.ndarray | float = 0.0
-        named_as = self._defaults.get(frozenset(w for w in q if w not in soft))
+        said_key = frozenset(w for w in q if w not in soft)
+        named_as = self._defaults.get(said_key)
         if named_as is not None:
             default = np.isin(cand, named_as)
+        elif len(said_key) > 1:
+            # "black tea": the food a word said alone is coded as ("tea": "Tea, hot, leaf,
+            # black"), when it has all the words said.
+            got = [self._defaults[k] for w in said_key if (k := frozenset({w})) in self._defaults]
+            if got:
+                named_as = np.concatenate(got)
+                default = np.isin(cand, named_as) & (hard_hit >= hard - 1e-9)
+        # (Not over the food FNDDS codes the words as: "lemonade, NFS" over "lemonade, freshly
+        # squeezed".)
+        alias = self._aliases.get(said_key) if named_as is None else None
         unsaid = np.maximum(0.0, main_weight - hits_real)
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight
         # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
@@ -720,7 +754,11 @@ class FoodIndex:
             score += _FAMILY * fam
         if named_as is not None:
             score += _DEFAULT * default
-        score += _HEAD_BONUS * head_named
+        if alias is not None:
+            is_alias = np.isin(cand, alias)
+            score += _ALIAS * is_alias
+            noun_said |= is_alias
+        score += _HEAD_BONUS * head_named + _HEAD_WHICH * (named_which & ~head_named)
         # Matched in its description by words none of which is its noun: "salt" in "Pretzels,
         # salted", "salad" in "Salad dressing" describe another food.
         score -= _NOUN * ((hits_imag > 0) & ~noun_said)
@@ -764,7 +802,7 @@ class FoodIndex:
                 hard_hit[order].tolist(),
                 unsaid[order].tolist(),
                 main_weight[order].tolist(),
-                head_named[order].tolist(),
+                named_which[order].tolist(),
                 noun_said[order].tolist(),
                 strict=True,
             )
@@ -874,14 +912,19 @@ def _match_extra(
     return out
 
 
-def _glued_pairs(foods: Sequence[FoodRecord], vocab: frozenset[str]) -> dict[str, tuple[str, int]]:
+def _glued_pairs(
+    foods: Sequence[FoodRecord], vocab: frozenset[str]
+) -> tuple[dict[str, tuple[str, int]], frozenset[tuple[str, str]]]:
     """Each two side-by-side name words glued ("milk shake": "milkshak"), as the two stems
-    joined by _GLUE and how many foods have them side by side."""
+    joined by _GLUE and how many foods have them side by side; and the side-by-side words one
+    of which the parser reads as English ("big mac", see FoodIndex.english_pairs)."""
     n: dict[tuple[str, str], int] = defaultdict(int)
     for food in foods:
         raw = _WORD_RE.findall(food.name.lower().replace("'", ""))
         for pair in set(itertools.pairwise(raw)):
             n[pair] += 1
+    english = lexicon.SPELLING.keys() | lexicon.MEAL_WORDS
+    spelled = frozenset((a, b) for a, b in n if english & {a, b} and not {stem(a), stem(b)} & _STOP)
     out: dict[str, tuple[str, int]] = {}
     for (a, b), c in n.items():
         sa, sb = stem(a), stem(b)
@@ -896,7 +939,7 @@ def _glued_pairs(foods: Sequence[FoodRecord], vocab: frozenset[str]) -> dict[str
         key = stem(a + b)
         if c > out.get(key, ("", 0))[1]:
             out[key] = (sa + _GLUE + sb, c)
-    return out
+    return out, spelled
 
 
 def _unglue(seq: Sequence[str]) -> list[str]:
@@ -976,6 +1019,12 @@ def _nouns(
         if got is None:
             got = memo[part] = _phrase_nouns(part, together)
         out |= got
+    # ... but not a word its own head uses to say which one it is: "Beef taco filling" is a
+    # filling, though it is filed among "Burritos and tacos".
+    for part in parts[:lead]:
+        seq = _words(part)
+        cut = next((k for k, w in enumerate(seq) if w in _HEAD_ENDS and k), len(seq))
+        out -= set(seq[:cut]) - memo[part]
     return frozenset(out)
 
 

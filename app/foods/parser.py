@@ -154,22 +154,19 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"(?<=[a-z])-([a-z]+)", lambda m: " " + _unjoined(m[1]), t)
     t = re.sub(r"\b(?:a |one )?half (?:a |an |of an? )", " 0.5 ", t)
     t = re.sub(r"\b(\d+|one|two|three) and a half\b", lambda m: f" {_value(m[1]) + 0.5:g} ", t)
-    t = re.sub(r"\b(?:an? )?(couple|few|dozen) of\b", r" \1 ", t)
     t = t.replace("&", " and ")
-    out: list[str] = []
-    for tok in _TOKEN_RE.findall(t):
-        tok = tok.replace("'s", "").replace("'", "")
-        spelled = lexicon.SPELLING.get(tok)
-        out.extend(spelled.split() if spelled else [tok])
-    return out
+    return [tok.replace("'s", "").replace("'", "") for tok in _TOKEN_RE.findall(t)]
 
 
 def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
     """ "half and half": a name of the food data made of number words is read as the one word
-    the index knows it by, not as numbers."""
+    the index knows it by, not as numbers. Other words are respelled ("mac": "macaroni")
+    unless a food's name has them beside the word said with them ("Big Mac")."""
+    said, toks = toks, []
+    for i, t in enumerate(said):
+        near = {(*said[i - 1 : i], t), (t, *said[i + 1 : i + 2])} & index.english_pairs
+        toks += lexicon.SPELLING[t].split() if t in lexicon.SPELLING and not near else [t]
     names = index.number_names
-    if not names:
-        return toks
     sizes = sorted({len(n) for n in names}, reverse=True)
     out: list[str] = []
     i = 0
@@ -194,9 +191,7 @@ def _mid(m: re.Match[str]) -> str:
 
 
 def _value(tok: str) -> float:
-    if tok in lexicon.NUMBER_WORDS:
-        return float(lexicon.NUMBER_WORDS[tok])
-    return number(tok.rstrip("%"))
+    return float(lexicon.NUMBER_WORDS.get(tok) or number(tok.rstrip("%")))  # no word is 0
 
 
 def _is_number(tok: str) -> bool:
@@ -208,23 +203,27 @@ def _is_quantity(tok: str) -> bool:
     return _is_number(tok) or tok in lexicon.NUMBER_WORDS
 
 
-def _drop_scene(toks: list[str]) -> list[str]:
+# A scene opens with an article or one of these ("for my lunch"); after an article, one of them
+# or a preposition ends the phrase ("a bagel for breakfast": the scene is "for breakfast").
+_ARTICLES = frozenset({"a", "an", "my", "our", "the", "this"})
+_SCENE_STARTS = frozenset({"for", "at", "during", "as"})
+
+
+def _drop_scene(toks: list[str], pairs: frozenset[tuple[str, str]]) -> list[str]:
     """Removes "for breakfast", "as a quick snack", "during my lunch break": when, not what."""
     out: list[str] = []
     i = 0
     while i < len(toks):
-        j = i
+        j, ends = i, (_SCENE_STARTS | lexicon.PREPOSITIONS if toks[i] in _ARTICLES else ())
         while j < len(toks) and j - i < 4 and toks[j] not in lexicon.MEAL_WORDS:
-            if toks[j] in _PUNCT or _is_number(toks[j]):
+            if toks[j] in _PUNCT or _is_number(toks[j]) or toks[j] in ends:
                 break
             j += 1
         if (
             j < len(toks)
             and toks[j] in lexicon.MEAL_WORDS
-            and (
-                j == i
-                or toks[i] in {"a", "an", "my", "our", "the", "for", "at", "during", "as", "this"}
-            )
+            and (j == 0 or (toks[j - 1], toks[j]) not in pairs)  # "a gelatin dessert": a food
+            and (j == i or toks[i] in _ARTICLES or toks[i] in _SCENE_STARTS)
         ):
             k = j + 1
             while k < len(toks) and toks[k] in lexicon.MEAL_WORDS:
@@ -632,7 +631,8 @@ def _standalone(pc: _Piece, rd: _Reader) -> bool:
     the perfect match to my muffin"); "its", "their" name a part of the food before."""
     if pc.joiner not in _LISTING and pc.toks[:1] not in (["my"], ["our"], ["your"]):
         return False
-    content = [t for t in pc.toks if t.isalpha() and t not in lexicon.FILLER]
+    toks = pc.toks[:-1] if pc.toks[-1] in lexicon.PREPOSITIONS else pc.toks  # "fries from"
+    content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
     q, soft = rd.query(content)
     return bool(content) and len(q) == len(content) and any(w not in soft for w in q)
 
@@ -927,7 +927,7 @@ def parse(
     items: list[ParsedItem] = []
     unmatched: list[str] = []
     toks = _fuse_names(_normalise(text[:2000]), rd.index)
-    toks = _bare_measures(_drop_scene(toks), rd.index.measure_words)
+    toks = _bare_measures(_drop_scene(toks, rd.index.english_pairs), rd.index.measure_words)
     _read(_pieces(toks, rd.index.container_words), rd, items, unmatched)
     return ParseResult(text=text, items=items, unmatched=unmatched, totals=_totals(items))
 

@@ -32,6 +32,9 @@ _COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "
 # Stemmed, as portion words are ("piece" is read as "piec"): one piece of a food, for a measure
 # its portions do not name.
 _PIECE_WORDS = frozenset(map(stem, _COUNT_WORDS))
+# One cut of a whole, in the words people and portions use for it: "a slice of pie" is FNDDS's
+# "1 piece (1/8 of 9" dia)". Below the word said itself, which wins when a food has both.
+_CUTS = frozenset(map(stem, ("slice", "piece", "wedge")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,8 @@ def _portions(food: FoodRecord) -> tuple[_P, ...]:
         # "1 large rectangular piece or 2 squares or 4 small rectangular pieces": each is a
         # portion of the same weight.
         for text in _ALTERNATIVES_RE.split(portion_text(p)):
-            out.append(_portion(text, float(p.grams)))
+            qty, words, paren, ml = _read_portion(text)
+            out.append(_P(text, qty, words, paren, float(p.grams), ml))
     if len(_CACHE) > 50000:
         _CACHE.clear()
     entry = _CACHE[food.id] = (food.portions, tuple(out))
@@ -113,11 +117,6 @@ def _portions(food: FoodRecord) -> tuple[_P, ...]:
 
 
 _ALTERNATIVES_RE = re.compile(r" or (?=\d)(?![^(]*\))")
-
-
-def _portion(text: str, grams: float) -> _P:
-    qty, words, paren, ml = _read_portion(text)
-    return _P(text, qty, words, paren, grams, ml)
 
 
 # What a portion's text says does not depend on the food: the 47,000 portions of the packaged
@@ -135,13 +134,8 @@ def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], flo
     return qty or 1.0, words, paren, ml
 
 
-def _qns(ps: tuple[_P, ...]) -> _P | None:
-    return next((p for p in ps if p.text.lower() == _QNS), None)
-
-
 def _density(ps: tuple[_P, ...]) -> float | None:
-    vols = [p.grams / p.volume_ml for p in ps if p.volume_ml]
-    return vols[0] if vols else None
+    return next((p.grams / p.volume_ml for p in ps if p.volume_ml), None)
 
 
 def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | None:
@@ -193,7 +187,7 @@ def _count_default(
 
 def has_measure(food: FoodRecord, measure: list[str]) -> bool:
     """Whether one of the food's portions is described with a word of ``measure``."""
-    said = set(measure)
+    said = set(measure) | (_CUTS if _CUTS.intersection(measure) else set())
     return any(p.words & said for p in _portions(food))
 
 
@@ -215,6 +209,10 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
             return Resolved(q, unit, q * p.grams / p.qty)
         dens = _density(ps) or 1.0
         return Resolved(q, unit, q * lexicon.VOLUME_ML[unit] * dens)
+    if _CUTS.intersection(map(stem, amount.words)):
+        # A cut of the whole ("a slice of brie"), never a volume ("1 cup, sliced").
+        said = dict.fromkeys(_CUTS, 0.5) | said
+        ps = tuple(p for p in ps if not p.volume_ml)
     hit = _by_words(ps, said)
     if hit is not None and (
         hit[1].words & set(amount.words)
@@ -246,7 +244,7 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
         p_count = _count_default(ps, frozenset() if unnamed else food_words, unnamed)
         if p_count is not None:
             return Resolved(q, p_count.text, q * p_count.grams / p_count.qty)
-    qns = _qns(ps)
+    qns = next((p for p in ps if p.text.lower() == _QNS), None)
     if qns is not None:
         return Resolved(q, qns.text, q * qns.grams)
     if ps:
