@@ -227,7 +227,7 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
             return Resolved(q, w, q * lexicon.VESSEL_ML[w] * (_density(ps) or 1.0))
     # A measure no portion names ("a slice" of a food whose portions are cupcakes, pieces and
     # whole cakes) is one piece of the food: not a portion that only shares the food's name
-    # and says more besides ("1 1-layer cake" = 392 g); the food's own unit ("1 patty") stays.
+    # ("1 quiche" = 1,212 g, "1 1-layer cake"); the food's own unit ("1 patty") stays.
     # (Not a size or feel, "a warm calzone", nor "a serving": any of its portions is one.)
     said_words = {
         stem(w) for w in amount.words if w not in lexicon.SOFT and stem(w) not in _PIECE_WORDS
@@ -235,7 +235,6 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
     unnamed = (
         bool(said_words)
         and hit is not None
-        and hit[0] <= 0
         and not (hit[1].words | hit[1].paren) & said_words
         and amount.quantity is not None
     )

@@ -1,0 +1,40 @@
+"""The meal parser on meals as people outside the US write them: grams and carbs checked
+against the USDA records the parser picks. The sentences are written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.foods.dataset import FoodRecord
+from app.foods.parser import ParsedItem, parse
+from app.foods.units import portion_text
+
+
+def one(text: str) -> ParsedItem:
+    r = parse(text, context="meal")
+    assert len(r.items) == 1, [(it.food.name, it.grams) for it in r.items]
+    return r.items[0]
+
+
+def grams_of(food: FoodRecord, *words: str) -> float:
+    for p in food.portions:
+        if all(w in portion_text(p).lower() for w in words):
+            return p.grams
+    raise AssertionError(f"{food.name} has no portion with {words}")
+
+
+def carbs(item: ParsedItem) -> float:
+    return (item.food.nutrients.get("carbs_g") or 0.0) * item.grams / 100
+
+
+@pytest.mark.parametrize(
+    ("text", "name"), [("a slice of quiche lorraine", "quiche"), ("one slice of pie", "pie")]
+)
+def test_a_slice_of_a_whole_dish_is_one_piece_not_the_whole(text: str, name: str) -> None:
+    # Neither food has a slice portion; both have whole ones (over a kilogram) and pieces.
+    item = one(text)
+    assert name in item.food.name.lower()
+    assert item.grams == pytest.approx(grams_of(item.food, "1 piece"))
+    assert 100 < item.grams < 250
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert item.nutrients["carbs_g"] < 60
