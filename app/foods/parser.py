@@ -861,11 +861,11 @@ def _names(toks: list[str], m: Match, rd: _Reader, listed: bool = False) -> bool
 
 
 def _specific(m: Match, rd: _Reader) -> bool:
-    """ "a cola" ("Soft drink, cola"), "a latte" ("Coffee, Latte"): the words said are the
-    whole of the part of the description that says which one of its kind the food is."""
-    parts = unspecified(m.food.name)[0].split(",")
+    """ "a cola" ("Soft drink, cola"), "a roti" ("Bread, chapati or roti"): the words said are
+    the whole of (one alternative of) the part of the description that says which of its kind."""
+    parts = _BRACKETS.sub(" ", unspecified(m.food.name)[0]).split(",")
     said = set(m.covered) - rd.index.measure_words
-    return len(parts) > 1 and bool(said) and said == set(words(_BRACKETS.sub(" ", parts[1])))
+    return len(parts) > 1 and any(said == set(words(a)) for a in parts[1].split(" or "))
 
 
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:

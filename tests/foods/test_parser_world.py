@@ -38,3 +38,14 @@ def test_a_slice_of_a_whole_dish_is_one_piece_not_the_whole(text: str, name: str
     assert 100 < item.grams < 250
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] < 60
+
+
+@pytest.mark.parametrize("text", ["2 rotis", "two chapatis"])
+def test_a_bread_named_by_one_of_its_alternatives_is_counted(text: str) -> None:
+    # "Bread, chapati or roti": either word alone says which bread.
+    item = one(text)
+    assert "roti" in item.food.name.lower()
+    assert item.quantity == 2
+    assert 60 < item.grams < 200
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert 25 < item.nutrients["carbs_g"] < 80
