@@ -715,6 +715,10 @@ class FoodIndex:
                 fam[full] = np.log1p(counts[full_heads]) / math.log1p(counts.max())
         # The terms in a fixed order (float sums depend on it); a term that is zero for every
         # food is left out, which changes no sum.
+        # Soft words (and the measure: "a portion of chicken") help a food that has them by
+        # at most a soft word's share: not as the words that name it ("large meat portion").
+        if hard_w is not None:
+            acc = np.minimum(acc, hard_hit + _SOFT * hard)
         score = acc / hard - _UNSAID * share + _GENERIC_BONUS * generic
         if fam is not None:
             score += _FAMILY * fam

@@ -49,3 +49,14 @@ def test_a_bread_named_by_one_of_its_alternatives_is_counted(text: str) -> None:
     assert 60 < item.grams < 200
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert 25 < item.nutrients["carbs_g"] < 80
+
+
+def test_a_portion_of_a_food_is_not_a_food_named_with_portion() -> None:
+    # "Chicken, fried, ..., frozen meal, large meat portion" has the measure's word in its
+    # name; "a portion" says how much chicken, not which.
+    item = one("a portion of chicken")
+    assert "portion" not in item.food.name.lower() and "frozen" not in item.food.name.lower()
+    assert item.food.name.lower().startswith("chicken")
+    assert item.grams < 250
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert item.nutrients["carbs_g"] < 5
