@@ -223,6 +223,10 @@ class FoodIndex:
         # Names made of number words ("half and half"): one word of their own (see _fused).
         self.number_names: dict[tuple[str, ...], str] = {}
         noun_memo: dict[str, frozenset[str]] = {}
+        # Words of no description nor portion: what a food's one-word synonyms add (below).
+        described = {w for food in self.foods for w in _words(food.name)}
+        described |= {w for food in self.foods for p in food.portions for w in _portion_seq(p)}
+        syn_nouns: list[frozenset[str]] = []
         glued_words: list[frozenset[str]] = []
         for food in self.foods:
             name, generic = unspecified(food.name)
@@ -268,7 +272,17 @@ class FoodIndex:
                 | {n for n, w in compound.items() if w in head}
             )
             head_sizes.append(len(either))
+            # A name the data gives only as a synonym ("Nigiri" of "Sushi, topped with salmon",
+            # "pierogi" of dumplings, "polenta"): what the food is, as its description's noun is
+            # ("salmon nigiri" is sushi). Not a noun that makes other words said how a food was
+            # served (see _unattested): that cost a dev half a meal.
+            synonyms = {
+                ws[0]
+                for e in _additional(food).split(";")
+                if len(ws := _words(_BRACKETS.sub(" ", e))) == 1 and ws[0] not in described
+            }
             nouns.append(_nouns(food, together, noun_memo))
+            syn_nouns.append(nouns[-1] | synonyms)
             for w in main | extra:
                 df[w] += 1
         n = max(1, len(fields))
@@ -355,7 +369,7 @@ class FoodIndex:
             post_said += others
             # Head words are description words or synonyms (an alternative's last word, a
             # compound's kind: "burger" of "Cheeseburger"), never category words.
-            hw, food_nouns = head_words[i], nouns[i]
+            hw, food_nouns = head_words[i], syn_nouns[i]
             post_head += [1.0 if w in hw else 0.0 for w in main]
             post_head += [1.0 if w in hw else 0.0 for w in extra]
             post_head += [0.0] * (len(cat) + len(por))

@@ -60,3 +60,14 @@ def test_a_portion_of_a_food_is_not_a_food_named_with_portion() -> None:
     assert item.grams < 250
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] < 5
+
+
+def test_a_name_the_data_lists_only_as_a_synonym_names_the_food() -> None:
+    # "Nigiri" is only an additional description of the "Sushi, topped with ..." foods: said
+    # after the fish, it is the sushi, not a piece of smoked salmon.
+    item = one("2 pieces of salmon nigiri")
+    assert item.food.name.lower().startswith("sushi") and "salmon" in item.food.name.lower()
+    assert item.quantity == 2
+    assert item.grams == pytest.approx(2 * grams_of(item.food, "1 piece"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert 5 < item.nutrients["carbs_g"] < 30
