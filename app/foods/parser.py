@@ -83,6 +83,8 @@ _ENGLISH = frozenset().union(
 )  # fmt: skip
 _NEGATIONS = frozenset({"without", "no", "minus", "except"})
 _BRACKETS = re.compile(r"\([^)]*\)")
+# Letters NFKD does not take apart into a letter and its accent ("kiełbasa", "bœuf", "smør").
+_FOLD = str.maketrans({"’": "'", "⁄": "/", "&": " and ", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe"})
 
 
 @dataclass
@@ -145,7 +147,7 @@ async def default_index_async() -> FoodIndex:
 
 
 def _normalise(text: str) -> list[str]:
-    t = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("⁄", "/")
+    t = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)  # "ß": "ss"
     t = "".join(ch for ch in unicodedata.normalize("NFKD", t) if not unicodedata.combining(ch))
     t = re.sub(r"\bfl(?:uid)?\.? ?(?:oz|ounces?)\b\.?", " floz ", t)
     t = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", t)  # "20-ounce", "6-inch"
@@ -157,7 +159,6 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"\b(?:a |one )?half (?:a |an |of an? )", " 0.5 ", t)
     t = re.sub(r"\b(\d+|one|two|three) and a half\b", lambda m: f" {_value(m[1]) + 0.5:g} ", t)
     t = re.sub(r"\b(?:an? )?(couple|few|dozen) of\b", r" \1 ", t)
-    t = t.replace("&", " and ")
     out: list[str] = []
     for tok in _TOKEN_RE.findall(t):
         tok = tok.replace("'s", "").replace("'", "")
@@ -634,6 +635,7 @@ def _standalone(pc: _Piece, rd: _Reader) -> bool:
 
 _LISTING = frozenset({None, ",", "and", "with", "plus", ";", "alongside"})
 _POSSESSIVE = frozenset({"its", "their", "his", "her", "my", "our", "your", "it", "them"})
+_LISTING_ONLY = frozenset({"and", ",", "plus", ";"})
 
 
 class _Item:
@@ -641,9 +643,6 @@ class _Item:
         self.amount, self.toks, self.best = amount, toks, best
         self.composed = False
         self.described = False  # "a sandwich: bread, ham and cheese": a list of its parts
-
-
-_LISTING_ONLY = frozenset({"and", ",", "plus", ";"})
 
 
 def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched: list[str]) -> None:

@@ -71,3 +71,20 @@ def test_a_name_the_data_lists_only_as_a_synonym_names_the_food() -> None:
     assert item.grams == pytest.approx(2 * grams_of(item.food, "1 piece"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert 5 < item.nutrients["carbs_g"] < 30
+
+
+@pytest.mark.parametrize("text", ["150 g of kiełbasa", "150 g of KIEŁBASA", "150g kielbasa"])
+def test_letters_with_strokes_read_as_their_plain_letter(text: str) -> None:
+    # NFKD takes "é" apart into "e" and an accent, but leaves "ł" (and "ø", "æ", "œ") whole.
+    item = one(text)
+    assert "kielbasa" in item.food.name.lower()
+    assert item.grams == pytest.approx(150)
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+
+
+def test_accented_words_match_the_data_spelled_without_accents() -> None:
+    item = one("a crêpe")
+    assert item.food.name.lower().startswith("crepe")
+    assert item.grams == pytest.approx(grams_of(item.food, "quantity not specified"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert 10 < item.nutrients["carbs_g"] < 40
