@@ -88,3 +88,13 @@ def test_accented_words_match_the_data_spelled_without_accents() -> None:
     assert item.grams == pytest.approx(grams_of(item.food, "quantity not specified"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert 10 < item.nutrients["carbs_g"] < 40
+
+
+def test_a_count_takes_the_foods_own_unit_said_to_be_of_any_size() -> None:
+    # "1 pierogi, any size" is the unit the food is counted in: "any size" says no more about
+    # which portion than "1 pierogi" does (not the 100 g unspecified quantity).
+    item = one("4 pierogi")
+    assert "dumpling" in item.food.name.lower()
+    assert item.grams == pytest.approx(4 * grams_of(item.food, "1 pierogi"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert item.nutrients["carbs_g"] < 70
