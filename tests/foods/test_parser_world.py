@@ -98,3 +98,26 @@ def test_a_count_takes_the_foods_own_unit_said_to_be_of_any_size() -> None:
     assert item.grams == pytest.approx(4 * grams_of(item.food, "1 pierogi"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] < 70
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "grams"),
+    [
+        ("50 g of roasted groundnuts", "peanut", 50),
+        ("250g boiled maize", "corn", 250),
+        ("a mashed swede weighing 120 g", "rutabaga", 120),
+    ],
+)
+def test_names_used_outside_the_us_read_as_the_usda_word(text: str, name: str, grams: int) -> None:
+    item = one(text)
+    assert name in item.food.name.lower()
+    assert item.grams == pytest.approx(grams)
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+
+
+def test_wholemeal_bread_is_whole_wheat_bread_by_the_slice() -> None:
+    item = one("two slices of wholemeal bread")
+    assert "whole wheat" in item.food.name.lower()
+    assert item.grams == pytest.approx(2 * grams_of(item.food, "medium or regular slice"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert 15 < item.nutrients["carbs_g"] < 45
