@@ -511,6 +511,9 @@ class FoodIndex:
                         found[cand] = self._idf.get(cand, 0.0)
                 if d in self._vocab and abs(len(d) - len(form)) <= 1:
                     found[d] = self._idf.get(d, 0.0)
+        # Few typos change a word's first letter; a word of another language often differs from
+        # a food word only there ("jacket" potato is no "packet", "lolly" no "jolly").
+        found = {c: f for c, f in found.items() if c[0] == raw[0]}
         if not found:
             return None
         # The most common of the close words: a typo is likelier of a frequent word.

@@ -121,3 +121,23 @@ def test_wholemeal_bread_is_whole_wheat_bread_by_the_slice() -> None:
     assert item.grams == pytest.approx(2 * grams_of(item.food, "medium or regular slice"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert 15 < item.nutrients["carbs_g"] < 45
+
+
+@pytest.mark.parametrize(("word", "not_this"), [("hoppers", "whopper"), ("elote", "lot")])
+def test_an_unknown_word_is_not_read_as_a_food_word_with_another_first_letter(
+    word: str, not_this: str
+) -> None:
+    r = parse(f"2 {word}", context="meal")
+    assert not any(not_this in it.food.name.lower() for it in r.items)
+    assert r.totals["carbs_g"] == 0
+    assert word in r.unmatched
+
+
+def test_a_word_of_another_language_beside_a_food_leaves_the_food() -> None:
+    # "jacket" is one letter from "packet": read so, it named packaged foods.
+    r = parse("200 g jacket potato", context="meal")
+    assert len(r.items) == 1 and "potato" in r.items[0].food.name.lower()
+    assert "packet" not in r.items[0].food.name.lower()
+    assert r.items[0].grams == pytest.approx(200)
+    assert r.items[0].nutrients["carbs_g"] == pytest.approx(carbs(r.items[0]))
+    assert "jacket" in r.unmatched
