@@ -62,8 +62,7 @@ class _P(NamedTuple):  # a tuple: made for every portion of every food read
 
 
 def portion_text(p: object) -> str:
-    text = getattr(p, "description", None)
-    if text:
+    if text := getattr(p, "description", None):
         return str(text)
     return f"{getattr(p, 'amount', 1.0):g} {getattr(p, 'unit', '')}".strip()
 
@@ -154,9 +153,10 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
         hit = math.fsum(said.get(w, 0.0) for w in p.words)
         if hit <= 0:
             continue
-        unsaid = len(
-            [w for w in p.words if w not in said and w not in _NEUTRAL and not w[0].isdigit()]
-        )
+        # "1 can or bottle": the alternative not said is no word left unsaid.
+        seq = _tokens(p.text)
+        skip = _NEUTRAL.union(*(seq[i - 1 : i + 2 : 2] for i, t in enumerate(seq) if t == "or"))
+        unsaid = len([w for w in p.words if w not in said and w not in skip and not w[0].isdigit()])
         s = hit - 0.15 * unsaid
         if p.words & _DEFAULT_SIZES:
             s += 0.3

@@ -141,3 +141,13 @@ def test_a_word_of_another_language_beside_a_food_leaves_the_food() -> None:
     assert r.items[0].grams == pytest.approx(200)
     assert r.items[0].nutrients["carbs_g"] == pytest.approx(carbs(r.items[0]))
     assert "jacket" in r.unmatched
+
+
+@pytest.mark.parametrize("text", ["a bottle of beer", "one can of beer"])
+def test_a_portion_named_with_an_alternative_is_not_a_worse_fit(text: str) -> None:
+    # "1 can or bottle (12 fl oz)", not the 40 fl oz bottle that says only "bottle".
+    item = one(text)
+    assert item.food.name == "Beer"
+    assert item.grams == pytest.approx(grams_of(item.food, "can or bottle (12"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert item.nutrients["carbs_g"] < 20
