@@ -408,6 +408,7 @@ class FoodIndex:
         self._main_weight = np.where(main_weight > 0, main_weight, 1.0)
         self._generic = np.array([g for *_, g in fields], dtype=bool)
         self._raw = np.array(["raw" in main for main, *_ in fields], dtype=bool)
+        self._cooked = np.array(["cook" in main for main, *_ in fields], dtype=bool)
         # How many SR28 household measures a food has: the forms cooks use are the ones measured
         # in many ways ("1 cup, 1 medium, 1 large"); a by-product has one ("1 skin").
         self._measured = np.log1p(
@@ -762,6 +763,17 @@ class FoodIndex:
             bonus = _GENERIC_BONUS * self._raw[cand]
             score = np.minimum(base + bonus, best[hid] + _TIE * bonus)
             score += _MEASURED * self._measured[cand]
+        elif sr28_col is not None and rows[int(np.argmax(score)), sr28_col] > 0:
+            # A meal's food found only in SR28 is eaten cooked unless the text says so ("pigeon
+            # peas" are not the dry seeds): a cooked form up to the raw bonus below the best raw
+            # form of its head rises just past it, the cooked forms kept in their order.
+            raw = self._raw[cand] & (rows[:, sr28_col] > 0)
+            hid = np.unique(self._head_id[cand], return_inverse=True)[1]
+            top_raw = np.full(int(hid.max()) + 1, -np.inf)
+            np.maximum.at(top_raw, hid[raw], score[raw])
+            gap = top_raw[hid] - score
+            lift = np.flatnonzero(self._cooked[cand] & (gap > 0) & (gap <= _GENERIC_BONUS))
+            score[lift] += gap[lift] + _TIE * (_GENERIC_BONUS - gap[lift])
         if not _for_infants(q):
             score -= _INFANT_PENALTY * infant
         if len(cand) > limit:

@@ -151,3 +151,13 @@ def test_a_portion_named_with_an_alternative_is_not_a_worse_fit(text: str) -> No
     assert item.grams == pytest.approx(grams_of(item.food, "can or bottle (12"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] < 20
+
+
+def test_a_meal_food_only_sr28_has_is_its_cooked_form_not_the_dry_seeds() -> None:
+    # FNDDS has no pigeon peas; SR28's raw mature seeds are dry (63 g carbs per 100 g).
+    item = one("120 g of pigeon peas")
+    assert item.food.source == "sr28" and "pigeon peas" in item.food.name.lower()
+    assert "cooked" in item.food.name.lower()
+    assert item.grams == pytest.approx(120)
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert item.nutrients["carbs_g"] < 40
