@@ -333,6 +333,17 @@ class FoodIndex:
             for w in pw:
                 pdf[w] += 1
         too_common = len(self.foods) * _PORTION_COMMON
+        # How the food FNDDS codes its head's bare name as is ("tea, NS as to type": "Tea, hot,
+        # leaf, black"), in its one-word parts: the usual form of that head, unsaid at half the
+        # cost ("black tea" is hot leaf tea, not bottled iced tea).
+        usual: dict[frozenset[str], set[str]] = defaultdict(set)
+        for i, food in enumerate(self.foods):
+            for part in _additional(food).split(";"):
+                rest, n_unspecified = unspecified(part)
+                if n_unspecified and frozenset(words(rest)) - _STOP == heads[i]:
+                    for p in names[i].split(",")[1:]:
+                        if len(ws := _words(p)) == 1:
+                            usual[heads[i]].add(ws[0])
         for i, (main, extra, cat, _generic) in enumerate(fields):
             late = _late_words(names[i])
             head, alt = heads[i], alts[i]
@@ -342,6 +353,7 @@ class FoodIndex:
                 w: 0.0
                 if w in glued_k
                 else weight.get(w, 0.0)
+                * (0.5 if w in usual.get(head, _NONE) else 1.0)
                 * (_ALTERNATIVE if w in alt else 1.0)
                 / (1.0 + (math.log(family[head, w]) if w not in undiscounted else 0.0))
                 * (_LATE if w in late else 1.0)

@@ -161,3 +161,16 @@ def test_a_meal_food_only_sr28_has_is_its_cooked_form_not_the_dry_seeds() -> Non
     assert item.grams == pytest.approx(120)
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] < 40
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"), [("a cup of black tea", "black"), ("1 cup green tea", "green")]
+)
+def test_tea_of_a_colour_is_hot_leaf_tea_as_fndds_codes_plain_tea(text: str, kind: str) -> None:
+    # FNDDS codes "tea, NS as to type" as "Tea, hot, leaf, black": hot leaf tea is the usual
+    # form, not the (sweetened) bottled iced teas, though more foods are iced.
+    item = one(text)
+    assert item.food.name.startswith("Tea, hot, leaf") and kind in item.food.name
+    assert item.grams == pytest.approx(grams_of(item.food, "1 cup"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert item.nutrients["carbs_g"] < 2
