@@ -192,9 +192,9 @@ def _count_default(
 
 
 def has_measure(food: FoodRecord, measure: list[str]) -> bool:
-    """Whether one of the food's portions is described with a word of ``measure``."""
+    """Whether one of the food's portions is described with a word of ``measure`` (or a piece)."""
     said = set(measure)
-    return any(p.words & said for p in _portions(food))
+    return said <= _PIECE_WORDS or any(p.words & said for p in _portions(food))
 
 
 def resolve(food: FoodRecord, amount: Amount) -> Resolved:

@@ -174,3 +174,13 @@ def test_tea_of_a_colour_is_hot_leaf_tea_as_fndds_codes_plain_tea(text: str, kin
     assert item.grams == pytest.approx(grams_of(item.food, "1 cup"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] < 2
+
+
+def test_pieces_of_bread_are_slices_not_a_food_with_a_piece_portion() -> None:
+    # "Bread, dough, fried" has "1 piece (8\" dia)" (136 g): a piece says how much of any food,
+    # not which one.
+    item = one("2 pieces of bread")
+    assert item.food.name.startswith("Bread") and "fried" not in item.food.name
+    assert item.grams == pytest.approx(2 * grams_of(item.food, "medium or regular slice"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert item.nutrients["carbs_g"] < 40
