@@ -718,7 +718,7 @@ class FoodIndex:
                 fam[full] = np.log1p(of_full) / math.log1p(counts.max())
                 # A word most of whose foods are one kind names that kind ("toast": the
                 # toasted breads), though it is not their noun.
-                kind = of_full * 2 >= len(of_full)
+                kind = of_full * 2 > len(of_full)
                 noun_said[full] |= kind
                 noun_last[full] |= kind
             if not as_eaten and sr28_col is not None:
