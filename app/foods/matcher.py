@@ -451,6 +451,15 @@ class FoodIndex:
                 if n_unspecified and key and key & head_words[i]:
                     defaults[key].append(i)
         self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
+        # The names of two or more words FNDDS lists for a food ("Arroz con Pollo" of "Rice
+        # with chicken, Puerto Rican style", "Tortilla de amarillo" of a plantain omelet).
+        listed: dict[frozenset[str], list[int]] = defaultdict(list)
+        for i, food in enumerate(self.foods):
+            for part in _additional(food).split(";"):
+                key = frozenset(_words(_BRACKETS.sub(" ", part))) - _STOP
+                if len(key) > 1:
+                    listed[key].append(i)
+        self._synonyms = {k: np.array(v, dtype=np.int32) for k, v in listed.items()}
         self._source = np.array([_source(f) for f in self.foods])
         self._is_source = {str(src): self._source == src for src in set(self._source)}
         self._no_source = np.zeros(n, dtype=bool)
@@ -692,6 +701,11 @@ class FoodIndex:
         if named_as is not None:
             default = np.isin(cand, named_as)
         unsaid = np.maximum(0.0, main_weight - hits_real)
+        # Said in just the words of one of its listed names, and none of its description's, a
+        # food is named, not described: nothing of its description went unsaid.
+        named_by = self._synonyms.get(frozenset(w for w in q if w not in soft))
+        if named_by is not None:
+            unsaid = np.where(np.isin(cand, named_by) & (hits_imag == 0), 0.0, unsaid)
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight
         # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
         share = unsaid / np.maximum(unsaid + hits_imag, 1e-9)

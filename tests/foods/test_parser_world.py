@@ -193,3 +193,20 @@ def test_fruit_juice_is_the_juice_not_the_fruit_canned_in_juice() -> None:
     assert item.food.name.startswith("Pineapple juice")
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert 200 < item.grams < 300
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("a plate of arroz con pollo", "Rice with chicken"),
+        ("one tortilla de amarillo", "Ripe plantain omelet"),
+    ],
+)
+def test_a_dish_said_by_the_name_fndds_lists_for_it_is_that_dish(text: str, start: str) -> None:
+    # Other foods list some of the same words ("Sopa de pollo con arroz"; "Tortilla, NFS"):
+    # the food one of whose listed names is exactly what was said is the one named.
+    item = one(text)
+    assert item.food.name.startswith(start)
+    assert item.grams == pytest.approx(grams_of(item.food, "quantity not specified"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
+    assert item.nutrients["carbs_g"] > 10
