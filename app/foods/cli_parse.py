@@ -10,7 +10,38 @@ import argparse
 import json
 import sys
 
-from app.foods.parser import ParseResult, default_index, parse, to_jsonl_dict
+from app.foods.dataset import MACRO_FIELDS
+from app.foods.parser import ParseResult, default_index, parse
+
+
+def _round(value: float, digits: int) -> float:
+    r = round(value, digits)
+    return 0.0 if r == 0 else r
+
+
+def to_jsonl_dict(result: ParseResult) -> dict[str, object]:
+    """A compact JSON-ready view: ids, grams and macros per item and in total."""
+    return {
+        "text": result.text,
+        "items": [
+            {
+                "food_id": str(it.food.id),
+                "food": it.food.name,
+                "quantity": _round(it.quantity, 3),
+                "unit": it.unit,
+                "grams": _round(it.grams, 1),
+                "kcal": _round(it.nutrients.get("kcal", 0.0), 1),
+                "protein_g": _round(it.nutrients.get("protein_g", 0.0), 2),
+                "carbs_g": _round(it.nutrients.get("carbs_g", 0.0), 2),
+                "fat_g": _round(it.nutrients.get("fat_g", 0.0), 2),
+                "confidence": _round(it.confidence, 3),
+            }
+            for it in result.items
+        ],
+        "totals": {
+            k: _round(result.totals.get(k, 0.0), 1 if k == "kcal" else 2) for k in MACRO_FIELDS
+        },
+    }
 
 
 def _table(result: ParseResult) -> str:

@@ -345,7 +345,7 @@ class FoodIndex:
                         if len(ws := _words(p)) == 1:
                             usual[heads[i]].add(ws[0])
         for i, (main, extra, cat, _generic) in enumerate(fields):
-            late = _late_words(names[i])
+            late = _late_words(names[i], _source(self.foods[i]) == "fndds")
             head, alt = heads[i], alts[i]
             undiscounted = head | _STATES
             glued_k = glued_words[i]
@@ -1057,14 +1057,22 @@ def _phrase_nouns(part: str, together: frozenset[tuple[str, str]]) -> frozenset[
     return frozenset(c[-1] for c in conjuncts)
 
 
-def _late_words(name: str) -> frozenset[str]:
+def _late_words(name: str, as_eaten: bool = False) -> frozenset[str]:
     """Words that first occur after the second comma: USDA descriptions go from what the food
-    is to how it was graded or labelled ("Tomatoes, red, ripe, raw, year round average")."""
+    is to how it was graded or labelled ("Tomatoes, red, ripe, raw, year round average").
+    ``as_eaten``: an FNDDS name, whose "with ..." part says what else is in the food ("Pizza,
+    cheese, with fruit"), which is what the food is however late it comes (SR28's "with salt"
+    is a label)."""
     parts = name.split(",")
     if len(parts) < 3:
         return frozenset()
     early = {w for p in parts[:2] for w in _words(p)}
-    return frozenset(w for p in parts[2:] for w in _words(p)) - early
+    late = [
+        p
+        for p in parts[2:]
+        if not (as_eaten and p.lstrip().lower().startswith(("with ", "without ")))
+    ]
+    return frozenset(w for p in late for w in _words(p)) - early
 
 
 def _portion_seq(portion: object) -> tuple[str, ...]:

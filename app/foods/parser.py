@@ -24,7 +24,6 @@ from typing import Literal
 
 from app.foods import lexicon
 from app.foods.dataset import (
-    MACRO_FIELDS,
     NUTRIENT_FIELDS,
     FoodRecord,
     NutrientValues,
@@ -43,7 +42,6 @@ __all__ = [
     "default_index_async",
     "parse",
     "resolve_items",
-    "to_jsonl_dict",
 ]
 
 Context = Literal["meal", "ingredient"]
@@ -251,6 +249,7 @@ class _Piece:
     """A run of words between joiners. ``kind``: "new" starts an item with ``amount``; "cont"
     follows a joiner ("with", ",", "and"): part of the item, a food of its own, or nothing;
     "attach" can only be part of the item before ("from a fast food place", "which is a ...");
+    "with" is part of it if one food has both ("... with a waffle cone"), else a food of its own;
     "weight" gives the item before its amount ("..., weighing 120 g")."""
 
     kind: str
@@ -259,7 +258,6 @@ class _Piece:
     joiner: str | None = None
 
 
-_APPOSITIVE = [["which", "is"], ["which", "was"], ["known", "as"], ["that", "is"]]
 _COMPOSED = frozenset("made packed filled stuffed prepared topped".split())
 
 
@@ -327,23 +325,30 @@ def _pieces(toks: list[str], containers: frozenset[str] = frozenset()) -> list[_
         ):
             kind = "weight"
         elif (
-            lead
-            and (
-                lead[-1] in lexicon.PREPOSITIONS
-                or lead[-2:] in _APPOSITIVE
-                # "a hot dog made with a beef frankfurter": what the food is made of.
-                or (lead[-1] == "with" and len(lead) > 1 and lead[-2] in _COMPOSED)
-            )
-            and part[0] in {"a", "an", "the", "some"}
-            and amount.unit is None
+            amount.unit is None
             # "on a can of cola" measures a food; "on a bun", "from a fast food place" do not.
             and not [w for w in amount.words if w not in lexicon.SOFT]
-            and not any(_is_number(t) for t in part[:4])
+            and (
+                # "which is a ...", "which included half a breast", "known as": the food before.
+                bool({*lead[-2:-1]} & {"which", "that", "known"})
+                or (
+                    # "a hot dog made with a beef frankfurter": what the food is made of.
+                    bool(
+                        {*lead[-1:]} & lexicon.PREPOSITIONS
+                        or (lead[-1:] == ["with"] and {*lead[-2:-1]} & _COMPOSED)
+                    )
+                    and part[0] in {"a", "an", "the", "some"}
+                    and not any(_is_number(t) for t in part[:4])
+                )
+            )
         ):
             kind = "attach"
         elif lead[-1:] == ["for"] and part[0] in {"a", "an", "the"} and amount.unit is None:
             # "for a sweet finish", "for an energy boost": why it was eaten, not what.
             kind = "purpose"
+        elif kind == "new" and lead[-1:] == ["with"] and not {*lead[-2:-1]} & lexicon.JOINERS:
+            # Not after "paired with", "along with": a food of its own.
+            kind = "with" if amount.unit is None and not set(amount.words) - lexicon.SOFT else kind
         out.append(_Piece(kind, chunks[0].toks, amount, joiner=lead[-1] if lead else None))
         out += [_Piece("cont", c.toks, joiner=c.joiner) for c in chunks[1:]]
     return out
@@ -634,7 +639,7 @@ def _standalone(pc: _Piece, rd: _Reader) -> bool:
 
 
 _LISTING = frozenset({None, ",", "and", "with", "plus", ";", "alongside"})
-_POSSESSIVE = frozenset({"its", "their", "his", "her", "my", "our", "your", "it", "them"})
+_POSSESSIVE = frozenset({"its", "their", "his", "her", "it", "them"})
 _LISTING_ONLY = frozenset({"and", ",", "plus", ";"})
 
 
@@ -643,6 +648,7 @@ class _Item:
         self.amount, self.toks, self.best = amount, toks, best
         self.composed = False
         self.described = False  # "a sandwich: bread, ham and cheese": a list of its parts
+        self.head: tuple[list[str], Match] | None = None  # its words and food before a join
 
 
 def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched: list[str]) -> None:
@@ -666,14 +672,16 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if pc.kind == "cont" and cur is None:
             pending = pc.toks
         _unknown(pc.toks, rd, unmatched)
-        if pc.kind == "new" and cur is not None and _restates(pc, cur, rd):
+        if pc.kind in ("new", "with") and cur is not None and _restates(pc, cur, rd):
+            continue
+        if pc.kind == "with" and cur is not None and cur.best and _join(cur, pc, rd, []):
             continue
         if pc.kind == "new" and cur is not None and _weighs(pc, cur, rd):
             # "a juice box containing 6.75 fl oz of fruit juice drink": the food before, said
             # again with its weight and more of its name.
             cur = _Item(pc.amount, pc.toks, rd.best(pc.toks, pc.amount.words))
             continue
-        if pc.kind == "new":
+        if pc.kind in ("new", "with"):
             _emit(cur, items, unmatched, rd)
             amount, toks = rd.measure_first(pc.amount, pc.toks)
             cur = _Item(amount, toks, rd.best(toks, amount.words))
@@ -702,35 +710,8 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         own = rd.best(pc.toks)
         if cur is not None and pc.joiner == ":":
             cur.composed = cur.described = True
-        if cur is not None and cur.best:
-            joined = rd.best([*cur.toks, *pc.toks], cur.amount.words, head=len(cur.toks))
-            own_q, own_soft = rd.query(pc.toks)
-            hard_own = [w for w in own_q if w not in own_soft]
-            # One food that covers both parts ("a bierock filled with ground beef and cabbage",
-            # "a burger on a wheat bun") is the food as eaten: the parts are not two foods.
-            # After "and" or a comma the words are more likely a food of their own ("eggs and
-            # toast"), unless a joiner such as "with" or "filled" already began the dish's parts.
-            listing = pc.joiner in _LISTING_ONLY and not cur.composed
-            if (
-                joined
-                and joined[0].coverage >= max(_JOINED, cur.best[0].coverage - _JOIN_SLACK)
-                and len(joined[0].covered & set(hard_own)) * 2 >= len(hard_own) > 0
-                and not (
-                    listing
-                    and own
-                    # "macaroni and cheese": a food named by just these words is the dish.
-                    and not joined[0].named
-                    and (
-                        (joined[0].score < own[0].score - _JOIN_SLACK and joined[0].unsaid > _NAMED)
-                        # "eggs and toast": a food that fits worse than each part alone is
-                        # not the two foods said.
-                        or joined[0].score < min(own[0].score, cur.best[0].score)
-                    )
-                )
-            ):
-                cur.toks, cur.best = [*cur.toks, *pc.toks], joined
-                cur.composed = cur.composed or not listing
-                continue
+        if cur is not None and cur.best and _join(cur, pc, rd, own):
+            continue
         if cur is not None and cur.best and (pc.kind == "attach" or cur.described):
             dropped.append((pc.toks, cur))
             continue
@@ -746,8 +727,8 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                 pc.toks,
                 own[0],
                 rd,
-                listed=(pc.joiner is None or pc.joiner in _LISTING_ONLY)
-                and not (cur is not None and cur.composed),
+                listed=cur is None  # "with my toast I drank": no food to be a part of
+                or ((pc.joiner in _LISTING_ONLY or pc.joiner is None) and not cur.composed),
             )
             and _standalone(pc, rd)
         ):
@@ -760,10 +741,48 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         _unused(toks, owner, rd, unmatched)
 
 
+def _join(cur: _Item, pc: _Piece, rd: _Reader, own: list[Match]) -> bool:
+    """Whether one food covers both parts ("a bierock filled with ground beef and cabbage", "a
+    burger on a wheat bun"): the food as eaten, not two foods; then ``cur`` is it. After "and"
+    or a comma the words are more likely a food of their own ("eggs and toast"), unless a joiner
+    such as "with" or "filled" already began the dish's parts."""
+    joined = rd.best([*cur.toks, *pc.toks], cur.amount.words, head=len(cur.toks))
+    if pc.joiner == "with" and getattr(cur.best[0].food, "source", "") == rd.prefer == "fndds":
+        # "toast with butter" in a meal: a food as eaten with more of it is one too, or two
+        # foods; not SR28's one ("Fast foods, french toast with butter"). (Ingredients prefer
+        # SR28, which has few dishes: for them FNDDS's dishes stay candidates.)
+        joined = [m for m in joined if getattr(m.food, "source", "custom") in (rd.prefer, "custom")]
+    own_q, own_soft = rd.query(pc.toks)
+    hard_own = [w for w in own_q if w not in own_soft]
+    listing = pc.joiner in _LISTING_ONLY and not cur.composed
+    if not (
+        joined
+        and joined[0].coverage >= max(_JOINED, cur.best[0].coverage - _JOIN_SLACK)
+        and len(joined[0].covered & set(hard_own)) * 2 >= len(hard_own) > 0
+        and not (
+            listing
+            and own
+            # "macaroni and cheese": a food named by just these words is the dish.
+            and not joined[0].named
+            and (
+                (joined[0].score < own[0].score - _JOIN_SLACK and joined[0].unsaid > _NAMED)
+                # "eggs and toast": a food that fits worse than each part alone is not the
+                # two foods said.
+                or joined[0].score < min(own[0].score, cur.best[0].score)
+            )
+        )
+    ):
+        return False
+    cur.head = cur.head or (None if listing else (cur.toks, cur.best[0]))
+    cur.toks, cur.best = [*cur.toks, *pc.toks], joined
+    cur.composed = cur.composed or not listing
+    return True
+
+
 def _unused(toks: list[str], owner: _Item | None, rd: _Reader, unmatched: list[str]) -> None:
     """Food words of a phrase no item took ("2 eggs n toast" when toast names no food well
     enough) are reported, never silently dropped; words the food before already has ("with its
-    peel" of an apple with peel) are part of that food."""
+    peel" of an apple with peel, not "with my toast") are part of that food."""
     if set(toks) & _POSSESSIVE:
         return  # "with its peel": a part of the food before, not a food left out
     have: frozenset[str] = frozenset()
@@ -881,7 +900,13 @@ def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: 
     if (
         cur.best
         and cur.best[0].coverage >= MIN_SCORE
-        and (not bare or _names(cur.toks, cur.best[0], rd) or _specific(cur.best[0], rd))
+        and (
+            not bare
+            or _names(cur.toks, cur.best[0], rd)
+            or _specific(cur.best[0], rd)
+            # "a burger on a bun": the food the count named, told more of by the words joined
+            or (cur.head is not None and _names(*cur.head, rd))
+        )
     ):
         items.append(_make(text, cur.best, cur.amount, cur.toks, rd))
     elif (cur.best or (cur.amount.quantity is not None and _has_words(cur.toks))) and not (
@@ -932,33 +957,3 @@ def resolve_items(
         unmatched=unmatched,
         totals=_totals(parsed),
     )
-
-
-def _round(value: float, digits: int) -> float:
-    r = round(value, digits)
-    return 0.0 if r == 0 else r
-
-
-def to_jsonl_dict(result: ParseResult) -> dict[str, object]:
-    """A compact JSON-ready view: ids, grams and macros per item and in total."""
-    return {
-        "text": result.text,
-        "items": [
-            {
-                "food_id": str(it.food.id),
-                "food": it.food.name,
-                "quantity": _round(it.quantity, 3),
-                "unit": it.unit,
-                "grams": _round(it.grams, 1),
-                "kcal": _round(it.nutrients.get("kcal", 0.0), 1),
-                "protein_g": _round(it.nutrients.get("protein_g", 0.0), 2),
-                "carbs_g": _round(it.nutrients.get("carbs_g", 0.0), 2),
-                "fat_g": _round(it.nutrients.get("fat_g", 0.0), 2),
-                "confidence": _round(it.confidence, 3),
-            }
-            for it in result.items
-        ],
-        "totals": {
-            k: _round(result.totals.get(k, 0.0), 1 if k == "kcal" else 2) for k in MACRO_FIELDS
-        },
-    }

@@ -87,3 +87,13 @@ def test_a_size_said_is_not_a_portion_unit_that_names_a_food():
     assert it.food.name == "Cookie, chocolate chip"
     assert it.grams == portion_grams(it.food, "1 medium cookie")
     assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+
+
+def test_a_late_with_part_of_a_meal_food_is_what_is_in_it_not_a_label():
+    # "Pizza, cheese, with fruit, medium crust": the fruit is in the pizza; unsaid, it costs
+    # as any word of what the food is (it had cost 30%, as "year round average" does).
+    (it,) = items("a piece of medium crust cheese pizza")
+    assert it.food.name.startswith("Pizza, cheese") and "fruit" not in it.food.name
+    assert it.grams == portion_grams(it.food, "1 piece, medium pizza")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 20 < it.nutrients["carbs_g"] < 35

@@ -11,8 +11,9 @@ import uuid
 
 import pytest
 
+from app.foods.cli_parse import to_jsonl_dict
 from app.foods.dataset import FoodRecord
-from app.foods.parser import ExtractedItem, ParsedItem, parse, resolve_items, to_jsonl_dict
+from app.foods.parser import ExtractedItem, ParsedItem, parse, resolve_items
 from app.foods.units import portion_text
 
 

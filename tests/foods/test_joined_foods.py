@@ -1,0 +1,113 @@
+"""Phrases that join foods with "with", "on" or "and" (issue 11): one food when the data has one
+that the whole phrase names, else each food said, each with its own portion; never a food word
+dropped without a word. Each checked with the food, its grams (from the food's own portions) and
+its carbohydrate.
+
+The sentences are made up for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.foods.dataset import FoodRecord
+from app.foods.parser import ParsedItem, parse
+from app.foods.units import portion_text
+
+
+def items(text: str) -> list[ParsedItem]:
+    r = parse(text)
+    assert not r.unmatched, r.unmatched
+    return r.items
+
+
+def portion_grams(food: FoodRecord, text: str) -> float:
+    for p in food.portions:
+        if portion_text(p).lower() == text:
+            return p.grams
+    raise AssertionError(f"{food.name} has no portion {text!r}")
+
+
+def carbs(item: ParsedItem) -> float:
+    return (item.food.nutrients.get("carbs_g") or 0.0) * item.grams / 100
+
+
+def test_a_food_said_after_with_and_a_possessive_before_any_other_is_logged():
+    # Nothing came before "with my toast" for the toast to be a part of.
+    toast, juice = items("with my toast I drank a glass of orange juice")
+    assert toast.food.name.startswith("Bread") and "toasted" in toast.food.name
+    assert toast.grams == portion_grams(toast.food, "quantity not specified")
+    assert toast.nutrients["carbs_g"] == pytest.approx(carbs(toast))
+    assert 8 < toast.nutrients["carbs_g"] < 20
+    assert juice.food.name.startswith("Orange juice")
+    assert 200 < juice.grams < 300
+    assert juice.nutrients["carbs_g"] == pytest.approx(carbs(juice))
+
+
+def test_a_counted_food_on_a_bun_with_chili_is_the_one_sandwich_the_data_has():
+    # "a frankfurter" names a food; what follows tells which sandwich it is ("with chili, on
+    # white bun"), however few words the whole was said in.
+    (it,) = items("a frankfurter on a bun with chili")
+    assert it.food.name.startswith("Frankfurter or hot dog sandwich") and "chili" in it.food.name
+    assert it.grams == portion_grams(it.food, "1 frankfurter on bun")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 25 < it.nutrients["carbs_g"] < 40
+
+
+@pytest.mark.parametrize(
+    ("text", "portion"),
+    [("a hot dog on a bun", "1 frankfurter on bun"), ("a burger on a bun", "1 sandwich")],
+)
+def test_a_counted_food_on_a_bun_is_logged_as_the_sandwich(text, portion):
+    (it,) = items(text)
+    assert "bun" in it.food.name and ("dog" in it.food.name or "burger" in it.food.name)
+    assert it.grams == portion_grams(it.food, portion)
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 18 < it.nutrients["carbs_g"] < 40
+
+
+def test_a_counted_phrase_after_which_is_the_food_before_said_again():
+    # "which had a thin crust": which pizza, not a second food.
+    (it,) = items("a slice of cheese pizza, which had a thin crust")
+    assert it.food.name.startswith("Pizza, cheese") and "thin crust" in it.food.name
+    assert 50 < it.grams < 130
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 12 < it.nutrients["carbs_g"] < 30
+
+
+def test_a_counted_phrase_after_with_is_the_same_dish_when_one_food_has_both():
+    # Not a scoop of ice cream plus a whole chocolate cone dish besides.
+    (it,) = items("a scoop of vanilla ice cream with a waffle cone")
+    assert it.food.name.startswith("Ice cream cone") and "vanilla" in it.food.name
+    assert "waffle cone" in it.food.name
+    assert 80 < it.grams < 260
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 20 < it.nutrients["carbs_g"] < 60
+
+
+def test_a_counted_phrase_after_with_is_a_food_of_its_own_when_none_has_both():
+    sandwich, apple = items("a turkey sandwich with an apple")
+    assert sandwich.food.name.startswith("Turkey sandwich")
+    assert sandwich.grams == portion_grams(sandwich.food, "1 sandwich")
+    assert apple.food.name == "Apple, raw"
+    assert apple.grams == portion_grams(apple.food, "1 medium")
+    assert apple.nutrients["carbs_g"] == pytest.approx(carbs(apple))
+
+
+def test_a_counted_phrase_after_along_with_is_always_a_food_of_its_own():
+    ice_cream, cone = items("a scoop of vanilla ice cream along with a waffle cone")
+    assert ice_cream.food.name == "Ice cream, vanilla"
+    assert ice_cream.grams == portion_grams(ice_cream.food, "1 scoop")
+    assert "waffle cone" in cone.food.name
+    assert cone.nutrients["carbs_g"] == pytest.approx(carbs(cone))
+
+
+def test_toast_with_butter_is_two_foods_as_eaten_not_the_fallback_sources_french_toast():
+    toast, butter = items("2 slices of toast with butter")
+    assert toast.food.source == "fndds" and "toasted" in toast.food.name
+    assert "French" not in toast.food.name
+    assert toast.grams == 2 * portion_grams(toast.food, "1 medium or regular slice")
+    assert toast.nutrients["carbs_g"] == pytest.approx(carbs(toast))
+    assert 20 < toast.nutrients["carbs_g"] < 35
+    assert butter.food.name.startswith("Butter")
+    assert butter.nutrients["carbs_g"] < 1
