@@ -88,11 +88,12 @@ MEAL_WORDS: frozenset[str] = frozenset(
 # away, "yoghurt", "flavour", "tomatoe", are corrected against the food data's own words, and
 # names the data lists itself, "prawns", "catsup", need no entry.)
 SPELLING: dict[str, str] = {
-    "aubergine": "eggplant", "courgette": "zucchini", "coriander": "cilantro",
-    "porridge": "oatmeal", "crisps": "chips", "mince": "ground", "rocket": "arugula",
+    "aubergine": "eggplant", "courgette": "zucchini", "coriander": "cilantro", "swede": "rutabaga",
+    "porridge": "oatmeal", "crisps": "chips", "mince": "ground", "rocket": "arugula", "tin": "can",
     "donut": "doughnut", "donuts": "doughnut", "bbq": "barbecue", "veggie": "vegetable",
     "veggies": "vegetables", "fries": "french fries", "hotdog": "hot dog", "hotdogs": "hot dogs",
     "pb": "peanut butter", "oj": "orange juice", "mac": "macaroni", "w": "with", "n": "and",
+    "maize": "corn", "groundnut": "peanut", "groundnuts": "peanuts", "wholemeal": "whole wheat",
 }  # fmt: skip
 
 # "..., weighing 120 g": the amount of the food before.

@@ -232,6 +232,10 @@ class FoodIndex:
         # Names made of number words ("half and half"): one word of their own (see _fused).
         self.number_names: dict[tuple[str, ...], str] = {}
         noun_memo: dict[str, frozenset[str]] = {}
+        # Words of no description nor portion: what a food's one-word synonyms add (below).
+        described = {w for food in self.foods for w in _words(food.name)}
+        described |= {w for food in self.foods for p in food.portions for w in _portion_seq(p)}
+        syn_nouns: list[frozenset[str]] = []
         glued_words: list[frozenset[str]] = []
         for food in self.foods:
             name, generic = unspecified(food.name)
@@ -281,7 +285,17 @@ class FoodIndex:
                 | {n for n, w in compound.items() if w in head}
             )
             head_sizes.append(len(either - which[-1]) + _WHICH * len(either & which[-1]))
+            # A name the data gives only as a synonym ("Nigiri" of "Sushi, topped with salmon",
+            # "pierogi" of dumplings, "polenta"): what the food is, as its description's noun is
+            # ("salmon nigiri" is sushi). Not a noun that makes other words said how a food was
+            # served (see _unattested): that cost a dev half a meal.
+            synonyms = {
+                ws[0]
+                for e in _additional(food).split(";")
+                if len(ws := _words(_BRACKETS.sub(" ", e))) == 1 and ws[0] not in described
+            }
             nouns.append(_nouns(food, together, noun_memo))
+            syn_nouns.append(nouns[-1] | synonyms)
             for w in main | extra:
                 df[w] += 1
         n = max(1, len(fields))
@@ -332,6 +346,17 @@ class FoodIndex:
             for w in pw:
                 pdf[w] += 1
         too_common = len(self.foods) * _PORTION_COMMON
+        # How the food FNDDS codes its head's bare name as is ("tea, NS as to type": "Tea, hot,
+        # leaf, black"), in its one-word parts: the usual form of that head, unsaid at half the
+        # cost ("black tea" is hot leaf tea, not bottled iced tea).
+        usual: dict[frozenset[str], set[str]] = defaultdict(set)
+        for i, food in enumerate(self.foods):
+            for part in _additional(food).split(";"):
+                rest, n_unspecified = unspecified(part)
+                if n_unspecified and frozenset(words(rest)) - _STOP == heads[i]:
+                    for p in names[i].split(",")[1:]:
+                        if len(ws := _words(p)) == 1:
+                            usual[heads[i]].add(ws[0])
         for i, (main, extra, cat, _generic) in enumerate(fields):
             late = _late_words(names[i], _source(self.foods[i]) == "fndds")
             head, alt = heads[i], alts[i]
@@ -341,6 +366,7 @@ class FoodIndex:
                 w: 0.0
                 if w in glued_k
                 else weight.get(w, 0.0)
+                * (0.5 if w in usual.get(head, _NONE) else 1.0)
                 * (_ALTERNATIVE if w in alt else 1.0)
                 / (1.0 + (math.log(family[head, w]) if w not in undiscounted else 0.0))
                 * (_LATE if w in late else 1.0)
@@ -368,7 +394,7 @@ class FoodIndex:
             post_said += others
             # Head words are description words or synonyms (an alternative's last word, a
             # compound's kind: "burger" of "Cheeseburger"), never category words.
-            hw, food_nouns, wh = head_words[i], nouns[i], which[i]
+            hw, food_nouns, wh = head_words[i], syn_nouns[i], which[i]
             post_head += [(_WHICH if w in wh else 1.0) if w in hw else 0.0 for w in main]
             post_head += [(_WHICH if w in wh else 1.0) if w in hw else 0.0 for w in extra]
             post_head += [0.0] * (len(cat) + len(por))
@@ -407,6 +433,7 @@ class FoodIndex:
         self._main_weight = np.where(main_weight > 0, main_weight, 1.0)
         self._generic = np.array([g for *_, g in fields], dtype=bool)
         self._raw = np.array(["raw" in main for main, *_ in fields], dtype=bool)
+        self._cooked = np.array(["cook" in main for main, *_ in fields], dtype=bool)
         # How many SR28 household measures a food has: the forms cooks use are the ones measured
         # in many ways ("1 cup, 1 medium, 1 large"); a by-product has one ("1 skin").
         self._measured = np.log1p(
@@ -441,6 +468,15 @@ class FoodIndex:
                     aliases[frozenset(words(rest.split(",")[0])) - _STOP].append(i)
         self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
         self._aliases = {k: tuple(v) for k, v in aliases.items()}
+        # The names of two or more words FNDDS lists for a food ("Arroz con Pollo" of "Rice
+        # with chicken, Puerto Rican style", "Tortilla de amarillo" of a plantain omelet).
+        listed: dict[frozenset[str], list[int]] = defaultdict(list)
+        for i, food in enumerate(self.foods):
+            for part in _additional(food).split(";"):
+                key = frozenset(_words(_BRACKETS.sub(" ", part))) - _STOP
+                if len(key) > 1:
+                    listed[key].append(i)
+        self._synonyms = {k: np.array(v, dtype=np.int32) for k, v in listed.items()}
         self._source = np.array([_source(f) for f in self.foods])
         self._is_source = {str(src): self._source == src for src in set(self._source)}
         self._no_source = np.zeros(n, dtype=bool)
@@ -517,6 +553,9 @@ class FoodIndex:
                         found[cand] = self._idf.get(cand, 0.0)
                 if d in self._vocab and abs(len(d) - len(form)) <= 1:
                     found[d] = self._idf.get(d, 0.0)
+        # Few typos change a word's first letter; a word of another language often differs from
+        # a food word only there ("jacket" potato is no "packet", "lolly" no "jolly").
+        found = {c: f for c, f in found.items() if c[0] == raw[0]}
         if not found:
             return None
         # The most common of the close words: a typo is likelier of a frequent word.
@@ -696,6 +735,11 @@ class FoodIndex:
         # squeezed".)
         alias = self._aliases.get(said_key) if named_as is None else None
         unsaid = np.maximum(0.0, main_weight - hits_real)
+        # Said in just the words of one of its listed names, and none of its description's, a
+        # food is named, not described: nothing of its description went unsaid.
+        named_by = self._synonyms.get(frozenset(w for w in q if w not in soft))
+        if named_by is not None:
+            unsaid = np.where(np.isin(cand, named_by) & (hits_imag == 0), 0.0, unsaid)
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight
         # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
         share = unsaid / np.maximum(unsaid + hits_imag, 1e-9)
@@ -722,7 +766,7 @@ class FoodIndex:
                 fam[full] = np.log1p(of_full) / math.log1p(counts.max())
                 # A word most of whose foods are one kind names that kind ("toast": the
                 # toasted breads), though it is not their noun.
-                kind = of_full * 2 >= len(of_full)
+                kind = of_full * 2 > len(of_full)
                 noun_said[full] |= kind
                 noun_last[full] |= kind
             if not as_eaten and sr28_col is not None:
@@ -749,6 +793,10 @@ class FoodIndex:
                 fam[full] = np.log1p(counts[full_heads]) / math.log1p(counts.max())
         # The terms in a fixed order (float sums depend on it); a term that is zero for every
         # food is left out, which changes no sum.
+        # Soft words (and the measure: "a portion of chicken") help a food that has them by
+        # at most a soft word's share: not as the words that name it ("large meat portion").
+        if hard_w is not None:
+            acc = np.minimum(acc, hard_hit + _SOFT * hard)
         score = acc / hard - _UNSAID * share + _GENERIC_BONUS * generic
         if fam is not None:
             score += _FAMILY * fam
@@ -779,6 +827,17 @@ class FoodIndex:
             bonus = _GENERIC_BONUS * self._raw[cand]
             score = np.minimum(base + bonus, best[hid] + _TIE * bonus)
             score += _MEASURED * self._measured[cand]
+        elif sr28_col is not None and rows[int(np.argmax(score)), sr28_col] > 0:
+            # A meal's food found only in SR28 is eaten cooked unless the text says so ("pigeon
+            # peas" are not the dry seeds): a cooked form up to the raw bonus below the best raw
+            # form of its head rises just past it, the cooked forms kept in their order.
+            raw = self._raw[cand] & (rows[:, sr28_col] > 0)
+            hid = np.unique(self._head_id[cand], return_inverse=True)[1]
+            top_raw = np.full(int(hid.max()) + 1, -np.inf)
+            np.maximum.at(top_raw, hid[raw], score[raw])
+            gap = top_raw[hid] - score
+            lift = np.flatnonzero(self._cooked[cand] & (gap > 0) & (gap <= _GENERIC_BONUS))
+            score[lift] += gap[lift] + _TIE * (_GENERIC_BONUS - gap[lift])
         if not _for_infants(q):
             score -= _INFANT_PENALTY * infant
         if len(cand) > limit:

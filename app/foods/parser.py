@@ -81,6 +81,8 @@ _ENGLISH = frozenset().union(
 )  # fmt: skip
 _NEGATIONS = frozenset({"without", "no", "minus", "except"})
 _BRACKETS = re.compile(r"\([^)]*\)")
+# Letters NFKD does not take apart into a letter and its accent ("kiełbasa", "bœuf", "smør").
+_FOLD = str.maketrans({"’": "'", "⁄": "/", "&": " and ", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe"})
 
 
 @dataclass
@@ -143,7 +145,7 @@ async def default_index_async() -> FoodIndex:
 
 
 def _normalise(text: str) -> list[str]:
-    t = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("⁄", "/")
+    t = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)  # "ß": "ss"
     t = "".join(ch for ch in unicodedata.normalize("NFKD", t) if not unicodedata.combining(ch))
     t = re.sub(r"\bfl(?:uid)?\.? ?(?:oz|ounces?)\b\.?", " floz ", t)
     t = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", t)  # "20-ounce", "6-inch"
@@ -154,7 +156,6 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"(?<=[a-z])-([a-z]+)", lambda m: " " + _unjoined(m[1]), t)
     t = re.sub(r"\b(?:a |one )?half (?:a |an |of an? )", " 0.5 ", t)
     t = re.sub(r"\b(\d+|one|two|three) and a half\b", lambda m: f" {_value(m[1]) + 0.5:g} ", t)
-    t = t.replace("&", " and ")
     return [tok.replace("'s", "").replace("'", "") for tok in _TOKEN_RE.findall(t)]
 
 
@@ -639,6 +640,7 @@ def _standalone(pc: _Piece, rd: _Reader) -> bool:
 
 _LISTING = frozenset({None, ",", "and", "with", "plus", ";", "alongside"})
 _POSSESSIVE = frozenset({"its", "their", "his", "her", "it", "them"})
+_LISTING_ONLY = frozenset({"and", ",", "plus", ";"})
 
 
 class _Item:
@@ -647,9 +649,6 @@ class _Item:
         self.composed = False
         self.described = False  # "a sandwich: bread, ham and cheese": a list of its parts
         self.head: tuple[list[str], Match] | None = None  # its words and food before a join
-
-
-_LISTING_ONLY = frozenset({"and", ",", "plus", ";"})
 
 
 def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched: list[str]) -> None:
@@ -880,11 +879,11 @@ def _names(toks: list[str], m: Match, rd: _Reader, listed: bool = False) -> bool
 
 
 def _specific(m: Match, rd: _Reader) -> bool:
-    """ "a cola" ("Soft drink, cola"), "a latte" ("Coffee, Latte"): the words said are the
-    whole of the part of the description that says which one of its kind the food is."""
-    parts = unspecified(m.food.name)[0].split(",")
+    """ "a cola" ("Soft drink, cola"), "a roti" ("Bread, chapati or roti"): the words said are
+    the whole of (one alternative of) the part of the description that says which of its kind."""
+    parts = _BRACKETS.sub(" ", unspecified(m.food.name)[0]).split(",")
     said = set(m.covered) - rd.index.measure_words
-    return len(parts) > 1 and bool(said) and said == set(words(_BRACKETS.sub(" ", parts[1])))
+    return len(parts) > 1 and any(said == set(words(a)) for a in parts[1].split(" or "))
 
 
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:

@@ -27,7 +27,7 @@ _QNS = "quantity not specified"
 # Sizes people leave unsaid: "a bagel" is the medium or regular one.
 _DEFAULT_SIZES = frozenset({"medium", "regular"})
 # Portion words that say nothing about which portion it is.
-_NEUTRAL = frozenset({"or", "of", "and", "a", "the", "nfs", "whole", "each", "about"})
+_NEUTRAL = frozenset("or of and a the nfs whole each about any size".split())
 _COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "fruit"})
 # Stemmed, as portion words are ("piece" is read as "piec"): one piece of a food, for a measure
 # its portions do not name.
@@ -65,8 +65,7 @@ class _P(NamedTuple):  # a tuple: made for every portion of every food read
 
 
 def portion_text(p: object) -> str:
-    text = getattr(p, "description", None)
-    if text:
+    if text := getattr(p, "description", None):
         return str(text)
     return f"{getattr(p, 'amount', 1.0):g} {getattr(p, 'unit', '')}".strip()
 
@@ -148,9 +147,10 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
         hit = math.fsum(said.get(w, 0.0) for w in p.words)
         if hit <= 0:
             continue
-        unsaid = len(
-            [w for w in p.words if w not in said and w not in _NEUTRAL and not w[0].isdigit()]
-        )
+        # "1 can or bottle": the alternative not said is no word left unsaid.
+        seq = _tokens(p.text)
+        skip = _NEUTRAL.union(*(seq[i - 1 : i + 2 : 2] for i, t in enumerate(seq) if t == "or"))
+        unsaid = len([w for w in p.words if w not in said and w not in skip and not w[0].isdigit()])
         s = hit - 0.15 * unsaid
         if p.words & _DEFAULT_SIZES:
             s += 0.3
@@ -186,9 +186,9 @@ def _count_default(
 
 
 def has_measure(food: FoodRecord, measure: list[str]) -> bool:
-    """Whether one of the food's portions is described with a word of ``measure``."""
+    """Whether one of the food's portions is described with a word of ``measure`` (or a piece)."""
     said = set(measure) | (_CUTS if _CUTS.intersection(measure) else set())
-    return any(p.words & said for p in _portions(food))
+    return set(measure) <= _PIECE_WORDS or any(p.words & said for p in _portions(food))
 
 
 def resolve(food: FoodRecord, amount: Amount) -> Resolved:
@@ -225,7 +225,7 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
             return Resolved(q, w, q * lexicon.VESSEL_ML[w] * (_density(ps) or 1.0))
     # A measure no portion names ("a slice" of a food whose portions are cupcakes, pieces and
     # whole cakes) is one piece of the food: not a portion that only shares the food's name
-    # and says more besides ("1 1-layer cake" = 392 g); the food's own unit ("1 patty") stays.
+    # ("1 quiche" = 1,212 g, "1 1-layer cake"); the food's own unit ("1 patty") stays.
     # (Not a size or feel, "a warm calzone", nor "a serving": any of its portions is one.)
     said_words = {
         stem(w) for w in amount.words if w not in lexicon.SOFT and stem(w) not in _PIECE_WORDS
@@ -233,7 +233,6 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
     unnamed = (
         bool(said_words)
         and hit is not None
-        and hit[0] <= 0
         and not (hit[1].words | hit[1].paren) & said_words
         and amount.quantity is not None
     )
