@@ -74,6 +74,11 @@ _TOGETHER = 0.75
 # Words after which a name's head has ended ("Chicken or turkey with teriyaki").
 _HEAD_ENDS = frozenset("with without in on from made for to at by".split())
 _INFANT_PENALTY = 0.3
+# Other names of a food of up to this many words are names (longer ones describe it).
+_ALIAS_WORDS = 5
+# ... unless a food as eaten's description has them as its noun and leaves less than this share
+# of its weight unsaid.
+_ALIAS_UNSAID = 0.4
 # A soft word counts this much of its weight when the food has it.
 _SOFT = 0.15
 # Words that describe how a food is listed rather than what it is; saying nothing about them is
@@ -424,6 +429,45 @@ class FoodIndex:
                 if n_unspecified and key and key & head_words[i]:
                     defaults[key].append(i)
         self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
+        # The other names FNDDS lists for a food ("Pasta, cooked": "macaroni, spaghetti, any
+        # shape of pasta"; "Subway Steak & Cheese Sub"), each as its words, by word.
+        # A name ends in a word that ends some food as eaten's head ("animal cracker": "Cookie
+        # or cracker, ..."); not "sweet", "light", "on bun", "ready-to-serve", "salted", nor a
+        # word portions count ("bulk, crumbled, link, patty": how it is sold).
+        head_nouns: set[str] = set()
+        for food, name in zip(self.foods, names, strict=True):
+            seq = _words(_BRACKETS.sub(" ", name.split(",")[0]))
+            cut = list(itertools.takewhile(lambda w: w not in _HEAD_ENDS, seq))
+            if _source(food) == "fndds" and cut:
+                head_nouns.add(cut[-1])
+        self._aliases: dict[str, list[tuple[int, frozenset[str], float]]] = defaultdict(list)
+        for i, food in enumerate(self.foods):
+            # A list of kinds ends with the food they are kinds of ("macaroni, spaghetti, any
+            # shape of pasta" of "Pasta, cooked"); "Coffee flavors, Chocolate, Cocoa, or Mocha"
+            # lists no coffees.
+            segments = _BRACKETS.sub(" ", _additional(food)).split(";")
+            kin = [
+                seg
+                for seg in segments
+                if "," not in seg
+                or set(_words([p for p in seg.split(",") if _words(unspecified(p)[0])][-1]))
+                & heads[i]
+            ]
+            for part in (p for seg in kin for p in seg.split(",")):
+                part = unspecified(part)[0].strip()
+                seq = _words(part)
+                key = frozenset(seq) - _STOP
+                if (
+                    0 < len(key) <= _ALIAS_WORDS
+                    and not set(seq) & _STOP
+                    and not any(map(participle, part.lower().split()))
+                    and seq[-1] in head_nouns
+                    and not key & units
+                ):
+                    # Said, its words the description lacks count as description words.
+                    gain = math.fsum(weight.get(w, 0.0) for w in key - fields[i][0])
+                    for w in key:
+                        self._aliases[w].append((i, key, gain))
         self._source = np.array([_source(f) for f in self.foods])
         self._is_source = {str(src): self._source == src for src in set(self._source)}
         self._no_source = np.zeros(n, dtype=bool)
@@ -646,11 +690,11 @@ class FoodIndex:
             if w in last_words:
                 last_w[start:end] = block[5, start:end]
             start = end
-        acc = np.bincount(inv, acc_w, m)
+        acc: np.ndarray = np.bincount(inv, acc_w, m)
         # With no soft word the hard sums are the same sums as acc's.
-        hard_hit = np.bincount(inv, hard_w, m) if hard_w is not None else acc
+        hard_hit: np.ndarray = np.bincount(inv, hard_w, m) if hard_w is not None else acc
         hits_real = np.bincount(inv, block[1], m)
-        hits_imag = np.bincount(inv, block[2], m)
+        hits_imag: np.ndarray = np.bincount(inv, block[2], m)
         heads = np.bincount(inv, head_w, m)
         noun_said = np.bincount(inv, noun_w, m) > 0
         noun_last = np.bincount(inv, last_w, m) > 0
@@ -665,12 +709,37 @@ class FoodIndex:
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight
         # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
         share = unsaid / np.maximum(unsaid + hits_imag, 1e-9)
+        # What no food as eaten's description names by its head and noun ("spaghetti": dishes
+        # of it, "Spaghetti sauce", dry SR28 kinds) another name FNDDS lists for a food may: that
+        # food is said in full, by its head and noun ("Pasta, cooked", whose other names are
+        # "macaroni, spaghetti, any shape of pasta"); its description a tie-break, as unsaid.
+        fndds_col = self._source_col.get("fndds")
+        named_by, gain = (
+            self._alias(q, soft, noun_seq, soft_given) if fndds_col is not None else ([], [])
+        )
+        if named_by:
+            eaten = (
+                (rows[:, fndds_col] > 0) & (infant == 0) & noun_said & (hits_imag >= hard - 1e-9)
+            )
+            names_it = head_named | (unsaid <= _ALIAS_UNSAID * main_weight)
+            if (eaten & names_it).any() or self._product(q, soft, cand[eaten & ~names_it]):
+                named_by = []
+        if named_by:
+            j, gain_w = place[named_by], np.array(gain, dtype=float)
+            add = np.zeros(m)
+            add[j] = gain_w
+            acc, hard_hit = acc + (1 - _ADDITIONAL) * add, hard_hit + (1 - _ADDITIONAL) * add
+            hits_imag = hits_imag + add
+            heads, noun_said, noun_last = heads.copy(), noun_said.copy(), noun_last.copy()
+            heads[j] = np.maximum(heads[j], head_size[j])
+            noun_said[j] = noun_last[j] = True
+            share = unsaid / np.maximum(unsaid + hits_imag, 1e-9)
+            head_named = heads >= head_size
         # The usual sense of words is the kind of food most foods that have all of them belong
         # to ("toast": the many toasted breads, not French toast; "cola": the soft drinks, not
         # one cocktail each): a food gains with the size of its family among full matches.
         # Meals only, FNDDS first: its names lead with the food as eaten; SR28's often lead with
         # a group ("Snacks, potato chips, salted") that says nothing of the usual sense of "salt".
-        fndds_col = self._source_col.get("fndds")
         fam: np.ndarray | None = None
         sr28_col = self._source_col.get("sr28")
         if prefer == "fndds" and fndds_col is not None:
@@ -777,6 +846,33 @@ class FoodIndex:
                 key=lambda m: -m.score,
             )
         return out[:limit]
+
+    def _alias(
+        self,
+        q: Sequence[str],
+        soft: frozenset[str],
+        nouns: Sequence[str],
+        soft_said: frozenset[str],
+    ) -> tuple[list[int], list[float]]:
+        """The foods one of whose other names is the words said, none of them how the food was
+        made ("preserved" is not "preserve" of "jam, marmalade, preserve, ..."), and the
+        weight of the words of that name each food's description lacks."""
+        said = frozenset(w for w in q if w not in soft)
+        if not said <= set(nouns) or said <= soft_said:
+            return [], []
+        rare = min(said, key=lambda w: self._df.get(w, 0))
+        found = {i: gain for i, key, gain in self._aliases.get(rare, ()) if key == said}
+        return list(found), list(found.values())
+
+    def _product(self, q: Sequence[str], soft: frozenset[str], foods: np.ndarray) -> bool:
+        """Whether the words said are the product name in brackets of one of the foods ("Cheese
+        flavored corn snacks (Cheetos)")."""
+        said = frozenset(w for w in q if w not in soft)
+        return any(
+            frozenset(words(b)) - _STOP == said
+            for i in foods.tolist()
+            for b in _BRACKETS.findall(self.foods[i].name)
+        )
 
     def _unattested(
         self, q: Sequence[str], soft: frozenset[str], nouns: Sequence[str] | None
