@@ -93,6 +93,7 @@ SPELLING: dict[str, str] = {
     "donut": "doughnut", "donuts": "doughnut", "bbq": "barbecue", "veggie": "vegetable",
     "veggies": "vegetables", "fries": "french fries", "hotdog": "hot dog", "hotdogs": "hot dogs",
     "pb": "peanut butter", "oj": "orange juice", "mac": "macaroni", "w": "with", "n": "and",
+    "sub": "submarine sandwich", "subs": "submarine sandwiches",
 }  # fmt: skip
 
 # "..., weighing 120 g": the amount of the food before.

@@ -488,6 +488,7 @@ class FoodIndex:
         self._vocab = frozenset(self._postings)
         # Words that are some food's noun: what a food is, never only how it is served.
         self._noun_vocab = frozenset().union(*nouns)
+        self._food_nouns = {f.id: n for f, n in zip(self.foods, nouns, strict=True)}
         self._corrections: dict[str, str | None] = {}
         # About 5 kB a query (15 matches): 1,024 of them cost at most ~5 MB.
         self._match_cached = functools.lru_cache(maxsize=1024)(  # type: ignore[method-assign]
@@ -944,6 +945,24 @@ class FoodIndex:
             return False  # named by its description, not only by its synonyms or kind
         total = math.fsum(self._weight(w) for w in main) or 1.0
         return math.fsum(self._weight(w) for w in main - m.covered - kind) / total <= limit
+
+    def made_for(self, m: Match, said: Sequence[str], of: Sequence[Match] = ()) -> bool:
+        """Whether the last word said names what the food is made for or with, not what it is:
+        it is in the food's head but not its noun, and the food is of none of the kinds of the
+        first foods ``of`` (those the words name alone). "pancake" of "Pancake syrup", "yogurt"
+        of "Cereal or granola bar (Nutri-Grain Yogurt Bar)"; not "burrito" of "Burrito with
+        meat", nor "muffin" of "Egg, cheese, and sausage on English muffin", whose head is the
+        egg, nor "ice cream" of "Ice cream cone", of the ice creams' kind."""
+        food, last = m.food, set(said[-1:])
+        kinds = {_category(o.food) for o in of[:5]}
+        if last & self._food_nouns.get(food.id, _NONE) or _category(food) in kinds:
+            return False
+        name = unspecified(food.name)[0]
+        head: set[str] = set()
+        for part in [name.split(",")[0], *(b[1:-1] for b in _BRACKETS.findall(name))]:
+            seq = _words(_BRACKETS.sub(" ", part))
+            head.update(itertools.takewhile(lambda w: w not in _HEAD_ENDS, seq))
+        return bool(last & head)
 
     def search(
         self, query: str, limit: int = 20, extra: Sequence[FoodRecord] = ()

@@ -27,6 +27,7 @@ from app.foods.dataset import (
     NUTRIENT_FIELDS,
     FoodRecord,
     NutrientValues,
+    load_fndds_foods,
     load_usda_foods,
 )
 from app.foods.matcher import FoodIndex, Match, participle, stem, unspecified, words
@@ -111,10 +112,7 @@ class ExtractedItem:
 
 
 def _all_foods() -> tuple[FoodRecord, ...]:
-    from app.foods import dataset
-
-    fndds = getattr(dataset, "load_fndds_foods", None)
-    return (*(fndds() if fndds else ()), *load_usda_foods())
+    return (*load_fndds_foods(), *load_usda_foods())
 
 
 @functools.cache
@@ -168,8 +166,6 @@ def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
     """ "half and half": a name of the food data made of number words is read as the one word
     the index knows it by, not as numbers."""
     names = index.number_names
-    if not names:
-        return toks
     sizes = sorted({len(n) for n in names}, reverse=True)
     out: list[str] = []
     i = 0
@@ -758,6 +754,8 @@ def _join(cur: _Item, pc: _Piece, rd: _Reader, own: list[Match]) -> bool:
     listing = pc.joiner in _LISTING_ONLY and not cur.composed
     if not (
         joined
+        # "pancakes with syrup" are not pancake syrup: the pancakes say what it is for.
+        and not (pc.joiner == "with" and rd.index.made_for(joined[0], rd.nouns(cur.toks), cur.best))
         and joined[0].coverage >= max(_JOINED, cur.best[0].coverage - _JOIN_SLACK)
         and len(joined[0].covered & set(hard_own)) * 2 >= len(hard_own) > 0
         and not (

@@ -111,3 +111,34 @@ def test_toast_with_butter_is_two_foods_as_eaten_not_the_fallback_sources_french
     assert 20 < toast.nutrients["carbs_g"] < 35
     assert butter.food.name.startswith("Butter")
     assert butter.nutrients["carbs_g"] < 1
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "second"),
+    [
+        # "Pancake syrup" and a yogurt-coated granola bar name the pancakes and the yogurt only
+        # as what they are for or made with: each food said is logged, with its own portion.
+        ("two pancakes with maple syrup", "Pancakes", "syrup"),
+        ("a cup of yogurt with granola", "Yogurt", "Granola"),
+    ],
+)
+def test_a_food_said_first_is_not_the_modifier_of_another_kind_of_food(text, first, second):
+    a, b = items(text)
+    assert a.food.name.startswith(first) and b.food.name.lower().startswith(second.lower())
+    assert "bar" not in b.food.name.lower()
+    for it in (a, b):
+        assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    if first == "Pancakes":
+        assert a.grams == pytest.approx(2 * portion_grams(a.food, "1 medium pancake"))
+        assert 25 < a.nutrients["carbs_g"] < 50 and 8 < b.nutrients["carbs_g"] < 30
+    else:
+        assert a.grams == pytest.approx(portion_grams(a.food, "1 cup"))
+        assert 10 < a.nutrients["carbs_g"] < 25 and b.nutrients["carbs_g"] > 20
+
+
+def test_a_sub_is_a_submarine_sandwich_with_the_sandwichs_portion():
+    (it,) = items("for lunch a turkey sub")
+    assert it.food.name.startswith("Turkey submarine sandwich")
+    assert it.grams == portion_grams(it.food, "1 sandwich")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 40 < it.nutrients["carbs_g"] < 80
