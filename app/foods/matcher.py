@@ -241,13 +241,15 @@ class FoodIndex:
             # "Cheeseburger" among "Burgers", "cupcake" among "Cakes": a compound ending in its
             # kind's word is one of that kind, so that word names it as well.
             compound = {n: w for w in main for n in kind if len(n) > 3 and w.endswith(n) and w != n}
-            # A food named by that compound alone ("Hamburger, NFS") is the plain one of the
-            # kind the category names ("Burgers"): said, the kind's word is its description as
-            # much as "Turkey burger"'s ("a burger" is neither a turkey burger nor Burger
-            # King's, whose brand has the word); unsaid, it costs nothing the compound does not.
+            # A food whose head is that compound alone ("Hamburger, NFS", "Hamburger, on white
+            # bun, ...") is a plain one of the kind the category names ("Burgers"): said, the
+            # kind's word is its description as much as "Turkey burger"'s ("a burger on a bun"
+            # is neither a turkey burger nor Burger King's, whose brand has the word); unsaid,
+            # it costs nothing the compound does not.
             glued = _NONE
-            if len(main) == 1 and _source(food) == "fndds":
-                glued = frozenset(compound).intersection(
+            first = set(_words(name.split(",")[0])) - _STOP
+            if len(first) == 1 and _source(food) == "fndds":
+                glued = frozenset(n for n, w in compound.items() if w in first).intersection(
                     _phrase_nouns(_BRACKETS.sub(" ", _category(food)), together)
                 )
             glued_words.append(glued)

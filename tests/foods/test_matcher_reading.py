@@ -117,3 +117,13 @@ def test_a_food_whose_description_names_the_words_wins_over_another_names_list()
     assert it.grams == pytest.approx(portion_grams(it.food, "1 cup"))
     assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
     assert 5 < it.nutrients["carbs_g"] < 20
+
+
+def test_a_kind_word_said_names_the_plain_food_of_its_compound_head():
+    # "Hamburger, on white bun, ..." is a burger on a bun as much as "Turkey or chicken burger,
+    # on white bun" is: its head is the compound of the kind ("Burgers") alone.
+    (it,) = items("one burger on a plain bun")
+    assert it.food.name.startswith("Hamburger, on white bun")
+    assert it.grams == portion_grams(it.food, "1 hamburger")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 20 < it.nutrients["carbs_g"] < 40
