@@ -347,27 +347,34 @@ class FoodIndex:
                 for w in portion_words[i]
                 if pdf[w] <= too_common and w not in main and w not in extra and w not in cat
             )
-            k = len(main) + len(extra) + len(cat) + len(por)
+            # "Taco or tostada with meat": "with beef, steak, pork, ..." says which meats; said,
+            # each is the description's "meat", said (a description word standing for another).
+            kinds = _kinds_of(names[i], _additional(self.foods[i]), main, extra)
+            listed = [w for w in extra if w not in kinds]
+            k = len(main) + len(kinds) + len(listed) + len(cat) + len(por)
             post_words += main
-            post_words += extra
+            post_words += kinds
+            post_words += listed
             post_words += cat
             post_words += por
             post_food += [i] * k
-            post_f += [1.0] * len(main) + [_ADDITIONAL] * len(extra) + [_CATEGORY] * len(cat)
+            post_f += [1.0] * (len(main) + len(kinds))
+            post_f += [_ADDITIONAL] * len(listed) + [_CATEGORY] * len(cat)
             post_f += [_PORTION] * len(por)
             post_unsaid += unsaid_w.values()
-            post_said += [weight[w] for w in main]
-            others = [0.0] * (k - len(main))
+            post_unsaid += [unsaid_w[w] for w in kinds.values()]
+            post_said += [weight[w] for w in (*main, *kinds.values())]
+            others = [0.0] * (k - len(main) - len(kinds))
             post_unsaid += others
             post_said += others
             # Head words are description words or synonyms (an alternative's last word, a
             # compound's kind: "burger" of "Cheeseburger"), never category words.
             hw, food_nouns = head_words[i], nouns[i]
-            post_head += [1.0 if w in hw else 0.0 for w in main]
-            post_head += [1.0 if w in hw else 0.0 for w in extra]
+            post_head += [1.0 if w in hw else 0.0 for w in (*main, *kinds.values(), *listed)]
             post_head += [0.0] * (len(cat) + len(por))
             post_noun += [1.0 if w in food_nouns else 0.0 for w in main]
-            post_noun += [1.0 if w in food_nouns else 0.0 for w in extra]
+            post_noun += [1.0 if w in food_nouns else 0.0 for w in kinds.values()]
+            post_noun += [1.0 if w in food_nouns else 0.0 for w in listed]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in cat]
             post_noun += [0.0] * len(por)
             # fsum: exact whatever the set's order, which PYTHONHASHSEED changes per process.
@@ -1131,6 +1138,24 @@ def _late_words(name: str, as_eaten: bool = False) -> frozenset[str]:
         if not (as_eaten and p.lstrip().lower().startswith(("with ", "without ")))
     ]
     return frozenset(w for p in late for w in _words(p)) - early
+
+
+def _kinds_of(name: str, additional: str, main: set[str], extra: set[str]) -> dict[str, str]:
+    """The additional words that list which kinds a one-word "with" part of the name is
+    ("Burrito with meat, beans, and rice": "with beef, steak, pork, sausage, and/or chorizo"),
+    each to that word."""
+    part = next((p for p in name.split(",") if " with " in f" {p.lower()} "), "")
+    said = [w for w in _words(part.lower().split("with ", 1)[-1]) if w not in _STOP]
+    if len(said) != 1 or said[0] not in main:
+        return {}
+    out: dict[str, str] = {}
+    for seg in additional.split(";"):
+        if seg.strip().lower().startswith("with "):
+            for item in re.split(r",|\band/or\b|\bor\b", seg.strip()[5:]):
+                ws = [w for w in _words(item) if w not in _STOP]
+                if len(ws) == 1 and ws[0] in extra:
+                    out[ws[0]] = said[0]
+    return out
 
 
 def _portion_seq(portion: object) -> tuple[str, ...]:
