@@ -94,6 +94,7 @@ SPELLING: dict[str, str] = {
     "veggies": "vegetables", "fries": "french fries", "hotdog": "hot dog", "hotdogs": "hot dogs",
     "pb": "peanut butter", "oj": "orange juice", "mac": "macaroni", "w": "with", "n": "and",
     "maize": "corn", "groundnut": "peanut", "groundnuts": "peanuts", "wholemeal": "whole wheat",
+    "sub": "submarine sandwich", "subs": "submarine sandwiches",
 }  # fmt: skip
 
 # "..., weighing 120 g": the amount of the food before.

@@ -80,6 +80,11 @@ _TOGETHER = 0.75
 # Words after which a name's head has ended ("Chicken or turkey with teriyaki").
 _HEAD_ENDS = frozenset("with without in on from made for to at by".split())
 _INFANT_PENALTY = 0.3
+# Other names of a food of up to this many words are names (longer ones describe it).
+_ALIAS_WORDS = 5
+# ... unless a food as eaten's description has them as its noun and leaves less than this share
+# of its weight unsaid.
+_ALIAS_UNSAID = 0.4
 # A soft word counts this much of its weight when the food has it.
 _SOFT = 0.15
 # Words that describe how a food is listed rather than what it is; saying nothing about them is
@@ -249,13 +254,15 @@ class FoodIndex:
             # "Cheeseburger" among "Burgers", "cupcake" among "Cakes": a compound ending in its
             # kind's word is one of that kind, so that word names it as well.
             compound = {n: w for w in main for n in kind if len(n) > 3 and w.endswith(n) and w != n}
-            # A food named by that compound alone ("Hamburger, NFS") is the plain one of the
-            # kind the category names ("Burgers"): said, the kind's word is its description as
-            # much as "Turkey burger"'s ("a burger" is neither a turkey burger nor Burger
-            # King's, whose brand has the word); unsaid, it costs nothing the compound does not.
+            # A food whose head is that compound alone ("Hamburger, NFS", "Hamburger, on white
+            # bun, ...") is a plain one of the kind the category names ("Burgers"): said, the
+            # kind's word is its description as much as "Turkey burger"'s ("a burger on a bun"
+            # is neither a turkey burger nor Burger King's, whose brand has the word); unsaid,
+            # it costs nothing the compound does not.
             glued = _NONE
-            if len(main) == 1 and _source(food) == "fndds":
-                glued = frozenset(compound).intersection(
+            lead = set(_words(name.split(",")[0])) - _STOP
+            if len(lead) == 1 and _source(food) == "fndds":
+                glued = frozenset(n for n, w in compound.items() if w in lead).intersection(
                     _phrase_nouns(_BRACKETS.sub(" ", _category(food)), together)
                 )
             glued_words.append(glued)
@@ -379,27 +386,37 @@ class FoodIndex:
                 for w in portion_words[i]
                 if pdf[w] <= too_common and w not in main and w not in extra and w not in cat
             )
-            k = len(main) + len(extra) + len(cat) + len(por)
+            # "Taco or tostada with meat": "with beef, steak, pork, ..." says which meats; said,
+            # each is the description's "meat", said (a description word standing for another).
+            kinds = _kinds_of(names[i], _additional(self.foods[i]), main, extra)
+            listed = [w for w in extra if w not in kinds]
+            k = len(main) + len(kinds) + len(listed) + len(cat) + len(por)
             post_words += main
-            post_words += extra
+            post_words += kinds
+            post_words += listed
             post_words += cat
             post_words += por
             post_food += [i] * k
-            post_f += [1.0] * len(main) + [_ADDITIONAL] * len(extra) + [_CATEGORY] * len(cat)
+            post_f += [1.0] * (len(main) + len(kinds))
+            post_f += [_ADDITIONAL] * len(listed) + [_CATEGORY] * len(cat)
             post_f += [_PORTION] * len(por)
             post_unsaid += unsaid_w.values()
-            post_said += [weight[w] for w in main]
-            others = [0.0] * (k - len(main))
+            post_unsaid += [unsaid_w[w] for w in kinds.values()]
+            post_said += [weight[w] for w in (*main, *kinds.values())]
+            others = [0.0] * (k - len(main) - len(kinds))
             post_unsaid += others
             post_said += others
             # Head words are description words or synonyms (an alternative's last word, a
             # compound's kind: "burger" of "Cheeseburger"), never category words.
             hw, food_nouns, wh = head_words[i], syn_nouns[i], which[i]
-            post_head += [(_WHICH if w in wh else 1.0) if w in hw else 0.0 for w in main]
-            post_head += [(_WHICH if w in wh else 1.0) if w in hw else 0.0 for w in extra]
+            post_head += [
+                (_WHICH if w in wh else 1.0) if w in hw else 0.0
+                for w in (*main, *kinds.values(), *listed)
+            ]
             post_head += [0.0] * (len(cat) + len(por))
             post_noun += [1.0 if w in food_nouns else 0.0 for w in main]
-            post_noun += [1.0 if w in food_nouns else 0.0 for w in extra]
+            post_noun += [1.0 if w in food_nouns else 0.0 for w in kinds.values()]
+            post_noun += [1.0 if w in food_nouns else 0.0 for w in listed]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in cat]
             post_noun += [0.0] * len(por)
             # fsum: exact whatever the set's order, which PYTHONHASHSEED changes per process.
@@ -470,13 +487,52 @@ class FoodIndex:
         self._aliases = {k: tuple(v) for k, v in aliases.items()}
         # The names of two or more words FNDDS lists for a food ("Arroz con Pollo" of "Rice
         # with chicken, Puerto Rican style", "Tortilla de amarillo" of a plantain omelet).
-        listed: dict[frozenset[str], list[int]] = defaultdict(list)
+        multi: dict[frozenset[str], list[int]] = defaultdict(list)
         for i, food in enumerate(self.foods):
             for part in _additional(food).split(";"):
                 key = frozenset(_words(_BRACKETS.sub(" ", part))) - _STOP
                 if len(key) > 1:
-                    listed[key].append(i)
-        self._synonyms = {k: np.array(v, dtype=np.int32) for k, v in listed.items()}
+                    multi[key].append(i)
+        self._synonyms = {k: np.array(v, dtype=np.int32) for k, v in multi.items()}
+        # The other names FNDDS lists for a food ("Pasta, cooked": "macaroni, spaghetti, any
+        # shape of pasta"; "Subway Steak & Cheese Sub"), each as its words, by word.
+        # A name ends in a word that ends some food as eaten's head ("animal cracker": "Cookie
+        # or cracker, ..."); not "sweet", "light", "on bun", "ready-to-serve", "salted", nor a
+        # word portions count ("bulk, crumbled, link, patty": how it is sold).
+        head_nouns: set[str] = set()
+        for food, name in zip(self.foods, names, strict=True):
+            seq = _words(_BRACKETS.sub(" ", name.split(",")[0]))
+            opening = list(itertools.takewhile(lambda w: w not in _HEAD_ENDS, seq))
+            if _source(food) == "fndds" and opening:
+                head_nouns.add(opening[-1])
+        self._alt_names: dict[str, list[tuple[int, frozenset[str], float]]] = defaultdict(list)
+        for i, food in enumerate(self.foods):
+            # A list of kinds ends with the food they are kinds of ("macaroni, spaghetti, any
+            # shape of pasta" of "Pasta, cooked"); "Coffee flavors, Chocolate, Cocoa, or Mocha"
+            # lists no coffees.
+            segments = _BRACKETS.sub(" ", _additional(food)).split(";")
+            kin = [
+                seg
+                for seg in segments
+                if "," not in seg
+                or set(_words([p for p in seg.split(",") if _words(unspecified(p)[0])][-1]))
+                & heads[i]
+            ]
+            for part in (p for seg in kin for p in seg.split(",")):
+                part = unspecified(part)[0].strip()
+                seq = _words(part)
+                key = frozenset(seq) - _STOP
+                if (
+                    0 < len(key) <= _ALIAS_WORDS
+                    and not set(seq) & _STOP
+                    and not any(map(participle, part.lower().split()))
+                    and seq[-1] in head_nouns
+                    and not key & units
+                ):
+                    # Said, its words the description lacks count as description words.
+                    gain = math.fsum(weight.get(w, 0.0) for w in key - fields[i][0])
+                    for w in key:
+                        self._alt_names[w].append((i, key, gain))
         self._source = np.array([_source(f) for f in self.foods])
         self._is_source = {str(src): self._source == src for src in set(self._source)}
         self._no_source = np.zeros(n, dtype=bool)
@@ -496,7 +552,8 @@ class FoodIndex:
         ).astype(float)
         self._vocab = frozenset(self._postings)
         # Words that are some food's noun: what a food is, never only how it is served.
-        self._noun_vocab = frozenset().union(*nouns)
+        self._noun_vocab = self.noun_vocab = frozenset().union(*nouns)
+        self._food_nouns = {f.id: n for f, n in zip(self.foods, nouns, strict=True)}
         self._corrections: dict[str, str | None] = {}
         # About 5 kB a query (15 matches): 1,024 of them cost at most ~5 MB.
         self._match_cached = functools.lru_cache(maxsize=1024)(  # type: ignore[method-assign]
@@ -705,11 +762,11 @@ class FoodIndex:
             if w in last_words:
                 last_w[start:end] = block[5, start:end]
             start = end
-        acc = np.bincount(inv, acc_w, m)
+        acc: np.ndarray = np.bincount(inv, acc_w, m)
         # With no soft word the hard sums are the same sums as acc's.
-        hard_hit = np.bincount(inv, hard_w, m) if hard_w is not None else acc
+        hard_hit: np.ndarray = np.bincount(inv, hard_w, m) if hard_w is not None else acc
         hits_real = np.bincount(inv, block[1], m)
-        hits_imag = np.bincount(inv, block[2], m)
+        hits_imag: np.ndarray = np.bincount(inv, block[2], m)
         heads = np.bincount(inv, head_w, m)
         noun_said = np.bincount(inv, noun_w, m) > 0
         noun_last = np.bincount(inv, last_w, m) > 0
@@ -743,12 +800,37 @@ class FoodIndex:
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight
         # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
         share = unsaid / np.maximum(unsaid + hits_imag, 1e-9)
+        # What no food as eaten's description names by its head and noun ("spaghetti": dishes
+        # of it, "Spaghetti sauce", dry SR28 kinds) another name FNDDS lists for a food may: that
+        # food is said in full, by its head and noun ("Pasta, cooked", whose other names are
+        # "macaroni, spaghetti, any shape of pasta"); its description a tie-break, as unsaid.
+        fndds_col = self._source_col.get("fndds")
+        alt_by, gain = (
+            self._alias(q, soft, noun_seq, soft_given) if fndds_col is not None else ([], [])
+        )
+        if alt_by:
+            eaten = (
+                (rows[:, fndds_col] > 0) & (infant == 0) & noun_said & (hits_imag >= hard - 1e-9)
+            )
+            names_it = head_named | (unsaid <= _ALIAS_UNSAID * main_weight)
+            if (eaten & names_it).any() or self._product(q, soft, cand[eaten & ~names_it]):
+                alt_by = []
+        if alt_by:
+            j, gain_w = place[alt_by], np.array(gain, dtype=float)
+            add = np.zeros(m)
+            add[j] = gain_w
+            acc, hard_hit = acc + (1 - _ADDITIONAL) * add, hard_hit + (1 - _ADDITIONAL) * add
+            hits_imag = hits_imag + add
+            heads, noun_said, noun_last = heads.copy(), noun_said.copy(), noun_last.copy()
+            heads[j] = np.maximum(heads[j], head_size[j])
+            noun_said[j] = noun_last[j] = True
+            share = unsaid / np.maximum(unsaid + hits_imag, 1e-9)
+            head_named = heads >= head_size
         # The usual sense of words is the kind of food most foods that have all of them belong
         # to ("toast": the many toasted breads, not French toast; "cola": the soft drinks, not
         # one cocktail each): a food gains with the size of its family among full matches.
         # Meals only, FNDDS first: its names lead with the food as eaten; SR28's often lead with
         # a group ("Snacks, potato chips, salted") that says nothing of the usual sense of "salt".
-        fndds_col = self._source_col.get("fndds")
         fam: np.ndarray | None = None
         sr28_col = self._source_col.get("sr28")
         if prefer == "fndds" and fndds_col is not None:
@@ -875,6 +957,33 @@ class FoodIndex:
             )
         return out[:limit]
 
+    def _alias(
+        self,
+        q: Sequence[str],
+        soft: frozenset[str],
+        nouns: Sequence[str],
+        soft_said: frozenset[str],
+    ) -> tuple[list[int], list[float]]:
+        """The foods one of whose other names is the words said, none of them how the food was
+        made ("preserved" is not "preserve" of "jam, marmalade, preserve, ..."), and the
+        weight of the words of that name each food's description lacks."""
+        said = frozenset(w for w in q if w not in soft)
+        if not said <= set(nouns) or said <= soft_said:
+            return [], []
+        rare = min(said, key=lambda w: self._df.get(w, 0))
+        found = {i: gain for i, key, gain in self._alt_names.get(rare, ()) if key == said}
+        return list(found), list(found.values())
+
+    def _product(self, q: Sequence[str], soft: frozenset[str], foods: np.ndarray) -> bool:
+        """Whether the words said are the product name in brackets of one of the foods ("Cheese
+        flavored corn snacks (Cheetos)")."""
+        said = frozenset(w for w in q if w not in soft)
+        return any(
+            frozenset(words(b)) - _STOP == said
+            for i in foods.tolist()
+            for b in _BRACKETS.findall(self.foods[i].name)
+        )
+
     def _unattested(
         self, q: Sequence[str], soft: frozenset[str], nouns: Sequence[str] | None
     ) -> frozenset[str]:
@@ -945,6 +1054,24 @@ class FoodIndex:
             return False  # named by its description, not only by its synonyms or kind
         total = math.fsum(self._weight(w) for w in main) or 1.0
         return math.fsum(self._weight(w) for w in main - m.covered - kind) / total <= limit
+
+    def made_for(self, m: Match, said: Sequence[str], of: Sequence[Match] = ()) -> bool:
+        """Whether the last word said names what the food is made for or with, not what it is:
+        it is in the food's head but not its noun, and the food is of none of the kinds of the
+        first foods ``of`` (those the words name alone). "pancake" of "Pancake syrup", "yogurt"
+        of "Cereal or granola bar (Nutri-Grain Yogurt Bar)"; not "burrito" of "Burrito with
+        meat", nor "muffin" of "Egg, cheese, and sausage on English muffin", whose head is the
+        egg, nor "ice cream" of "Ice cream cone", of the ice creams' kind."""
+        food, last = m.food, set(said[-1:])
+        kinds = {_category(o.food) for o in of[:5]}
+        if last & self._food_nouns.get(food.id, _NONE) or _category(food) in kinds:
+            return False
+        name = unspecified(food.name)[0]
+        head: set[str] = set()
+        for part in [name.split(",")[0], *(b[1:-1] for b in _BRACKETS.findall(name))]:
+            seq = _words(_BRACKETS.sub(" ", part))
+            head.update(itertools.takewhile(lambda w: w not in _HEAD_ENDS, seq))
+        return bool(last & head)
 
     def search(
         self, query: str, limit: int = 20, extra: Sequence[FoodRecord] = ()
@@ -1122,6 +1249,24 @@ def _late_words(name: str, as_eaten: bool = False) -> frozenset[str]:
         if not (as_eaten and p.lstrip().lower().startswith(("with ", "without ")))
     ]
     return frozenset(w for p in late for w in _words(p)) - early
+
+
+def _kinds_of(name: str, additional: str, main: set[str], extra: set[str]) -> dict[str, str]:
+    """The additional words that list which kinds a one-word "with" part of the name is
+    ("Burrito with meat, beans, and rice": "with beef, steak, pork, sausage, and/or chorizo"),
+    each to that word."""
+    part = next((p for p in name.split(",") if " with " in f" {p.lower()} "), "")
+    said = [w for w in _words(part.lower().split("with ", 1)[-1]) if w not in _STOP]
+    if len(said) != 1 or said[0] not in main:
+        return {}
+    out: dict[str, str] = {}
+    for seg in additional.split(";"):
+        if seg.strip().lower().startswith("with "):
+            for item in re.split(r",|\band/or\b|\bor\b", seg.strip()[5:]):
+                ws = [w for w in _words(item) if w not in _STOP]
+                if len(ws) == 1 and ws[0] in extra:
+                    out[ws[0]] = said[0]
+    return out
 
 
 def _portion_seq(portion: object) -> tuple[str, ...]:

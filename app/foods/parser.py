@@ -27,6 +27,7 @@ from app.foods.dataset import (
     NUTRIENT_FIELDS,
     FoodRecord,
     NutrientValues,
+    load_fndds_foods,
     load_usda_foods,
 )
 from app.foods.matcher import FoodIndex, Match, participle, stem, unspecified, words
@@ -113,10 +114,7 @@ class ExtractedItem:
 
 
 def _all_foods() -> tuple[FoodRecord, ...]:
-    from app.foods import dataset
-
-    fndds = getattr(dataset, "load_fndds_foods", None)
-    return (*(fndds() if fndds else ()), *load_usda_foods())
+    return (*load_fndds_foods(), *load_usda_foods())
 
 
 @functools.cache
@@ -165,7 +163,13 @@ def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
     unless a food's name has them beside the word said with them ("Big Mac")."""
     said, toks = toks, []
     for i, t in enumerate(said):
-        near = {(*said[i - 1 : i], t), (t, *said[i + 1 : i + 2])} & index.english_pairs
+        # Beside a food word ("cheese sub") the respelling stands: a food is named by its
+        # words, a brand by a word that is no food's ("Big Mac").
+        near = {
+            p
+            for p in {(*said[i - 1 : i], t), (t, *said[i + 1 : i + 2])} & index.english_pairs
+            if not {stem(w) for w in p if w != t} & index.noun_vocab
+        }
         toks += lexicon.SPELLING[t].split() if t in lexicon.SPELLING and not near else [t]
     names = index.number_names
     sizes = sorted({len(n) for n in names}, reverse=True)
@@ -757,6 +761,8 @@ def _join(cur: _Item, pc: _Piece, rd: _Reader, own: list[Match]) -> bool:
     listing = pc.joiner in _LISTING_ONLY and not cur.composed
     if not (
         joined
+        # "pancakes with syrup" are not pancake syrup: the pancakes say what it is for.
+        and not (pc.joiner == "with" and rd.index.made_for(joined[0], rd.nouns(cur.toks), cur.best))
         and joined[0].coverage >= max(_JOINED, cur.best[0].coverage - _JOIN_SLACK)
         and len(joined[0].covered & set(hard_own)) * 2 >= len(hard_own) > 0
         and not (

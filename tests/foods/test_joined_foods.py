@@ -56,11 +56,13 @@ def test_a_counted_food_on_a_bun_with_chili_is_the_one_sandwich_the_data_has():
 
 @pytest.mark.parametrize(
     ("text", "portion"),
-    [("a hot dog on a bun", "1 frankfurter on bun"), ("a burger on a bun", "1 sandwich")],
+    [("a hot dog on a bun", "1 frankfurter on bun"), ("a burger on a bun", "1 hamburger")],
 )
 def test_a_counted_food_on_a_bun_is_logged_as_the_sandwich(text, portion):
     (it,) = items(text)
     assert "bun" in it.food.name and ("dog" in it.food.name or "burger" in it.food.name)
+    # A burger said with no meat is the plain one of its kind, not a turkey or chicken burger.
+    assert "dog" in it.food.name or it.food.name.startswith("Hamburger")
     assert it.grams == portion_grams(it.food, portion)
     assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
     assert 18 < it.nutrients["carbs_g"] < 40
@@ -111,3 +113,50 @@ def test_toast_with_butter_is_two_foods_as_eaten_not_the_fallback_sources_french
     assert 20 < toast.nutrients["carbs_g"] < 35
     assert butter.food.name.startswith("Butter")
     assert butter.nutrients["carbs_g"] < 1
+
+
+def test_a_food_said_first_is_not_the_modifier_of_another_kind_of_food():
+    # "Pancake syrup" names the pancakes only as what it is for: each food said is logged,
+    # with its own portion.
+    pancakes, syrup = items("two pancakes with maple syrup")
+    assert pancakes.food.name.startswith("Pancakes") and "syrup" in syrup.food.name.lower()
+    assert pancakes.grams == pytest.approx(2 * portion_grams(pancakes.food, "1 medium pancake"))
+    assert 25 < pancakes.nutrients["carbs_g"] < 50 and 8 < syrup.nutrients["carbs_g"] < 30
+    for it in (pancakes, syrup):
+        assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    # A yogurt-coated granola bar is no yogurt; FNDDS's yogurt "with oats" lists "with granola"
+    # among the kinds of its oats.
+    (it,) = items("a cup of yogurt with granola")
+    assert it.food.name.startswith("Yogurt") and "granola" in (it.food.additional or "")
+    assert it.grams == pytest.approx(portion_grams(it.food, "1 cup"))
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 30 < it.nutrients["carbs_g"] < 80
+
+
+@pytest.mark.parametrize(("text", "n"), [("a beef taco", 1), ("2 beef tacos", 2)])
+def test_a_kind_the_data_lists_for_a_with_part_names_it(text, n):
+    # "Taco or tostada with meat" lists "with beef, steak, pork, sausage, and/or chorizo".
+    (it,) = items(text)
+    assert it.food.name == "Taco or tostada with meat"
+    assert it.grams == pytest.approx(n * portion_grams(it.food, "1 medium taco or tostada"))
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 15 * n < it.nutrients["carbs_g"] < 30 * n
+
+
+def test_a_sub_is_a_submarine_sandwich_with_the_sandwichs_portion():
+    (it,) = items("for lunch a turkey sub")
+    assert it.food.name.startswith("Turkey submarine sandwich")
+    assert it.grams == portion_grams(it.food, "1 sandwich")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 40 < it.nutrients["carbs_g"] < 80
+
+
+def test_a_respelled_word_beside_a_food_word_is_respelled():
+    # "cheese sub" is in a brand's name too, but beside a food word "sub" is the sandwich; only
+    # beside a word that is no food's ("Big Mac") does the word stand as said.
+    (it,) = items("a steak and cheese sub for dinner")
+    assert it.food.name.startswith("Steak and cheese submarine sandwich")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert it.nutrients["carbs_g"] > 30
+    (mac,) = items("a big mac")
+    assert mac.food.name.startswith("Big Mac")

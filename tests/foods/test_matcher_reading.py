@@ -97,3 +97,33 @@ def test_a_late_with_part_of_a_meal_food_is_what_is_in_it_not_a_label():
     assert it.grams == portion_grams(it.food, "1 piece, medium pizza")
     assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
     assert 20 < it.nutrients["carbs_g"] < 35
+
+
+def test_a_name_only_the_other_names_of_a_food_list_names_that_food():
+    # FNDDS lists spaghetti only among the other names of "Pasta, cooked" ("macaroni,
+    # spaghetti, any shape of pasta") and of pasta dishes; its descriptions name only dishes of it.
+    (it,) = items("I had 2 cups of spaghetti")
+    assert it.food.name == "Pasta, cooked"
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "1 cup, cooked"))
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 70 < it.nutrients["carbs_g"] < 100
+
+
+def test_a_food_whose_description_names_the_words_wins_over_another_names_list():
+    # "buttermilk" is also among the other names of plain pancakes: the milk is named by its
+    # own description, so the list does not count.
+    (it,) = items("a cup of buttermilk")
+    assert it.food.name.startswith("Buttermilk")
+    assert it.grams == pytest.approx(portion_grams(it.food, "1 cup"))
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 5 < it.nutrients["carbs_g"] < 20
+
+
+def test_a_kind_word_said_names_the_plain_food_of_its_compound_head():
+    # "Hamburger, on white bun, ..." is a burger on a bun as much as "Turkey or chicken burger,
+    # on white bun" is: its head is the compound of the kind ("Burgers") alone.
+    (it,) = items("one burger on a plain bun")
+    assert it.food.name.startswith("Hamburger, on white bun")
+    assert it.grams == portion_grams(it.food, "1 hamburger")
+    assert it.nutrients["carbs_g"] == pytest.approx(carbs(it))
+    assert 20 < it.nutrients["carbs_g"] < 40
