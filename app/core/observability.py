@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import metrics
 from app.core.errors import answer_unhandled
-from app.core.logconfig import REQUEST_ID, USER_ID, access_record
+from app.core.logconfig import REQUEST_ID, USER_ID, write_access
 
 ACCESS_LOGGER = "nexfitra.access"
 access_log = logging.getLogger(ACCESS_LOGGER)
@@ -85,8 +85,6 @@ class ObservabilityMiddleware:
                     "duration_ms": round(duration * 1000, 2),
                 }
                 # What Logger.info makes and handles, minus findCaller's stack walk (the caller
-                # is always this middleware) and most of makeRecord (core/logconfig.py); the
-                # JSON formatter's short path writes the fields as they are.
-                access_log.handle(
-                    access_record(access_log, __file__, "%s %s %d", (method, path, status), fields)
-                )
+                # is always this middleware), makeRecord and, under the serve configuration,
+                # the record itself (core/logconfig.write_access).
+                write_access(access_log, __file__, "%s %s %d", (method, path, status), fields)

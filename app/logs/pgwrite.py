@@ -91,10 +91,18 @@ INSERT_SQL = _sql(zone_checked=False)
 INSERT_IF_ZONE_SQL = _sql(zone_checked=True)
 
 
+_JSON_AT = tuple(i for i, c in enumerate(ENTRY_COLUMNS) if c in _JSON_ENTRY) + tuple(
+    len(ENTRY_COLUMNS) + i for i, c in enumerate(EVENT_COLUMNS) if c in _JSON_EVENT
+)
+
+
 def _args(row: dict[str, Any], event: dict[str, Any]) -> list[Any]:
+    args = [row.get(c) for c in ENTRY_COLUMNS]
+    args += [event[c] for c in EVENT_COLUMNS]
     # JSON as text: SQLAlchemy's codec on these connections sends `json` as is.
-    args = [json.dumps(row.get(c)) if c in _JSON_ENTRY else row.get(c) for c in ENTRY_COLUMNS]
-    args += [json.dumps(event[c]) if c in _JSON_EVENT else event[c] for c in EVENT_COLUMNS]
+    for i in _JSON_AT:
+        value = args[i]
+        args[i] = "null" if value is None else json.dumps(value)
     return args
 
 
@@ -158,13 +166,10 @@ _Zone = tuple[uuid.UUID, str] | None
 _Item = tuple[dict[str, Any], dict[str, Any], _Zone, "asyncio.Future[bool]"]
 
 
-def _many_args(batch: list[_Item]) -> list[list[Any]]:
-    columns: list[list[Any]] = [[] for _ in range(len(ENTRY_COLUMNS) + len(EVENT_COLUMNS) + 1)]
-    for row, event, zone, _ in batch:
-        for i, value in enumerate(_args(row, event)):
-            columns[i].append(value)
-        columns[-1].append(None if zone is None else zone[1])
-    return columns
+def _many_args(batch: list[_Item]) -> list[tuple[Any, ...]]:
+    # One tuple per column (asyncpg takes any sized iterable for an array), transposed in C.
+    rows = [(*_args(row, event), zone and zone[1]) for row, event, zone, _ in batch]
+    return list(zip(*rows, strict=True))
 
 
 # Statements of `Inserts` in flight at once. Few, so that under load the writes that arrive

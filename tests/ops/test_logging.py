@@ -137,3 +137,59 @@ def test_access_line_time_matches_isoformat_over_many_instants():
     for _ in range(20000):
         created = rng.uniform(1.7e9, 1.8e9)
         assert logconfig._iso_utc(created) == dt.datetime.fromtimestamp(created, dt.UTC).isoformat()
+
+
+def test_direct_access_line_is_the_line_logging_writes(captured):
+    """Under the serve configuration the middleware writes its line straight to the handler
+    (logconfig.write_access); it is the line Logger.handle writes for the same record."""
+    import uuid
+
+    buf = captured("json")
+    logger = logging.getLogger("nexfitra.access")
+    assert logconfig._sole_json_handler(logger) is not None
+    fields = {"method": "POST", "path": '/a "b"\u00e9', "route": "/a", "status": 201}
+    fields["duration_ms"] = 0.1
+    rid, uid = logconfig.REQUEST_ID.set("r\u00e9q"), logconfig.USER_ID.set(uuid.uuid4())
+    try:
+        logconfig.write_access(logger, __file__, "%s %s %d", ("POST", fields["path"], 201), fields)
+        logger.handle(
+            logconfig.access_record(
+                logger, __file__, "%s %s %d", ("POST", fields["path"], 201), fields
+            )
+        )
+    finally:
+        logconfig.REQUEST_ID.reset(rid)
+        logconfig.USER_ID.reset(uid)
+    direct, usual = buf.getvalue().splitlines()
+    cut = direct.index('"time": ')
+    assert direct[:cut] == usual[:cut]
+    assert json.loads(direct).keys() == json.loads(usual).keys()
+
+
+def test_access_line_goes_through_logging_under_another_configuration(captured):
+    """A second handler or the text format: the usual path, which every handler sees."""
+    buf = captured("json")
+    logger = logging.getLogger("nexfitra.access")
+    fields = {"method": "GET", "path": "/x", "route": "/x", "status": 200, "duration_ms": 1.0}
+
+    class Keep(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    keep = Keep()
+    logging.getLogger("nexfitra").addHandler(keep)
+    try:
+        assert logconfig._sole_json_handler(logger) is None
+        logconfig.write_access(logger, __file__, "%s %s %d", ("GET", "/x", 200), fields)
+    finally:
+        logging.getLogger("nexfitra").removeHandler(keep)
+    assert [r.getMessage() for r in keep.records] == ["GET /x 200"]
+    assert json.loads(buf.getvalue())["message"] == "GET /x 200"
+    buf = captured("text")
+    assert logconfig._sole_json_handler(logger) is None
+    logconfig.write_access(logger, __file__, "%s %s %d", ("GET", "/x", 200), fields)
+    assert buf.getvalue().rstrip().endswith("INFO nexfitra.access [None] GET /x 200")
