@@ -190,12 +190,16 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         raw = list(exc.errors())
-        if any(e.get("loc", ("",))[0] == "path" for e in raw):
+        # A model validated by hand may report a whole-body error with an empty location
+        # (an empty JSON body): it is no path's.
+        if any(e.get("loc", ("",))[:1] == ("path",) for e in raw):
             # The path parameters do not parse, so this route does not own the URL: another
             # route may (`PATCH /logs/parse` reached `PATCH /logs/{entry_id}`), or none does.
             if allowed_methods(request.app.routes, request.url.path):
                 return _method_not_allowed(request)
-            fields = ", ".join(str(e["loc"][-1]) for e in raw if e.get("loc", ("",))[0] == "path")
+            fields = ", ".join(
+                str(e["loc"][-1]) for e in raw if e.get("loc", ("",))[:1] == ("path",)
+            )
             return problem(
                 404,
                 f"No resource matches {request.url.path} (invalid {fields})",
