@@ -12,24 +12,9 @@ import uuid
 import pytest
 
 from app.foods.cli_parse import to_jsonl_dict
-from app.foods.dataset import FoodRecord
 from app.foods.parser import ExtractedItem, ParsedItem, parse, resolve_items
 from app.foods.units import portion_text
-
-
-def one(text: str, context: str = "meal") -> ParsedItem:
-    r = parse(text, context=context)  # type: ignore[arg-type]
-    assert len(r.items) == 1, [(it.food.name, it.grams) for it in r.items]
-    return r.items[0]
-
-
-def portion_grams(food: FoodRecord, *words: str) -> float:
-    """Grams of the food's first portion whose description has all ``words``."""
-    for p in food.portions:
-        text = portion_text(p).lower()
-        if all(w in text for w in words):
-            return p.grams
-    raise AssertionError(f"{food.name} has no portion with {words}")
+from tests.foods.readings import one, portion_grams
 
 
 def assert_scaled(item: ParsedItem) -> None:

@@ -5,26 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.foods.dataset import FoodRecord
-from app.foods.parser import ParsedItem, parse
-from app.foods.units import portion_text
-
-
-def one(text: str) -> ParsedItem:
-    r = parse(text, context="meal")
-    assert len(r.items) == 1, [(it.food.name, it.grams) for it in r.items]
-    return r.items[0]
-
-
-def grams_of(food: FoodRecord, *words: str) -> float:
-    for p in food.portions:
-        if all(w in portion_text(p).lower() for w in words):
-            return p.grams
-    raise AssertionError(f"{food.name} has no portion with {words}")
-
-
-def carbs(item: ParsedItem) -> float:
-    return (item.food.nutrients.get("carbs_g") or 0.0) * item.grams / 100
+from app.foods.parser import parse
+from tests.foods.readings import carbs, one, portion_grams
 
 
 @pytest.mark.parametrize(
@@ -34,7 +16,7 @@ def test_a_slice_of_a_whole_dish_is_one_piece_not_the_whole(text: str, name: str
     # Neither food has a slice portion; both have whole ones (over a kilogram) and pieces.
     item = one(text)
     assert name in item.food.name.lower()
-    assert item.grams == pytest.approx(grams_of(item.food, "1 piece"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 piece"))
     assert 100 < item.grams < 250
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] < 60
@@ -68,7 +50,7 @@ def test_a_name_the_data_lists_only_as_a_synonym_names_the_food() -> None:
     item = one("2 pieces of salmon nigiri")
     assert item.food.name.lower().startswith("sushi") and "salmon" in item.food.name.lower()
     assert item.quantity == 2
-    assert item.grams == pytest.approx(2 * grams_of(item.food, "1 piece"))
+    assert item.grams == pytest.approx(2 * portion_grams(item.food, "1 piece"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert 5 < item.nutrients["carbs_g"] < 30
 
@@ -85,7 +67,7 @@ def test_letters_with_strokes_read_as_their_plain_letter(text: str) -> None:
 def test_accented_words_match_the_data_spelled_without_accents() -> None:
     item = one("a crêpe")
     assert item.food.name.lower().startswith("crepe")
-    assert item.grams == pytest.approx(grams_of(item.food, "quantity not specified"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "quantity not specified"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert 10 < item.nutrients["carbs_g"] < 40
 
@@ -95,7 +77,7 @@ def test_a_count_takes_the_foods_own_unit_said_to_be_of_any_size() -> None:
     # which portion than "1 pierogi" does (not the 100 g unspecified quantity).
     item = one("4 pierogi")
     assert "dumpling" in item.food.name.lower()
-    assert item.grams == pytest.approx(4 * grams_of(item.food, "1 pierogi"))
+    assert item.grams == pytest.approx(4 * portion_grams(item.food, "1 pierogi"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] < 70
 
@@ -118,7 +100,7 @@ def test_names_used_outside_the_us_read_as_the_usda_word(text: str, name: str, g
 def test_wholemeal_bread_is_whole_wheat_bread_by_the_slice() -> None:
     item = one("two slices of wholemeal bread")
     assert "whole wheat" in item.food.name.lower()
-    assert item.grams == pytest.approx(2 * grams_of(item.food, "medium or regular slice"))
+    assert item.grams == pytest.approx(2 * portion_grams(item.food, "medium or regular slice"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert 15 < item.nutrients["carbs_g"] < 45
 
@@ -148,7 +130,7 @@ def test_a_portion_named_with_an_alternative_is_not_a_worse_fit(text: str) -> No
     # "1 can or bottle (12 fl oz)", not the 40 fl oz bottle that says only "bottle".
     item = one(text)
     assert item.food.name == "Beer"
-    assert item.grams == pytest.approx(grams_of(item.food, "can or bottle (12"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "can or bottle (12"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] < 20
 
@@ -171,7 +153,7 @@ def test_tea_of_a_colour_is_hot_leaf_tea_as_fndds_codes_plain_tea(text: str, kin
     # form, not the (sweetened) bottled iced teas, though more foods are iced.
     item = one(text)
     assert item.food.name.startswith("Tea, hot, leaf") and kind in item.food.name
-    assert item.grams == pytest.approx(grams_of(item.food, "1 cup"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 cup"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] < 2
 
@@ -181,7 +163,7 @@ def test_pieces_of_bread_are_slices_not_a_food_with_a_piece_portion() -> None:
     # not which one.
     item = one("2 pieces of bread")
     assert item.food.name.startswith("Bread") and "fried" not in item.food.name
-    assert item.grams == pytest.approx(2 * grams_of(item.food, "medium or regular slice"))
+    assert item.grams == pytest.approx(2 * portion_grams(item.food, "medium or regular slice"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] < 40
 
@@ -207,6 +189,6 @@ def test_a_dish_said_by_the_name_fndds_lists_for_it_is_that_dish(text: str, star
     # the food one of whose listed names is exactly what was said is the one named.
     item = one(text)
     assert item.food.name.startswith(start)
-    assert item.grams == pytest.approx(grams_of(item.food, "quantity not specified"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "quantity not specified"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item))
     assert item.nutrients["carbs_g"] > 10

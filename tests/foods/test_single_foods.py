@@ -8,37 +8,19 @@ from __future__ import annotations
 
 import pytest
 
-from app.foods.parser import ParsedItem, parse
-from app.foods.units import portion_text
-
-
-def one(text: str) -> ParsedItem:
-    r = parse(text)
-    assert len(r.items) == 1, ([(it.food.name, it.grams) for it in r.items], r.unmatched)
-    return r.items[0]
-
-
-def portion_grams(item: ParsedItem, *words: str) -> float:
-    for p in item.food.portions:
-        text = portion_text(p).lower()
-        if all(w in text for w in words):
-            return p.grams
-    raise AssertionError(f"{item.food.name} has no portion with {words}")
-
-
-def carbs(item: ParsedItem) -> float:
-    return (item.food.nutrients.get("carbs_g") or 0.0) * item.grams / 100
+from app.foods.parser import parse
+from tests.foods.readings import carbs, one, portion_grams
 
 
 def test_a_respelled_word_beside_the_word_a_food_name_has_with_it_is_that_name():
     # "mac" is macaroni, but not in "Big Mac", a name of the data itself.
     item = one("for lunch I grabbed a Big Mac")
     assert item.food.name == "Big Mac (McDonalds)"
-    assert item.grams == pytest.approx(portion_grams(item, "big mac"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "big mac"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 40 < carbs(item) < 50
     item = one("a cup of mac and cheese")
     assert item.food.name == "Macaroni or noodles with cheese"
-    assert item.grams == pytest.approx(portion_grams(item, "1 cup"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 cup"))
 
 
 def test_a_slice_is_the_piece_the_portions_name():
@@ -46,11 +28,11 @@ def test_a_slice_is_the_piece_the_portions_name():
     # the fried hand pie, whose only portion is a whole pie.
     item = one("I finished dinner with a slice of cherry pie")
     assert item.food.name == "Pie, cherry, two crust"
-    assert item.grams == pytest.approx(portion_grams(item, "1 piece"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 piece"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 50 < carbs(item) < 70
     two = one("2 slices of apple pie")
     assert two.food.name.startswith("Pie, apple, two crust")
-    assert two.grams == pytest.approx(2 * portion_grams(two, "1 piece"))
+    assert two.grams == pytest.approx(2 * portion_grams(two.food, "1 piece"))
 
 
 def test_a_slice_of_cheese_is_not_a_cup_of_sliced_cheese():
@@ -64,7 +46,7 @@ def test_a_brand_said_alone_is_the_food_that_lists_it_as_a_whole_name():
     # just "Coke".
     item = one("a can of coke with lunch")
     assert item.food.name == "Soft drink, cola"
-    assert item.grams == pytest.approx(portion_grams(item, "1 can"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 can"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 30 < carbs(item) < 45
     diet = one("a can of diet coke")
     assert diet.food.name == "Soft drink, cola, diet"
@@ -75,7 +57,7 @@ def test_a_meal_word_a_food_is_named_with_is_that_food_not_the_scene():
     # "a quick snack" sets the scene; "a gelatin dessert" is a food.
     item = one("as a quick snack I had a cup of gelatin dessert")
     assert item.food.name == "Gelatin dessert"
-    assert item.grams == pytest.approx(portion_grams(item, "1 cup"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 cup"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 30 < carbs(item) < 40
     assert one("for dessert, a gelatin dessert").food.name == "Gelatin dessert"
 
@@ -85,7 +67,7 @@ def test_a_food_before_a_place_is_logged():
     r = parse("fries from a fast food place")
     assert [it.food.name.split(",")[:2] for it in r.items] == [["Potato", " french fries"]]
     item = r.items[0]
-    assert item.grams == pytest.approx(portion_grams(item, "quantity not specified"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "quantity not specified"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 15 < carbs(item) < 50
 
 
@@ -94,7 +76,7 @@ def test_a_kind_of_tea_is_the_tea_fndds_codes_tea_as_when_it_is_that_kind():
     # bottled sweet iced tea (38 g of carbs in a bottle).
     item = one("a cup of black tea")
     assert item.food.name == "Tea, hot, leaf, black"
-    assert item.grams == pytest.approx(portion_grams(item, "1 cup"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 cup"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) < 2
 
 
@@ -104,11 +86,11 @@ def test_a_name_fndds_lists_for_a_food_says_what_the_food_is():
     # pepper-type soft drink, not a raw pepper.
     item = one("a 20 fl oz bottle of fruit-flavored soda")
     assert item.food.name == "Soft drink, fruit flavored, caffeine free"
-    assert item.grams == pytest.approx(20 * portion_grams(item, "1 fl oz (no ice)"))
+    assert item.grams == pytest.approx(20 * portion_grams(item.food, "1 fl oz (no ice)"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 55 < carbs(item) < 70
     pepper = one("a can of dr pepper")
     assert pepper.food.name == "Soft drink, pepper type"
-    assert pepper.grams == pytest.approx(portion_grams(pepper, "1 can"))
+    assert pepper.grams == pytest.approx(portion_grams(pepper.food, "1 can"))
 
 
 def test_a_dish_is_named_by_its_head_before_with():
@@ -116,7 +98,7 @@ def test_a_dish_is_named_by_its_head_before_with():
     for text in ("a beef taco", "a taco with beef"):
         item = one(text)
         assert item.food.name == "Taco or tostada with meat"
-        assert item.grams == pytest.approx(portion_grams(item, "1 medium taco"))
+        assert item.grams == pytest.approx(portion_grams(item.food, "1 medium taco"))
         assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 15 < carbs(item) < 30
 
 
@@ -124,7 +106,7 @@ def test_the_food_before_the_meal_it_was_eaten_at_is_logged():
     # "for breakfast" is the scene, "a bagel" before it the food (it logged nothing).
     item = one("I had a bagel for breakfast")
     assert item.food.name == "Bagel"
-    assert item.grams == pytest.approx(portion_grams(item, "1 regular"))
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 regular"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 45 < carbs(item) < 65
     assert one("my sandwich at lunch").food.name == "Sandwich, NFS"
     # ... and "a quick snack" is still only the scene.
@@ -136,5 +118,5 @@ def test_a_listed_name_does_not_outrank_the_food_fndds_codes_the_words_as():
     # as the fruit-flavored one.
     item = one("a cup of lemonade")
     assert item.food.name == "Lemonade, fruit flavored drink"
-    assert item.grams == pytest.approx(8 * portion_grams(item, "1 fl oz (no ice)"), rel=0.01)
+    assert item.grams == pytest.approx(8 * portion_grams(item.food, "1 fl oz (no ice)"), rel=0.01)
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 10 < carbs(item) < 25
