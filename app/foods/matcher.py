@@ -552,7 +552,7 @@ class FoodIndex:
         ).astype(float)
         self._vocab = frozenset(self._postings)
         # Words that are some food's noun: what a food is, never only how it is served.
-        self._noun_vocab = self.noun_vocab = frozenset().union(*nouns)
+        self.noun_vocab = frozenset().union(*nouns)
         self._food_nouns = {f.id: n for f, n in zip(self.foods, nouns, strict=True)}
         self._corrections: dict[str, str | None] = {}
         # About 5 kB a query (15 matches): 1,024 of them cost at most ~5 MB.
@@ -994,7 +994,7 @@ class FoodIndex:
 
         seq = q if nouns is None else nouns
         noun = next(
-            (w for w in reversed(seq) if w in q and w not in soft and w in self._noun_vocab), None
+            (w for w in reversed(seq) if w in q and w not in soft and w in self.noun_vocab), None
         )
         if noun is None or noun not in self._postings:
             return _NONE
@@ -1004,7 +1004,7 @@ class FoodIndex:
             for w in q
             if w != noun
             and w not in soft
-            and w not in self._noun_vocab
+            and w not in self.noun_vocab
             and w in self._postings
             and not np.intersect1d(have, self._postings[w][0], assume_unique=True).size
         ]
