@@ -34,10 +34,19 @@ from app.core.redisbatch import RedisBatch
 log = logging.getLogger("nexfitra.cache")
 
 _VERSION = "_v"
+# Entries one scope's hash may hold before a write starts it afresh from its version. Log writes
+# no longer drop a user's hash (readers key their entries by the database's cache version, so
+# older entries are unreachable), and without this bound a busy user's hash would only ever grow
+# until its TTL.
+MAX_FIELDS = 32
 
 _SET_IF_VERSION = """
 local cur = redis.call('HGET', KEYS[1], '_v')
 if (cur or '') ~= ARGV[1] then return 0 end
+if redis.call('HLEN', KEYS[1]) > tonumber(ARGV[5]) then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], '_v', ARGV[1])
+end
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 return 1
@@ -253,7 +262,7 @@ class RedisCache:
         try:
             await self._set(
                 keys=[self.prefix + scope],
-                args=[version, key, value, self.ttl],
+                args=[version, key, value, self.ttl, MAX_FIELDS],
             )
         except (RedisError, OSError) as exc:
             log.warning("cache write skipped: %s", exc)

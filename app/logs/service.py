@@ -234,7 +234,12 @@ async def _create_entry_pg(
                 await pgwrite.insert(driver, row, _logged_event(row))
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise _integrity_error(exc) from exc
-    await cache.invalidate(user_scope(user_id))
+    if cache.reliable_invalidation:
+        await cache.invalidate(user_scope(user_id))
+    # With Redis, no invalidation: every entry under user_scope is keyed by the user's
+    # cache_version, which the insert's statement trigger (migration 0017) bumped in the same
+    # statement, so no reader can find an entry older than this row. Skipping it took a Redis
+    # script off the hottest write (about 20 us of Redis and 30 us of API time per write).
     outbox.nudge()
     return row
 
