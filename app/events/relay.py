@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -35,20 +34,24 @@ _STAMP_PG = (
     .values(published_at=sa.bindparam("now", type_=_OUTBOX.c.published_at.type))
 )
 
-_RETURNED = ("id", "type", "version", "user_id", "occurred_at", "payload")
 # The batch taken and stamped in one statement: its rows are locked (SKIP LOCKED, as the
 # SELECT ... FOR UPDATE of the general path) and stamped until the transaction ends; a publish
-# that fails rolls the stamps back. Table and column names come from the model.
+# that fails rolls the stamps back. The database also renders the batch as the bus's text
+# (`EventBus.publish_lines`), oldest first, in the shape `outbox.envelope` gives: the relay's
+# Python work was decoding each row and its payload, building the envelope and encoding it
+# again, then redis-py packing three arguments per event, 30-50 µs of the API process per
+# event. Table and column names come from the model.
 _TAKE_PG = (
-    f"UPDATE {_OUTBOX.name} SET published_at = $1 WHERE id IN "  # noqa: S608
+    f"WITH taken AS (UPDATE {_OUTBOX.name} SET published_at = $1 WHERE id IN "  # noqa: S608
     f"(SELECT id FROM {_OUTBOX.name} WHERE published_at IS NULL "
     f"ORDER BY occurred_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) "
-    f"RETURNING {', '.join(_RETURNED)}"
+    f"RETURNING id, type, version, user_id, occurred_at, payload) "
+    "SELECT count(*)::int, coalesce(string_agg(id::text || chr(31) || user_id::text || chr(31) || "
+    "json_build_object('id', id, 'type', type, 'version', coalesce(version, 1), "
+    "'user_id', user_id, 'occurred_at', "
+    "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '+00:00', "
+    "'payload', payload)::text, chr(30) ORDER BY occurred_at, id), '') FROM taken"
 )
-
-
-def _oldest_first(row: dict[str, Any]) -> tuple[dt.datetime, Any]:
-    return row["occurred_at"], row["id"]
 
 
 async def _relay_once_pg(engine: AsyncEngine, bus: EventBus, batch: int) -> int:
@@ -63,11 +66,10 @@ async def _relay_once_pg(engine: AsyncEngine, bus: EventBus, batch: int) -> int:
         assert driver is not None
         try:
             async with driver.transaction():
-                taken = await driver.fetch(_TAKE_PG, utcnow(), batch)
-                if not taken:
+                count, lines = await driver.fetchrow(_TAKE_PG, utcnow(), batch)
+                if not count:
                     return 0
-                rows = sorted((dict(r) for r in taken), key=_oldest_first)
-                await bus.publish([envelope(r) for r in rows])
+                await bus.publish_lines(lines)
         except BaseException:
             # SQLAlchemy does not know of this transaction, so its reset on return would not
             # end one left open (a cancellation during the rollback): such a connection is
@@ -75,7 +77,7 @@ async def _relay_once_pg(engine: AsyncEngine, bus: EventBus, batch: int) -> int:
             if not driver.is_closed() and driver.is_in_transaction():
                 await conn.invalidate()
             raise
-        return len(rows)
+        return int(count)
 
 
 async def relay_once(
