@@ -31,7 +31,7 @@ from app.foods.dataset import (
     load_usda_foods,
 )
 from app.foods.matcher import FoodIndex, Match, participle, stem, unspecified, words
-from app.foods.units import Amount, has_measure, number, resolve
+from app.foods.units import Amount, has_measure, names_portion, number, resolve
 
 __all__ = [
     "Context",
@@ -676,6 +676,11 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if pc.kind == "cont" and cur is None:
             pending = pc.toks
         _unknown(pc.toks, rd, unmatched)
+        if _sizes(pc, cur):
+            # "oatmeal made from one dry packet": the amount of the food before, in one of
+            # its portions ("1 packet, dry, yields").
+            cur.amount = Amount(pc.amount.quantity, None, tuple(_content(pc.toks)))  # type: ignore[union-attr]
+            continue
         if pc.kind in ("new", "with") and cur is not None and _restates(pc, cur, rd):
             continue
         if pc.kind == "with" and cur is not None and cur.best and _join(cur, pc, rd, []):
@@ -826,6 +831,24 @@ def _affirmed(name: str) -> frozenset[str]:
 
 
 _NAME_NEGATIONS = frozenset({"no", "without", "non"})
+
+
+def _sizes(pc: _Piece, cur: _Item | None) -> bool:
+    """Whether a counted phrase after "from" is a portion of the food before, said in that
+    portion's own words, not another food."""
+    return (
+        cur is not None
+        and bool(cur.best)
+        and pc.joiner == "from"
+        and pc.amount.quantity is not None
+        and pc.amount.unit is None
+        and cur.amount.unit is None
+        and names_portion(cur.best[0].food, _content(pc.toks))
+    )
+
+
+def _content(toks: list[str]) -> list[str]:
+    return [t for t in toks if t.isalpha() and t not in lexicon.FILLER and t not in lexicon.SOFT]
 
 
 def _restates(pc: _Piece, cur: _Item, rd: _Reader) -> bool:

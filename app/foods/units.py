@@ -18,7 +18,15 @@ from app.foods import lexicon
 from app.foods.dataset import FoodRecord
 from app.foods.matcher import stem
 
-__all__ = ["Amount", "Resolved", "has_measure", "number", "portion_text", "resolve"]
+__all__ = [
+    "Amount",
+    "Resolved",
+    "has_measure",
+    "names_portion",
+    "number",
+    "portion_text",
+    "resolve",
+]
 
 _NUM_RE = re.compile(r"^\s*(\d+\s+\d+/\d+|\d+/\d+|\d*\.?\d+)\s*")
 _WORD_RE = re.compile(r"fl\.? oz|[a-z]+|\d+(?:\.\d+)?")
@@ -189,6 +197,13 @@ def has_measure(food: FoodRecord, measure: list[str]) -> bool:
     """Whether one of the food's portions is described with a word of ``measure`` (or a piece)."""
     said = set(measure) | (_CUTS if _CUTS.intersection(measure) else set())
     return set(measure) <= _PIECE_WORDS or any(p.words & said for p in _portions(food))
+
+
+def names_portion(food: FoodRecord, said: list[str]) -> bool:
+    """Whether words ("dry packet") are all words of one of the food's portions ("1 packet, dry,
+    yields")."""
+    want = {stem(w) for w in said}
+    return bool(want) and any(want <= p.words for p in _portions(food))
 
 
 def resolve(food: FoodRecord, amount: Amount) -> Resolved:

@@ -721,3 +721,8 @@ def test_a_word_the_data_spells_as_two_is_read_as_both():
         glued.food.nutrients["carbs_g"] * glued.grams / 100
     )
     assert glued.nutrients["carbs_g"] > 20
+
+
+def test_a_portion_of_the_food_said_after_from_is_its_amount():
+    it = one("a big bowl of plain instant oatmeal made with water, made from 2 dry packets")
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "packet", "dry"))
