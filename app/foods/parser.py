@@ -676,10 +676,10 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if pc.kind == "cont" and cur is None:
             pending = pc.toks
         _unknown(pc.toks, rd, unmatched)
-        if _sizes(pc, cur):
+        if cur is not None and _sizes(pc, cur):
             # "oatmeal made from one dry packet": the amount of the food before, in one of
             # its portions ("1 packet, dry, yields").
-            cur.amount = Amount(pc.amount.quantity, None, tuple(_content(pc.toks)))  # type: ignore[union-attr]
+            cur.amount = Amount(pc.amount.quantity, None, tuple(_content(pc.toks)))
             continue
         if pc.kind in ("new", "with") and cur is not None and _restates(pc, cur, rd):
             continue
@@ -833,12 +833,11 @@ def _affirmed(name: str) -> frozenset[str]:
 _NAME_NEGATIONS = frozenset({"no", "without", "non"})
 
 
-def _sizes(pc: _Piece, cur: _Item | None) -> bool:
+def _sizes(pc: _Piece, cur: _Item) -> bool:
     """Whether a counted phrase after "from" is a portion of the food before, said in that
     portion's own words, not another food."""
     return (
-        cur is not None
-        and bool(cur.best)
+        bool(cur.best)
         and pc.joiner == "from"
         and pc.amount.quantity is not None
         and pc.amount.unit is None
