@@ -726,3 +726,8 @@ def test_a_word_the_data_spells_as_two_is_read_as_both():
 def test_a_portion_of_the_food_said_after_from_is_its_amount():
     it = one("a big bowl of plain instant oatmeal made with water, made from 2 dry packets")
     assert it.grams == pytest.approx(2 * portion_grams(it.food, "packet", "dry"))
+
+
+def test_a_place_word_after_where_the_food_came_from_is_not_a_food_word():
+    it = one("90 g of french fries from a fast food place")
+    assert "fast food" in it.food.name.lower() and it.grams == 90
