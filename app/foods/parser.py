@@ -774,6 +774,11 @@ def _join(cur: _Item, pc: _Piece, rd: _Reader, own: list[Match]) -> bool:
         joined = [m for m in joined if getattr(m.food, "source", "custom") in (rd.prefer, "custom")]
     own_q, own_soft = rd.query(pc.toks)
     hard_own = [w for w in own_q if w not in own_soft]
+    if joined and pc.joiner == "with" and cur.amount.quantity is not None and not cur.amount.unit:
+        # "2 rotis with chicken curry": what was counted is a food the joined one must have.
+        head_q, head_soft = rd.query(cur.toks)
+        if not joined[0].covered & (set(head_q) - head_soft):
+            return False
     listing = pc.joiner in _LISTING_ONLY and not cur.composed
     if not (
         joined

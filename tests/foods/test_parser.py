@@ -14,7 +14,7 @@ import pytest
 from app.foods.cli_parse import to_jsonl_dict
 from app.foods.parser import ExtractedItem, ParsedItem, parse, resolve_items
 from app.foods.units import portion_text
-from tests.foods.readings import one, portion_grams
+from tests.foods.readings import items, one, portion_grams
 
 
 def assert_scaled(item: ParsedItem) -> None:
@@ -731,3 +731,9 @@ def test_a_portion_of_the_food_said_after_from_is_its_amount():
 def test_a_place_word_after_where_the_food_came_from_is_not_a_food_word():
     it = one("90 g of french fries from a fast food place")
     assert "fast food" in it.food.name.lower() and it.grams == 90
+
+
+def test_a_count_stays_with_the_food_it_counts_when_another_is_joined_with_with():
+    roti, curry = items("3 rotis with chicken curry")
+    assert "roti" in roti.food.name.lower() and roti.quantity == 3
+    assert "curry" in curry.food.name.lower() and curry.quantity == 1
