@@ -43,6 +43,9 @@ _PIECE_WORDS = frozenset(map(stem, _COUNT_WORDS))
 # One cut of a whole, in the words people and portions use for it: "a slice of pie" is FNDDS's
 # "1 piece (1/8 of 9" dia)". Below the word said itself, which wins when a food has both.
 _CUTS = frozenset(map(stem, ("slice", "piece", "wedge")))
+_SHARE_RE = re.compile(r"\d/\d+ of ")
+# More than one eats at a time: a whole pie, cake or pizza.
+_WHOLE_G = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +196,19 @@ def _count_default(
     return ranked[0][1] if ranked[0][0] > 0 else None
 
 
+def _shared(p: _P, amount: Amount, ps: tuple[_P, ...], qns: _P | None) -> bool:
+    """Whether a bare count ("a meat pie") found a whole made to be shared ("1 pie" = 715 g,
+    beside "1 piece (1/6 of pie)"): then one is a share of it, what the food's unspecified
+    amount weighs. (Not a calzone: nothing says it is cut in shares.)"""
+    return (
+        not amount.words
+        and qns is not None
+        and "whole" not in amount.food_words
+        and p.grams / p.qty > max(_WHOLE_G, 2 * qns.grams)
+        and any(_SHARE_RE.search(s.text) for s in ps)
+    )
+
+
 def has_measure(food: FoodRecord, measure: list[str]) -> bool:
     """Whether one of the food's portions is described with a word of ``measure`` (or a piece)."""
     said = set(measure) | (_CUTS if _CUTS.intersection(measure) else set())
@@ -229,9 +245,15 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
         said = dict.fromkeys(_CUTS, 0.5) | said
         ps = tuple(p for p in ps if not p.volume_ml)
     hit = _by_words(ps, said)
+    qns = next((p for p in ps if p.text.lower() == _QNS), None)
     if hit is not None and (
         hit[1].words & set(amount.words)
-        or (not amount.words and hit[0] > 0 and amount.quantity is not None)
+        or (
+            not amount.words
+            and hit[0] > 0
+            and amount.quantity is not None
+            and not _shared(hit[1], amount, ps, qns)
+        )
     ):
         p = hit[1]
         return Resolved(q, p.text, q * p.grams / p.qty)
@@ -256,9 +278,8 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
         return Resolved(q, p.text, q * p.grams / p.qty)
     if amount.quantity is not None:
         p_count = _count_default(ps, frozenset() if unnamed else food_words, unnamed)
-        if p_count is not None:
+        if p_count is not None and not _shared(p_count, amount, ps, qns):
             return Resolved(q, p_count.text, q * p_count.grams / p_count.qty)
-    qns = next((p for p in ps if p.text.lower() == _QNS), None)
     if qns is not None:
         return Resolved(q, qns.text, q * qns.grams)
     if ps:

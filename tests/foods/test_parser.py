@@ -737,3 +737,9 @@ def test_a_count_stays_with_the_food_it_counts_when_another_is_joined_with_with(
     roti, curry = items("3 rotis with chicken curry")
     assert "roti" in roti.food.name.lower() and roti.quantity == 3
     assert "curry" in curry.food.name.lower() and curry.quantity == 1
+
+
+def test_a_counted_dish_made_whole_to_be_shared_is_one_share():
+    it = one("two meat pies")
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "quantity not specified"))
+    assert it.grams < portion_grams(it.food, "1 pie")
