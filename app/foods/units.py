@@ -43,6 +43,9 @@ _PIECE_WORDS = frozenset(map(stem, _COUNT_WORDS))
 # One cut of a whole, in the words people and portions use for it: "a slice of pie" is FNDDS's
 # "1 piece (1/8 of 9" dia)". Below the word said itself, which wins when a food has both.
 _CUTS = frozenset(map(stem, ("slice", "piece", "wedge")))
+# Amounts of no size of their own ("a handful of chips"): the food's unspecified amount, not
+# a count of its bags.
+_UNSIZED = frozenset(map(stem, ("handful", "handfuls", "plate", "plateful", "helping")))
 _SHARE_RE = re.compile(r"\d/\d+ of ")
 # More than one eats at a time: a whole pie, cake or pizza.
 _WHOLE_G = 300.0
@@ -276,7 +279,7 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
     if hit is not None and amount.words and not unnamed:
         p = hit[1]
         return Resolved(q, p.text, q * p.grams / p.qty)
-    if amount.quantity is not None:
+    if amount.quantity is not None and not (said_words and said_words <= _UNSIZED):
         p_count = _count_default(ps, frozenset() if unnamed else food_words, unnamed)
         if p_count is not None and not _shared(p_count, amount, ps, qns):
             return Resolved(q, p_count.text, q * p_count.grams / p_count.qty)

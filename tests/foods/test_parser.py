@@ -743,3 +743,8 @@ def test_a_counted_dish_made_whole_to_be_shared_is_one_share():
     it = one("two meat pies")
     assert it.grams == pytest.approx(2 * portion_grams(it.food, "quantity not specified"))
     assert it.grams < portion_grams(it.food, "1 pie")
+
+
+def test_a_handful_is_the_foods_unspecified_amount_not_a_bag():
+    it = one("two handfuls of plain potato chips")
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "quantity not specified"))
