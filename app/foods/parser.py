@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import re
 import threading
 import unicodedata
@@ -75,6 +76,7 @@ _TOKEN_RE = re.compile(
 )
 _PUNCT = frozenset(",;.!?:")
 _UNITS = frozenset(lexicon.MASS_G) | frozenset(lexicon.VOLUME_ML)
+_SIZES = frozenset({"inch", "inches", "calorie", "calories", "cm"})
 # Words the parser reads as English, never as a food word left unread.
 _ENGLISH = frozenset().union(
     lexicon.FILLER, lexicon.SOFT, lexicon.JOINERS, lexicon.MEAL_WORDS, lexicon.NUMBER_WORDS,
@@ -147,6 +149,7 @@ def _normalise(text: str) -> list[str]:
     t = "".join(ch for ch in unicodedata.normalize("NFKD", t) if not unicodedata.combining(ch))
     t = re.sub(r"\bfl(?:uid)?\.? ?(?:oz|ounces?)\b\.?", " floz ", t)
     t = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", t)  # "20-ounce", "6-inch"
+    t = re.sub(r"(\d)-(?=\d+/\d)", r"\1 ", t)  # "2-3/4": two and three quarters
     t = re.sub(r"(\d)(?=[a-z])", r"\1 ", t)  # "75g"
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)(?![\d/%])", _mid, t)  # "2-3"
     # "chocolate-coated nuts", "meat-filled": a participle glued to a word is an adjective of
@@ -395,6 +398,12 @@ def _read_amount(part: list[str]) -> tuple[Amount, list[str]]:
             q, unit = nums[0] * nums[-1], part[i]
         else:
             q, unit = nums[-1], part[i]
+        i += 1
+    elif i < len(part) and part[i] in _SIZES and len(nums) > 1:
+        # "a 10 inch tortilla", "a 100 calorie pack": the number says which size, not how many;
+        # the size in calories names a portion ("1 100 calorie package").
+        q = math.prod(nums[:-1])
+        words += [f"{nums[-1]:g}", part[i]] if part[i].startswith("calorie") else []
         i += 1
     elif len(nums) > 1:
         q = nums[-1] if nums[0] == 1 else nums[0] * nums[-1]

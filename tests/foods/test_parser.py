@@ -748,3 +748,14 @@ def test_a_counted_dish_made_whole_to_be_shared_is_one_share():
 def test_a_handful_is_the_foods_unspecified_amount_not_a_bag():
     it = one("two handfuls of plain potato chips")
     assert it.grams == pytest.approx(2 * portion_grams(it.food, "quantity not specified"))
+
+
+def test_a_size_in_inches_or_calories_is_not_a_count():
+    tortilla = one("a 10 inch flour tortilla")
+    assert tortilla.quantity == 1 and tortilla.grams < 100
+    popcorn = one("a 100 calorie bag of popcorn")
+    assert popcorn.grams == portion_grams(popcorn.food, "100 calorie")
+
+
+def test_a_whole_number_dashed_to_a_fraction_is_one_mixed_number():
+    assert one("2-1/2 cups of cooked white rice").quantity == 2.5
