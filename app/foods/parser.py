@@ -157,6 +157,12 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"(?<=[a-z])-([a-z]+)", lambda m: " " + _unjoined(m[1]), t)
     t = re.sub(r"\b(?:a |one )?half (?:a |an |of an? )", " 0.5 ", t)
     t = re.sub(r"\b(\d+|one|two|three) and a half\b", lambda m: f" {_value(m[1]) + 0.5:g} ", t)
+    # "a cup and a half of rice", "a bagel and a half."
+    t = re.sub(
+        r"\b(an?|one|two|three|\d+) ([a-z]+) and a half\b(?= of\b|\s*[,.;!?]|\s*$)", _and_half, t
+    )
+    # "three quarters of a cup", "a third of a cup": a fraction of the measure after it.
+    t = re.sub(r"\b(an?|one|two|three) (third|quarter|fourth)s?(?: of)?(?: an?\b)?", _fraction, t)
     return [tok.replace("'s", "").replace("'", "") for tok in _TOKEN_RE.findall(t)]
 
 
@@ -188,6 +194,17 @@ def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
         out.append(toks[i])
         i += 1
     return out
+
+
+def _and_half(m: re.Match[str]) -> str:
+    return f" {_value(m[1]) + 0.5:g} {m[2]} "
+
+
+_PARTS = {"third": 3, "quarter": 4, "fourth": 4}
+
+
+def _fraction(m: re.Match[str]) -> str:
+    return f" {_value(m[1]) / _PARTS[m[2]]:g} "
 
 
 def _unjoined(word: str) -> str:

@@ -759,3 +759,15 @@ def test_a_size_in_inches_or_calories_is_not_a_count():
 
 def test_a_whole_number_dashed_to_a_fraction_is_one_mixed_number():
     assert one("2-1/2 cups of cooked white rice").quantity == 2.5
+
+
+@pytest.mark.parametrize(
+    ("text", "cups"),
+    [
+        ("three quarters of a cup of cooked white rice", 0.75),
+        ("a third of a cup of cooked white rice", 1 / 3),
+        ("a cup and a half of cooked white rice", 1.5),
+    ],
+)
+def test_fractions_in_words_are_the_amount(text, cups):
+    assert one(text).quantity == pytest.approx(cups, rel=1e-3)
