@@ -204,7 +204,9 @@ def _shared(p: _P, amount: Amount, ps: tuple[_P, ...], qns: _P | None) -> bool:
     beside "1 piece (1/6 of pie)"): then one is a share of it, what the food's unspecified
     amount weighs. (Not a calzone: nothing says it is cut in shares.)"""
     return (
-        not amount.words
+        # Said as "a warm pie", not "a large pie" of a food with large pies.
+        not set(amount.words) - lexicon.SOFT
+        and not p.words & {stem(w) for w in amount.words}
         and qns is not None
         and "whole" not in amount.food_words
         and p.grams / p.qty > max(_WHOLE_G, 2 * qns.grams)
@@ -276,7 +278,7 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
         and not (hit[1].words | hit[1].paren) & said_words
         and amount.quantity is not None
     )
-    if hit is not None and amount.words and not unnamed:
+    if hit is not None and amount.words and not unnamed and not _shared(hit[1], amount, ps, qns):
         p = hit[1]
         return Resolved(q, p.text, q * p.grams / p.qty)
     if amount.quantity is not None and not (said_words and said_words <= _UNSIZED):

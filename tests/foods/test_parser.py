@@ -743,6 +743,8 @@ def test_a_counted_dish_made_whole_to_be_shared_is_one_share():
     it = one("two meat pies")
     assert it.grams == pytest.approx(2 * portion_grams(it.food, "quantity not specified"))
     assert it.grams < portion_grams(it.food, "1 pie")
+    warm = one("a warm meat pie")  # a word of how it was, not of which portion
+    assert warm.grams == portion_grams(warm.food, "quantity not specified")
 
 
 def test_a_handful_is_the_foods_unspecified_amount_not_a_bag():
