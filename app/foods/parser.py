@@ -162,7 +162,7 @@ def _normalise(text: str) -> list[str]:
         r"\b(an?|one|two|three|\d+) ([a-z]+) and a half\b(?= of\b|\s*[,.;!?]|\s*$)", _and_half, t
     )
     # "three quarters of a cup", "a third of a cup": a fraction of the measure after it.
-    t = re.sub(r"\b(an?|one|two|three) (third|quarter|fourth)s?(?: of)?(?: an?\b)?", _fraction, t)
+    t = _FRACTION_RE.sub(_fraction, t)
     return [tok.replace("'s", "").replace("'", "") for tok in _TOKEN_RE.findall(t)]
 
 
@@ -201,6 +201,11 @@ def _and_half(m: re.Match[str]) -> str:
 
 
 _PARTS = {"third": 3, "quarter": 4, "fourth": 4}
+# Before "of" or a unit: "a quarter pounder" is a burger.
+_FRACTION_RE = re.compile(
+    rf"\b(an?|one|two|three) (third|quarter|fourth)s?"
+    rf"(?: of(?: an?\b)?|(?= (?:{'|'.join(sorted(_UNITS))})\b))"
+)
 
 
 def _fraction(m: re.Match[str]) -> str:
@@ -803,7 +808,7 @@ def _join(cur: _Item, pc: _Piece, rd: _Reader, own: list[Match]) -> bool:
     if joined and pc.joiner == "with" and cur.amount.quantity is not None and not cur.amount.unit:
         # "2 rotis with chicken curry": what was counted is a food the joined one must have.
         head_q, head_soft = rd.query(cur.toks)
-        if not joined[0].covered & (set(head_q) - head_soft):
+        if not joined[0].covered & (set(head_q) - head_soft | cur.best[0].covered):
             return False
     listing = pc.joiner in _LISTING_ONLY and not cur.composed
     if not (

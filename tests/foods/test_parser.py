@@ -773,3 +773,8 @@ def test_a_whole_number_dashed_to_a_fraction_is_one_mixed_number():
 )
 def test_fractions_in_words_are_the_amount(text, cups):
     assert one(text).quantity == pytest.approx(cups, rel=1e-3)
+
+
+def test_a_number_word_that_begins_a_foods_name_names_it_not_a_count():
+    it = one("a double cheeseburger")
+    assert it.quantity == 1 and it.food.name.lower().startswith("double cheeseburger")
