@@ -779,7 +779,16 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                 own[0],
                 rd,
                 listed=cur is None  # "with my toast I drank": no food to be a part of
-                or ((pc.joiner in _LISTING_ONLY or pc.joiner is None) and not cur.composed),
+                or ((pc.joiner in _LISTING_ONLY or pc.joiner is None) and not cur.composed)
+                # "2 fried eggs with toast": counted foods are whole; what comes with them
+                # is a food of its own.
+                or (
+                    pc.joiner == "with"
+                    and not cur.composed
+                    and cur.amount.quantity is not None
+                    and cur.amount.unit is None
+                    and not cur.amount.words
+                ),
             )
             and _standalone(pc, rd)
         ):

@@ -778,3 +778,9 @@ def test_fractions_in_words_are_the_amount(text, cups):
 def test_a_number_word_that_begins_a_foods_name_names_it_not_a_count():
     it = one("a double cheeseburger")
     assert it.quantity == 1 and it.food.name.lower().startswith("double cheeseburger")
+
+
+def test_a_food_said_with_counted_foods_is_a_food_of_its_own():
+    eggs, toast = items("2 fried eggs with toast")
+    assert eggs.quantity == 2 and "egg" in eggs.food.name.lower()
+    assert "toast" in toast.food.name.lower()
