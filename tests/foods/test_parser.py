@@ -784,3 +784,9 @@ def test_a_food_said_with_counted_foods_is_a_food_of_its_own():
     eggs, toast = items("2 fried eggs with toast")
     assert eggs.quantity == 2 and "egg" in eggs.food.name.lower()
     assert "toast" in toast.food.name.lower()
+
+
+def test_a_hint_of_is_a_tiny_amount():
+    tea, honey = items("a mug of black tea with a hint of honey")
+    assert "tea" in tea.food.name.lower()
+    assert honey.grams < 2
