@@ -708,9 +708,9 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             pending = pc.toks
         _unknown(pc.toks, rd, unmatched)
         if cur is not None and _sizes(pc, cur):
-            # "oatmeal made from one dry packet": the amount of the food before, in one of
-            # its portions ("1 packet, dry, yields").
-            cur.amount = Amount(pc.amount.quantity, None, tuple(_content(pc.toks)))
+            # "oatmeal made from one dry packet", "from 1 oz dry": the amount of the food
+            # before, in one of its portions ("1 packet, dry, yields", "1 oz, dry, yields").
+            cur.amount = Amount(pc.amount.quantity, None, tuple(_portion_words(pc)))
             continue
         if pc.kind in ("new", "with") and cur is not None and _restates(pc, cur, rd):
             continue
@@ -896,10 +896,15 @@ def _sizes(pc: _Piece, cur: _Item) -> bool:
         bool(cur.best)
         and pc.joiner == "from"
         and pc.amount.quantity is not None
-        and pc.amount.unit is None
         and cur.amount.unit is None
-        and names_portion(cur.best[0].food, _content(pc.toks))
+        and bool(_content(pc.toks))
+        and names_portion(cur.best[0].food, _portion_words(pc))
     )
+
+
+def _portion_words(pc: _Piece) -> list[str]:
+    """ "one dry packet": "dry", "packet"; "1 oz dry": "oz", "dry"."""
+    return [*([pc.amount.unit] if pc.amount.unit else []), *_content(pc.toks)]
 
 
 def _content(toks: list[str]) -> list[str]:

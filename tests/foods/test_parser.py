@@ -790,3 +790,8 @@ def test_a_hint_of_is_a_tiny_amount():
     tea, honey = items("a mug of black tea with a hint of honey")
     assert "tea" in tea.food.name.lower()
     assert honey.grams < 2
+
+
+def test_a_dry_weight_after_from_is_the_cooked_foods_amount():
+    it = one("a bowl of plain instant oatmeal made with water, made from 2 oz dry")
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "1 oz, dry"))
