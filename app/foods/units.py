@@ -282,7 +282,9 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
         p = hit[1]
         return Resolved(q, p.text, q * p.grams / p.qty)
     if amount.quantity is not None and not (said_words and said_words <= _UNSIZED):
-        p_count = _count_default(ps, frozenset() if unnamed else food_words, unnamed)
+        # "10 almonds": one of the food's kind ("1 nut" of "Nuts and seeds"), as its own name.
+        kind = frozenset(_tokens(str(getattr(food, "category", None) or food.group or "")))
+        p_count = _count_default(ps, frozenset() if unnamed else food_words | kind, unnamed)
         if p_count is not None and not _shared(p_count, amount, ps, qns):
             return Resolved(q, p_count.text, q * p_count.grams / p_count.qty)
     if qns is not None:

@@ -795,3 +795,8 @@ def test_a_hint_of_is_a_tiny_amount():
 def test_a_dry_weight_after_from_is_the_cooked_foods_amount():
     it = one("a bowl of plain instant oatmeal made with water, made from 2 oz dry")
     assert it.grams == pytest.approx(2 * portion_grams(it.food, "1 oz, dry"))
+
+
+def test_a_count_of_small_things_is_that_many_of_one_not_servings():
+    it = one("12 roasted cashews")
+    assert it.grams == pytest.approx(12 * portion_grams(it.food, "1 nut"))
