@@ -199,6 +199,16 @@ def _count_default(
     return ranked[0][1] if ranked[0][0] > 0 else None
 
 
+def _kind(food: FoodRecord) -> frozenset[str]:
+    """What one of the food is, by its kind: "1 nut" of almonds ("Nuts and seeds"), "1 berry"
+    of blueberries ("Blueberries and other berries"); a ripe plantain omelet, of "Eggs and
+    omelets", is an omelet, not an egg."""
+    kind = frozenset(_tokens(str(getattr(food, "category", None) or food.group or "")))
+    name = _tokens(food.name)
+    own = frozenset(k for k in kind for w in name if w.endswith(k))
+    return own or kind
+
+
 def _shared(p: _P, amount: Amount, ps: tuple[_P, ...], qns: _P | None) -> bool:
     """Whether a bare count ("a meat pie") found a whole made to be shared ("1 pie" = 715 g,
     beside "1 piece (1/6 of pie)"): then one is a share of it, what the food's unspecified
@@ -282,9 +292,7 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
         p = hit[1]
         return Resolved(q, p.text, q * p.grams / p.qty)
     if amount.quantity is not None and not (said_words and said_words <= _UNSIZED):
-        # "10 almonds": one of the food's kind ("1 nut" of "Nuts and seeds"), as its own name.
-        kind = frozenset(_tokens(str(getattr(food, "category", None) or food.group or "")))
-        p_count = _count_default(ps, frozenset() if unnamed else food_words | kind, unnamed)
+        p_count = _count_default(ps, frozenset() if unnamed else food_words | _kind(food), unnamed)
         if p_count is not None and not _shared(p_count, amount, ps, qns):
             return Resolved(q, p_count.text, q * p_count.grams / p_count.qty)
     if qns is not None:
