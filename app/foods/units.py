@@ -35,7 +35,7 @@ _QNS = "quantity not specified"
 # Sizes people leave unsaid: "a bagel" is the medium or regular one.
 _DEFAULT_SIZES = frozenset({"medium", "regular"})
 # Portion words that say nothing about which portion it is.
-_NEUTRAL = frozenset("or of and a the nfs whole each about any size".split())
+_NEUTRAL = frozenset(map(stem, "or of and a the nfs whole each about any size".split()))
 _COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "fruit"})
 # Stemmed, as portion words are ("piece" is read as "piec"): one piece of a food, for a measure
 # its portions do not name.

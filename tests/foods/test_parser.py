@@ -800,3 +800,8 @@ def test_a_dry_weight_after_from_is_the_cooked_foods_amount():
 def test_a_count_of_small_things_is_that_many_of_one_not_servings():
     it = one("12 roasted cashews")
     assert it.grams == pytest.approx(12 * portion_grams(it.food, "1 nut"))
+
+
+def test_an_any_size_portion_is_the_count_of_the_food():
+    it = one("two potatoes")
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "any size"))
