@@ -39,7 +39,7 @@ VOLUME_CANON: dict[str, str] = {
 VESSEL_ML: dict[str, float] = {
     "glass": 236.588, "mug": 236.588, "bowl": 354.882, "scoop": 118.294, "ladle": 118.294,
     "carton": 236.588, "dollop": 29.574, "splash": 14.787, "drizzle": 4.929, "pinch": 0.31,
-    "dash": 0.62, "sprinkle": 1.2, "spoonful": 14.787, "spoon": 14.787,
+    "dash": 0.62, "hint": 0.62, "sprinkle": 1.2, "spoonful": 14.787, "spoon": 14.787,
 }  # fmt: skip
 
 # Words that set the scene without describing a food: dropped before matching.

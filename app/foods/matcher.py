@@ -1140,13 +1140,23 @@ def _w(weight: object, w: str) -> float:
     return weight(w) or 1.0  # type: ignore[operator]
 
 
+_FIRST_WORD_RE = re.compile(r"[A-Za-z]+")
+
+
 def _fused(name: str) -> list[tuple[str, ...]]:
     """Parts of a name made only of number words and joiners ("Cream, half and half", "Seven
     and Seven"): a text reads them as numbers ("one half" and "half") unless they are one word,
-    the words glued ("halfandhalf"), in the food's name and in the text alike."""
-    if " and " not in name.lower():  # the joiner every such name has; most names lack it
-        return []
+    the words glued ("halfandhalf"), in the food's name and in the text alike. So is a number
+    word that begins a food's name ("Double cheeseburger", "Quarter Pounder"): it names which
+    food, not how many."""
     out = []
+    first = _FIRST_WORD_RE.match(name)
+    if first and first[0].lower() in lexicon.NUMBER_WORDS and first[0].lower() not in {"a", "an"}:
+        ws = tuple(re.findall(r"[a-z]+", _BRACKETS.sub(" ", name).lower().split(",")[0]))
+        if len(ws) > 1 and ws[1] not in lexicon.NUMBER_WORDS and ws[1] not in lexicon.JOINERS:
+            out.append(ws[:2])
+    if " and " not in name.lower():  # the joiner every such name has; most names lack it
+        return out
     for part in _BRACKETS.sub(" ", name).lower().split(","):
         ws = tuple(re.findall(r"[a-z]+", part))
         if (

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import re
 import threading
 import unicodedata
@@ -31,7 +32,7 @@ from app.foods.dataset import (
     load_usda_foods,
 )
 from app.foods.matcher import FoodIndex, Match, participle, stem, unspecified, words
-from app.foods.units import Amount, has_measure, number, resolve
+from app.foods.units import Amount, has_measure, names_portion, number, resolve
 
 __all__ = [
     "Context",
@@ -75,6 +76,7 @@ _TOKEN_RE = re.compile(
 )
 _PUNCT = frozenset(",;.!?:")
 _UNITS = frozenset(lexicon.MASS_G) | frozenset(lexicon.VOLUME_ML)
+_SIZES = frozenset({"inch", "inches", "calorie", "calories", "cm"})
 # Words the parser reads as English, never as a food word left unread.
 _ENGLISH = frozenset().union(
     lexicon.FILLER, lexicon.SOFT, lexicon.JOINERS, lexicon.MEAL_WORDS, lexicon.NUMBER_WORDS,
@@ -147,6 +149,7 @@ def _normalise(text: str) -> list[str]:
     t = "".join(ch for ch in unicodedata.normalize("NFKD", t) if not unicodedata.combining(ch))
     t = re.sub(r"\bfl(?:uid)?\.? ?(?:oz|ounces?)\b\.?", " floz ", t)
     t = re.sub(r"(\d)\s*-\s*(?=[a-z])", r"\1 ", t)  # "20-ounce", "6-inch"
+    t = re.sub(r"(\d)-(?=\d+/\d)", r"\1 ", t)  # "2-3/4": two and three quarters
     t = re.sub(r"(\d)(?=[a-z])", r"\1 ", t)  # "75g"
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)(?![\d/%])", _mid, t)  # "2-3"
     # "chocolate-coated nuts", "meat-filled": a participle glued to a word is an adjective of
@@ -154,6 +157,12 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"(?<=[a-z])-([a-z]+)", lambda m: " " + _unjoined(m[1]), t)
     t = re.sub(r"\b(?:a |one )?half (?:a |an |of an? )", " 0.5 ", t)
     t = re.sub(r"\b(\d+|one|two|three) and a half\b", lambda m: f" {_value(m[1]) + 0.5:g} ", t)
+    # "a cup and a half of rice", "a bagel and a half."
+    t = re.sub(
+        r"\b(an?|one|two|three|\d+) ([a-z]+) and a half\b(?= of\b|\s*[,.;!?]|\s*$)", _and_half, t
+    )
+    # "three quarters of a cup", "a third of a cup": a fraction of the measure after it.
+    t = _FRACTION_RE.sub(_fraction, t)
     return [tok.replace("'s", "").replace("'", "") for tok in _TOKEN_RE.findall(t)]
 
 
@@ -185,6 +194,22 @@ def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
         out.append(toks[i])
         i += 1
     return out
+
+
+def _and_half(m: re.Match[str]) -> str:
+    return f" {_value(m[1]) + 0.5:g} {m[2]} "
+
+
+_PARTS = {"third": 3, "quarter": 4, "fourth": 4}
+# Before "of" or a unit: "a quarter pounder" is a burger.
+_FRACTION_RE = re.compile(
+    rf"\b(an?|one|two|three) (third|quarter|fourth)s?"
+    rf"(?: of(?: an?\b)?|(?= (?:{'|'.join(sorted(_UNITS))})\b))"
+)
+
+
+def _fraction(m: re.Match[str]) -> str:
+    return f" {_value(m[1]) / _PARTS[m[2]]:g} "
 
 
 def _unjoined(word: str) -> str:
@@ -395,6 +420,12 @@ def _read_amount(part: list[str]) -> tuple[Amount, list[str]]:
             q, unit = nums[0] * nums[-1], part[i]
         else:
             q, unit = nums[-1], part[i]
+        i += 1
+    elif i < len(part) and part[i] in _SIZES and len(nums) > 1:
+        # "a 10 inch tortilla", "a 100 calorie pack": the number says which size, not how many;
+        # the size in calories names a portion ("1 100 calorie package").
+        q = math.prod(nums[:-1])
+        words += [f"{nums[-1]:g}", part[i]] if part[i].startswith("calorie") else []
         i += 1
     elif len(nums) > 1:
         q = nums[-1] if nums[0] == 1 else nums[0] * nums[-1]
@@ -676,6 +707,11 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if pc.kind == "cont" and cur is None:
             pending = pc.toks
         _unknown(pc.toks, rd, unmatched)
+        if cur is not None and _sizes(pc, cur):
+            # "oatmeal made from one dry packet", "from 1 oz dry": the amount of the food
+            # before, in one of its portions ("1 packet, dry, yields", "1 oz, dry, yields").
+            cur.amount = Amount(pc.amount.quantity, None, tuple(_portion_words(pc)))
+            continue
         if pc.kind in ("new", "with") and cur is not None and _restates(pc, cur, rd):
             continue
         if pc.kind == "with" and cur is not None and cur.best and _join(cur, pc, rd, []):
@@ -716,6 +752,17 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             cur.composed = cur.described = True
         if cur is not None and cur.best and _join(cur, pc, rd, own):
             continue
+        if (
+            cur is not None
+            and cur.best
+            and pc.kind == "attach"
+            and len(pc.toks) > 2
+            # "from a fast food place": where, said with a word for a place no food has.
+            and _join(
+                cur, _Piece(pc.kind, pc.toks[:-1], joiner=pc.joiner), rd, rd.best(pc.toks[:-1])
+            )
+        ):
+            continue
         if cur is not None and cur.best and (pc.kind == "attach" or cur.described):
             dropped.append((pc.toks, cur))
             continue
@@ -732,7 +779,16 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                 own[0],
                 rd,
                 listed=cur is None  # "with my toast I drank": no food to be a part of
-                or ((pc.joiner in _LISTING_ONLY or pc.joiner is None) and not cur.composed),
+                or ((pc.joiner in _LISTING_ONLY or pc.joiner is None) and not cur.composed)
+                # "2 fried eggs with toast": counted foods are whole; what comes with them
+                # is a food of its own.
+                or (
+                    pc.joiner == "with"
+                    and not cur.composed
+                    and cur.amount.quantity is not None
+                    and cur.amount.unit is None
+                    and not cur.amount.words
+                ),
             )
             and _standalone(pc, rd)
         ):
@@ -758,6 +814,11 @@ def _join(cur: _Item, pc: _Piece, rd: _Reader, own: list[Match]) -> bool:
         joined = [m for m in joined if getattr(m.food, "source", "custom") in (rd.prefer, "custom")]
     own_q, own_soft = rd.query(pc.toks)
     hard_own = [w for w in own_q if w not in own_soft]
+    if joined and pc.joiner == "with" and cur.amount.quantity is not None and not cur.amount.unit:
+        # "2 rotis with chicken curry": what was counted is a food the joined one must have.
+        head_q, head_soft = rd.query(cur.toks)
+        if not joined[0].covered & (set(head_q) - head_soft | cur.best[0].covered):
+            return False
     listing = pc.joiner in _LISTING_ONLY and not cur.composed
     if not (
         joined
@@ -826,6 +887,28 @@ def _affirmed(name: str) -> frozenset[str]:
 
 
 _NAME_NEGATIONS = frozenset({"no", "without", "non"})
+
+
+def _sizes(pc: _Piece, cur: _Item) -> bool:
+    """Whether a counted phrase after "from" is a portion of the food before, said in that
+    portion's own words, not another food."""
+    return (
+        bool(cur.best)
+        and pc.joiner == "from"
+        and pc.amount.quantity is not None
+        and cur.amount.unit is None
+        and bool(_content(pc.toks))
+        and names_portion(cur.best[0].food, _portion_words(pc))
+    )
+
+
+def _portion_words(pc: _Piece) -> list[str]:
+    """ "one dry packet": "dry", "packet"; "1 oz dry": "oz", "dry"."""
+    return [*([pc.amount.unit] if pc.amount.unit else []), *_content(pc.toks)]
+
+
+def _content(toks: list[str]) -> list[str]:
+    return [t for t in toks if t.isalpha() and t not in lexicon.FILLER and t not in lexicon.SOFT]
 
 
 def _restates(pc: _Piece, cur: _Item, rd: _Reader) -> bool:

@@ -18,7 +18,15 @@ from app.foods import lexicon
 from app.foods.dataset import FoodRecord
 from app.foods.matcher import stem
 
-__all__ = ["Amount", "Resolved", "has_measure", "number", "portion_text", "resolve"]
+__all__ = [
+    "Amount",
+    "Resolved",
+    "has_measure",
+    "names_portion",
+    "number",
+    "portion_text",
+    "resolve",
+]
 
 _NUM_RE = re.compile(r"^\s*(\d+\s+\d+/\d+|\d+/\d+|\d*\.?\d+)\s*")
 _WORD_RE = re.compile(r"fl\.? oz|[a-z]+|\d+(?:\.\d+)?")
@@ -27,7 +35,7 @@ _QNS = "quantity not specified"
 # Sizes people leave unsaid: "a bagel" is the medium or regular one.
 _DEFAULT_SIZES = frozenset({"medium", "regular"})
 # Portion words that say nothing about which portion it is.
-_NEUTRAL = frozenset("or of and a the nfs whole each about any size".split())
+_NEUTRAL = frozenset(map(stem, "or of and a the nfs whole each about any size".split()))
 _COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "fruit"})
 # Stemmed, as portion words are ("piece" is read as "piec"): one piece of a food, for a measure
 # its portions do not name.
@@ -35,6 +43,12 @@ _PIECE_WORDS = frozenset(map(stem, _COUNT_WORDS))
 # One cut of a whole, in the words people and portions use for it: "a slice of pie" is FNDDS's
 # "1 piece (1/8 of 9" dia)". Below the word said itself, which wins when a food has both.
 _CUTS = frozenset(map(stem, ("slice", "piece", "wedge")))
+# Amounts of no size of their own ("a handful of chips"): the food's unspecified amount, not
+# a count of its bags.
+_UNSIZED = frozenset(map(stem, ("handful", "handfuls", "plate", "plateful", "helping")))
+_SHARE_RE = re.compile(r"\d/\d+ of ")
+# More than one eats at a time: a whole pie, cake or pizza.
+_WHOLE_G = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,10 +199,42 @@ def _count_default(
     return ranked[0][1] if ranked[0][0] > 0 else None
 
 
+def _kind(food: FoodRecord) -> frozenset[str]:
+    """What one of the food is, by its kind: "1 nut" of almonds ("Nuts and seeds"), "1 berry"
+    of blueberries ("Blueberries and other berries"); a ripe plantain omelet, of "Eggs and
+    omelets", is an omelet, not an egg."""
+    kind = frozenset(_tokens(str(getattr(food, "category", None) or food.group or "")))
+    name = _tokens(food.name)
+    own = frozenset(k for k in kind for w in name if w.endswith(k))
+    return own or kind
+
+
+def _shared(p: _P, amount: Amount, ps: tuple[_P, ...], qns: _P | None) -> bool:
+    """Whether a bare count ("a meat pie") found a whole made to be shared ("1 pie" = 715 g,
+    beside "1 piece (1/6 of pie)"): then one is a share of it, what the food's unspecified
+    amount weighs. (Not a calzone: nothing says it is cut in shares.)"""
+    return (
+        # Said as "a warm pie", not "a large pie" of a food with large pies.
+        not set(amount.words) - lexicon.SOFT
+        and not p.words & {stem(w) for w in amount.words}
+        and qns is not None
+        and "whole" not in amount.food_words
+        and p.grams / p.qty > max(_WHOLE_G, 2 * qns.grams)
+        and any(_SHARE_RE.search(s.text) for s in ps)
+    )
+
+
 def has_measure(food: FoodRecord, measure: list[str]) -> bool:
     """Whether one of the food's portions is described with a word of ``measure`` (or a piece)."""
     said = set(measure) | (_CUTS if _CUTS.intersection(measure) else set())
     return set(measure) <= _PIECE_WORDS or any(p.words & said for p in _portions(food))
+
+
+def names_portion(food: FoodRecord, said: list[str]) -> bool:
+    """Whether words ("dry packet") are all words of one of the food's portions ("1 packet, dry,
+    yields")."""
+    want = {stem(w) for w in said}
+    return bool(want) and any(want <= p.words for p in _portions(food))
 
 
 def resolve(food: FoodRecord, amount: Amount) -> Resolved:
@@ -214,9 +260,15 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
         said = dict.fromkeys(_CUTS, 0.5) | said
         ps = tuple(p for p in ps if not p.volume_ml)
     hit = _by_words(ps, said)
+    qns = next((p for p in ps if p.text.lower() == _QNS), None)
     if hit is not None and (
         hit[1].words & set(amount.words)
-        or (not amount.words and hit[0] > 0 and amount.quantity is not None)
+        or (
+            not amount.words
+            and hit[0] > 0
+            and amount.quantity is not None
+            and not _shared(hit[1], amount, ps, qns)
+        )
     ):
         p = hit[1]
         return Resolved(q, p.text, q * p.grams / p.qty)
@@ -236,14 +288,13 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
         and not (hit[1].words | hit[1].paren) & said_words
         and amount.quantity is not None
     )
-    if hit is not None and amount.words and not unnamed:
+    if hit is not None and amount.words and not unnamed and not _shared(hit[1], amount, ps, qns):
         p = hit[1]
         return Resolved(q, p.text, q * p.grams / p.qty)
-    if amount.quantity is not None:
-        p_count = _count_default(ps, frozenset() if unnamed else food_words, unnamed)
-        if p_count is not None:
+    if amount.quantity is not None and not (said_words and said_words <= _UNSIZED):
+        p_count = _count_default(ps, frozenset() if unnamed else food_words | _kind(food), unnamed)
+        if p_count is not None and not _shared(p_count, amount, ps, qns):
             return Resolved(q, p_count.text, q * p_count.grams / p_count.qty)
-    qns = next((p for p in ps if p.text.lower() == _QNS), None)
     if qns is not None:
         return Resolved(q, qns.text, q * qns.grams)
     if ps:

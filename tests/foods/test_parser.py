@@ -14,7 +14,7 @@ import pytest
 from app.foods.cli_parse import to_jsonl_dict
 from app.foods.parser import ExtractedItem, ParsedItem, parse, resolve_items
 from app.foods.units import portion_text
-from tests.foods.readings import one, portion_grams
+from tests.foods.readings import items, one, portion_grams
 
 
 def assert_scaled(item: ParsedItem) -> None:
@@ -721,3 +721,87 @@ def test_a_word_the_data_spells_as_two_is_read_as_both():
         glued.food.nutrients["carbs_g"] * glued.grams / 100
     )
     assert glued.nutrients["carbs_g"] > 20
+
+
+def test_a_portion_of_the_food_said_after_from_is_its_amount():
+    it = one("a big bowl of plain instant oatmeal made with water, made from 2 dry packets")
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "packet", "dry"))
+
+
+def test_a_place_word_after_where_the_food_came_from_is_not_a_food_word():
+    it = one("90 g of french fries from a fast food place")
+    assert "fast food" in it.food.name.lower() and it.grams == 90
+
+
+def test_a_count_stays_with_the_food_it_counts_when_another_is_joined_with_with():
+    roti, curry = items("3 rotis with chicken curry")
+    assert "roti" in roti.food.name.lower() and roti.quantity == 3
+    assert "curry" in curry.food.name.lower() and curry.quantity == 1
+
+
+def test_a_counted_dish_made_whole_to_be_shared_is_one_share():
+    it = one("two meat pies")
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "quantity not specified"))
+    assert it.grams < portion_grams(it.food, "1 pie")
+    warm = one("a warm meat pie")  # a word of how it was, not of which portion
+    assert warm.grams == portion_grams(warm.food, "quantity not specified")
+
+
+def test_a_handful_is_the_foods_unspecified_amount_not_a_bag():
+    it = one("two handfuls of plain potato chips")
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "quantity not specified"))
+
+
+def test_a_size_in_inches_or_calories_is_not_a_count():
+    tortilla = one("a 10 inch flour tortilla")
+    assert tortilla.quantity == 1 and tortilla.grams < 100
+    popcorn = one("a 100 calorie bag of popcorn")
+    assert popcorn.grams == portion_grams(popcorn.food, "100 calorie")
+
+
+def test_a_whole_number_dashed_to_a_fraction_is_one_mixed_number():
+    assert one("2-1/2 cups of cooked white rice").quantity == 2.5
+
+
+@pytest.mark.parametrize(
+    ("text", "cups"),
+    [
+        ("three quarters of a cup of cooked white rice", 0.75),
+        ("a third of a cup of cooked white rice", 1 / 3),
+        ("a cup and a half of cooked white rice", 1.5),
+    ],
+)
+def test_fractions_in_words_are_the_amount(text, cups):
+    assert one(text).quantity == pytest.approx(cups, rel=1e-3)
+
+
+def test_a_number_word_that_begins_a_foods_name_names_it_not_a_count():
+    it = one("a double cheeseburger")
+    assert it.quantity == 1 and it.food.name.lower().startswith("double cheeseburger")
+
+
+def test_a_food_said_with_counted_foods_is_a_food_of_its_own():
+    eggs, toast = items("2 fried eggs with toast")
+    assert eggs.quantity == 2 and "egg" in eggs.food.name.lower()
+    assert "toast" in toast.food.name.lower()
+
+
+def test_a_hint_of_is_a_tiny_amount():
+    tea, honey = items("a mug of black tea with a hint of honey")
+    assert "tea" in tea.food.name.lower()
+    assert honey.grams < 2
+
+
+def test_a_dry_weight_after_from_is_the_cooked_foods_amount():
+    it = one("a bowl of plain instant oatmeal made with water, made from 2 oz dry")
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "1 oz, dry"))
+
+
+def test_a_count_of_small_things_is_that_many_of_one_not_servings():
+    it = one("12 roasted cashews")
+    assert it.grams == pytest.approx(12 * portion_grams(it.food, "1 nut"))
+
+
+def test_an_any_size_portion_is_the_count_of_the_food():
+    it = one("two potatoes")
+    assert it.grams == pytest.approx(2 * portion_grams(it.food, "any size"))
