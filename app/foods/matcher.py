@@ -478,9 +478,15 @@ class FoodIndex:
         for i, food in enumerate(self.foods):
             for part in _additional(food).split(";"):
                 rest, n_unspecified = unspecified(part)
-                key = frozenset(words(rest)) - _STOP
+                seq = words(rest)
+                key = frozenset(seq) - _STOP
                 if n_unspecified and key and key & head_words[i]:
                     defaults[key].append(i)
+                    # "chicken or turkey soup, NFS": "chicken soup" and "turkey soup" too.
+                    for a, o, b in zip(seq, seq[1:], seq[2:], strict=False):
+                        for one in (key - {a}, key - {b}) if o == "or" else ():
+                            if one & head_words[i]:
+                                defaults[one].append(i)
                 elif key and not n_unspecified:
                     aliases[frozenset(words(rest.split(",")[0])) - _STOP].append(i)
         self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
@@ -779,6 +785,7 @@ class FoodIndex:
         default: np.ndarray | float = 0.0
         said_key = frozenset(w for w in q if w not in soft)
         named_as = self._defaults.get(said_key)
+        exact = named_as is not None
         if named_as is not None:
             default = np.isin(cand, named_as)
         elif len(said_key) > 1:
@@ -792,6 +799,17 @@ class FoodIndex:
         # squeezed".)
         alias = self._aliases.get(said_key) if named_as is None else None
         unsaid = np.maximum(0.0, main_weight - hits_real)
+        if exact:
+            # Said in just the words FNDDS codes as a food whose head has more ("beef stew, NFS":
+            # "Beef stew with potatoes and vegetables ..."; "chicken soup": the noodle soup), the
+            # words name it: the rest is the usual, not unsaid.
+            # Not over a food whose description is just the words said ("Beef goulash").
+            fuller = default & ~head_named
+            if not (head_named & (unsaid <= 0) & (hard_hit >= hard - 1e-9)).any():
+                unsaid = np.where(fuller, 0.0, unsaid)
+                head_named = head_named | fuller
+                # It is those words' generic form ("NFS"), as "Soup, NFS" is of "soup".
+                generic = np.maximum(generic, fuller)
         # Said in just the words of one of its listed names, and none of its description's, a
         # food is named, not described: nothing of its description went unsaid.
         named_by = self._synonyms.get(frozenset(w for w in q if w not in soft))

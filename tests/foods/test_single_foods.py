@@ -120,3 +120,17 @@ def test_a_listed_name_does_not_outrank_the_food_fndds_codes_the_words_as():
     assert item.food.name == "Lemonade, fruit flavored drink"
     assert item.grams == pytest.approx(8 * portion_grams(item.food, "1 fl oz (no ice)"), rel=0.01)
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 10 < carbs(item) < 25
+
+
+def test_a_dish_said_in_the_words_fndds_codes_as_a_fuller_dish_is_that_dish():
+    # "beef stew, NFS" is coded as the stew with potatoes and vegetables, not stew meat;
+    # "chicken or turkey soup, NFS" as the noodle soup, either alternative said.
+    item = one("we had a bowl of beef stew for supper")
+    assert item.food.name.startswith("Beef stew with potatoes and vegetables")
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 20
+    for text in ("a cup of turkey soup", "a cup of chicken soup"):
+        item = one(text)
+        assert item.food.name == "Chicken or turkey noodle soup, canned or ready-to-serve"
+        assert item.grams == pytest.approx(portion_grams(item.food, "1 cup"))
+    # A food whose description is just the words said stays that food.
+    assert one("a bowl of beef goulash").food.name == "Beef goulash"
