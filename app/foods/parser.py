@@ -66,6 +66,8 @@ _FALLBACK = 0.05
 _UNSAID_SLACK = 0.5
 # Words a counted dish must be said in to stand without being named by its head.
 _DISH_WORDS = 4
+# Foods within this much of the best score are a tie the food said before may break.
+_CONTEXT_TIE = 0.01
 # A food is "named" by a phrase when at most this share of its description went unsaid.
 _NAMED = 0.4
 
@@ -522,10 +524,15 @@ class _Reader:
         return Amount(amount.quantity, amount.unit, (*amount.words, *toks[:k])), toks[k:]
 
     def best(
-        self, toks: Sequence[str], measure: Sequence[str] = (), head: int | None = None
+        self,
+        toks: Sequence[str],
+        measure: Sequence[str] = (),
+        head: int | None = None,
+        context: Sequence[str] = (),
     ) -> list[Match]:
         """The best foods for the words; ``head``: how many of the first words are the food
-        the rest describe ("pizza" + "with meat"); by default all."""
+        the rest describe ("pizza" + "with meat"); by default all. ``context``: the words of
+        the food said before, which may break a tie (see _in_context)."""
         q, soft = self.query(toks)
         if not q:
             return []
@@ -551,7 +558,9 @@ class _Reader:
             nouns=nouns,
         )
         matches = self._preferred_first(matches)
-        return _measured_first(matches, [stem(t) for t in measure if t.isalpha()])
+        matches = _measured_first(matches, [stem(t) for t in measure if t.isalpha()])
+        around = {w for w in self.query(context)[0] if w not in q} if context else set()
+        return _in_context(matches, around) if around else matches
 
 
 def _scaled(food: FoodRecord, grams: float) -> dict[str, float]:
@@ -609,6 +618,22 @@ def _measured_first(matches: list[Match], measure: list[str]) -> list[Match]:
         if m.score < top - _MEASURE_SLACK:
             break
         if has_measure(m.food, measure):
+            return [m, *matches[:k], *matches[k + 1 :]]
+    return matches
+
+
+def _in_context(matches: list[Match], around: set[str]) -> list[Match]:
+    """Among foods that fit all but equally, the first whose name has all the words of the
+    food said before (two or more): the same food in another form ("vanilla ice cream and a
+    waffle cone": the vanilla ice cream waffle cone). Not a word of it: "chocolate" of a candy
+    says nothing of the cola after it."""
+    if len(around) < 2 or around <= set(words(matches[0].food.name)):
+        return matches
+    top = matches[0].score
+    for k, m in enumerate(matches[1:], 1):
+        if m.score < top - _CONTEXT_TIE:
+            break
+        if around <= set(words(m.food.name)):
             return [m, *matches[:k], *matches[k + 1 :]]
     return matches
 
@@ -688,7 +713,8 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if pc.kind in ("new", "with"):
             _emit(cur, items, unmatched, rd)
             amount, toks = rd.measure_first(pc.amount, pc.toks)
-            cur = _Item(amount, toks, rd.best(toks, amount.words))
+            before = cur.toks if cur is not None else ()
+            cur = _Item(amount, toks, rd.best(toks, amount.words, context=before))
             continue
         if not _has_words(pc.toks):
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from app.foods.parser import parse
-from tests.foods.readings import carbs, one, portion_grams
+from tests.foods.readings import carbs, items, one, portion_grams
 
 
 def test_a_respelled_word_beside_the_word_a_food_name_has_with_it_is_that_name():
@@ -134,3 +134,15 @@ def test_a_dish_said_in_the_words_fndds_codes_as_a_fuller_dish_is_that_dish():
         assert item.grams == pytest.approx(portion_grams(item.food, "1 cup"))
     # A food whose description is just the words said stays that food.
     assert one("a bowl of beef goulash").food.name == "Beef goulash"
+
+
+def test_a_tie_is_broken_by_the_food_said_before_when_it_is_all_of_it():
+    # The scooped waffle cones differ only by flavor: the vanilla one after vanilla ice cream,
+    # the chocolate one after chocolate ice cream.
+    first, cone = items("2 scoops of vanilla ice cream and a waffle cone")
+    assert first.food.name == "Ice cream, vanilla"
+    assert cone.food.name == "Ice cream cone, scooped, vanilla, waffle cone"
+    assert cone.grams == pytest.approx(portion_grams(cone.food, "1 cone"))
+    assert cone.nutrients["carbs_g"] == pytest.approx(carbs(cone))
+    _, cone = items("a scoop of chocolate ice cream and a waffle cone")
+    assert cone.food.name == "Ice cream cone, scooped, chocolate, waffle cone"
