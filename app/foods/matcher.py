@@ -1215,17 +1215,23 @@ def _nouns(
     # SR28 names often lead with the group ("Snacks, pretzels", "Spices, pepper"): then the
     # food is named after it.
     lead = 2 if _source(food) == "sr28" and set(words(parts[0])) <= set(words(kind)) else 1
+    # ... or with brands or a restaurant in capitals ("CARRABBA'S ITALIAN GRILL, lasagne",
+    # "MURRAY, SOUTHERN KITCHEN, Coconut Cookies"): the food is named after them, and a brand's
+    # words are no food.
+    heads = parts[:lead]
+    if _source(food) == "sr28" and parts[0].isupper():
+        heads = [p for p in parts if not p.isupper()][:1]
     out: set[str] = set()
     # Its kind is what it is too ("Lettuce, salad with ...": "Lettuce and lettuce salads"), and
     # so is a product name in brackets ("Crackers, wheat (Wheat Thins)").
-    for part in [*parts[:lead], kind, *(b[1:-1] for b in _BRACKETS.findall(name))]:
+    for part in [*heads, kind, *(b[1:-1] for b in _BRACKETS.findall(name))]:
         got = memo.get(part)
         if got is None:
             got = memo[part] = _phrase_nouns(part, together)
         out |= got
     # ... but not a word its own head uses to say which one it is: "Beef taco filling" is a
     # filling, though it is filed among "Burritos and tacos".
-    for part in parts[:lead]:
+    for part in heads:
         seq = _words(part)
         cut = next((k for k, w in enumerate(seq) if w in _HEAD_ENDS and k), len(seq))
         out -= set(seq[:cut]) - memo[part]

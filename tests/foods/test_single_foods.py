@@ -146,3 +146,11 @@ def test_a_tie_is_broken_by_the_food_said_before_when_it_is_all_of_it():
     assert cone.nutrients["carbs_g"] == pytest.approx(carbs(cone))
     _, cone = items("a scoop of chocolate ice cream and a waffle cone")
     assert cone.food.name == "Ice cream cone, scooped, chocolate, waffle cone"
+
+
+def test_a_brand_in_capitals_names_no_food():
+    # "CARRABBA'S ITALIAN GRILL, lasagne" is lasagne: "grilled" salmon names no grill.
+    salmon, rice = items("grilled salmon with rice")
+    assert salmon.food.name.startswith("Salmon, cooked")
+    assert rice.food.name == "Rice, cooked, NFS"
+    assert salmon.nutrients["carbs_g"] == pytest.approx(carbs(salmon)) and carbs(salmon) < 1
