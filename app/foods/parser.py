@@ -654,12 +654,13 @@ def _unknown(toks: list[str], rd: _Reader, unmatched: list[str]) -> None:
             unmatched.append(t)
 
 
-def _standalone(pc: _Piece, rd: _Reader) -> bool:
+def _standalone(pc: _Piece, rd: _Reader, first: bool = False) -> bool:
     """Whether words with no amount of their own name a food by themselves ("eggs and toast"):
     after a joiner that lists foods, every word known to the food data ("toast with my jam").
     A possessive begins a noun phrase as an article does, whatever joiner came before ("juice,
-    the perfect match to my muffin"); "its", "their" name a part of the food before."""
-    if pc.joiner not in _LISTING and pc.toks[:1] not in (["my"], ["our"], ["your"]):
+    the perfect match to my muffin"); "its", "their" name a part of the food before. The
+    first food said follows any joiner ("a meal featuring fried fish": the meal was the scene)."""
+    if pc.joiner not in _LISTING and pc.toks[:1] not in (["my"], ["our"], ["your"]) and not first:
         return False
     toks = pc.toks[:-1] if pc.toks[-1] in lexicon.PREPOSITIONS else pc.toks  # "fries from"
     content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
@@ -760,7 +761,7 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                 listed=cur is None  # "with my toast I drank": no food to be a part of
                 or ((pc.joiner in _LISTING_ONLY or pc.joiner is None) and not cur.composed),
             )
-            and _standalone(pc, rd)
+            and _standalone(pc, rd, first=cur is None)
         ):
             _emit(cur, items, unmatched, rd)
             cur = _Item(Amount(None), list(pc.toks), own)

@@ -154,3 +154,13 @@ def test_a_brand_in_capitals_names_no_food():
     assert salmon.food.name.startswith("Salmon, cooked")
     assert rice.food.name == "Rice, cooked, NFS"
     assert salmon.nutrients["carbs_g"] == pytest.approx(carbs(salmon)) and carbs(salmon) < 1
+
+
+def test_the_first_food_said_after_a_framing_joiner_is_the_food():
+    # "a frozen meal" is the scene; the food it features is what was eaten.
+    item = one("a frozen meal featuring fried chicken with potatoes and vegetables")
+    assert item.food.name == "Chicken, fried, with potatoes, vegetable, frozen meal"
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 30
+    fish, fries = items("a meal featuring fried fish with french fries")
+    assert fish.food.name.startswith("Fish, NS as to type, coated, fried")
+    assert fries.food.name.startswith("Potato, french fries")
