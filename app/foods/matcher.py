@@ -1,9 +1,10 @@
 """Matches food words to USDA foods by how much of what was said a food's description covers.
 
-Every food is a bag of word stems from three fields of its source data: the description ("Milk,
-whole"), the additional descriptions (FNDDS synonyms and brands, e.g. "3.5% fat milk") and its
-category (the WWEIA category or the SR28 food group). A word's weight is its inverse document
-frequency, so rare words ("frankfurter") decide and common ones ("with", "cooked") barely count.
+Every food is a bag of word stems from two fields of its source data: the description ("Milk,
+whole") and the additional descriptions (FNDDS synonyms and brands, e.g. "3.5% fat milk"); its
+category (the WWEIA category or the SR28 food group) says what kind of food it is, not which
+words fit it. A word's weight is its inverse document frequency, so rare words ("frankfurter")
+decide and common ones ("with", "cooked") barely count.
 
 score = covered weight of the query / weight of the query
         - UNSAID * unsaid / (unsaid + said), the weights of the description words the user did
@@ -38,9 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FoodIndex", "Match", "participle", "stem", "unspecified", "words"]
 
-# Weight of a query word found only in the additional descriptions / only in the category.
+# Weight of a query word found only in the additional descriptions.
 _ADDITIONAL = 0.8
-_CATEGORY = 0.4
 # ... found only in the food's portions ("1 patty").
 _PORTION = 0.4
 # Share of all foods whose portions use a word beyond which it names none of them.
@@ -224,7 +224,7 @@ class FoodIndex:
         import numpy as np
 
         self.foods: tuple[FoodRecord, ...] = tuple(foods)
-        fields: list[tuple[set[str], set[str], set[str], bool]] = []
+        fields: list[tuple[set[str], set[str], bool]] = []
         heads: list[frozenset[str]] = []
         alts: list[set[str]] = []
         names: list[str] = []
@@ -268,8 +268,7 @@ class FoodIndex:
             glued_words.append(glued)
             main |= glued
             extra = (set(_words(unspecified(_additional(food))[0])) | set(compound)) - _STOP - main
-            cat = kind - main - extra
-            fields.append((main, extra, cat, generic or bool(main & _GENERIC_WORDS)))
+            fields.append((main, extra, generic or bool(main & _GENERIC_WORDS)))
             # "Macaroni or noodles with cheese", "Frankfurter or hot dog": the words after "or"
             # (as far as they go together, "hot dog") are an alternative to the word before;
             # saying one of them says the food.
@@ -364,7 +363,7 @@ class FoodIndex:
                     for p in names[i].split(",")[1:]:
                         if len(ws := _words(p)) == 1:
                             usual[heads[i]].add(ws[0])
-        for i, (main, extra, cat, _generic) in enumerate(fields):
+        for i, (main, extra, _generic) in enumerate(fields):
             late = _late_words(names[i], _source(self.foods[i]) == "fndds")
             head, alt = heads[i], alts[i]
             undiscounted = head | _STATES
@@ -384,21 +383,20 @@ class FoodIndex:
             por = sorted(
                 w
                 for w in portion_words[i]
-                if pdf[w] <= too_common and w not in main and w not in extra and w not in cat
+                if pdf[w] <= too_common and w not in main and w not in extra
             )
             # "Taco or tostada with meat": "with beef, steak, pork, ..." says which meats; said,
             # each is the description's "meat", said (a description word standing for another).
             kinds = _kinds_of(names[i], _additional(self.foods[i]), main, extra)
             listed = [w for w in extra if w not in kinds]
-            k = len(main) + len(kinds) + len(listed) + len(cat) + len(por)
+            k = len(main) + len(kinds) + len(listed) + len(por)
             post_words += main
             post_words += kinds
             post_words += listed
-            post_words += cat
             post_words += por
             post_food += [i] * k
             post_f += [1.0] * (len(main) + len(kinds))
-            post_f += [_ADDITIONAL] * len(listed) + [_CATEGORY] * len(cat)
+            post_f += [_ADDITIONAL] * len(listed)
             post_f += [_PORTION] * len(por)
             post_unsaid += unsaid_w.values()
             post_unsaid += [unsaid_w[w] for w in kinds.values()]
@@ -413,11 +411,10 @@ class FoodIndex:
                 (_WHICH if w in wh else 1.0) if w in hw else 0.0
                 for w in (*main, *kinds.values(), *listed)
             ]
-            post_head += [0.0] * (len(cat) + len(por))
+            post_head += [0.0] * len(por)
             post_noun += [1.0 if w in food_nouns else 0.0 for w in main]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in kinds.values()]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in listed]
-            post_noun += [1.0 if w in food_nouns else 0.0 for w in cat]
             post_noun += [0.0] * len(por)
             # fsum: exact whatever the set's order, which PYTHONHASHSEED changes per process.
             main_weight[i] = math.fsum(unsaid_w.values())
@@ -478,12 +475,12 @@ class FoodIndex:
         for i, food in enumerate(self.foods):
             for part in _additional(food).split(";"):
                 rest, n_unspecified = unspecified(part)
-                seq = words(rest)
-                key = frozenset(seq) - _STOP
+                ws = _words(rest)
+                key = frozenset(ws) - _STOP
                 if n_unspecified and key and key & head_words[i]:
                     defaults[key].append(i)
                     # "chicken or turkey soup, NFS": "chicken soup" and "turkey soup" too.
-                    for a, o, b in zip(seq, seq[1:], seq[2:], strict=False):
+                    for a, o, b in zip(ws, ws[1:], ws[2:], strict=False):
                         for one in (key - {a}, key - {b}) if o == "or" else ():
                             if one & head_words[i]:
                                 defaults[one].append(i)
@@ -785,9 +782,9 @@ class FoodIndex:
         default: np.ndarray | float = 0.0
         said_key = frozenset(w for w in q if w not in soft)
         named_as = self._defaults.get(said_key)
-        exact = named_as is not None
+        exact: np.ndarray | None = None  # the foods FNDDS codes just the words said as
         if named_as is not None:
-            default = np.isin(cand, named_as)
+            exact = default = np.isin(cand, named_as)
         elif len(said_key) > 1:
             # "black tea": the food a word said alone is coded as ("tea": "Tea, hot, leaf,
             # black"), when it has all the words said.
@@ -799,12 +796,12 @@ class FoodIndex:
         # squeezed".)
         alias = self._aliases.get(said_key) if named_as is None else None
         unsaid = np.maximum(0.0, main_weight - hits_real)
-        if exact:
+        if exact is not None:
             # Said in just the words FNDDS codes as a food whose head has more ("beef stew, NFS":
             # "Beef stew with potatoes and vegetables ..."; "chicken soup": the noodle soup), the
             # words name it: the rest is the usual, not unsaid.
             # Not over a food whose description is just the words said ("Beef goulash").
-            fuller = default & ~head_named
+            fuller = exact & ~head_named
             if not (head_named & (unsaid <= 0) & (hard_hit >= hard - 1e-9)).any():
                 unsaid = np.where(fuller, 0.0, unsaid)
                 head_named = head_named | fuller
