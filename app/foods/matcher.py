@@ -133,9 +133,10 @@ def words(text: str) -> list[str]:
     return list(_words(text))
 
 
-# Words for a changed state of the food: never the usual form, however many foods have them.
+# Words for a changed state of the food ("sugar free"): never the usual form, however many
+# foods have them.
 _STATES = frozenset(
-    "dry dried powder dehydrated concentrate condensed evaporated mix frozen canned".split()
+    "dry dried powder dehydrated concentrate condensed evaporated mix frozen canned free".split()
 )
 # The word lists above are compared with stems.
 _GENERIC_WORDS = frozenset(map(stem, _GENERIC_WORDS))
@@ -268,7 +269,10 @@ class FoodIndex:
             glued_words.append(glued)
             main |= glued
             extra = (set(_words(unspecified(_additional(food))[0])) | set(compound)) - _STOP - main
-            fields.append((main, extra, generic or bool(main & _GENERIC_WORDS)))
+            # A changed state past the head ("Cookie, sugar or plain, sugar free") is no
+            # generic form, whatever else its name says.
+            generic = (generic or bool(main & _GENERIC_WORDS)) and not main & _STATES - lead
+            fields.append((main, extra, generic))
             # "Macaroni or noodles with cheese", "Frankfurter or hot dog": the words after "or"
             # (as far as they go together, "hot dog") are an alternative to the word before;
             # saying one of them says the food.

@@ -173,3 +173,11 @@ def test_words_fit_a_food_by_its_names_not_its_category():
     assert item.food.name == "Egg, whole, fried, NS as to fat"
     assert item.grams == pytest.approx(portion_grams(item.food, "1 egg"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) < 1
+
+
+def test_a_food_free_of_something_is_not_the_usual_form():
+    # "Cookie, sugar or plain, sugar free" says "sugar" and "plain", but a sugar cookie is the
+    # usual one.
+    item = one("a big sugar cookie")
+    assert item.food.name == "Cookie, butter or sugar"
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 10
