@@ -813,9 +813,16 @@ class FoodIndex:
                 generic = np.maximum(generic, fuller)
         # Said in just the words of one of its listed names, and none of its description's, a
         # food is named, not described: nothing of its description went unsaid.
+        # (A soft word may be one of the name's: "Hot Pockets Pepperoni Pizza".) Named so, the
+        # food is what was said: its noun and head said too.
         named_by = self._synonyms.get(frozenset(w for w in q if w not in soft))
+        if named_by is None and soft:
+            named_by = self._synonyms.get(frozenset(q))
         if named_by is not None:
-            unsaid = np.where(np.isin(cand, named_by) & (hits_imag == 0), 0.0, unsaid)
+            is_named = np.isin(cand, named_by) & (hits_imag == 0)
+            unsaid = np.where(is_named, 0.0, unsaid)
+            noun_said = noun_said | is_named
+            head_named = head_named | is_named
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight
         # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
         share = unsaid / np.maximum(unsaid + hits_imag, 1e-9)

@@ -181,3 +181,11 @@ def test_a_food_free_of_something_is_not_the_usual_form():
     item = one("a big sugar cookie")
     assert item.food.name == "Cookie, butter or sugar"
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 10
+
+
+def test_a_listed_name_with_a_soft_word_in_it_names_its_food():
+    # "Hot Pockets Pepperoni Pizza" is listed for a turnover; "hot" is a soft word.
+    item = one("for dinner I microwaved a hot pockets pepperoni pizza")
+    assert item.food.name == "Turnover, meat- and cheese-filled, tomato-based sauce"
+    assert item.grams == pytest.approx(portion_grams(item.food, "hot pockets"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 30 < carbs(item) < 60
