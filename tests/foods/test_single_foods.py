@@ -189,3 +189,11 @@ def test_a_listed_name_with_a_soft_word_in_it_names_its_food():
     assert item.food.name == "Turnover, meat- and cheese-filled, tomato-based sauce"
     assert item.grams == pytest.approx(portion_grams(item.food, "hot pockets"))
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 30 < carbs(item) < 60
+
+
+def test_the_place_a_food_came_from_does_not_choose_the_food():
+    # FNDDS lists "homemade or other place" for a chicken fillet biscuit; a biscuit from a fast
+    # food place is the fast food biscuit.
+    item = one("a biscuit from a fast food place")
+    assert item.food.name == "Biscuit, from fast food / restaurant"
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 15 < carbs(item) < 40
