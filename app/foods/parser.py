@@ -264,6 +264,8 @@ class _Piece:
 
 
 _COMPOSED = frozenset("made packed filled stuffed prepared topped".split())
+# "indulging in", "snacked on": a verb of the scene before a preposition, not a food's part.
+_EATING = frozenset(w for w in lexicon.FILLER if w.endswith(("ing", "ed")))
 
 
 def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
@@ -339,7 +341,7 @@ def _pieces(toks: list[str], containers: frozenset[str] = frozenset()) -> list[_
                 or (
                     # "a hot dog made with a beef frankfurter": what the food is made of.
                     bool(
-                        {*lead[-1:]} & lexicon.PREPOSITIONS
+                        ({*lead[-1:]} & lexicon.PREPOSITIONS and not {*lead[-2:-1]} & _EATING)
                         or (lead[-1:] == ["with"] and {*lead[-2:-1]} & _COMPOSED)
                     )
                     and part[0] in {"a", "an", "the", "some"}

@@ -197,3 +197,11 @@ def test_the_place_a_food_came_from_does_not_choose_the_food():
     item = one("a biscuit from a fast food place")
     assert item.food.name == "Biscuit, from fast food / restaurant"
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 15 < carbs(item) < 40
+
+
+def test_a_food_after_a_verb_and_a_preposition_is_a_food_of_its_own():
+    # "indulging in a turnover": the turnover was eaten, it is no part of the water.
+    water, turnover = items("a glass of tap water while indulging in a meat-filled turnover")
+    assert water.food.name == "Water, tap"
+    assert turnover.food.name.startswith("Turnover, meat")
+    assert turnover.nutrients["carbs_g"] == pytest.approx(carbs(turnover)) and carbs(turnover) > 15
