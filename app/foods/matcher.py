@@ -239,7 +239,10 @@ class FoodIndex:
         self.number_names: dict[tuple[str, ...], str] = {}
         noun_memo: dict[str, frozenset[str]] = {}
         # Words of no description nor portion: what a food's one-word synonyms add (below).
-        described = {w for food in self.foods for w in _words(food.name)}
+        # (FNDDS's: SR28 names brands' products, "KASHI Mushroom & Asparagus Risotto, frozen".)
+        described = {
+            w for food in self.foods if _source(food) == "fndds" for w in _words(food.name)
+        }
         described |= {w for food in self.foods for p in food.portions for w in _portion_seq(p)}
         syn_nouns: list[frozenset[str]] = []
         glued_words: list[frozenset[str]] = []
@@ -498,7 +501,8 @@ class FoodIndex:
         for i, food in enumerate(self.foods):
             for part in _additional(food).split(";"):
                 key = frozenset(_words(_BRACKETS.sub(" ", part))) - _STOP
-                if len(key) > 1:
+                # ... or of one word no food as eaten is described by ("risotto").
+                if len(key) > 1 or key & (syn_nouns[i] - nouns[i]):
                     multi[key].append(i)
         self._synonyms = {k: np.array(v, dtype=np.int32) for k, v in multi.items()}
         # The other names FNDDS lists for a food ("Pasta, cooked": "macaroni, spaghetti, any

@@ -205,3 +205,10 @@ def test_a_food_after_a_verb_and_a_preposition_is_a_food_of_its_own():
     assert water.food.name == "Water, tap"
     assert turnover.food.name.startswith("Turnover, meat")
     assert turnover.nutrients["carbs_g"] == pytest.approx(carbs(turnover)) and carbs(turnover) > 15
+
+
+def test_a_one_word_name_only_fndds_lists_names_its_food():
+    # FNDDS lists "risotto" for a rice dish; SR28's only risotto is a frozen brand's, unprepared.
+    item = one("a bowl of risotto")
+    assert item.food.name == "Rice, white, with cheese and/or cream based sauce, fat added"
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 30
