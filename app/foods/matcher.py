@@ -806,13 +806,14 @@ class FoodIndex:
         unsaid = np.maximum(0.0, main_weight - hits_real)
         if exact is not None:
             # Said in just the words FNDDS codes as a food whose head has more ("beef stew, NFS":
-            # "Beef stew with potatoes and vegetables ..."; "chicken soup": the noodle soup), the
-            # words name it: the rest is the usual, not unsaid.
+            # "Beef stew with potatoes and vegetables ..."; "chicken soup": the noodle soup;
+            # "chili": "Chili con carne with beans"), the words name it, its head and noun: the
+            # rest is the usual, not unsaid.
             # Not over a food whose description is just the words said ("Beef goulash").
             fuller = exact & ~head_named
             if not (head_named & (unsaid <= 0) & (hard_hit >= hard - 1e-9)).any():
                 unsaid = np.where(fuller, 0.0, unsaid)
-                head_named = head_named | fuller
+                head_named, noun_said = head_named | fuller, noun_said | fuller
                 # It is those words' generic form ("NFS"), as "Soup, NFS" is of "soup".
                 generic = np.maximum(generic, fuller)
         # Said in just the words of one of its listed names, and none of its description's, a

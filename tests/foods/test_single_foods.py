@@ -132,6 +132,8 @@ def test_a_dish_said_in_the_words_fndds_codes_as_a_fuller_dish_is_that_dish():
         item = one(text)
         assert item.food.name == "Chicken or turkey noodle soup, canned or ready-to-serve"
         assert item.grams == pytest.approx(portion_grams(item.food, "1 cup"))
+    # "chili, NFS" is chili con carne with beans, though its noun is "carne".
+    assert one("a bowl of chili").food.name == "Chili con carne with beans"
     # A food whose description is just the words said stays that food.
     assert one("a bowl of beef goulash").food.name == "Beef goulash"
 
