@@ -575,6 +575,17 @@ class FoodIndex:
         # ("dessert"), is a food's own beside a word its name has with it ("Big Mac", "Gelatin
         # dessert").
         self._glued, self.english_pairs = _glued_pairs(self.foods, self._vocab)
+        # A word the parser reads as how a food felt, before a word it names a food as eaten
+        # with ("hot chocolate", "hot dog", "iced tea", "sweet potato"): a name there.
+        self.soft_names = frozenset(
+            (a, b)
+            for food in self.foods
+            if _source(food) == "fndds"
+            for a, b in itertools.pairwise(
+                _WORD_RE.findall(_BRACKETS.sub(" ", food.name.split(",")[0]).lower())
+            )
+            if a in lexicon.SOFT and stem(b) not in _STOP
+        )
         self._deletes: dict[str, list[str]] = defaultdict(list)
         for w in self._vocab:
             if len(w) >= 4 and w.isalpha():

@@ -465,7 +465,13 @@ class _Reader:
                 q.append(w)
         warmth = [stem(lexicon.WARMTH[t]) for t in toks if t in lexicon.WARMTH]
         q += [w for w in warmth if w not in q]
-        return q, frozenset(stem(t) for t in toks if t in lexicon.SOFT) | frozenset(warmth)
+        named = self.index.soft_names
+        soft = {
+            stem(t)
+            for i, t in enumerate(toks)
+            if t in lexicon.SOFT and tuple(toks[i : i + 2]) not in named
+        }
+        return q, frozenset(soft) | frozenset(warmth)
 
     def nouns(self, toks: Sequence[str]) -> list[str]:
         return self.query([t for t in toks if not participle(t)])[0]

@@ -214,3 +214,10 @@ def test_a_one_word_name_only_fndds_lists_names_its_food():
     item = one("a bowl of risotto")
     assert item.food.name == "Rice, white, with cheese and/or cream based sauce, fat added"
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 30
+
+
+def test_a_soft_word_that_begins_a_food_name_is_part_of_the_name():
+    # "hot" says how a food felt, but "hot chocolate" is a drink (it was white chocolate).
+    item = one("a mug of hot chocolate")
+    assert item.food.name.startswith("Hot chocolate / Cocoa")
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 15
