@@ -1,10 +1,9 @@
 """Matches food words to USDA foods by how much of what was said a food's description covers.
 
-Every food is a bag of word stems from two fields of its source data: the description ("Milk,
-whole") and the additional descriptions (FNDDS synonyms and brands, e.g. "3.5% fat milk"); its
-category (the WWEIA category or the SR28 food group) says what kind of food it is, not which
-words fit it. A word's weight is its inverse document frequency, so rare words ("frankfurter")
-decide and common ones ("with", "cooked") barely count.
+Every food is a bag of word stems from three fields of its source data: the description ("Milk,
+whole"), the additional descriptions (FNDDS synonyms and brands, e.g. "3.5% fat milk") and its
+category (the WWEIA category or the SR28 food group). A word's weight is its inverse document
+frequency, so rare words ("frankfurter") decide and common ones ("with", "cooked") barely count.
 
 score = covered weight of the query / weight of the query
         - UNSAID * unsaid / (unsaid + said), the weights of the description words the user did
@@ -39,8 +38,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FoodIndex", "Match", "participle", "stem", "unspecified", "words"]
 
-# Weight of a query word found only in the additional descriptions.
+# Weight of a query word found only in the additional descriptions / only in the category.
 _ADDITIONAL = 0.8
+_CATEGORY = 0.4
 # ... found only in the food's portions ("1 patty").
 _PORTION = 0.4
 # Share of all foods whose portions use a word beyond which it names none of them.
@@ -225,7 +225,7 @@ class FoodIndex:
         import numpy as np
 
         self.foods: tuple[FoodRecord, ...] = tuple(foods)
-        fields: list[tuple[set[str], set[str], bool]] = []
+        fields: list[tuple[set[str], set[str], set[str], bool]] = []
         heads: list[frozenset[str]] = []
         alts: list[set[str]] = []
         names: list[str] = []
@@ -275,7 +275,8 @@ class FoodIndex:
             # A changed state past the head ("Cookie, sugar or plain, sugar free") is no
             # generic form, whatever else its name says.
             generic = (generic or bool(main & _GENERIC_WORDS)) and not main & _STATES - lead
-            fields.append((main, extra, generic))
+            cat = kind - main - extra
+            fields.append((main, extra, cat, generic))
             # "Macaroni or noodles with cheese", "Frankfurter or hot dog": the words after "or"
             # (as far as they go together, "hot dog") are an alternative to the word before;
             # saying one of them says the food.
@@ -370,7 +371,7 @@ class FoodIndex:
                     for p in names[i].split(",")[1:]:
                         if len(ws := _words(p)) == 1:
                             usual[heads[i]].add(ws[0])
-        for i, (main, extra, _generic) in enumerate(fields):
+        for i, (main, extra, cat, _generic) in enumerate(fields):
             late = _late_words(names[i], _source(self.foods[i]) == "fndds")
             head, alt = heads[i], alts[i]
             undiscounted = head | _STATES
@@ -390,20 +391,21 @@ class FoodIndex:
             por = sorted(
                 w
                 for w in portion_words[i]
-                if pdf[w] <= too_common and w not in main and w not in extra
+                if pdf[w] <= too_common and w not in main and w not in extra and w not in cat
             )
             # "Taco or tostada with meat": "with beef, steak, pork, ..." says which meats; said,
             # each is the description's "meat", said (a description word standing for another).
             kinds = _kinds_of(names[i], _additional(self.foods[i]), main, extra)
             listed = [w for w in extra if w not in kinds]
-            k = len(main) + len(kinds) + len(listed) + len(por)
+            k = len(main) + len(kinds) + len(listed) + len(cat) + len(por)
             post_words += main
             post_words += kinds
             post_words += listed
+            post_words += cat
             post_words += por
             post_food += [i] * k
             post_f += [1.0] * (len(main) + len(kinds))
-            post_f += [_ADDITIONAL] * len(listed)
+            post_f += [_ADDITIONAL] * len(listed) + [_CATEGORY] * len(cat)
             post_f += [_PORTION] * len(por)
             post_unsaid += unsaid_w.values()
             post_unsaid += [unsaid_w[w] for w in kinds.values()]
@@ -418,10 +420,11 @@ class FoodIndex:
                 (_WHICH if w in wh else 1.0) if w in hw else 0.0
                 for w in (*main, *kinds.values(), *listed)
             ]
-            post_head += [0.0] * len(por)
+            post_head += [0.0] * (len(cat) + len(por))
             post_noun += [1.0 if w in food_nouns else 0.0 for w in main]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in kinds.values()]
             post_noun += [1.0 if w in food_nouns else 0.0 for w in listed]
+            post_noun += [1.0 if w in food_nouns else 0.0 for w in cat]
             post_noun += [0.0] * len(por)
             # fsum: exact whatever the set's order, which PYTHONHASHSEED changes per process.
             main_weight[i] = math.fsum(unsaid_w.values())

@@ -168,15 +168,6 @@ def test_the_first_food_said_after_a_framing_joiner_is_the_food():
     assert fries.food.name.startswith("Potato, french fries")
 
 
-def test_words_fit_a_food_by_its_names_not_its_category():
-    # "Eggs" is the category of both fried eggs; the one not specified as to fat is the
-    # generic form, not the one whose fat type is unspecified.
-    item = one("a fried egg")
-    assert item.food.name == "Egg, whole, fried, NS as to fat"
-    assert item.grams == pytest.approx(portion_grams(item.food, "1 egg"))
-    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) < 1
-
-
 def test_a_food_free_of_something_is_not_the_usual_form():
     # "Cookie, sugar or plain, sugar free" says "sugar" and "plain", but a sugar cookie is the
     # usual one.
