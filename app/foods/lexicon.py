@@ -59,13 +59,14 @@ FILLER: frozenset[str] = frozenset(
     about around approximately roughly nearly almost some any of the flavor flavors flavour
     flavours taste goodness""".split()
 )
-# Words that describe how a food felt rather than which food it is: they help a food that
-# carries them ("hot dog", "light beer") and cost nothing when the food does not.
+# Words that describe how a food felt (or the place it came from) rather than which food it is:
+# they help a food that carries them ("hot dog", "light beer") and cost nothing when the food
+# does not ("a fast food place": FNDDS's "other place" is no biscuit of its own).
 SOFT: frozenset[str] = frozenset(
     """hot cold warm cool chilled icy iced steaming fresh freshly crispy crisp crunchy creamy
     smooth juicy tender rich sweet savory savoury salty tangy zesty spicy chewy fluffy gooey
     big small medium large huge tiny little mini classic simple homemade quick generous tall
-    short full cute""".split()
+    short full cute place""".split()
 )
 # Warm, in the word USDA names use ("Tea, hot"; "iced" they use as people do): "steaming tea"
 # is hot tea, not iced.

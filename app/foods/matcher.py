@@ -133,9 +133,10 @@ def words(text: str) -> list[str]:
     return list(_words(text))
 
 
-# Words for a changed state of the food: never the usual form, however many foods have them.
+# Words for a changed state of the food ("sugar free"): never the usual form, however many
+# foods have them.
 _STATES = frozenset(
-    "dry dried powder dehydrated concentrate condensed evaporated mix frozen canned".split()
+    "dry dried powder dehydrated concentrate condensed evaporated mix frozen canned free".split()
 )
 # The word lists above are compared with stems.
 _GENERIC_WORDS = frozenset(map(stem, _GENERIC_WORDS))
@@ -238,7 +239,10 @@ class FoodIndex:
         self.number_names: dict[tuple[str, ...], str] = {}
         noun_memo: dict[str, frozenset[str]] = {}
         # Words of no description nor portion: what a food's one-word synonyms add (below).
-        described = {w for food in self.foods for w in _words(food.name)}
+        # (FNDDS's: SR28 names brands' products, "KASHI Mushroom & Asparagus Risotto, frozen".)
+        described = {
+            w for food in self.foods if _source(food) == "fndds" for w in _words(food.name)
+        }
         described |= {w for food in self.foods for p in food.portions for w in _portion_seq(p)}
         syn_nouns: list[frozenset[str]] = []
         glued_words: list[frozenset[str]] = []
@@ -268,8 +272,11 @@ class FoodIndex:
             glued_words.append(glued)
             main |= glued
             extra = (set(_words(unspecified(_additional(food))[0])) | set(compound)) - _STOP - main
+            # A changed state past the head ("Cookie, sugar or plain, sugar free") is no
+            # generic form, whatever else its name says.
+            generic = (generic or bool(main & _GENERIC_WORDS)) and not main & _STATES - lead
             cat = kind - main - extra
-            fields.append((main, extra, cat, generic or bool(main & _GENERIC_WORDS)))
+            fields.append((main, extra, cat, generic))
             # "Macaroni or noodles with cheese", "Frankfurter or hot dog": the words after "or"
             # (as far as they go together, "hot dog") are an alternative to the word before;
             # saying one of them says the food.
@@ -478,9 +485,15 @@ class FoodIndex:
         for i, food in enumerate(self.foods):
             for part in _additional(food).split(";"):
                 rest, n_unspecified = unspecified(part)
-                key = frozenset(words(rest)) - _STOP
+                ws = _words(rest)
+                key = frozenset(ws) - _STOP
                 if n_unspecified and key and key & head_words[i]:
                     defaults[key].append(i)
+                    # "chicken or turkey soup, NFS": "chicken soup" and "turkey soup" too.
+                    for a, o, b in zip(ws, ws[1:], ws[2:], strict=False):
+                        for one in (key - {a}, key - {b}) if o == "or" else ():
+                            if one & head_words[i]:
+                                defaults[one].append(i)
                 elif key and not n_unspecified:
                     aliases[frozenset(words(rest.split(",")[0])) - _STOP].append(i)
         self._defaults = {k: np.array(v, dtype=np.int32) for k, v in defaults.items()}
@@ -491,7 +504,8 @@ class FoodIndex:
         for i, food in enumerate(self.foods):
             for part in _additional(food).split(";"):
                 key = frozenset(_words(_BRACKETS.sub(" ", part))) - _STOP
-                if len(key) > 1:
+                # ... or of one word no food as eaten is described by ("risotto").
+                if len(key) > 1 or key & (syn_nouns[i] - nouns[i]):
                     multi[key].append(i)
         self._synonyms = {k: np.array(v, dtype=np.int32) for k, v in multi.items()}
         # The other names FNDDS lists for a food ("Pasta, cooked": "macaroni, spaghetti, any
@@ -564,6 +578,17 @@ class FoodIndex:
         # ("dessert"), is a food's own beside a word its name has with it ("Big Mac", "Gelatin
         # dessert").
         self._glued, self.english_pairs = _glued_pairs(self.foods, self._vocab)
+        # A word the parser reads as how a food felt, before a word it names a food as eaten
+        # with ("hot chocolate", "hot dog", "iced tea", "sweet potato"): a name there.
+        self.soft_names = frozenset(
+            (a, b)
+            for food in self.foods
+            if _source(food) == "fndds"
+            for a, b in itertools.pairwise(
+                _WORD_RE.findall(_BRACKETS.sub(" ", food.name.split(",")[0]).lower())
+            )
+            if a in lexicon.SOFT and stem(b) not in _STOP
+        )
         self._deletes: dict[str, list[str]] = defaultdict(list)
         for w in self._vocab:
             if len(w) >= 4 and w.isalpha():
@@ -779,8 +804,9 @@ class FoodIndex:
         default: np.ndarray | float = 0.0
         said_key = frozenset(w for w in q if w not in soft)
         named_as = self._defaults.get(said_key)
+        exact: np.ndarray | None = None  # the foods FNDDS codes just the words said as
         if named_as is not None:
-            default = np.isin(cand, named_as)
+            exact = default = np.isin(cand, named_as)
         elif len(said_key) > 1:
             # "black tea": the food a word said alone is coded as ("tea": "Tea, hot, leaf,
             # black"), when it has all the words said.
@@ -792,11 +818,30 @@ class FoodIndex:
         # squeezed".)
         alias = self._aliases.get(said_key) if named_as is None else None
         unsaid = np.maximum(0.0, main_weight - hits_real)
+        if exact is not None:
+            # Said in just the words FNDDS codes as a food whose head has more ("beef stew, NFS":
+            # "Beef stew with potatoes and vegetables ..."; "chicken soup": the noodle soup;
+            # "chili": "Chili con carne with beans"), the words name it, its head and noun: the
+            # rest is the usual, not unsaid.
+            # Not over a food whose description is just the words said ("Beef goulash").
+            fuller = exact & ~head_named
+            if not (head_named & (unsaid <= 0) & (hard_hit >= hard - 1e-9)).any():
+                unsaid = np.where(fuller, 0.0, unsaid)
+                head_named, noun_said = head_named | fuller, noun_said | fuller
+                # It is those words' generic form ("NFS"), as "Soup, NFS" is of "soup".
+                generic = np.maximum(generic, fuller)
         # Said in just the words of one of its listed names, and none of its description's, a
         # food is named, not described: nothing of its description went unsaid.
+        # (A soft word may be one of the name's: "Hot Pockets Pepperoni Pizza".) Named so, the
+        # food is what was said: its noun and head said too.
         named_by = self._synonyms.get(frozenset(w for w in q if w not in soft))
+        if named_by is None and soft:
+            named_by = self._synonyms.get(frozenset(q))
         if named_by is not None:
-            unsaid = np.where(np.isin(cand, named_by) & (hits_imag == 0), 0.0, unsaid)
+            is_named = np.isin(cand, named_by) & (hits_imag == 0)
+            unsaid = np.where(is_named, 0.0, unsaid)
+            noun_said = noun_said | is_named
+            head_named = head_named | is_named
         # Said, a word is as much of the food as any other: the discounts of its unsaid weight
         # are for leaving it unsaid ("toast" says "Bread, toasted" half, not a fifth).
         share = unsaid / np.maximum(unsaid + hits_imag, 1e-9)
@@ -1207,17 +1252,23 @@ def _nouns(
     # SR28 names often lead with the group ("Snacks, pretzels", "Spices, pepper"): then the
     # food is named after it.
     lead = 2 if _source(food) == "sr28" and set(words(parts[0])) <= set(words(kind)) else 1
+    # ... or with brands or a restaurant in capitals ("CARRABBA'S ITALIAN GRILL, lasagne",
+    # "MURRAY, SOUTHERN KITCHEN, Coconut Cookies"): the food is named after them, and a brand's
+    # words are no food.
+    heads = parts[:lead]
+    if _source(food) == "sr28" and parts[0].isupper():
+        heads = [p for p in parts if not p.isupper()][:1]
     out: set[str] = set()
     # Its kind is what it is too ("Lettuce, salad with ...": "Lettuce and lettuce salads"), and
     # so is a product name in brackets ("Crackers, wheat (Wheat Thins)").
-    for part in [*parts[:lead], kind, *(b[1:-1] for b in _BRACKETS.findall(name))]:
+    for part in [*heads, kind, *(b[1:-1] for b in _BRACKETS.findall(name))]:
         got = memo.get(part)
         if got is None:
             got = memo[part] = _phrase_nouns(part, together)
         out |= got
     # ... but not a word its own head uses to say which one it is: "Beef taco filling" is a
     # filling, though it is filed among "Burritos and tacos".
-    for part in parts[:lead]:
+    for part in heads:
         seq = _words(part)
         cut = next((k for k, w in enumerate(seq) if w in _HEAD_ENDS and k), len(seq))
         out -= set(seq[:cut]) - memo[part]

@@ -67,6 +67,8 @@ _FALLBACK = 0.05
 _UNSAID_SLACK = 0.5
 # Words a counted dish must be said in to stand without being named by its head.
 _DISH_WORDS = 4
+# Foods within this much of the best score are a tie the food said before may break.
+_CONTEXT_TIE = 0.01
 # A food is "named" by a phrase when at most this share of its description went unsaid.
 _NAMED = 0.4
 
@@ -287,6 +289,8 @@ class _Piece:
 
 
 _COMPOSED = frozenset("made packed filled stuffed prepared topped".split())
+# "indulging in", "snacked on": a verb of the scene before a preposition, not a food's part.
+_EATING = frozenset(w for w in lexicon.FILLER if w.endswith(("ing", "ed")))
 
 
 def _bare_measures(toks: list[str], measure_words: frozenset[str]) -> list[str]:
@@ -362,7 +366,7 @@ def _pieces(toks: list[str], containers: frozenset[str] = frozenset()) -> list[_
                 or (
                     # "a hot dog made with a beef frankfurter": what the food is made of.
                     bool(
-                        {*lead[-1:]} & lexicon.PREPOSITIONS
+                        ({*lead[-1:]} & lexicon.PREPOSITIONS and not {*lead[-2:-1]} & _EATING)
                         or (lead[-1:] == ["with"] and {*lead[-2:-1]} & _COMPOSED)
                     )
                     and part[0] in {"a", "an", "the", "some"}
@@ -492,7 +496,13 @@ class _Reader:
                 q.append(w)
         warmth = [stem(lexicon.WARMTH[t]) for t in toks if t in lexicon.WARMTH]
         q += [w for w in warmth if w not in q]
-        return q, frozenset(stem(t) for t in toks if t in lexicon.SOFT) | frozenset(warmth)
+        named = self.index.soft_names
+        soft = {
+            stem(t)
+            for i, t in enumerate(toks)
+            if t in lexicon.SOFT and tuple(toks[i : i + 2]) not in named
+        }
+        return q, frozenset(soft) | frozenset(warmth)
 
     def nouns(self, toks: Sequence[str]) -> list[str]:
         return self.query([t for t in toks if not participle(t)])[0]
@@ -553,10 +563,15 @@ class _Reader:
         return Amount(amount.quantity, amount.unit, (*amount.words, *toks[:k])), toks[k:]
 
     def best(
-        self, toks: Sequence[str], measure: Sequence[str] = (), head: int | None = None
+        self,
+        toks: Sequence[str],
+        measure: Sequence[str] = (),
+        head: int | None = None,
+        context: Sequence[str] = (),
     ) -> list[Match]:
         """The best foods for the words; ``head``: how many of the first words are the food
-        the rest describe ("pizza" + "with meat"); by default all."""
+        the rest describe ("pizza" + "with meat"); by default all. ``context``: the words of
+        the food said before, which may break a tie (see _in_context)."""
         q, soft = self.query(toks)
         if not q:
             return []
@@ -582,7 +597,9 @@ class _Reader:
             nouns=nouns,
         )
         matches = self._preferred_first(matches)
-        return _measured_first(matches, [stem(t) for t in measure if t.isalpha()])
+        matches = _measured_first(matches, [stem(t) for t in measure if t.isalpha()])
+        around = {w for w in self.query(context)[0] if w not in q} if context else set()
+        return _in_context(matches, around) if around else matches
 
 
 def _scaled(food: FoodRecord, grams: float) -> dict[str, float]:
@@ -644,6 +661,22 @@ def _measured_first(matches: list[Match], measure: list[str]) -> list[Match]:
     return matches
 
 
+def _in_context(matches: list[Match], around: set[str]) -> list[Match]:
+    """Among foods that fit all but equally, the first whose name has all the words of the
+    food said before (two or more): the same food in another form ("vanilla ice cream and a
+    waffle cone": the vanilla ice cream waffle cone). Not a word of it: "chocolate" of a candy
+    says nothing of the cola after it."""
+    if len(around) < 2 or around <= set(words(matches[0].food.name)):
+        return matches
+    top = matches[0].score
+    for k, m in enumerate(matches[1:], 1):
+        if m.score < top - _CONTEXT_TIE:
+            break
+        if around <= set(words(m.food.name)):
+            return [m, *matches[:k], *matches[k + 1 :]]
+    return matches
+
+
 def _unknown(toks: list[str], rd: _Reader, unmatched: list[str]) -> None:
     """Words neither the food data nor the parser's English knows ("brekkie") are reported, so
     a caller can tell a fully read text from a partly read one."""
@@ -660,12 +693,13 @@ def _unknown(toks: list[str], rd: _Reader, unmatched: list[str]) -> None:
             unmatched.append(t)
 
 
-def _standalone(pc: _Piece, rd: _Reader) -> bool:
+def _standalone(pc: _Piece, rd: _Reader, first: bool = False) -> bool:
     """Whether words with no amount of their own name a food by themselves ("eggs and toast"):
     after a joiner that lists foods, every word known to the food data ("toast with my jam").
     A possessive begins a noun phrase as an article does, whatever joiner came before ("juice,
-    the perfect match to my muffin"); "its", "their" name a part of the food before."""
-    if pc.joiner not in _LISTING and pc.toks[:1] not in (["my"], ["our"], ["your"]):
+    the perfect match to my muffin"); "its", "their" name a part of the food before. The
+    first food said follows any joiner ("a meal featuring fried fish": the meal was the scene)."""
+    if pc.joiner not in _LISTING and pc.toks[:1] not in (["my"], ["our"], ["your"]) and not first:
         return False
     toks = pc.toks[:-1] if pc.toks[-1] in lexicon.PREPOSITIONS else pc.toks  # "fries from"
     content = [t for t in toks if t.isalpha() and t not in lexicon.FILLER]
@@ -724,7 +758,8 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if pc.kind in ("new", "with"):
             _emit(cur, items, unmatched, rd)
             amount, toks = rd.measure_first(pc.amount, pc.toks)
-            cur = _Item(amount, toks, rd.best(toks, amount.words))
+            before = cur.toks if cur is not None else ()
+            cur = _Item(amount, toks, rd.best(toks, amount.words, context=before))
             continue
         if not _has_words(pc.toks):
             continue
@@ -790,7 +825,7 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
                     and not cur.amount.words
                 ),
             )
-            and _standalone(pc, rd)
+            and _standalone(pc, rd, first=cur is None)
         ):
             _emit(cur, items, unmatched, rd)
             cur = _Item(Amount(None), list(pc.toks), own)

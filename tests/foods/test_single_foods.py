@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from app.foods.parser import parse
-from tests.foods.readings import carbs, one, portion_grams
+from tests.foods.readings import carbs, items, one, portion_grams
 
 
 def test_a_respelled_word_beside_the_word_a_food_name_has_with_it_is_that_name():
@@ -120,3 +120,95 @@ def test_a_listed_name_does_not_outrank_the_food_fndds_codes_the_words_as():
     assert item.food.name == "Lemonade, fruit flavored drink"
     assert item.grams == pytest.approx(8 * portion_grams(item.food, "1 fl oz (no ice)"), rel=0.01)
     assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 10 < carbs(item) < 25
+
+
+def test_a_dish_said_in_the_words_fndds_codes_as_a_fuller_dish_is_that_dish():
+    # "beef stew, NFS" is coded as the stew with potatoes and vegetables, not stew meat;
+    # "chicken or turkey soup, NFS" as the noodle soup, either alternative said.
+    item = one("we had a bowl of beef stew for supper")
+    assert item.food.name.startswith("Beef stew with potatoes and vegetables")
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 20
+    for text in ("a cup of turkey soup", "a cup of chicken soup"):
+        item = one(text)
+        assert item.food.name == "Chicken or turkey noodle soup, canned or ready-to-serve"
+        assert item.grams == pytest.approx(portion_grams(item.food, "1 cup"))
+    # "chili, NFS" is chili con carne with beans, though its noun is "carne".
+    assert one("a bowl of chili").food.name == "Chili con carne with beans"
+    # A food whose description is just the words said stays that food.
+    assert one("a bowl of beef goulash").food.name == "Beef goulash"
+
+
+def test_a_tie_is_broken_by_the_food_said_before_when_it_is_all_of_it():
+    # The scooped waffle cones differ only by flavor: the vanilla one after vanilla ice cream,
+    # the chocolate one after chocolate ice cream.
+    first, cone = items("2 scoops of vanilla ice cream and a waffle cone")
+    assert first.food.name == "Ice cream, vanilla"
+    assert cone.food.name == "Ice cream cone, scooped, vanilla, waffle cone"
+    assert cone.grams == pytest.approx(portion_grams(cone.food, "1 cone"))
+    assert cone.nutrients["carbs_g"] == pytest.approx(carbs(cone))
+    _, cone = items("a scoop of chocolate ice cream and a waffle cone")
+    assert cone.food.name == "Ice cream cone, scooped, chocolate, waffle cone"
+
+
+def test_a_brand_in_capitals_names_no_food():
+    # "CARRABBA'S ITALIAN GRILL, lasagne" is lasagne: "grilled" salmon names no grill.
+    salmon, rice = items("grilled salmon with rice")
+    assert salmon.food.name.startswith("Salmon, cooked")
+    assert rice.food.name == "Rice, cooked, NFS"
+    assert salmon.nutrients["carbs_g"] == pytest.approx(carbs(salmon)) and carbs(salmon) < 1
+
+
+def test_the_first_food_said_after_a_framing_joiner_is_the_food():
+    # "a frozen meal" is the scene; the food it features is what was eaten.
+    item = one("a frozen meal featuring fried chicken with potatoes and vegetables")
+    assert item.food.name == "Chicken, fried, with potatoes, vegetable, frozen meal"
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 30
+    fish, fries = items("a meal featuring fried fish with french fries")
+    assert fish.food.name.startswith("Fish, NS as to type, coated, fried")
+    assert fries.food.name.startswith("Potato, french fries")
+
+
+def test_a_food_free_of_something_is_not_the_usual_form():
+    # "Cookie, sugar or plain, sugar free" says "sugar" and "plain", but a sugar cookie is the
+    # usual one.
+    item = one("a big sugar cookie")
+    assert item.food.name == "Cookie, butter or sugar"
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 10
+
+
+def test_a_listed_name_with_a_soft_word_in_it_names_its_food():
+    # "Hot Pockets Pepperoni Pizza" is listed for a turnover; "hot" is a soft word.
+    item = one("for dinner I microwaved a hot pockets pepperoni pizza")
+    assert item.food.name == "Turnover, meat- and cheese-filled, tomato-based sauce"
+    assert item.grams == pytest.approx(portion_grams(item.food, "hot pockets"))
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 30 < carbs(item) < 60
+
+
+def test_the_place_a_food_came_from_does_not_choose_the_food():
+    # FNDDS lists "homemade or other place" for a chicken fillet biscuit; a biscuit from a fast
+    # food place is the fast food biscuit.
+    item = one("a biscuit from a fast food place")
+    assert item.food.name == "Biscuit, from fast food / restaurant"
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and 15 < carbs(item) < 40
+
+
+def test_a_food_after_a_verb_and_a_preposition_is_a_food_of_its_own():
+    # "indulging in a turnover": the turnover was eaten, it is no part of the water.
+    water, turnover = items("a glass of tap water while indulging in a meat-filled turnover")
+    assert water.food.name == "Water, tap"
+    assert turnover.food.name.startswith("Turnover, meat")
+    assert turnover.nutrients["carbs_g"] == pytest.approx(carbs(turnover)) and carbs(turnover) > 15
+
+
+def test_a_one_word_name_only_fndds_lists_names_its_food():
+    # FNDDS lists "risotto" for a rice dish; SR28's only risotto is a frozen brand's, unprepared.
+    item = one("a bowl of risotto")
+    assert item.food.name == "Rice, white, with cheese and/or cream based sauce, fat added"
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 30
+
+
+def test_a_soft_word_that_begins_a_food_name_is_part_of_the_name():
+    # "hot" says how a food felt, but "hot chocolate" is a drink (it was white chocolate).
+    item = one("a mug of hot chocolate")
+    assert item.food.name.startswith("Hot chocolate / Cocoa")
+    assert item.nutrients["carbs_g"] == pytest.approx(carbs(item)) and carbs(item) > 15
