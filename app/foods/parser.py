@@ -666,7 +666,7 @@ def _in_context(matches: list[Match], around: set[str]) -> list[Match]:
     food said before (two or more): the same food in another form ("vanilla ice cream and a
     waffle cone": the vanilla ice cream waffle cone). Not a word of it: "chocolate" of a candy
     says nothing of the cola after it."""
-    if len(around) < 2 or around <= set(words(matches[0].food.name)):
+    if not matches or len(around) < 2 or around <= set(words(matches[0].food.name)):
         return matches
     top = matches[0].score
     for k, m in enumerate(matches[1:], 1):

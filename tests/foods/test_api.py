@@ -212,3 +212,17 @@ async def test_loader_is_idempotent(app):
             )
         )
     assert (n_foods, n_portions) == (8789, 15438)
+
+
+async def test_a_word_no_food_has_after_a_food_with_custom_foods_is_unmatched(client, user):
+    # With custom foods every word is a query word; one no food has ("kcal"), after a food
+    # of two or more words, left the tie-break by the food before with no foods (a 500).
+    r = await client.post("/api/v1/foods", json=CUSTOM, headers=user.headers)
+    assert r.status_code == 201, r.text
+    r = await client.post(
+        "/api/v1/logs/parse", json={"text": "fried rice, about 300 kcal"}, headers=user.headers
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [i["food"] for i in body["items"]] == ["Rice, fried, NFS"]
+    assert body["unmatched"] == ["kcal"]
