@@ -1010,6 +1010,13 @@ def _specific(m: Match, rd: _Reader) -> bool:
     return len(parts) > 1 and any(said == set(words(a)) for a in parts[1].split(" or "))
 
 
+def _whole(toks: list[str], m: Match, rd: _Reader) -> bool:
+    """ "a tuna sandwich": two or more words said, every one the food's, the last its noun."""
+    q, soft = rd.query(toks)
+    said = [w for w in q if w not in soft]
+    return len(said) >= 2 and m.coverage >= 1 - 1e-9 and said[-1] in rd.index.head_nouns(m.food)
+
+
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
     if cur is None:
         return
@@ -1028,6 +1035,7 @@ def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: 
             not bare
             or _names(cur.toks, cur.best[0], rd)
             or _specific(cur.best[0], rd)
+            or _whole(cur.toks, cur.best[0], rd)
             # "a burger on a bun": the food the count named, told more of by the words joined
             or (cur.head is not None and _names(*cur.head, rd))
         )

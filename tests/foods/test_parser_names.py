@@ -1,0 +1,21 @@
+"""Which food a name said resolves to (issue #11): made-up sentences, asserted on values."""
+
+from __future__ import annotations
+
+from tests.foods.readings import carbs, items
+
+
+def test_a_counted_dish_said_in_its_own_words_is_kept():
+    # Two words, both the dish's, the last its noun: a food, not words to drop.
+    sandwich, apple = items("lunch was a tuna sandwich and an apple")
+    name = sandwich.food.name.lower()
+    assert "tuna" in name and "sandwich" in name
+    assert sandwich.quantity == 1 and 100 < sandwich.grams < 300
+    assert carbs(sandwich) > 20
+    assert "apple" in apple.food.name.lower()
+
+
+def test_a_counted_word_that_names_no_food_by_its_head_is_not_one():
+    # "added fat" is in a chocolate milk's name, but no milk was said.
+    r = items("an omelet with a touch of added fat")
+    assert all("milk" not in it.food.name.lower() for it in r)
