@@ -1092,6 +1092,15 @@ class FoodIndex:
             out.append(got)
         return out
 
+    def together(self, a: str, b: str) -> bool:
+        """Whether some food has both stems among its words."""
+        import numpy as np
+
+        got_a, got_b = self._postings.get(a), self._postings.get(b)
+        if got_a is None or got_b is None:
+            return False
+        return bool(np.intersect1d(got_a[0], got_b[0], assume_unique=True).size)
+
     def head_nouns(self, food: FoodRecord) -> frozenset[str]:
         """The nouns of a food's head: what its name says it is ("sandwich" of "Tuna salad
         sandwich, on bread"; not "fat" of a chocolate milk filed as reduced fat milk)."""

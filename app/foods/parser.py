@@ -181,7 +181,10 @@ def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
             for p in {(*said[i - 1 : i], t), (t, *said[i + 1 : i + 2])} & index.english_pairs
             if not {stem(w) for w in p if w != t} & index.noun_vocab
         }
-        toks += lexicon.SPELLING[t].split() if t in lexicon.SPELLING and not near else [t]
+        if t in lexicon.SPELLING and not near and not _said_with(toks[-1:], t, index):
+            toks += lexicon.SPELLING[t].split()
+        else:
+            toks.append(t)
     names = index.number_names
     sizes = sorted({len(n) for n in names}, reverse=True)
     out: list[str] = []
@@ -196,6 +199,15 @@ def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
         out.append(toks[i])
         i += 1
     return out
+
+
+def _said_with(before: list[str], word: str, index: FoodIndex) -> bool:
+    """Whether a food has the word with the word said before it, and none has the respelling
+    with it ("rice porridge" is congee, "rice porridge or gruel"; no food is rice oatmeal)."""
+    if not before or not before[0].isalpha():
+        return False
+    b, to = stem(before[0]), lexicon.SPELLING[word].split()
+    return index.together(b, stem(word)) and not index.together(b, stem(to[-1]))
 
 
 def _and_half(m: re.Match[str]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.foods.readings import carbs, items
+from tests.foods.readings import carbs, items, one
 
 
 def test_a_counted_dish_said_in_its_own_words_is_kept():
@@ -19,3 +19,12 @@ def test_a_counted_word_that_names_no_food_by_its_head_is_not_one():
     # "added fat" is in a chocolate milk's name, but no milk was said.
     r = items("an omelet with a touch of added fat")
     assert all("milk" not in it.food.name.lower() for it in r)
+
+
+def test_a_respelling_gives_way_to_a_name_the_data_has_with_the_word_before():
+    # "porridge" is oatmeal, but no food is rice oatmeal: "rice porridge" is the one listed so.
+    rice = one("a bowl of rice porridge for breakfast")
+    assert "congee" in rice.food.name.lower()
+    oats = one("a bowl of porridge for breakfast")
+    assert "oatmeal" in oats.food.name.lower()
+    assert carbs(rice) < carbs(oats)
