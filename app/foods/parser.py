@@ -207,7 +207,12 @@ def _said_with(before: list[str], word: str, index: FoodIndex) -> bool:
     if not before or not before[0].isalpha():
         return False
     b, to = stem(before[0]), lexicon.SPELLING[word].split()
-    return index.together(b, stem(word)) and not index.together(b, stem(to[-1]))
+    target = stem(to[-1])
+    return (
+        index.knows(target)  # a food's word, not English ("n": "and")
+        and index.together(b, stem(word))
+        and not index.together(b, target)
+    )
 
 
 def _and_half(m: re.Match[str]) -> str:
