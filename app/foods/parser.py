@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import math
 import re
 import threading
@@ -1028,10 +1029,16 @@ def _specific(m: Match, rd: _Reader) -> bool:
 
 
 def _whole(toks: list[str], m: Match, rd: _Reader) -> bool:
-    """ "a tuna sandwich": two or more words said, every one the food's, the last its noun."""
+    """ "a tuna sandwich": two or more words said, every one the food's, the last its noun or
+    the word that makes its noun a compound ("chicken wrap": "Chicken fillet wrap sandwich")."""
     q, soft = rd.query(toks)
     said = [w for w in q if w not in soft]
-    return len(said) >= 2 and m.coverage >= 1 - 1e-9 and said[-1] in rd.index.head_nouns(m.food)
+    if len(said) < 2 or m.coverage < 1 - 1e-9:
+        return False
+    nouns = rd.index.head_nouns(m.food)
+    head = words(_BRACKETS.sub(" ", m.food.name).split(",")[0])
+    compound = any(a == said[-1] and b in nouns for a, b in itertools.pairwise(head))
+    return said[-1] in nouns or compound
 
 
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:

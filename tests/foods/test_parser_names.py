@@ -15,6 +15,13 @@ def test_a_counted_dish_said_in_its_own_words_is_kept():
     assert "apple" in apple.food.name.lower()
 
 
+def test_a_counted_dish_said_by_the_word_before_its_noun_is_kept():
+    # "wrap" of "... wrap sandwich": the compound's first word said last.
+    (wrap,) = items("a chicken wrap")
+    assert "wrap" in wrap.food.name.lower() and "chicken" in wrap.food.name.lower()
+    assert carbs(wrap) > 15
+
+
 def test_a_counted_word_that_names_no_food_by_its_head_is_not_one():
     # "added fat" is in a chocolate milk's name, but no milk was said.
     r = items("an omelet with a touch of added fat")
