@@ -1294,7 +1294,8 @@ def _nouns(
 
 
 def _phrase_nouns(part: str, together: frozenset[tuple[str, str]]) -> frozenset[str]:
-    raw = _WORD_RE.findall(part.lower().replace("'", ""))
+    # "Hot chocolate / Cocoa": either name, as with "or".
+    raw = _WORD_RE.findall(part.lower().replace("'", "").replace("/", " or "))
     seq = [stem(w) for w in raw]
     cut = next((k for k, w in enumerate(seq) if w in _HEAD_ENDS and k), len(seq))
     conjuncts: list[list[str]] = [[]]

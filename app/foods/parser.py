@@ -577,6 +577,12 @@ class _Reader:
         ):
             k += 1
         if not k:
+            if amount.words and (amount.words[-1], *toks[:1]) in self.index.soft_names:
+                # "a hot chocolate": a soft word that begins the food's name is the name's.
+                return Amount(amount.quantity, amount.unit, amount.words[:-1]), [
+                    amount.words[-1],
+                    *toks,
+                ]
             return amount, toks
         return Amount(amount.quantity, amount.unit, (*amount.words, *toks[:k])), toks[k:]
 
@@ -824,24 +830,26 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             cur = _Item(pc.amount, list(pc.toks), rd.best(pc.toks, pc.amount.words))
             continue
         # With no amount of their own, the words must name the food, not a part of it.
+        listed = (
+            cur is None  # "with my toast I drank": no food to be a part of
+            or ((pc.joiner in _LISTING_ONLY or pc.joiner is None) and not cur.composed)
+            # "2 fried eggs with toast": counted foods are whole; what comes with them
+            # is a food of its own.
+            or (
+                pc.joiner == "with"
+                and not cur.composed
+                and cur.amount.quantity is not None
+                and cur.amount.unit is None
+                and not cur.amount.words
+            )
+        )
         if (
             own
             and own[0].coverage >= _STANDALONE
-            and _names(
-                pc.toks,
-                own[0],
-                rd,
-                listed=cur is None  # "with my toast I drank": no food to be a part of
-                or ((pc.joiner in _LISTING_ONLY or pc.joiner is None) and not cur.composed)
-                # "2 fried eggs with toast": counted foods are whole; what comes with them
-                # is a food of its own.
-                or (
-                    pc.joiner == "with"
-                    and not cur.composed
-                    and cur.amount.quantity is not None
-                    and cur.amount.unit is None
-                    and not cur.amount.words
-                ),
+            and (
+                _names(pc.toks, own[0], rd, listed=listed)
+                # "toast and hot chocolate": listed, in the dish's own words (see _whole).
+                or (listed and _whole(pc.toks, own[0], rd))
             )
             and _standalone(pc, rd, first=cur is None)
         ):

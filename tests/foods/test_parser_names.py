@@ -35,3 +35,11 @@ def test_a_respelling_gives_way_to_a_name_the_data_has_with_the_word_before():
     oats = one("a bowl of porridge for breakfast")
     assert "oatmeal" in oats.food.name.lower()
     assert carbs(rice) < carbs(oats)
+
+
+def test_a_soft_word_that_begins_a_name_is_the_names_said_with_or_without_a_count():
+    # "hot" of "hot chocolate" is no warmth of white chocolate; "/" lists names as "or" does.
+    for text in ("a hot chocolate", "toast and hot chocolate"):
+        drink = items(text)[-1]
+        assert drink.food.name.lower().startswith("hot chocolate"), text
+        assert drink.grams > 100 and carbs(drink) > 20
