@@ -245,6 +245,7 @@ class FoodIndex:
         }
         described |= {w for food in self.foods for p in food.portions for w in _portion_seq(p)}
         syn_nouns: list[frozenset[str]] = []
+        own_nouns: list[frozenset[str]] = []  # of its head only ("sandwich", not its kind's)
         glued_words: list[frozenset[str]] = []
         for food in self.foods:
             name, generic = unspecified(food.name)
@@ -308,7 +309,9 @@ class FoodIndex:
                 for e in _additional(food).split(";")
                 if len(ws := _words(_BRACKETS.sub(" ", e))) == 1 and ws[0] not in described
             }
-            nouns.append(_nouns(food, together, noun_memo))
+            got, head_noun = _nouns(food, together, noun_memo)
+            nouns.append(got)
+            own_nouns.append(head_noun)
             syn_nouns.append(nouns[-1] | synonyms)
             for w in main | extra:
                 df[w] += 1
@@ -568,6 +571,7 @@ class FoodIndex:
         # Words that are some food's noun: what a food is, never only how it is served.
         self.noun_vocab = frozenset().union(*nouns)
         self._food_nouns = {f.id: n for f, n in zip(self.foods, nouns, strict=True)}
+        self._head_nouns = {f.id: n for f, n in zip(self.foods, own_nouns, strict=True)}
         self._corrections: dict[str, str | None] = {}
         # About 5 kB a query (15 matches): 1,024 of them cost at most ~5 MB.
         self._match_cached = functools.lru_cache(maxsize=1024)(  # type: ignore[method-assign]
@@ -1088,6 +1092,20 @@ class FoodIndex:
             out.append(got)
         return out
 
+    def together(self, a: str, b: str) -> bool:
+        """Whether some food has both stems among its words."""
+        import numpy as np
+
+        got_a, got_b = self._postings.get(a), self._postings.get(b)
+        if got_a is None or got_b is None:
+            return False
+        return bool(np.intersect1d(got_a[0], got_b[0], assume_unique=True).size)
+
+    def head_nouns(self, food: FoodRecord) -> frozenset[str]:
+        """The nouns of a food's head: what its name says it is ("sandwich" of "Tuna salad
+        sandwich, on bread"; not "fat" of a chocolate milk filed as reduced fat milk)."""
+        return self._head_nouns.get(food.id, _NONE)
+
     def named_but_kind(self, m: Match, limit: float) -> bool:
         """Whether the words said name the food but for its kind (the category): "wheat
         toast" names "Bread, wheat, toasted", a yeast bread; "melted cheese" does not name
@@ -1241,7 +1259,7 @@ def _run(seq: Sequence[str], together: frozenset[tuple[str, str]]) -> list[str]:
 
 def _nouns(
     food: FoodRecord, together: frozenset[tuple[str, str]], memo: dict[str, frozenset[str]]
-) -> frozenset[str]:
+) -> tuple[frozenset[str], frozenset[str]]:
     """What the food is: the last word of its head ("Salad dressing": dressing), of each of
     its alternatives ("Cake or cupcake"), or of what they share ("Chicken or turkey soup":
     soup; "Frankfurter or hot dog sandwich": sandwich). ``memo``: the nouns of each phrase
@@ -1272,11 +1290,12 @@ def _nouns(
         seq = _words(part)
         cut = next((k for k, w in enumerate(seq) if w in _HEAD_ENDS and k), len(seq))
         out -= set(seq[:cut]) - memo[part]
-    return frozenset(out)
+    return frozenset(out), frozenset().union(*(memo[part] for part in heads))
 
 
 def _phrase_nouns(part: str, together: frozenset[tuple[str, str]]) -> frozenset[str]:
-    raw = _WORD_RE.findall(part.lower().replace("'", ""))
+    # "Hot chocolate / Cocoa": either name, as with "or".
+    raw = _WORD_RE.findall(part.lower().replace("'", "").replace("/", " or "))
     seq = [stem(w) for w in raw]
     cut = next((k for k, w in enumerate(seq) if w in _HEAD_ENDS and k), len(seq))
     conjuncts: list[list[str]] = [[]]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import math
 import re
 import threading
@@ -181,7 +182,10 @@ def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
             for p in {(*said[i - 1 : i], t), (t, *said[i + 1 : i + 2])} & index.english_pairs
             if not {stem(w) for w in p if w != t} & index.noun_vocab
         }
-        toks += lexicon.SPELLING[t].split() if t in lexicon.SPELLING and not near else [t]
+        if t in lexicon.SPELLING and not near and not _said_with(toks[-1:], t, index):
+            toks += lexicon.SPELLING[t].split()
+        else:
+            toks.append(t)
     names = index.number_names
     sizes = sorted({len(n) for n in names}, reverse=True)
     out: list[str] = []
@@ -196,6 +200,20 @@ def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
         out.append(toks[i])
         i += 1
     return out
+
+
+def _said_with(before: list[str], word: str, index: FoodIndex) -> bool:
+    """Whether a food has the word with the word said before it, and none has the respelling
+    with it ("rice porridge" is congee, "rice porridge or gruel"; no food is rice oatmeal)."""
+    if not before or not before[0].isalpha():
+        return False
+    b, to = stem(before[0]), lexicon.SPELLING[word].split()
+    target = stem(to[-1])
+    return (
+        index.knows(target)  # a food's word, not English ("n": "and")
+        and index.together(b, stem(word))
+        and not index.together(b, target)
+    )
 
 
 def _and_half(m: re.Match[str]) -> str:
@@ -559,6 +577,12 @@ class _Reader:
         ):
             k += 1
         if not k:
+            if amount.words and (amount.words[-1], *toks[:1]) in self.index.soft_names:
+                # "a hot chocolate": a soft word that begins the food's name is the name's.
+                return Amount(amount.quantity, amount.unit, amount.words[:-1]), [
+                    amount.words[-1],
+                    *toks,
+                ]
             return amount, toks
         return Amount(amount.quantity, amount.unit, (*amount.words, *toks[:k])), toks[k:]
 
@@ -806,24 +830,26 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             cur = _Item(pc.amount, list(pc.toks), rd.best(pc.toks, pc.amount.words))
             continue
         # With no amount of their own, the words must name the food, not a part of it.
+        listed = (
+            cur is None  # "with my toast I drank": no food to be a part of
+            or ((pc.joiner in _LISTING_ONLY or pc.joiner is None) and not cur.composed)
+            # "2 fried eggs with toast": counted foods are whole; what comes with them
+            # is a food of its own.
+            or (
+                pc.joiner == "with"
+                and not cur.composed
+                and cur.amount.quantity is not None
+                and cur.amount.unit is None
+                and not cur.amount.words
+            )
+        )
         if (
             own
             and own[0].coverage >= _STANDALONE
-            and _names(
-                pc.toks,
-                own[0],
-                rd,
-                listed=cur is None  # "with my toast I drank": no food to be a part of
-                or ((pc.joiner in _LISTING_ONLY or pc.joiner is None) and not cur.composed)
-                # "2 fried eggs with toast": counted foods are whole; what comes with them
-                # is a food of its own.
-                or (
-                    pc.joiner == "with"
-                    and not cur.composed
-                    and cur.amount.quantity is not None
-                    and cur.amount.unit is None
-                    and not cur.amount.words
-                ),
+            and (
+                _names(pc.toks, own[0], rd, listed=listed)
+                # "toast and hot chocolate": listed, in the dish's own words (see _whole).
+                or (listed and _whole(pc.toks, own[0], rd))
             )
             and _standalone(pc, rd, first=cur is None)
         ):
@@ -1010,6 +1036,19 @@ def _specific(m: Match, rd: _Reader) -> bool:
     return len(parts) > 1 and any(said == set(words(a)) for a in parts[1].split(" or "))
 
 
+def _whole(toks: list[str], m: Match, rd: _Reader) -> bool:
+    """ "a tuna sandwich": two or more words said, every one the food's, the last its noun or
+    the word that makes its noun a compound ("chicken wrap": "Chicken fillet wrap sandwich")."""
+    q, soft = rd.query(toks)
+    said = [w for w in q if w not in soft]
+    if len(said) < 2 or m.coverage < 1 - 1e-9:
+        return False
+    nouns = rd.index.head_nouns(m.food)
+    head = words(_BRACKETS.sub(" ", m.food.name).split(",")[0])
+    compound = any(a == said[-1] and b in nouns for a, b in itertools.pairwise(head))
+    return said[-1] in nouns or compound
+
+
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
     if cur is None:
         return
@@ -1028,6 +1067,7 @@ def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: 
             not bare
             or _names(cur.toks, cur.best[0], rd)
             or _specific(cur.best[0], rd)
+            or _whole(cur.toks, cur.best[0], rd)
             # "a burger on a bun": the food the count named, told more of by the words joined
             or (cur.head is not None and _names(*cur.head, rd))
         )
