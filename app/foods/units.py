@@ -153,6 +153,9 @@ def _density(ps: tuple[_P, ...]) -> float | None:
 
 def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | None:
     best: tuple[float, _P] | None = None
+    # Of portions that differ only in a size left unsaid ("a can": 8.3, 12 or 16 fl oz), the
+    # one FNDDS takes when no amount is known is the usual one; else the medium or regular.
+    usual = next((p.grams for p in ps if p.text.lower() == _QNS), None)
     for p in ps:
         if p.text.lower() == _QNS:
             continue
@@ -168,6 +171,8 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
         s = hit - 0.15 * unsaid
         if p.words & _DEFAULT_SIZES:
             s += 0.3
+        if usual is not None and abs(p.grams / p.qty - usual) < 0.5:
+            s += 0.35
         if best is None or s > best[0]:
             best = (s, p)
     return best

@@ -805,3 +805,12 @@ def test_a_count_of_small_things_is_that_many_of_one_not_servings():
 def test_an_any_size_portion_is_the_count_of_the_food():
     it = one("two potatoes")
     assert it.grams == pytest.approx(2 * portion_grams(it.food, "any size"))
+
+
+def test_a_container_of_unsaid_size_is_the_usual_one():
+    # Bags of 28, 57 and 85 g: the one FNDDS takes when no amount is known, not the medium.
+    item = one("a bag of potato chips from the vending machine")
+    assert item.grams == pytest.approx(portion_grams(item.food, "small", "bag"))
+    # Cans of several sizes: the usual can.
+    can = one("a can of energy drink")
+    assert can.grams == pytest.approx(portion_grams(can.food, "quantity", "specified"))
