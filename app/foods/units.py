@@ -46,6 +46,7 @@ _CUTS = frozenset(map(stem, ("slice", "piece", "wedge")))
 # Amounts of no size of their own ("a handful of chips"): the food's unspecified amount, not
 # a count of its bags.
 _UNSIZED = frozenset(map(stem, ("handful", "handfuls", "plate", "plateful", "helping")))
+_OUNCES = frozenset({"oz", "ounce", "ounces"})
 _SHARE_RE = re.compile(r"\d/\d+ of ")
 # More than one eats at a time: a whole pie, cake or pizza.
 _WHOLE_G = 300.0
@@ -246,6 +247,8 @@ def resolve(food: FoodRecord, amount: Amount) -> Resolved:
     ps = _portions(food)
     q = amount.quantity if amount.quantity is not None else 1.0
     unit = amount.unit
+    if unit in _OUNCES and any("floz" in p.words for p in ps):
+        unit = "floz"  # "a 12 oz can of cola": a drink's ounces are fluid ounces
     if unit in lexicon.MASS_G:
         return Resolved(q, unit, q * lexicon.MASS_G[unit])
     food_words = frozenset(amount.food_words)

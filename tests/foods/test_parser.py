@@ -423,7 +423,8 @@ def test_a_measured_container_after_in_weighs_the_food_before():
     r = parse("a cola in a 20 oz bottle and a plain bagel")
     assert [it.food.name for it in r.items] == ["Soft drink, cola", "Bagel"]
     cola = r.items[0]
-    assert cola.grams == pytest.approx(20 * 28.3495)
+    # A drink's ounces are fluid ounces: FNDDS's 20 fl oz bottle.
+    assert cola.grams == pytest.approx(portion_grams(cola.food, "bottle (20 fl oz)"))
     assert cola.nutrients["carbs_g"] == pytest.approx(
         cola.food.nutrients["carbs_g"] * cola.grams / 100
     )
@@ -450,10 +451,11 @@ def test_for_a_phrase_after_a_food_says_why_not_what():
 def test_a_weight_after_weighing_and_a_filler_is_the_food_s_weight():
     r = parse("a cola, measuring just an ounce, and a banana")
     assert [it.food.name for it in r.items] == ["Soft drink, cola", "Banana, raw"]
-    assert r.items[0].grams == pytest.approx(28.3495)
+    # A drink's ounce is a fluid ounce.
+    assert r.items[0].grams == pytest.approx(portion_grams(r.items[0].food, "1 fl oz (nfs)"))
     assert r.unmatched == []
     assert r.items[0].nutrients["carbs_g"] == pytest.approx(
-        r.items[0].food.nutrients["carbs_g"] * 0.283495
+        r.items[0].food.nutrients["carbs_g"] * r.items[0].grams / 100
     )
 
 
@@ -814,3 +816,10 @@ def test_a_container_of_unsaid_size_is_the_usual_one():
     # Cans of several sizes: the usual can.
     can = one("a can of energy drink")
     assert can.grams == pytest.approx(portion_grams(can.food, "quantity", "specified"))
+
+
+def test_ounces_of_a_drink_are_fluid_ounces():
+    item = one("a 16 oz bottle of orange juice")
+    assert item.grams == pytest.approx(16 * portion_grams(item.food, "1 fl oz"), rel=0.02)
+    # A solid food's ounces stay a weight.
+    assert one("a 6 oz steak").grams == pytest.approx(6 * 28.3495)
