@@ -271,6 +271,23 @@ def _drop_scene(toks: list[str], pairs: frozenset[tuple[str, str]]) -> list[str]
     return out
 
 
+_SUMMING = frozenset({"total", "altogether", "overall"})
+
+
+def _drop_sums(toks: list[str]) -> list[str]:
+    """ "..., two fruits in total": a clause ending in a sum restates the foods said before it,
+    it adds none."""
+    out: list[str] = []
+    for i, t in enumerate(toks):
+        if t in _SUMMING and (i + 1 == len(toks) or toks[i + 1] in _PUNCT):
+            cut = max((k for k, w in enumerate(out) if w in _PUNCT), default=-1)
+            if cut > 0 and _has_words(out[:cut]):
+                del out[cut:]
+                continue
+        out.append(t)
+    return out
+
+
 # --- items -----------------------------------------------------------------------------------
 
 
@@ -1050,7 +1067,8 @@ def parse(
     items: list[ParsedItem] = []
     unmatched: list[str] = []
     toks = _fuse_names(_normalise(text[:2000]), rd.index)
-    toks = _bare_measures(_drop_scene(toks, rd.index.english_pairs), rd.index.measure_words)
+    toks = _drop_sums(_drop_scene(toks, rd.index.english_pairs))
+    toks = _bare_measures(toks, rd.index.measure_words)
     _read(_pieces(toks, rd.index.container_words), rd, items, unmatched)
     return ParseResult(text=text, items=items, unmatched=unmatched, totals=_totals(items))
 

@@ -823,3 +823,13 @@ def test_ounces_of_a_drink_are_fluid_ounces():
     assert item.grams == pytest.approx(16 * portion_grams(item.food, "1 fl oz"), rel=0.02)
     # A solid food's ounces stay a weight.
     assert one("a 6 oz steak").grams == pytest.approx(6 * 28.3495)
+
+
+def test_a_clause_summing_the_foods_adds_none():
+    r = parse("I had an orange and two plums, three fruits in total.")
+    assert [(it.food.name, it.quantity) for it in r.items] == [
+        ("Orange, raw", 1.0),
+        ("Plum, raw", 2.0),
+    ]
+    # A sum said as the amount is read ("a total of"), not dropped.
+    assert len(parse("For dinner, I ate a total of two tacos.").items) == 1
