@@ -46,6 +46,7 @@ _CUTS = frozenset(map(stem, ("slice", "piece", "wedge")))
 # Amounts of no size of their own ("a handful of chips"): the food's unspecified amount, not
 # a count of its bags.
 _UNSIZED = frozenset(map(stem, ("handful", "handfuls", "plate", "plateful", "helping")))
+_SERVINGS = frozenset(map(stem, ("serving", "servings", "portion", "portions")))
 _OUNCES = frozenset({"oz", "ounce", "ounces"})
 _SHARE_RE = re.compile(r"\d/\d+ of ")
 # More than one eats at a time: a whole pie, cake or pizza.
@@ -244,6 +245,17 @@ def names_portion(food: FoodRecord, said: list[str]) -> bool:
 
 
 def resolve(food: FoodRecord, amount: Amount) -> Resolved:
+    r = _resolve(food, amount)
+    # "a serving of fries": a serving is never one fry; when the portion read is a small part
+    # of what FNDDS takes for an unknown amount, that amount is the serving.
+    if amount.unit is None and {stem(w) for w in amount.words} & _SERVINGS:
+        qns = next((p for p in _portions(food) if p.text.lower() == _QNS), None)
+        if qns is not None and r.grams < r.quantity * qns.grams / 4:
+            return Resolved(r.quantity, qns.text, r.quantity * qns.grams)
+    return r
+
+
+def _resolve(food: FoodRecord, amount: Amount) -> Resolved:
     ps = _portions(food)
     q = amount.quantity if amount.quantity is not None else 1.0
     unit = amount.unit

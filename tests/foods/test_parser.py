@@ -833,3 +833,12 @@ def test_a_clause_summing_the_foods_adds_none():
     ]
     # A sum said as the amount is read ("a total of"), not dropped.
     assert len(parse("For dinner, I ate a total of two tacos.").items) == 1
+
+
+def test_a_serving_is_never_one_small_piece():
+    item = one("a serving of curly fries")
+    assert item.grams == pytest.approx(portion_grams(item.food, "quantity not specified"))
+    assert item.grams > 50
+    # A measured serving keeps its measure.
+    juice = one("an 8 fl oz serving of apple juice")
+    assert juice.grams == pytest.approx(8 * portion_grams(juice.food, "fl oz"), rel=0.05)
