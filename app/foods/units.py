@@ -227,7 +227,9 @@ def _shared(p: _P, amount: Amount, ps: tuple[_P, ...], qns: _P | None) -> bool:
         and qns is not None
         and "whole" not in amount.food_words
         and p.grams / p.qty > max(_WHOLE_G, 2 * qns.grams)
-        and any(_SHARE_RE.search(s.text) for s in ps)
+        # Cut in shares: "1/6 of pie", or a piece, slice or wedge named as of this whole ("1
+        # piece, medium pizza" beside "1 medium pizza").
+        and any(_SHARE_RE.search(s.text) or (s.words & _CUTS and p.words < s.words) for s in ps)
     )
 
 

@@ -842,3 +842,13 @@ def test_a_serving_is_never_one_small_piece():
     # A measured serving keeps its measure.
     juice = one("an 8 fl oz serving of apple juice")
     assert juice.grams == pytest.approx(8 * portion_grams(juice.food, "fl oz"), rel=0.05)
+
+
+def test_a_bare_pizza_is_a_share_not_the_whole():
+    # Pieces are named as of the whole ("1 piece, medium pizza"): a whole is cut to share.
+    item = one("my brother and I split a cheese pizza")
+    assert item.grams == pytest.approx(portion_grams(item.food, "quantity not specified"))
+    assert item.grams < portion_grams(item.food, "1 medium pizza")
+    # A size said is that whole.
+    large = one("a large cheese pizza")
+    assert large.grams == pytest.approx(portion_grams(large.food, "1 large pizza"))
