@@ -156,6 +156,8 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)(?![\d/%])", _mid, t)  # "2-3"
     # "chocolate-coated nuts", "meat-filled": a participle glued to a word is an adjective of
     # the food, not a joiner; its stem ("coat") joins nothing and matches the same foods.
+    # "a two-patty burger": one burger with twice the part, as "a double" says.
+    t = re.sub(r"\b(an?) (two|2|three|3)-(?=[a-z])", _multiple, t)
     t = re.sub(r"(?<=[a-z])-([a-z]+)", lambda m: " " + _unjoined(m[1]), t)
     t = re.sub(r"\b(?:a |one )?half (?:a |an |of an? )", " 0.5 ", t)
     t = re.sub(r"\b(\d+|one|two|three) and a half\b", lambda m: f" {_value(m[1]) + 0.5:g} ", t)
@@ -196,6 +198,13 @@ def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
         out.append(toks[i])
         i += 1
     return out
+
+
+_MULTIPLES = {"two": "double", "2": "double", "three": "triple", "3": "triple"}
+
+
+def _multiple(m: re.Match[str]) -> str:
+    return f"{m[1]} {_MULTIPLES[m[2]]} "
 
 
 def _and_half(m: re.Match[str]) -> str:
@@ -448,6 +457,9 @@ def _read_amount(part: list[str]) -> tuple[Amount, list[str]]:
         q = math.prod(nums[:-1])
         words += [f"{nums[-1]:g}", part[i]] if part[i].startswith("calorie") else []
         i += 1
+    elif len(nums) > 1 and part[1] in _MULTIPLES.values() and i < len(part):
+        # "a double cheeseburger", "a triple scoop": one food, said bigger.
+        q, words = nums[0], [*words, part[1]]
     elif len(nums) > 1:
         q = nums[-1] if nums[0] == 1 else nums[0] * nums[-1]
     # The measure runs to "of" when one comes soon ("a small single serving bag of").

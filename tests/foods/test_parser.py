@@ -852,3 +852,11 @@ def test_a_bare_pizza_is_a_share_not_the_whole():
     # A size said is that whole.
     large = one("a large cheese pizza")
     assert large.grams == pytest.approx(portion_grams(large.food, "1 large pizza"))
+
+
+def test_a_two_part_food_is_one_food():
+    # "a two-patty burger", "a double cheeseburger": one burger, not two.
+    for text in ("a three-scoop sundae", "a two-patty hamburger", "a double cheeseburger"):
+        r = parse(text)
+        assert [it.quantity for it in r.items] == [1.0], text
+    assert one("a couple of plums").quantity == 2.0
