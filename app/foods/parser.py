@@ -157,6 +157,8 @@ def _normalise(text: str) -> list[str]:
     t = re.sub(r"(\d+(?:\.\d+)?)\s*(?:-|to)\s*(\d+(?:\.\d+)?)(?![\d/%])", _mid, t)  # "2-3"
     # "chocolate-coated nuts", "meat-filled": a participle glued to a word is an adjective of
     # the food, not a joiner; its stem ("coat") joins nothing and matches the same foods.
+    # "a two-patty burger": one burger with twice the part, as "a double" says.
+    t = re.sub(r"\b(an?) (two|2|three|3)-(?=[a-z])", _multiple, t)
     t = re.sub(r"(?<=[a-z])-([a-z]+)", lambda m: " " + _unjoined(m[1]), t)
     t = re.sub(r"\b(?:a |one )?half (?:a |an |of an? )", " 0.5 ", t)
     t = re.sub(r"\b(\d+|one|two|three) and a half\b", lambda m: f" {_value(m[1]) + 0.5:g} ", t)
@@ -214,6 +216,13 @@ def _said_with(before: list[str], word: str, index: FoodIndex) -> bool:
         and index.together(b, stem(word))
         and not index.together(b, target)
     )
+
+
+_MULTIPLES = {"two": "double", "2": "double", "three": "triple", "3": "triple"}
+
+
+def _multiple(m: re.Match[str]) -> str:
+    return f"{m[1]} {_MULTIPLES[m[2]]} "
 
 
 def _and_half(m: re.Match[str]) -> str:
@@ -286,6 +295,23 @@ def _drop_scene(toks: list[str], pairs: frozenset[tuple[str, str]]) -> list[str]
                 continue
         out.append(toks[i])
         i += 1
+    return out
+
+
+_SUMMING = frozenset({"total", "altogether", "overall"})
+
+
+def _drop_sums(toks: list[str]) -> list[str]:
+    """ "..., two fruits in total": a clause ending in a sum restates the foods said before it,
+    it adds none."""
+    out: list[str] = []
+    for i, t in enumerate(toks):
+        if t in _SUMMING and (i + 1 == len(toks) or toks[i + 1] in _PUNCT):
+            cut = max((k for k, w in enumerate(out) if w in _PUNCT), default=-1)
+            if cut > 0 and _has_words(out[:cut]):
+                del out[cut:]
+                continue
+        out.append(t)
     return out
 
 
@@ -449,6 +475,9 @@ def _read_amount(part: list[str]) -> tuple[Amount, list[str]]:
         q = math.prod(nums[:-1])
         words += [f"{nums[-1]:g}", part[i]] if part[i].startswith("calorie") else []
         i += 1
+    elif len(nums) > 1 and part[1] in _MULTIPLES.values() and i < len(part):
+        # "a double cheeseburger", "a triple scoop": one food, said bigger.
+        q, words = nums[0], [*words, part[1]]
     elif len(nums) > 1:
         q = nums[-1] if nums[0] == 1 else nums[0] * nums[-1]
     # The measure runs to "of" when one comes soon ("a small single serving bag of").
@@ -1090,7 +1119,8 @@ def parse(
     items: list[ParsedItem] = []
     unmatched: list[str] = []
     toks = _fuse_names(_normalise(text[:2000]), rd.index)
-    toks = _bare_measures(_drop_scene(toks, rd.index.english_pairs), rd.index.measure_words)
+    toks = _drop_sums(_drop_scene(toks, rd.index.english_pairs))
+    toks = _bare_measures(toks, rd.index.measure_words)
     _read(_pieces(toks, rd.index.container_words), rd, items, unmatched)
     return ParseResult(text=text, items=items, unmatched=unmatched, totals=_totals(items))
 

@@ -46,6 +46,8 @@ _CUTS = frozenset(map(stem, ("slice", "piece", "wedge")))
 # Amounts of no size of their own ("a handful of chips"): the food's unspecified amount, not
 # a count of its bags.
 _UNSIZED = frozenset(map(stem, ("handful", "handfuls", "plate", "plateful", "helping")))
+_SERVINGS = frozenset(map(stem, ("serving", "servings", "portion", "portions")))
+_OUNCES = frozenset({"oz", "ounce", "ounces"})
 _SHARE_RE = re.compile(r"\d/\d+ of ")
 # More than one eats at a time: a whole pie, cake or pizza.
 _WHOLE_G = 300.0
@@ -153,6 +155,9 @@ def _density(ps: tuple[_P, ...]) -> float | None:
 
 def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | None:
     best: tuple[float, _P] | None = None
+    # Of portions that differ only in a size left unsaid ("a can": 8.3, 12 or 16 fl oz), the
+    # one FNDDS takes when no amount is known is the usual one; else the medium or regular.
+    usual = next((p.grams for p in ps if p.text.lower() == _QNS), None)
     for p in ps:
         if p.text.lower() == _QNS:
             continue
@@ -168,6 +173,8 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
         s = hit - 0.15 * unsaid
         if p.words & _DEFAULT_SIZES:
             s += 0.3
+        if usual is not None and abs(p.grams / p.qty - usual) < 0.5:
+            s += 0.35
         if best is None or s > best[0]:
             best = (s, p)
     return best
@@ -220,7 +227,9 @@ def _shared(p: _P, amount: Amount, ps: tuple[_P, ...], qns: _P | None) -> bool:
         and qns is not None
         and "whole" not in amount.food_words
         and p.grams / p.qty > max(_WHOLE_G, 2 * qns.grams)
-        and any(_SHARE_RE.search(s.text) for s in ps)
+        # Cut in shares: "1/6 of pie", or a piece, slice or wedge named as of this whole ("1
+        # piece, medium pizza" beside "1 medium pizza").
+        and any(_SHARE_RE.search(s.text) or (s.words & _CUTS and p.words < s.words) for s in ps)
     )
 
 
@@ -238,9 +247,22 @@ def names_portion(food: FoodRecord, said: list[str]) -> bool:
 
 
 def resolve(food: FoodRecord, amount: Amount) -> Resolved:
+    r = _resolve(food, amount)
+    # "a serving of fries": a serving is never one fry; when the portion read is a small part
+    # of what FNDDS takes for an unknown amount, that amount is the serving.
+    if amount.unit is None and {stem(w) for w in amount.words} & _SERVINGS:
+        qns = next((p for p in _portions(food) if p.text.lower() == _QNS), None)
+        if qns is not None and r.grams < r.quantity * qns.grams / 4:
+            return Resolved(r.quantity, qns.text, r.quantity * qns.grams)
+    return r
+
+
+def _resolve(food: FoodRecord, amount: Amount) -> Resolved:
     ps = _portions(food)
     q = amount.quantity if amount.quantity is not None else 1.0
     unit = amount.unit
+    if unit in _OUNCES and any("floz" in p.words for p in ps):
+        unit = "floz"  # "a 12 oz can of cola": a drink's ounces are fluid ounces
     if unit in lexicon.MASS_G:
         return Resolved(q, unit, q * lexicon.MASS_G[unit])
     food_words = frozenset(amount.food_words)

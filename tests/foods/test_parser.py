@@ -423,7 +423,8 @@ def test_a_measured_container_after_in_weighs_the_food_before():
     r = parse("a cola in a 20 oz bottle and a plain bagel")
     assert [it.food.name for it in r.items] == ["Soft drink, cola", "Bagel"]
     cola = r.items[0]
-    assert cola.grams == pytest.approx(20 * 28.3495)
+    # A drink's ounces are fluid ounces: FNDDS's 20 fl oz bottle.
+    assert cola.grams == pytest.approx(portion_grams(cola.food, "bottle (20 fl oz)"))
     assert cola.nutrients["carbs_g"] == pytest.approx(
         cola.food.nutrients["carbs_g"] * cola.grams / 100
     )
@@ -450,10 +451,11 @@ def test_for_a_phrase_after_a_food_says_why_not_what():
 def test_a_weight_after_weighing_and_a_filler_is_the_food_s_weight():
     r = parse("a cola, measuring just an ounce, and a banana")
     assert [it.food.name for it in r.items] == ["Soft drink, cola", "Banana, raw"]
-    assert r.items[0].grams == pytest.approx(28.3495)
+    # A drink's ounce is a fluid ounce.
+    assert r.items[0].grams == pytest.approx(portion_grams(r.items[0].food, "1 fl oz (nfs)"))
     assert r.unmatched == []
     assert r.items[0].nutrients["carbs_g"] == pytest.approx(
-        r.items[0].food.nutrients["carbs_g"] * 0.283495
+        r.items[0].food.nutrients["carbs_g"] * r.items[0].grams / 100
     )
 
 
@@ -805,3 +807,56 @@ def test_a_count_of_small_things_is_that_many_of_one_not_servings():
 def test_an_any_size_portion_is_the_count_of_the_food():
     it = one("two potatoes")
     assert it.grams == pytest.approx(2 * portion_grams(it.food, "any size"))
+
+
+def test_a_container_of_unsaid_size_is_the_usual_one():
+    # Bags of 28, 57 and 85 g: the one FNDDS takes when no amount is known, not the medium.
+    item = one("a bag of potato chips from the vending machine")
+    assert item.grams == pytest.approx(portion_grams(item.food, "small", "bag"))
+    # Cans of several sizes: the usual can.
+    can = one("a can of energy drink")
+    assert can.grams == pytest.approx(portion_grams(can.food, "quantity", "specified"))
+
+
+def test_ounces_of_a_drink_are_fluid_ounces():
+    item = one("a 16 oz bottle of orange juice")
+    assert item.grams == pytest.approx(16 * portion_grams(item.food, "1 fl oz"), rel=0.02)
+    # A solid food's ounces stay a weight.
+    assert one("a 6 oz steak").grams == pytest.approx(6 * 28.3495)
+
+
+def test_a_clause_summing_the_foods_adds_none():
+    r = parse("I had an orange and two plums, three fruits in total.")
+    assert [(it.food.name, it.quantity) for it in r.items] == [
+        ("Orange, raw", 1.0),
+        ("Plum, raw", 2.0),
+    ]
+    # A sum said as the amount is read ("a total of"), not dropped.
+    assert len(parse("For dinner, I ate a total of two tacos.").items) == 1
+
+
+def test_a_serving_is_never_one_small_piece():
+    item = one("a serving of curly fries")
+    assert item.grams == pytest.approx(portion_grams(item.food, "quantity not specified"))
+    assert item.grams > 50
+    # A measured serving keeps its measure.
+    juice = one("an 8 fl oz serving of apple juice")
+    assert juice.grams == pytest.approx(8 * portion_grams(juice.food, "fl oz"), rel=0.05)
+
+
+def test_a_bare_pizza_is_a_share_not_the_whole():
+    # Pieces are named as of the whole ("1 piece, medium pizza"): a whole is cut to share.
+    item = one("my brother and I split a cheese pizza")
+    assert item.grams == pytest.approx(portion_grams(item.food, "quantity not specified"))
+    assert item.grams < portion_grams(item.food, "1 medium pizza")
+    # A size said is that whole.
+    large = one("a large cheese pizza")
+    assert large.grams == pytest.approx(portion_grams(large.food, "1 large pizza"))
+
+
+def test_a_two_part_food_is_one_food():
+    # "a two-patty burger", "a double cheeseburger": one burger, not two.
+    for text in ("a three-scoop sundae", "a two-patty hamburger", "a double cheeseburger"):
+        r = parse(text)
+        assert [it.quantity for it in r.items] == [1.0], text
+    assert one("a couple of plums").quantity == 2.0
