@@ -87,15 +87,14 @@ MEAL_WORDS: frozenset[str] = frozenset(
 
 # British and common alternative names, to the words USDA uses. (Spellings one or two edits
 # away, "yoghurt", "flavour", "tomatoe", are corrected against the food data's own words, and
-# names the data lists itself, "prawns", "catsup", need no entry.)
+# names the data lists itself, "prawns", "hotdog", need no entry.)
 SPELLING: dict[str, str] = {
-    "aubergine": "eggplant", "courgette": "zucchini", "coriander": "cilantro", "swede": "rutabaga",
-    "porridge": "oatmeal", "crisps": "chips", "mince": "ground", "rocket": "arugula", "tin": "can",
-    "donut": "doughnut", "donuts": "doughnut", "bbq": "barbecue", "veggie": "vegetable",
-    "veggies": "vegetables", "fries": "french fries", "hotdog": "hot dog", "hotdogs": "hot dogs",
-    "pb": "peanut butter", "oj": "orange juice", "mac": "macaroni", "w": "with", "n": "and",
-    "maize": "corn", "groundnut": "peanut", "groundnuts": "peanuts", "wholemeal": "whole wheat",
-    "sub": "submarine sandwich", "subs": "submarine sandwiches",
+    "aubergine": "eggplant", "courgette": "zucchini", "swede": "rutabaga", "porridge": "oatmeal",
+    "crisps": "chips", "mince": "ground", "rocket": "arugula", "tin": "can", "donut": "doughnut",
+    "donuts": "doughnut", "veggie": "vegetable", "veggies": "vegetables", "fries": "french fries",
+    "oj": "orange juice", "mac": "macaroni", "w": "with", "n": "and", "groundnut": "peanut",
+    "groundnuts": "peanuts", "wholemeal": "whole wheat", "sub": "submarine sandwich",
+    "subs": "submarine sandwiches", "pb": "peanut butter", "bbq": "barbecue", "maize": "corn",
 }  # fmt: skip
 
 # "..., weighing 120 g": the amount of the food before.
