@@ -68,9 +68,6 @@ SOFT: frozenset[str] = frozenset(
     big small medium large huge tiny little mini classic simple homemade quick generous tall
     short full cute place""".split()
 )
-# Warm, in the word USDA names use ("Tea, hot"; "iced" they use as people do): "steaming tea"
-# is hot tea, not iced.
-WARMTH: dict[str, str] = {"steaming": "hot", "warm": "hot"}
 # Words that join two food phrases; the second may be a food of its own or part of the first.
 JOINERS: frozenset[str] = frozenset(
     """and with plus alongside along accompanied complemented paired served topped followed

@@ -541,15 +541,13 @@ class _Reader:
             w = self.index.correct(t) or (stem(t) if self.extra else None)
             if w:
                 q.append(w)
-        warmth = [stem(lexicon.WARMTH[t]) for t in toks if t in lexicon.WARMTH]
-        q += [w for w in warmth if w not in q]
         named = self.index.soft_names
         soft = {
             stem(t)
             for i, t in enumerate(toks)
             if t in lexicon.SOFT and tuple(toks[i : i + 2]) not in named
         }
-        return q, frozenset(soft) | frozenset(warmth)
+        return q, frozenset(soft)
 
     def nouns(self, toks: Sequence[str]) -> list[str]:
         return self.query([t for t in toks if not participle(t)])[0]
