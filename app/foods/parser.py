@@ -838,17 +838,6 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             cur.composed = cur.described = True
         if cur is not None and cur.best and _join(cur, pc, rd, own):
             continue
-        if (
-            cur is not None
-            and cur.best
-            and pc.kind == "attach"
-            and len(pc.toks) > 2
-            # "from a fast food place": where, said with a word for a place no food has.
-            and _join(
-                cur, _Piece(pc.kind, pc.toks[:-1], joiner=pc.joiner), rd, rd.best(pc.toks[:-1])
-            )
-        ):
-            continue
         if cur is not None and cur.best and (pc.kind == "attach" or cur.described):
             dropped.append((pc.toks, cur))
             continue
