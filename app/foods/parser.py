@@ -663,11 +663,7 @@ def _scaled(food: FoodRecord, grams: float) -> dict[str, float]:
 
 
 def _totals(items: Sequence[ParsedItem]) -> dict[str, float]:
-    # One row per item, summed per nutrient with sum() in item order as before.
-    rows = [[it.nutrients.get(k, 0.0) for k in NUTRIENT_FIELDS] for it in items]
-    if not rows:
-        return dict.fromkeys(NUTRIENT_FIELDS, 0)  # sum() of nothing: int 0, as before
-    return {k: sum(col) for k, col in zip(NUTRIENT_FIELDS, zip(*rows, strict=True), strict=True)}
+    return {k: sum(it.nutrients.get(k, 0.0) for it in items) for k in NUTRIENT_FIELDS}
 
 
 def _make(
