@@ -51,10 +51,10 @@ FILLER: frozenset[str] = frozenset(
     enjoy enjoyed enjoying eat ate eaten eating drank drinking sip sipped sipping savor savored
     savoured savoring relish relished relishing indulge indulged indulging treated grab grabbed
     grabbing chose choose picked decided went opted reached finished started consisted
-    consisting consists included includes featured features got get having kick boost fuel
+    consisting consists included includes featured features got get kick boost fuel
     fueled routine craving cravings bite bites perfect perfectly along alongside together
     side accompaniment addition touch bit nice great good favorite favourite delicious tasty
-    yummy lovely delightful wonderful satisfying satisfied hearty refreshing nice nutritious
+    yummy lovely delightful wonderful satisfying satisfied hearty refreshing nutritious
     wholesome healthy amazing scrumptious flavorful flavourful tempting enjoyable comforting
     about around approximately roughly nearly almost some any of the flavor flavors flavour
     flavours taste goodness""".split()
