@@ -31,14 +31,15 @@ __all__ = [
 _NUM_RE = re.compile(r"^\s*(\d+\s+\d+/\d+|\d+/\d+|\d*\.?\d+)\s*")
 _WORD_RE = re.compile(r"fl\.? oz|[a-z]+|\d+(?:\.\d+)?")
 _PAREN_RE = re.compile(r"\([^)]*\)")
+# "1 large rectangular piece or 2 squares": each is a portion of the same weight.
+_ALTERNATIVES_RE = re.compile(r" or (?=\d)(?![^(]*\))")
 _QNS = "quantity not specified"
 # Sizes people leave unsaid: "a bagel" is the medium or regular one.
 _DEFAULT_SIZES = frozenset({"medium", "regular"})
 # Portion words that say nothing about which portion it is.
 _NEUTRAL = frozenset(map(stem, "or of and a the nfs whole each about any size".split()))
 _COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "fruit"})
-# Stemmed, as portion words are ("piece" is read as "piec"): one piece of a food, for a measure
-# its portions do not name.
+# Stemmed, as portion words are ("piece" is read as "piec").
 _PIECE_WORDS = frozenset(map(stem, _COUNT_WORDS))
 # One cut of a whole, in the words people and portions use for it: "a slice of pie" is FNDDS's
 # "1 piece (1/8 of 9" dia)". Below the word said itself, which wins when a food has both.
@@ -98,7 +99,6 @@ def number(text: str) -> float:
     return float(text)
 
 
-# Portion descriptions repeat across foods ("1 cup", "1 medium or regular slice").
 @functools.lru_cache(maxsize=4096)
 def _tokens(text: str) -> tuple[str, ...]:
     return tuple(
@@ -111,8 +111,7 @@ _CACHE: dict[object, tuple[tuple[object, ...], tuple[_P, ...]]] = {}
 
 
 def _portions(food: FoodRecord) -> tuple[_P, ...]:
-    # Read once per food; custom foods (new ids) are few. Keyed by id and checked against the
-    # portions (the same tuple, mostly): hashing every portion on each call cost more than this.
+    # Keyed by id, checked against the portions: hashing every portion per call cost more.
     hit = _CACHE.get(food.id)
     if hit is not None and (hit[0] is food.portions or hit[0] == food.portions):
         return hit[1]
@@ -120,8 +119,6 @@ def _portions(food: FoodRecord) -> tuple[_P, ...]:
     for p in food.portions:
         if p.grams <= 0:
             continue
-        # "1 large rectangular piece or 2 squares or 4 small rectangular pieces": each is a
-        # portion of the same weight.
         for text in _ALTERNATIVES_RE.split(portion_text(p)):
             qty, words, paren, ml = _read_portion(text)
             out.append(_P(text, qty, words, paren, float(p.grams), ml))
@@ -131,11 +128,7 @@ def _portions(food: FoodRecord) -> tuple[_P, ...]:
     return entry[1]
 
 
-_ALTERNATIVES_RE = re.compile(r" or (?=\d)(?![^(]*\))")
-
-
-# What a portion's text says does not depend on the food: the 47,000 portions of the packaged
-# foods have under 4,000 distinct texts ("1 cup", "1 medium slice"), each read once.
+# Portion texts repeat across foods: under 4,000 distinct among 47,000 portions.
 @functools.lru_cache(maxsize=8192)
 def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], float | None]:
     m = _NUM_RE.match(text)
@@ -161,8 +154,7 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
     for p in ps:
         if p.text.lower() == _QNS:
             continue
-        # fsum over the sets: the same value in every process, whatever the hash seed.
-        # (Words in brackets, "(2 peanut butter cups, 1.6 oz)", say what is inside, not which.)
+        # fsum: the same sum whatever the set's order (hash seed).
         hit = math.fsum(said.get(w, 0.0) for w in p.words)
         if hit <= 0:
             continue
@@ -297,10 +289,8 @@ def _resolve(food: FoodRecord, amount: Amount) -> Resolved:
     for w in amount.words:
         if w in lexicon.VESSEL_ML:
             return Resolved(q, w, q * lexicon.VESSEL_ML[w] * (_density(ps) or 1.0))
-    # A measure no portion names ("a slice" of a food whose portions are cupcakes, pieces and
-    # whole cakes) is one piece of the food: not a portion that only shares the food's name
-    # ("1 quiche" = 1,212 g, "1 1-layer cake"); the food's own unit ("1 patty") stays.
-    # (Not a size or feel, "a warm calzone", nor "a serving": any of its portions is one.)
+    # A measure no portion names ("a slice" of a cake with only whole cakes and cupcakes) is
+    # one piece of the food, not a portion that only shares its name ("1 quiche" = 1,212 g).
     said_words = {
         stem(w) for w in amount.words if w not in lexicon.SOFT and stem(w) not in _PIECE_WORDS
     }
