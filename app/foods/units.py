@@ -46,8 +46,8 @@ _PIECE_WORDS = frozenset(map(stem, _COUNT_WORDS))
 _CUTS = frozenset(map(stem, ("slice", "piece", "wedge")))
 # Amounts of no size of their own ("a handful of chips"): the food's unspecified amount, not
 # a count of its bags.
-_UNSIZED = frozenset(map(stem, ("handful", "handfuls", "plate", "plateful", "helping")))
-_SERVINGS = frozenset(map(stem, ("serving", "servings", "portion", "portions")))
+_UNSIZED = frozenset(map(stem, ("handful", "plate", "plateful", "helping")))
+_SERVINGS = frozenset(map(stem, ("serving", "portion")))
 _OUNCES = frozenset({"oz", "ounce", "ounces"})
 _SHARE_RE = re.compile(r"\d/\d+ of ")
 # More than one eats at a time: a whole pie, cake or pizza.
@@ -199,9 +199,8 @@ def _count_default(
 
 
 def _kind(food: FoodRecord) -> frozenset[str]:
-    """What one of the food is, by its kind: "1 nut" of almonds ("Nuts and seeds"), "1 berry"
-    of blueberries ("Blueberries and other berries"); a ripe plantain omelet, of "Eggs and
-    omelets", is an omelet, not an egg."""
+    """The food's kind words that end one of its name's words ("omelet" of "Eggs and omelets"
+    for a plantain omelet), else all of them: "1 nut" of almonds ("Nuts and seeds")."""
     kind = frozenset(_tokens(str(getattr(food, "category", None) or food.group or "")))
     name = _tokens(food.name)
     own = frozenset(k for k in kind for w in name if w.endswith(k))
