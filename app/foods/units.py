@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from app.foods import lexicon
-from app.foods.dataset import FoodRecord
+from app.foods.dataset import FoodRecord, Portion
 from app.foods.matcher import stem
 
 __all__ = [
@@ -81,10 +81,8 @@ class _P(NamedTuple):  # a tuple: made for every portion of every food read
     volume_ml: float | None
 
 
-def portion_text(p: object) -> str:
-    if text := getattr(p, "description", None):
-        return str(text)
-    return f"{getattr(p, 'amount', 1.0):g} {getattr(p, 'unit', '')}".strip()
+def portion_text(p: Portion) -> str:
+    return p.description or f"{p.amount:g} {p.unit}".strip()
 
 
 def number(text: str) -> float:
