@@ -190,10 +190,8 @@ def _count_default(
             score += 3
         score -= len(p.words - food_words - _DEFAULT_SIZES - _COUNT_WORDS - _NEUTRAL)
         ranked.append((score, p))
-    if not ranked:
-        return None
-    ranked.sort(key=lambda t: -t[0])
-    return ranked[0][1] if ranked[0][0] > 0 else None
+    score, best = max(ranked, key=lambda t: t[0], default=(0.0, None))
+    return best if score > 0 else None
 
 
 def _kind(food: FoodRecord) -> frozenset[str]:
