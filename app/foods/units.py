@@ -156,10 +156,7 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
         hit = math.fsum(said.get(w, 0.0) for w in p.words)
         if hit <= 0:
             continue
-        # "1 can or bottle": the alternative not said is no word left unsaid.
-        seq = _tokens(p.text)
-        skip = _NEUTRAL.union(*(seq[i - 1 : i + 2 : 2] for i, t in enumerate(seq) if t == "or"))
-        unsaid = len([w for w in p.words if w not in said and w not in skip and not w[0].isdigit()])
+        unsaid = len([w for w in p.words - _NEUTRAL if w not in said and not w[0].isdigit()])
         s = hit - 0.15 * unsaid
         if p.words & _DEFAULT_SIZES:
             s += 0.3
