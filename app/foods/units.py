@@ -205,11 +205,9 @@ def _shared(p: _P, amount: Amount, ps: tuple[_P, ...], qns: _P | None) -> bool:
     beside "1 piece (1/6 of pie)"): then one is a share of it, what the food's unspecified
     amount weighs. (Not a calzone: nothing says it is cut in shares.)"""
     return (
-        # Said as "a warm pie", not "a large pie" of a food with large pies.
-        not set(amount.words) - lexicon.SOFT
-        and not p.words & {stem(w) for w in amount.words}
+        # Not "a large pie" of a food with large pies.
+        not p.words & {stem(w) for w in amount.words}
         and qns is not None
-        and "whole" not in amount.food_words
         and p.grams / p.qty > max(_WHOLE_G, 2 * qns.grams)
         # Cut in shares: "1/6 of pie", or a piece, slice or wedge named as of this whole ("1
         # piece, medium pizza" beside "1 medium pizza").
