@@ -76,7 +76,6 @@ class _P(NamedTuple):  # a tuple: made for every portion of every food read
     text: str
     qty: float
     words: frozenset[str]
-    paren: frozenset[str]
     grams: float
     volume_ml: float | None
 
@@ -118,8 +117,8 @@ def _portions(food: FoodRecord) -> tuple[_P, ...]:
         if p.grams <= 0:
             continue
         for text in _ALTERNATIVES_RE.split(portion_text(p)):
-            qty, words, paren, ml = _read_portion(text)
-            out.append(_P(text, qty, words, paren, float(p.grams), ml))
+            qty, words, ml = _read_portion(text)
+            out.append(_P(text, qty, words, float(p.grams), ml))
     if len(_CACHE) > 50000:
         _CACHE.clear()
     entry = _CACHE[food.id] = (food.portions, tuple(out))
@@ -128,16 +127,14 @@ def _portions(food: FoodRecord) -> tuple[_P, ...]:
 
 # Portion texts repeat across foods: under 4,000 distinct among 47,000 portions.
 @functools.lru_cache(maxsize=8192)
-def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], float | None]:
+def _read_portion(text: str) -> tuple[float, frozenset[str], float | None]:
     m = _NUM_RE.match(text)
     qty = number(m.group(1)) if m else 1.0
-    rest = text[m.end() :] if m else text
-    main = _PAREN_RE.sub(" ", rest)
+    main = _PAREN_RE.sub(" ", text[m.end() :] if m else text)
     words = frozenset(_tokens(main))
-    paren = frozenset(_tokens(" ".join(_PAREN_RE.findall(rest)))) - words
     unit = next((lexicon.VOLUME_CANON[w] for w in _tokens(main) if w in lexicon.VOLUME_CANON), None)
     ml = qty * lexicon.VOLUME_ML[unit] if unit else None
-    return qty or 1.0, words, paren, ml
+    return qty or 1.0, words, ml
 
 
 def _density(ps: tuple[_P, ...]) -> float | None:
@@ -287,7 +284,7 @@ def _resolve(food: FoodRecord, amount: Amount) -> Resolved:
     unnamed = (
         bool(said_words)
         and hit is not None
-        and not (hit[1].words | hit[1].paren) & said_words
+        and not hit[1].words & said_words
         and amount.quantity is not None
     )
     if hit is not None and amount.words and not unnamed and not _shared(hit[1], amount, ps, qns):
