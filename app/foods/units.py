@@ -153,8 +153,7 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
         hit = math.fsum(said.get(w, 0.0) for w in p.words)
         if hit <= 0:
             continue
-        unsaid = len([w for w in p.words - _NEUTRAL if w not in said and not w[0].isdigit()])
-        s = hit - 0.15 * unsaid
+        s = hit - 0.15 * len(p.words - _NEUTRAL - said.keys())
         if p.words & _DEFAULT_SIZES:
             s += 0.3
         if usual is not None and abs(p.grams / p.qty - usual) < 0.5:
