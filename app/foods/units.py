@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from app.foods import lexicon
-from app.foods.dataset import FoodRecord
+from app.foods.dataset import FoodRecord, Portion
 from app.foods.matcher import stem
 
 __all__ = [
@@ -31,22 +31,23 @@ __all__ = [
 _NUM_RE = re.compile(r"^\s*(\d+\s+\d+/\d+|\d+/\d+|\d*\.?\d+)\s*")
 _WORD_RE = re.compile(r"fl\.? oz|[a-z]+|\d+(?:\.\d+)?")
 _PAREN_RE = re.compile(r"\([^)]*\)")
+# "1 large rectangular piece or 2 squares": each is a portion of the same weight.
+_ALTERNATIVES_RE = re.compile(r" or (?=\d)(?![^(]*\))")
 _QNS = "quantity not specified"
 # Sizes people leave unsaid: "a bagel" is the medium or regular one.
 _DEFAULT_SIZES = frozenset({"medium", "regular"})
 # Portion words that say nothing about which portion it is.
 _NEUTRAL = frozenset(map(stem, "or of and a the nfs whole each about any size".split()))
 _COUNT_WORDS = frozenset({"piece", "item", "each", "serving", "unit", "whole", "fruit"})
-# Stemmed, as portion words are ("piece" is read as "piec"): one piece of a food, for a measure
-# its portions do not name.
+# Stemmed, as portion words are ("piece" is read as "piec").
 _PIECE_WORDS = frozenset(map(stem, _COUNT_WORDS))
 # One cut of a whole, in the words people and portions use for it: "a slice of pie" is FNDDS's
 # "1 piece (1/8 of 9" dia)". Below the word said itself, which wins when a food has both.
 _CUTS = frozenset(map(stem, ("slice", "piece", "wedge")))
 # Amounts of no size of their own ("a handful of chips"): the food's unspecified amount, not
 # a count of its bags.
-_UNSIZED = frozenset(map(stem, ("handful", "handfuls", "plate", "plateful", "helping")))
-_SERVINGS = frozenset(map(stem, ("serving", "servings", "portion", "portions")))
+_UNSIZED = frozenset(map(stem, ("handful", "plate", "plateful", "helping")))
+_SERVINGS = frozenset(map(stem, ("serving", "portion")))
 _OUNCES = frozenset({"oz", "ounce", "ounces"})
 _SHARE_RE = re.compile(r"\d/\d+ of ")
 # More than one eats at a time: a whole pie, cake or pizza.
@@ -75,15 +76,12 @@ class _P(NamedTuple):  # a tuple: made for every portion of every food read
     text: str
     qty: float
     words: frozenset[str]
-    paren: frozenset[str]
     grams: float
     volume_ml: float | None
 
 
-def portion_text(p: object) -> str:
-    if text := getattr(p, "description", None):
-        return str(text)
-    return f"{getattr(p, 'amount', 1.0):g} {getattr(p, 'unit', '')}".strip()
+def portion_text(p: Portion) -> str:
+    return p.description or f"{p.amount:g} {p.unit}".strip()
 
 
 def number(text: str) -> float:
@@ -98,7 +96,6 @@ def number(text: str) -> float:
     return float(text)
 
 
-# Portion descriptions repeat across foods ("1 cup", "1 medium or regular slice").
 @functools.lru_cache(maxsize=4096)
 def _tokens(text: str) -> tuple[str, ...]:
     return tuple(
@@ -111,8 +108,7 @@ _CACHE: dict[object, tuple[tuple[object, ...], tuple[_P, ...]]] = {}
 
 
 def _portions(food: FoodRecord) -> tuple[_P, ...]:
-    # Read once per food; custom foods (new ids) are few. Keyed by id and checked against the
-    # portions (the same tuple, mostly): hashing every portion on each call cost more than this.
+    # Keyed by id, checked against the portions: hashing every portion per call cost more.
     hit = _CACHE.get(food.id)
     if hit is not None and (hit[0] is food.portions or hit[0] == food.portions):
         return hit[1]
@@ -120,33 +116,25 @@ def _portions(food: FoodRecord) -> tuple[_P, ...]:
     for p in food.portions:
         if p.grams <= 0:
             continue
-        # "1 large rectangular piece or 2 squares or 4 small rectangular pieces": each is a
-        # portion of the same weight.
         for text in _ALTERNATIVES_RE.split(portion_text(p)):
-            qty, words, paren, ml = _read_portion(text)
-            out.append(_P(text, qty, words, paren, float(p.grams), ml))
+            qty, words, ml = _read_portion(text)
+            out.append(_P(text, qty, words, float(p.grams), ml))
     if len(_CACHE) > 50000:
         _CACHE.clear()
     entry = _CACHE[food.id] = (food.portions, tuple(out))
     return entry[1]
 
 
-_ALTERNATIVES_RE = re.compile(r" or (?=\d)(?![^(]*\))")
-
-
-# What a portion's text says does not depend on the food: the 47,000 portions of the packaged
-# foods have under 4,000 distinct texts ("1 cup", "1 medium slice"), each read once.
+# Portion texts repeat across foods: under 4,000 distinct among 47,000 portions.
 @functools.lru_cache(maxsize=8192)
-def _read_portion(text: str) -> tuple[float, frozenset[str], frozenset[str], float | None]:
+def _read_portion(text: str) -> tuple[float, frozenset[str], float | None]:
     m = _NUM_RE.match(text)
     qty = number(m.group(1)) if m else 1.0
-    rest = text[m.end() :] if m else text
-    main = _PAREN_RE.sub(" ", rest)
+    main = _PAREN_RE.sub(" ", text[m.end() :] if m else text)
     words = frozenset(_tokens(main))
-    paren = frozenset(_tokens(" ".join(_PAREN_RE.findall(rest)))) - words
     unit = next((lexicon.VOLUME_CANON[w] for w in _tokens(main) if w in lexicon.VOLUME_CANON), None)
     ml = qty * lexicon.VOLUME_ML[unit] if unit else None
-    return qty or 1.0, words, paren, ml
+    return qty or 1.0, words, ml
 
 
 def _density(ps: tuple[_P, ...]) -> float | None:
@@ -161,16 +149,11 @@ def _by_words(ps: tuple[_P, ...], said: dict[str, float]) -> tuple[float, _P] | 
     for p in ps:
         if p.text.lower() == _QNS:
             continue
-        # fsum over the sets: the same value in every process, whatever the hash seed.
-        # (Words in brackets, "(2 peanut butter cups, 1.6 oz)", say what is inside, not which.)
+        # fsum: the same sum whatever the set's order (hash seed).
         hit = math.fsum(said.get(w, 0.0) for w in p.words)
         if hit <= 0:
             continue
-        # "1 can or bottle": the alternative not said is no word left unsaid.
-        seq = _tokens(p.text)
-        skip = _NEUTRAL.union(*(seq[i - 1 : i + 2 : 2] for i, t in enumerate(seq) if t == "or"))
-        unsaid = len([w for w in p.words if w not in said and w not in skip and not w[0].isdigit()])
-        s = hit - 0.15 * unsaid
+        s = hit - 0.15 * len(p.words - _NEUTRAL - said.keys())
         if p.words & _DEFAULT_SIZES:
             s += 0.3
         if usual is not None and abs(p.grams / p.qty - usual) < 0.5:
@@ -200,16 +183,13 @@ def _count_default(
             score += 3
         score -= len(p.words - food_words - _DEFAULT_SIZES - _COUNT_WORDS - _NEUTRAL)
         ranked.append((score, p))
-    if not ranked:
-        return None
-    ranked.sort(key=lambda t: -t[0])
-    return ranked[0][1] if ranked[0][0] > 0 else None
+    score, best = max(ranked, key=lambda t: t[0], default=(0.0, None))
+    return best if score > 0 else None
 
 
 def _kind(food: FoodRecord) -> frozenset[str]:
-    """What one of the food is, by its kind: "1 nut" of almonds ("Nuts and seeds"), "1 berry"
-    of blueberries ("Blueberries and other berries"); a ripe plantain omelet, of "Eggs and
-    omelets", is an omelet, not an egg."""
+    """The food's kind words that end one of its name's words ("omelet" of "Eggs and omelets"
+    for a plantain omelet), else all of them: "1 nut" of almonds ("Nuts and seeds")."""
     kind = frozenset(_tokens(str(getattr(food, "category", None) or food.group or "")))
     name = _tokens(food.name)
     own = frozenset(k for k in kind for w in name if w.endswith(k))
@@ -221,11 +201,9 @@ def _shared(p: _P, amount: Amount, ps: tuple[_P, ...], qns: _P | None) -> bool:
     beside "1 piece (1/6 of pie)"): then one is a share of it, what the food's unspecified
     amount weighs. (Not a calzone: nothing says it is cut in shares.)"""
     return (
-        # Said as "a warm pie", not "a large pie" of a food with large pies.
-        not set(amount.words) - lexicon.SOFT
-        and not p.words & {stem(w) for w in amount.words}
+        # Not "a large pie" of a food with large pies.
+        not p.words & {stem(w) for w in amount.words}
         and qns is not None
-        and "whole" not in amount.food_words
         and p.grams / p.qty > max(_WHOLE_G, 2 * qns.grams)
         # Cut in shares: "1/6 of pie", or a piece, slice or wedge named as of this whole ("1
         # piece, medium pizza" beside "1 medium pizza").
@@ -297,17 +275,15 @@ def _resolve(food: FoodRecord, amount: Amount) -> Resolved:
     for w in amount.words:
         if w in lexicon.VESSEL_ML:
             return Resolved(q, w, q * lexicon.VESSEL_ML[w] * (_density(ps) or 1.0))
-    # A measure no portion names ("a slice" of a food whose portions are cupcakes, pieces and
-    # whole cakes) is one piece of the food: not a portion that only shares the food's name
-    # ("1 quiche" = 1,212 g, "1 1-layer cake"); the food's own unit ("1 patty") stays.
-    # (Not a size or feel, "a warm calzone", nor "a serving": any of its portions is one.)
+    # A measure no portion names ("a slice" of a cake with only whole cakes and cupcakes) is
+    # one piece of the food, not a portion that only shares its name ("1 quiche" = 1,212 g).
     said_words = {
         stem(w) for w in amount.words if w not in lexicon.SOFT and stem(w) not in _PIECE_WORDS
     }
     unnamed = (
         bool(said_words)
         and hit is not None
-        and not (hit[1].words | hit[1].paren) & said_words
+        and not hit[1].words & said_words
         and amount.quantity is not None
     )
     if hit is not None and amount.words and not unnamed and not _shared(hit[1], amount, ps, qns):
