@@ -173,18 +173,10 @@ def _normalise(text: str) -> list[str]:
 
 def _fuse_names(toks: list[str], index: FoodIndex) -> list[str]:
     """ "half and half": a name of the food data made of number words is read as the one word
-    the index knows it by, not as numbers. Other words are respelled ("mac": "macaroni")
-    unless a food's name has them beside the word said with them ("Big Mac")."""
+    the index knows it by, not as numbers. Other words are respelled ("mac": "macaroni")."""
     said, toks = toks, []
-    for i, t in enumerate(said):
-        # Beside a food word ("cheese sub") the respelling stands: a food is named by its
-        # words, a brand by a word that is no food's ("Big Mac").
-        near = {
-            p
-            for p in {(*said[i - 1 : i], t), (t, *said[i + 1 : i + 2])} & index.english_pairs
-            if not {stem(w) for w in p if w != t} & index.noun_vocab
-        }
-        if t in lexicon.SPELLING and not near and not _said_with(toks[-1:], t, index):
+    for t in said:
+        if t in lexicon.SPELLING and not _said_with(toks[-1:], t, index):
             toks += lexicon.SPELLING[t].split()
         else:
             toks.append(t)
