@@ -66,8 +66,6 @@ _KIN = 0.6
 _FALLBACK = 0.05
 # How much more of its description the preferred source's food may leave unsaid.
 _UNSAID_SLACK = 0.5
-# Words a counted dish must be said in to stand without being named by its head.
-_DISH_WORDS = 4
 # Foods within this much of the best score are a tie the food said before may break.
 _CONTEXT_TIE = 0.01
 # A food is "named" by a phrase when at most this share of its description went unsaid.
@@ -1011,11 +1009,10 @@ def _names(toks: list[str], m: Match, rd: _Reader, listed: bool = False) -> bool
     """Whether words name the food rather than a part of it or a frame of the sentence ("a
     sweet finish", "melted cheese" of garlic bread): by its description; but for its kind
     ("wheat toast" is "Bread, wheat, toasted", a yeast bread); by one of the names USDA lists
-    ("a lollipop" is hard candy); or a dish said in enough of its own words ("a frankfurter
-    on a plain white bun")."""
+    ("a lollipop" is hard candy)."""
     q, soft = rd.query(toks)
     said = {w for w in q if w not in soft}
-    if m.named or m.unsaid <= _NAMED or len(said & m.covered) >= _DISH_WORDS:
+    if m.named or m.unsaid <= _NAMED:
         return True
     # "half and half": a whole part of the food's name, one word in the index.
     if said & m.covered & set(rd.index.number_names.values()):
