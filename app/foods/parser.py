@@ -279,9 +279,7 @@ def _drop_scene(toks: list[str], pairs: frozenset[tuple[str, str]]) -> list[str]
                 k += 1
             nxt = toks[k] if k < len(toks) else ","
             if nxt in _PUNCT or nxt in lexicon.FILLER or nxt in lexicon.JOINERS or nxt == "i":
-                # "Dinner: rice and beans": with the scene gone, its colon heads no food (a
-                # colon after a food lists that food's parts).
-                i = k + 1 if nxt == ":" else k
+                i = k
                 continue
         out.append(toks[i])
         i += 1
