@@ -540,11 +540,9 @@ class _Reader:
     def nouns(self, toks: Sequence[str]) -> list[str]:
         return self.query([t for t in toks if not participle(t)])[0]
 
-    def kin(
-        self, food: FoodRecord, measure: list[str], prefer: str | None = None
-    ) -> FoodRecord | None:
+    def kin(self, food: FoodRecord, measure: list[str]) -> FoodRecord | None:
         """The same food in the other source (found by its name), if it has the measure said."""
-        other = prefer or ("sr28" if getattr(food, "source", "") == "fndds" else "fndds")
+        other = "sr28" if getattr(food, "source", "") == "fndds" else "fndds"
         name = re.sub(r"\([^)]*\)", " ", unspecified(food.name)[0])
         for m in self.index.match(words(name), prefer=other, limit=5):
             if (
@@ -662,12 +660,10 @@ def _make(
     full = Amount(amount.quantity, amount.unit, amount.words, food_words)
     r = resolve(best.food, full)
     measure = [stem(t) for t in amount.words if t.isalpha() and t not in _UNITS]
-    fallback = getattr(best.food, "source", rd.prefer) != rd.prefer
-    if measure and amount.unit is None and (fallback or not has_measure(best.food, measure)):
+    if measure and amount.unit is None and not has_measure(best.food, measure):
         # "1 head cauliflower": the food as eaten has no head; the same food in the other
         # source may have one (SR28 household measures), and its weight is the head's weight.
-        # A food found in the fallback source takes the preferred source's portion first.
-        kin = rd.kin(best.food, measure, prefer=rd.prefer if fallback else None)
+        kin = rd.kin(best.food, measure)
         if kin is not None:
             r = resolve(kin, full)
     return ParsedItem(
