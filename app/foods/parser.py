@@ -478,8 +478,6 @@ def _read_amount(part: list[str]) -> tuple[Amount, list[str]]:
         j += 1
     if unit is None:
         unit = next((w for w in words if w in _UNITS and not w[0].isdigit()), None)
-        if unit is not None and len(nums) > 1:
-            unit = None  # a described container: matched by its words
     return Amount(q, unit, tuple(words)), part[i:]
 
 
