@@ -39,18 +39,23 @@ _STAMP_PG = (
 # that fails rolls the stamps back. The database also renders the batch as the bus's text
 # (`EventBus.publish_lines`), oldest first, in the shape `outbox.envelope` gives: the relay's
 # Python work was decoding each row and its payload, building the envelope and encoding it
-# again, then redis-py packing three arguments per event, 30-50 µs of the API process per
-# event. Table and column names come from the model.
+# again, then redis-py packing three arguments per event, 30-50 us of the API process per
+# event. Each body is compact JSON spelled out by concatenation (every column is NOT NULL;
+# uuids and integers need no escaping, the type goes through to_json, the payload is stored
+# JSON): json_build_object worked out each value's JSON category on every row, about 3 us of
+# PostgreSQL per event of the ~20 a take costs. Table and column names come from the model.
 _TAKE_PG = (
     f"WITH taken AS (UPDATE {_OUTBOX.name} SET published_at = $1 WHERE id IN "  # noqa: S608
     f"(SELECT id FROM {_OUTBOX.name} WHERE published_at IS NULL "
     f"ORDER BY occurred_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) "
     f"RETURNING id, type, version, user_id, occurred_at, payload) "
     "SELECT count(*)::int, coalesce(string_agg(id::text || chr(31) || user_id::text || chr(31) || "
-    "json_build_object('id', id, 'type', type, 'version', coalesce(version, 1), "
-    "'user_id', user_id, 'occurred_at', "
-    "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || '+00:00', "
-    "'payload', payload)::text, chr(30) ORDER BY occurred_at, id), '') FROM taken"
+    '\'{"id":"\' || id::text || \'","type":\' || to_json(type)::text || '
+    "',\"version\":' || coalesce(version, 1)::text || "
+    '\',"user_id":"\' || user_id::text || \'","occurred_at":"\' || '
+    "to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || "
+    "'+00:00\",\"payload\":' || payload::text || '}', chr(30) ORDER BY occurred_at, id), '') "
+    "FROM taken"
 )
 
 

@@ -243,20 +243,22 @@ async def test_a_failing_write_fails_only_its_own_request(app, client):
 
 async def test_one_statement_locks_its_users_in_id_order(app, client):
     """A batched insert locks its users (the cache-version bump) in id order, whatever their
-    order on disk: two batches sharing users then wait for each other instead of deadlocking
-    (each deadlock cost a second, `deadlock_timeout`, and a resend row by row).
+    order on disk or in the batch: two batches sharing users then wait for each other instead
+    of deadlocking (each deadlock cost a second, `deadlock_timeout`, and a resend row by row).
 
-    The user written to disk first gets the higher id here, so a plan visiting the table in
-    its physical order would lock that one first. While another transaction holds it, the
-    batch must already hold the lower one."""
+    The batch lists its users highest id first, and the users written to disk first get the
+    higher ids, so a plan visiting them in the batch's order or in the table's physical order
+    would lock the highest first. While another transaction holds that one, the batch must
+    already hold every lower one."""
     res = app.state.resources
-    first, second = await _user(client), await _user(client)
-    while first < second:  # ids are random: draw until the first on disk has the higher id
-        first, second = second, await _user(client)
-    high, low = first, second
-    rows = service._new_rows(high, "UTC", [dict(BODIES[0])]) + service._new_rows(
-        low, "UTC", [dict(BODIES[0])]
-    )
+    # Ids are random: each user kept is written after, and has a lower id than, those before.
+    made = [max([await _user(client) for _ in range(3)])]
+    while len(made) < 3:
+        drawn = await _user(client)
+        if drawn < made[-1]:
+            made.append(drawn)
+    high, *lower = made
+    rows = [r for u in made for r in service._new_rows(u, "UTC", [dict(BODIES[0])])]
     batch = [(row, service._logged_event(row), None, None) for row in rows]
 
     async with res.engine.connect() as holder_conn, res.engine.connect() as batch_conn:
@@ -280,17 +282,18 @@ async def test_one_statement_locks_its_users_in_id_order(app, client):
                         break
                     await asyncio.sleep(0.01)
                 assert state == "Lock", "the batch never waited for the held user"
-                ptx = probe.transaction()
-                await ptx.start()
-                try:
-                    with pytest.raises(asyncpg.LockNotAvailableError):
-                        await probe.execute(
-                            "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE NOWAIT", low
-                        )
-                finally:
-                    await ptx.rollback()
+                for low in lower:
+                    ptx = probe.transaction()
+                    await ptx.start()
+                    try:
+                        with pytest.raises(asyncpg.LockNotAvailableError):
+                            await probe.execute(
+                                "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE NOWAIT", low
+                            )
+                    finally:
+                        await ptx.rollback()
         finally:
             await tx.rollback()
             inserted = await write
     assert {r[0] for r in inserted} == {row["id"] for row in rows}
-    assert [len((await _stored(res.engine, u))[0]) for u in (high, low)] == [1, 1]
+    assert [len((await _stored(res.engine, u))[0]) for u in made] == [1, 1, 1]
