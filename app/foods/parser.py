@@ -835,8 +835,17 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if cur is not None and cur.best and _join(cur, pc, rd, own):
             continue
         if cur is not None and cur.best and (pc.kind == "attach" or cur.described):
-            dropped.append((pc.toks, cur))
-            continue
+            # "wrapped it in a tortilla": a food named after a preposition was eaten too,
+            # unless the food before has it ("a sub in a roll").
+            if not (
+                pc.joiner in lexicon.PREPOSITIONS | {"with"}
+                and own
+                and own[0].coverage >= _STANDALONE
+                and _names(pc.toks, own[0], rd)
+                and not rd.index.head_nouns(own[0].food) & _affirmed(cur.best[0].food.name)
+            ):
+                dropped.append((pc.toks, cur))
+                continue
         if pc.kind == "attach" and pc.amount.quantity is not None:
             _emit(cur, items, unmatched, rd)
             cur = _Item(pc.amount, list(pc.toks), rd.best(pc.toks, pc.amount.words))

@@ -860,3 +860,14 @@ def test_a_two_part_food_is_one_food():
         r = parse(text)
         assert [it.quantity for it in r.items] == [1.0], text
     assert one("a couple of plums").quantity == 2.0
+
+
+def test_a_food_after_a_verb_and_a_preposition_is_a_food_of_its_own():
+    # "rolled ... in a tortilla": the tortilla was eaten too, not only a frame of the sentence.
+    r = parse("a glass of lemonade, then I rolled my leftovers in a large corn tortilla")
+    tortilla = r.items[-1]
+    assert "tortilla" in tortilla.food.name.lower()
+    assert tortilla.grams == pytest.approx(portion_grams(tortilla.food, "large"))
+    # ... unless the food before already has it ("a sub in a roll" is the sub's roll).
+    sub = parse("a 250 g steak and cheese sub, all tucked in a soft roll")
+    assert [it.grams for it in sub.items] == [250]
