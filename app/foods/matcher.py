@@ -191,6 +191,26 @@ def unspecified(text: str) -> tuple[str, bool]:
     return out, n > 0
 
 
+_LIST_HEAD_RE = re.compile(r"^((?:[^,()]+, ){1,4})and ")
+
+
+def _list_head(name: str) -> str:
+    """ "Bacon, lettuce, and tomato sandwich": the commas of a list that opens a name are
+    part of its head, not the ends of it ("Bacon and lettuce and tomato sandwich")."""
+    m = _LIST_HEAD_RE.match(name)
+    if (
+        m is None
+        or any(
+            len(ws := p.lower().split()) > 3
+            or (_HEAD_ENDS | {"nfs", "ns"}) & set(ws)
+            or p.endswith("-")  # "Turnover, meat-, potato-, and vegetable-filled": a turnover
+            for p in m[1].split(", ")[:-1]
+        )
+    ):
+        return name
+    return m[1].replace(", ", " and ") + name[m.end() :]
+
+
 def _source(food: FoodRecord) -> str:
     src = getattr(food, "source", None)
     if src:
@@ -249,6 +269,7 @@ class FoodIndex:
         glued_words: list[frozenset[str]] = []
         for food in self.foods:
             name, generic = unspecified(food.name)
+            name = _list_head(name)
             names.append(name)
             seq = _words(name)
             main = set(seq) - _STOP
@@ -1110,7 +1131,7 @@ class FoodIndex:
         """Whether the words said name the food but for its kind (the category): "wheat
         toast" names "Bread, wheat, toasted", a yeast bread; "melted cheese" does not name
         "Garlic bread, with melted cheese" (its head, garlic bread, went unsaid)."""
-        name = unspecified(m.food.name)[0]
+        name = _list_head(unspecified(m.food.name)[0])
         main = set(words(name)) - _STOP
         kind = set(words(_category(m.food)))
         if not main & m.covered or not set(words(name.split(",")[0])) - _STOP <= m.covered | kind:
@@ -1129,7 +1150,7 @@ class FoodIndex:
         kinds = {_category(o.food) for o in of[:5]}
         if last & self._food_nouns.get(food.id, _NONE) or _category(food) in kinds:
             return False
-        name = unspecified(food.name)[0]
+        name = _list_head(unspecified(food.name)[0])
         head: set[str] = set()
         for part in [name.split(",")[0], *(b[1:-1] for b in _BRACKETS.findall(name))]:
             seq = _words(_BRACKETS.sub(" ", part))
@@ -1264,7 +1285,7 @@ def _nouns(
     its alternatives ("Cake or cupcake"), or of what they share ("Chicken or turkey soup":
     soup; "Frankfurter or hot dog sandwich": sandwich). ``memo``: the nouns of each phrase
     read so far (heads and kinds repeat across foods)."""
-    name = unspecified(food.name)[0]
+    name = _list_head(unspecified(food.name)[0])
     parts = _BRACKETS.sub(" ", name).split(",")
     kind = _BRACKETS.sub(" ", _category(food)).replace("/", " and ")
     # SR28 names often lead with the group ("Snacks, pretzels", "Spices, pepper"): then the

@@ -1071,7 +1071,10 @@ def _whole(toks: list[str], m: Match, rd: _Reader) -> bool:
 
 
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
-    if cur is None:
+    if cur is None or (
+        # "chicken, noodles, and vegetables baby food": the food before, told again.
+        cur.amount.quantity is None and cur.best and items and items[-1].food is cur.best[0].food
+    ):
         return
     text = " ".join(cur.toks)
     # A bare count ("a", "2") with no measure must be followed by words that name a food.

@@ -871,3 +871,10 @@ def test_a_food_after_a_verb_and_a_preposition_is_a_food_of_its_own():
     # ... unless the food before already has it ("a sub in a roll" is the sub's roll).
     sub = parse("a 250 g steak and cheese sub, all tucked in a soft roll")
     assert [it.grams for it in sub.items] == [250]
+
+
+def test_a_name_that_opens_with_a_list_is_named_by_its_noun():
+    # "Turkey, ham, and roast beef club sandwich": the list is the head, not "Turkey" alone.
+    item = one("a club sandwich")
+    assert "club sandwich" in item.food.name.lower()
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 sandwich"))
