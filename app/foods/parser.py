@@ -838,7 +838,7 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
             # "wrapped it in a tortilla": a food named after a preposition was eaten too,
             # unless the food before has it ("a sub in a roll").
             if not (
-                pc.joiner in lexicon.PREPOSITIONS | {"with"}
+                pc.joiner in lexicon.PREPOSITIONS - {"from", "at"} | {"with"}
                 and own
                 and own[0].coverage >= _STANDALONE
                 and _names(pc.toks, own[0], rd)

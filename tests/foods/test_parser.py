@@ -871,6 +871,8 @@ def test_a_food_after_a_verb_and_a_preposition_is_a_food_of_its_own():
     # ... unless the food before already has it ("a sub in a roll" is the sub's roll).
     sub = parse("a 250 g steak and cheese sub, all tucked in a soft roll")
     assert [it.grams for it in sub.items] == [250]
+    # ... and a place it came from is no food ("Restaurant, Chinese, ..." is SR28's).
+    assert len(parse("a chicken burrito from a restaurant").items) == 1
 
 
 def test_a_name_that_opens_with_a_list_is_named_by_its_noun():
