@@ -107,6 +107,8 @@ def stem(word: str) -> str:
     w = word.lower()
     if len(w) > 4 and w.endswith(("ies", "ied")):
         w = w[:-3] + "y"
+    elif len(w) > 4 and w.endswith("ie"):
+        w = w[:-2] + "y"  # "cookie" as "cookies": "cooky"
     elif len(w) > 4 and w.endswith(("ches", "shes", "sses", "xes", "oes")):
         w = w[:-2]
     elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):

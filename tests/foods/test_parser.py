@@ -880,3 +880,12 @@ def test_a_name_that_opens_with_a_list_is_named_by_its_noun():
     item = one("a club sandwich")
     assert "club sandwich" in item.food.name.lower()
     assert item.grams == pytest.approx(portion_grams(item.food, "1 sandwich"))
+
+
+def test_a_plural_of_a_word_in_ie_is_that_word():
+    # "cookies" must find FNDDS's "Cookie, ...", as "cookie" does, and count cookies, not
+    # servings of three.
+    two = one("two chocolate chip cookies")
+    single = one("a chocolate chip cookie")
+    assert two.food.id == single.food.id
+    assert two.grams == pytest.approx(2 * single.grams)
