@@ -545,7 +545,9 @@ class FoodIndex:
             opening = list(itertools.takewhile(lambda w: w not in _HEAD_ENDS, seq))
             if _source(food) == "fndds" and opening:
                 head_nouns.add(opening[-1])
-        self._alt_names: dict[str, list[tuple[int, frozenset[str], float]]] = defaultdict(list)
+        self._alt_names: dict[str, list[tuple[int, frozenset[str], float, frozenset[str]]]] = (
+            defaultdict(list)
+        )
         for i, food in enumerate(self.foods):
             # A list of kinds ends with the food they are kinds of ("macaroni, spaghetti, any
             # shape of pasta" of "Pasta, cooked"); "Coffee flavors, Chocolate, Cocoa, or Mocha"
@@ -572,7 +574,7 @@ class FoodIndex:
                     # Said, its words the description lacks count as description words.
                     gain = math.fsum(weight.get(w, 0.0) for w in key - fields[i][0])
                     for w in key:
-                        self._alt_names[w].append((i, key, gain))
+                        self._alt_names[w].append((i, key, gain, frozenset(fields[i][0])))
         self._source = np.array([_source(f) for f in self.foods])
         self._is_source = {str(src): self._source == src for src in set(self._source)}
         self._no_source = np.zeros(n, dtype=bool)
@@ -1038,12 +1040,18 @@ class FoodIndex:
     ) -> tuple[list[int], list[float]]:
         """The foods one of whose other names is the words said, none of them how the food was
         made ("preserved" is not "preserve" of "jam, marmalade, preserve, ..."), and the
-        weight of the words of that name each food's description lacks."""
+        weight of the words of that name each food's description lacks. The other words said
+        may be its description's ("cooked spaghetti": "Pasta, cooked")."""
         said = frozenset(w for w in q if w not in soft)
-        if not said <= set(nouns) or said <= soft_said:
+        named = said & set(nouns)
+        if not named or said <= soft_said:
             return [], []
-        rare = min(said, key=lambda w: self._df.get(w, 0))
-        found = {i: gain for i, key, gain in self._alt_names.get(rare, ()) if key == said}
+        rare = min(named, key=lambda w: self._df.get(w, 0))
+        found = {
+            i: gain
+            for i, key, gain, main in self._alt_names.get(rare, ())
+            if key <= named and said - key <= main
+        }
         return list(found), list(found.values())
 
     def _product(self, q: Sequence[str], soft: frozenset[str], foods: np.ndarray) -> bool:

@@ -889,3 +889,11 @@ def test_a_plural_of_a_word_in_ie_is_that_word():
     single = one("a chocolate chip cookie")
     assert two.food.id == single.food.id
     assert two.grams == pytest.approx(2 * single.grams)
+
+
+def test_a_kind_fndds_lists_for_a_food_is_that_food_with_its_description_words():
+    # "Pasta, cooked" lists "spaghetti" among its names: "cooked spaghetti" is that pasta, not
+    # "Spaghetti squash, cooked".
+    item = one("a cup of cooked spaghetti")
+    assert item.food.name == one("a cup of spaghetti").food.name
+    assert "squash" not in item.food.name.lower()
