@@ -86,6 +86,7 @@ _ENGLISH = frozenset().union(
     lexicon.WEIGHING, lexicon.PREPOSITIONS, lexicon.VESSEL_ML, _UNITS
 )  # fmt: skip
 _NEGATIONS = frozenset({"without", "no", "minus", "except"})
+_SOFT_NONE = lexicon.SOFT | {None}
 _BRACKETS = re.compile(r"\([^)]*\)")
 # Letters NFKD does not take apart into a letter and its accent ("kiełbasa", "bœuf", "smør").
 _FOLD = str.maketrans({"’": "'", "⁄": "/", "&": " and ", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe"})
@@ -813,6 +814,11 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if cur is not None and not cur.best and cur.amount.quantity is not None:
             # "a cup of tender, diced chicken": the food comes after the first joiner.
             cur.toks, cur.best = list(pc.toks), rd.best(pc.toks, cur.amount.words)
+            if cur.best and items and not {*cur.amount.words, cur.amount.unit} - _SOFT_NONE:
+                # "a bottle of Ensure, a creamy and sugar-free nutritional shake": the food
+                # before, said again in other words.
+                nouns = rd.index.head_nouns(cur.best[0].food)
+                cur = None if nouns and nouns == rd.index.head_nouns(items[-1].food) else cur
             continue
         if pc.joiner in _NEGATIONS:
             if cur is not None and cur.best:

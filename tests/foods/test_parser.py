@@ -897,3 +897,13 @@ def test_a_kind_fndds_lists_for_a_food_is_that_food_with_its_description_words()
     item = one("a cup of cooked spaghetti")
     assert item.food.name == one("a cup of spaghetti").food.name
     assert "squash" not in item.food.name.lower()
+
+
+def test_a_food_said_again_in_other_words_is_counted_once():
+    # "..., a creamy and sugar-free nutritional shake": the bottle before, described.
+    r = parse("an 8 fl oz bottle of Ensure, a creamy and sugar-free nutritional shake")
+    assert len(r.items) == 1 and r.items[0].grams == pytest.approx(
+        8 * portion_grams(r.items[0].food, "fl oz"), rel=0.05
+    )
+    # Another food after the same words is a food of its own.
+    assert len(parse("an 8 fl oz bottle of Ensure, a warm and fluffy blueberry pancake").items) == 2
