@@ -748,7 +748,14 @@ class FoodIndex:
         # The soft words said (measure words are soft too), unless they are all that was said
         # ("lasagna", "a bowl").
         soft_given = soft
-        soft = frozenset(w for w in q if w in soft_given or w in self.measure_words)
+        soft = frozenset(
+            w
+            for w in q
+            if w in soft_given
+            or (
+                w in self.measure_words and not self._all_in_one([v for v in q if v not in measure])
+            )
+        )
         all_soft = len(soft) == len(q)
         if all_soft:
             soft = frozenset()
@@ -1053,6 +1060,17 @@ class FoodIndex:
             if key <= named and said - key <= main
         }
         return list(found), list(found.values())
+
+    def _all_in_one(self, q: Sequence[str]) -> bool:
+        """Whether one food has every word said: a measure word among them is then a word of
+        its name ("corn flakes"), not how much of it ("a cup, flakes")."""
+        import numpy as np
+
+        # In the descriptions ("Sausage, NFS" has patties among its portions, not its name).
+        got = [p[0][p[1][2] > 0] for w in q if (p := self._postings.get(w)) is not None]
+        if len(got) != len(q) or len(got) < 2:
+            return False
+        return bool(functools.reduce(np.intersect1d, got).size)
 
     def _product(self, q: Sequence[str], soft: frozenset[str], foods: np.ndarray) -> bool:
         """Whether the words said are the product name in brackets of one of the foods ("Cheese

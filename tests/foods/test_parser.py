@@ -907,3 +907,10 @@ def test_a_food_said_again_in_other_words_is_counted_once():
     )
     # Another food after the same words is a food of its own.
     assert len(parse("an 8 fl oz bottle of Ensure, a warm and fluffy blueberry pancake").items) == 2
+
+
+def test_a_measure_word_that_ends_a_foods_name_names_it():
+    # "flakes" measures other foods ("1 cup, flakes"); "corn flakes" is the cereal, not corn.
+    item = one("a cup of corn flakes")
+    assert "cereal" in item.food.name.lower()
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 cup"))
