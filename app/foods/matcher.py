@@ -57,7 +57,8 @@ _FAMILY = 0.1
 _DEFAULT = 0.02
 # A tie-break for the foods FNDDS lists the words said as a name of ("Coke": "Soft drink, cola").
 _ALIAS = 0.01
-# Share of its weight a word after a description's second comma costs when unsaid.
+# Share of its weight a word after a description's second comma costs when unsaid (not a
+# changed state: "caffeine free", "dry" say what the food is however late they come).
 _LATE = 0.3
 _MEASURED = 0.08
 # Share of the raw and measured bonuses a food keeps above the best of its head (in order).
@@ -409,7 +410,7 @@ class FoodIndex:
                 * (0.5 if w in usual.get(head, _NONE) else 1.0)
                 * (_ALTERNATIVE if w in alt else 1.0)
                 / (1.0 + (math.log(family[head, w]) if w not in undiscounted else 0.0))
-                * (_LATE if w in late else 1.0)
+                * (_LATE if w in late and w not in _STATES else 1.0)
                 for w in main
             }
             # "Sausage, NFS" is measured in patties: "a sausage patty" is some of it. (Not the

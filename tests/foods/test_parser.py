@@ -914,3 +914,10 @@ def test_a_measure_word_that_ends_a_foods_name_names_it():
     item = one("a cup of corn flakes")
     assert "cereal" in item.food.name.lower()
     assert item.grams == pytest.approx(portion_grams(item.food, "1 cup"))
+
+
+def test_a_changed_state_left_unsaid_costs_in_full_however_late_in_the_name():
+    # "Soft drink, fruit flavored, caffeine free": "free" says the caffeine is gone; with
+    # caffeine said, the drink that has it.
+    item = one("a bottle of orange soft drink with caffeine")
+    assert "caffeine containing" in item.food.name
