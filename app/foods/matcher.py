@@ -57,7 +57,8 @@ _FAMILY = 0.1
 _DEFAULT = 0.02
 # A tie-break for the foods FNDDS lists the words said as a name of ("Coke": "Soft drink, cola").
 _ALIAS = 0.01
-# Share of its weight a word after a description's second comma costs when unsaid.
+# Share of its weight a word after a description's second comma costs when unsaid (not a
+# changed state: "caffeine free", "dry" say what the food is however late they come).
 _LATE = 0.3
 _MEASURED = 0.08
 # Share of the raw and measured bonuses a food keeps above the best of its head (in order).
@@ -107,6 +108,8 @@ def stem(word: str) -> str:
     w = word.lower()
     if len(w) > 4 and w.endswith(("ies", "ied")):
         w = w[:-3] + "y"
+    elif len(w) > 4 and w.endswith("ie"):
+        w = w[:-2] + "y"  # "cookie" as "cookies": "cooky"
     elif len(w) > 4 and w.endswith(("ches", "shes", "sses", "xes", "oes")):
         w = w[:-2]
     elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
@@ -191,6 +194,26 @@ def unspecified(text: str) -> tuple[str, bool]:
     return out, n > 0
 
 
+_LIST_HEAD_RE = re.compile(r"^((?:[^,()]+, ){1,4})and ")
+
+
+def _list_head(name: str) -> str:
+    """ "Bacon, lettuce, and tomato sandwich": the commas of a list that opens a name are
+    part of its head, not the ends of it ("Bacon and lettuce and tomato sandwich")."""
+    m = _LIST_HEAD_RE.match(name)
+    if (
+        m is None
+        or any(
+            len(ws := p.lower().split()) > 3
+            or (_HEAD_ENDS | {"nfs", "ns"}) & set(ws)
+            or p.endswith("-")  # "Turnover, meat-, potato-, and vegetable-filled": a turnover
+            for p in m[1].split(", ")[:-1]
+        )
+    ):
+        return name
+    return m[1].replace(", ", " and ") + name[m.end() :]
+
+
 def _source(food: FoodRecord) -> str:
     src = getattr(food, "source", None)
     if src:
@@ -249,6 +272,7 @@ class FoodIndex:
         glued_words: list[frozenset[str]] = []
         for food in self.foods:
             name, generic = unspecified(food.name)
+            name = _list_head(name)
             names.append(name)
             seq = _words(name)
             main = set(seq) - _STOP
@@ -386,7 +410,7 @@ class FoodIndex:
                 * (0.5 if w in usual.get(head, _NONE) else 1.0)
                 * (_ALTERNATIVE if w in alt else 1.0)
                 / (1.0 + (math.log(family[head, w]) if w not in undiscounted else 0.0))
-                * (_LATE if w in late else 1.0)
+                * (_LATE if w in late and w not in _STATES else 1.0)
                 for w in main
             }
             # "Sausage, NFS" is measured in patties: "a sausage patty" is some of it. (Not the
@@ -522,7 +546,9 @@ class FoodIndex:
             opening = list(itertools.takewhile(lambda w: w not in _HEAD_ENDS, seq))
             if _source(food) == "fndds" and opening:
                 head_nouns.add(opening[-1])
-        self._alt_names: dict[str, list[tuple[int, frozenset[str], float]]] = defaultdict(list)
+        self._alt_names: dict[str, list[tuple[int, frozenset[str], float, frozenset[str]]]] = (
+            defaultdict(list)
+        )
         for i, food in enumerate(self.foods):
             # A list of kinds ends with the food they are kinds of ("macaroni, spaghetti, any
             # shape of pasta" of "Pasta, cooked"); "Coffee flavors, Chocolate, Cocoa, or Mocha"
@@ -549,7 +575,7 @@ class FoodIndex:
                     # Said, its words the description lacks count as description words.
                     gain = math.fsum(weight.get(w, 0.0) for w in key - fields[i][0])
                     for w in key:
-                        self._alt_names[w].append((i, key, gain))
+                        self._alt_names[w].append((i, key, gain, frozenset(fields[i][0])))
         self._source = np.array([_source(f) for f in self.foods])
         self._is_source = {str(src): self._source == src for src in set(self._source)}
         self._no_source = np.zeros(n, dtype=bool)
@@ -723,7 +749,14 @@ class FoodIndex:
         # The soft words said (measure words are soft too), unless they are all that was said
         # ("lasagna", "a bowl").
         soft_given = soft
-        soft = frozenset(w for w in q if w in soft_given or w in self.measure_words)
+        soft = frozenset(
+            w
+            for w in q
+            if w in soft_given
+            or (
+                w in self.measure_words and not self._all_in_one([v for v in q if v not in measure])
+            )
+        )
         all_soft = len(soft) == len(q)
         if all_soft:
             soft = frozenset()
@@ -1015,13 +1048,30 @@ class FoodIndex:
     ) -> tuple[list[int], list[float]]:
         """The foods one of whose other names is the words said, none of them how the food was
         made ("preserved" is not "preserve" of "jam, marmalade, preserve, ..."), and the
-        weight of the words of that name each food's description lacks."""
+        weight of the words of that name each food's description lacks. The other words said
+        may be its description's ("cooked spaghetti": "Pasta, cooked")."""
         said = frozenset(w for w in q if w not in soft)
-        if not said <= set(nouns) or said <= soft_said:
+        named = said & set(nouns)
+        if not named or said <= soft_said:
             return [], []
-        rare = min(said, key=lambda w: self._df.get(w, 0))
-        found = {i: gain for i, key, gain in self._alt_names.get(rare, ()) if key == said}
+        rare = min(named, key=lambda w: self._df.get(w, 0))
+        found = {
+            i: gain
+            for i, key, gain, main in self._alt_names.get(rare, ())
+            if key <= named and said - key <= main
+        }
         return list(found), list(found.values())
+
+    def _all_in_one(self, q: Sequence[str]) -> bool:
+        """Whether one food has every word said: a measure word among them is then a word of
+        its name ("corn flakes"), not how much of it ("a cup, flakes")."""
+        import numpy as np
+
+        # In the descriptions ("Sausage, NFS" has patties among its portions, not its name).
+        got = [p[0][p[1][2] > 0] for w in q if (p := self._postings.get(w)) is not None]
+        if len(got) != len(q) or len(got) < 2:
+            return False
+        return bool(functools.reduce(np.intersect1d, got).size)
 
     def _product(self, q: Sequence[str], soft: frozenset[str], foods: np.ndarray) -> bool:
         """Whether the words said are the product name in brackets of one of the foods ("Cheese
@@ -1110,7 +1160,7 @@ class FoodIndex:
         """Whether the words said name the food but for its kind (the category): "wheat
         toast" names "Bread, wheat, toasted", a yeast bread; "melted cheese" does not name
         "Garlic bread, with melted cheese" (its head, garlic bread, went unsaid)."""
-        name = unspecified(m.food.name)[0]
+        name = _list_head(unspecified(m.food.name)[0])
         main = set(words(name)) - _STOP
         kind = set(words(_category(m.food)))
         if not main & m.covered or not set(words(name.split(",")[0])) - _STOP <= m.covered | kind:
@@ -1129,7 +1179,7 @@ class FoodIndex:
         kinds = {_category(o.food) for o in of[:5]}
         if last & self._food_nouns.get(food.id, _NONE) or _category(food) in kinds:
             return False
-        name = unspecified(food.name)[0]
+        name = _list_head(unspecified(food.name)[0])
         head: set[str] = set()
         for part in [name.split(",")[0], *(b[1:-1] for b in _BRACKETS.findall(name))]:
             seq = _words(_BRACKETS.sub(" ", part))
@@ -1264,7 +1314,7 @@ def _nouns(
     its alternatives ("Cake or cupcake"), or of what they share ("Chicken or turkey soup":
     soup; "Frankfurter or hot dog sandwich": sandwich). ``memo``: the nouns of each phrase
     read so far (heads and kinds repeat across foods)."""
-    name = unspecified(food.name)[0]
+    name = _list_head(unspecified(food.name)[0])
     parts = _BRACKETS.sub(" ", name).split(",")
     kind = _BRACKETS.sub(" ", _category(food)).replace("/", " and ")
     # SR28 names often lead with the group ("Snacks, pretzels", "Spices, pepper"): then the

@@ -84,6 +84,7 @@ _ENGLISH = frozenset().union(
     lexicon.WEIGHING, lexicon.PREPOSITIONS, lexicon.VESSEL_ML, _UNITS
 )  # fmt: skip
 _NEGATIONS = frozenset({"without", "no", "minus", "except"})
+_SOFT_NONE = lexicon.SOFT | {None}
 _BRACKETS = re.compile(r"\([^)]*\)")
 # Letters NFKD does not take apart into a letter and its accent ("kiełbasa", "bœuf", "smør").
 _FOLD = str.maketrans({"’": "'", "⁄": "/", "&": " and ", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe"})
@@ -795,6 +796,11 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if cur is not None and not cur.best and cur.amount.quantity is not None:
             # "a cup of tender, diced chicken": the food comes after the first joiner.
             cur.toks, cur.best = list(pc.toks), rd.best(pc.toks, cur.amount.words)
+            if cur.best and items and not {*cur.amount.words, cur.amount.unit} - _SOFT_NONE:
+                # "a bottle of Ensure, a creamy and sugar-free nutritional shake": the food
+                # before, said again in other words.
+                nouns = rd.index.head_nouns(cur.best[0].food)
+                cur = None if nouns and nouns == rd.index.head_nouns(items[-1].food) else cur
             continue
         if pc.joiner in _NEGATIONS:
             if cur is not None and cur.best:
@@ -817,8 +823,17 @@ def _read(pieces: list[_Piece], rd: _Reader, items: list[ParsedItem], unmatched:
         if cur is not None and cur.best and _join(cur, pc, rd, own):
             continue
         if cur is not None and cur.best and (pc.kind == "attach" or cur.described):
-            dropped.append((pc.toks, cur))
-            continue
+            # "wrapped it in a tortilla": a food named after a preposition was eaten too,
+            # unless the food before has it ("a sub in a roll").
+            if not (
+                pc.joiner in lexicon.PREPOSITIONS - {"from", "at"} | {"with"}
+                and own
+                and own[0].coverage >= _STANDALONE
+                and _names(pc.toks, own[0], rd)
+                and not rd.index.head_nouns(own[0].food) & _affirmed(cur.best[0].food.name)
+            ):
+                dropped.append((pc.toks, cur))
+                continue
         if pc.kind == "attach" and pc.amount.quantity is not None:
             _emit(cur, items, unmatched, rd)
             cur = _Item(pc.amount, list(pc.toks), rd.best(pc.toks, pc.amount.words))
@@ -1043,7 +1058,10 @@ def _whole(toks: list[str], m: Match, rd: _Reader) -> bool:
 
 
 def _emit(cur: _Item | None, items: list[ParsedItem], unmatched: list[str], rd: _Reader) -> None:
-    if cur is None:
+    if cur is None or (
+        # "chicken, noodles, and vegetables baby food": the food before, told again.
+        cur.amount.quantity is None and cur.best and items and items[-1].food is cur.best[0].food
+    ):
         return
     text = " ".join(cur.toks)
     # A bare count ("a", "2") with no measure must be followed by words that name a food.

@@ -860,3 +860,64 @@ def test_a_two_part_food_is_one_food():
         r = parse(text)
         assert [it.quantity for it in r.items] == [1.0], text
     assert one("a couple of plums").quantity == 2.0
+
+
+def test_a_food_after_a_verb_and_a_preposition_is_a_food_of_its_own():
+    # "rolled ... in a tortilla": the tortilla was eaten too, not only a frame of the sentence.
+    r = parse("a glass of lemonade, then I rolled my leftovers in a large corn tortilla")
+    tortilla = r.items[-1]
+    assert "tortilla" in tortilla.food.name.lower()
+    assert tortilla.grams == pytest.approx(portion_grams(tortilla.food, "large"))
+    # ... unless the food before already has it ("a sub in a roll" is the sub's roll).
+    sub = parse("a 250 g steak and cheese sub, all tucked in a soft roll")
+    assert [it.grams for it in sub.items] == [250]
+    # ... and a place it came from is no food ("Restaurant, Chinese, ..." is SR28's).
+    assert len(parse("a chicken burrito from a restaurant").items) == 1
+
+
+def test_a_name_that_opens_with_a_list_is_named_by_its_noun():
+    # "Turkey, ham, and roast beef club sandwich": the list is the head, not "Turkey" alone.
+    item = one("a club sandwich")
+    assert "club sandwich" in item.food.name.lower()
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 sandwich"))
+
+
+def test_a_plural_of_a_word_in_ie_is_that_word():
+    # "cookies" must find FNDDS's "Cookie, ...", as "cookie" does, and count cookies, not
+    # servings of three.
+    two = one("two chocolate chip cookies")
+    single = one("a chocolate chip cookie")
+    assert two.food.id == single.food.id
+    assert two.grams == pytest.approx(2 * single.grams)
+
+
+def test_a_kind_fndds_lists_for_a_food_is_that_food_with_its_description_words():
+    # "Pasta, cooked" lists "spaghetti" among its names: "cooked spaghetti" is that pasta, not
+    # "Spaghetti squash, cooked".
+    item = one("a cup of cooked spaghetti")
+    assert item.food.name == one("a cup of spaghetti").food.name
+    assert "squash" not in item.food.name.lower()
+
+
+def test_a_food_said_again_in_other_words_is_counted_once():
+    # "..., a creamy and sugar-free nutritional shake": the bottle before, described.
+    r = parse("an 8 fl oz bottle of Ensure, a creamy and sugar-free nutritional shake")
+    assert len(r.items) == 1 and r.items[0].grams == pytest.approx(
+        8 * portion_grams(r.items[0].food, "fl oz"), rel=0.05
+    )
+    # Another food after the same words is a food of its own.
+    assert len(parse("an 8 fl oz bottle of Ensure, a warm and fluffy blueberry pancake").items) == 2
+
+
+def test_a_measure_word_that_ends_a_foods_name_names_it():
+    # "flakes" measures other foods ("1 cup, flakes"); "corn flakes" is the cereal, not corn.
+    item = one("a cup of corn flakes")
+    assert "cereal" in item.food.name.lower()
+    assert item.grams == pytest.approx(portion_grams(item.food, "1 cup"))
+
+
+def test_a_changed_state_left_unsaid_costs_in_full_however_late_in_the_name():
+    # "Soft drink, fruit flavored, caffeine free": "free" says the caffeine is gone; with
+    # caffeine said, the drink that has it.
+    item = one("a bottle of orange soft drink with caffeine")
+    assert "caffeine containing" in item.food.name
