@@ -749,13 +749,12 @@ class FoodIndex:
         # The soft words said (measure words are soft too), unless they are all that was said
         # ("lasagna", "a bowl").
         soft_given = soft
+        # Asked once per query, not once per measure word said.
+        named_by_measure = any(w in self.measure_words for w in q) and self._all_in_one(
+            [v for v in q if v not in measure]
+        )
         soft = frozenset(
-            w
-            for w in q
-            if w in soft_given
-            or (
-                w in self.measure_words and not self._all_in_one([v for v in q if v not in measure])
-            )
+            w for w in q if w in soft_given or (w in self.measure_words and not named_by_measure)
         )
         all_soft = len(soft) == len(q)
         if all_soft:
